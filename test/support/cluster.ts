@@ -1,0 +1,130 @@
+// The test-side view of the local control plane: one plane per test run (started by the test
+// runner, or reused when already running), one namespace per test, CRDs installed on demand.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { up } from '../cluster/control-plane.js';
+import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { waitFor } from './wait.js';
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  kc: k8s.KubeConfig;
+}
+
+let cluster: Promise<TestCluster> | undefined;
+
+/** The shared control plane. The runner exports IPAM_TEST_KUBECONFIG; alone, a test starts or reuses one. */
+export function testCluster(): Promise<TestCluster> {
+  cluster ??= (async () => {
+    const kubeconfigPath =
+      process.env.IPAM_TEST_KUBECONFIG ?? (await up({ log: () => undefined })).kubeconfig;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    return { kubeconfigPath, kc };
+  })();
+  return cluster;
+}
+
+export interface TestNamespace {
+  name: string;
+  /** Deletes the namespace (without waiting for it to finish terminating). */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh namespace named after the test, so tests never share state. */
+export async function createTestNamespace(prefix = 'test'): Promise<TestNamespace> {
+  const { kc } = await testCluster();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const safe =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'test';
+  const name = `${safe}-${randomBytes(3).toString('hex')}`;
+  await core.createNamespace({
+    body: { metadata: { name, labels: { 'ipam-in-cluster.test/ephemeral': 'true' } } },
+  });
+  return {
+    name,
+    cleanup: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+function readManifests(dir: string): k8s.KubernetesObject[] {
+  const objects: k8s.KubernetesObject[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const value = doc.toJS() as k8s.KubernetesObject | null;
+      if (value?.kind) objects.push(value);
+    }
+  }
+  return objects;
+}
+
+/** Server-side applies CRDs and waits until every one is Established. */
+export async function applyCrds(crds: k8s.KubernetesObject[]): Promise<void> {
+  const { kc } = await testCluster();
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  // Not KubernetesObjectApi: it re-serialises through the typed model, which drops raw JSON keys
+  // such as x-kubernetes-int-or-string. A patch body is sent as is.
+  const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    await ext.patchCustomResourceDefinition(
+      { name, body: crd, fieldManager: 'ipam-tests', force: true },
+      apply,
+    );
+  }
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    await waitFor(
+      async () => {
+        const current = await ext.readCustomResourceDefinition({ name });
+        return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      },
+      { what: `CRD ${name} to be Established` },
+    );
+  }
+  // Established can precede the moment the new REST handlers serve requests; list once to be sure.
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  for (const crd of crds as CrdShape[]) {
+    for (const version of crd.spec.versions.filter((v) => v.served)) {
+      await waitFor(
+        async () => {
+          await custom.listClusterCustomObject({
+            group: crd.spec.group,
+            version: version.name,
+            plural: crd.spec.names.plural,
+            limit: 1,
+          });
+          return true;
+        },
+        { what: `${crd.spec.names.plural}.${crd.spec.group}/${version.name} to be served` },
+      );
+    }
+  }
+}
+
+interface CrdShape extends k8s.KubernetesObject {
+  spec: { group: string; names: { plural: string }; versions: { name: string; served: boolean }[] };
+}
+
+export type CapiVersion = 'v1.14.0' | 'v1.10.10';
+
+/** The real Cluster API CRDs (Cluster, IPAddressClaim, IPAddress) of one release, from ../shared. */
+export function capiCrds(version: CapiVersion): k8s.KubernetesObject[] {
+  return readManifests(join(capiCrdsDir, version));
+}
+
+/** Our own CRDs, from packages/api/crds (the single source). */
+export function ourCrds(): k8s.KubernetesObject[] {
+  return readManifests(join(repoRoot, 'packages', 'api', 'crds'));
+}
