@@ -1,1 +1,76 @@
-export {};
+// Public surface of @ipam-in-cluster/api: names, types, conditions, contract mapping, CRDs.
+export {
+  ANNOTATION_CONVERSION_DATA,
+  ANNOTATION_PAUSED,
+  ANNOTATION_SKIP_VALIDATE_DELETE,
+  CLUSTER_API_GROUP,
+  CLUSTER_KIND,
+  CLUSTER_PLURAL,
+  FINALIZER_PROTECT_ADDRESS,
+  FINALIZER_PROTECT_POOL,
+  FINALIZER_RELEASE_ADDRESS,
+  IPADDRESS_CLAIM_KIND,
+  IPADDRESS_CLAIM_PLURAL,
+  IPADDRESS_KIND,
+  IPADDRESS_PLURAL,
+  IPAM_GROUP,
+  isOurPoolRef,
+  isPoolKind,
+  LABEL_CLUSTER_NAME,
+  LABEL_MOVE_HIERARCHY,
+  LABEL_WATCH_FILTER,
+  LEADER_ELECTION_ID,
+  MAX_STATUS_COUNT,
+  POOL_API_VERSION,
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  POOL_SERVED_VERSIONS,
+  POOL_VERSION,
+} from './constants.js';
+export type { PoolKind, PoolKindInfo } from './constants.js';
+export {
+  ClaimReadyReason,
+  conditionTime,
+  ConditionType,
+  DEFAULT_HIGH_UTILIZATION_PERCENT,
+  ExhaustedReason,
+  findCondition,
+  HighUtilizationReason,
+  PausedReason,
+  PoolReadyReason,
+  setCondition,
+} from './conditions.js';
+export type { ConditionUpdate } from './conditions.js';
+export {
+  addressFromWire,
+  chooseContract,
+  claimFromWire,
+  claimOwnerReference,
+  clusterFromWire,
+  CONTRACT_VERSIONS,
+  contractFor,
+  hasPausedAnnotation,
+  poolOwnerReference,
+  toLegacyCondition,
+} from './contract.js';
+export type {
+  Address,
+  AddressClaim,
+  BuildIPAddressInput,
+  ChooseContractResult,
+  ClaimStatusPatch,
+  ClaimStatusUpdate,
+  ClusterInfo,
+  Contract,
+  ContractVersion,
+  PoolIdentity,
+  PoolReference,
+} from './contract.js';
+export { CRD_DIR, crdFileName, loadCrd, loadCrds } from './crds.js';
+export type {
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+  JSONSchemaProps,
+  ValidationRule,
+} from './crds.js';
+export type * from './types.js';

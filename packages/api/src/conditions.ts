@@ -1,0 +1,123 @@
+// Condition types and reasons we write. Upstream writes none; the Cluster API contract recommends a
+// claim Ready condition with AllocationFailed / PoolExhausted / PoolNotReady, so those strings are the
+// contract's and the rest follow Cluster API v1beta2 conventions (positive Ready, a Paused condition).
+// The set is documented in ../README.md; keep the two in step.
+import type { Condition, ConditionStatus } from './types.js';
+
+export const ConditionType = {
+  /** Claim: an address is allocated. Pool: the spec is valid and the pool can serve claims. */
+  Ready: 'Ready',
+  /** Claim: reconciliation is paused (Cluster API convention). */
+  Paused: 'Paused',
+  /** Pool: no allocatable address (or sub-prefix) is free. */
+  Exhausted: 'Exhausted',
+  /** Pool: used/total is at or above the controller's threshold. */
+  HighUtilization: 'HighUtilization',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Reasons of the claim's Ready condition. */
+export const ClaimReadyReason = {
+  /** True: status.addressRef names the IPAddress. */
+  Allocated: 'Allocated',
+  /** False (contract): allocation failed; the message says why. */
+  AllocationFailed: 'AllocationFailed',
+  /** False (contract): the pool has no free address; preferred over AllocationFailed when full. */
+  PoolExhausted: 'PoolExhausted',
+  /** False (contract): the pool exists but is not Ready (invalid spec, being deleted). */
+  PoolNotReady: 'PoolNotReady',
+  /** False: the referenced pool does not exist (yet). */
+  PoolNotFound: 'PoolNotFound',
+  /** False: the claim is being deleted; its address is held for the pool's reuse grace period. */
+  Deleting: 'Deleting',
+} as const;
+export type ClaimReadyReason = (typeof ClaimReadyReason)[keyof typeof ClaimReadyReason];
+
+/** Reasons of the claim's Paused condition. While paused, nothing else on the claim changes. */
+export const PausedReason = {
+  /** True: the claim's Cluster has spec.paused or the paused annotation. */
+  ClusterPaused: 'ClusterPaused',
+  /** True: the referenced pool has the paused annotation. */
+  PoolPaused: 'PoolPaused',
+  /** True: the claim itself has the paused annotation. */
+  Paused: 'Paused',
+  /** False. */
+  NotPaused: 'NotPaused',
+} as const;
+export type PausedReason = (typeof PausedReason)[keyof typeof PausedReason];
+
+/** Reasons of the pool's Ready condition. */
+export const PoolReadyReason = {
+  /** True. */
+  Valid: 'Valid',
+  /** False: the spec fails validation (possible when it was written without the webhook). */
+  InvalidSpec: 'InvalidSpec',
+  /** False: the pool is being deleted and waits for its IPAddresses to go. */
+  Deleting: 'Deleting',
+} as const;
+export type PoolReadyReason = (typeof PoolReadyReason)[keyof typeof PoolReadyReason];
+
+/** Reasons of the pool's Exhausted condition. */
+export const ExhaustedReason = {
+  /** True: free == 0. */
+  NoFreeAddresses: 'NoFreeAddresses',
+  /** False. */
+  FreeAddressesAvailable: 'FreeAddressesAvailable',
+} as const;
+export type ExhaustedReason = (typeof ExhaustedReason)[keyof typeof ExhaustedReason];
+
+/** Reasons of the pool's HighUtilization condition. */
+export const HighUtilizationReason = {
+  AboveThreshold: 'AboveThreshold',
+  BelowThreshold: 'BelowThreshold',
+} as const;
+export type HighUtilizationReason = (typeof HighUtilizationReason)[keyof typeof HighUtilizationReason];
+
+/** Default HighUtilization threshold in percent of total; the controller may override it. */
+export const DEFAULT_HIGH_UTILIZATION_PERCENT = 90;
+
+/** A condition to set; lastTransitionTime is managed by setCondition. */
+export interface ConditionUpdate {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/**
+ * Returns a new list with `update` set, like apimachinery's meta.SetStatusCondition: the transition
+ * time moves only when the status changes, so re-asserting a condition does not churn the object.
+ * `now` is an RFC 3339 timestamp (seconds precision, as the API server stores it).
+ */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  update: ConditionUpdate,
+  now: string,
+): Condition[] {
+  const list = conditions ?? [];
+  const existing = findCondition(list, update.type);
+  const next: Condition = {
+    type: update.type,
+    status: update.status,
+    reason: update.reason,
+    message: update.message,
+    lastTransitionTime:
+      existing !== undefined && existing.status === update.status ? existing.lastTransitionTime : now,
+    ...(update.observedGeneration === undefined ? {} : { observedGeneration: update.observedGeneration }),
+  };
+  if (existing === undefined) return [...list, next];
+  return list.map((c) => (c.type === update.type ? next : c));
+}
+
+/** RFC 3339 with seconds precision, the form metav1.Time serialises to. */
+export function conditionTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
