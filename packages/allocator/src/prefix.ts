@@ -1,0 +1,60 @@
+/**
+ * CIDR prefix value type. Like Go's netip.Prefix it keeps the address as written (host bits
+ * allowed); {@link maskPrefix} clears them and {@link rangeOfPrefix} gives the covered range.
+ */
+import { bitLength, type Addr, type Family } from './address.js';
+import { invariant } from './result.js';
+import type { IPRange } from './range.js';
+
+export interface Prefix {
+  readonly family: Family;
+  /** The address as written, host bits included. */
+  readonly value: bigint;
+  /** 0..32 for IPv4, 0..128 for IPv6. */
+  readonly bits: number;
+}
+
+/** Creates a prefix; `bits` must fit the family (a caller bug otherwise). */
+export function prefixFrom(addr: Addr, bits: number): Prefix {
+  invariant(Number.isInteger(bits) && bits >= 0 && bits <= bitLength(addr.family), `prefix length ${bits} out of range for IPv${addr.family}`);
+  return { family: addr.family, value: addr.value, bits };
+}
+
+/** Number of host bits as a bigint shift. */
+function hostBits(p: Prefix): bigint {
+  return BigInt(bitLength(p.family) - p.bits);
+}
+
+/** The mask of the host part, e.g. 0xff for an IPv4 /24. */
+function hostMask(p: Prefix): bigint {
+  return (1n << hostBits(p)) - 1n;
+}
+
+export function maskPrefix(p: Prefix): Prefix {
+  return { family: p.family, value: p.value & ~hostMask(p), bits: p.bits };
+}
+
+/** True when no host bit is set (netip's `p == p.Masked()`). */
+export function isMasked(p: Prefix): boolean {
+  return (p.value & hostMask(p)) === 0n;
+}
+
+/** Inclusive range covered by the (masked) prefix. */
+export function rangeOfPrefix(p: Prefix): IPRange {
+  const m = hostMask(p);
+  const from = p.value & ~m;
+  return { family: p.family, from, to: from | m };
+}
+
+/** Number of addresses in the prefix, 2^(bits of family - bits). */
+export function prefixSize(p: Prefix): bigint {
+  return 1n << hostBits(p);
+}
+
+export function prefixContains(p: Prefix, a: Addr): boolean {
+  return a.family === p.family && (a.value & ~hostMask(p)) === (p.value & ~hostMask(p));
+}
+
+export function equalPrefix(a: Prefix, b: Prefix): boolean {
+  return a.family === b.family && a.value === b.value && a.bits === b.bits;
+}
