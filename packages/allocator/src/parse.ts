@@ -23,7 +23,8 @@ type AddrParse = { ok: true; addr: Addr; zoned: boolean } | { ok: false; message
 
 function addrError(input: string, msg: string, at?: string): AddrParse {
   const base = `ParseAddr(${goQuote(input)}): ${msg}`;
-  return { ok: false, message: at === undefined ? base : `${base} (at ${goQuote(at)})` };
+  // Go prints "(at …)" only for a non-empty remainder.
+  return { ok: false, message: at === undefined || at === '' ? base : `${base} (at ${goQuote(at)})` };
 }
 
 const C_0 = 48;
