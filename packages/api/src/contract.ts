@@ -359,8 +359,7 @@ export function contractFor(version: ContractVersion): Contract {
 }
 
 export type ChooseContractResult =
-  | { ok: true; value: Contract }
-  | { ok: false; error: { code: 'NoSupportedContract'; message: string } };
+  { ok: true; value: Contract } | { ok: false; error: { code: 'NoSupportedContract'; message: string } };
 
 /**
  * Picks the contract from the versions the API server serves for ipaddressclaims/ipaddresses
