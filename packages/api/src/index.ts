@@ -74,3 +74,5 @@ export type {
   ValidationRule,
 } from './crds.js';
 export type * from './types.js';
+export { isIPPool, isPrefixPool, validateIPPool, validatePool, validatePrefixPool } from './validation.js';
+export type { FieldError, PoolValidation } from './validation.js';
