@@ -171,10 +171,11 @@ function sourced(set: IPSet, entries: readonly IndexedEntry[]): { range: IPRange
   return out;
 }
 
-/** Ratio as a float without converting huge bigints to numbers first. */
+/** part / whole as a float; exact division for safe integers, scaled bigint division beyond. */
 function ratio(part: bigint, whole: bigint): number {
   if (whole === 0n) return 0;
-  return Number((part * 1_000_000n) / whole) / 1_000_000;
+  if (whole <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(part) / Number(whole);
+  return Number((part * 1_000_000_000n) / whole) / 1_000_000_000;
 }
 
 /**
