@@ -1,0 +1,147 @@
+// The plugin's view model: what every command and the Ink browser show, built (purely, no I/O) from
+// the pools, IPAddresses and IPAddressClaims read from the cluster. Counts are exact bigints computed
+// with the allocator from the pool spec and the IPAddress objects; the pool's own status is kept
+// beside them only to show when it disagrees.
+import type { AllocationIndex, Family, PoolCounts, PoolLayout, PrefixPoolLayout } from '@ipam-in-cluster/allocator';
+import type { Address, AddressClaim, Condition, IPPoolSpec, PoolKind, PrefixPoolSpec } from '@ipam-in-cluster/api';
+
+/** Short kind names used in tables and in `-o json` (`kindShort`). */
+export type PoolKindShort = 'pool' | 'global' | 'prefix' | 'global-prefix';
+
+/** Utilisation severity, kubectl-df-pv style: ok < 75 % ≤ warning < 90 % ≤ critical; `full` at 100 %. */
+export type Severity = 'ok' | 'warning' | 'critical' | 'full' | 'empty' | 'invalid';
+
+/** How to address a pool: `namespace/name` for namespaced kinds, `global/name` for global ones. */
+export interface PoolKey {
+  readonly kind: PoolKind;
+  /** undefined for the two Global kinds. */
+  readonly namespace: string | undefined;
+  readonly name: string;
+}
+
+/** One IPAddress object, normalised (both contract versions), with what the plugin derives. */
+export interface AddressView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  /** spec.address as written. */
+  readonly address: string;
+  readonly prefix: number | undefined;
+  readonly gateway: string | undefined;
+  readonly claimName: string;
+  readonly poolRef: { readonly apiGroup: string; readonly kind: string; readonly name: string };
+  /** Key of the pool it references (`PoolSnapshot.id`), or undefined when that pool does not exist. */
+  readonly poolId: string | undefined;
+  readonly createdAt: Date | undefined;
+  readonly deleting: boolean;
+  readonly finalizers: readonly string[];
+  /** Carries ipam.cluster.x-k8s.io/ProtectAddress. */
+  readonly protected: boolean;
+  /** The IPAddressClaim named by spec.claimRef, when it exists. */
+  readonly claim: ClaimView | undefined;
+  /** cluster.x-k8s.io/cluster-name label, or the claim's cluster. */
+  readonly clusterName: string | undefined;
+  /**
+   * allocated: inside the pool and the only holder · duplicate: another IPAddress of the same pool
+   * holds the same address · out-of-range: not allocatable under the current spec · invalid: not
+   * parsable · no-pool: the pool does not exist.
+   */
+  readonly state: 'allocated' | 'duplicate' | 'out-of-range' | 'invalid' | 'no-pool';
+  /** The normalised object from packages/api, for anything not surfaced above. */
+  readonly raw: Address;
+}
+
+/** One IPAddressClaim, normalised. */
+export interface ClaimView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly poolRef: { readonly apiGroup: string; readonly kind: string; readonly name: string };
+  readonly poolId: string | undefined;
+  /** status.addressRef.name. */
+  readonly addressName: string | undefined;
+  readonly clusterName: string | undefined;
+  readonly createdAt: Date | undefined;
+  readonly deleting: boolean;
+  readonly deletionTimestamp: Date | undefined;
+  readonly finalizers: readonly string[];
+  /** Carries the cluster.x-k8s.io/paused annotation. */
+  readonly paused: boolean;
+  readonly conditions: readonly Condition[];
+  readonly raw: AddressClaim;
+}
+
+/** The pool's `status.ipAddresses`, when present (bigint: counts go up to 2^63−1). */
+export interface StatusCountsView {
+  readonly total: bigint;
+  readonly used: bigint;
+  readonly free: bigint;
+  readonly outOfRange: bigint;
+}
+
+/** One pool of any of the four kinds, with everything computed. */
+export interface PoolSnapshot {
+  /** Stable id: `<namespace>/<name>` or `global/<name>`, suffixed `@<kind>` only if two kinds share it. */
+  readonly id: string;
+  readonly key: PoolKey;
+  readonly kindShort: PoolKindShort;
+  readonly type: 'ip' | 'prefix';
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly createdAt: Date | undefined;
+  readonly deleting: boolean;
+  /** cluster.x-k8s.io/paused annotation on the pool. */
+  readonly paused: boolean;
+  readonly family: Family | undefined;
+  /** IP pools: the spec; prefix pools: their spec (discriminate with `type`). */
+  readonly ipSpec: IPPoolSpec | undefined;
+  readonly prefixSpec: PrefixPoolSpec | undefined;
+  /** Prefix pools: the length of each handed-out prefix. */
+  readonly allocationPrefixLength: number | undefined;
+  /** Layout from the allocator; undefined when the spec does not parse (see `error`). */
+  readonly layout: PoolLayout | undefined;
+  readonly prefixLayout: PrefixPoolLayout | undefined;
+  /** IP pools: the allocation index with every IPAddress of this pool marked. */
+  readonly index: AllocationIndex | undefined;
+  /** Exact counts (addresses for IP pools, child prefixes for prefix pools). Zero when invalid. */
+  readonly counts: PoolCounts;
+  /** used / total in [0, 1]; a float good for bars and percentages only. */
+  readonly utilisation: number;
+  readonly severity: Severity;
+  /** status.ipAddresses as the controller last wrote it. */
+  readonly status: StatusCountsView | undefined;
+  /** Names of status fields that differ from `counts` (capped like the controller caps them). */
+  readonly statusMismatch: readonly ('total' | 'used' | 'free' | 'outOfRange')[];
+  /** Why the spec could not be laid out (an allocator error message), if it could not. */
+  readonly error: string | undefined;
+  /** IPAddresses referencing this pool, sorted by address. */
+  readonly addresses: readonly AddressView[];
+  /** IPAddressClaims referencing this pool, sorted by namespace/name. */
+  readonly claims: readonly ClaimView[];
+  readonly conditions: readonly Condition[];
+}
+
+/** Everything the plugin read, joined. Pure data; build it with `buildInventory`. */
+export interface Inventory {
+  /** Sorted: namespaced pools by namespace/name, then global pools by name. */
+  readonly pools: readonly PoolSnapshot[];
+  readonly addresses: readonly AddressView[];
+  readonly claims: readonly ClaimView[];
+  /** IPAddresses whose pool does not exist (or is outside what was read). */
+  readonly addressesWithoutPool: readonly AddressView[];
+  /** When the data was read. */
+  readonly readAt: Date;
+  /** What was read: one namespace, or every namespace. */
+  readonly scope: { readonly namespace: string | undefined; readonly allNamespaces: boolean };
+  /** Things that limited what could be read (e.g. "cannot list IPAddresses in all namespaces"). */
+  readonly warnings: readonly string[];
+}
+
+export const KIND_SHORT: Readonly<Record<PoolKind, PoolKindShort>> = {
+  InClusterIPPool: 'pool',
+  GlobalInClusterIPPool: 'global',
+  InClusterPrefixPool: 'prefix',
+  GlobalInClusterPrefixPool: 'global-prefix',
+};
