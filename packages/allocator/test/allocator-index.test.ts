@@ -52,7 +52,7 @@ describe('AllocationIndex bookkeeping', () => {
     const r1 = idx.release(addr('10.0.0.7'));
     assert.ok(r1.ok && r1.value === 'still-held');
     assert.equal(idx.holders(addr('10.0.0.7')), 1);
-    assert.ok(idx.checkAllocatable(addr('10.0.0.7')).ok === false);
+    assert.ok(!idx.checkAllocatable(addr('10.0.0.7')).ok);
     const r2 = idx.release(addr('10.0.0.7'));
     assert.ok(r2.ok && r2.value === 'freed');
     assert.ok(idx.checkAllocatable(addr('10.0.0.7')).ok);

@@ -31,7 +31,7 @@ describe('validateIPPoolSpec (§11.2, §15.3)', () => {
     ['IPv4-mapped addresses with an IPv6 gateway', { addresses: ['::ffff:10.0.0.0/120'], prefix: 120, gateway: '::ffff:10.0.0.1' }],
   ];
   for (const [name, spec] of valid) {
-    it(`accepts ${name}`, () => assert.deepEqual(validateIPPoolSpec(spec), []));
+    it(`accepts ${name}`, () => { assert.deepEqual(validateIPPoolSpec(spec), []); });
   }
 
   const invalid: [string, IPPoolSpecInput, [string, string][]][] = [
@@ -95,7 +95,7 @@ describe('validateIPPoolSpec (§11.2, §15.3)', () => {
     ],
   ];
   for (const [name, spec, expected] of invalid) {
-    it(`rejects ${name}`, () => assert.deepEqual(pm(validateIPPoolSpec(spec)), expected));
+    it(`rejects ${name}`, () => { assert.deepEqual(pm(validateIPPoolSpec(spec)), expected); });
   }
 
   // Range/CIDR below, above and straddling the subnet (8 upstream cases). The subnet comes from
@@ -130,7 +130,7 @@ describe('validateIPPoolSpec (§11.2, §15.3)', () => {
       ['spec.excludedAddresses[0]', 'provided address is not a valid IP, range, nor CIDR'],
     ]);
     assert.equal(errs[1]?.value, 'x');
-    assert.equal(errs[1]?.detail, 'ParseAddr("x"): unable to parse IP');
+    assert.equal(errs[1].detail, 'ParseAddr("x"): unable to parse IP');
   });
 });
 
@@ -162,7 +162,7 @@ describe('validatePrefixPoolSpec (§11.4, §15.3)', () => {
     ['excluded and gateway', { prefixes: ['fd00::/48'], gateway: 'fd00::1', excludedPrefixes: ['fd00::/64', 'fd00:0:0:5::1-fd00:0:0:5::9'] }],
   ];
   for (const [name, spec] of valid) {
-    it(`accepts ${name}`, () => assert.deepEqual(validatePrefixPoolSpec(spec), { errors: [], warnings: [] }));
+    it(`accepts ${name}`, () => { assert.deepEqual(validatePrefixPoolSpec(spec), { errors: [], warnings: [] }); });
   }
   const invalid: [string, PrefixPoolSpec, [string, string][]][] = [
     ['prefixes required', { prefixes: [] }, [['spec.prefixes', 'prefixes is required']]],
@@ -184,7 +184,7 @@ describe('validatePrefixPoolSpec (§11.4, §15.3)', () => {
     ['bad excluded', { prefixes: ['fd00::/48'], excludedPrefixes: ['fd00::/200'] }, [['spec.excludedPrefixes[0]', 'provided entry is not a valid IP, range, nor CIDR']]],
   ];
   for (const [name, spec, expected] of invalid) {
-    it(`rejects ${name}`, () => assert.deepEqual(pm(validatePrefixPoolSpec(spec).errors), expected));
+    it(`rejects ${name}`, () => { assert.deepEqual(pm(validatePrefixPoolSpec(spec).errors), expected); });
   }
   it('warns for /128, and for a gateway inside the prefixes at /128 only', () => {
     assert.deepEqual(validatePrefixPoolSpec({ prefixes: ['fd00::/120'], allocationPrefixLength: 128, gateway: 'fd00::1' }).warnings, [
