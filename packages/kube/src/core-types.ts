@@ -41,6 +41,8 @@ export interface CoreEvent {
   firstTimestamp?: string;
   lastTimestamp?: string;
   source?: { component?: string; host?: string };
+  /** MicroTime; required together with reportingComponent/Instance by newer API servers' validation. */
+  eventTime?: string;
   reportingComponent?: string;
   reportingInstance?: string;
   action?: string;

@@ -49,3 +49,37 @@ export {
 export type { PathParts, ResourceDescriptor } from './resources.js';
 export { ContentType, KubeTransport } from './transport.js';
 export type { Method, RequestOptions, ResponseStream, TransportOptions } from './transport.js';
+export { Backoff } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { Informer } from './informer.js';
+export type {
+  AddHandler,
+  DeleteHandler,
+  InformerHooks,
+  InformerOptions,
+  RelistReason,
+  RestartReason,
+  UpdateHandler,
+  WatchEventType,
+} from './informer.js';
+export {
+  INDEX_CLUSTER_NAME,
+  INDEX_POOL_REF,
+  ipAddressByPoolRef,
+  ipAddressClaimByClusterName,
+  ipAddressClaimByPoolRef,
+  poolRefIndexValue,
+} from './indexers.js';
+export { compareResourceVersions, IndexedStore, keyOf, objectKey } from './store.js';
+export type { IndexFunc } from './store.js';
+export {
+  LeaderElector,
+  sameLeaseRecord,
+  validateLeaderElectionTimings,
+} from './leader-election.js';
+export type { LeaderElectionOptions } from './leader-election.js';
+export { EventAggregator, eventAggregationKey, EventRecorder } from './events.js';
+export type { AggregatedEvent, EventRecorderOptions, InvolvedObject } from './events.js';
+export { formatMicroTime, parseMicroTime } from './microtime.js';
+export { TokenBucket } from './rate-limit.js';
+export { sleep } from './sleep.js';

@@ -1,0 +1,250 @@
+// Kubernetes Events for the objects we reconcile, written so that a hot loop cannot flood the API
+// server: repeats of the same (object, type, reason, message) within a window update one Event's
+// count instead of creating new ones (as client-go's EventCorrelator does), and writes per object are
+// token-bucket limited (client-go's spam filter: burst 25, one more every 5 minutes). Recording never
+// throws and never blocks the caller; failures go to onError.
+import type { CoreEvent, EventType } from './core-types.js';
+import { classifyApiError, type ClassifiedError } from './errors.js';
+import { formatMicroTime } from './microtime.js';
+import { ObjectClient } from './object-client.js';
+import { TokenBucket } from './rate-limit.js';
+import { EventResource } from './resources.js';
+import type { KubeTransport } from './transport.js';
+
+export interface InvolvedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+}
+
+export interface EventRecorderOptions {
+  transport: KubeTransport;
+  /** source.component / reportingComponent, e.g. "ipam-in-cluster-controller". */
+  component: string;
+  /** reportingInstance / source.host, e.g. the pod name. */
+  instance?: string;
+  /** Repeats within this window are folded into one Event (default 10 minutes). */
+  aggregationWindowMs?: number;
+  /** Writes per involved object: burst, then refill rate (default 25, 1/300 per second). */
+  burst?: number;
+  refillPerSecond?: number;
+  /** Most distinct events remembered for aggregation (default 4096, oldest forgotten first). */
+  maxCacheEntries?: number;
+  onError?: (error: ClassifiedError, event: { reason: string; message: string }) => void;
+  /** A write skipped by the rate limit (its count is carried into the next write of the same event). */
+  onDropped?: (event: { reason: string; message: string }) => void;
+  now?: () => number;
+}
+
+/** One aggregated event as the recorder remembers it. */
+export interface AggregatedEvent {
+  key: string;
+  /** The Event object's name once created. */
+  name: string | undefined;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  lastSeenMs: number;
+  /** The count already written to the API server. */
+  writtenCount: number;
+}
+
+/** Folds repeats of one event within a window (pure; LRU-bounded). */
+export class EventAggregator {
+  private readonly entries = new Map<string, AggregatedEvent>();
+  private readonly windowMs: number;
+  private readonly maxEntries: number;
+
+  constructor(windowMs: number, maxEntries: number) {
+    this.windowMs = windowMs;
+    this.maxEntries = maxEntries;
+  }
+
+  /** Records one occurrence; a fresh entry (count 1, no name) when the last one is older than the window. */
+  record(key: string, nowMs: number): AggregatedEvent {
+    const time = new Date(nowMs).toISOString();
+    let entry = this.entries.get(key);
+    if (entry === undefined || nowMs - entry.lastSeenMs > this.windowMs) {
+      entry = {
+        key,
+        name: undefined,
+        count: 0,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        lastSeenMs: nowMs,
+        writtenCount: 0,
+      };
+    }
+    entry.count++;
+    entry.lastTimestamp = time;
+    entry.lastSeenMs = nowMs;
+    // Re-insert so Map order is least-recently-used first.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
+    return entry;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export function eventAggregationKey(
+  involved: InvolvedObject,
+  type: EventType,
+  reason: string,
+  message: string,
+): string {
+  const m = involved.metadata;
+  return [involved.apiVersion, involved.kind, m?.namespace, m?.name, m?.uid, type, reason, message].join(
+    '\u0000',
+  );
+}
+
+export class EventRecorder {
+  private readonly options: EventRecorderOptions;
+  private readonly events: ObjectClient<CoreEvent>;
+  private readonly aggregator: EventAggregator;
+  private readonly limiters = new Map<string, TokenBucket>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly now: () => number;
+  private sequence = 0;
+
+  constructor(options: EventRecorderOptions) {
+    this.options = options;
+    this.events = new ObjectClient<CoreEvent>(options.transport, EventResource);
+    this.aggregator = new EventAggregator(
+      options.aggregationWindowMs ?? 600_000,
+      options.maxCacheEntries ?? 4096,
+    );
+    this.now = options.now ?? Date.now;
+  }
+
+  normal(involved: InvolvedObject, reason: string, message: string): void {
+    this.event(involved, 'Normal', reason, message);
+  }
+
+  warning(involved: InvolvedObject, reason: string, message: string): void {
+    this.event(involved, 'Warning', reason, message);
+  }
+
+  /** Records an event; returns at once. */
+  event(involved: InvolvedObject, type: EventType, reason: string, message: string, action?: string): void {
+    try {
+      const nowMs = this.now();
+      const entry = this.aggregator.record(eventAggregationKey(involved, type, reason, message), nowMs);
+      if (!this.limiter(involved, nowMs).take(nowMs)) {
+        this.options.onDropped?.({ reason, message });
+        return;
+      }
+      // One write at a time per event, so a create is never overtaken by its own count update.
+      const previous = this.queues.get(entry.key) ?? Promise.resolve();
+      const next = previous
+        .then(() => this.write(involved, type, reason, message, action, entry))
+        .catch((error: unknown) => {
+          this.report(error, reason, message);
+        })
+        .finally(() => {
+          if (this.queues.get(entry.key) === next) this.queues.delete(entry.key);
+        });
+      this.queues.set(entry.key, next);
+    } catch (error) {
+      this.report(error, reason, message);
+    }
+  }
+
+  /** Resolves when every write started so far has finished (for tests and shutdown). */
+  async flush(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  private limiter(involved: InvolvedObject, nowMs: number): TokenBucket {
+    const m = involved.metadata;
+    const key = [involved.kind, m?.namespace, m?.name, m?.uid].join('\u0000');
+    let bucket = this.limiters.get(key);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.options.burst ?? 25, this.options.refillPerSecond ?? 1 / 300, nowMs);
+      this.limiters.set(key, bucket);
+      if (this.limiters.size > (this.options.maxCacheEntries ?? 4096)) {
+        const oldest = this.limiters.keys().next();
+        if (oldest.done !== true) this.limiters.delete(oldest.value);
+      }
+    }
+    return bucket;
+  }
+
+  private async write(
+    involved: InvolvedObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    action: string | undefined,
+    entry: AggregatedEvent,
+  ): Promise<void> {
+    const count = entry.count;
+    if (count === entry.writtenCount) return; // a later write already carried this occurrence
+    const namespace = involved.metadata?.namespace ?? 'default';
+    if (entry.name !== undefined) {
+      try {
+        await this.events.mergePatch(
+          { namespace, name: entry.name },
+          { count, lastTimestamp: entry.lastTimestamp, message },
+        );
+        entry.writtenCount = count;
+        return;
+      } catch (error) {
+        // The Event expired (events have a TTL) or was deleted: start a new one.
+        if (classifyApiError(error).kind !== 'NotFound') throw error;
+      }
+    }
+    const name = `${involved.metadata?.name ?? 'object'}.${this.uniqueSuffix()}`;
+    const m = involved.metadata;
+    const event: CoreEvent = {
+      metadata: { name, namespace },
+      involvedObject: {
+        ...(involved.apiVersion !== undefined && { apiVersion: involved.apiVersion }),
+        ...(involved.kind !== undefined && { kind: involved.kind }),
+        ...(m?.name !== undefined && { name: m.name }),
+        ...(m?.namespace !== undefined && { namespace: m.namespace }),
+        ...(m?.uid !== undefined && { uid: m.uid }),
+        ...(m?.resourceVersion !== undefined && { resourceVersion: m.resourceVersion }),
+      },
+      type,
+      reason,
+      message,
+      count,
+      firstTimestamp: entry.firstTimestamp,
+      lastTimestamp: entry.lastTimestamp,
+      eventTime: formatMicroTime(new Date(this.now())),
+      source: {
+        component: this.options.component,
+        ...(this.options.instance !== undefined && { host: this.options.instance }),
+      },
+      reportingComponent: this.options.component,
+      reportingInstance: this.options.instance ?? this.options.component,
+      action: action ?? reason,
+    };
+    await this.events.create(event);
+    entry.name = name;
+    entry.writtenCount = count;
+  }
+
+  /** client-go names events `<object>.<hex unix nanos>`; a sequence keeps names unique within a millisecond. */
+  private uniqueSuffix(): string {
+    this.sequence = (this.sequence + 1) % 1_000_000;
+    return (BigInt(this.now()) * 1_000_000n + BigInt(this.sequence)).toString(16);
+  }
+
+  private report(error: unknown, reason: string, message: string): void {
+    try {
+      this.options.onError?.(classifyApiError(error), { reason, message });
+    } catch {
+      // An error callback that throws must not escape a fire-and-forget path.
+    }
+  }
+}

@@ -1,0 +1,413 @@
+// A supervised list+watch cache. Our own loop rather than client-node's ListWatch, which: resolves
+// start() even when the list failed; stops for good on any non-410 error; lets a throwing handler
+// become an unhandledRejection; resurrects itself when an error handler restarts it after stop();
+// requests neither bookmarks nor a server-side timeout; and has no indexes. Here:
+//   - start() resolves once the first list succeeded (the synced gate), retrying with backoff;
+//   - one loop per informer, so a restart is idempotent; stop() is final;
+//   - 410 Gone (HTTP or ERROR event) relists, emitting deletes for objects that vanished;
+//   - other errors re-watch from the last resourceVersion after exponential backoff (1 s -> 30 s);
+//   - watches ask for bookmarks and a server-side timeout; a watchdog restarts a silent watch;
+//   - handlers only enqueue: their errors are caught and reported, never thrown.
+import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { parseJson } from './json.js';
+import { ObjectClient, type KubeObject } from './object-client.js';
+import { resourcePath, type ResourceDescriptor } from './resources.js';
+import { compareResourceVersions, IndexedStore, keyOf, objectKey, type IndexFunc } from './store.js';
+import type { KubeTransport } from './transport.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export type RestartReason = 'error' | 'stale' | 'requested';
+export type RelistReason = 'initial' | 'gone';
+
+/** Callbacks for metrics and logs; kube itself has no metrics dependency. */
+export interface InformerHooks {
+  /** A watch or list will be retried (after `delayMs`). */
+  onRestart?(reason: RestartReason, delayMs: number, error?: ClassifiedError): void;
+  onRelist?(reason: RelistReason, objects: number): void;
+  onEvent?(type: WatchEventType): void;
+  /** Failures of list/watch calls, and exceptions from handlers or index functions. */
+  onError?(error: ClassifiedError, phase: 'list' | 'watch' | 'handler' | 'index'): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  transport: KubeTransport;
+  resource: ResourceDescriptor;
+  /** Watch one namespace only; unset = all namespaces (or a cluster-scoped kind). */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  /** List page size (default 500). */
+  pageSize?: number;
+  /** Server-side watch timeout; the actual value is randomised up to +50 % so watches spread out (default 300). */
+  watchTimeoutSeconds?: number;
+  /** No byte from the server for this long restarts the watch (default: watch timeout + 60 s). */
+  staleAfterMs?: number;
+  backoff?: BackoffOptions;
+  hooks?: InformerHooks;
+}
+
+export type AddHandler<T> = (object: T) => unknown;
+export type UpdateHandler<T> = (object: T, old: T) => unknown;
+export type DeleteHandler<T> = (object: T) => unknown;
+
+interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+class StoppedError extends Error {
+  constructor() {
+    super('informer stopped');
+    this.name = 'StoppedError';
+  }
+}
+
+export class Informer<T extends KubeObject> {
+  readonly resource: ResourceDescriptor;
+  private readonly options: InformerOptions<T>;
+  private readonly hooks: InformerHooks;
+  private readonly client: ObjectClient<T>;
+  private readonly store: IndexedStore<T>;
+  private readonly backoff: Backoff;
+  private readonly addHandlers = new Set<AddHandler<T>>();
+  private readonly updateHandlers = new Set<UpdateHandler<T>>();
+  private readonly deleteHandlers = new Set<DeleteHandler<T>>();
+
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private synced = false;
+  private resourceVersion: string | undefined;
+  private current: AbortController | undefined;
+  private restartReason: RestartReason | undefined;
+  private lastActivity = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private readonly syncedPromise: Promise<void>;
+  private resolveSynced!: () => void;
+  private rejectSynced!: (error: Error) => void;
+
+  constructor(options: InformerOptions<T>) {
+    this.options = options;
+    this.resource = options.resource;
+    this.hooks = options.hooks ?? {};
+    this.client = new ObjectClient<T>(options.transport, options.resource);
+    this.store = new IndexedStore<T>(options.indexers ?? {}, (_index, error) => {
+      this.report(classifyApiError(error), 'index');
+    });
+    this.backoff = new Backoff(options.backoff);
+    this.syncedPromise = new Promise<void>((resolve, reject) => {
+      this.resolveSynced = resolve;
+      this.rejectSynced = reject;
+    });
+    // Nobody may be awaiting start() when stop() rejects it.
+    this.syncedPromise.catch(() => undefined);
+  }
+
+  onAdd(handler: AddHandler<T>): () => void {
+    this.addHandlers.add(handler);
+    return () => this.addHandlers.delete(handler);
+  }
+
+  onUpdate(handler: UpdateHandler<T>): () => void {
+    this.updateHandlers.add(handler);
+    return () => this.updateHandlers.delete(handler);
+  }
+
+  onDelete(handler: DeleteHandler<T>): () => void {
+    this.deleteHandlers.add(handler);
+    return () => this.deleteHandlers.delete(handler);
+  }
+
+  /** Starts (once) and resolves when the first list is in the cache; rejects if stopped before that. */
+  start(): Promise<void> {
+    if (this.stopped) return Promise.reject(new StoppedError());
+    if (this.loop === undefined) {
+      this.loop = this.run();
+      const staleAfter = this.staleAfterMs();
+      this.watchdog = setInterval(
+        () => {
+          if (Date.now() - this.lastActivity > staleAfter) this.restart('stale');
+        },
+        Math.min(10_000, Math.max(100, staleAfter / 4)),
+      );
+      this.watchdog.unref();
+    }
+    return this.syncedPromise;
+  }
+
+  /** Stops for good: a stopped informer never restarts (create a new one instead). */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.loop;
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    this.current?.abort(new StoppedError());
+    this.wake?.();
+    if (!this.synced) this.rejectSynced(new StoppedError());
+    return this.loop;
+  }
+
+  /** Drops the current watch and opens a new one from the last resourceVersion. Idempotent. */
+  restart(reason: RestartReason = 'requested'): void {
+    if (this.stopped || this.restartReason !== undefined) return;
+    this.restartReason = reason;
+    this.current?.abort(new Error(`informer restart: ${reason}`));
+    this.wake?.();
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The resourceVersion of the newest list, event or bookmark seen. */
+  get latestResourceVersion(): string | undefined {
+    return this.resourceVersion;
+  }
+
+  /** Cached objects are shared: treat them as read-only. */
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(keyOf(namespace, name));
+  }
+
+  list(namespace?: string): T[] {
+    return this.store.list(namespace);
+  }
+
+  byIndex(index: string, value: string, namespace?: string): T[] {
+    return this.store.byIndex(index, value, namespace);
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  /**
+   * Puts an object this process just wrote (create/update response) into the cache at once, so the next
+   * read does not miss it. The watch event for the same resourceVersion is then a no-op, and an older
+   * event never overwrites it. Handlers see it as add/update.
+   */
+  observe(object: T): void {
+    if (this.stopped) return;
+    this.upsert(object);
+  }
+
+  /** Removes an object this process just deleted for good (no finalizers left). */
+  observeDeleted(object: T): void {
+    if (this.stopped) return;
+    const old = this.store.delete(objectKey(object));
+    if (old !== undefined) this.emitDelete(old);
+  }
+
+  private staleAfterMs(): number {
+    return this.options.staleAfterMs ?? (this.options.watchTimeoutSeconds ?? 300) * 1500 + 60_000;
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    let listReason: RelistReason = 'initial';
+    while (!this.stopped) {
+      let phase: 'list' | 'watch' = 'list';
+      try {
+        if (needList) {
+          await this.relist(listReason);
+          needList = false;
+        }
+        phase = 'watch';
+        const started = Date.now();
+        const outcome = await this.watchOnce();
+        if (outcome === 'gone') {
+          needList = true;
+          listReason = 'gone';
+          continue;
+        }
+        // A watch the server closes at once, again and again, must not become a hot loop.
+        if (Date.now() - started < 1_000) await this.sleep(this.backoff.next());
+        else this.backoff.reset();
+      } catch (error) {
+        if (this.isStopped()) break;
+        const requested = this.takeRestartReason();
+        if (requested !== undefined) {
+          this.hooks.onRestart?.(requested, 0);
+          continue;
+        }
+        const classified = classifyApiError(error);
+        this.report(classified, phase);
+        if (classified.kind === 'Gone') {
+          needList = true;
+          listReason = 'gone';
+          continue;
+        }
+        const delay = Math.max(this.backoff.next(), (classified.retryAfterSeconds ?? 0) * 1000);
+        this.hooks.onRestart?.('error', delay, classified);
+        await this.sleep(delay);
+      }
+      // A restart requested while we were not watching (e.g. during a sleep) is satisfied by looping.
+      this.takeRestartReason();
+    }
+  }
+
+  private takeRestartReason(): RestartReason | undefined {
+    const reason = this.restartReason;
+    this.restartReason = undefined;
+    return reason;
+  }
+
+  private async relist(reason: RelistReason): Promise<void> {
+    const controller = this.newRequest();
+    const { items, resourceVersion } = await this.client.listAll({
+      namespace: this.options.namespace,
+      labelSelector: this.options.labelSelector,
+      fieldSelector: this.options.fieldSelector,
+      limit: this.options.pageSize ?? 500,
+      signal: controller.signal,
+    });
+    if (this.isStopped()) return;
+    const listed = new Set<string>();
+    for (const item of items) {
+      listed.add(objectKey(item));
+      this.upsert(item);
+    }
+    for (const key of this.store.keys()) {
+      if (listed.has(key)) continue;
+      const cached = this.store.get(key);
+      // An object we observed after the list's snapshot is not "vanished".
+      if (
+        cached !== undefined &&
+        (compareResourceVersions(cached.metadata?.resourceVersion, resourceVersion) ?? -1) > 0
+      ) {
+        continue;
+      }
+      const old = this.store.delete(key);
+      if (old !== undefined) this.emitDelete(old);
+    }
+    this.resourceVersion = resourceVersion;
+    this.backoff.reset();
+    this.hooks.onRelist?.(reason, items.length);
+    if (!this.synced) {
+      this.synced = true;
+      this.resolveSynced();
+    }
+  }
+
+  private async watchOnce(): Promise<'closed' | 'gone'> {
+    const controller = this.newRequest();
+    const base = this.options.watchTimeoutSeconds ?? 300;
+    const stream = await this.options.transport.stream({
+      method: 'GET',
+      path: resourcePath(this.resource, { namespace: this.options.namespace }),
+      query: {
+        watch: true,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: Math.round(base * (1 + Math.random() * 0.5)),
+        labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
+      },
+      signal: controller.signal,
+    });
+    for await (const line of stream.lines) {
+      this.lastActivity = Date.now();
+      if (this.isStopped()) break;
+      const event = parseJson(line) as WatchEvent<T>;
+      this.hooks.onEvent?.(event.type);
+      if (event.type === 'ERROR') {
+        const status = classifyApiError(event.object);
+        if (status.kind === 'Gone') return 'gone';
+        throw new KubeStatusError(status);
+      }
+      const rv = event.object.metadata?.resourceVersion;
+      if (event.type === 'BOOKMARK') {
+        if (rv !== undefined) this.resourceVersion = rv;
+        continue;
+      }
+      if (event.type === 'DELETED') {
+        // Only what we had: after observeDeleted() the watch's DELETED is not a second delete.
+        const old = this.store.delete(objectKey(event.object));
+        if (old !== undefined) this.emitDelete(event.object);
+      } else {
+        this.upsert(event.object);
+      }
+      if (rv !== undefined) this.resourceVersion = rv;
+    }
+    return 'closed';
+  }
+
+  private newRequest(): AbortController {
+    const controller = new AbortController();
+    this.current = controller;
+    this.lastActivity = Date.now();
+    return controller;
+  }
+
+  /** Newest wins: never replace a cached object with an older resourceVersion of itself. */
+  private upsert(object: T): void {
+    const key = objectKey(object);
+    const cached = this.store.get(key);
+    if (cached !== undefined) {
+      const order = compareResourceVersions(
+        object.metadata?.resourceVersion,
+        cached.metadata?.resourceVersion,
+      );
+      if (
+        order === 0 ||
+        (order === undefined && object.metadata?.resourceVersion === cached.metadata?.resourceVersion)
+      ) {
+        return;
+      }
+      if (order !== undefined && order < 0) return;
+    }
+    const old = this.store.set(object);
+    if (old === undefined) this.emit(this.addHandlers, (h) => h(object));
+    else this.emit(this.updateHandlers, (h) => h(object, old));
+  }
+
+  private emitDelete(object: T): void {
+    this.emit(this.deleteHandlers, (h) => h(object));
+  }
+
+  private emit<H>(handlers: Set<H>, call: (handler: H) => unknown): void {
+    for (const handler of handlers) {
+      try {
+        const result = call(handler);
+        if (result instanceof Promise) {
+          result.catch((error: unknown) => {
+            this.report(classifyApiError(error), 'handler');
+          });
+        }
+      } catch (error) {
+        this.report(classifyApiError(error), 'handler');
+      }
+    }
+  }
+
+  private report(error: ClassifiedError, phase: 'list' | 'watch' | 'handler' | 'index'): void {
+    try {
+      this.hooks.onError?.(error, phase);
+    } catch {
+      // A failing metrics hook must not take the informer down.
+    }
+  }
+
+  /** Not a field read, so flow analysis does not assume it unchanged across an await. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    // Waiting out a backoff is not silence: keep the watchdog from cutting the wait short.
+    this.lastActivity = Date.now() + ms;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,129 @@
+// The informer's cache: objects by namespace/name plus secondary indexes. Pure, no I/O.
+import type { KubeObject } from './object-client.js';
+
+/** Values an object is indexed under (e.g. its pool reference); an empty list leaves it out. */
+export type IndexFunc<T> = (object: T) => readonly string[];
+
+export function objectKey(object: KubeObject): string {
+  const ns = object.metadata?.namespace;
+  const name = object.metadata?.name ?? '';
+  return ns === undefined || ns === '' ? name : `${ns}/${name}`;
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+}
+
+/**
+ * Orders two resourceVersions when both are integers (etcd revisions, which is what every real API
+ * server returns); undefined when either is opaque, in which case callers must not compare.
+ */
+export function compareResourceVersions(a: string | undefined, b: string | undefined): number | undefined {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+export class IndexedStore<T extends KubeObject> {
+  private readonly objects = new Map<string, T>();
+  private readonly indexers: ReadonlyMap<string, IndexFunc<T>>;
+  /** index name -> value -> keys. */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** key -> index name -> values it is filed under (to unfile on update/delete). */
+  private readonly filed = new Map<string, Map<string, readonly string[]>>();
+  private readonly onIndexError: (index: string, error: unknown) => void;
+
+  constructor(
+    indexers: Readonly<Record<string, IndexFunc<T>>> = {},
+    onIndexError: (index: string, error: unknown) => void = () => undefined,
+  ) {
+    this.indexers = new Map(Object.entries(indexers));
+    for (const name of this.indexers.keys()) this.indices.set(name, new Map());
+    this.onIndexError = onIndexError;
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.objects.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.objects.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  /** Objects filed under `value` in `index`, optionally only those in one namespace. */
+  byIndex(index: string, value: string, namespace?: string): T[] {
+    const idx = this.indices.get(index);
+    if (idx === undefined) throw new Error(`no index named ${index}`);
+    const keys = idx.get(value);
+    if (keys === undefined) return [];
+    return [...keys].flatMap((k) => {
+      const o = this.objects.get(k);
+      if (o === undefined || (namespace !== undefined && o.metadata?.namespace !== namespace)) return [];
+      return [o];
+    });
+  }
+
+  /** Stores the object and returns the one it replaced. */
+  set(object: T): T | undefined {
+    const key = objectKey(object);
+    const old = this.objects.get(key);
+    this.unfile(key);
+    this.objects.set(key, object);
+    this.file(key, object);
+    return old;
+  }
+
+  delete(key: string): T | undefined {
+    const old = this.objects.get(key);
+    if (old === undefined) return undefined;
+    this.unfile(key);
+    this.objects.delete(key);
+    return old;
+  }
+
+  private file(key: string, object: T): void {
+    const values = new Map<string, readonly string[]>();
+    for (const [name, fn] of this.indexers) {
+      let vs: readonly string[];
+      try {
+        vs = fn(object);
+      } catch (error) {
+        this.onIndexError(name, error);
+        continue;
+      }
+      const idx = this.indices.get(name);
+      if (idx === undefined) continue;
+      for (const v of vs) {
+        let set = idx.get(v);
+        if (set === undefined) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+      values.set(name, vs);
+    }
+    this.filed.set(key, values);
+  }
+
+  private unfile(key: string): void {
+    const values = this.filed.get(key);
+    if (values === undefined) return;
+    for (const [name, vs] of values) {
+      const idx = this.indices.get(name);
+      for (const v of vs) {
+        const set = idx?.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx?.delete(v);
+      }
+    }
+    this.filed.delete(key);
+  }
+}
