@@ -1,0 +1,101 @@
+/** @jsxRuntime automatic */
+// Layout (App) and the container that owns state, keys and the data source (Browser).
+import { Box, useApp, useInput, useWindowSize } from 'ink';
+import { useCallback, useMemo, type ReactNode } from 'react';
+import { Footer } from './components/Footer.js';
+import { Header } from './components/Header.js';
+import { StatusLine } from './components/StatusLine.js';
+import { resolveKey } from './keys.js';
+import type { BrowserDataSource } from './model/source.js';
+import { AddressDetail } from './screens/AddressDetail.js';
+import { Help } from './screens/Help.js';
+import { PoolList } from './screens/PoolList.js';
+import { PoolMap } from './screens/PoolMap.js';
+import { ReleaseDialog } from './screens/ReleaseDialog.js';
+import { ActionsContext, useActions, useView, ViewContext } from './state/context.js';
+import { useBrowserController } from './state/controller.js';
+import { makeTheme } from './theme.js';
+
+/** The layout: header, bordered body (the current screen), status line, key hints. */
+export function App(): ReactNode {
+  const { geometry, state, theme } = useView();
+  let body: ReactNode;
+  if (state.help) body = <Help />;
+  else if (state.page === 'list') body = <PoolList />;
+  else if (state.page === 'pool') body = <PoolMap />;
+  else if (state.page === 'address') body = <AddressDetail />;
+  else body = <ReleaseDialog />;
+  return (
+    <Box flexDirection="column" width={geometry.columns} height={geometry.rows}>
+      <Header />
+      <Box borderStyle="round" borderColor={theme.styles.muted.color} paddingX={1} height={geometry.bodyRows + 2} width={geometry.columns} flexDirection="column" overflow="hidden">
+        {body}
+      </Box>
+      <StatusLine />
+      <Footer />
+    </Box>
+  );
+}
+
+/** Typed text, without control characters (a pasted newline or an unbound escape sequence). */
+function isPrintable(input: string): boolean {
+  for (const ch of input) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** The one key handler: text while a prompt is open, else the binding table. */
+function Keys(): null {
+  const view = useView();
+  const actions = useActions();
+  const prompt = view.state.prompt !== undefined;
+  useInput((input, key) => {
+    const action = resolveKey(prompt ? 'prompt' : view.screen, view.readOnly, input, key);
+    if (action !== undefined) actions.perform(action);
+    else if (prompt && !key.ctrl && !key.meta && input !== '' && isPrintable(input)) actions.type(input);
+  });
+  return null;
+}
+
+export interface BrowserProps {
+  readonly source: BrowserDataSource;
+  readonly readOnly: boolean;
+  readonly noColor: boolean;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  readonly columns?: number | undefined;
+  readonly rows?: number | undefined;
+  readonly now?: (() => Date) | undefined;
+  /** Called on quit instead of exiting the Ink app. */
+  readonly onQuit?: (() => void) | undefined;
+}
+
+export function Browser(props: BrowserProps): ReactNode {
+  const app = useApp();
+  const size = useWindowSize();
+  const theme = useMemo(() => makeTheme(props.noColor), [props.noColor]);
+  const { onQuit } = props;
+  const quit = useCallback(() => {
+    if (onQuit !== undefined) onQuit();
+    else app.exit();
+  }, [app, onQuit]);
+  const { view, actions } = useBrowserController({
+    source: props.source,
+    readOnly: props.readOnly,
+    theme,
+    columns: props.columns ?? size.columns,
+    rows: props.rows ?? size.rows,
+    context: props.source.context,
+    now: props.now,
+    onQuit: quit,
+  });
+  return (
+    <ViewContext value={view}>
+      <ActionsContext value={actions}>
+        <Keys />
+        <App />
+      </ActionsContext>
+    </ViewContext>
+  );
+}

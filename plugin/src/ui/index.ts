@@ -1,0 +1,64 @@
+// The interactive browser: `runBrowser` renders it full-screen until the user quits.
+// The data source is passed in, so the UI does no I/O of its own (see model/source.ts).
+import { render } from 'ink';
+import { createElement } from 'react';
+import { Browser } from './app.js';
+import type { BrowserDataSource } from './model/source.js';
+import { noColorFromEnv } from './theme.js';
+
+export type {
+  BrowserAddress,
+  BrowserClaim,
+  BrowserDataSource,
+  BrowserPool,
+  BrowserSnapshot,
+  ReleaseOutcome,
+  ReleaseTarget,
+  SourceEvent,
+} from './model/source.js';
+export { Browser, type BrowserProps } from './app.js';
+export { BINDINGS, type Binding } from './keys.js';
+
+export interface RunBrowserOptions {
+  readonly source: BrowserDataSource;
+  /** Hides release everywhere. */
+  readonly readOnly: boolean;
+  /** Colour off (default: from NO_COLOR). */
+  readonly noColor?: boolean | undefined;
+  readonly stdin?: NodeJS.ReadStream | undefined;
+  readonly stdout?: NodeJS.WriteStream | undefined;
+  readonly stderr?: NodeJS.WriteStream | undefined;
+  /** Use the alternate screen (default true; ignored when stdout is not a terminal). */
+  readonly alternateScreen?: boolean | undefined;
+  /** Called once, after the first frame is rendered (for the time-to-first-frame benchmark). */
+  readonly onFirstFrame?: (() => void) | undefined;
+}
+
+/** Renders the browser and resolves when the user quits. Restores the screen on exit. */
+export async function runBrowser(options: RunBrowserOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  let first = options.onFirstFrame;
+  const instance = render(
+    createElement(Browser, {
+      source: options.source,
+      readOnly: options.readOnly,
+      noColor: options.noColor ?? noColorFromEnv(process.env),
+    }),
+    {
+      stdout,
+      stdin: options.stdin ?? process.stdin,
+      stderr: options.stderr ?? process.stderr,
+      alternateScreen: options.alternateScreen ?? true,
+      exitOnCtrlC: true,
+      patchConsole: true,
+      onRender: () => {
+        if (first !== undefined) {
+          const f = first;
+          first = undefined;
+          f();
+        }
+      },
+    },
+  );
+  await instance.waitUntilExit();
+}

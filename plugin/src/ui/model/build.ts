@@ -1,0 +1,77 @@
+// Builds a BrowserPool from a pool spec and its IPAddress objects with the allocator. Used by
+// tests and by any data source that does not already compute the view model (the data layer does).
+import { AllocationIndex, buildPoolLayout, parseAddr, type IPPoolSpec } from '@ipam-in-cluster/allocator';
+import type { BrowserAddress, BrowserPool, BrowserSeverity } from './source.js';
+
+export interface PoolInput {
+  readonly kind: 'InClusterIPPool' | 'GlobalInClusterIPPool';
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly spec: IPPoolSpec;
+  readonly addresses: readonly BrowserAddress[];
+  readonly deleting?: boolean;
+  readonly paused?: boolean;
+}
+
+/** ok < 75 % ≤ warning < 90 % ≤ critical; full at 100 %; empty for a pool with nothing to hand out. */
+export function severityOf(used: bigint, total: bigint, invalid: boolean): BrowserSeverity {
+  if (invalid) return 'invalid';
+  if (total === 0n) return 'empty';
+  if (used >= total) return 'full';
+  const pct = Number((used * 10_000n) / total) / 100;
+  return pct >= 90 ? 'critical' : pct >= 75 ? 'warning' : 'ok';
+}
+
+export function buildBrowserPool(input: PoolInput): BrowserPool {
+  const global = input.kind === 'GlobalInClusterIPPool';
+  const id = global ? `global/${input.name}` : `${input.namespace ?? ''}/${input.name}`;
+  const laid = buildPoolLayout(input.spec);
+  const layout = laid.ok ? laid.value : undefined;
+  let index: AllocationIndex | undefined;
+  if (layout !== undefined) {
+    index = new AllocationIndex(layout.allocatable);
+    for (const a of input.addresses) {
+      const p = parseAddr(a.address);
+      if (p.ok) index.markUsed(p.value);
+    }
+  }
+  const counts = index?.counts() ?? { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
+  const utilisation = counts.total === 0n ? 0 : Math.min(1, Number((counts.allocated * 1_000_000n) / counts.total) / 1_000_000);
+  return {
+    id,
+    key: { kind: input.kind, namespace: global ? undefined : input.namespace, name: input.name },
+    kindShort: global ? 'global' : 'pool',
+    type: 'ip',
+    family: layout?.family,
+    layout,
+    index,
+    counts,
+    utilisation,
+    severity: severityOf(counts.allocated, counts.total, layout === undefined),
+    error: laid.ok ? undefined : laid.error.message,
+    deleting: input.deleting === true,
+    paused: input.paused === true,
+    addresses: [...input.addresses].sort((a, b) => {
+      const pa = parseAddr(a.address);
+      const pb = parseAddr(b.address);
+      if (!pa.ok || !pb.ok) return a.address.localeCompare(b.address);
+      return pa.value.value < pb.value.value ? -1 : pa.value.value > pb.value.value ? 1 : 0;
+    }),
+  };
+}
+
+/** A BrowserAddress for tests and simple sources. */
+export function simpleAddress(namespace: string, name: string, address: string, extra: Partial<BrowserAddress> = {}): BrowserAddress {
+  return {
+    namespace,
+    name,
+    address,
+    claimName: name,
+    createdAt: undefined,
+    deleting: false,
+    finalizers: [],
+    claim: undefined,
+    clusterName: undefined,
+    ...extra,
+  };
+}

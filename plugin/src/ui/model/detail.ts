@@ -1,0 +1,125 @@
+// Address detail view model: the allocator's explanation plus who holds the address.
+import { equalAddr, explainAddress, parseAddr, type AddressVerdict } from '@ipam-in-cluster/allocator';
+import { age } from './format.js';
+import type { BrowserAddress, BrowserClaim, BrowserPool } from './source.js';
+
+export type ReasonMark = 'ok' | 'no' | 'use' | 'warn';
+
+export interface ReasonLine {
+  readonly mark: ReasonMark;
+  readonly text: string;
+}
+
+export interface HolderView {
+  readonly namespace: string;
+  readonly name: string;
+  /** `namespace/name` of the IPAddressClaim (named even when the claim no longer exists). */
+  readonly claim: string;
+  readonly claimExists: boolean;
+  /** `Kind name` of the claim's owner (the machine-ish object), when known. */
+  readonly machine: string | undefined;
+  readonly cluster: string | undefined;
+  readonly age: string;
+  readonly deleting: boolean;
+  readonly finalizers: readonly string[];
+}
+
+export interface AddressDetail {
+  readonly address: string;
+  readonly verdict: AddressVerdict;
+  readonly headline: string;
+  readonly reasons: readonly ReasonLine[];
+  readonly holders: readonly HolderView[];
+}
+
+/** The claim owner that stands for the machine: the controller owner, else the first owner. */
+export function machineOf(claim: BrowserClaim | undefined): string | undefined {
+  const owners = claim?.raw.metadata.ownerReferences ?? [];
+  const owner = owners.find((o) => o.controller === true) ?? owners[0];
+  return owner === undefined ? undefined : `${owner.kind} ${owner.name}`;
+}
+
+export function holderView(a: BrowserAddress, now: Date): HolderView {
+  return {
+    namespace: a.namespace,
+    name: a.name,
+    claim: `${a.namespace}/${a.claimName}`,
+    claimExists: a.claim !== undefined,
+    machine: machineOf(a.claim),
+    cluster: a.clusterName ?? a.claim?.clusterName,
+    age: age(a.createdAt, now),
+    deleting: a.deleting,
+    finalizers: a.finalizers,
+  };
+}
+
+/** IPAddress objects of the pool holding `address` (compared as addresses, not strings). */
+export function holdersOf(pool: Pick<BrowserPool, 'addresses'>, address: string): BrowserAddress[] {
+  const target = parseAddr(address);
+  if (!target.ok) return [];
+  return pool.addresses.filter((a) => {
+    const p = parseAddr(a.address);
+    return p.ok && equalAddr(p.value, target.value);
+  });
+}
+
+const VERDICT_TEXT: Record<AddressVerdict, string> = {
+  free: 'is free',
+  allocated: 'is allocated',
+  excluded: 'is not allocatable: excluded',
+  gateway: 'is not allocatable: the gateway',
+  reserved: 'is not allocatable: reserved',
+  'outside-pool': 'is outside the pool',
+  'out-of-range-allocation': 'is in use but outside what the pool may hand out',
+};
+
+const MARKS: Record<string, ReasonMark> = {
+  included: 'ok',
+  'outside-pool': 'no',
+  excluded: 'no',
+  gateway: 'no',
+  reserved: 'no',
+  allocated: 'use',
+  'out-of-range': 'warn',
+};
+
+export function addressDetail(pool: BrowserPool, address: string, now: Date): AddressDetail | undefined {
+  if (pool.layout === undefined) return undefined;
+  const ex = explainAddress(pool.layout, address, pool.index);
+  if (!ex.ok) return undefined;
+  const e = ex.value;
+  const holders = holdersOf(pool, e.address).map((a) => holderView(a, now));
+  let headline = `${e.address} ${VERDICT_TEXT[e.verdict]} in ${pool.id}`;
+  const first = holders[0];
+  if (first !== undefined && (e.verdict === 'allocated' || e.verdict === 'out-of-range-allocation')) {
+    headline = `${e.address} ${e.verdict === 'allocated' ? 'is allocated' : 'is held (out of range)'} to claim ${first.claim}`;
+  }
+  if (holders.length > 1) headline += ` and ${holders.length - 1} more`;
+  return {
+    address: e.address,
+    verdict: e.verdict,
+    headline,
+    reasons: e.reasons.map((r) => ({ mark: MARKS[r.code] ?? 'ok', text: r.message })),
+    holders,
+  };
+}
+
+/** Counts of a block of the map, as short labelled parts (zero parts omitted). */
+export function blockParts(b: {
+  used: bigint;
+  free: bigint;
+  excluded: bigint;
+  reserved: bigint;
+  gateway: bigint;
+  outOfRange: bigint;
+}): { label: string; value: bigint }[] {
+  const parts = [
+    { label: 'allocated', value: b.used },
+    { label: 'free', value: b.free },
+    { label: 'excluded', value: b.excluded },
+    { label: 'reserved', value: b.reserved },
+    { label: 'gateway', value: b.gateway },
+    { label: 'out of range', value: b.outOfRange },
+  ];
+  return parts.filter((p) => p.value > 0n);
+}

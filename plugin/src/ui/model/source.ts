@@ -1,0 +1,95 @@
+// What the browser needs from the outside world. The data layer (plugin/src/data) produces these
+// shapes; they are declared here as the minimal structural subset the UI reads, so the UI never
+// imports I/O code and any view model with these fields plugs in (its `Inventory` and
+// `PoolSnapshot` satisfy them as they are).
+import type { AllocationIndex, Family, PoolCounts, PoolLayout } from '@ipam-in-cluster/allocator';
+
+/** Utilisation severity as the data layer computes it. */
+export type BrowserSeverity = 'ok' | 'warning' | 'critical' | 'full' | 'empty' | 'invalid';
+
+export interface BrowserOwnerRef {
+  readonly kind: string;
+  readonly name: string;
+  readonly controller?: boolean | undefined;
+}
+
+/** The IPAddressClaim holding an address, as far as the browser shows it. */
+export interface BrowserClaim {
+  readonly namespace: string;
+  readonly name: string;
+  readonly clusterName: string | undefined;
+  /** The normalised object; the browser reads its owner references (the machine). */
+  readonly raw: { readonly metadata: { readonly ownerReferences?: readonly BrowserOwnerRef[] | undefined } };
+}
+
+/** One IPAddress object. */
+export interface BrowserAddress {
+  readonly namespace: string;
+  readonly name: string;
+  readonly address: string;
+  readonly claimName: string;
+  readonly createdAt: Date | undefined;
+  readonly deleting: boolean;
+  readonly finalizers: readonly string[];
+  readonly claim: BrowserClaim | undefined;
+  readonly clusterName: string | undefined;
+}
+
+export interface BrowserPoolKey {
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+}
+
+/** One pool with its layout and allocation index already computed (pure data). */
+export interface BrowserPool {
+  /** Stable id, `namespace/name` or `global/name`. */
+  readonly id: string;
+  readonly key: BrowserPoolKey;
+  /** pool | global | prefix | global-prefix */
+  readonly kindShort: string;
+  readonly type: 'ip' | 'prefix';
+  readonly family: Family | undefined;
+  readonly layout: PoolLayout | undefined;
+  readonly index: AllocationIndex | undefined;
+  readonly counts: PoolCounts;
+  /** used / total in [0, 1]. */
+  readonly utilisation: number;
+  readonly severity: BrowserSeverity;
+  readonly error: string | undefined;
+  readonly deleting: boolean;
+  readonly paused: boolean;
+  /** IPAddresses referencing this pool. */
+  readonly addresses: readonly BrowserAddress[];
+}
+
+/** Everything on screen at one moment. */
+export interface BrowserSnapshot {
+  readonly pools: readonly BrowserPool[];
+  readonly readAt: Date;
+  readonly warnings: readonly string[];
+}
+
+export type SourceEvent =
+  | { readonly type: 'snapshot'; readonly snapshot: BrowserSnapshot }
+  | { readonly type: 'error'; readonly message: string };
+
+/** The IPAddress to force-release. */
+export interface ReleaseTarget {
+  readonly namespace: string;
+  readonly name: string;
+  readonly address: string;
+}
+
+export type ReleaseOutcome = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
+
+/**
+ * Where the browser's data comes from. `subscribe` delivers a first snapshot as soon as it can and
+ * a new one whenever a watch sees a change; it returns the unsubscribe function.
+ */
+export interface BrowserDataSource {
+  /** Shown in the header, e.g. the kubeconfig context. */
+  readonly context?: string | undefined;
+  subscribe(listener: (event: SourceEvent) => void): () => void;
+  release(target: ReleaseTarget): Promise<ReleaseOutcome>;
+}

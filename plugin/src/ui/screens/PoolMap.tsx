@@ -1,0 +1,136 @@
+/** @jsxRuntime automatic */
+// Screen 2: the occupancy map of one pool (cells are blocks of addresses) with a side panel on the
+// cell under the cursor. ⏎ zooms into a block or opens an address; - zooms out.
+import { formatAddr } from '@ipam-in-cluster/allocator';
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { Legend } from '../components/Legend.js';
+import { Styled } from '../components/Styled.js';
+import { addressDetail, blockParts } from '../model/detail.js';
+import { blockPhrase, compactCount, truncate, truncateStart } from '../model/format.js';
+import type { MapCell, MapGrid, MapRow } from '../model/grid.js';
+import { viewport } from '../model/list.js';
+import { useView } from '../state/context.js';
+import { cellGlyph, type Token } from '../theme.js';
+
+function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: number }): ReactNode {
+  const { row, cursor, labelWidth } = props;
+  const cursorCol = cursor !== undefined && cursor.row === row.cells.find((c) => c !== undefined)?.row ? cursor.col : -1;
+  const parts: ReactNode[] = [];
+  row.cells.forEach((c, i) => {
+    const lead = i === cursorCol ? '[' : i === cursorCol + 1 && cursorCol >= 0 ? ']' : ' ';
+    parts.push(lead === ' ' ? lead : <Styled key={`l${i}`} token="accent">{lead}</Styled>);
+    if (c === undefined) parts.push(' ');
+    else
+      parts.push(
+        <Styled key={`c${i}`} token={c.state} inverse={i === cursorCol}>
+          {cellGlyph(c.state, c.fill, c.size === 1n)}
+        </Styled>,
+      );
+  });
+  if (cursorCol === row.cells.length - 1) parts.push(<Styled key="end" token="accent">]</Styled>);
+  return (
+    <Text wrap="truncate">
+      <Styled token="muted">{truncateStart(row.label, labelWidth).padStart(labelWidth)}</Styled>
+      {parts}
+    </Text>
+  );
+}
+
+function scopeText(grid: MapGrid, zoomed: boolean, subnet: string | undefined): string {
+  const from = formatAddr({ family: grid.family, value: grid.scope.from });
+  const to = formatAddr({ family: grid.family, value: grid.scope.to });
+  if (!zoomed && subnet !== undefined) return subnet;
+  return from === to ? from : `${from}–${to}`;
+}
+
+function Panel(props: { width: number }): ReactNode {
+  const { cell, pool, now, readOnly } = useView();
+  const w = props.width;
+  if (pool === undefined) return null;
+  const c = pool.counts;
+  const summary = (
+    <Box flexDirection="column" marginTop={1}>
+      <Styled token="title">pool</Styled>
+      <Text wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Text>
+      <Text wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Text>
+    </Box>
+  );
+  if (cell === undefined) return <Box flexDirection="column">{summary}</Box>;
+  if (cell.size > 1n) {
+    return (
+      <Box flexDirection="column" width={w}>
+        <Styled token="title" wrap="truncate">{truncate(cell.startText, w)}</Styled>
+        <Styled token="muted" wrap="truncate">{`– ${cell.endText}`}</Styled>
+        <Text wrap="truncate">{blockPhrase(cell.size, cell.family)}</Text>
+        {blockParts(cell.block).map((p) => (
+          <Text key={p.label} wrap="truncate">
+            <Styled token={p.label === 'allocated' ? 'allocated' : p.label === 'out of range' ? 'out-of-range' : (p.label as Token)}>{compactCount(p.value).padStart(6)}</Styled>
+            {` ${p.label}`}
+          </Text>
+        ))}
+        <Styled token="muted">⏎ zoom in</Styled>
+        {summary}
+      </Box>
+    );
+  }
+  const d = addressDetail(pool, cell.startText, now);
+  const h = d?.holders[0];
+  return (
+    <Box flexDirection="column" width={w}>
+      <Styled token="title" wrap="truncate">{cell.startText}</Styled>
+      <Styled token={cell.state} wrap="truncate">{d?.verdict ?? cell.state}</Styled>
+      {h !== undefined ? (
+        <>
+          <Text wrap="truncate">{`claim   ${h.claim}`}</Text>
+          <Text wrap="truncate">{`machine ${h.machine ?? '—'}`}</Text>
+          <Text wrap="truncate">{`since   ${h.age}`}</Text>
+          {d !== undefined && d.holders.length > 1 ? <Styled token="warning">{`${d.holders.length} holders!`}</Styled> : null}
+        </>
+      ) : null}
+      <Styled token="muted" wrap="truncate">{`⏎ explain${h !== undefined && !readOnly ? '  r release' : ''}`}</Styled>
+      {summary}
+    </Box>
+  );
+}
+
+export function PoolMap(): ReactNode {
+  const { pool, grid, cell, geometry, state } = useView();
+  if (pool === undefined) return <Styled token="danger">{`Pool ${state.poolId ?? ''} is gone.`}</Styled>;
+  if (grid === undefined) return <Styled token="danger">{`${pool.id}: ${pool.error ?? 'no addresses to show'}`}</Styled>;
+  const zoomed = state.zoom.length > 1;
+  const subnet = pool.layout?.subnet === undefined ? undefined : `${formatAddr(pool.layout.subnet)}/${pool.layout.subnet.bits}`;
+  const title = [
+    pool.id,
+    scopeText(grid, zoomed, subnet),
+    `1 cell = ${blockPhrase(grid.blockSize, grid.family)}`,
+    grid.sparse ? 'populated blocks only' : undefined,
+    zoomed ? `zoom ${state.zoom.length - 1}` : undefined,
+  ]
+    .filter((x) => x !== undefined)
+    .join(' · ');
+  const cursorRow = cell?.row ?? 0;
+  const pageRows = grid.rows.length > geometry.mapRows ? geometry.mapRows - 1 : geometry.mapRows;
+  const { start, end } = viewport(cursorRow, grid.rows.length, pageRows);
+  const header = Array.from({ length: grid.perRow }, (_, i) => ` ${(i % 16).toString(16)}`).join('');
+  return (
+    <Box flexDirection="column" height={geometry.bodyRows}>
+      <Styled token="title" wrap="truncate">{truncate(title, geometry.innerWidth)}</Styled>
+      <Box>
+        <Box flexDirection="column" width={geometry.mapWidth}>
+          <Styled token="muted" wrap="truncate">{' '.repeat(geometry.labelWidth) + header}</Styled>
+          {grid.rows.slice(start, end).map((r) => (
+            <MapLine key={r.start.toString()} row={r} cursor={cell} labelWidth={geometry.labelWidth} />
+          ))}
+          {grid.rows.length > geometry.mapRows ? (
+            <Styled token="muted">{`${' '.repeat(geometry.labelWidth)} rows ${start + 1}–${end} of ${grid.rows.length}${grid.truncated ? '+' : ''}`}</Styled>
+          ) : null}
+        </Box>
+        <Box width={2} />
+        <Panel width={geometry.panelWidth} />
+      </Box>
+      <Box flexGrow={1} />
+      <Legend width={geometry.innerWidth} />
+    </Box>
+  );
+}

@@ -1,0 +1,299 @@
+// The browser's controller: derives the view from the state, turns key actions into reducer
+// actions (pure `decide`) and runs the two side effects (quit, release) through the data source.
+import { parseAddr } from '@ipam-in-cluster/allocator';
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import type { Action, Screen } from '../keys.js';
+import { geometry } from '../layout.js';
+import { addressDetail, holdersOf, holderView } from '../model/detail.js';
+import { buildGrid, cellIndexAt, moveInGrid, poolExtent, type Direction } from '../model/grid.js';
+import { clampIndex, poolRows } from '../model/list.js';
+import type { BrowserDataSource, ReleaseTarget } from '../model/source.js';
+import type { Theme } from '../theme.js';
+import type { BrowserActions, BrowserView } from './context.js';
+import { initialState, reducer, type UIAction, type UIState } from './reducer.js';
+
+export interface ViewOptions {
+  readonly readOnly: boolean;
+  readonly theme: Theme;
+  readonly columns: number;
+  readonly rows: number;
+  readonly context: string | undefined;
+  readonly now: Date;
+}
+
+export function screenOf(state: UIState): Screen {
+  return state.help ? 'help' : state.page;
+}
+
+/** Everything the components show, from the state. Pure. */
+export function deriveView(state: UIState, o: ViewOptions): BrowserView {
+  const pools = state.snapshot?.pools ?? [];
+  const rows = poolRows(pools, state.filter);
+  let listIndex = state.listCursorId === undefined ? -1 : rows.findIndex((r) => r.id === state.listCursorId);
+  if (listIndex < 0) listIndex = clampIndex(state.listCursor, rows.length);
+  const pool = state.poolId === undefined ? undefined : pools.find((p) => p.id === state.poolId);
+  const geo = geometry(o.columns, o.rows, pool?.family);
+  const top = state.zoom[state.zoom.length - 1];
+  const grid =
+    pool === undefined || state.page === 'list'
+      ? undefined
+      : buildGrid({ pool, scope: top?.scope, perRow: geo.perRow, fitRows: geo.mapRows });
+  const cellIndex = grid === undefined ? -1 : cellIndexAt(grid, top?.cursor);
+  const detail = pool !== undefined && state.address !== undefined ? addressDetail(pool, state.address, o.now) : undefined;
+  const releaseHolders = pool !== undefined && state.address !== undefined ? holdersOf(pool, state.address).map((a) => holderView(a, o.now)) : [];
+  return {
+    state,
+    screen: screenOf(state),
+    readOnly: o.readOnly,
+    theme: o.theme,
+    geometry: geo,
+    context: o.context,
+    now: o.now,
+    rows,
+    listIndex,
+    pool,
+    grid,
+    cellIndex,
+    cell: grid?.cells[cellIndex],
+    detail,
+    releaseHolders,
+  };
+}
+
+export type Effect = { type: 'quit' } | { type: 'release'; targets: ReleaseTarget[] };
+
+export interface Decision {
+  readonly actions: readonly UIAction[];
+  readonly effect?: Effect;
+}
+
+const MOVES: readonly Action[] = ['up', 'down', 'left', 'right', 'pageUp', 'pageDown', 'first', 'last'];
+
+function decideList(v: BrowserView, action: Action): Decision {
+  const n = v.rows.length;
+  const page = v.geometry.listRows;
+  const to = (i: number): Decision => {
+    const index = clampIndex(i, n);
+    return { actions: [{ type: 'listCursor', index, id: v.rows[index]?.id }] };
+  };
+  switch (action) {
+    case 'up':
+      return to(v.listIndex - 1);
+    case 'down':
+      return to(v.listIndex + 1);
+    case 'pageUp':
+      return to(v.listIndex - page);
+    case 'pageDown':
+      return to(v.listIndex + page);
+    case 'first':
+      return to(0);
+    case 'last':
+      return to(n - 1);
+    case 'open': {
+      const row = v.rows[v.listIndex];
+      if (row === undefined) return { actions: [] };
+      const pool = v.state.snapshot?.pools.find((p) => p.id === row.id);
+      if (pool?.type === 'prefix') return { actions: [{ type: 'message', message: { text: `${row.id} is a prefix pool; it has no address map`, tone: 'info' } }] };
+      if (pool?.layout === undefined) return { actions: [{ type: 'message', message: { text: `${row.id}: ${pool?.error ?? 'no layout'}`, tone: 'error' } }] };
+      return { actions: [{ type: 'listCursor', index: v.listIndex, id: row.id }, { type: 'openPool', id: row.id }] };
+    }
+    case 'filter':
+      return { actions: [{ type: 'prompt', kind: 'filter' }] };
+    case 'back':
+      return v.state.filter !== '' ? { actions: [{ type: 'filter', text: '' }] } : { actions: [], effect: { type: 'quit' } };
+    default:
+      return { actions: [] };
+  }
+}
+
+function releaseDecision(v: BrowserView, address: string): Decision {
+  if (v.readOnly) return { actions: [] };
+  const holders = v.pool === undefined ? [] : holdersOf(v.pool, address);
+  if (holders.length === 0) return { actions: [{ type: 'message', message: { text: `no IPAddress holds ${address}; nothing to release`, tone: 'info' } }] };
+  return { actions: [{ type: 'openRelease', address }] };
+}
+
+function decidePool(v: BrowserView, action: Action): Decision {
+  const grid = v.grid;
+  const cell = v.cell;
+  if (MOVES.includes(action)) {
+    if (grid === undefined) return { actions: [] };
+    const i = moveInGrid(grid, v.cellIndex, action as Direction, v.geometry.mapRows);
+    const target = grid.cells[i];
+    return target === undefined ? { actions: [] } : { actions: [{ type: 'mapCursor', at: target.start }] };
+  }
+  switch (action) {
+    case 'open':
+    case 'zoomIn':
+      if (cell === undefined) return { actions: [] };
+      if (cell.size > 1n) return { actions: [{ type: 'zoomIn', scope: { family: cell.family, from: cell.start, to: cell.end }, cursor: cell.start }] };
+      return action === 'open' ? { actions: [{ type: 'openAddress', address: cell.startText }] } : { actions: [] };
+    case 'zoomOut':
+      return { actions: [{ type: 'zoomOut' }] };
+    case 'explain':
+      if (cell === undefined) return { actions: [] };
+      if (cell.size > 1n) return { actions: [{ type: 'message', message: { text: 'a cell holds several addresses: zoom in (⏎) to pick one', tone: 'info' } }] };
+      return { actions: [{ type: 'openAddress', address: cell.startText }] };
+    case 'release':
+      if (cell === undefined) return { actions: [] };
+      if (cell.size > 1n) return { actions: [{ type: 'message', message: { text: 'zoom in (⏎) to the address to release', tone: 'info' } }] };
+      return releaseDecision(v, cell.startText);
+    case 'filter':
+      return { actions: [{ type: 'prompt', kind: 'find' }] };
+    case 'back':
+      return { actions: [{ type: 'back' }] };
+    default:
+      return { actions: [] };
+  }
+}
+
+function decidePrompt(v: BrowserView, action: Action): Decision {
+  const prompt = v.state.prompt;
+  if (prompt === undefined) return { actions: [] };
+  switch (action) {
+    case 'erase':
+      return { actions: [{ type: 'promptErase' }] };
+    case 'cancel':
+      if (prompt.kind === 'filter') return { actions: [{ type: 'filter', text: '' }, { type: 'promptClose' }] };
+      if (prompt.kind === 'confirm') return v.state.releasing ? { actions: [] } : { actions: [{ type: 'back' }] };
+      return { actions: [{ type: 'promptClose' }] };
+    case 'submit':
+      switch (prompt.kind) {
+        case 'filter':
+          return { actions: [{ type: 'promptClose' }] };
+        case 'find':
+          return findAddress(v, prompt.text.trim());
+        case 'confirm': {
+          const address = v.state.address ?? '';
+          if (v.state.releasing) return { actions: [] };
+          if (prompt.text.trim() !== address) {
+            return { actions: [{ type: 'message', message: { text: `type ${address} exactly to confirm, or Esc to cancel`, tone: 'error' } }] };
+          }
+          const targets = v.releaseHolders.map((h) => ({ namespace: h.namespace, name: h.name, address }));
+          if (targets.length === 0) return { actions: [{ type: 'message', message: { text: `no IPAddress holds ${address} any more`, tone: 'info' } }, { type: 'back' }] };
+          return { actions: [{ type: 'releaseStarted' }], effect: { type: 'release', targets } };
+        }
+      }
+      return { actions: [] };
+    default:
+      return { actions: [] };
+  }
+}
+
+function findAddress(v: BrowserView, text: string): Decision {
+  const parsed = parseAddr(text);
+  if (!parsed.ok) return { actions: [{ type: 'message', message: { text: `not an IP address: ${text}`, tone: 'error' } }] };
+  const a = parsed.value;
+  const close: UIAction = { type: 'promptClose' };
+  const grid = v.grid;
+  if (grid !== undefined && a.family === grid.family && a.value >= grid.scope.from && a.value <= grid.scope.to) {
+    const cell = grid.cells[cellIndexAt(grid, a.value)];
+    if (cell !== undefined && cell.start <= a.value && a.value <= cell.end) return { actions: [close, { type: 'mapCursor', at: a.value }] };
+  }
+  const extent = v.pool === undefined ? undefined : poolExtent(v.pool);
+  if (extent !== undefined && a.family === extent.family && a.value >= extent.from && a.value <= extent.to) {
+    // Outside the zoomed view: back to the whole pool with the cursor on it.
+    const out: UIAction[] = v.state.zoom.slice(1).map((): UIAction => ({ type: 'zoomOut' }));
+    return { actions: [close, ...out, { type: 'mapCursor', at: a.value }] };
+  }
+  return { actions: [{ type: 'message', message: { text: `${text} is not in ${v.pool?.id ?? 'this pool'}`, tone: 'error' } }] };
+}
+
+/** What a key action does in the current view. Pure. */
+export function decide(v: BrowserView, action: Action): Decision {
+  if (action === 'quit') return { actions: [], effect: { type: 'quit' } };
+  if (v.state.prompt !== undefined) return decidePrompt(v, action);
+  if (action === 'help') return { actions: [{ type: 'help', open: !v.state.help }] };
+  if (v.state.help) return action === 'back' ? { actions: [{ type: 'help', open: false }] } : { actions: [] };
+  switch (v.state.page) {
+    case 'list':
+      return decideList(v, action);
+    case 'pool':
+      return decidePool(v, action);
+    case 'address':
+      if (action === 'release' && v.state.address !== undefined) return releaseDecision(v, v.state.address);
+      if (action === 'back') return { actions: [{ type: 'back' }] };
+      return { actions: [] };
+    case 'release':
+      return { actions: [] };
+  }
+}
+
+export interface ControllerOptions extends Omit<ViewOptions, 'now'> {
+  readonly source: BrowserDataSource;
+  readonly onQuit: () => void;
+  readonly now?: (() => Date) | undefined;
+}
+
+/** Subscribes to the source, holds the state and exposes the view and the actions. */
+export function useBrowserController(o: ControllerOptions): { view: BrowserView; actions: BrowserActions } {
+  const [state, dispatch] = useReducer(reducer, initialState);
+  // A mirror of the state, updated synchronously, so keys that arrive before React re-renders
+  // (a burst of `jjj`) are each decided on the state the previous one produced.
+  const stateRef = useRef(state);
+  const apply = useCallback((a: UIAction) => {
+    stateRef.current = reducer(stateRef.current, a);
+    dispatch(a);
+  }, []);
+  const { source, onQuit, readOnly, theme, columns, rows, context, now } = o;
+
+  useEffect(
+    () =>
+      source.subscribe((event) => {
+        if (event.type === 'snapshot') apply({ type: 'snapshot', snapshot: event.snapshot });
+        else apply({ type: 'sourceError', message: event.message });
+      }),
+    [source, apply],
+  );
+
+  const options = useCallback(
+    (): ViewOptions => ({ readOnly, theme, columns, rows, context, now: now?.() ?? new Date() }),
+    [readOnly, theme, columns, rows, context, now],
+  );
+  const view = useMemo(() => deriveView(state, options()), [state, options]);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const current = useCallback((): BrowserView => {
+    const s = stateRef.current;
+    return viewRef.current.state === s ? viewRef.current : deriveView(s, options());
+  }, [options]);
+
+  const run = useCallback(
+    (decision: Decision) => {
+      for (const a of decision.actions) apply(a);
+      const effect = decision.effect;
+      if (effect?.type === 'quit') onQuit();
+      if (effect?.type === 'release') {
+        void (async () => {
+          const messages: string[] = [];
+          let ok = true;
+          for (const t of effect.targets) {
+            try {
+              const r = await source.release(t);
+              ok &&= r.ok;
+              messages.push(r.message);
+            } catch (error) {
+              ok = false;
+              messages.push(error instanceof Error ? error.message : String(error));
+            }
+          }
+          apply({ type: 'releaseDone', ok, message: messages.join('; ') });
+        })();
+      }
+    },
+    [source, onQuit, apply],
+  );
+
+  const actions = useMemo<BrowserActions>(
+    () => ({
+      perform: (action) => {
+        run(decide(current(), action));
+      },
+      type: (text) => {
+        apply({ type: 'promptAppend', text });
+      },
+    }),
+    [run, current, apply],
+  );
+  return { view, actions };
+}

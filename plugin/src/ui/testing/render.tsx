@@ -1,0 +1,87 @@
+/** @jsxRuntime automatic */
+// Frame-test helpers around ink-testing-library: render the browser at a size, send keys and wait
+// for React and Ink to flush (yield after render and after every key; a lone Esc is buffered by Ink).
+import { render } from 'ink-testing-library';
+import { Browser } from '../app.js';
+import type { BrowserDataSource } from '../model/source.js';
+import { READ_AT } from './fixtures.js';
+
+export const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  enter: '\r',
+  escape: '\u001B',
+  backspace: '\u007F',
+  pageDown: '\u001B[6~',
+  pageUp: '\u001B[5~',
+  home: '\u001B[H',
+  end: '\u001B[F',
+} as const;
+
+export const SIZES = [
+  { name: '80x24', columns: 80, rows: 24 },
+  { name: '100x40', columns: 100, rows: 40 },
+] as const;
+
+// eslint-disable-next-line no-control-regex -- matching ANSI escape sequences is the point
+const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g;
+
+export function strip(s: string | undefined): string {
+  return (s ?? '').replace(ANSI, '');
+}
+
+export function tick(ms = 15): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface Harness {
+  frame(): string;
+  press(...keys: string[]): Promise<void>;
+  typeText(text: string): Promise<void>;
+  quits: number;
+  unmount(): void;
+}
+
+export async function renderBrowser(
+  source: BrowserDataSource,
+  opts: { columns?: number; rows?: number; readOnly?: boolean; noColor?: boolean } = {},
+): Promise<Harness> {
+  const h = {
+    quits: 0,
+  } as Harness;
+  const r = render(
+    <Browser
+      source={source}
+      readOnly={opts.readOnly ?? false}
+      noColor={opts.noColor ?? true}
+      columns={opts.columns ?? 80}
+      rows={opts.rows ?? 24}
+      now={() => READ_AT}
+      onQuit={() => {
+        h.quits++;
+      }}
+    />,
+  );
+  h.frame = () => strip(r.lastFrame());
+  h.press = async (...keys: string[]) => {
+    for (const k of keys) {
+      r.stdin.write(k);
+      // Ink holds a lone Esc briefly to tell it from an escape sequence.
+      await tick(k === KEY.escape ? 60 : 15);
+    }
+  };
+  h.typeText = async (text: string) => {
+    for (const ch of text) {
+      r.stdin.write(ch);
+      await tick(5);
+    }
+    await tick(15);
+  };
+  h.unmount = () => {
+    r.unmount();
+  };
+  await tick(30);
+  return h;
+}
