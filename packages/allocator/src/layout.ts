@@ -8,7 +8,8 @@
  * reserved is its first address, plus its last for IPv4, unless allocateReservedIPAddresses.
  */
 import { bitLength, type Addr, type Family } from './address.js';
-import { IPSet, IPSetBuilder } from './ipset.js';
+import { IPSet } from './ipset.js';
+import { rangeOfAddr } from './range.js';
 import { parseAddr, parseAddressList, type IndexedEntry } from './parse.js';
 import { maskPrefix, rangeOfPrefix, type Prefix } from './prefix.js';
 import { allocatorError, err, ok, type Result } from './result.js';
@@ -99,10 +100,10 @@ export function buildPoolLayout(spec: IPPoolSpec): Result<PoolLayout> {
   if (excl.errors[0] !== undefined) return err(excl.errors[0]);
 
   const excluded = IPSet.fromRanges(excl.entries.map((e) => e.range));
-  const b = new IPSetBuilder().addSet(union).removeSet(excluded);
-  for (const r of reserved) b.remove(r.addr);
-  if (gateway !== undefined) b.remove(gateway);
-  const allocatable = b.build();
+  // Sweeps over already-normalised sets: no second sort of the exclusions.
+  const singles = reserved.map((r) => rangeOfAddr(r.addr));
+  if (gateway !== undefined) singles.push(rangeOfAddr(gateway));
+  const allocatable = union.difference(excluded).difference(IPSet.fromRanges(singles));
 
   return ok({
     spec,

@@ -73,6 +73,18 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/** Eight 16-bit groups to a 128-bit value, via four 32-bit words (few bigint operations). */
+function groupsToBigint(g: readonly number[]): bigint {
+  const w0 = (g[0] ?? 0) * 0x10000 + (g[1] ?? 0);
+  const w1 = (g[2] ?? 0) * 0x10000 + (g[3] ?? 0);
+  const w2 = (g[4] ?? 0) * 0x10000 + (g[5] ?? 0);
+  const w3 = (g[6] ?? 0) * 0x10000 + (g[7] ?? 0);
+  // Two 64-bit halves as bigints; a half below 2^53 converts directly.
+  const hi = w0 < 0x200000 ? BigInt(w0 * 0x100000000 + w1) : (BigInt(w0) << 32n) | BigInt(w1);
+  const lo = w2 < 0x200000 ? BigInt(w2 * 0x100000000 + w3) : (BigInt(w2) << 32n) | BigInt(w3);
+  return (hi << 64n) | lo;
+}
+
 /** netip's parseIPv6: groups, one `::`, optional embedded IPv4 tail, optional non-empty zone. */
 function parseV6(input: string): AddrParse {
   let end = input.length;
@@ -142,9 +154,7 @@ function parseV6(input: string): AddrParse {
   } else if (ellipsis >= 0) {
     return addrError(input, 'the :: must expand to at least one field of zeros', input.slice(pos, end));
   }
-  const w = (i: number): bigint => BigInt(((groups[i] ?? 0) * 0x10000 + (groups[i + 1] ?? 0)));
-  const value = (w(0) << 96n) | (w(2) << 64n) | (w(4) << 32n) | w(6);
-  return { ok: true, addr: { family: 6, value }, zoned };
+  return { ok: true, addr: { family: 6, value: groupsToBigint(groups) }, zoned };
 }
 
 /** netip.ParseAddr: the first `.`, `:` or `%` decides the family. */
@@ -190,11 +200,16 @@ export function parsePrefix(input: string): Result<Prefix> {
   if (!a.ok) return prefixError(input, a.error);
   if (a.value.zoned) return prefixError(input, 'IPv6 zones cannot be present in a prefix');
   const bitsStr = input.slice(slash + 1);
-  const bad = (): Result<Prefix> => prefixError(input, `bad bits after slash: ${goQuote(bitsStr)}`);
-  if (bitsStr.length === 0 || !/^[0-9]+$/.test(bitsStr)) return bad();
-  if (bitsStr.length > 1 && bitsStr.charCodeAt(0) === C_0) return bad();
-  // strconv.Atoi fails (-> "bad bits") beyond int64; below that, out-of-range is its own message.
-  if (bitsStr.length >= 19 && BigInt(bitsStr) > 0x7fffffffffffffffn) return bad();
+  // strconv.Atoi fails (-> "bad bits") on signs, leading zeros and beyond int64; below that,
+  // out-of-range is its own message.
+  if (
+    bitsStr.length === 0 ||
+    !/^[0-9]+$/.test(bitsStr) ||
+    (bitsStr.length > 1 && bitsStr.charCodeAt(0) === C_0) ||
+    (bitsStr.length >= 19 && BigInt(bitsStr) > 0x7fffffffffffffffn)
+  ) {
+    return prefixError(input, `bad bits after slash: ${goQuote(bitsStr)}`);
+  }
   const family: Family = a.value.addr.family;
   const max = family === 4 ? 32 : 128;
   const bits = bitsStr.length > 3 ? Infinity : Number(bitsStr);
@@ -274,11 +289,12 @@ export interface ParsedEntryList {
 export function parseAddressList(inputs: readonly string[], field: string): ParsedEntryList {
   const entries: IndexedEntry[] = [];
   const errors: AllocatorError[] = [];
-  inputs.forEach((input, index) => {
+  for (let index = 0; index < inputs.length; index++) {
+    const input = inputs[index] ?? '';
     const path = `${field}[${index}]`;
     const r = parseAddressEntry(input);
-    if (r.ok) entries.push({ ...r.value, index, path });
+    if (r.ok) entries.push({ input, kind: r.value.kind, range: r.value.range, index, path });
     else errors.push({ ...r.error, path });
-  });
+  }
   return { entries, errors };
 }
