@@ -72,11 +72,7 @@ export {
 } from './indexers.js';
 export { compareResourceVersions, IndexedStore, keyOf, objectKey } from './store.js';
 export type { IndexFunc } from './store.js';
-export {
-  LeaderElector,
-  sameLeaseRecord,
-  validateLeaderElectionTimings,
-} from './leader-election.js';
+export { LeaderElector, sameLeaseRecord, validateLeaderElectionTimings } from './leader-election.js';
 export type { LeaderElectionOptions } from './leader-election.js';
 export { EventAggregator, eventAggregationKey, EventRecorder } from './events.js';
 export type { AggregatedEvent, EventRecorderOptions, InvolvedObject } from './events.js';
