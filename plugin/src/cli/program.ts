@@ -1,0 +1,196 @@
+// The commander program: global flags, one sub-command per file in ../commands, usage errors as
+// CliError (exit 2). Commands receive a CommandContext and never parse argv themselves.
+import { Command, CommanderError, Option } from 'commander';
+import { runBrowse } from '../commands/browse.js';
+import { runCompletion } from '../commands/completion.js';
+import { runDoctor } from '../commands/doctor.js';
+import { runExplain } from '../commands/explain.js';
+import { runInspect } from '../commands/inspect.js';
+import { POOL_SORTS, runPools, type PoolSort } from '../commands/pools.js';
+import { runRelease } from '../commands/release.js';
+import { colourEnabled } from '../output/colour.js';
+import { makeContext, parseOutput, type CommandContext, type ContextIO, type GlobalOptions } from './context.js';
+import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+
+export const VERSION = '0.1.0';
+
+interface RawGlobals {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  as?: string;
+  asGroup?: string[];
+  output?: string;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export interface ProgramIO extends ContextIO {
+  readonly env: NodeJS.ProcessEnv;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function globalsFrom(raw: RawGlobals, io: ProgramIO): GlobalOptions {
+  return {
+    kubeconfig: raw.kubeconfig,
+    context: raw.context,
+    namespace: raw.namespace,
+    allNamespaces: raw.allNamespaces === true,
+    as: raw.as,
+    asGroup: raw.asGroup ?? [],
+    output: parseOutput(raw.output ?? 'table'),
+    colour: colourEnabled({ noColorFlag: raw.color === false, env: io.env, isTTY: io.isTTY }),
+    verbose: raw.verbose === true,
+  };
+}
+
+/** Builds the program; `ran` receives the context of the command that ran (for tests). */
+export function buildProgram(io: ProgramIO): { program: Command; contextOf: (cmd: Command) => CommandContext } {
+  const program = new Command('kubectl ipam');
+  const contextOf = (cmd: Command): CommandContext => makeContext(globalsFrom(cmd.optsWithGlobals<RawGlobals>(), io), io);
+
+  program
+    .description('IP address management for Cluster API in-cluster pools: occupancy, explanations, leaks, safe release.')
+    .version(VERSION, '--version', 'print the plugin version')
+    .option('--kubeconfig <file>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option('-n, --namespace <ns>', 'namespace of namespaced pools and claims (default: the context namespace)')
+    .option('-A, --all-namespaces', 'pools, addresses and claims of every namespace')
+    .option('--as <user>', 'user to impersonate')
+    .option('--as-group <group>', 'group to impersonate (needs --as)', collect)
+    .addOption(new Option('-o, --output <format>', 'output format: table|wide|json|yaml').default('table'))
+    .option('--no-color', 'no colours (also: NO_COLOR=1, or when stdout is not a terminal)')
+    .option('-v, --verbose', 'on errors, print causes and stack traces')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => {
+        io.out(s);
+      },
+      writeErr: (s) => {
+        io.err(s);
+      },
+      // Commander's own usage errors; ours are printed by run().
+      outputError: (s, write) => {
+        write(s);
+      },
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+A pool is named NAME (looked up in the namespace, then among global pools), NAMESPACE/NAME, or
+global/NAME (or NAME with --global) for GlobalInClusterIPPool / GlobalInClusterPrefixPool.
+
+Examples:
+  kubectl ipam pools -A
+  kubectl ipam explain nodes-v4
+  kubectl ipam explain capi-a/nodes-v4 10.0.0.17
+  kubectl ipam explain claim md-0-x7k2-ip0
+  kubectl ipam inspect 10.0.0.17
+  kubectl ipam release 10.0.0.17 --pool capi-a/nodes-v4          # dry run
+  kubectl ipam doctor -A -o json > report.json && kubectl ipam release --from-report report.json --yes`,
+    );
+
+  program
+    .command('pools')
+    .description('utilisation of every pool (IP and prefix, namespaced and global)')
+    .addOption(new Option('--sort <by>', 'sort by').choices([...POOL_SORTS]).default('name'))
+    .option('--kind <kind>', 'only pools of this kind: pool|global|prefix|global-prefix (repeatable)', collect)
+    .action(async (opts: { sort: PoolSort; kind?: string[] }, cmd: Command) => {
+      await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [] });
+    });
+
+  program
+    .command('explain')
+    .description('why a pool looks the way it does, why an address is (not) allocatable, why a claim is pending')
+    .argument('<pool|claim>', 'a pool (NAME, NAMESPACE/NAME, global/NAME), or the word "claim"')
+    .argument('[address|claim-name]', 'an address of the pool, or the claim name after "claim"')
+    .option('--global', 'the pool is a global pool')
+    .option('--kind <kind>', 'the pool kind when a name is ambiguous: pool|global|prefix|global-prefix')
+    .option('--limit <n>', 'at most this many free ranges to list', (v) => Number.parseInt(v, 10), 20)
+    .action(async (first: string, second: string | undefined, opts: { global?: boolean; kind?: string; limit: number }, cmd: Command) => {
+      await runExplain(contextOf(cmd), first, second, { global: opts.global === true, kind: opts.kind, limit: opts.limit });
+    });
+
+  program
+    .command('inspect')
+    .description('an IPAddress with its claim, owner chain (Machine, Cluster), finalizers and age')
+    .argument('<address|ipaddress-name>', 'an IP address or the name of an IPAddress object')
+    .option('--pool <pool>', 'only addresses of this pool')
+    .action(async (target: string, opts: { pool?: string }, cmd: Command) => {
+      await runInspect(contextOf(cmd), target, { pool: opts.pool });
+    });
+
+  program
+    .command('release')
+    .description('force-release addresses (dry run unless --yes): remove the ProtectAddress finalizer and delete the IPAddress')
+    .argument('[address|ipaddress-name...]', 'IP addresses or IPAddress names')
+    .option('--pool <pool>', 'only addresses of this pool')
+    .option('--from-report <file>', 'release the releasable findings of a `doctor -o json` report')
+    .option('--yes', 'really do it (default: dry run, print what would change)')
+    .option('--force', 'also release addresses whose claim still exists')
+    .action(async (targets: string[], opts: { pool?: string; fromReport?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
+      await runRelease(contextOf(cmd), targets, {
+        pool: opts.pool,
+        fromReport: opts.fromReport,
+        yes: opts.yes === true,
+        force: opts.force === true,
+      });
+    });
+
+  program
+    .command('doctor')
+    .description('leak and consistency audit: orphaned addresses, pending claims, out-of-range and duplicate addresses, missing finalizers')
+    .option('--min-age <seconds>', 'ignore problems on objects younger than this (the controller may still be working)', (v) => Number.parseInt(v, 10), 30)
+    .action(async (opts: { minAge: number }, cmd: Command) => {
+      await runDoctor(contextOf(cmd), { minAgeSeconds: opts.minAge });
+    });
+
+  program
+    .command('browse')
+    .description('interactive browser (the default on a terminal)')
+    .option('--read-only', 'hide release')
+    .action(async (opts: { readOnly?: boolean }, cmd: Command) => {
+      await runBrowse(contextOf(cmd), { readOnly: opts.readOnly === true });
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: bash, zsh or fish')
+    .argument('<shell>', 'bash|zsh|fish')
+    .action((shell: string, _opts: unknown, cmd: Command) => {
+      runCompletion(contextOf(cmd), shell, program);
+    });
+
+  program.action(async (_opts: unknown, cmd: Command) => {
+    // No sub-command: the browser on a terminal, help otherwise.
+    if (cmd.args.length > 0) throw new CliError(ExitCode.Usage, `unknown command "${cmd.args[0] ?? ''}" (see kubectl ipam --help)`);
+    if (io.isTTY) await runBrowse(contextOf(cmd), { readOnly: false });
+    else io.out(program.helpInformation());
+  });
+
+  return { program, contextOf };
+}
+
+/** Parses argv (without node and script) and runs; returns the exit code. Never throws. */
+export async function run(argv: readonly string[], io: ProgramIO): Promise<number> {
+  const { program } = buildProgram(io);
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help / version exit 0; usage errors were already printed by commander.
+      if (error.exitCode === 0) return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    const e = toCliError(error);
+    if (e.message !== '') io.err(formatError(e, verbose));
+    return e.exitCode;
+  }
+}

@@ -1,0 +1,69 @@
+// kubectl ipam doctor: the audit as a table, or as a JSON/YAML report for `release --from-report`.
+import type { CommandContext } from '../cli/context.js';
+import { CliError, ExitCode } from '../cli/errors.js';
+import { readClusterFact, readControllerLease, type ClaimFacts } from '../data/diagnose.js';
+import { audit, makeReport, type DoctorReport, type Finding } from '../data/doctor.js';
+import type { ClaimView } from '../data/model.js';
+import { readInventory } from '../data/session.js';
+import type { Palette } from '../output/colour.js';
+import { toJson, toYaml } from '../output/serialize.js';
+import { renderTable } from '../output/table.js';
+
+export interface DoctorOptions {
+  readonly minAgeSeconds: number;
+}
+
+function objText(f: Finding): string {
+  return `${f.object.kind} ${f.object.namespace === null ? '' : `${f.object.namespace}/`}${f.object.name}`;
+}
+
+export function renderDoctor(report: DoctorReport, pal: Palette): string {
+  const s = report.summary;
+  if (report.findings.length === 0) return `${pal.paint('good', '✓ no problems found')}\n`;
+  const token = (f: Finding): 'error' | 'warning' | 'muted' => (f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'muted');
+  const table = renderTable(
+    [{ header: 'SEVERITY' }, { header: 'CHECK' }, { header: 'OBJECT' }, { header: 'ADDRESS' }, { header: 'MESSAGE' }],
+    report.findings.map((f) => [pal.paint(token(f), f.severity), f.check, objText(f), f.address ?? '-', `${f.message}${f.releasable ? ' [releasable]' : ''}`]),
+  );
+  const lines = [`${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.info} info`];
+  if (s.releasable > 0) {
+    lines.push(`${s.releasable} releasable: kubectl ipam doctor -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`);
+  }
+  return `${table}\n${lines.join('\n')}\n`;
+}
+
+export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<void> {
+  if (!Number.isFinite(options.minAgeSeconds) || options.minAgeSeconds < 0) throw new CliError(ExitCode.Usage, '--min-age must be a number of seconds ≥ 0');
+  const session = await ctx.session();
+  const all = ctx.globals.allNamespaces;
+  const now = ctx.now();
+  const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: all });
+  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
+  const lease = await readControllerLease(session, now);
+  // Cluster facts only for claims that have no address (the only ones the diagnosis needs them for).
+  const claims = inv.claims.filter((c) => all || c.namespace === session.namespace);
+  const needFacts = claims.filter((c) => c.addressName === undefined || c.deleting);
+  const clusters = new Map<string, ClaimFacts['cluster']>();
+  await Promise.all(
+    needFacts.map(async (c) => {
+      clusters.set(`${c.namespace}/${c.name}`, await readClusterFact(session, c));
+    }),
+  );
+  const scoped = all ? inv : { ...inv, addresses: inv.addresses.filter((a) => a.namespace === session.namespace), claims };
+  const findings = audit(scoped, {
+    now,
+    minAgeSeconds: options.minAgeSeconds,
+    factsFor: (c: ClaimView) => ({ cluster: clusters.get(`${c.namespace}/${c.name}`), lease, now }),
+  });
+  const report = makeReport(findings, { now, context: session.context, namespace: session.namespace, allNamespaces: all });
+  const out = ctx.globals.output;
+  ctx.out(out === 'json' ? toJson(report) : out === 'yaml' ? toYaml(report) : renderDoctor(report, ctx.palette));
+  if (report.summary.errors + report.summary.warnings > 0) throw new DoctorFindings();
+}
+
+/** Not an error to print: doctor already printed its report; only the exit code says "problems". */
+export class DoctorFindings extends CliError {
+  constructor() {
+    super(ExitCode.Findings, '');
+  }
+}

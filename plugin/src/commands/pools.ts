@@ -1,0 +1,145 @@
+// kubectl ipam pools: one row per pool of every kind, counts computed from spec + IPAddresses.
+import type { Inventory, PoolSnapshot } from '../data/model.js';
+import { readInventory } from '../data/session.js';
+import type { CommandContext, OutputFormat } from '../cli/context.js';
+import { CliError, ExitCode } from '../cli/errors.js';
+import { age } from '../output/age.js';
+import type { Palette } from '../output/colour.js';
+import { count, familyText, utilisationCell } from '../output/pool-cells.js';
+import { toJson, toYaml } from '../output/serialize.js';
+import { renderTable, type Column } from '../output/table.js';
+
+export const POOL_SORTS = ['name', 'utilisation', 'free', 'used'] as const;
+export type PoolSort = (typeof POOL_SORTS)[number];
+
+export interface PoolsOptions {
+  readonly sort: PoolSort;
+  /** Only pools of these short kinds (pool, global, prefix, global-prefix). */
+  readonly kinds: readonly string[];
+}
+
+/** The stable `-o json|yaml` item (documented in README: "pools output"). */
+export function poolJson(p: PoolSnapshot): Record<string, unknown> {
+  return {
+    id: p.id,
+    kind: p.key.kind,
+    kindShort: p.kindShort,
+    namespace: p.key.namespace ?? null,
+    name: p.key.name,
+    type: p.type,
+    family: p.family === undefined ? null : `IPv${p.family}`,
+    allocationPrefixLength: p.allocationPrefixLength ?? null,
+    counts: {
+      total: p.counts.total,
+      used: p.counts.used,
+      allocated: p.counts.allocated,
+      free: p.counts.free,
+      outOfRange: p.counts.outOfRange,
+    },
+    utilisationPercent: Math.round(p.utilisation * 10_000) / 100,
+    severity: p.severity,
+    status: p.status === undefined ? null : { ...p.status },
+    statusMismatch: [...p.statusMismatch],
+    paused: p.paused,
+    deleting: p.deleting,
+    error: p.error ?? null,
+    claims: p.claims.length,
+  };
+}
+
+export function poolListJson(pools: readonly PoolSnapshot[]): Record<string, unknown> {
+  return { apiVersion: 'kubectl-ipam/v1alpha1', kind: 'PoolList', items: pools.map(poolJson) };
+}
+
+function sortPools(pools: readonly PoolSnapshot[], sort: PoolSort): PoolSnapshot[] {
+  const out = [...pools];
+  const desc = (a: bigint, b: bigint): number => (a === b ? 0 : a > b ? -1 : 1);
+  switch (sort) {
+    case 'name':
+      return out;
+    case 'utilisation':
+      return out.sort((a, b) => b.utilisation - a.utilisation || desc(a.counts.used, b.counts.used));
+    case 'free':
+      return out.sort((a, b) => -desc(a.counts.free, b.counts.free));
+    case 'used':
+      return out.sort((a, b) => desc(a.counts.used, b.counts.used));
+  }
+}
+
+function statusCell(p: PoolSnapshot): string {
+  if (p.status === undefined) return 'none';
+  if (p.statusMismatch.length === 0) return 'agrees';
+  const s = p.status;
+  return p.statusMismatch.map((f) => `${f}=${s[f]}`).join(',');
+}
+
+function specCell(p: PoolSnapshot): string {
+  const list = p.ipSpec?.addresses ?? p.prefixSpec?.prefixes ?? [];
+  return list.length === 0 ? '-' : list.join(',');
+}
+
+/** The pools table (or wide table, or json/yaml document). Pure: golden-tested. */
+export function renderPools(pools: readonly PoolSnapshot[], format: OutputFormat, pal: Palette, now: Date): string {
+  if (format === 'json') return toJson(poolListJson(pools));
+  if (format === 'yaml') return toYaml(poolListJson(pools));
+  const wide = format === 'wide';
+  const columns: Column[] = [
+    { header: 'NAMESPACE' },
+    { header: 'NAME' },
+    { header: 'KIND' },
+    { header: 'FAMILY' },
+    { header: 'TOTAL', align: 'right' },
+    { header: 'USED', align: 'right' },
+    { header: 'FREE', align: 'right' },
+    { header: 'OOR', align: 'right' },
+    { header: 'UTILISATION' },
+  ];
+  if (wide) columns.push({ header: 'STATUS' }, { header: 'CLAIMS', align: 'right' }, { header: 'AGE' }, { header: 'SPEC' });
+  // In wide output the utilisation column is not last, so markers go to STATUS-side cells.
+  const rows = pools.map((p) => {
+    const row = [
+      p.key.namespace ?? '—',
+      p.key.name,
+      p.kindShort,
+      familyText(p),
+      count(p.counts.total, wide),
+      count(p.counts.used, wide),
+      count(p.counts.free, wide),
+      count(p.counts.outOfRange, wide),
+      utilisationCell(p, pal),
+    ];
+    if (wide) row.push(statusCell(p), String(p.claims.length), age(p.createdAt, now), specCell(p));
+    return row;
+  });
+  return renderTable(columns, rows);
+}
+
+export function filterPools(inv: Inventory, options: PoolsOptions): PoolSnapshot[] {
+  const kinds = new Set(options.kinds);
+  return sortPools(
+    inv.pools.filter((p) => kinds.size === 0 || kinds.has(p.kindShort)),
+    options.sort,
+  );
+}
+
+export async function runPools(ctx: CommandContext, options: PoolsOptions): Promise<void> {
+  for (const k of options.kinds) {
+    if (!['pool', 'global', 'prefix', 'global-prefix'].includes(k)) {
+      throw new CliError(ExitCode.Usage, `unknown kind "${k}" (use pool, global, prefix or global-prefix)`);
+    }
+  }
+  const session = await ctx.session();
+  const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
+  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
+  const pools = filterPools(inv, options);
+  if (pools.length === 0 && (ctx.globals.output === 'table' || ctx.globals.output === 'wide')) {
+    ctx.err(ctx.globals.allNamespaces ? 'No pools found.\n' : `No pools found in namespace ${session.namespace} (and no global pools).\n`);
+    return;
+  }
+  ctx.out(renderPools(pools, ctx.globals.output, ctx.palette, ctx.now()));
+  for (const p of pools) {
+    if (p.error !== undefined && ctx.globals.output !== 'json' && ctx.globals.output !== 'yaml') {
+      ctx.err(`warning: pool ${p.id}: ${p.error}\n`);
+    }
+  }
+}

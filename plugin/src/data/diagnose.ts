@@ -1,0 +1,205 @@
+// Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
+// findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
+import { FINALIZER_RELEASE_ADDRESS, LEADER_ELECTION_ID, isOurPoolRef, clusterFromWire, type ClusterWire } from '@ipam-in-cluster/api';
+import { classifyApiError } from '@ipam-in-cluster/kube';
+import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
+import type { Session } from './session.js';
+
+export type ClaimState = 'bound' | 'pending' | 'deleting' | 'ignored';
+
+export type BlockerCode =
+  | 'not-our-pool'
+  | 'claim-paused'
+  | 'cluster-missing'
+  | 'cluster-paused'
+  | 'pool-missing'
+  | 'pool-paused'
+  | 'pool-invalid'
+  | 'pool-exhausted'
+  | 'grace-period'
+  | 'controller-not-running'
+  | 'not-seen-by-controller'
+  | 'address-missing'
+  | 'condition';
+
+export interface Blocker {
+  readonly code: BlockerCode;
+  readonly message: string;
+}
+
+export interface ControllerLease {
+  /** The Lease was found (in any namespace). */
+  readonly found: boolean;
+  readonly namespace?: string | undefined;
+  readonly holder?: string | undefined;
+  /** renewTime + leaseDurationSeconds, when known. */
+  readonly expiresAt?: Date | undefined;
+  /** true when found, held, and not expired at `now`. */
+  readonly live: boolean;
+  /** Could not be read (forbidden): nothing is concluded. */
+  readonly unknown: boolean;
+}
+
+/** External facts the diagnosis needs that are not in the inventory. */
+export interface ClaimFacts {
+  /** undefined: the claim names no cluster. */
+  readonly cluster?: { readonly name: string; readonly exists: boolean; readonly paused: boolean } | undefined;
+  readonly lease: ControllerLease;
+  readonly now: Date;
+}
+
+export interface ClaimDiagnosis {
+  readonly claim: ClaimView;
+  readonly state: ClaimState;
+  readonly pool: PoolSnapshot | undefined;
+  /** The IPAddress the claim holds (by status.addressRef, else by the claim's name). */
+  readonly address: Inventory['addresses'][number] | undefined;
+  /** Why it is pending (or why deletion is held), most decisive first. Empty when bound and healthy. */
+  readonly blockers: readonly Blocker[];
+  /** Further facts worth printing. */
+  readonly notes: readonly string[];
+}
+
+/** Seconds after which a claim without our finalizer means the controller has not seen it. */
+export const NOT_SEEN_AFTER_SECONDS = 30;
+
+function fmtTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Pure: diagnoses one claim from the inventory and the facts. */
+export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFacts): ClaimDiagnosis {
+  const pool = inv.pools.find((p) => p.id === claim.poolId);
+  const byRef = claim.addressName === undefined ? undefined : inv.addresses.find((a) => a.namespace === claim.namespace && a.name === claim.addressName);
+  const address = byRef ?? inv.addresses.find((a) => a.namespace === claim.namespace && a.claimName === claim.name);
+  const blockers: Blocker[] = [];
+  const notes: string[] = [];
+  const ageSeconds = claim.createdAt === undefined ? Infinity : (facts.now.getTime() - claim.createdAt.getTime()) / 1000;
+
+  if (!isOurPoolRef(claim.poolRef)) {
+    blockers.push({
+      code: 'not-our-pool',
+      message: `its poolRef (${claim.poolRef.apiGroup || '<no group>'}/${claim.poolRef.kind}) is not a pool kind of this provider; another provider (or none) handles it`,
+    });
+    return { claim, state: 'ignored', pool, address, blockers, notes };
+  }
+  const poolText = `${claim.poolRef.kind} ${claim.poolRef.name}`;
+
+  if (claim.paused) blockers.push({ code: 'claim-paused', message: 'the claim has the cluster.x-k8s.io/paused annotation' });
+  if (facts.cluster !== undefined) {
+    if (!facts.cluster.exists && !claim.deleting) {
+      blockers.push({ code: 'cluster-missing', message: `its Cluster ${facts.cluster.name} does not exist; the controller waits until it is created` });
+    } else if (facts.cluster.paused) {
+      blockers.push({ code: 'cluster-paused', message: `its Cluster ${facts.cluster.name} is paused (spec.paused or the paused annotation)` });
+    }
+  }
+  if (pool === undefined) {
+    blockers.push({ code: 'pool-missing', message: `pool ${poolText} does not exist${claim.deleting ? '' : '; the claim is allocated when it is created'}` });
+  } else {
+    if (pool.paused) blockers.push({ code: 'pool-paused', message: `pool ${pool.id} is paused (cluster.x-k8s.io/paused annotation)` });
+    if (pool.error !== undefined) blockers.push({ code: 'pool-invalid', message: `pool ${pool.id} has an invalid spec: ${pool.error}` });
+  }
+
+  const lease = facts.lease;
+  const leaseProblem = (): string | undefined => {
+    if (lease.unknown) return undefined;
+    if (!lease.found) return `no controller is running: no leader-election Lease ${LEADER_ELECTION_ID} in any namespace`;
+    if (!lease.live) {
+      const exp = lease.expiresAt === undefined ? '' : ` (expired ${fmtTime(lease.expiresAt)})`;
+      return `the controller's leader Lease ${lease.namespace ?? ''}/${LEADER_ELECTION_ID} is not renewed${exp}; holder ${lease.holder ?? 'none'}`;
+    }
+    return undefined;
+  };
+
+  if (claim.deleting) {
+    const grace = pool?.ipSpec?.addressReuseGracePeriodSeconds;
+    if (grace !== undefined && grace > 0 && claim.deletionTimestamp !== undefined && pool !== undefined && !pool.deleting) {
+      const until = new Date(claim.deletionTimestamp.getTime() + grace * 1000);
+      if (until > facts.now) {
+        blockers.push({
+          code: 'grace-period',
+          message: `address reuse grace period of ${pool.id} (${grace}s): ${address?.address ?? 'its address'} is kept until ${fmtTime(until)}`,
+        });
+      }
+    }
+    const lp = leaseProblem();
+    if (lp !== undefined) blockers.push({ code: 'controller-not-running', message: lp });
+    notes.push(`being deleted since ${claim.deletionTimestamp === undefined ? '?' : fmtTime(claim.deletionTimestamp)}; finalizers: ${claim.finalizers.join(', ') || 'none'}`);
+    return { claim, state: 'deleting', pool, address, blockers, notes };
+  }
+
+  if (address !== undefined && (claim.addressName !== undefined || address.claimName === claim.name)) {
+    if (claim.addressName === undefined) notes.push(`IPAddress ${address.name} exists but status.addressRef is not set yet`);
+    if (address.state === 'out-of-range') notes.push(`${address.address} is no longer allocatable under the pool's current spec (out of range)`);
+    if (address.state === 'duplicate') notes.push(`${address.address} is also held by another IPAddress of the same pool`);
+    if (!address.protected) notes.push(`IPAddress ${address.name} has no ProtectAddress finalizer`);
+    return { claim, state: 'bound', pool, address, blockers, notes };
+  }
+  if (claim.addressName !== undefined) {
+    blockers.push({ code: 'address-missing', message: `status.addressRef names IPAddress ${claim.addressName}, which does not exist; the controller re-creates it` });
+  }
+
+  if (pool !== undefined && pool.error === undefined && pool.counts.free === 0n) {
+    const unit = pool.type === 'prefix' ? 'prefixes' : 'addresses';
+    blockers.push({
+      code: 'pool-exhausted',
+      message: `pool ${pool.id} is exhausted (${pool.counts.used} of ${pool.counts.total} ${unit} in use)`,
+    });
+    // Addresses held by deleting claims come back: after the grace period, or as soon as the controller acts.
+    const grace = pool.ipSpec?.addressReuseGracePeriodSeconds ?? 0;
+    for (const a of pool.addresses) {
+      if (a.claim?.deleting === true && a.claim.deletionTimestamp !== undefined) {
+        const at = new Date(a.claim.deletionTimestamp.getTime() + grace * 1000);
+        notes.push(`${a.address} becomes free ${at > facts.now ? `at ${fmtTime(at)} (reuse grace period of deleted claim ${a.claim.name})` : `when the controller finishes deleting claim ${a.claim.name}`}`);
+      }
+    }
+  }
+
+  const hasFinalizer = claim.finalizers.includes(FINALIZER_RELEASE_ADDRESS);
+  const lp = leaseProblem();
+  if (lp !== undefined) blockers.push({ code: 'controller-not-running', message: lp });
+  else if (!hasFinalizer && ageSeconds > NOT_SEEN_AFTER_SECONDS && blockers.length === 0) {
+    blockers.push({
+      code: 'not-seen-by-controller',
+      message: `the controller has not handled the claim: no ${FINALIZER_RELEASE_ADDRESS} finalizer after ${Math.floor(ageSeconds)}s (check the controller's logs and --watch-filter)`,
+    });
+  }
+  for (const c of claim.conditions) {
+    if (c.type === 'Ready' && c.status !== 'True') blockers.push({ code: 'condition', message: `condition Ready=${c.status} ${c.reason}: ${c.message}` });
+  }
+  if (blockers.length === 0) notes.push(hasFinalizer ? 'the controller has seen the claim; allocation should follow' : 'the claim is new; the controller has not handled it yet');
+  return { claim, state: 'pending', pool, address, blockers, notes };
+}
+
+/** Reads the controller's leader Lease (any namespace). */
+export async function readControllerLease(session: Session, now: Date): Promise<ControllerLease> {
+  try {
+    const list = await session.client.leases().list({ fieldSelector: `metadata.name=${LEADER_ELECTION_ID}` });
+    const lease = list.items[0];
+    if (lease === undefined) return { found: false, live: false, unknown: false };
+    const holder = lease.spec?.holderIdentity;
+    const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
+    const duration = lease.spec?.leaseDurationSeconds;
+    const expiresAt = renew === undefined || duration === undefined ? undefined : new Date(new Date(renew).getTime() + duration * 1000);
+    const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
+    return { found: true, namespace: lease.metadata.namespace, holder, expiresAt, live, unknown: false };
+  } catch (error) {
+    if (classifyApiError(error).kind === 'Forbidden') return { found: false, live: false, unknown: true };
+    throw error;
+  }
+}
+
+/** Reads the Cluster a claim names (spec.clusterName, else the cluster-name label). */
+export async function readClusterFact(session: Session, claim: ClaimView): Promise<ClaimFacts['cluster']> {
+  const name = claim.clusterName;
+  if (name === undefined) return undefined;
+  if (session.served.clusterVersions.length === 0) return { name, exists: false, paused: false };
+  try {
+    const wire = (await session.client.clusters(session.contract.version).find({ namespace: claim.namespace, name })) as ClusterWire | undefined;
+    if (wire === undefined) return { name, exists: false, paused: false };
+    return { name, exists: true, paused: clusterFromWire(wire).paused };
+  } catch (error) {
+    if (classifyApiError(error).kind === 'Forbidden') return undefined;
+    throw error;
+  }
+}
