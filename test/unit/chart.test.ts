@@ -1,0 +1,175 @@
+// The Helm chart: schema in sync with values.yaml and strict, `helm lint` clean, and the rendered
+// objects are what the issue promises (CRDs from the single source, kept on uninstall, secure pod,
+// least-privilege RBAC, both certificate modes, optional monitoring).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { chartDir, generateValuesSchema } from '../tools/chart-schema.js';
+import { repoRoot } from '../cluster/paths.js';
+import { helm, kubeVersionFlag } from '../support/helm.js';
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+  webhooks?: { name: string; clientConfig: { caBundle?: string; service?: { path: string } } }[];
+}
+
+function render(...sets: string[]): Obj[] {
+  const args = ['template', 'rel', chartDir, '--namespace', 'ipam-system', kubeVersionFlag()];
+  for (const s of sets) args.push('--set', s);
+  const result = helm(args);
+  assert.equal(result.status, 0, result.stderr);
+  return parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as Obj | null)
+    .filter((o): o is Obj => o !== null);
+}
+
+const kinds = (objs: Obj[]) => objs.map((o) => o.kind).sort();
+const find = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+
+describe('helm chart', () => {
+  it('has a values.schema.json generated from values.yaml (npm run chart:schema)', () => {
+    assert.equal(readFileSync(join(chartDir, 'values.schema.json'), 'utf8'), generateValuesSchema());
+  });
+
+  it('passes helm lint', () => {
+    const result = helm(['lint', chartDir, kubeVersionFlag(), '--strict']);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  });
+
+  it('rejects an unknown value key and an unsafe combination', () => {
+    const typo = helm(['template', 'rel', chartDir, kubeVersionFlag(), '--set', 'replicas=3']);
+    assert.notEqual(typo.status, 0);
+    assert.match(typo.stderr, /additional properties 'replicas' not allowed|replicas/);
+    const unsafe = helm([
+      'template',
+      'rel',
+      chartDir,
+      kubeVersionFlag(),
+      '--set',
+      'leaderElection.enabled=false',
+    ]);
+    assert.notEqual(unsafe.status, 0);
+    assert.match(unsafe.stderr, /leaderElection\.enabled=true/);
+  });
+
+  it('renders the default install', () => {
+    const objs = render();
+    assert.deepEqual(
+      [...new Set(kinds(objs))],
+      [
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'CustomResourceDefinition',
+        'Deployment',
+        'MutatingWebhookConfiguration',
+        'PodDisruptionBudget',
+        'Role',
+        'RoleBinding',
+        'Service',
+        'ServiceAccount',
+        'ValidatingWebhookConfiguration',
+      ],
+    );
+  });
+
+  it('renders every CRD of packages/api/crds, kept on uninstall by default', () => {
+    const source = parseAllDocuments(
+      ['inclusterippools', 'globalinclusterippools', 'inclusterprefixpools', 'globalinclusterprefixpools']
+        .map((p) =>
+          readFileSync(join(repoRoot, 'packages/api/crds', `ipam.cluster.x-k8s.io_${p}.yaml`), 'utf8'),
+        )
+        .join('\n---\n'),
+    ).map((d) => (d.toJS() as Obj).metadata.name);
+    const crds = find(render(), 'CustomResourceDefinition');
+    assert.deepEqual(crds.map((c) => c.metadata.name).sort(), source.sort());
+    for (const crd of crds) {
+      assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+      assert.equal(crd.metadata.labels?.['clusterctl.cluster.x-k8s.io/move-hierarchy'], '');
+    }
+    const notKept = find(render('crds.keep=false'), 'CustomResourceDefinition');
+    assert.ok(notKept.every((c) => c.metadata.annotations?.['helm.sh/resource-policy'] === undefined));
+    assert.equal(find(render('crds.enabled=false'), 'CustomResourceDefinition').length, 0);
+  });
+
+  it('runs the controller as a locked-down, non-root pod with probes', () => {
+    const [deploy] = find(render(), 'Deployment');
+    assert.ok(deploy);
+    const text = JSON.stringify(deploy);
+    for (const needle of [
+      '"runAsNonRoot":true',
+      '"readOnlyRootFilesystem":true',
+      '"drop":["ALL"]',
+      '"type":"RuntimeDefault"',
+      '"allowPrivilegeEscalation":false',
+      '"path":"/healthz"',
+      '"path":"/readyz"',
+      '--leader-elect',
+    ]) {
+      assert.ok(text.includes(needle), `Deployment lacks ${needle}`);
+    }
+  });
+
+  it('grants no wildcard permissions', () => {
+    for (const role of [...find(render(), 'ClusterRole'), ...find(render(), 'Role')]) {
+      for (const rule of role.rules ?? []) {
+        for (const list of [rule.apiGroups, rule.resources, rule.verbs]) {
+          assert.ok(!list.includes('*'), `${role.kind} ${role.metadata.name} has a wildcard`);
+        }
+      }
+    }
+  });
+
+  it('serves webhooks on the upstream paths, in every certificate mode', () => {
+    const objs = render();
+    const validating = find(objs, 'ValidatingWebhookConfiguration')[0]?.webhooks ?? [];
+    assert.deepEqual(validating.map((w) => w.clientConfig.service?.path).sort(), [
+      '/validate-ipam-cluster-x-k8s-io-v1alpha2-globalinclusterippool',
+      '/validate-ipam-cluster-x-k8s-io-v1alpha2-globalinclusterprefixpool',
+      '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool',
+      '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterprefixpool',
+    ]);
+    const certManager = render('webhook.certificates.mode=certManager');
+    assert.equal(find(certManager, 'Certificate').length, 1);
+    assert.equal(find(certManager, 'Issuer').length, 1);
+    for (const o of [
+      ...find(certManager, 'ValidatingWebhookConfiguration'),
+      ...find(certManager, 'MutatingWebhookConfiguration'),
+    ]) {
+      assert.equal(
+        o.metadata.annotations?.['cert-manager.io/inject-ca-from'],
+        'ipam-system/rel-ipam-in-cluster-serving-cert',
+      );
+    }
+    const secret = render(
+      'webhook.certificates.mode=secret',
+      'webhook.certificates.secretName=my-tls',
+      'webhook.certificates.caBundle=PEM',
+    );
+    const hooks = find(secret, 'ValidatingWebhookConfiguration')[0]?.webhooks ?? [];
+    assert.ok(hooks.every((w) => w.clientConfig.caBundle === Buffer.from('PEM').toString('base64')));
+    assert.equal(find(render('webhook.enabled=false'), 'ValidatingWebhookConfiguration').length, 0);
+  });
+
+  it('adds ServiceMonitor and PrometheusRule only when asked', () => {
+    const objs = render('metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true');
+    assert.equal(find(objs, 'ServiceMonitor').length, 1);
+    const [rule] = find(objs, 'PrometheusRule');
+    assert.ok(rule);
+    assert.match(
+      JSON.stringify(rule),
+      /IPAMPoolNearlyFull.*IPAMPoolExhausted.*IPAMClaimsPending.*IPAMReconcileErrors/,
+    );
+    assert.equal(find(render(), 'ServiceMonitor').length, 0);
+  });
+});
