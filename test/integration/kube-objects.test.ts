@@ -144,7 +144,7 @@ describe('kube object clients', () => {
       },
     );
     assert.equal(withStatus.status?.ipAddresses?.total, max);
-    assert.equal(withStatus.status?.ipAddresses?.free, max - 1n);
+    assert.equal(withStatus.status.ipAddresses.free, max - 1n);
     assert.equal(withStatus.spec.prefix, 24, 'the status subresource ignores spec');
     const read = await pools.get({ namespace: ns.name, name: 'merge' });
     assert.equal(read.status?.ipAddresses?.total, max);
