@@ -83,6 +83,13 @@ export const FINALIZER_PROTECT_POOL = `${IPAM_GROUP}/ProtectPool`;
 export const ANNOTATION_PAUSED = `${CLUSTER_API_GROUP}/paused`;
 /** Presence on a pool skips the "pool in use" delete check (used by clusterctl move). */
 export const ANNOTATION_SKIP_VALIDATE_DELETE = `${IPAM_GROUP}/skip-validate-delete-webhook`;
+/**
+ * Ours: addresses the controller is about to create from a pool, written to the pool (with a
+ * resourceVersion precondition) before the IPAddresses; the webhook counts them as allocated. See pending.ts.
+ */
+export const ANNOTATION_PENDING_ALLOCATIONS = `${IPAM_GROUP}/pending-allocations`;
+/** Ours: presence on a pool allows overlaps with other pools of the same scope (no overlap warning). */
+export const ANNOTATION_ALLOW_OVERLAP = `${IPAM_GROUP}/allow-overlap`;
 /** JSON of the v1alpha1 object, kept on the v1alpha2 hub by conversion. */
 export const ANNOTATION_CONVERSION_DATA = `${CLUSTER_API_GROUP}/conversion-data`;
 

@@ -61,13 +61,70 @@ describe('CRD manifests', () => {
         assert.deepEqual(crd.metadata.labels, { [LABEL_MOVE_HIERARCHY]: '' });
       });
 
-      it('serves and stores v1alpha2 only, with a status subresource', () => {
+      it('stores v1alpha2 (IP pools also serve the deprecated v1alpha1), with a status subresource', () => {
         assert.deepEqual(
-          crd.spec.versions.map((v) => [v.name, v.served, v.storage]),
-          [['v1alpha2', true, true]],
+          crd.spec.versions.map((v) => [v.name, v.served, v.storage, v.deprecated ?? false]),
+          info.family === 'ip'
+            ? [
+                ['v1alpha2', true, true, false],
+                ['v1alpha1', true, false, true],
+              ]
+            : [['v1alpha2', true, true, false]],
         );
-        assert.deepEqual(crd.spec.versions[0]?.subresources, { status: {} });
+        for (const v of crd.spec.versions) assert.deepEqual(v.subresources, { status: {} });
       });
+
+      if (info.family === 'ip') {
+        it('converts v1alpha1 through the webhook at /convert (ConversionReview v1)', () => {
+          const conversion = crd.spec.conversion as
+            | {
+                strategy: string;
+                webhook: { conversionReviewVersions: string[]; clientConfig: { service: { path: string } } };
+              }
+            | undefined;
+          assert.ok(conversion);
+          assert.equal(conversion.strategy, 'Webhook');
+          assert.deepEqual(conversion.webhook.conversionReviewVersions, ['v1']);
+          assert.equal(conversion.webhook.clientConfig.service.path, '/convert');
+        });
+
+        it('has the upstream v1alpha1 schema and printer columns (First/Last on the real fields)', () => {
+          const v1 = crd.spec.versions.find((v) => v.name === 'v1alpha1');
+          assert.ok(v1);
+          const spec = v1.schema.openAPIV3Schema.properties?.spec;
+          assert.ok(spec);
+          assert.deepEqual(Object.keys(spec.properties ?? {}).sort(), [
+            'addresses',
+            'end',
+            'gateway',
+            'prefix',
+            'start',
+            'subnet',
+          ]);
+          assert.equal(spec.properties?.prefix?.maximum, 128);
+          assert.equal(spec.required, undefined);
+          assert.deepEqual(
+            v1.additionalPrinterColumns?.map((c) => [c.name, c.jsonPath]),
+            [
+              ['Subnet', '.spec.subnet'],
+              ['First', '.spec.start'],
+              ['Last', '.spec.end'],
+              ...(info.namespaced ? [['Addresses', '.spec.addresses']] : []),
+              ['Total', '.status.ipAddresses.total'],
+              ['Free', '.status.ipAddresses.free'],
+              ['Used', '.status.ipAddresses.used'],
+            ],
+          );
+          assert.deepEqual(
+            v1.schema.openAPIV3Schema.properties?.status,
+            crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.status,
+          );
+        });
+      } else {
+        it('has no conversion (single version)', () => {
+          assert.equal(crd.spec.conversion, undefined);
+        });
+      }
 
       it('has the upstream printer columns, then Ready and Age', () => {
         const first =

@@ -1,6 +1,8 @@
 // Public surface of @ipam-in-cluster/api: names, types, conditions, contract mapping, CRDs.
 export {
+  ANNOTATION_ALLOW_OVERLAP,
   ANNOTATION_CONVERSION_DATA,
+  ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_PAUSED,
   ANNOTATION_SKIP_VALIDATE_DELETE,
   CLUSTER_API_GROUP,
@@ -76,3 +78,26 @@ export type {
 export type * from './types.js';
 export { isIPPool, isPrefixPool, validateIPPool, validatePool, validatePrefixPool } from './validation.js';
 export type { FieldError, PoolValidation } from './validation.js';
+export {
+  convertPoolObject,
+  CONVERTIBLE_KINDS,
+  defaultSpecV1Alpha1,
+  ipPoolToV1Alpha1,
+  ipPoolToV1Alpha2,
+  isConvertibleKind,
+  POOL_API_VERSION_V1ALPHA1,
+  POOL_VERSION_V1ALPHA1,
+  readSpecV1Alpha1,
+  readSpecV1Alpha2,
+  specToV1Alpha1,
+  specToV1Alpha2,
+} from './conversion.js';
+export type {
+  ConversionResult,
+  ConvertibleKind,
+  IPPoolSpecV1Alpha1,
+  IPPoolV1Alpha1,
+  IPPoolV1Alpha2,
+} from './conversion.js';
+export { formatPendingAllocations, readPendingAllocations } from './pending.js';
+export type { PendingAllocation } from './pending.js';
