@@ -88,7 +88,9 @@ function toBig(n: StatusCount | undefined): bigint {
 export function ratio(part: bigint, whole: bigint): number {
   if (whole <= 0n) return 0;
   if (part >= whole) return 1;
-  return Number((part * 1_000_000n) / whole) / 1_000_000;
+  const r = Number((part * 1_000_000_000n) / whole) / 1_000_000_000;
+  // Never 0 for a non-empty share: 12 of 2^64 is a sliver, not nothing.
+  return r === 0 && part > 0n ? Number.MIN_VALUE : r;
 }
 
 export function severityOf(counts: PoolCounts, invalid: boolean): Severity {

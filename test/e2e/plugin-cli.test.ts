@@ -1,0 +1,282 @@
+// kubectl-ipam end to end: the BUILT plugin (plugin/bin/kubectl-ipam) against the real control plane,
+// with pools, claims and IPAddresses created by hand the way the controller would create them.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { repoRoot } from '../cluster/paths.js';
+import { applyCrds, capiCrds, createTestNamespace, ourCrds, testCluster, type TestNamespace } from '../support/cluster.js';
+import { waitFor } from '../support/wait.js';
+
+const GROUP = 'ipam.cluster.x-k8s.io';
+const CAPI = 'v1beta2';
+const bin = join(repoRoot, 'plugin', 'bin', 'kubectl-ipam');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let kubeconfig = '';
+
+function ensureBuilt(): void {
+  if (existsSync(join(repoRoot, 'plugin', 'dist', 'main.js'))) return;
+  execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-b', 'plugin'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      bin,
+      ['--kubeconfig', kubeconfig, ...args],
+      // The runner's NODE_OPTIONS load workspace sources (--conditions=source); the built plugin must not.
+      { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('kubectl-ipam against the control plane', () => {
+  let ns: TestNamespace;
+  let custom: k8s.CustomObjectsApi;
+  const uids = new Map<string, string>();
+  const suffix = Math.random().toString(16).slice(2, 8);
+  const globalPool = `shared-${suffix}`;
+
+  async function create(plural: string, body: Record<string, unknown>, namespaced = true, version = 'v1alpha2'): Promise<string> {
+    const res = (namespaced
+      ? await custom.createNamespacedCustomObject({ group: GROUP, version, namespace: ns.name, plural, body })
+      : await custom.createClusterCustomObject({ group: GROUP, version, plural, body })) as { metadata: { uid: string; name: string } };
+    uids.set(`${plural}/${res.metadata.name}`, res.metadata.uid);
+    return res.metadata.uid;
+  }
+
+  async function claim(name: string, poolKind: string, poolName: string, extra: Record<string, unknown> = {}): Promise<string> {
+    return create('ipaddressclaims', { apiVersion: `${GROUP}/${CAPI}`, kind: 'IPAddressClaim', metadata: { name, ...extra }, spec: { poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName } } }, true, CAPI);
+  }
+
+  /** An IPAddress as the controller writes it: claim and pool owners, ProtectAddress finalizer. */
+  async function address(name: string, ip: string, prefix: number, poolKind: string, poolName: string, claimUid: string | undefined, poolUid: string, gateway?: string): Promise<string> {
+    const owners: Record<string, unknown>[] = [];
+    if (claimUid !== undefined) owners.push({ apiVersion: `${GROUP}/${CAPI}`, kind: 'IPAddressClaim', name, uid: claimUid, controller: true, blockOwnerDeletion: true });
+    owners.push({ apiVersion: `${GROUP}/v1alpha2`, kind: poolKind, name: poolName, uid: poolUid, controller: false, blockOwnerDeletion: true });
+    return create(
+      'ipaddresses',
+      {
+        apiVersion: `${GROUP}/${CAPI}`,
+        kind: 'IPAddress',
+        metadata: { name, finalizers: [`${GROUP}/ProtectAddress`], ownerReferences: owners },
+        spec: { claimRef: { name }, poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName }, address: ip, prefix, ...(gateway === undefined ? {} : { gateway }) },
+      },
+      true,
+      CAPI,
+    );
+  }
+
+  before(async () => {
+    ensureBuilt();
+    const c = await testCluster();
+    kubeconfig = c.kubeconfigPath;
+    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(ourCrds());
+    ns = await createTestNamespace('plugin-cli');
+    custom = c.kc.makeApiClient(k8s.CustomObjectsApi);
+
+    // nodes-v4: 10.0.0.0/24, gateway .1, .2-.9 excluded → 245 allocatable.
+    const v4 = await create('inclusterippools', {
+      apiVersion: `${GROUP}/v1alpha2`,
+      kind: 'InClusterIPPool',
+      metadata: { name: 'nodes-v4' },
+      spec: { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: ['10.0.0.2-10.0.0.9'] },
+    });
+    const v6 = await create('inclusterippools', {
+      apiVersion: `${GROUP}/v1alpha2`,
+      kind: 'InClusterIPPool',
+      metadata: { name: 'nodes-v6' },
+      spec: { addresses: ['fd00::/64'], prefix: 64, gateway: 'fd00::1' },
+    });
+    const tiny = await create('inclusterippools', {
+      apiVersion: `${GROUP}/v1alpha2`,
+      kind: 'InClusterIPPool',
+      metadata: { name: 'tiny' },
+      spec: { addresses: ['10.9.0.10'], prefix: 24 },
+    });
+    await create('globalinclusterippools', { apiVersion: `${GROUP}/v1alpha2`, kind: 'GlobalInClusterIPPool', metadata: { name: globalPool }, spec: { addresses: ['10.200.0.0/30'], prefix: 24 } }, false);
+    await create('inclusterprefixpools', { apiVersion: `${GROUP}/v1alpha2`, kind: 'InClusterPrefixPool', metadata: { name: 'delegated' }, spec: { prefixes: ['fd10::/62'], allocationPrefixLength: 64 } });
+
+    // Bound claims.
+    const c1 = await claim('md-0-a', 'InClusterIPPool', 'nodes-v4');
+    await address('md-0-a', '10.0.0.10', 24, 'InClusterIPPool', 'nodes-v4', c1, v4, '10.0.0.1');
+    const c2 = await claim('md-0-b', 'InClusterIPPool', 'nodes-v4');
+    await address('md-0-b', '10.0.0.11', 24, 'InClusterIPPool', 'nodes-v4', c2, v4, '10.0.0.1');
+    const c3 = await claim('v6-a', 'InClusterIPPool', 'nodes-v6');
+    await address('v6-a', 'fd00::2', 64, 'InClusterIPPool', 'nodes-v6', c3, v6, 'fd00::1');
+    const c4 = await claim('tiny-a', 'InClusterIPPool', 'tiny');
+    await address('tiny-a', '10.9.0.10', 24, 'InClusterIPPool', 'tiny', c4, tiny);
+    // An orphan: its claim never existed (or was force-deleted).
+    await address('orphan-1', '10.0.0.12', 24, 'InClusterIPPool', 'nodes-v4', undefined, v4, '10.0.0.1');
+    // Pending claims: exhausted pool, missing pool.
+    await claim('tiny-b', 'InClusterIPPool', 'tiny', { finalizers: [`${GROUP}/ReleaseAddress`] });
+    await claim('lost', 'InClusterIPPool', 'does-not-exist');
+  });
+
+  after(async () => {
+    await custom.deleteClusterCustomObject({ group: GROUP, version: 'v1alpha2', plural: 'globalinclusterippools', name: globalPool }).catch(() => undefined);
+    await ns.cleanup();
+  });
+
+  it('pools: one row per pool with counts computed from spec + IPAddresses', async () => {
+    const r = await plugin(['pools', '-n', ns.name]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/);
+    const row = (name: string): string => lines.find((l) => l.includes(` ${name} `)) ?? '';
+    assert.match(row('nodes-v4'), new RegExp(`^${ns.name}\\s+nodes-v4\\s+pool\\s+IPv4\\s+245\\s+3\\s+242\\s+0\\s+`));
+    assert.match(row('nodes-v6'), /pool\s+IPv6\s+1\.8e19\s+1\s+1\.8e19\s+0\s+▏░{19}\s+<1%$/);
+    assert.match(row('tiny'), /pool\s+IPv4\s+1\s+1\s+0\s+0\s+█{20}\s+100%\s+■ full/);
+    assert.match(row('delegated'), /prefix\s+IPv6\/64\s+4\s+0\s+4\s+0/);
+    assert.match(row(globalPool), /^—\s+shared-\w+\s+global\s+IPv4\s+2\s+0\s+2/);
+  });
+
+  it('pools -o json: exact counts as strings, stable shape', async () => {
+    const r = await plugin(['pools', '-n', ns.name, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { kind: string; items: { id: string; counts: Record<string, string>; severity: string }[] };
+    assert.equal(doc.kind, 'PoolList');
+    const v6 = doc.items.find((i) => i.id === `${ns.name}/nodes-v6`);
+    assert.deepEqual(v6?.counts, { total: '18446744073709551614', used: '1', allocated: '1', free: '18446744073709551613', outOfRange: '0' });
+    assert.equal(doc.items.find((i) => i.id === `${ns.name}/tiny`)?.severity, 'full');
+  });
+
+  it('explain POOL shows ranges with their sources, reserved, gateway and free blocks', async () => {
+    const r = await plugin(['explain', '-n', ns.name, 'nodes-v4']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Pool .*\/nodes-v4 · InClusterIPPool · IPv4 · prefix \/24 · subnet 10\.0\.0\.0\/24 · gateway 10\.0\.0\.1/);
+    assert.match(r.stdout, /\+ 10\.0\.0\.0\/24\s+256\s+spec\.addresses\[0\] \(10\.0\.0\.0\/24\)/);
+    assert.match(r.stdout, /− 10\.0\.0\.2–10\.0\.0\.9\s+8\s+excluded by spec\.excludedAddresses\[0\]/);
+    assert.match(r.stdout, /reserved: network address of 10\.0\.0\.0\/24/);
+    assert.match(r.stdout, /reserved: broadcast address of 10\.0\.0\.0\/24/);
+    assert.match(r.stdout, /= allocatable\s+245/);
+    assert.match(r.stdout, /largest free 10\.0\.0\.13–10\.0\.0\.254 \(242\)/);
+    assert.match(r.stdout, /next allocation: 10\.0\.0\.13/);
+  });
+
+  it('explain POOL ADDRESS gives the verdict and every reason, and who holds it', async () => {
+    const excluded = await plugin(['explain', '-n', ns.name, 'nodes-v4', '10.0.0.5']);
+    assert.equal(excluded.code, 0, excluded.stderr);
+    assert.match(excluded.stdout, /10\.0\.0\.5 is not allocatable: excluded/);
+    assert.match(excluded.stdout, /✓ inside spec\.addresses\[0\] \(10\.0\.0\.0\/24\)/);
+    assert.match(excluded.stdout, /✗ excluded by spec\.excludedAddresses\[0\] \(10\.0\.0\.2-10\.0\.0\.9\)/);
+    const held = await plugin(['explain', '-n', ns.name, `${ns.name}/nodes-v4`, '10.0.0.10']);
+    assert.match(held.stdout, /10\.0\.0\.10 is allocated/);
+    assert.match(held.stdout, /held by IPAddress .*\/md-0-a for claim .*\/md-0-a/);
+    assert.match(held.stdout, /owner chain: IPAddressClaim md-0-a/);
+  });
+
+  it('explain claim: bound, exhausted pool, missing pool', async () => {
+    const bound = await plugin(['explain', '-n', ns.name, 'claim', 'md-0-a']);
+    assert.equal(bound.code, 0, bound.stderr);
+    assert.match(bound.stdout, /Claim .*\/md-0-a holds 10\.0\.0\.10\/24 from pool .*\/nodes-v4/);
+    const exhausted = await plugin(['explain', '-n', ns.name, 'claim', 'tiny-b']);
+    assert.match(exhausted.stdout, /is pending: pool .*\/tiny is exhausted \(1 of 1 addresses in use\)/);
+    const lost = await plugin(['explain', '-n', ns.name, 'claim', 'lost']);
+    assert.match(lost.stdout, /is pending: pool InClusterIPPool does-not-exist does not exist/);
+  });
+
+  it('global pools resolve as global/NAME, --global, or NAME when unambiguous', async () => {
+    for (const args of [[`global/${globalPool}`], ['--global', globalPool], [globalPool]]) {
+      const r = await plugin(['explain', '-n', ns.name, ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`Pool global/${globalPool} · GlobalInClusterIPPool`));
+    }
+  });
+
+  it('inspect ADDRESS shows the IPAddress, claim, owners, finalizers and age', async () => {
+    const r = await plugin(['inspect', '-n', ns.name, '10.0.0.11']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /IPAddress .*\/md-0-b/);
+    assert.match(r.stdout, /claim\s+.*\/md-0-b · bound|claim\s+.*\/md-0-b · status\.addressRef not set/);
+    assert.match(r.stdout, /finalizers\s+ipam\.cluster\.x-k8s\.io\/ProtectAddress/);
+    assert.match(r.stdout, /owners\s+IPAddressClaim md-0-b \(controller\), InClusterIPPool nodes-v4/);
+  });
+
+  it('errors: one line and a documented exit code', async () => {
+    const unknownPool = await plugin(['explain', '-n', ns.name, 'nope']);
+    assert.equal(unknownPool.code, 3);
+    assert.match(unknownPool.stderr, /^error: pool "nope" not found in namespace .* or among global pools\n/);
+    const badAddr = await plugin(['explain', '-n', ns.name, 'nodes-v4', '10.0.0.300']);
+    assert.equal(badAddr.code, 2);
+    assert.match(badAddr.stderr, /^error: bad address "10\.0\.0\.300"/);
+    const noCluster = await plugin(['--kubeconfig', '/nonexistent/kubeconfig', 'pools']);
+    assert.equal(noCluster.code, 4);
+    assert.equal(noCluster.stderr.trim().split('\n').length, 1);
+    assert.doesNotMatch(noCluster.stderr, /\n\s+at /);
+    const forbidden = await plugin(['pools', '-n', ns.name, '--as', 'nobody@example.com']);
+    assert.equal(forbidden.code, 5, forbidden.stderr);
+    assert.match(forbidden.stderr, /^error: .*permission denied|forbidden/i);
+  });
+
+  it('doctor finds the orphan and the pending claims; -o json report feeds release --from-report', async () => {
+    const r = await plugin(['doctor', '-n', ns.name, '--min-age', '0']);
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(r.stdout, /error\s+orphaned-address\s+IPAddress .*\/orphan-1\s+10\.0\.0\.12/);
+    assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/tiny-b/);
+    assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/lost/);
+
+    const json = await plugin(['doctor', '-n', ns.name, '--min-age', '0', '-o', 'json']);
+    const report = JSON.parse(json.stdout) as { kind: string; summary: { releasable: number } };
+    assert.equal(report.kind, 'DoctorReport');
+    assert.equal(report.summary.releasable, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'ipam-report-'));
+    const file = join(dir, 'report.json');
+    writeFileSync(file, json.stdout);
+
+    const dry = await plugin(['release', '-n', ns.name, '--from-report', file]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Would release 10\.0\.0\.12/);
+    assert.match(dry.stdout, /Dry run: nothing changed/);
+    const still = await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' });
+    assert.ok(still);
+
+    const done = await plugin(['release', '-n', ns.name, '--from-report', file, '--yes']);
+    assert.equal(done.code, 0, done.stderr + done.stdout);
+    assert.match(done.stdout, /→ released 10\.0\.0\.12/);
+    await waitFor(
+      async () => {
+        try {
+          await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' });
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { what: 'orphan-1 to be deleted' },
+    );
+  });
+
+  it('release refuses an address whose claim exists, dry-runs with --force, and acts with --yes --force', async () => {
+    const refused = await plugin(['release', '-n', ns.name, '10.0.0.11']);
+    assert.equal(refused.code, 6);
+    assert.match(refused.stdout, /Refusing to release 10\.0\.0\.11 .*\n\s+its claim .*\/md-0-b still exists/);
+
+    const dry = await plugin(['release', '-n', ns.name, '10.0.0.11', '--force']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /1\. PATCH ipaddresses\/md-0-b .*remove finalizer ipam\.cluster\.x-k8s\.io\/ProtectAddress/);
+    assert.match(dry.stdout, /2\. DELETE ipaddresses\/md-0-b .*preconditions uid=/);
+    assert.match(dry.stdout, /a machine may still be using 10\.0\.0\.11/);
+
+    const done = await plugin(['release', '-n', ns.name, 'md-0-b', '--force', '--yes']);
+    assert.equal(done.code, 0, done.stderr + done.stdout);
+    assert.match(done.stdout, /→ released 10\.0\.0\.11/);
+    const { kc } = await testCluster();
+    const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: ns.name });
+    assert.ok(events.items.some((e) => e.reason === 'ForceReleased' && e.involvedObject.name === 'md-0-b'));
+  });
+});
