@@ -1,0 +1,133 @@
+// Public surface of the webhooks: startWebhookServer() wires the pool webhooks, the conversion
+// webhook and a certificate source (files or self-managed) into one HTTPS server. The manager calls
+// it once (see ../../README.md, "Webhooks"); the pieces are exported for tests and the chart tooling.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SecureVersion } from 'node:tls';
+import type { ContractVersion } from '@ipam-in-cluster/api';
+import type { KubeClient } from '@ipam-in-cluster/kube';
+import { FileCertificateSource } from '../certs/file-source.js';
+import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
+import { KubePoolReader } from './kube-reader.js';
+import { PoolWebhooks } from './pools.js';
+import {
+  silentLogger,
+  startHttpsWebhookServer,
+  type RunningWebhookServer,
+  type WebhookLogger,
+  type WebhookServerOptions,
+} from './server.js';
+
+export {
+  allow,
+  badRequest,
+  formatFieldError,
+  internalError,
+  invalid,
+  readAdmissionReview,
+  toResponse,
+} from './admission.js';
+export type { AdmissionRequest, AdmissionResponse, AdmissionReview, Status, Verdict } from './admission.js';
+export { handleConversionReview } from './conversion.js';
+export type { ConversionReview } from './conversion.js';
+export { KubePoolReader } from './kube-reader.js';
+export {
+  clientConfig,
+  CONVERSION_PATH,
+  conversionSpec,
+  mutatePath,
+  mutatingWebhookConfiguration,
+  mutatingWebhookName,
+  validatePath,
+  validatingWebhookConfiguration,
+  validatingWebhookName,
+} from './manifests.js';
+export type { WebhookConfigOptions, WebhookConfiguration, WebhookTarget } from './manifests.js';
+export { DELETE_IN_USE_MESSAGE, decodeIPPoolSpec, decodePrefixPoolSpec, PoolWebhooks } from './pools.js';
+export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
+export { startHttpsWebhookServer } from './server.js';
+export type { CertificateSource, RunningWebhookServer, ServingCertificate, WebhookLogger } from './server.js';
+
+/** Upstream's default for --webhook-cert-dir. */
+export const DEFAULT_WEBHOOK_CERT_DIR = join(tmpdir(), 'k8s-webhook-server', 'serving-certs');
+
+export interface StartWebhookServerOptions {
+  client: KubeClient;
+  /** --webhook-port (default 9443); 0 disables the webhook server (startWebhookServer returns undefined). */
+  port: number;
+  host?: string;
+  /** --webhook-cert-dir / --webhook-cert-name / --webhook-key-name (certificates from outside). */
+  certDir?: string;
+  certName?: string;
+  keyName?: string;
+  /** Set to let the controller manage the CA and serving certificate itself (ignores certDir). */
+  selfManaged?: Omit<SelfManagedOptions, 'client' | 'log'>;
+  /** --pool-overlap-detection: warn when pools of the same kind and scope overlap. */
+  overlapDetection?: boolean;
+  /** The contract version chosen at start-up (else discovered on first use). */
+  contractVersion?: ContractVersion;
+  tlsMinVersion?: SecureVersion;
+  log?: WebhookLogger;
+  onAdmission?: WebhookServerOptions['onAdmission'];
+}
+
+export interface WebhookServerHandle extends RunningWebhookServer {
+  /** Stops the server and the certificate watcher. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts the webhook server, or returns undefined when `port` is 0. Throws if no certificate can be had. */
+export async function startWebhookServer(
+  options: StartWebhookServerOptions,
+): Promise<WebhookServerHandle | undefined> {
+  if (options.port === 0) return undefined;
+  const log = options.log ?? silentLogger;
+  let stopCerts: () => void;
+  let certificates: WebhookServerOptions['certificates'];
+  if (options.selfManaged !== undefined) {
+    const managed = new SelfManagedCertificates({ ...options.selfManaged, client: options.client, log });
+    await managed.start();
+    certificates = managed;
+    stopCerts = () => {
+      managed.stop();
+    };
+  } else {
+    const files = new FileCertificateSource({
+      dir:
+        options.certDir === undefined || options.certDir === '' ? DEFAULT_WEBHOOK_CERT_DIR : options.certDir,
+      certName: options.certName,
+      keyName: options.keyName,
+      onError: (error) => {
+        log.error('webhook certificate files unreadable', { error: error.message });
+      },
+    });
+    await files.start();
+    certificates = files;
+    stopCerts = () => {
+      files.stop();
+    };
+  }
+  const reader = new KubePoolReader({
+    client: options.client,
+    ...(options.contractVersion ? { contractVersion: options.contractVersion } : {}),
+  });
+  const pools = new PoolWebhooks({ reader, overlapDetection: options.overlapDetection ?? false });
+  const server = await startHttpsWebhookServer({
+    port: options.port,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    certificates,
+    pools,
+    ...(options.tlsMinVersion === undefined ? {} : { tlsMinVersion: options.tlsMinVersion }),
+    log,
+    ...(options.onAdmission === undefined ? {} : { onAdmission: options.onAdmission }),
+  });
+  return {
+    port: server.port,
+    server: server.server,
+    close: (graceMs) => server.close(graceMs),
+    stop: async (graceMs) => {
+      stopCerts();
+      await server.close(graceMs);
+    },
+  };
+}

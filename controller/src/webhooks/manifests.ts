@@ -1,0 +1,185 @@
+// The one source of the webhook configurations: paths, names, rules and policies. The chart, the
+// tests and the controller's caBundle injection all use these, so they cannot drift apart.
+import { IPAM_GROUP, POOL_KIND_INFO, POOL_KINDS, POOL_VERSION, type PoolKind } from '@ipam-in-cluster/api';
+
+export const CONVERSION_PATH = '/convert';
+
+/** `/mutate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool` (controller-runtime's naming). */
+export function mutatePath(kind: PoolKind): string {
+  return `/mutate-${IPAM_GROUP.replace(/\./g, '-')}-${POOL_VERSION}-${kind.toLowerCase()}`;
+}
+
+/** `/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool`. */
+export function validatePath(kind: PoolKind): string {
+  return `/validate-${IPAM_GROUP.replace(/\./g, '-')}-${POOL_VERSION}-${kind.toLowerCase()}`;
+}
+
+export function mutatingWebhookName(kind: PoolKind): string {
+  return `default.${kind.toLowerCase()}.${IPAM_GROUP}`;
+}
+
+export function validatingWebhookName(kind: PoolKind): string {
+  return `validation.${kind.toLowerCase()}.${IPAM_GROUP}`;
+}
+
+/** Where the API server reaches the webhook server. */
+export type WebhookTarget =
+  | { service: { name: string; namespace: string; port?: number } }
+  /** Loopback URLs only in tests; the base must be `https://host:port`. */
+  | { url: string };
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+}
+
+export interface WebhookConfigOptions {
+  /** metadata.name of both configurations. */
+  name: string;
+  target: WebhookTarget;
+  /** PEM of the CA that signed the serving certificate; omitted when something else injects it. */
+  caBundlePem?: string | undefined;
+  failurePolicy?: 'Fail' | 'Ignore';
+  timeoutSeconds?: number;
+  /** Kinds to register (default: all four). */
+  kinds?: readonly PoolKind[];
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface WebhookClientConfig {
+  service?: { name: string; namespace: string; path: string; port?: number };
+  url?: string;
+  caBundle?: string;
+}
+
+export interface Webhook {
+  name: string;
+  admissionReviewVersions: string[];
+  sideEffects: 'None';
+  matchPolicy: 'Equivalent';
+  failurePolicy: 'Fail' | 'Ignore';
+  timeoutSeconds: number;
+  clientConfig: WebhookClientConfig;
+  rules: {
+    apiGroups: string[];
+    apiVersions: string[];
+    operations: string[];
+    resources: string[];
+    scope?: string;
+  }[];
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  reinvocationPolicy?: 'Never';
+}
+
+export interface WebhookConfiguration {
+  apiVersion: 'admissionregistration.k8s.io/v1';
+  kind: 'MutatingWebhookConfiguration' | 'ValidatingWebhookConfiguration';
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  webhooks: Webhook[];
+}
+
+export function clientConfig(
+  target: WebhookTarget,
+  path: string,
+  caBundlePem: string | undefined,
+): WebhookClientConfig {
+  const config: WebhookClientConfig =
+    'url' in target
+      ? { url: `${target.url.replace(/\/+$/, '')}${path}` }
+      : {
+          service: {
+            ...target.service,
+            path,
+            ...(target.service.port === undefined ? {} : { port: target.service.port }),
+          },
+        };
+  if (caBundlePem !== undefined) config.caBundle = Buffer.from(caBundlePem).toString('base64');
+  return config;
+}
+
+function webhook(
+  options: WebhookConfigOptions,
+  kind: PoolKind,
+  name: string,
+  path: string,
+  operations: string[],
+): Webhook {
+  const w: Webhook = {
+    name,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    matchPolicy: 'Equivalent',
+    failurePolicy: options.failurePolicy ?? 'Fail',
+    timeoutSeconds: options.timeoutSeconds ?? 10,
+    clientConfig: clientConfig(options.target, path, options.caBundlePem),
+    rules: [
+      {
+        apiGroups: [IPAM_GROUP],
+        apiVersions: [POOL_VERSION],
+        operations,
+        resources: [POOL_KIND_INFO[kind].plural],
+        scope: POOL_KIND_INFO[kind].namespaced ? 'Namespaced' : 'Cluster',
+      },
+    ],
+  };
+  if (options.namespaceSelector !== undefined && POOL_KIND_INFO[kind].namespaced)
+    w.namespaceSelector = options.namespaceSelector;
+  if (options.objectSelector !== undefined) w.objectSelector = options.objectSelector;
+  return w;
+}
+
+function metadata(options: WebhookConfigOptions): WebhookConfiguration['metadata'] {
+  const m: WebhookConfiguration['metadata'] = { name: options.name };
+  if (options.labels !== undefined) m.labels = options.labels;
+  if (options.annotations !== undefined) m.annotations = options.annotations;
+  return m;
+}
+
+/** The MutatingWebhookConfiguration: defaulting on CREATE and UPDATE for each kind. */
+export function mutatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
+  const kinds = options.kinds ?? POOL_KINDS;
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: metadata(options),
+    webhooks: kinds.map((k) => ({
+      ...webhook(options, k, mutatingWebhookName(k), mutatePath(k), ['CREATE', 'UPDATE']),
+      reinvocationPolicy: 'Never' as const,
+    })),
+  };
+}
+
+/** The ValidatingWebhookConfiguration: CREATE, UPDATE and DELETE for each kind. */
+export function validatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
+  const kinds = options.kinds ?? POOL_KINDS;
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: metadata(options),
+    webhooks: kinds.map((k) =>
+      webhook(options, k, validatingWebhookName(k), validatePath(k), ['CREATE', 'UPDATE', 'DELETE']),
+    ),
+  };
+}
+
+/** The CRD `spec.conversion` block for the IP pool CRDs. */
+export function conversionSpec(
+  target: WebhookTarget,
+  caBundlePem: string | undefined,
+): Record<string, unknown> {
+  return {
+    strategy: 'Webhook',
+    webhook: {
+      conversionReviewVersions: ['v1'],
+      clientConfig: clientConfig(target, CONVERSION_PATH, caBundlePem),
+    },
+  };
+}

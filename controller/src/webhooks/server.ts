@@ -1,0 +1,216 @@
+// The HTTPS server for the admission and conversion webhooks. The serving certificate comes from a
+// CertificateSource and is swapped with setSecureContext when it changes: new handshakes get the new
+// certificate, open connections (and requests in flight) carry on undisturbed.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SecureVersion } from 'node:tls';
+import { POOL_KINDS, type PoolKind } from '@ipam-in-cluster/api';
+import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
+import { handleConversionReview } from './conversion.js';
+import { CONVERSION_PATH, mutatePath, validatePath } from './manifests.js';
+import type { PoolWebhooks } from './pools.js';
+
+export interface ServingCertificate {
+  /** PEM chain (leaf first). */
+  cert: string;
+  /** PEM private key. */
+  key: string;
+}
+
+/** Where the serving certificate comes from (files on disk, or a Secret the controller manages). */
+export interface CertificateSource {
+  current(): ServingCertificate | undefined;
+  /** Called after every change of the certificate. Returns an unsubscribe function. */
+  onChange(listener: (certificate: ServingCertificate) => void): () => void;
+}
+
+/** Structured logging as the controller's logger provides it (constant message, key/value fields). */
+export interface WebhookLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: WebhookLogger = { info: () => undefined, error: () => undefined };
+
+export interface WebhookServerOptions {
+  /** 0 picks a free port (tests); the controller's default is 9443. */
+  port: number;
+  /** Listen address; default all interfaces. */
+  host?: string;
+  certificates: CertificateSource;
+  pools: PoolWebhooks;
+  tlsMinVersion?: SecureVersion;
+  /** Largest request body accepted (default 32 MiB: a ConversionReview may carry a whole list). */
+  maxBodyBytes?: number;
+  log?: WebhookLogger;
+  /** Called after each admission decision (metrics). */
+  onAdmission?: (event: {
+    path: string;
+    kind: PoolKind;
+    operation: string;
+    allowed: boolean;
+    code: number;
+    durationMs: number;
+  }) => void;
+}
+
+export interface RunningWebhookServer {
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting connections and waits (up to `graceMs`) for open ones to finish. */
+  close(graceMs?: number): Promise<void>;
+}
+
+type Route = { type: 'validate' | 'mutate'; kind: PoolKind } | { type: 'convert' };
+
+function routes(): Map<string, Route> {
+  const map = new Map<string, Route>();
+  for (const kind of POOL_KINDS) {
+    map.set(validatePath(kind), { type: 'validate', kind });
+    map.set(mutatePath(kind), { type: 'mutate', kind });
+  }
+  map.set(CONVERSION_PATH, { type: 'convert' });
+  return map;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json'))
+    throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
+    chunks.push(buf);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'request body is not JSON');
+  }
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startHttpsWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
+  const initial = options.certificates.current();
+  if (initial === undefined) throw new Error('webhook server: no serving certificate available');
+  const log = options.log ?? silentLogger;
+  const limit = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const table = routes();
+  const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const route = table.get(path);
+    if (route === undefined) {
+      send(res, 404, { message: `no webhook at ${path}` });
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { message: 'only POST' });
+      return;
+    }
+    const body = await readBody(req, limit);
+    if (route.type === 'convert') {
+      const review = handleConversionReview(body);
+      if (review === undefined)
+        throw new HttpError(400, 'body is not a ConversionReview (apiextensions.k8s.io/v1)');
+      if (review.response?.result.status === 'Failure') {
+        log.info('conversion failed', { uid: review.response.uid, message: review.response.result.message });
+      }
+      send(res, 200, review);
+      return;
+    }
+    const parsed = readAdmissionReview(body);
+    if (!parsed.ok) throw new HttpError(400, parsed.message);
+    const started = performance.now();
+    const { request } = parsed;
+    const verdict: Verdict =
+      route.type === 'validate'
+        ? await options.pools.validate(route.kind, request)
+        : options.pools.default(route.kind, request);
+    const response = toResponse(request.uid, verdict);
+    const code = verdict.allowed ? 200 : verdict.status.code;
+    options.onAdmission?.({
+      path,
+      kind: route.kind,
+      operation: request.operation,
+      allowed: verdict.allowed,
+      code,
+      durationMs: performance.now() - started,
+    });
+    if (!verdict.allowed && code >= 500)
+      log.error('admission failed', { path, uid: request.uid, message: verdict.status.message });
+    send(res, 200, { apiVersion: parsed.apiVersion, kind: 'AdmissionReview', response });
+  };
+
+  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const code = error instanceof HttpError ? error.code : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      if (code >= 500) log.error('webhook request failed', { path: req.url, error: message });
+      if (!res.headersSent) send(res, code, { message });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  const unsubscribe = options.certificates.onChange((certificate) => {
+    try {
+      server.setSecureContext({ cert: certificate.cert, key: certificate.key, minVersion });
+      log.info('webhook serving certificate reloaded');
+    } catch (error) {
+      log.error('webhook serving certificate rejected; keeping the previous one', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info('webhook server listening', { port });
+  return {
+    port,
+    server,
+    close: async (graceMs = 10_000) => {
+      unsubscribe();
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+      }, graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
