@@ -21,7 +21,7 @@ describe('ControllerMetrics', () => {
     assert.equal(sample((await b.render()).body, 'capi_ipam_reconcile_total', 'controller="ipaddressclaim",result="error"'), undefined);
     for (const m of await a.registry.getMetricsAsJSON()) {
       assert.match(m.name, /^capi_ipam_[a-z_]+$/);
-      if (m.type === 'counter') assert.match(m.name, /_total$/);
+      if (String(m.type) === 'counter') assert.match(m.name, /_total$/);
       else assert.doesNotMatch(m.name, /_total$/);
     }
   });
