@@ -1,0 +1,291 @@
+// The HTTPS server end to end on loopback: AdmissionReview and ConversionReview over TLS, error
+// codes, certificate rotation (StaticCertificateSource and files on disk) while clients keep calling.
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import {
+  createCertificateAuthority,
+  inspectCertificate,
+  issueServingCertificate,
+  needsRenewal,
+  verifyPair,
+  type KeyPairPem,
+} from '../certs/generate.js';
+import { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
+import {
+  CONVERSION_PATH,
+  mutatingWebhookConfiguration,
+  validatePath,
+  validatingWebhookConfiguration,
+} from './manifests.js';
+import { PoolWebhooks, type PoolClusterReader } from './pools.js';
+import { startHttpsWebhookServer, type RunningWebhookServer } from './server.js';
+
+const reader: PoolClusterReader = {
+  allocations: () => Promise.resolve([]),
+  pools: () => Promise.resolve([]),
+};
+
+async function pair(ca: KeyPairPem): Promise<KeyPairPem> {
+  return issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+}
+
+function post(
+  port: number,
+  path: string,
+  body: unknown,
+  ca: string,
+  agent?: Agent,
+  contentType = 'application/json',
+): Promise<{ code: number; body: unknown; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        ca,
+        agent: agent ?? false,
+        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({
+            code: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString() || 'null') as unknown,
+            fingerprint,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const createReview = {
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: 'abc',
+    kind: { group: 'ipam.cluster.x-k8s.io', version: 'v1alpha2', kind: 'InClusterIPPool' },
+    operation: 'CREATE',
+    namespace: 'ns',
+    object: { metadata: { name: 'p', namespace: 'ns' }, spec: { addresses: ['bad'], prefix: 24 } },
+  },
+};
+
+describe('certificates', () => {
+  it('issues a CA and a serving certificate with the requested SANs', async () => {
+    const ca = await createCertificateAuthority();
+    const leaf = await issueServingCertificate(ca, {
+      dnsNames: ['svc.ns.svc', 'svc.ns.svc.cluster.local'],
+      ipAddresses: ['127.0.0.1'],
+    });
+    assert.ok(verifyPair(leaf, ca.cert));
+    assert.ok(inspectCertificate(ca.cert).isCA);
+    const info = inspectCertificate(leaf.cert);
+    assert.deepEqual(info.dnsNames, ['svc.ns.svc', 'svc.ns.svc.cluster.local']);
+    assert.deepEqual(info.ipAddresses, ['127.0.0.1']);
+    assert.equal(info.isCA, false);
+    const other = await createCertificateAuthority();
+    assert.equal(verifyPair(leaf, other.cert), false);
+  });
+  it('renews at two thirds of the lifetime', async () => {
+    const ca = await createCertificateAuthority();
+    const now = new Date();
+    const leaf = await issueServingCertificate(ca, { dnsNames: ['x'], validityMs: 90 * 86_400_000, now });
+    assert.equal(needsRenewal(leaf.cert, new Date(now.getTime() + 50 * 86_400_000)), false);
+    assert.equal(needsRenewal(leaf.cert, new Date(now.getTime() + 61 * 86_400_000)), true);
+  });
+});
+
+describe('webhook server over TLS', () => {
+  let ca: KeyPairPem;
+  let source: StaticCertificateSource;
+  let server: RunningWebhookServer;
+
+  before(async () => {
+    ca = await createCertificateAuthority();
+    source = new StaticCertificateSource(await pair(ca));
+    server = await startHttpsWebhookServer({
+      port: 0,
+      host: '127.0.0.1',
+      certificates: source,
+      pools: new PoolWebhooks({ reader }),
+    });
+  });
+  after(async () => {
+    await server.close(1000);
+  });
+
+  it('answers an AdmissionReview with the same uid and a 422 Status', async () => {
+    const res = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert);
+    assert.equal(res.code, 200);
+    const body = res.body as {
+      apiVersion: string;
+      response: { uid: string; allowed: boolean; status: { code: number } };
+    };
+    assert.equal(body.apiVersion, 'admission.k8s.io/v1');
+    assert.equal(body.response.uid, 'abc');
+    assert.equal(body.response.allowed, false);
+    assert.equal(body.response.status.code, 422);
+  });
+
+  it('answers a ConversionReview', async () => {
+    const res = await post(
+      server.port,
+      CONVERSION_PATH,
+      {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'ConversionReview',
+        request: {
+          uid: 'c1',
+          desiredAPIVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
+          objects: [
+            {
+              apiVersion: 'ipam.cluster.x-k8s.io/v1alpha1',
+              kind: 'GlobalInClusterIPPool',
+              metadata: { name: 'g' },
+              spec: { subnet: '10.0.0.0/24' },
+            },
+          ],
+        },
+      },
+      ca.cert,
+    );
+    const body = res.body as {
+      response: { uid: string; result: { status: string }; convertedObjects: { spec: unknown }[] };
+    };
+    assert.equal(body.response.uid, 'c1');
+    assert.equal(body.response.result.status, 'Success');
+    assert.deepEqual(body.response.convertedObjects[0]?.spec, {
+      addresses: ['10.0.0.1-10.0.0.254'],
+      prefix: 24,
+    });
+  });
+
+  it('refuses unknown paths, other content types and non-reviews', async () => {
+    assert.equal((await post(server.port, '/nope', {}, ca.cert)).code, 404);
+    assert.equal(
+      (await post(server.port, validatePath('InClusterIPPool'), {}, ca.cert, undefined, 'text/plain')).code,
+      415,
+    );
+    assert.equal(
+      (await post(server.port, validatePath('InClusterIPPool'), { kind: 'x' }, ca.cert)).code,
+      400,
+    );
+  });
+
+  it('rotates the certificate while a keep-alive client keeps calling, without a failed request', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const before = (await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, agent))
+      .fingerprint;
+    let failures = 0;
+    let calls = 0;
+    const fingerprints = new Set<string>();
+    const state = { stop: false };
+    const loop = (async () => {
+      while (!state.stop) {
+        try {
+          const r = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, agent);
+          if (r.code !== 200) failures++;
+          calls++;
+        } catch {
+          failures++;
+        }
+      }
+    })();
+    const next = await pair(ca);
+    source.set(next);
+    await new Promise((r) => setTimeout(r, 200));
+    // A fresh connection sees the new certificate.
+    const fresh = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert);
+    fingerprints.add(fresh.fingerprint);
+    state.stop = true;
+    await loop;
+    agent.destroy();
+    assert.equal(failures, 0);
+    assert.ok(calls > 5, `calls ${calls}`);
+    assert.notEqual(fresh.fingerprint, before);
+    assert.equal(fresh.fingerprint, inspectCertificate(next.cert).fingerprint256);
+  });
+});
+
+describe('certificates from files', () => {
+  it('loads tls.crt/tls.key and reloads on a Secret-style atomic swap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-certs-'));
+    try {
+      const ca = await createCertificateAuthority();
+      const first = await pair(ca);
+      writeFileSync(join(dir, 'tls.crt'), first.cert);
+      writeFileSync(join(dir, 'tls.key'), first.key);
+      const files = new FileCertificateSource({ dir, pollMs: 200 });
+      await files.start();
+      assert.equal(files.current()?.cert, first.cert);
+      const changed = new Promise<string>((resolve) =>
+        files.onChange((c) => {
+          resolve(c.cert);
+        }),
+      );
+      const second = await pair(ca);
+      // Half-written pair (new cert, old key): ignored.
+      writeFileSync(join(dir, 'tls.crt.tmp'), second.cert);
+      renameSync(join(dir, 'tls.crt.tmp'), join(dir, 'tls.crt'));
+      assert.equal(await files.reload(), false);
+      writeFileSync(join(dir, 'tls.key.tmp'), second.key);
+      renameSync(join(dir, 'tls.key.tmp'), join(dir, 'tls.key'));
+      assert.equal(await changed, second.cert);
+      files.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhook configurations from one source', () => {
+  it('use the upstream names, paths and policies', () => {
+    const options = {
+      name: 'ipam',
+      target: { service: { name: 'svc', namespace: 'ns' } },
+      caBundlePem: 'PEM',
+    };
+    const m = mutatingWebhookConfiguration(options);
+    const v = validatingWebhookConfiguration(options);
+    assert.equal(m.webhooks.length, 4);
+    assert.equal(v.webhooks.length, 4);
+    const w = v.webhooks[0];
+    assert.ok(w);
+    assert.equal(w.name, 'validation.inclusterippool.ipam.cluster.x-k8s.io');
+    assert.deepEqual(w.clientConfig, {
+      service: {
+        name: 'svc',
+        namespace: 'ns',
+        path: '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool',
+      },
+      caBundle: Buffer.from('PEM').toString('base64'),
+    });
+    assert.deepEqual(
+      [w.failurePolicy, w.sideEffects, w.matchPolicy, w.admissionReviewVersions],
+      ['Fail', 'None', 'Equivalent', ['v1']],
+    );
+    assert.deepEqual(w.rules[0]?.operations, ['CREATE', 'UPDATE', 'DELETE']);
+    const last = m.webhooks[3];
+    assert.ok(last);
+    assert.equal(last.name, 'default.globalinclusterprefixpool.ipam.cluster.x-k8s.io');
+    assert.equal(
+      last.clientConfig.service?.path,
+      '/mutate-ipam-cluster-x-k8s-io-v1alpha2-globalinclusterprefixpool',
+    );
+    assert.deepEqual(last.rules[0]?.operations, ['CREATE', 'UPDATE']);
+  });
+});
