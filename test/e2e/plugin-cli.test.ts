@@ -142,7 +142,7 @@ describe('kubectl-ipam against the control plane', () => {
     assert.match(row('nodes-v6'), /pool\s+IPv6\s+1\.8e19\s+1\s+1\.8e19\s+0\s+▏░{19}\s+<1%$/);
     assert.match(row('tiny'), /pool\s+IPv4\s+1\s+1\s+0\s+0\s+█{20}\s+100%\s+■ full/);
     assert.match(row('delegated'), /prefix\s+IPv6\/64\s+4\s+0\s+4\s+0/);
-    assert.match(row(globalPool), /^—\s+shared-\w+\s+global\s+IPv4\s+2\s+0\s+2/);
+    assert.match(row(globalPool), /^—\s+shared-\w+\s+global\s+IPv4\s+3\s+0\s+3/);
   });
 
   it('pools -o json: exact counts as strings, stable shape', async () => {
@@ -242,8 +242,8 @@ describe('kubectl-ipam against the control plane', () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /Would release 10\.0\.0\.12/);
     assert.match(dry.stdout, /Dry run: nothing changed/);
-    const still = await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' });
-    assert.ok(still);
+    const still = (await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' })) as { metadata: { name: string } };
+    assert.equal(still.metadata.name, 'orphan-1');
 
     const done = await plugin(['release', '-n', ns.name, '--from-report', file, '--yes']);
     assert.equal(done.code, 0, done.stderr + done.stdout);

@@ -80,7 +80,7 @@ export function formatError(error: CliError, verbose: boolean): string {
         if (typeof body === 'string' && body !== '') lines.push(`response: ${body}`);
         cause = cause.cause;
       } else {
-        lines.push(`caused by: ${String(cause)}`);
+        lines.push(`caused by: ${typeof cause === 'string' ? cause : JSON.stringify(cause)}`);
         break;
       }
     }

@@ -1,6 +1,6 @@
 // Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
 // findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
-import { FINALIZER_RELEASE_ADDRESS, LEADER_ELECTION_ID, isOurPoolRef, clusterFromWire, type ClusterWire } from '@ipam-in-cluster/api';
+import { FINALIZER_RELEASE_ADDRESS, LEADER_ELECTION_ID, isOurPoolRef, clusterFromWire } from '@ipam-in-cluster/api';
 import { classifyApiError } from '@ipam-in-cluster/kube';
 import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
 import type { Session } from './session.js';
@@ -195,7 +195,7 @@ export async function readClusterFact(session: Session, claim: ClaimView): Promi
   if (name === undefined) return undefined;
   if (session.served.clusterVersions.length === 0) return { name, exists: false, paused: false };
   try {
-    const wire = (await session.client.clusters(session.contract.version).find({ namespace: claim.namespace, name })) as ClusterWire | undefined;
+    const wire = await session.client.clusters(session.contract.version).find({ namespace: claim.namespace, name });
     if (wire === undefined) return { name, exists: false, paused: false };
     return { name, exists: true, paused: clusterFromWire(wire).paused };
   } catch (error) {

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiException } from '@kubernetes/client-node';
+import { KubeConfigError } from '@ipam-in-cluster/kube';
+import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+import { run } from './program.js';
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (s) => (out += s), err: (s) => (err += s), isTTY: false, env });
+  return { code, out, err };
+}
+
+describe('argument parsing', () => {
+  it('prints help without a command when not on a terminal', async () => {
+    const r = await cli([]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^Usage: kubectl ipam/);
+  });
+  it('rejects unknown options, commands and output formats with exit 2', async () => {
+    assert.equal((await cli(['pools', '--bogus'])).code, ExitCode.Usage);
+    assert.equal((await cli(['frobnicate'])).code, ExitCode.Usage);
+    const bad = await cli(['-o', 'xml', 'pools']);
+    assert.equal(bad.code, ExitCode.Usage);
+    assert.equal(bad.err, 'error: unknown output format "xml" (use one of: table, wide, json, yaml)\n');
+  });
+  it('completion scripts for bash, zsh and fish; unknown shell is a usage error', async () => {
+    assert.match((await cli(['completion', 'bash'])).out, /complete -F _kubectl_ipam kubectl-ipam/);
+    assert.match((await cli(['completion', 'zsh'])).out, /^#compdef kubectl-ipam/);
+    assert.match((await cli(['completion', 'fish'])).out, /complete -c kubectl-ipam -n '__fish_use_subcommand' -a 'pools'/);
+    assert.equal((await cli(['completion', 'tcsh'])).code, ExitCode.Usage);
+  });
+  it('no kubeconfig: one line, exit 4', async () => {
+    const r = await cli(['--kubeconfig', '/nonexistent/config', 'pools']);
+    assert.equal(r.code, ExitCode.NoCluster);
+    assert.equal(r.err, 'error: --kubeconfig: no such file: /nonexistent/config\n');
+  });
+  it('release without targets is a usage error before any cluster access', async () => {
+    const r = await cli(['release']);
+    assert.equal(r.code, ExitCode.Usage);
+    assert.match(r.err, /^error: release: name at least one address/);
+  });
+});
+
+describe('error mapping', () => {
+  const api = (code: number, reason: string, message: string) => new ApiException(code, 'GET /x', JSON.stringify({ kind: 'Status', code, reason, message }), {});
+  it('maps API errors to exit codes with one human line', () => {
+    assert.equal(toCliError(api(403, 'Forbidden', 'ipaddresses is forbidden')).exitCode, ExitCode.Forbidden);
+    assert.equal(toCliError(api(401, 'Unauthorized', 'Unauthorized')).exitCode, ExitCode.Forbidden);
+    assert.equal(toCliError(api(404, 'NotFound', 'not found')).exitCode, ExitCode.NotFound);
+    assert.equal(toCliError(api(409, 'Conflict', 'the object has been modified')).exitCode, ExitCode.Refused);
+    assert.equal(toCliError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })).exitCode, ExitCode.NoCluster);
+    assert.equal(toCliError(new KubeConfigError('no kubeconfig found')).exitCode, ExitCode.NoCluster);
+    assert.equal(toCliError(new Error('boom')).exitCode, ExitCode.Error);
+  });
+  it('prints the stack only with --verbose', () => {
+    const e = toCliError(api(403, 'Forbidden', 'nope'), 'list pools');
+    assert.equal(formatError(e, false), 'error: cannot list pools: permission denied: nope\n');
+    assert.match(formatError(e, true), /caused by: /);
+    assert.equal(formatError(new CliError(ExitCode.Usage, 'x', { hint: 'y' }), false), 'error: x\nhint: y\n');
+  });
+});

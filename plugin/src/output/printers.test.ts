@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderPools } from '../commands/pools.js';
+import { address, claim, ipPool, prefixPool } from '../data/fixtures.test-helper.js';
+import { buildInventory } from '../data/snapshot.js';
+import { bar } from './bar.js';
+import { colourEnabled, palette, stripAnsi } from './colour.js';
+import { compactCount, percentText } from './counts.js';
+
+const NOW = new Date('2026-01-04T00:00:00Z');
+
+function fixture() {
+  const addrs = [];
+  const claims = [];
+  for (let i = 0; i < 200; i++) {
+    const name = `m-${i}`;
+    claims.push(claim('capi-a', name, 'InClusterIPPool', 'nodes-v4', { addressName: name }));
+    addrs.push(address('capi-a', name, `10.0.0.${10 + i}`, 24, 'InClusterIPPool', 'nodes-v4'));
+  }
+  addrs.push(address('capi-a', 'v6-0', 'fd00::10', 64, 'InClusterIPPool', 'nodes-v6'));
+  claims.push(claim('capi-a', 'v6-0', 'InClusterIPPool', 'nodes-v6', { addressName: 'v6-0' }));
+  return buildInventory({
+    pools: [
+      ipPool('InClusterIPPool', 'capi-a', 'nodes-v4', { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: ['10.0.0.2-10.0.0.9'] }, { total: 245, used: 200, free: 45, outOfRange: 0 }),
+      ipPool('InClusterIPPool', 'capi-a', 'nodes-v6', { addresses: ['fd00::/64'], prefix: 64 }, { total: 9223372036854775807n, used: 0, free: 9223372036854775807n, outOfRange: 0 }),
+      ipPool('GlobalInClusterIPPool', undefined, 'shared-dc1', { addresses: ['10.1.0.10-10.1.0.13'], prefix: 24 }),
+      prefixPool('capi-a', 'delegated', { prefixes: ['fd10::/62'], allocationPrefixLength: 64 }),
+    ],
+    addresses: addrs,
+    claims,
+    readAt: NOW,
+  });
+}
+
+describe('counts and bars', () => {
+  it('compacts huge counts: exact to 7 digits, powers of two, then 1.8e19', () => {
+    assert.equal(compactCount(245n), '245');
+    assert.equal(compactCount(9_999_999n), '9999999');
+    assert.equal(compactCount(2n ** 64n), '2^64');
+    assert.equal(compactCount(2n ** 64n - 2n), '1.8e19');
+    assert.equal(compactCount(2n ** 128n - 1n), '3.4e38');
+    assert.equal(compactCount(99_500_000n), '1e8');
+  });
+  it('percent never says 100% unless full, and <1% for a sliver', () => {
+    assert.equal(percentText(0.999, false), '99%');
+    assert.equal(percentText(1, true), '100%');
+    assert.equal(percentText(1e-20, false), '<1%');
+    assert.equal(percentText(0, false), '0%');
+  });
+  it('bars use eighth blocks', () => {
+    assert.equal(bar(0.5, 4), '██░░');
+    assert.equal(bar(0.74, 20), '██████████████▊░░░░░');
+    assert.equal(bar(1e-12, 4), '▏░░░');
+    assert.equal(bar(1, 4, true), '████');
+  });
+});
+
+describe('colours', () => {
+  it('honours --no-color, NO_COLOR, FORCE_COLOR and the terminal', () => {
+    assert.equal(colourEnabled({ isTTY: true, env: {} }), true);
+    assert.equal(colourEnabled({ isTTY: true, env: { NO_COLOR: '1' } }), false);
+    assert.equal(colourEnabled({ isTTY: true, env: {}, noColorFlag: true }), false);
+    assert.equal(colourEnabled({ isTTY: false, env: {} }), false);
+    assert.equal(colourEnabled({ isTTY: false, env: { FORCE_COLOR: '1' } }), true);
+    assert.equal(palette(false).paint('critical', 'x'), 'x');
+    assert.equal(palette(true).paint('critical', 'x'), '\u001b[31mx\u001b[39m');
+  });
+});
+
+describe('pools printer', () => {
+  it('table: compact counts, bars, markers (golden, NO_COLOR)', () => {
+    const out = renderPools(fixture().pools, 'table', palette(false), NOW);
+    assert.equal(
+      out,
+      [
+        'NAMESPACE  NAME        KIND    FAMILY    TOTAL  USED    FREE  OOR  UTILISATION',
+        'capi-a     delegated   prefix  IPv6/64       4     0       4    0  ░░░░░░░░░░░░░░░░░░░░    0%',
+        'capi-a     nodes-v4    pool    IPv4        245   200      45    0  ████████████████▎░░░   81%',
+        'capi-a     nodes-v6    pool    IPv6     1.8e19     1  1.8e19    0  ▏░░░░░░░░░░░░░░░░░░░   <1%  ≠ status',
+        '—          shared-dc1  global  IPv4          4     0       4    0  ░░░░░░░░░░░░░░░░░░░░    0%',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('colour marks severity but the text is the same', () => {
+    const coloured = renderPools(fixture().pools, 'table', palette(true), NOW);
+    assert.ok(coloured.includes('\u001b[33m████████████████▎░░░'));
+    assert.equal(stripAnsi(coloured), renderPools(fixture().pools, 'table', palette(false), NOW));
+  });
+  it('wide: exact IPv6 counts and status comparison', () => {
+    const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
+    const v6 = out.split('\n').find((l) => l.includes('nodes-v6')) ?? '';
+    assert.match(v6, /18446744073709551615\s+1\s+18446744073709551614\s+0/);
+    assert.match(v6, /≠ status {2}used=0\s+1\s+3d\s+fd00::\/64$/);
+  });
+  it('json: counts as exact strings, documented shape', () => {
+    const doc = JSON.parse(renderPools(fixture().pools, 'json', palette(false), NOW)) as { apiVersion: string; kind: string; items: Record<string, unknown>[] };
+    assert.equal(doc.kind, 'PoolList');
+    const v6 = doc.items.find((i) => i.id === 'capi-a/nodes-v6');
+    assert.deepEqual(v6, {
+      id: 'capi-a/nodes-v6',
+      kind: 'InClusterIPPool',
+      kindShort: 'pool',
+      namespace: 'capi-a',
+      name: 'nodes-v6',
+      type: 'ip',
+      family: 'IPv6',
+      allocationPrefixLength: null,
+      counts: { total: '18446744073709551615', used: '1', allocated: '1', free: '18446744073709551614', outOfRange: '0' },
+      utilisationPercent: 0,
+      severity: 'ok',
+      status: { total: '9223372036854775807', used: '0', free: '9223372036854775807', outOfRange: '0' },
+      statusMismatch: ['used'],
+      paused: false,
+      deleting: false,
+      error: null,
+      claims: 1,
+    });
+    const global = doc.items.find((i) => i.id === 'global/shared-dc1');
+    assert.equal(global?.namespace, null);
+  });
+  it('yaml: the same document, big counts quoted', () => {
+    const out = renderPools(fixture().pools, 'yaml', palette(false), NOW);
+    assert.match(out, /^apiVersion: kubectl-ipam\/v1alpha1\nkind: PoolList\nitems:\n/);
+    assert.match(out, /total: "18446744073709551615"/);
+  });
+});
