@@ -1,0 +1,502 @@
+// The manager: discovery -> caches (synced) -> pool states built from the IPAddress cache -> leader
+// election -> workers. main.ts only parses flags and calls startManager; tests call it in-process.
+//
+// Ordering guarantees:
+//   - no reconcile runs before every cache has listed once and every pool's allocation state holds
+//     every IPAddress of the pool;
+//   - when leadership is acquired, a consistent (quorum) list of IPAddresses is folded into the cache
+//     before any worker starts, so a new leader never allocates from a view older than the lease;
+//   - stop(): stop intake, drain in-flight reconciles (bounded), release the Lease, stop informers.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  chooseContract,
+  claimFromWire,
+  clusterFromWire,
+  hasPausedAnnotation,
+  IPAM_GROUP,
+  LABEL_WATCH_FILTER,
+  LEADER_ELECTION_ID,
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  addressFromWire,
+  type ClusterWire,
+  type Contract,
+  type ContractVersion,
+  type IPAddressClaimWire,
+  type IPAddressWire,
+  type ObjectMeta,
+  type Pool,
+  type PoolKind,
+} from '@ipam-in-cluster/api';
+import {
+  discoverServedResources,
+  EventRecorder,
+  INDEX_CLUSTER_NAME,
+  INDEX_POOL_REF,
+  Informer,
+  ipAddressByPoolRef,
+  ipAddressClaimByClusterName,
+  ipAddressClaimByPoolRef,
+  KubeClient,
+  KubeTransport,
+  LeaderElector,
+  loadKubeConfig,
+  poolRefIndexValue,
+  type ObjectClient,
+} from '@ipam-in-cluster/kube';
+import { WorkQueue } from '../queue/work-queue.js';
+import { runWorkers, type HandlerResult } from '../queue/workers.js';
+import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
+import { poolIdFromRef, poolKey, type PoolId } from '../reconcilers/keys.js';
+import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
+import { PoolRegistry } from '../reconcilers/pool-registry.js';
+import {
+  noopMetrics,
+  type Cache,
+  type EventSink,
+  type Logger,
+  type ReconcilerMetrics,
+} from '../reconcilers/types.js';
+import { createLogger } from '../log/logger.js';
+
+export const FIELD_MANAGER = 'ipam-in-cluster-controller';
+export const COMPONENT = 'ipam-in-cluster-controller';
+
+export interface ManagerOptions {
+  kubeconfig?: string | undefined;
+  /** Restrict every cache to one namespace; undefined = all namespaces. */
+  namespace?: string | undefined;
+  /** Only claims and pools labelled cluster.x-k8s.io/watch-filter=<value>. */
+  watchFilter?: string | undefined;
+  leaderElect?: boolean;
+  leaderElectionNamespace?: string | undefined;
+  leaderElectionId?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Parallel claim reconciles (claims of one pool are still serialised). */
+  claimWorkers?: number;
+  poolWorkers?: number;
+  highUtilizationPercent?: number;
+  /** Delay that batches pool status updates after IPAddress events. */
+  poolStatusDelayMs?: number;
+  shutdownTimeoutMs?: number;
+  log?: Logger;
+  metrics?: ReconcilerMetrics;
+  /** Identity in the Lease (default: hostname + random suffix). */
+  identity?: string;
+}
+
+export interface Manager {
+  readonly contract: Contract;
+  readonly clusterVersion: ContractVersion | undefined;
+  readonly identity: string;
+  /** Caches synced and pool states built. */
+  readonly synced: boolean;
+  isLeader(): boolean;
+  /** Resolves when this instance leads and its workers run. */
+  readonly leading: Promise<void>;
+  /** Resolves when the manager has stopped (stop() called or leadership lost). */
+  readonly done: Promise<void>;
+  /** Why it stopped, once it did. */
+  readonly stopReason: 'stopped' | 'leadership-lost' | undefined;
+  stop(): Promise<void>;
+  /** Counters for tests and /readyz. */
+  queueDepth(): { claims: number; pools: number };
+}
+
+function metaChanged(a: ObjectMeta, b: ObjectMeta): boolean {
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+  );
+}
+
+export async function startManager(options: ManagerOptions = {}): Promise<Manager> {
+  const log = options.log ?? createLogger({ name: 'manager' });
+  const metrics = options.metrics ?? noopMetrics;
+  const loaded = loadKubeConfig(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig });
+  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: COMPONENT });
+  const client = new KubeClient(transport);
+
+  const served = await discoverServedResources(transport);
+  const chosen = chooseContract(served.contractVersions);
+  if (!chosen.ok) throw new Error(chosen.error.message);
+  const contract = chosen.value;
+  if (!served.poolCrdsInstalled) {
+    throw new Error(
+      `the pool CRDs are not installed (missing: ${served.missingPoolKinds.join(', ')}); apply packages/api/crds`,
+    );
+  }
+  const clusterVersion: ContractVersion | undefined = served.clusterVersions.includes('v1beta2')
+    ? 'v1beta2'
+    : served.clusterVersions.includes('v1beta1')
+      ? 'v1beta1'
+      : undefined;
+  log.info('contract chosen', { ipam: contract.version, cluster: clusterVersion ?? 'not served' });
+
+  const labelSelector =
+    options.watchFilter === undefined || options.watchFilter === ''
+      ? undefined
+      : `${LABEL_WATCH_FILTER}=${options.watchFilter}`;
+  const namespace = options.namespace === '' ? undefined : options.namespace;
+  const hooks = (what: string) => ({
+    onError: (error: { kind: string; message: string }, phase: string) => {
+      log.warn('informer error', { resource: what, phase, kind: error.kind, error: error.message });
+    },
+  });
+
+  const claims = new Informer<IPAddressClaimWire>({
+    transport,
+    resource: client.ipAddressClaims(contract.version).resource,
+    namespace,
+    labelSelector,
+    indexers: {
+      [INDEX_POOL_REF]: ipAddressClaimByPoolRef,
+      [INDEX_CLUSTER_NAME]: ipAddressClaimByClusterName,
+    },
+    hooks: hooks('ipaddressclaims'),
+  });
+  // Every IPAddress (no label selector): a pool's allocation state must see all of them.
+  const addresses = new Informer<IPAddressWire>({
+    transport,
+    resource: client.ipAddresses(contract.version).resource,
+    namespace,
+    indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
+    hooks: hooks('ipaddresses'),
+  });
+  const clusters =
+    clusterVersion === undefined
+      ? undefined
+      : new Informer<ClusterWire>({
+          transport,
+          resource: client.clusters(clusterVersion).resource,
+          namespace,
+          hooks: hooks('clusters'),
+        });
+  const poolInformers = Object.fromEntries(
+    POOL_KINDS.map((kind) => [
+      kind,
+      new Informer<Pool>({
+        transport,
+        resource: client.pools(kind).resource,
+        namespace: POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
+        labelSelector,
+        hooks: hooks(POOL_KIND_INFO[kind].plural),
+      }),
+    ]),
+  ) as Record<PoolKind, Informer<Pool>>;
+  const poolClients = Object.fromEntries(
+    POOL_KINDS.map((kind) => [kind, client.pools(kind) as ObjectClient<Pool>]),
+  ) as Record<PoolKind, ObjectClient<Pool>>;
+
+  const identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+  const recorder = new EventRecorder({
+    transport,
+    component: COMPONENT,
+    instance: identity,
+    onError: (error, event) => {
+      log.debug('event not recorded', { reason: event.reason, error: error.message });
+    },
+  });
+  const events: EventSink = recorder;
+  const registry = new PoolRegistry();
+
+  const claimQueue = new WorkQueue({
+    name: 'ipaddressclaim',
+    groupOf: (key) => {
+      const slash = key.indexOf('/');
+      const wire = claims.get(key.slice(0, slash), key.slice(slash + 1));
+      if (wire === undefined) return undefined;
+      const id = poolIdFromRef(claimFromWire(wire).poolRef, wire.metadata.namespace);
+      return id === undefined ? undefined : poolKey(id);
+    },
+  });
+  const poolQueue = new WorkQueue({ name: 'pool' });
+  const statusDelay = options.poolStatusDelayMs ?? 50;
+
+  const claimReconciler = new ClaimReconciler({
+    contract,
+    claims,
+    addresses,
+    clusters,
+    pools: poolInformers,
+    claimClient: client.ipAddressClaims(contract.version),
+    addressClient: client.ipAddresses(contract.version),
+    registry,
+    events,
+    log: log.child({ controller: 'ipaddressclaim' }),
+    metrics,
+    fieldManager: FIELD_MANAGER,
+  });
+  const poolReconciler = new PoolReconciler({
+    pools: poolInformers,
+    poolClients,
+    addresses,
+    registry,
+    events,
+    log: log.child({ controller: 'pool' }),
+    metrics,
+    fieldManager: FIELD_MANAGER,
+    highUtilizationPercent: options.highUtilizationPercent ?? 90,
+  });
+
+  // ---- event routing: handlers only update in-memory state and enqueue keys.
+  const claimKeyOf = (m: ObjectMeta): string => `${m.namespace ?? ''}/${m.name ?? ''}`;
+  const isOurClaim = (c: IPAddressClaimWire): boolean =>
+    poolIdFromRef(claimFromWire(c).poolRef, c.metadata.namespace) !== undefined;
+  const claimsOfPool = (id: PoolId): IPAddressClaimWire[] =>
+    claims.byIndex(
+      INDEX_POOL_REF,
+      poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name }),
+      id.namespace === '' ? undefined : id.namespace,
+    );
+  const addressesOfPool = (id: PoolId) =>
+    addresses
+      .byIndex(
+        INDEX_POOL_REF,
+        poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name }),
+        id.namespace === '' ? undefined : id.namespace,
+      )
+      .map(addressFromWire);
+  const enqueueClaims = (list: readonly IPAddressClaimWire[]): void => {
+    for (const c of list) if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
+  };
+  const wakeWaiting = (key: string): void => {
+    for (const c of registry.takeWaiting(key)) claimQueue.add(c);
+  };
+
+  claims.onAdd((c) => {
+    if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
+  });
+  claims.onUpdate((c, old) => {
+    if (isOurClaim(c) && metaChanged(c.metadata, old.metadata)) claimQueue.add(claimKeyOf(c.metadata));
+  });
+  claims.onDelete((c) => {
+    if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
+  });
+
+  addresses.onAdd((a) => {
+    const state = registry.addressObserved(addressFromWire(a));
+    if (state !== undefined) poolQueue.addAfter(state.key, statusDelay);
+  });
+  addresses.onUpdate((a) => {
+    const state = registry.addressObserved(addressFromWire(a));
+    if (state !== undefined) poolQueue.addAfter(state.key, statusDelay);
+  });
+  addresses.onDelete((a) => {
+    const address = addressFromWire(a);
+    const result = registry.addressDeleted(address);
+    if (result !== undefined) {
+      poolQueue.addAfter(result.state.key, statusDelay);
+      // A freed address goes to the claims waiting on this pool at once, not after their backoff.
+      if (result.freed) wakeWaiting(result.state.key);
+    }
+    // The claim lost its IPAddress (e.g. finalizer force-removed): give it a new one.
+    const owner = claims.get(
+      a.metadata.namespace,
+      address.claimName === '' ? (a.metadata.name ?? '') : address.claimName,
+    );
+    if (owner !== undefined && isOurClaim(owner)) claimQueue.add(claimKeyOf(owner.metadata));
+  });
+
+  if (clusters !== undefined) {
+    const enqueueForCluster = (c: ClusterWire): void => {
+      enqueueClaims(claims.byIndex(INDEX_CLUSTER_NAME, c.metadata.name ?? '', c.metadata.namespace));
+    };
+    clusters.onAdd(enqueueForCluster);
+    clusters.onDelete(enqueueForCluster);
+    clusters.onUpdate((c, old) => {
+      if (clusterFromWire(c).paused !== clusterFromWire(old).paused) enqueueForCluster(c);
+    });
+  }
+
+  for (const kind of POOL_KINDS) {
+    const informer = poolInformers[kind];
+    const idOf = (p: Pool): PoolId => ({
+      kind,
+      namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
+      name: p.metadata.name ?? '',
+    });
+    informer.onAdd((p) => {
+      const id = idOf(p);
+      registry.upsertPool(id, p, () => addressesOfPool(id));
+      poolQueue.add(poolKey(id));
+      wakeWaiting(poolKey(id));
+      enqueueClaims(claimsOfPool(id));
+    });
+    informer.onUpdate((p, old) => {
+      const id = idOf(p);
+      const { specChanged } = registry.upsertPool(id, p, () => addressesOfPool(id));
+      if (!metaChanged(p.metadata, old.metadata) && !specChanged) return; // our own status write
+      poolQueue.add(poolKey(id));
+      const pauseChanged = hasPausedAnnotation(p.metadata) !== hasPausedAnnotation(old.metadata);
+      const deletionChanged = p.metadata.deletionTimestamp !== old.metadata.deletionTimestamp;
+      if (pauseChanged || deletionChanged) enqueueClaims(claimsOfPool(id));
+      else if (specChanged) wakeWaiting(poolKey(id));
+    });
+    informer.onDelete((p) => {
+      const id = idOf(p);
+      registry.removePool(poolKey(id));
+      metrics.poolRemoved(id);
+      enqueueClaims(claimsOfPool(id));
+    });
+  }
+
+  // ---- start caches and wait until every one has listed.
+  const informers: Informer<never>[] = [
+    claims,
+    addresses,
+    ...(clusters === undefined ? [] : [clusters]),
+    ...POOL_KINDS.map((k) => poolInformers[k]),
+  ] as unknown as Informer<never>[];
+  const stopInformers = async (): Promise<void> => {
+    await Promise.all(informers.map((i) => i.stop()));
+  };
+  try {
+    await Promise.all(informers.map((i) => i.start()));
+  } catch (error) {
+    await stopInformers();
+    throw error;
+  }
+  // Pool states were built by the add handlers; make sure every cached pool has one.
+  for (const kind of POOL_KINDS) {
+    for (const p of poolInformers[kind].list()) {
+      const id: PoolId = {
+        kind,
+        namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
+        name: p.metadata.name ?? '',
+      };
+      registry.upsertPool(id, p, () => addressesOfPool(id));
+    }
+  }
+  log.info('caches synced', { pools: registry.size, claims: claims.size, ipaddresses: addresses.size });
+
+  // ---- leadership and workers.
+  let stopReason: Manager['stopReason'];
+  let leader = false;
+  let workers: Promise<void> | undefined;
+  let resolveLeading!: () => void;
+  const leading = new Promise<void>((resolve) => {
+    resolveLeading = resolve;
+  });
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const claimWorkers = options.claimWorkers ?? 8;
+  const poolWorkers = options.poolWorkers ?? 4;
+  const shutdownTimeout = options.shutdownTimeoutMs ?? 10_000;
+
+  const workerHooks = (controller: string) => ({
+    onError: (key: string, error: unknown, retry: boolean) => {
+      log.error('reconcile failed', {
+        controller,
+        key,
+        retry,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    },
+  });
+
+  const startWorkers = async (): Promise<void> => {
+    // A consistent read: nothing committed before we became leader is missing from the pool states.
+    const fresh = await client.ipAddresses(contract.version).listAll({ namespace });
+    for (const item of fresh.items) addresses.observe(item);
+    leader = true;
+    log.info('leading, starting workers', { identity, claimWorkers, poolWorkers });
+    for (const kind of POOL_KINDS) {
+      for (const p of poolInformers[kind].list()) {
+        poolQueue.add(
+          poolKey({
+            kind,
+            namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
+            name: p.metadata.name ?? '',
+          }),
+        );
+      }
+    }
+    enqueueClaims(claims.list());
+    const claimHandler = async (key: string): Promise<HandlerResult | undefined> =>
+      claimReconciler.reconcile(key);
+    const poolHandler = async (key: string): Promise<HandlerResult | undefined> =>
+      poolReconciler.reconcile(key);
+    workers = Promise.all([
+      runWorkers(claimQueue, claimWorkers, claimHandler, workerHooks('ipaddressclaim')),
+      runWorkers(poolQueue, poolWorkers, poolHandler, workerHooks('pool')),
+    ]).then(() => undefined);
+    resolveLeading();
+  };
+
+  let stopping: Promise<void> | undefined;
+  let elector: LeaderElector | undefined;
+  const shutdown = (reason: 'stopped' | 'leadership-lost'): Promise<void> => {
+    stopping ??= (async () => {
+      stopReason = reason;
+      log.info('stopping', { reason });
+      const drained = await Promise.all([
+        claimQueue.drain(shutdownTimeout),
+        poolQueue.drain(shutdownTimeout),
+      ]);
+      if (!drained.every(Boolean)) log.warn('shutdown deadline reached with reconciles in flight');
+      await workers;
+      leader = false;
+      if (elector !== undefined && reason === 'stopped') await elector.release();
+      await recorder.flush();
+      await stopInformers();
+      log.info('stopped');
+      resolveDone();
+    })();
+    return stopping;
+  };
+
+  if (options.leaderElect === true) {
+    const leaseNamespace = options.leaderElectionNamespace ?? loaded.namespace ?? 'default';
+    elector = new LeaderElector({
+      transport,
+      namespace: leaseNamespace,
+      name: options.leaderElectionId ?? LEADER_ELECTION_ID,
+      identity,
+      ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
+      ...(options.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: options.renewDeadlineMs }),
+      ...(options.retryPeriodMs === undefined ? {} : { retryPeriodMs: options.retryPeriodMs }),
+      onStartedLeading: () => startWorkers(),
+      onStoppedLeading: () => {
+        if (stopping === undefined) void shutdown('leadership-lost');
+      },
+      onNewLeader: (holder) => {
+        log.info('leader observed', {
+          holder,
+          lease: `${leaseNamespace}/${options.leaderElectionId ?? LEADER_ELECTION_ID}`,
+        });
+      },
+      onError: (error) => {
+        log.warn('leader election error', { kind: error.kind, error: error.message });
+      },
+    });
+    void elector.run();
+  } else {
+    await startWorkers();
+  }
+
+  return {
+    contract,
+    clusterVersion,
+    identity,
+    synced: true,
+    isLeader: () => leader,
+    leading,
+    done,
+    get stopReason() {
+      return stopReason;
+    },
+    stop: () => shutdown('stopped'),
+    queueDepth: () => ({ claims: claimQueue.len, pools: poolQueue.len }),
+  };
+}
+
+export type { Cache };

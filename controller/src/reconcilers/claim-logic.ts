@@ -1,0 +1,164 @@
+// Pure decisions of the claim reconciler: which Cluster a claim belongs to, how long a deleted claim
+// keeps its address, what an adopted IPAddress's metadata must become, whether a status changed.
+// No I/O here; claim-reconciler.ts does the calls.
+import {
+  claimOwnerReference,
+  FINALIZER_PROTECT_ADDRESS,
+  IPADDRESS_CLAIM_KIND,
+  LABEL_CLUSTER_NAME,
+  LABEL_WATCH_FILTER,
+  poolOwnerReference,
+  type AddressClaim,
+  type Condition,
+  type ObjectMeta,
+  type OwnerReference,
+  type PoolIdentity,
+} from '@ipam-in-cluster/api';
+
+/**
+ * The Cluster a claim belongs to: spec.clusterName, else the cluster-name label. An empty label
+ * value means "no cluster" (upstream asks the API server for a Cluster named "" and loops on the
+ * error forever).
+ */
+export function claimClusterName(claim: AddressClaim): string | undefined {
+  if (claim.clusterName !== undefined && claim.clusterName !== '') return claim.clusterName;
+  const label = claim.metadata.labels?.[LABEL_CLUSTER_NAME];
+  return label === undefined || label === '' ? undefined : label;
+}
+
+/**
+ * Milliseconds a deleted claim still holds its address (0 = release now). Measured from the claim's
+ * deletionTimestamp (API server clock) to `now`, as upstream does.
+ */
+export function graceRemainingMs(
+  gracePeriodSeconds: number | undefined,
+  deletionTimestamp: string | undefined,
+  now: Date,
+): number {
+  if (gracePeriodSeconds === undefined || gracePeriodSeconds <= 0 || deletionTimestamp === undefined)
+    return 0;
+  const deleted = Date.parse(deletionTimestamp);
+  if (Number.isNaN(deleted)) return 0;
+  return Math.max(0, deleted + gracePeriodSeconds * 1000 - now.getTime());
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+export interface OwnershipResult {
+  /** The owner references the IPAddress must have (existing unrelated ones first, kept as they are). */
+  ownerReferences: OwnerReference[];
+  /** Another object is the IPAddress's controller; the claim was not made its controller. */
+  ownedByOther: OwnerReference | undefined;
+}
+
+/**
+ * controller-runtime's SetControllerReference for the claim, then an upserted pool reference forced to
+ * controller: false, blockOwnerDeletion: true. New references are appended (claim first, then pool).
+ */
+export function ensureOwnerReferences(
+  existing: readonly OwnerReference[] | undefined,
+  claim: AddressClaim,
+  pool: PoolIdentity,
+  ipamApiVersion: string,
+): OwnershipResult {
+  const refs = (existing ?? []).map((r) => ({ ...r }));
+  const claimRef = claimOwnerReference(claim, ipamApiVersion);
+  const isClaim = (r: OwnerReference): boolean =>
+    groupOf(r.apiVersion) === groupOf(claimRef.apiVersion) &&
+    r.kind === IPADDRESS_CLAIM_KIND &&
+    r.name === claimRef.name;
+  const otherController = refs.find((r) => r.controller === true && !(isClaim(r) && r.uid === claimRef.uid));
+  let ownedByOther: OwnerReference | undefined;
+  if (otherController !== undefined) {
+    ownedByOther = otherController;
+  } else {
+    const i = refs.findIndex(isClaim);
+    if (i === -1) refs.push(claimRef);
+    else refs[i] = claimRef;
+  }
+  const poolRef = poolOwnerReference(pool);
+  const j = refs.findIndex(
+    (r) =>
+      groupOf(r.apiVersion) === groupOf(poolRef.apiVersion) &&
+      r.kind === poolRef.kind &&
+      r.name === poolRef.name,
+  );
+  if (j === -1) refs.push(poolRef);
+  else
+    refs[j] = {
+      ...(refs[j] as OwnerReference),
+      apiVersion: poolRef.apiVersion,
+      uid: poolRef.uid,
+      controller: false,
+      blockOwnerDeletion: true,
+    };
+  return { ownerReferences: refs, ownedByOther };
+}
+
+/** Labels copied from the claim onto its IPAddress: cluster-name (upstream) and watch-filter (ours). */
+export function copiedLabels(claim: AddressClaim): Record<string, string> {
+  const out: Record<string, string> = {};
+  const labels = claim.metadata.labels ?? {};
+  for (const key of [LABEL_CLUSTER_NAME, LABEL_WATCH_FILTER]) {
+    const value = labels[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * The metadata merge patch that adopts an existing IPAddress (owner references, copied labels,
+ * ProtectAddress finalizer), or undefined when it already has everything. The spec is never touched
+ * (it is immutable).
+ */
+export function adoptionPatch(
+  address: ObjectMeta,
+  claim: AddressClaim,
+  pool: PoolIdentity,
+  ipamApiVersion: string,
+): { patch: { metadata: Record<string, unknown> } | undefined; ownedByOther: OwnerReference | undefined } {
+  const metadata: Record<string, unknown> = {};
+  const { ownerReferences, ownedByOther } = ensureOwnerReferences(
+    address.ownerReferences,
+    claim,
+    pool,
+    ipamApiVersion,
+  );
+  if (JSON.stringify(ownerReferences) !== JSON.stringify(address.ownerReferences ?? []))
+    metadata.ownerReferences = ownerReferences;
+  const labels = copiedLabels(claim);
+  const missing = Object.entries(labels).filter(([k, v]) => address.labels?.[k] !== v);
+  if (missing.length > 0) metadata.labels = Object.fromEntries(missing);
+  const finalizers = address.finalizers ?? [];
+  if (!finalizers.includes(FINALIZER_PROTECT_ADDRESS))
+    metadata.finalizers = [...finalizers, FINALIZER_PROTECT_ADDRESS];
+  return { patch: Object.keys(metadata).length === 0 ? undefined : { metadata }, ownedByOther };
+}
+
+/** Whether an IPAddress may be deleted on behalf of this claim: controlled by it, or by nobody. */
+export function releasableBy(address: ObjectMeta, claim: AddressClaim): boolean {
+  const controller = address.ownerReferences?.find((r) => r.controller === true);
+  return (
+    controller === undefined ||
+    (controller.kind === IPADDRESS_CLAIM_KIND && controller.uid === claim.metadata.uid)
+  );
+}
+
+/** Conditions equal for patching purposes (lastTransitionTime is kept by setCondition when unchanged). */
+export function sameConditions(a: readonly Condition[], b: readonly Condition[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((c) => {
+    const d = b.find((x) => x.type === c.type);
+    return (
+      d !== undefined &&
+      d.status === c.status &&
+      d.reason === c.reason &&
+      d.message === c.message &&
+      d.lastTransitionTime === c.lastTransitionTime &&
+      d.observedGeneration === c.observedGeneration
+    );
+  });
+}

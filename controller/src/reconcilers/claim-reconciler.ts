@@ -1,0 +1,422 @@
+// The IPAddressClaim reconciler: level-triggered from a `namespace/name` key.
+//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | finalizer -> pool ->
+//   adopt or allocate the IPAddress -> one status patch (addressRef + Ready/Paused conditions).
+// Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
+// condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
+import {
+  ClaimReadyReason,
+  claimFromWire,
+  clusterFromWire,
+  conditionTime,
+  ConditionType,
+  FINALIZER_PROTECT_ADDRESS,
+  FINALIZER_RELEASE_ADDRESS,
+  hasPausedAnnotation,
+  isIPPool,
+  PausedReason,
+  setCondition,
+  addressFromWire,
+  type AddressClaim,
+  type ClusterWire,
+  type Condition,
+  type Contract,
+  type IPAddressClaimWire,
+  type IPAddressWire,
+  type Pool,
+  type PoolKind,
+} from '@ipam-in-cluster/api';
+import { classifyApiError, type ObjectClient } from '@ipam-in-cluster/kube';
+import {
+  adoptionPatch,
+  claimClusterName,
+  copiedLabels,
+  graceRemainingMs,
+  releasableBy,
+  sameConditions,
+} from './claim-logic.js';
+import { poolIdFromRef, poolKey, splitObjectKey, type PoolId } from './keys.js';
+import { addressPoolId, type PoolRegistry } from './pool-registry.js';
+import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
+
+export interface ReconcileResult {
+  requeueAfter?: number;
+}
+
+export interface ClaimReconcilerDeps {
+  contract: Contract;
+  claims: Cache<IPAddressClaimWire>;
+  addresses: Cache<IPAddressWire>;
+  /** Undefined when the API server serves no Cluster kind (every Cluster is then "not found"). */
+  clusters: Cache<ClusterWire> | undefined;
+  pools: Readonly<Record<PoolKind, Cache<Pool>>>;
+  claimClient: ObjectClient<IPAddressClaimWire>;
+  addressClient: ObjectClient<IPAddressWire>;
+  registry: PoolRegistry;
+  events: EventSink;
+  log: Logger;
+  metrics: ReconcilerMetrics;
+  fieldManager: string;
+  now?: () => Date;
+}
+
+/** One claim's outcome, written as conditions at the end. */
+interface Outcome {
+  ready?: { status: 'True' | 'False'; reason: string; message: string };
+  paused: { reason: string; message: string } | undefined;
+  addressName?: string;
+  /** Event to emit if the Ready condition changes. */
+  event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
+}
+
+export class ClaimReconciler {
+  readonly #d: ClaimReconcilerDeps;
+  readonly #now: () => Date;
+
+  constructor(deps: ClaimReconcilerDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    const { namespace, name } = splitObjectKey(key);
+    const wire = this.#d.claims.get(namespace, name);
+    if (wire === undefined) {
+      // Gone: a reservation made for it (create failed ambiguously) must not leak.
+      this.#d.registry.cancelReservations(key);
+      return undefined;
+    }
+    let claim = claimFromWire(wire);
+    const poolId = poolIdFromRef(claim.poolRef, namespace);
+    if (poolId === undefined) return undefined; // not ours: no finalizer, no status
+    const deleting = claim.metadata.deletionTimestamp !== undefined;
+    const log = this.#d.log.child({ claim: key, pool: poolKey(poolId) });
+
+    // Pause: the claim itself (checked here too, not only in the event filter), its Cluster, its pool.
+    if (hasPausedAnnotation(claim.metadata)) {
+      return this.#finish(wire, claim, {
+        paused: {
+          reason: PausedReason.Paused,
+          message: 'the claim has the cluster.x-k8s.io/paused annotation',
+        },
+      });
+    }
+    const clusterName = claimClusterName(claim);
+    if (clusterName !== undefined) {
+      const clusterWire = this.#d.clusters?.get(namespace, clusterName);
+      if (clusterWire === undefined) {
+        if (!deleting) {
+          log.info('claim is linked to a cluster that is not found, skipping', { cluster: clusterName });
+          return this.#finish(wire, claim, {
+            paused: undefined,
+            ready: {
+              status: 'False',
+              reason: 'ClusterNotFound',
+              message: `Cluster ${clusterName} not found`,
+            },
+          });
+        }
+      } else if (clusterFromWire(clusterWire).paused) {
+        return this.#finish(wire, claim, {
+          paused: { reason: PausedReason.ClusterPaused, message: `Cluster ${clusterName} is paused` },
+        });
+      }
+    }
+    const pool = this.#pool(poolId);
+    if (pool !== undefined && hasPausedAnnotation(pool.metadata)) {
+      return this.#finish(wire, claim, {
+        paused: {
+          reason: PausedReason.PoolPaused,
+          message: `${poolId.kind} ${describePool(poolId)} is paused`,
+        },
+      });
+    }
+
+    if (deleting) return this.#delete(wire, claim, pool, log);
+
+    if (!(claim.metadata.finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS)) {
+      const updated = await this.#d.claimClient.addFinalizer(
+        { namespace, name },
+        FINALIZER_RELEASE_ADDRESS,
+        wire,
+      );
+      claim = claimFromWire(updated);
+    }
+
+    if (pool === undefined) {
+      this.#d.registry.addWaiting(poolKey(poolId), key);
+      this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.PoolNotFound);
+      const message = `${poolId.kind} ${describePool(poolId)} not found`;
+      return this.#finish(wire, claim, {
+        paused: undefined,
+        ready: { status: 'False', reason: ClaimReadyReason.PoolNotFound, message },
+        event: { type: 'Warning', reason: ClaimReadyReason.PoolNotFound, message },
+      });
+    }
+    return this.#ensureAddress(wire, claim, poolId, pool, log);
+  }
+
+  #pool(id: PoolId): Pool | undefined {
+    return this.#d.pools[id.kind].get(id.namespace === '' ? undefined : id.namespace, id.name);
+  }
+
+  async #ensureAddress(
+    wire: IPAddressClaimWire,
+    claim: AddressClaim,
+    poolId: PoolId,
+    pool: Pool,
+    log: Logger,
+  ): Promise<ReconcileResult | undefined> {
+    const namespace = claim.metadata.namespace ?? '';
+    const name = claim.metadata.name ?? '';
+    const identity = { kind: poolId.kind, name: poolId.name, uid: pool.metadata.uid ?? '' };
+    const existingWire = this.#d.addresses.get(namespace, name);
+    if (existingWire !== undefined) {
+      const existing = addressFromWire(existingWire);
+      const existingPool = addressPoolId(existing);
+      if (existingPool === undefined || poolKey(existingPool) !== poolKey(poolId)) {
+        const message = `IPAddress ${namespace}/${name} already exists and belongs to ${existing.poolRef.kind} ${existing.poolRef.name}`;
+        this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AllocationFailed);
+        return this.#finish(wire, claim, {
+          paused: undefined,
+          ready: { status: 'False', reason: ClaimReadyReason.AllocationFailed, message },
+          event: { type: 'Warning', reason: ClaimReadyReason.AllocationFailed, message },
+        });
+      }
+      const { patch, ownedByOther } = adoptionPatch(
+        existing.metadata,
+        claim,
+        identity,
+        this.#d.contract.ipamApiVersion,
+      );
+      if (patch !== undefined) {
+        if (
+          existing.metadata.deletionTimestamp !== undefined &&
+          !(existing.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS)
+        ) {
+          // A terminating object cannot get new finalizers; it is going away, the next event reallocates.
+          delete patch.metadata.finalizers;
+        }
+        if (Object.keys(patch.metadata).length > 0) {
+          const updated = await this.#d.addressClient.mergePatch({ namespace, name }, patch, {
+            resourceVersion: existing.metadata.resourceVersion,
+            fieldManager: this.#d.fieldManager,
+          });
+          this.#d.addresses.observe(updated);
+          log.info('adopted existing IPAddress', { address: existing.address });
+        }
+      }
+      if (ownedByOther !== undefined) {
+        log.warn('IPAddress is controlled by another object', {
+          owner: `${ownedByOther.kind}/${ownedByOther.name}`,
+        });
+      }
+      return this.#finish(wire, claim, {
+        paused: undefined,
+        addressName: name,
+        ready: {
+          status: 'True',
+          reason: ClaimReadyReason.Allocated,
+          message: `${existing.address}/${existing.prefix ?? ''} from ${poolId.kind} ${describePool(poolId)}`,
+        },
+      });
+    }
+
+    // Allocate: pick + reserve in one synchronous step against the pool's in-memory index.
+    const started = performance.now();
+    const state = this.#d.registry.get(poolKey(poolId));
+    const result =
+      state === undefined
+        ? {
+            ok: false as const,
+            reason: 'PoolNotReady' as const,
+            message: `pool ${describePool(poolId)} is not loaded yet`,
+          }
+        : state.allocate(`${namespace}/${name}`);
+    if (!result.ok) {
+      this.#d.registry.addWaiting(poolKey(poolId), `${namespace}/${name}`);
+      this.#d.metrics.allocationFailure(poolId.kind, result.reason);
+      this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
+      return this.#finish(wire, claim, {
+        paused: undefined,
+        ready: { status: 'False', reason: result.reason, message: result.message },
+        event: { type: 'Warning', reason: result.reason, message: result.message },
+      });
+    }
+    const body = this.#d.contract.buildIPAddress({
+      claim,
+      pool: identity,
+      address: result.address,
+      prefix: result.prefix,
+      ...(result.gateway === undefined ? {} : { gateway: result.gateway }),
+    });
+    const extra = copiedLabels(claim);
+    if (Object.keys(extra).length > 0) body.metadata.labels = { ...body.metadata.labels, ...extra };
+    let created: IPAddressWire;
+    try {
+      created = await this.#d.addressClient.create(body, { fieldManager: this.#d.fieldManager });
+    } catch (error) {
+      const kind = classifyApiError(error).kind;
+      this.#d.metrics.allocationFailure(poolId.kind, 'ApiError');
+      this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
+      if (kind === 'AlreadyExists') {
+        // Someone (or an earlier, ambiguous try of ours) created it: read it and adopt it next time.
+        state?.cancelReservation(`${namespace}/${name}`);
+        const current = await this.#d.addressClient.find({ namespace, name });
+        if (current !== undefined) this.#d.addresses.observe(current);
+      } else if (kind === 'Invalid' || kind === 'Forbidden' || kind === 'BadRequest') {
+        state?.cancelReservation(`${namespace}/${name}`);
+      }
+      // Other failures may have landed server-side: keep the reservation, the retry reuses it.
+      throw error;
+    }
+    this.#d.addresses.observe(created);
+    this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'success');
+    log.info('IPAddress created', { address: result.address, prefix: result.prefix });
+    const message = `${result.address}/${result.prefix} from ${poolId.kind} ${describePool(poolId)}`;
+    return this.#finish(wire, claim, {
+      paused: undefined,
+      addressName: name,
+      ready: { status: 'True', reason: ClaimReadyReason.Allocated, message },
+      event: { type: 'Normal', reason: 'AddressAllocated', message: `Allocated ${message}` },
+    });
+  }
+
+  async #delete(
+    wire: IPAddressClaimWire,
+    claim: AddressClaim,
+    pool: Pool | undefined,
+    log: Logger,
+  ): Promise<ReconcileResult | undefined> {
+    const namespace = claim.metadata.namespace ?? '';
+    const name = claim.metadata.name ?? '';
+    const hasFinalizer = (claim.metadata.finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS);
+    // Reuse grace period (IP pools): keep the address while the pool is alive and the grace lasts.
+    if (
+      hasFinalizer &&
+      pool !== undefined &&
+      isIPPool(pool) &&
+      pool.metadata.deletionTimestamp === undefined
+    ) {
+      const remaining = graceRemainingMs(
+        pool.spec.addressReuseGracePeriodSeconds,
+        claim.metadata.deletionTimestamp,
+        this.#now(),
+      );
+      if (remaining > 0) {
+        log.debug('address reuse grace period active, delaying release', { remainingMs: remaining });
+        await this.#finish(wire, claim, {
+          paused: undefined,
+          ready: {
+            status: 'False',
+            reason: ClaimReadyReason.Deleting,
+            message: `address held for the pool's reuse grace period (${Math.ceil(remaining / 1000)} s left)`,
+          },
+        });
+        return { requeueAfter: remaining };
+      }
+    }
+    const address = await this.#d.addressClient.find({ namespace, name });
+    if (address !== undefined) {
+      if (releasableBy(address.metadata, claim)) {
+        if ((address.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS)) {
+          const after = await this.#d.addressClient.removeFinalizer(
+            { namespace, name },
+            FINALIZER_PROTECT_ADDRESS,
+            address,
+          );
+          if (after !== undefined) await this.#deleteAddress(namespace, name);
+        } else {
+          await this.#deleteAddress(namespace, name);
+        }
+        this.#d.events.normal(this.#involved(wire), 'AddressReleased', `Released ${address.spec.address}`);
+        log.info('IPAddress released', { address: address.spec.address });
+      } else {
+        log.warn('IPAddress is controlled by another object, not deleting it', {
+          address: address.spec.address,
+        });
+      }
+    }
+    this.#d.registry.cancelReservations(`${namespace}/${name}`);
+    if (hasFinalizer)
+      await this.#d.claimClient.removeFinalizer({ namespace, name }, FINALIZER_RELEASE_ADDRESS, wire);
+    return undefined;
+  }
+
+  async #deleteAddress(namespace: string, name: string): Promise<void> {
+    try {
+      await this.#d.addressClient.delete({ namespace, name });
+    } catch (error) {
+      if (classifyApiError(error).kind !== 'NotFound') throw error;
+    }
+  }
+
+  #involved(wire: IPAddressClaimWire): {
+    apiVersion: string;
+    kind: string;
+    metadata: IPAddressClaimWire['metadata'];
+  } {
+    return { apiVersion: wire.apiVersion, kind: wire.kind, metadata: wire.metadata };
+  }
+
+  /** The one status patch at the end, sent only when something changed. */
+  async #finish(
+    wire: IPAddressClaimWire,
+    claim: AddressClaim,
+    outcome: Outcome,
+  ): Promise<ReconcileResult | undefined> {
+    const now = conditionTime(this.#now());
+    const generation = claim.metadata.generation;
+    const gen = generation === undefined ? {} : { observedGeneration: generation };
+    let conditions: Condition[] = claim.conditions;
+    const before = conditions.find((c) => c.type === ConditionType.Ready);
+    conditions = setCondition(
+      conditions,
+      outcome.paused === undefined
+        ? { type: ConditionType.Paused, status: 'False', reason: PausedReason.NotPaused, message: '', ...gen }
+        : {
+            type: ConditionType.Paused,
+            status: 'True',
+            reason: outcome.paused.reason,
+            message: outcome.paused.message,
+            ...gen,
+          },
+      now,
+    );
+    if (outcome.ready !== undefined) {
+      conditions = setCondition(conditions, { type: ConditionType.Ready, ...outcome.ready, ...gen }, now);
+    }
+    const addressName = outcome.addressName ?? claim.addressName;
+    const changed = !sameConditions(conditions, claim.conditions) || addressName !== claim.addressName;
+    if (changed) {
+      const patch = this.#d.contract.claimStatusPatch(claim, {
+        ...(addressName === undefined ? {} : { addressName }),
+        conditions,
+      });
+      try {
+        await this.#d.claimClient.mergePatchStatus(
+          { namespace: claim.metadata.namespace, name: claim.metadata.name ?? '' },
+          patch,
+          {
+            fieldManager: this.#d.fieldManager,
+          },
+        );
+      } catch (error) {
+        // The claim vanished meanwhile (its finalizer was removed elsewhere): nothing left to report.
+        if (classifyApiError(error).kind !== 'NotFound') throw error;
+      }
+    }
+    const readyChanged =
+      outcome.ready !== undefined &&
+      (before?.status !== outcome.ready.status || before.reason !== outcome.ready.reason);
+    if (outcome.event !== undefined && readyChanged) {
+      if (outcome.event.type === 'Normal')
+        this.#d.events.normal(this.#involved(wire), outcome.event.reason, outcome.event.message);
+      else this.#d.events.warning(this.#involved(wire), outcome.event.reason, outcome.event.message);
+    }
+    return undefined;
+  }
+}
+
+function describePool(id: PoolId): string {
+  return id.namespace === '' ? id.name : `${id.namespace}/${id.name}`;
+}

@@ -1,0 +1,175 @@
+// The pool reconciler (all four kinds), level-triggered from a `Kind/namespace/name` key:
+//   fetch -> sync the in-memory state -> finalizer (ProtectPool; released only when no IPAddress
+//   references the pool) -> counts -> one status patch (status.ipAddresses + conditions) -> Events on
+//   condition transitions.
+import {
+  conditionTime,
+  ConditionType,
+  FINALIZER_PROTECT_POOL,
+  IPAM_GROUP,
+  setCondition,
+  type Condition,
+  type IPAddressWire,
+  type Pool,
+  type PoolKind,
+} from '@ipam-in-cluster/api';
+import {
+  classifyApiError,
+  INDEX_POOL_REF,
+  poolRefIndexValue,
+  type ObjectClient,
+} from '@ipam-in-cluster/kube';
+import { parsePoolKey, type PoolId } from './keys.js';
+import { poolConditions, sameCounts, statusCounts } from './pool-logic.js';
+import type { PoolRegistry } from './pool-registry.js';
+import { sameConditions } from './claim-logic.js';
+import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
+
+export interface PoolReconcilerDeps {
+  pools: Readonly<Record<PoolKind, Cache<Pool>>>;
+  poolClients: Readonly<Record<PoolKind, ObjectClient<Pool>>>;
+  addresses: Cache<IPAddressWire>;
+  registry: PoolRegistry;
+  events: EventSink;
+  log: Logger;
+  metrics: ReconcilerMetrics;
+  fieldManager: string;
+  /** HighUtilization threshold, percent of total. */
+  highUtilizationPercent: number;
+  now?: () => Date;
+}
+
+export class PoolReconciler {
+  readonly #d: PoolReconcilerDeps;
+  readonly #now: () => Date;
+
+  constructor(deps: PoolReconcilerDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** IPAddresses in the cache that reference the pool (global pools: every namespace). */
+  referencingAddresses(id: PoolId): IPAddressWire[] {
+    const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
+    return this.#d.addresses.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace);
+  }
+
+  async reconcile(key: string): Promise<undefined> {
+    const id = parsePoolKey(key);
+    if (id === undefined) return undefined;
+    const ns = id.namespace === '' ? undefined : id.namespace;
+    const pool = this.#d.pools[id.kind].get(ns, id.name);
+    if (pool === undefined) {
+      this.#d.registry.removePool(key);
+      this.#d.metrics.poolRemoved(id);
+      return undefined;
+    }
+    const client = this.#d.poolClients[id.kind];
+    const log = this.#d.log.child({ pool: key });
+    const { state } = this.#d.registry.upsertPool(id, pool, () => []);
+    const deleting = pool.metadata.deletionTimestamp !== undefined;
+    const finalizers = pool.metadata.finalizers ?? [];
+
+    if (deleting) {
+      const references = Math.max(this.referencingAddresses(id).length, state.size);
+      if (references === 0) {
+        if (finalizers.includes(FINALIZER_PROTECT_POOL)) {
+          await client.removeFinalizer({ namespace: ns, name: id.name }, FINALIZER_PROTECT_POOL, pool);
+          log.info('pool released, no IPAddress references it');
+        }
+        return undefined;
+      }
+      await this.#patchStatus(
+        pool,
+        undefined,
+        poolConditions({
+          specError: state.specError,
+          deleting: true,
+          references,
+          counts: undefined,
+          invalidAddresses: [],
+          thresholdPercent: this.#d.highUtilizationPercent,
+          unit: state.family === 'ip' ? 'address' : 'prefix',
+          generation: pool.metadata.generation,
+        }),
+      );
+      return undefined;
+    }
+
+    let current = pool;
+    if (!finalizers.includes(FINALIZER_PROTECT_POOL)) {
+      current = await client.addFinalizer({ namespace: ns, name: id.name }, FINALIZER_PROTECT_POOL, pool);
+    }
+    const counts = state.counts();
+    const updates = poolConditions({
+      specError: state.specError,
+      deleting: false,
+      references: state.size,
+      counts,
+      invalidAddresses: counts?.invalid ?? [],
+      thresholdPercent: this.#d.highUtilizationPercent,
+      unit: state.family === 'ip' ? 'address' : 'prefix',
+      generation: pool.metadata.generation,
+    });
+    const status = counts === undefined ? undefined : statusCounts(counts);
+    if (status !== undefined) this.#d.metrics.poolUsage(id, status);
+    const before = current.status?.conditions ?? [];
+    const after = await this.#patchStatus(current, status, updates);
+    this.#emitTransitions(current, before, after, counts?.invalid.length ?? 0);
+    return undefined;
+  }
+
+  async #patchStatus(
+    pool: Pool,
+    counts: ReturnType<typeof statusCounts> | undefined,
+    updates: ReturnType<typeof poolConditions>,
+  ): Promise<Condition[]> {
+    const now = conditionTime(this.#now());
+    const existing = pool.status?.conditions ?? [];
+    let conditions = existing;
+    for (const u of updates) conditions = setCondition(conditions, u, now);
+    const countsChanged = counts !== undefined && !sameCounts(pool.status?.ipAddresses, counts);
+    if (!countsChanged && sameConditions(conditions, existing)) return conditions;
+    const status: Record<string, unknown> = { conditions };
+    if (counts !== undefined) status.ipAddresses = counts;
+    try {
+      await this.#d.poolClients[pool.kind].mergePatchStatus(
+        { namespace: pool.metadata.namespace, name: pool.metadata.name ?? '' },
+        { status },
+        { fieldManager: this.#d.fieldManager },
+      );
+    } catch (error) {
+      if (classifyApiError(error).kind !== 'NotFound') throw error;
+    }
+    return conditions;
+  }
+
+  #emitTransitions(
+    pool: Pool,
+    before: readonly Condition[],
+    after: readonly Condition[],
+    invalid: number,
+  ): void {
+    const involved = { apiVersion: pool.apiVersion, kind: pool.kind, metadata: pool.metadata };
+    const was = (type: string): Condition | undefined => before.find((c) => c.type === type);
+    const now = (type: string): Condition | undefined => after.find((c) => c.type === type);
+    const flipped = (type: string, status: 'True' | 'False'): boolean =>
+      now(type)?.status === status && was(type)?.status !== status;
+    const ready = now(ConditionType.Ready);
+    if (
+      ready !== undefined &&
+      ready.status === 'False' &&
+      was(ConditionType.Ready)?.reason !== ready.reason
+    ) {
+      this.#d.events.warning(involved, ready.reason, ready.message);
+    }
+    if (flipped(ConditionType.Exhausted, 'True'))
+      this.#d.events.warning(involved, 'PoolExhausted', now(ConditionType.Exhausted)?.message ?? '');
+    if (flipped(ConditionType.HighUtilization, 'True')) {
+      this.#d.events.warning(involved, 'HighUtilization', now(ConditionType.HighUtilization)?.message ?? '');
+    }
+    if (invalid > 0 && was(ConditionType.Ready)?.message !== ready?.message) {
+      this.#d.events.warning(involved, 'InvalidIPAddress', ready?.message ?? '');
+    }
+  }
+}
