@@ -334,6 +334,8 @@ export class Informer<T extends KubeObject> {
   }
 
   private newRequest(): AbortController {
+    // stop() may land between two requests: never open a new one afterwards.
+    if (this.stopped) throw new StoppedError();
     const controller = new AbortController();
     this.current = controller;
     this.lastActivity = Date.now();
