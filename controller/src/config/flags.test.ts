@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatBindAddress, parseBindAddress } from './bind-address.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+import { FLAG_DEFAULTS, parseFlags, type ControllerConfig } from './flags.js';
+
+function ok(argv: string[]): ControllerConfig {
+  const r = parseFlags(argv);
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  return r.config;
+}
+
+function errors(argv: string[]): readonly string[] {
+  const r = parseFlags(argv);
+  if (r.ok) assert.fail(`expected errors for ${argv.join(' ')}`);
+  return r.errors;
+}
+
+describe('parseFlags', () => {
+  it('has upstream defaults', () => {
+    const c = ok([]);
+    assert.deepEqual(c.healthProbeBindAddress, { host: undefined, port: 8081 });
+    assert.deepEqual(c.metricsBindAddress, { host: undefined, port: 8080 });
+    assert.equal(c.leaderElection.enabled, false);
+    assert.equal(c.leaderElection.id, '7bb7acb4.ipam.cluster.x-k8s.io');
+    assert.deepEqual([c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [15_000, 10_000, 2_000]);
+    assert.deepEqual(c.webhook, { port: 9443, certDir: FLAG_DEFAULTS.webhookCertDir, certName: 'tls.crt', keyName: 'tls.key', tlsMinVersion: 'TLSv1.2' });
+    assert.match(c.webhook.certDir, /k8s-webhook-server[/\\]serving-certs$/);
+    assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig], [undefined, undefined, undefined]);
+    assert.deepEqual([c.concurrency, c.utilizationWarningThreshold], [10, 90]);
+    assert.deepEqual(c.log, { level: 'info', format: 'json' });
+  });
+
+  it('takes the upstream deployment arguments and Go boolean forms', () => {
+    assert.equal(ok(['--leader-elect']).leaderElection.enabled, true);
+    assert.equal(ok(['--leader-elect=true']).leaderElection.enabled, true);
+    assert.equal(ok(['--leader-elect=false']).leaderElection.enabled, false);
+    const c = ok([
+      '--leader-elect',
+      '--leader-elect-namespace',
+      'capi-ipam-in-cluster-system',
+      '--leader-elect-lease-duration=30s',
+      '--leader-elect-renew-deadline=20s',
+      '--leader-elect-retry-period=5s',
+      '--namespace=team-a',
+      '--watch-filter=blue',
+      '--health-probe-bind-address=127.0.0.1:9081',
+      '--metrics-bind-address=0',
+      '--webhook-port=0',
+      '--webhook-cert-dir=/certs',
+      '--concurrency=4',
+      '--utilization-warning-threshold=75',
+      '--log-format=text',
+      '--kubeconfig=/k',
+    ]);
+    assert.equal(c.leaderElection.namespace, 'capi-ipam-in-cluster-system');
+    assert.equal(c.leaderElection.leaseDurationMs, 30_000);
+    assert.deepEqual(c.healthProbeBindAddress, { host: '127.0.0.1', port: 9081 });
+    assert.equal(c.metricsBindAddress, undefined, '0 disables metrics');
+    assert.equal(c.webhook.port, undefined, '0 disables webhooks');
+    assert.equal(c.webhook.certDir, '/certs');
+    assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig, c.concurrency, c.utilizationWarningThreshold], ['team-a', 'blue', '/k', 4, 75]);
+    assert.equal(c.log.format, 'text');
+  });
+
+  it('accepts --diagnostics-address as an alias of --metrics-bind-address, and --insecure-diagnostics', () => {
+    assert.deepEqual(ok(['--diagnostics-address=:8443', '--insecure-diagnostics']).metricsBindAddress, { host: undefined, port: 8443 });
+    assert.deepEqual(ok(['--diagnostics-address=:8443', '--metrics-bind-address=:8443']).metricsBindAddress, { host: undefined, port: 8443 });
+    assert.match(errors(['--diagnostics-address=:8443', '--metrics-bind-address=:9000'])[0] ?? '', /--diagnostics-address: conflicts with --metrics-bind-address/);
+  });
+
+  it('maps -v and --log-level; --log-level wins', () => {
+    assert.equal(ok(['-v', '1']).log.level, 'debug');
+    assert.equal(ok(['--v=2']).log.level, 'debug');
+    assert.equal(ok(['-v=0']).log.level, 'info');
+    assert.equal(ok(['-v', '4', '--log-level', 'warn']).log.level, 'warn');
+  });
+
+  it('reports every problem, naming the flag and the value', () => {
+    const e = errors(['--concurrency=0', '--webhook-port=70000', '--health-probe-bind-address=8081', '--log-level=loud', '--log-format=xml', '--leader-elect=maybe', '--utilization-warning-threshold=x']);
+    assert.deepEqual(e, [
+      'invalid value "maybe" for --leader-elect: must be true or false',
+      'invalid value "70000" for --webhook-port: must be a whole number between 0 and 65535',
+      'invalid value "loud" for --log-level: must be one of error, warn, info, debug',
+      'invalid value "xml" for --log-format: must be json or text',
+      'invalid value "8081" for --health-probe-bind-address: must be host:port, :port, or 0 to disable',
+      'invalid value "0" for --concurrency: must be a whole number between 1 and 1000',
+      'invalid value "x" for --utilization-warning-threshold: must be a whole number between 1 and 100',
+    ]);
+  });
+
+  it('checks the leader election timing rules', () => {
+    assert.match(errors(['--leader-elect-lease-duration=10s'])[0] ?? '', /--leader-elect-lease-duration: must be greater than --leader-elect-renew-deadline/);
+    assert.match(errors(['--leader-elect-retry-period=9s'])[0] ?? '', /--leader-elect-renew-deadline: must be greater than 1.2/);
+    assert.match(errors(['--leader-elect-retry-period=soon'])[0] ?? '', /"soon" for --leader-elect-retry-period/);
+  });
+
+  it('rejects unknown flags and stray arguments; --help exits 0', () => {
+    const unknown = parseFlags(['--metrics-addr=:1']);
+    assert.deepEqual(unknown.ok ? 0 : unknown.exitCode, 2);
+    assert.match(unknown.ok ? '' : (unknown.errors[0] ?? ''), /unknown option '--metrics-addr=:1'/);
+    assert.equal(parseFlags(['stray']).ok, false);
+    let out = '';
+    const help = parseFlags(['--help'], { writeOut: (s) => (out += s), writeErr: () => undefined });
+    assert.deepEqual(help, { ok: false, exitCode: 0, errors: [] });
+    assert.match(out, /--diagnostics-address <addr>\s+alias of --metrics-bind-address/);
+    assert.match(out, /plain HTTP/);
+  });
+});
+
+describe('parseBindAddress', () => {
+  it('parses the Go forms and disables on 0 or empty', () => {
+    assert.deepEqual(parseBindAddress(':8080'), { ok: true, value: { host: undefined, port: 8080 } });
+    assert.deepEqual(parseBindAddress('[::1]:0'), { ok: true, value: { host: '::1', port: 0 } });
+    assert.deepEqual(parseBindAddress('0'), { ok: true, value: undefined });
+    assert.deepEqual(parseBindAddress(''), { ok: true, value: undefined });
+    assert.equal(parseBindAddress('::1:80').ok, false);
+    assert.equal(parseBindAddress('host:http').ok, false);
+    assert.equal(formatBindAddress({ host: '::1', port: 80 }), '[::1]:80');
+  });
+});
+
+describe('parseGoDuration', () => {
+  it('accepts Go durations and rejects the rest', () => {
+    assert.equal(parseGoDuration('15s'), 15_000);
+    assert.equal(parseGoDuration('1m30s'), 90_000);
+    assert.equal(parseGoDuration('1.5h'), 5_400_000);
+    assert.equal(parseGoDuration('500ms'), 500);
+    assert.equal(parseGoDuration('0'), 0);
+    assert.equal(parseGoDuration('15'), undefined);
+    assert.equal(parseGoDuration('-1s'), undefined);
+    assert.equal(formatGoDuration(15_000), '15s');
+    assert.equal(formatGoDuration(90_000), '90s');
+  });
+});

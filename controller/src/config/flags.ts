@@ -1,0 +1,272 @@
+/**
+ * The controller's command line: upstream-compatible names and defaults (upstream v1.1 / v1.0,
+ * controller-runtime, CAPI providers), parsed into a typed, validated {@link ControllerConfig}.
+ * Every problem is reported at once, each naming the flag and the value it got.
+ *
+ * Compatibility notes:
+ * - `--diagnostics-address` (upstream v1.1, HTTPS with authn on :8443) is accepted as an alias of
+ *   `--metrics-bind-address` but serves plain HTTP; `--insecure-diagnostics` is accepted and has
+ *   no effect (metrics are always plain HTTP; put a proxy or NetworkPolicy in front if needed).
+ * - Boolean flags take Go's forms too: `--leader-elect`, `--leader-elect=true|false`.
+ * - `-v`/`--v` is klog's verbosity (0 info, ≥ 1 debug); `--log-level` wins when both are given.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
+import { Command, CommanderError, Option } from 'commander';
+import { isLogFormat, isLogLevel, levelFromVerbosity, type LogFormat, type LogLevel } from '../log/logger.js';
+import { parseBindAddress, type BindAddress } from './bind-address.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+
+/** Leader election over a coordination.k8s.io Lease. */
+export interface LeaderElectionConfig {
+  readonly enabled: boolean;
+  /** Lease name; upstream's ID so an upstream replica and ours never lead at the same time. */
+  readonly id: string;
+  /** Lease namespace; undefined means the pod's namespace (in-cluster) or the kubeconfig's. */
+  readonly namespace: string | undefined;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+export interface WebhookConfig {
+  /** undefined when webhooks are disabled (`--webhook-port 0`). */
+  readonly port: number | undefined;
+  readonly certDir: string;
+  readonly certName: string;
+  readonly keyName: string;
+  /** Minimum TLS version of the webhook server. */
+  readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/** Everything the flags decide, validated. */
+export interface ControllerConfig {
+  readonly kubeconfig: string | undefined;
+  /** Watch only this namespace; undefined means all namespaces. */
+  readonly namespace: string | undefined;
+  /** Only objects labelled cluster.x-k8s.io/watch-filter=<value>; undefined means no filter. */
+  readonly watchFilter: string | undefined;
+  readonly leaderElection: LeaderElectionConfig;
+  /** /healthz and /readyz; undefined when disabled. */
+  readonly healthProbeBindAddress: BindAddress | undefined;
+  /** /metrics; undefined when disabled. */
+  readonly metricsBindAddress: BindAddress | undefined;
+  readonly webhook: WebhookConfig;
+  /** Parallel reconciles per controller (claims of one pool are still allocated in order). */
+  readonly concurrency: number;
+  /** Percent of a pool in use from which the pool gets a warning condition and Event. */
+  readonly utilizationWarningThreshold: number;
+  readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+}
+
+export type FlagParseResult =
+  | { readonly ok: true; readonly config: ControllerConfig }
+  /** exitCode 0 with no errors: --help was printed. */
+  | { readonly ok: false; readonly exitCode: number; readonly errors: readonly string[] };
+
+/** Defaults, in one place (also shown by --help). */
+export const FLAG_DEFAULTS = {
+  healthProbeBindAddress: ':8081',
+  metricsBindAddress: ':8080',
+  webhookPort: 9443,
+  webhookCertDir: join(tmpdir(), 'k8s-webhook-server', 'serving-certs'),
+  webhookCertName: 'tls.crt',
+  webhookKeyName: 'tls.key',
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+  concurrency: 10,
+  utilizationWarningThreshold: 90,
+  logLevel: 'info',
+  logFormat: 'json',
+} as const;
+
+/** Output sinks for --help and commander's own messages (injectable for tests). */
+export interface FlagOutput {
+  readonly writeOut: (s: string) => void;
+  readonly writeErr: (s: string) => void;
+}
+
+/** The commander definition (no parsing); exported for --help rendering and docs. */
+export function flagsCommand(output?: FlagOutput): Command {
+  const d = FLAG_DEFAULTS;
+  const cmd = new Command('ipam-controller')
+    .description('Cluster API IPAM provider for in-cluster IP pools (drop-in for cluster-api-ipam-provider-in-cluster).')
+    .helpOption('-h, --help', 'show this help')
+    .option('--kubeconfig <path>', 'kubeconfig file; only for running outside the cluster (default: KUBECONFIG, in-cluster config, ~/.kube/config)')
+    .option('--namespace <name>', 'watch and serve only this namespace (default: all namespaces)')
+    .option('--watch-filter <value>', 'only reconcile objects labelled cluster.x-k8s.io/watch-filter=<value> (default: no filter)')
+    .option('--leader-elect [bool]', 'elect a leader over a Lease so one replica allocates at a time (true|false)')
+    .option('--leader-elect-namespace <name>', "namespace of the leader election Lease (default: the pod's namespace)")
+    .addOption(new Option('--leader-election-namespace <name>', 'alias of --leader-elect-namespace').hideHelp())
+    .option('--leader-elect-lease-duration <duration>', 'how long followers wait before taking over a Lease that is not renewed', formatGoDuration(d.leaseDurationMs))
+    .option('--leader-elect-renew-deadline <duration>', 'how long the leader keeps retrying to renew before it gives up leadership', formatGoDuration(d.renewDeadlineMs))
+    .option('--leader-elect-retry-period <duration>', 'interval between leader election attempts', formatGoDuration(d.retryPeriodMs))
+    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" disables)', d.healthProbeBindAddress)
+    .option('--metrics-bind-address <addr>', 'address of /metrics, plain HTTP ("0" disables)', d.metricsBindAddress)
+    .option('--diagnostics-address <addr>', "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS")
+    .option('--insecure-diagnostics [bool]', 'accepted for upstream compatibility; no effect (metrics are always plain HTTP)')
+    .option('--webhook-port <port>', 'port of the webhook server ("0" disables webhooks)', String(d.webhookPort))
+    .option('--webhook-cert-dir <dir>', 'directory with the webhook serving certificate', d.webhookCertDir)
+    .option('--webhook-cert-name <file>', 'certificate file name in --webhook-cert-dir', d.webhookCertName)
+    .option('--webhook-key-name <file>', 'key file name in --webhook-cert-dir', d.webhookKeyName)
+    .option('--tls-min-version <version>', 'minimum TLS version of the webhook server (VersionTLS12|VersionTLS13)', 'VersionTLS12')
+    .option('--concurrency <n>', 'parallel reconciles per controller; claims of one pool are still allocated one at a time, in order', String(d.concurrency))
+    .option('--utilization-warning-threshold <percent>', 'pool usage (percent of total) from which a warning condition and Event are raised', String(d.utilizationWarningThreshold))
+    .option('--log-level <level>', 'error|warn|info|debug (overrides -v)')
+    .option('-v, --v <level>', 'klog-style verbosity: 0 = info, 1 or more = debug', '0')
+    .option('--log-format <format>', 'json (one object per line) or text (for humans)', d.logFormat)
+    .exitOverride()
+    .allowExcessArguments(false);
+  if (output !== undefined) cmd.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
+  return cmd;
+}
+
+type Raw = Readonly<Record<string, string | boolean | undefined>>;
+
+/** Collects problems instead of stopping at the first. */
+class Problems {
+  readonly list: string[] = [];
+
+  add(flag: string, value: string, why: string): void {
+    this.list.push(`invalid value ${JSON.stringify(value)} for --${flag}: ${why}`);
+  }
+}
+
+function str(raw: Raw, key: string): string | undefined {
+  const v = raw[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function bool(raw: Raw, key: string, flag: string, p: Problems): boolean {
+  const v = raw[key];
+  if (v === undefined || v === false) return false;
+  if (v === true) return true;
+  // Go's strconv.ParseBool forms.
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  p.add(flag, v, 'must be true or false');
+  return false;
+}
+
+function int(raw: Raw, key: string, flag: string, min: number, max: number, p: Problems): number {
+  const v = str(raw, key) ?? '';
+  const text = v.startsWith('=') ? v.slice(1) : v; // `-v=2` reaches us as "=2"
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    p.add(flag, v, `must be a whole number between ${String(min)} and ${String(max)}`);
+    return min;
+  }
+  return Number(text);
+}
+
+function duration(raw: Raw, key: string, flag: string, p: Problems): number {
+  const v = str(raw, key) ?? '';
+  const ms = parseGoDuration(v);
+  if (ms === undefined || ms <= 0) {
+    p.add(flag, v, 'must be a positive duration such as 15s, 1m30s or 500ms');
+    return 1;
+  }
+  return ms;
+}
+
+function bind(raw: Raw, key: string, flag: string, p: Problems): BindAddress | undefined {
+  const v = str(raw, key) ?? '';
+  const r = parseBindAddress(v);
+  if (!r.ok) {
+    p.add(flag, v, r.error);
+    return undefined;
+  }
+  return r.value;
+}
+
+function nonEmpty(raw: Raw, key: string): string | undefined {
+  const v = str(raw, key);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Checks and converts the raw option values; returns the config or every problem. */
+export function configFromOptions(raw: Raw): FlagParseResult {
+  const p = new Problems();
+
+  const nsA = nonEmpty(raw, 'leaderElectNamespace');
+  const nsB = nonEmpty(raw, 'leaderElectionNamespace');
+  if (nsA !== undefined && nsB !== undefined && nsA !== nsB) p.add('leader-election-namespace', nsB, `conflicts with --leader-elect-namespace ${JSON.stringify(nsA)}`);
+  const leaderElection: LeaderElectionConfig = {
+    enabled: bool(raw, 'leaderElect', 'leader-elect', p),
+    id: LEADER_ELECTION_ID,
+    namespace: nsA ?? nsB,
+    leaseDurationMs: duration(raw, 'leaderElectLeaseDuration', 'leader-elect-lease-duration', p),
+    renewDeadlineMs: duration(raw, 'leaderElectRenewDeadline', 'leader-elect-renew-deadline', p),
+    retryPeriodMs: duration(raw, 'leaderElectRetryPeriod', 'leader-elect-retry-period', p),
+  };
+  // client-go's rules: leaseDuration > renewDeadline > retryPeriod × 1.2 (its jitter factor).
+  if (p.list.length === 0 && leaderElection.leaseDurationMs <= leaderElection.renewDeadlineMs) {
+    p.add('leader-elect-lease-duration', formatGoDuration(leaderElection.leaseDurationMs), 'must be greater than --leader-elect-renew-deadline');
+  }
+  if (p.list.length === 0 && leaderElection.renewDeadlineMs <= leaderElection.retryPeriodMs * 1.2) {
+    p.add('leader-elect-renew-deadline', formatGoDuration(leaderElection.renewDeadlineMs), 'must be greater than 1.2 × --leader-elect-retry-period');
+  }
+
+  // --diagnostics-address replaces the default, but an explicit --metrics-bind-address must agree.
+  const diagnostics = str(raw, 'diagnosticsAddress');
+  const metricsRaw = str(raw, 'metricsBindAddress');
+  const metricsExplicit = metricsRaw !== undefined && metricsRaw !== FLAG_DEFAULTS.metricsBindAddress;
+  if (diagnostics !== undefined && metricsExplicit && diagnostics !== metricsRaw) {
+    p.add('diagnostics-address', diagnostics, `conflicts with --metrics-bind-address ${JSON.stringify(metricsRaw)} (they are aliases)`);
+  }
+  const metricsBindAddress = bind(diagnostics !== undefined ? { m: diagnostics } : { m: metricsRaw }, 'm', diagnostics !== undefined ? 'diagnostics-address' : 'metrics-bind-address', p);
+  bool(raw, 'insecureDiagnostics', 'insecure-diagnostics', p);
+
+  const webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
+  const tls = str(raw, 'tlsMinVersion') ?? '';
+  const tlsMinVersion = tls === 'VersionTLS12' ? 'TLSv1.2' : tls === 'VersionTLS13' ? 'TLSv1.3' : undefined;
+  if (tlsMinVersion === undefined) p.add('tls-min-version', tls, 'must be VersionTLS12 or VersionTLS13');
+
+  const levelRaw = str(raw, 'logLevel');
+  if (levelRaw !== undefined && !isLogLevel(levelRaw)) p.add('log-level', levelRaw, 'must be one of error, warn, info, debug');
+  const verbosity = int(raw, 'v', 'v', 0, 10, p);
+  const format = str(raw, 'logFormat') ?? '';
+  if (!isLogFormat(format)) p.add('log-format', format, 'must be json or text');
+
+  const config: ControllerConfig = {
+    kubeconfig: nonEmpty(raw, 'kubeconfig'),
+    namespace: nonEmpty(raw, 'namespace'),
+    watchFilter: nonEmpty(raw, 'watchFilter'),
+    leaderElection,
+    healthProbeBindAddress: bind(raw, 'healthProbeBindAddress', 'health-probe-bind-address', p),
+    metricsBindAddress,
+    webhook: {
+      port: webhookPort === 0 ? undefined : webhookPort,
+      certDir: nonEmpty(raw, 'webhookCertDir') ?? FLAG_DEFAULTS.webhookCertDir,
+      certName: nonEmpty(raw, 'webhookCertName') ?? FLAG_DEFAULTS.webhookCertName,
+      keyName: nonEmpty(raw, 'webhookKeyName') ?? FLAG_DEFAULTS.webhookKeyName,
+      tlsMinVersion: tlsMinVersion ?? 'TLSv1.2',
+    },
+    concurrency: int(raw, 'concurrency', 'concurrency', 1, 1000, p),
+    utilizationWarningThreshold: int(raw, 'utilizationWarningThreshold', 'utilization-warning-threshold', 1, 100, p),
+    log: {
+      level: levelRaw !== undefined && isLogLevel(levelRaw) ? levelRaw : levelFromVerbosity(verbosity),
+      format: isLogFormat(format) ? format : 'json',
+    },
+  };
+  return p.list.length > 0 ? { ok: false, exitCode: 2, errors: p.list } : { ok: true, config };
+}
+
+/**
+ * Parses the controller's arguments (without node and script: `process.argv.slice(2)`).
+ * Never exits the process: --help and usage errors come back as `{ ok: false, exitCode }`.
+ */
+export function parseFlags(argv: readonly string[], output?: FlagOutput): FlagParseResult {
+  const cmd = flagsCommand(output ?? { writeOut: () => undefined, writeErr: () => undefined });
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) {
+      const help = error.code === 'commander.helpDisplayed' || error.code === 'commander.help';
+      return { ok: false, exitCode: help ? 0 : 2, errors: help ? [] : [error.message.replace(/^error: /, '')] };
+    }
+    throw error;
+  }
+  return configFromOptions(cmd.opts<Raw>());
+}
