@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ControllerMetrics } from '../metrics/registry.js';
+import { FakeClock } from '../util/clock.js';
+import { HealthChecks, cachesSyncedCheck, leaderElectionCheck, startDiagnostics, type LeaderElectionState } from './server.js';
+
+const local = { host: '127.0.0.1', port: 0 };
+
+async function get(port: number | undefined, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string | null }> {
+  const res = await fetch(`http://127.0.0.1:${String(port)}${path}`, { method });
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
+}
+
+describe('startDiagnostics', () => {
+  it('serves probes and metrics on two listeners and closes gracefully', async () => {
+    let synced = false;
+    const checks = new HealthChecks().addReadyz('informers', cachesSyncedCheck(() => synced));
+    const metrics = new ControllerMetrics();
+    metrics.reconcile('pool', 'success', 0.01);
+    const d = await startDiagnostics({ probeAddress: local, metricsAddress: local, checks, metrics: () => metrics.render() });
+    try {
+      assert.notEqual(d.probes?.port, d.metrics?.port);
+      assert.deepEqual(await get(d.probes?.port, '/healthz'), { status: 200, body: 'ok', type: 'text/plain; charset=utf-8' });
+      const notReady = await get(d.probes?.port, '/readyz');
+      assert.equal(notReady.status, 500);
+      assert.equal(notReady.body, '[-]informers failed: caches not synced\nreadyz check failed\n');
+      synced = true;
+      assert.equal((await get(d.probes?.port, '/readyz')).status, 200);
+      assert.equal((await get(d.probes?.port, '/readyz?verbose')).body, '[+]ping ok\n[+]informers ok\nreadyz check passed\n');
+      assert.equal((await get(d.probes?.port, '/readyz/informers')).status, 200);
+      assert.equal((await get(d.probes?.port, '/readyz/nope')).status, 404);
+      assert.equal((await get(d.probes?.port, '/metrics')).status, 404, 'metrics are not on the probe listener');
+      assert.equal((await get(d.probes?.port, '/healthz', 'POST')).status, 405);
+      assert.equal((await get(d.probes?.port, '/healthz', 'HEAD')).status, 200);
+      const m = await get(d.metrics?.port, '/metrics');
+      assert.equal(m.status, 200);
+      assert.match(m.type ?? '', /^text\/plain; version=0.0.4/);
+      assert.match(m.body, /capi_ipam_reconcile_total\{controller="pool",result="success"\} 1/);
+    } finally {
+      await d.close(1000);
+    }
+    await assert.rejects(fetch(`http://127.0.0.1:${String(d.probes?.port)}/healthz`));
+  });
+
+  it('serves everything on one listener when both addresses are equal, and nothing when disabled', async () => {
+    const free = await startDiagnostics({ probeAddress: local, metricsAddress: undefined, checks: new HealthChecks(), metrics: undefined });
+    const port = free.probes?.port ?? 0;
+    await free.close();
+    const addr = { host: '127.0.0.1', port };
+    const d = await startDiagnostics({ probeAddress: addr, metricsAddress: addr, checks: new HealthChecks(), metrics: () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' }) });
+    try {
+      assert.equal(d.probes?.port, d.metrics?.port);
+      assert.equal((await get(port, '/metrics')).body, 'm 1\n');
+      assert.equal((await get(port, '/healthz')).status, 200);
+    } finally {
+      await d.close();
+    }
+    const none = await startDiagnostics({ probeAddress: undefined, metricsAddress: undefined, checks: new HealthChecks(), metrics: undefined });
+    assert.deepEqual([none.probes, none.metrics], [undefined, undefined]);
+    await none.close();
+  });
+
+  it('a throwing check fails the probe instead of the server', async () => {
+    const checks = new HealthChecks().addHealthz('boom', () => {
+      throw new Error('broken');
+    });
+    const d = await startDiagnostics({ probeAddress: local, metricsAddress: undefined, checks, metrics: undefined });
+    try {
+      const r = await get(d.probes?.port, '/healthz');
+      assert.equal(r.status, 500);
+      assert.match(r.body, /\[-\]boom failed: broken/);
+    } finally {
+      await d.close();
+    }
+  });
+});
+
+describe('leaderElectionCheck', () => {
+  it('is ready when leading, or standing by with a recently observed lease', async () => {
+    const clock = new FakeClock(1_000_000);
+    let state: LeaderElectionState = { role: 'starting', lastObservedAt: undefined };
+    const check = leaderElectionCheck(() => state, 15_000, clock);
+    assert.deepEqual(await check(), { ok: false, reason: 'lease not observed yet' });
+    state = { role: 'standby', lastObservedAt: clock.now() };
+    assert.deepEqual(await check(), { ok: true });
+    clock.advance(15_001);
+    assert.deepEqual(await check(), { ok: false, reason: 'lease not observed for 15001ms' });
+    state = { role: 'leading', lastObservedAt: clock.now() - 60_000 };
+    assert.deepEqual(await check(), { ok: true });
+    state = { role: 'lost', lastObservedAt: clock.now() };
+    assert.deepEqual(await check(), { ok: false, reason: 'leadership lost' });
+  });
+});
