@@ -1,0 +1,234 @@
+// Leader election on a real Lease and Events recorded on the real API server, with short timings.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  EventRecorder,
+  KubeClient,
+  KubeTransport,
+  LeaderElector,
+  loadKubeConfig,
+  type ClassifiedError,
+  type CoreEvent,
+  type LeaderElectionOptions,
+} from '@ipam-in-cluster/kube';
+import { createTestNamespace, testCluster, type TestNamespace } from '../support/cluster.js';
+import { waitFor } from '../support/wait.js';
+
+const waitUntil = (condition: () => boolean, opts: { what: string; timeoutMs?: number }): Promise<true> =>
+  waitFor(() => Promise.resolve(condition() || undefined), opts);
+
+const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
+
+describe('kube leader election', () => {
+  let ns: TestNamespace;
+  let transport: KubeTransport;
+  const electors: LeaderElector[] = [];
+
+  before(async () => {
+    ns = await createTestNamespace('kube-leader');
+    const { kubeconfigPath } = await testCluster();
+    transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig);
+  });
+  after(async () => {
+    await Promise.all(electors.map((e) => e.release()));
+    await ns.cleanup();
+  });
+
+  function candidate(identity: string, lease: string, extra: Partial<LeaderElectionOptions> = {}) {
+    const state = {
+      leading: false,
+      started: 0,
+      stopped: 0,
+      leaders: [] as string[],
+      signal: undefined as AbortSignal | undefined,
+    };
+    const elector = new LeaderElector({
+      transport,
+      namespace: ns.name,
+      name: lease,
+      identity,
+      ...timings,
+      onStartedLeading: (signal) => {
+        state.leading = true;
+        state.started++;
+        state.signal = signal;
+      },
+      onStoppedLeading: () => {
+        state.leading = false;
+        state.stopped++;
+      },
+      onNewLeader: (id) => state.leaders.push(id),
+      ...extra,
+    });
+    electors.push(elector);
+    return { elector, state };
+  }
+
+  it('elects exactly one of two candidates; release hands over at once', async () => {
+    const a = candidate('a', 'handover');
+    const b = candidate('b', 'handover');
+    const runA = a.elector.run();
+    await waitUntil(() => a.state.leading, { what: 'a to lead' });
+    const runB = b.elector.run();
+    await waitUntil(() => b.state.leaders.includes('a'), { what: 'b to see a as leader' });
+    assert.equal(b.state.leading, false);
+
+    const lease = await new KubeClient(transport).leases().get({ namespace: ns.name, name: 'handover' });
+    assert.equal(lease.spec?.holderIdentity, 'a');
+    assert.match(lease.spec?.renewTime ?? '', /\.\d{6}Z$/, 'MicroTime with 6 digits');
+
+    const released = Date.now();
+    await a.elector.release();
+    await runA;
+    assert.equal(a.state.stopped, 1);
+    assert.equal(a.state.signal?.aborted, true);
+    await waitUntil(() => b.state.leading, { what: 'b to take over' });
+    // Without release b would wait for the whole lease duration (3 s) after its last observation.
+    assert.ok(Date.now() - released < timings.leaseDurationMs, `handover took ${Date.now() - released} ms`);
+    const after = await new KubeClient(transport).leases().get({ namespace: ns.name, name: 'handover' });
+    assert.equal(after.spec?.holderIdentity, 'b');
+    assert.equal(after.spec?.leaseTransitions, 1);
+    await b.elector.release();
+    await runB;
+  });
+
+  it('a leader whose lease is taken away steps down within the renew deadline', async () => {
+    const errors: ClassifiedError[] = [];
+    const a = candidate('a', 'stolen', { onError: (e) => errors.push(e) });
+    const run = a.elector.run();
+    await waitUntil(() => a.state.leading, { what: 'a to lead' });
+    const leases = new KubeClient(transport).leases();
+    // Someone else writes the lease (as a partitioned-away leader would find on return).
+    const current = await leases.get({ namespace: ns.name, name: 'stolen' });
+    await leases.replace({ ...current, spec: { ...current.spec, holderIdentity: 'intruder' } });
+    const stolen = Date.now();
+    await waitUntil(() => !a.state.leading, { what: 'a to step down', timeoutMs: 10_000 });
+    assert.ok(Date.now() - stolen <= timings.retryPeriodMs + timings.renewDeadlineMs + 1_000);
+    assert.equal(a.state.signal?.aborted, true);
+    await run;
+    assert.ok(a.state.leaders.includes('intruder'));
+    const lease = await leases.get({ namespace: ns.name, name: 'stolen' });
+    assert.equal(lease.spec?.holderIdentity, 'intruder', 'a lost leader does not clear the lease');
+  });
+
+  it('takes over an abandoned lease only after leaseDuration on its own clock', async () => {
+    const leases = new KubeClient(transport).leases();
+    await leases.create({
+      metadata: { namespace: ns.name, name: 'abandoned' },
+      spec: {
+        holderIdentity: 'dead',
+        leaseDurationSeconds: 3,
+        // A renewTime far in the future must not matter: only local observation counts.
+        renewTime: '2099-01-01T00:00:00.000000Z',
+        acquireTime: '2099-01-01T00:00:00.000000Z',
+        leaseTransitions: 4,
+      },
+    });
+    const b = candidate('b', 'abandoned');
+    const started = Date.now();
+    const run = b.elector.run();
+    await waitUntil(() => b.state.leading, { what: 'b to take over', timeoutMs: 10_000 });
+    assert.ok(
+      Date.now() - started >= timings.leaseDurationMs - 100,
+      `took over after ${Date.now() - started} ms`,
+    );
+    const lease = await leases.get({ namespace: ns.name, name: 'abandoned' });
+    assert.equal(lease.spec?.leaseTransitions, 5);
+    await b.elector.release();
+    await run;
+  });
+});
+
+describe('kube event recorder', () => {
+  let ns: TestNamespace;
+  let client: KubeClient;
+  let transport: KubeTransport;
+
+  before(async () => {
+    ns = await createTestNamespace('kube-events');
+    const { kubeconfigPath } = await testCluster();
+    transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig);
+    client = new KubeClient(transport);
+  });
+  after(async () => {
+    await ns.cleanup();
+  });
+
+  async function eventsFor(name: string): Promise<CoreEvent[]> {
+    const list = await client
+      .events()
+      .list({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
+    return list.items;
+  }
+
+  it('records an event and aggregates repeats into a count', async () => {
+    const errors: ClassifiedError[] = [];
+    const recorder = new EventRecorder({
+      transport,
+      component: 'kube-test',
+      instance: 'pod-1',
+      onError: (e) => errors.push(e),
+    });
+    const namespaceObject = await client.namespaces().get({ name: ns.name });
+    const involved = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { ...namespaceObject.metadata, namespace: ns.name },
+    };
+    for (let i = 0; i < 3; i++) recorder.warning(involved, 'PoolExhausted', 'no free address in pool p');
+    recorder.normal(involved, 'AddressAllocated', 'allocated 10.0.0.10');
+    await recorder.flush();
+    assert.deepEqual(errors, []);
+    const events = await eventsFor(ns.name);
+    const exhausted = events.filter((e) => e.reason === 'PoolExhausted');
+    assert.equal(exhausted.length, 1, 'repeats fold into one Event');
+    assert.equal(exhausted[0]?.count, 3);
+    assert.equal(exhausted[0]?.type, 'Warning');
+    assert.equal(exhausted[0]?.source?.component, 'kube-test');
+    assert.equal(exhausted[0]?.involvedObject.uid, namespaceObject.metadata.uid);
+    assert.equal(events.filter((e) => e.reason === 'AddressAllocated').length, 1);
+
+    // A repeat after the Event exists is a merge patch of its count.
+    recorder.warning(involved, 'PoolExhausted', 'no free address in pool p');
+    await recorder.flush();
+    const again = (await eventsFor(ns.name)).filter((e) => e.reason === 'PoolExhausted');
+    assert.equal(again.length, 1);
+    assert.equal(again[0]?.count, 4);
+    assert.equal(again[0]?.metadata.name, exhausted[0]?.metadata.name);
+  });
+
+  it('rate-limits per object without throwing and carries the count forward', async () => {
+    const dropped: string[] = [];
+    const errors: ClassifiedError[] = [];
+    const recorder = new EventRecorder({
+      transport,
+      component: 'kube-test',
+      burst: 2,
+      refillPerSecond: 0.001,
+      onDropped: (e) => dropped.push(e.message),
+      onError: (e) => errors.push(e),
+    });
+    const involved = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns.name, name: 'limited', uid: 'u-1' },
+    };
+    recorder.warning(involved, 'A', 'first');
+    recorder.warning(involved, 'B', 'second');
+    recorder.warning(involved, 'C', 'third');
+    await recorder.flush();
+    assert.deepEqual(dropped, ['third']);
+    assert.deepEqual((await eventsFor('limited')).map((e) => e.reason).sort(), ['A', 'B']);
+
+    // Failures are reported, never thrown (an invalid reason is rejected by the server).
+    const failing = new EventRecorder({ transport, component: 'kube-test', onError: (e) => errors.push(e) });
+    failing.warning(
+      { kind: 'ConfigMap', metadata: { namespace: 'no-such-namespace-xyz', name: 'x' } },
+      'R',
+      'm',
+    );
+    await failing.flush();
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.kind, 'NotFound');
+  });
+});
