@@ -10,10 +10,13 @@ export function compactCount(n: bigint): string {
   return `${mantissa}e${digits.length - 1}`;
 }
 
-/** `74%`; `<1%` for a tiny non-zero share; `>99%` for an almost full one; `—` for nothing. */
-export function percent(utilisation: number, total: bigint): string {
+/**
+ * `74%`; `<1%` for a tiny non-zero share (even one a float rounds to 0, like 3 of 2^64);
+ * `>99%` for an almost full one; `—` for nothing.
+ */
+export function percent(utilisation: number, total: bigint, used = 0n): string {
   if (total === 0n) return '—';
-  if (utilisation > 0 && utilisation < 0.01) return '<1%';
+  if ((utilisation > 0 || used > 0n) && utilisation < 0.01) return '<1%';
   if (utilisation < 1 && utilisation > 0.99) return '>99%';
   return `${Math.round(utilisation * 100)}%`;
 }

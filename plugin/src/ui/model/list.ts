@@ -42,8 +42,9 @@ export function poolRow(pool: BrowserPool): PoolRow {
     family: pool.family === undefined ? '—' : `IPv${pool.family}`,
     used: compactCount(pool.counts.used),
     total: compactCount(pool.counts.total),
-    utilisation: pool.utilisation,
-    percent: percent(pool.utilisation, pool.counts.total),
+    // A float share of a huge pool can be 0 with addresses in use; keep it visible on the bar.
+    utilisation: pool.counts.allocated > 0n && pool.utilisation === 0 ? Number.MIN_VALUE : pool.utilisation,
+    percent: percent(pool.utilisation, pool.counts.total, pool.counts.allocated),
     severity: pool.severity,
     marker: notes.filter((n) => n !== '').join(' · '),
   };

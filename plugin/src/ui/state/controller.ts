@@ -182,9 +182,9 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
 
 function findAddress(v: BrowserView, text: string): Decision {
   const parsed = parseAddr(text);
-  if (!parsed.ok) return { actions: [{ type: 'message', message: { text: `not an IP address: ${text}`, tone: 'error' } }] };
-  const a = parsed.value;
   const close: UIAction = { type: 'promptClose' };
+  if (!parsed.ok) return { actions: [close, { type: 'message', message: { text: `not an IP address: ${text}`, tone: 'error' } }] };
+  const a = parsed.value;
   const grid = v.grid;
   if (grid !== undefined && a.family === grid.family && a.value >= grid.scope.from && a.value <= grid.scope.to) {
     const cell = grid.cells[cellIndexAt(grid, a.value)];
@@ -196,7 +196,7 @@ function findAddress(v: BrowserView, text: string): Decision {
     const out: UIAction[] = v.state.zoom.slice(1).map((): UIAction => ({ type: 'zoomOut' }));
     return { actions: [close, ...out, { type: 'mapCursor', at: a.value }] };
   }
-  return { actions: [{ type: 'message', message: { text: `${text} is not in ${v.pool?.id ?? 'this pool'}`, tone: 'error' } }] };
+  return { actions: [close, { type: 'message', message: { text: `${text} is not in ${v.pool?.id ?? 'this pool'}`, tone: 'error' } }] };
 }
 
 /** What a key action does in the current view. Pure. */

@@ -38,6 +38,8 @@ export function tick(ms = 15): Promise<void> {
 
 export interface Harness {
   frame(): string;
+  /** Waits until Ink has written no new frame for a while (after a key, a push, a release). */
+  settle(minMs?: number): Promise<void>;
   press(...keys: string[]): Promise<void>;
   typeText(text: string): Promise<void>;
   quits: number;
@@ -65,23 +67,44 @@ export async function renderBrowser(
     />,
   );
   h.frame = () => strip(r.lastFrame());
+  // Polling, not sleeping: wait for at least `minMs`, then until no frame arrived for QUIET ms.
+  h.settle = async (minMs = 10) => {
+    const QUIET = 45; // Ink renders at most 30 frames a second: one frame interval plus slack
+    const start = Date.now();
+    const before = r.frames.length;
+    let count = before;
+    let changed = Date.now();
+    while (Date.now() - start < 2000) {
+      await tick(5);
+      if (r.frames.length !== count) {
+        count = r.frames.length;
+        changed = Date.now();
+      }
+      // A lone Esc is flushed by a timer inside Ink: give it up to 300 ms to show an effect.
+      const waited = count > before ? minMs : Math.max(minMs, escapePending ? 300 : 0);
+      if (Date.now() - start >= waited && Date.now() - changed >= QUIET && count > 0) return;
+    }
+  };
+  let escapePending = false;
   h.press = async (...keys: string[]) => {
     for (const k of keys) {
       r.stdin.write(k);
-      // Ink holds a lone Esc briefly to tell it from an escape sequence.
-      await tick(k === KEY.escape ? 60 : 15);
+      // Ink holds a lone Esc briefly to tell it from the start of an escape sequence.
+      escapePending = k === KEY.escape;
+      await h.settle(k === KEY.escape ? 50 : 10);
+      escapePending = false;
     }
   };
   h.typeText = async (text: string) => {
     for (const ch of text) {
       r.stdin.write(ch);
-      await tick(5);
+      await tick(2);
     }
-    await tick(15);
+    await h.settle();
   };
   h.unmount = () => {
     r.unmount();
   };
-  await tick(30);
+  await h.settle(20);
   return h;
 }
