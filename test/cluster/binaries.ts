@@ -25,10 +25,18 @@ export function helmBinaryPath(): string {
   return join(cacheDir, `helm-${readPinnedVersions().helm}`, 'helm');
 }
 
+export function clusterctlBinaryPath(): string {
+  return join(cacheDir, `clusterctl-${readPinnedVersions().clusterctl}`, 'clusterctl');
+}
+
 /** Builds what is missing (progress goes to stderr); a warm cache returns at once. */
-export function ensureBinaries(target: 'control-plane' | 'helm' = 'control-plane'): void {
+export function ensureBinaries(target: 'control-plane' | 'helm' | 'clusterctl' = 'control-plane'): void {
   const wanted =
-    target === 'helm' ? [helmBinaryPath()] : Object.values<string>({ ...controlPlaneBinaryPaths() });
+    target === 'helm'
+      ? [helmBinaryPath()]
+      : target === 'clusterctl'
+        ? [clusterctlBinaryPath()]
+        : Object.values<string>({ ...controlPlaneBinaryPaths() });
   if (wanted.every((path) => existsSync(path))) return;
   const result = spawnSync('bash', [buildScript, target], {
     stdio: ['ignore', 'ignore', 'inherit'],

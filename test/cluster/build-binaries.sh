@@ -7,7 +7,7 @@
 # directives, so `go install k8s.io/kubernetes/cmd/...@vX` is refused. A wrapper that requires
 # k8s.io/kubernetes and replaces every staging module with its published v0.Y.Z tag builds cleanly.
 #
-# Usage: build-binaries.sh [kubernetes|etcd|helm|all]   (default: kubernetes and etcd)
+# Usage: build-binaries.sh [kubernetes|etcd|helm|clusterctl|control-plane|all]   (default: control-plane)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -110,13 +110,48 @@ build_helm() {
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
+build_clusterctl() {
+  local out="$cache/clusterctl-$CLUSTERCTL_VERSION"
+  if [[ -x $out/clusterctl ]]; then return 0; fi
+  local src="$cache/src/clusterctl-$CLUSTERCTL_VERSION" log="$cache/build-clusterctl-$CLUSTERCTL_VERSION.log"
+  mkdir -p "$src" "$out.tmp"
+  echo "build-binaries: building clusterctl $CLUSTERCTL_VERSION; log: $log" >&2
+  (
+    cd "$src"
+    # sigs.k8s.io/cluster-api replaces its api module with ./api, so `go install` is refused;
+    # the wrapper requires the published api module at the same version instead.
+    cat > go.mod <<MOD
+module ipam-in-cluster/clusterctl-build
+
+go 1.26
+
+require (
+	sigs.k8s.io/cluster-api $CLUSTERCTL_VERSION
+	sigs.k8s.io/cluster-api/api $CLUSTERCTL_VERSION
+)
+MOD
+    cat > tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import _ "sigs.k8s.io/cluster-api/cmd/clusterctl"
+GO
+    go mod tidy
+    local ld="-s -w -X sigs.k8s.io/cluster-api/version.gitVersion=$CLUSTERCTL_VERSION -X sigs.k8s.io/cluster-api/version.gitMajor=1"
+    go build -trimpath -ldflags "$ld" -o "$out.tmp/clusterctl" sigs.k8s.io/cluster-api/cmd/clusterctl
+  ) >"$log" 2>&1 || fail "building clusterctl $CLUSTERCTL_VERSION failed; see $log"
+  rm -rf "$out" && mv "$out.tmp" "$out"
+}
+
 mkdir -p "$cache"
 case $what in
   kubernetes) build_kubernetes ;;
   etcd) build_etcd ;;
   helm) build_helm ;;
+  clusterctl) build_clusterctl ;;
   control-plane) build_etcd; build_kubernetes ;;
-  all) build_etcd; build_kubernetes; build_helm ;;
-  *) fail "unknown target '$what' (kubernetes|etcd|helm|control-plane|all)" ;;
+  all) build_etcd; build_kubernetes; build_helm; build_clusterctl ;;
+  *) fail "unknown target '$what' (kubernetes|etcd|helm|clusterctl|control-plane|all)" ;;
 esac
 echo "$cache"

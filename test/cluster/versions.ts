@@ -7,6 +7,7 @@ export interface PinnedVersions {
   kubernetes: string;
   etcd: string;
   helm: string;
+  clusterctl: string;
 }
 
 export function readPinnedVersions(): PinnedVersions {
@@ -20,5 +21,10 @@ export function readPinnedVersions(): PinnedVersions {
     if (!value) throw new Error(`${versionsFile}: ${key} is not set`);
     return value;
   };
-  return { kubernetes: get('KUBERNETES_VERSION'), etcd: get('ETCD_VERSION'), helm: get('HELM_VERSION') };
+  return {
+    kubernetes: get('KUBERNETES_VERSION'),
+    etcd: get('ETCD_VERSION'),
+    helm: get('HELM_VERSION'),
+    clusterctl: get('CLUSTERCTL_VERSION'),
+  };
 }

@@ -1,0 +1,51 @@
+// clusterctl release artefacts: ipam-components.yaml rendered from the chart and metadata.yaml.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  NAMESPACE,
+  PROVIDER_LABEL,
+  renderComponents,
+  renderMetadata,
+} from '../../scripts/release-artifacts.js';
+
+interface Obj {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+}
+
+describe('release artefacts', () => {
+  const text = renderComponents('0.1.0');
+  const objects = parseAllDocuments(text).map((d) => d.toJS() as Obj);
+
+  it('label every object for clusterctl and drop helm-only labels', () => {
+    for (const obj of objects) {
+      assert.equal(
+        obj.metadata.labels?.[PROVIDER_LABEL],
+        'ipam-in-cluster',
+        `${obj.kind} ${obj.metadata.name}`,
+      );
+      assert.equal(obj.metadata.labels?.['app.kubernetes.io/managed-by'], undefined);
+    }
+  });
+
+  it('install into capi-ipam-in-cluster-system with its Namespace, the four CRDs and cert-manager certificates', () => {
+    assert.ok(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE));
+    assert.ok(objects.filter((o) => o.metadata.namespace).every((o) => o.metadata.namespace === NAMESPACE));
+    assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
+    assert.equal(objects.filter((o) => o.kind === 'Certificate').length, 1);
+  });
+
+  it('use clusterctl variables with defaults for the image and watch filter', () => {
+    assert.match(text, /image: \$\{IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=[^}]+\}:v0\.1\.0/);
+    assert.match(text, /--watch-filter=\$\{IPAM_IN_CLUSTER_WATCH_FILTER:=\}/);
+  });
+
+  it('map the release series to the requested contract', () => {
+    for (const contract of ['v1beta2', 'v1beta1'] as const) {
+      const meta = parse(renderMetadata('0.1.0', contract)) as { kind: string; releaseSeries: unknown[] };
+      assert.equal(meta.kind, 'Metadata');
+      assert.deepEqual(meta.releaseSeries, [{ major: 0, minor: 1, contract }]);
+    }
+  });
+});
