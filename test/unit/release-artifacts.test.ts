@@ -25,13 +25,13 @@ describe('release artefacts', () => {
         'ipam-in-cluster',
         `${obj.kind} ${obj.metadata.name}`,
       );
-      assert.equal(obj.metadata.labels?.['app.kubernetes.io/managed-by'], undefined);
+      assert.ok(!('app.kubernetes.io/managed-by' in (obj.metadata.labels ?? {})));
     }
   });
 
   it('install into capi-ipam-in-cluster-system with its Namespace, the four CRDs and cert-manager certificates', () => {
     assert.ok(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE));
-    assert.ok(objects.filter((o) => o.metadata.namespace).every((o) => o.metadata.namespace === NAMESPACE));
+    assert.ok(objects.filter((o) => o.metadata.namespace !== undefined).every((o) => o.metadata.namespace === NAMESPACE));
     assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
     assert.equal(objects.filter((o) => o.kind === 'Certificate').length, 1);
   });
