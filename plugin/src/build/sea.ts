@@ -3,7 +3,7 @@
 //   2. node --experimental-sea-config writes the preparation blob (Node 24 has no --build-sea yet);
 //   3. the running node binary is copied and postject injects the blob.
 // Output: plugin/dist-sea/kubectl-ipam (for the OS/arch of the node that runs this script).
-// Usage: npm run build -w plugin (or npx tsc -b) then npm run build:sea -w plugin
+// Usage: npm run build:sea -w plugin (compiles first; this file runs as dist/build/sea.js)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,13 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const plugin = join(here, '..');
+const plugin = join(here, '..', '..'); // dist/build → plugin
 const out = join(plugin, 'dist-sea');
 const main = join(plugin, 'dist', 'main.js');
-if (!existsSync(main)) {
-  console.error(`error: ${main} is missing; run npm run build first`);
-  process.exit(1);
-}
+if (!existsSync(main)) throw new Error(`${main} is missing; run npm run build first`);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -55,4 +52,4 @@ const args = [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA
 if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
 execFileSync(process.execPath, args, { stdio: 'inherit' });
 if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', exe]);
-console.log(`built ${exe}`);
+process.stdout.write(`built ${exe}\n`);
