@@ -1,23 +1,30 @@
-// Entry point: parse flags, start the manager, stop it gracefully on SIGTERM/SIGINT.
-import { CommanderError } from 'commander';
-import { parseFlags } from './manager/flags.js';
+// Entry point: parse flags, start diagnostics and the manager, stop gracefully on SIGTERM/SIGINT
+// (stop intake, drain in-flight reconciles, release the Lease, stop informers, close servers).
+import { parseFlags } from './config/flags.js';
 import { createLogger } from './log/logger.js';
-import { runFromFlags } from './manager/run.js';
+import { runFromConfig } from './manager/run.js';
 
 async function main(): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
+  const parsed = parseFlags(process.argv.slice(2), {
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+  });
+  if (!parsed.ok) {
+    for (const e of parsed.errors) process.stderr.write(`error: ${e}\n`);
+    return parsed.exitCode;
   }
-  const log = createLogger({ level: flags.logLevel, format: flags.logFormat, name: 'manager' });
+  const { config } = parsed;
+  const log = createLogger({ level: config.log.level, format: config.log.format, name: 'manager' });
+  if (config.webhook.port !== undefined) {
+    log.info('webhook serving is not wired into the manager yet; --webhook-port is accepted and ignored', {
+      port: config.webhook.port,
+    });
+  }
   let running;
   try {
-    running = await runFromFlags(flags, log);
+    running = await runFromConfig(config, log);
   } catch (error) {
-    log.error('start-up failed', { error: error instanceof Error ? error.message : String(error) });
+    log.error('start-up failed', { error });
     return 1;
   }
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -27,6 +34,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   await running.done;
+  // Leadership lost: exit non-zero so the pod restarts and stands again (controller-runtime does the same).
   return running.stopReason === 'leadership-lost' ? 1 : 0;
 }
 

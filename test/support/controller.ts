@@ -31,7 +31,7 @@ import {
   loadKubeConfig,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
-import { testCluster } from './cluster.js';
+import { createTestNamespace, testCluster, type TestNamespace } from './cluster.js';
 import { waitFor } from './wait.js';
 
 export interface TestController {
@@ -52,6 +52,9 @@ export async function startTestController(
   const level = (process.env.IPAM_TEST_LOG ?? 'error') as LogLevel;
   const manager = await startManager({
     kubeconfig: kubeconfigPath,
+    // The shared test cluster can hold many foreign IPAddresses; tests cache only their own unless
+    // a file asks for the production default ('all').
+    ipAddressScope: 'watch-filter',
     log: createLogger({ level, name: `manager[${options.watchFilter}]` }),
     poolStatusDelayMs: 20,
     shutdownTimeoutMs: 5_000,
@@ -267,6 +270,58 @@ export class Ipam {
       await client.mergePatch(ref, { metadata: { finalizers: null } });
     } catch (error) {
       if (classifyApiError(error).kind !== 'NotFound') throw error;
+    }
+  }
+}
+
+/** Namespaces and cluster-scoped pools of one test file, removed (finalizers stripped) in after(). */
+export class Fixture {
+  readonly ipam: Ipam;
+  readonly watchFilter: string;
+  private readonly namespaces: TestNamespace[] = [];
+  private readonly globals: { kind: PoolKind; name: string }[] = [];
+
+  constructor(ipam: Ipam, watchFilter: string) {
+    this.ipam = ipam;
+    this.watchFilter = watchFilter;
+  }
+
+  async namespace(prefix: string): Promise<string> {
+    const ns = await createTestNamespace(prefix);
+    this.namespaces.push(ns);
+    return ns.name;
+  }
+
+  /** A cluster-wide unique name for a global pool (cleaned up in teardown). */
+  globalName(base: string, kind: PoolKind = 'GlobalInClusterIPPool'): string {
+    const name = `${base}-${this.watchFilter}`;
+    this.globals.push({ kind, name });
+    return name;
+  }
+
+  async teardown(): Promise<void> {
+    const { ipam } = this;
+    for (const ns of this.namespaces) {
+      const strip = async (
+        client: ObjectClient<{ metadata?: { name?: string; finalizers?: string[] } }>,
+      ): Promise<void> => {
+        for (const o of (await client.list({ namespace: ns.name })).items) {
+          if ((o.metadata?.finalizers ?? []).length > 0)
+            await ipam.stripFinalizers(client, { namespace: ns.name, name: o.metadata?.name ?? '' });
+        }
+      };
+      await strip(ipam.addresses);
+      await strip(ipam.claims);
+      await strip(ipam.pools('InClusterIPPool'));
+      await strip(ipam.pools('InClusterPrefixPool'));
+      await ns.cleanup();
+    }
+    for (const g of this.globals) {
+      await ipam.stripFinalizers(ipam.pools(g.kind), { name: g.name });
+      await ipam
+        .pools(g.kind)
+        .delete({ name: g.name })
+        .catch(() => undefined);
     }
   }
 }

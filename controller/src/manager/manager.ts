@@ -46,18 +46,13 @@ import {
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
 import { WorkQueue } from '../queue/work-queue.js';
-import { runWorkers, type HandlerResult } from '../queue/workers.js';
+import { runWorkers, type HandlerResult, type RunOutcome } from '../queue/workers.js';
 import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
 import { poolIdFromRef, poolKey, type PoolId } from '../reconcilers/keys.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import { PoolRegistry } from '../reconcilers/pool-registry.js';
-import {
-  noopMetrics,
-  type Cache,
-  type EventSink,
-  type Logger,
-  type ReconcilerMetrics,
-} from '../reconcilers/types.js';
+import type { Cache, EventSink, Logger } from '../reconcilers/types.js';
+import { ControllerMetrics } from '../metrics/registry.js';
 import { createLogger } from '../log/logger.js';
 
 export const FIELD_MANAGER = 'ipam-in-cluster-controller';
@@ -69,6 +64,13 @@ export interface ManagerOptions {
   namespace?: string | undefined;
   /** Only claims and pools labelled cluster.x-k8s.io/watch-filter=<value>. */
   watchFilter?: string | undefined;
+  /**
+   * Which IPAddresses the cache holds: 'all' (default; safe whatever created them) or 'watch-filter'
+   * (only those with the watch-filter label: the ones this controller created or adopted). The
+   * narrow scope saves memory and start-up time on clusters with many foreign IPAddresses, but an
+   * unlabelled IPAddress pointing at one of our pools would be invisible to allocation.
+   */
+  ipAddressScope?: 'all' | 'watch-filter';
   leaderElect?: boolean;
   leaderElectionNamespace?: string | undefined;
   leaderElectionId?: string;
@@ -83,7 +85,8 @@ export interface ManagerOptions {
   poolStatusDelayMs?: number;
   shutdownTimeoutMs?: number;
   log?: Logger;
-  metrics?: ReconcilerMetrics;
+  /** Default: a fresh registry (see Manager.metrics). */
+  metrics?: ControllerMetrics;
   /** Identity in the Lease (default: hostname + random suffix). */
   identity?: string;
 }
@@ -92,9 +95,15 @@ export interface Manager {
   readonly contract: Contract;
   readonly clusterVersion: ContractVersion | undefined;
   readonly identity: string;
+  readonly metrics: ControllerMetrics;
   /** Caches synced and pool states built. */
   readonly synced: boolean;
   isLeader(): boolean;
+  /** Leader election state for readiness: role, and when the Lease was last unreachable (performance.now()). */
+  leadership(): {
+    role: 'disabled' | 'starting' | 'leading' | 'standby' | 'lost';
+    lastErrorAt: number | undefined;
+  };
   /** Resolves when this instance leads and its workers run. */
   readonly leading: Promise<void>;
   /** Resolves when the manager has stopped (stop() called or leadership lost). */
@@ -118,7 +127,7 @@ function metaChanged(a: ObjectMeta, b: ObjectMeta): boolean {
 
 export async function startManager(options: ManagerOptions = {}): Promise<Manager> {
   const log = options.log ?? createLogger({ name: 'manager' });
-  const metrics = options.metrics ?? noopMetrics;
+  const metrics = options.metrics ?? new ControllerMetrics();
   const loaded = loadKubeConfig(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig });
   const transport = new KubeTransport(loaded.kubeConfig, { userAgent: COMPONENT });
   const client = new KubeClient(transport);
@@ -148,6 +157,17 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     onError: (error: { kind: string; message: string }, phase: string) => {
       log.warn('informer error', { resource: what, phase, kind: error.kind, error: error.message });
     },
+    onRestart: () => {
+      metrics.informerRestart(what);
+    },
+    onRelist: () => {
+      metrics.informerEvent(what, 'relist');
+    },
+    onEvent: (type: string) => {
+      if (type === 'ADDED') metrics.informerEvent(what, 'add');
+      else if (type === 'MODIFIED') metrics.informerEvent(what, 'update');
+      else if (type === 'DELETED') metrics.informerEvent(what, 'delete');
+    },
   });
 
   const claims = new Informer<IPAddressClaimWire>({
@@ -161,11 +181,14 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     },
     hooks: hooks('ipaddressclaims'),
   });
-  // Every IPAddress (no label selector): a pool's allocation state must see all of them.
+  // By default every IPAddress (no label selector): a pool's allocation state must see all of them.
+  // Scope 'watch-filter' narrows it to labelled ones (ours carry the label; see ManagerOptions).
+  const addressSelector = options.ipAddressScope === 'watch-filter' ? labelSelector : undefined;
   const addresses = new Informer<IPAddressWire>({
     transport,
     resource: client.ipAddresses(contract.version).resource,
     namespace,
+    labelSelector: addressSelector,
     indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
     hooks: hooks('ipaddresses'),
   });
@@ -208,6 +231,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   const claimQueue = new WorkQueue({
     name: 'ipaddressclaim',
+    metrics: metrics.queueMetrics('ipaddressclaim'),
     groupOf: (key) => {
       const slash = key.indexOf('/');
       const wire = claims.get(key.slice(0, slash), key.slice(slash + 1));
@@ -216,7 +240,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       return id === undefined ? undefined : poolKey(id);
     },
   });
-  const poolQueue = new WorkQueue({ name: 'pool' });
+  const poolQueue = new WorkQueue({ name: 'pool', metrics: metrics.queueMetrics('pool') });
   const statusDelay = options.poolStatusDelayMs ?? 50;
 
   const claimReconciler = new ClaimReconciler({
@@ -255,14 +279,6 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name }),
       id.namespace === '' ? undefined : id.namespace,
     );
-  const addressesOfPool = (id: PoolId) =>
-    addresses
-      .byIndex(
-        INDEX_POOL_REF,
-        poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name }),
-        id.namespace === '' ? undefined : id.namespace,
-      )
-      .map(addressFromWire);
   const enqueueClaims = (list: readonly IPAddressClaimWire[]): void => {
     for (const c of list) if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
   };
@@ -280,21 +296,19 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
   });
 
-  addresses.onAdd((a) => {
-    const state = registry.addressObserved(addressFromWire(a));
-    if (state !== undefined) poolQueue.addAfter(state.key, statusDelay);
-  });
-  addresses.onUpdate((a) => {
-    const state = registry.addressObserved(addressFromWire(a));
-    if (state !== undefined) poolQueue.addAfter(state.key, statusDelay);
-  });
+  const onAddress = (a: IPAddressWire): void => {
+    const key = registry.addressObserved(addressFromWire(a));
+    if (key !== undefined && registry.has(key)) poolQueue.addAfter(key, statusDelay);
+  };
+  addresses.onAdd(onAddress);
+  addresses.onUpdate(onAddress);
   addresses.onDelete((a) => {
     const address = addressFromWire(a);
     const result = registry.addressDeleted(address);
-    if (result !== undefined) {
-      poolQueue.addAfter(result.state.key, statusDelay);
+    if (result !== undefined && registry.has(result.key)) {
+      poolQueue.addAfter(result.key, statusDelay);
       // A freed address goes to the claims waiting on this pool at once, not after their backoff.
-      if (result.freed) wakeWaiting(result.state.key);
+      if (result.freed) wakeWaiting(result.key);
     }
     // The claim lost its IPAddress (e.g. finalizer force-removed): give it a new one.
     const owner = claims.get(
@@ -324,14 +338,14 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     });
     informer.onAdd((p) => {
       const id = idOf(p);
-      registry.upsertPool(id, p, () => addressesOfPool(id));
+      registry.upsertPool(id, p);
       poolQueue.add(poolKey(id));
       wakeWaiting(poolKey(id));
       enqueueClaims(claimsOfPool(id));
     });
     informer.onUpdate((p, old) => {
       const id = idOf(p);
-      const { specChanged } = registry.upsertPool(id, p, () => addressesOfPool(id));
+      const { specChanged } = registry.upsertPool(id, p);
       if (!metaChanged(p.metadata, old.metadata) && !specChanged) return; // our own status write
       poolQueue.add(poolKey(id));
       const pauseChanged = hasPausedAnnotation(p.metadata) !== hasPausedAnnotation(old.metadata);
@@ -371,13 +385,16 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
         namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
         name: p.metadata.name ?? '',
       };
-      registry.upsertPool(id, p, () => addressesOfPool(id));
+      registry.upsertPool(id, p);
     }
   }
   log.info('caches synced', { pools: registry.size, claims: claims.size, ipaddresses: addresses.size });
 
   // ---- leadership and workers.
   let stopReason: Manager['stopReason'];
+  let role: ReturnType<Manager['leadership']>['role'] =
+    options.leaderElect === true ? 'starting' : 'disabled';
+  let lastElectionErrorAt: number | undefined;
   let leader = false;
   let workers: Promise<void> | undefined;
   let resolveLeading!: () => void;
@@ -394,20 +411,34 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   const workerHooks = (controller: string) => ({
     onError: (key: string, error: unknown, retry: boolean) => {
-      log.error('reconcile failed', {
-        controller,
-        key,
-        retry,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      log.error('reconcile failed', { controller, key, retry, error });
+    },
+    onResult: (_key: string, outcome: RunOutcome, seconds: number) => {
+      metrics.reconcile(controller, outcome, seconds);
     },
   });
 
   const startWorkers = async (): Promise<void> => {
-    // A consistent read: nothing committed before we became leader is missing from the pool states.
-    const fresh = await client.ipAddresses(contract.version).listAll({ namespace });
-    for (const item of fresh.items) addresses.observe(item);
+    if (options.leaderElect === true) {
+      // A consistent read: nothing committed before we became leader (by a previous leader) is
+      // missing from the pool states. Only adds (newest wins): dropping holdings the list does not
+      // show could forget an object created after its snapshot; deletions arrive by watch.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const fresh = await client
+            .ipAddresses(contract.version)
+            .listAll({ namespace, labelSelector: addressSelector });
+          for (const item of fresh.items) addresses.observe(item);
+          break;
+        } catch (error) {
+          if (stopping !== undefined) return;
+          log.warn('consistent IPAddress list failed, retrying', { attempt, error });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+        }
+      }
+    }
     leader = true;
+    metrics.leaderStatus(options.leaderElectionId ?? LEADER_ELECTION_ID, true);
     log.info('leading, starting workers', { identity, claimWorkers, poolWorkers });
     for (const kind of POOL_KINDS) {
       for (const p of poolInformers[kind].list()) {
@@ -445,6 +476,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       if (!drained.every(Boolean)) log.warn('shutdown deadline reached with reconciles in flight');
       await workers;
       leader = false;
+      metrics.leaderStatus(options.leaderElectionId ?? LEADER_ELECTION_ID, false);
       if (elector !== undefined && reason === 'stopped') await elector.release();
       await recorder.flush();
       await stopInformers();
@@ -464,17 +496,25 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
       ...(options.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: options.renewDeadlineMs }),
       ...(options.retryPeriodMs === undefined ? {} : { retryPeriodMs: options.retryPeriodMs }),
-      onStartedLeading: () => startWorkers(),
+      onStartedLeading: () => {
+        role = 'leading';
+        return startWorkers();
+      },
       onStoppedLeading: () => {
-        if (stopping === undefined) void shutdown('leadership-lost');
+        if (stopping === undefined) {
+          role = 'lost';
+          void shutdown('leadership-lost');
+        }
       },
       onNewLeader: (holder) => {
+        if (holder !== identity && role === 'starting') role = 'standby';
         log.info('leader observed', {
           holder,
           lease: `${leaseNamespace}/${options.leaderElectionId ?? LEADER_ELECTION_ID}`,
         });
       },
       onError: (error) => {
+        lastElectionErrorAt = performance.now();
         log.warn('leader election error', { kind: error.kind, error: error.message });
       },
     });
@@ -487,8 +527,10 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     contract,
     clusterVersion,
     identity,
+    metrics,
     synced: true,
     isLeader: () => leader,
+    leadership: () => ({ role, lastErrorAt: lastElectionErrorAt }),
     leading,
     done,
     get stopReason() {

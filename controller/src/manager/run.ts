@@ -1,84 +1,88 @@
-// Runs the manager as the binary does: health and metrics servers, then the manager itself.
-import { createServer, type Server } from 'node:http';
-import type { Logger } from '../reconcilers/types.js';
-import { parseBindAddress, type Flags } from './flags.js';
-import { startManager, type Manager } from './manager.js';
+// Runs the manager as the binary does: diagnostics (the engine's /metrics, /healthz, /readyz
+// server) first, so probes answer during start-up, then the manager. Readiness: caches synced and,
+// with leader election, leading or a healthy standby (no Lease error for one lease duration).
+import type { ControllerConfig } from '../config/flags.js';
+import { cachesSyncedCheck, HealthChecks, startDiagnostics, type Diagnostics } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { ControllerMetrics } from '../metrics/registry.js';
+import { startManager, type Manager, type ManagerOptions } from './manager.js';
 
 export interface Running {
   manager: Manager;
+  diagnostics: Diagnostics;
   readonly done: Promise<void>;
   readonly stopReason: Manager['stopReason'];
   stop(): Promise<void>;
 }
 
-async function listen(
-  server: Server,
-  address: string,
+/** ManagerOptions from the parsed flags. */
+export function managerOptions(
+  config: ControllerConfig,
   log: Logger,
-  what: string,
-): Promise<Server | undefined> {
-  const bind = parseBindAddress(address);
-  if (bind === undefined) return undefined;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(bind.port, bind.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  log.info('serving', { what, address: server.address() });
-  return server;
+  metrics: ControllerMetrics,
+): ManagerOptions {
+  return {
+    kubeconfig: config.kubeconfig,
+    namespace: config.namespace,
+    watchFilter: config.watchFilter,
+    leaderElect: config.leaderElection.enabled,
+    leaderElectionNamespace: config.leaderElection.namespace,
+    leaderElectionId: config.leaderElection.id,
+    leaseDurationMs: config.leaderElection.leaseDurationMs,
+    renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+    retryPeriodMs: config.leaderElection.retryPeriodMs,
+    claimWorkers: config.concurrency,
+    poolWorkers: Math.max(1, Math.min(4, config.concurrency)),
+    highUtilizationPercent: config.utilizationWarningThreshold,
+    log,
+    metrics,
+  };
 }
 
-export async function runFromFlags(flags: Flags, log: Logger): Promise<Running> {
+export async function runFromConfig(config: ControllerConfig, log: Logger): Promise<Running> {
   let manager: Manager | undefined;
-  const health = createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    } else if (req.url === '/readyz') {
-      const ok = manager?.synced === true;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'caches not synced');
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  const healthServer = await listen(health, flags.healthProbeBindAddress, log, 'health probes');
-  const close = async (): Promise<void> => {
-    if (healthServer !== undefined)
-      await new Promise<void>((resolve) =>
-        healthServer.close(() => {
-          resolve();
-        }),
-      );
-  };
-  try {
-    manager = await startManager({
-      kubeconfig: flags.kubeconfig,
-      namespace: flags.namespace,
-      watchFilter: flags.watchFilter,
-      leaderElect: flags.leaderElect,
-      leaderElectionNamespace: flags.leaderElectionNamespace,
-      ...(flags.leaderElectionId === undefined ? {} : { leaderElectionId: flags.leaderElectionId }),
-      claimWorkers: flags.claimWorkers,
-      poolWorkers: flags.poolWorkers,
-      highUtilizationPercent: flags.highUtilizationThreshold,
-      shutdownTimeoutMs: flags.shutdownTimeoutSeconds * 1000,
-      log,
+  const metrics = new ControllerMetrics({ defaultMetrics: true });
+  const checks = new HealthChecks();
+  checks.addReadyz(
+    'informer-sync',
+    cachesSyncedCheck(() => manager?.synced === true),
+  );
+  if (config.leaderElection.enabled) {
+    checks.addReadyz('leader-election', () => {
+      const state = manager?.leadership();
+      if (state === undefined) return { ok: false, reason: 'starting' };
+      if (state.role === 'leading') return { ok: true };
+      if (state.role === 'lost') return { ok: false, reason: 'leadership lost' };
+      const sinceError = state.lastErrorAt === undefined ? Infinity : performance.now() - state.lastErrorAt;
+      return sinceError > config.leaderElection.leaseDurationMs
+        ? { ok: true }
+        : { ok: false, reason: 'cannot reach the Lease' };
     });
+  }
+  const diagnostics = await startDiagnostics({
+    probeAddress: config.healthProbeBindAddress,
+    metricsAddress: config.metricsBindAddress,
+    checks,
+    metrics: () => metrics.render(),
+    log,
+  });
+  try {
+    manager = await startManager(managerOptions(config, log, metrics));
   } catch (error) {
-    await close();
+    await diagnostics.close(0);
     throw error;
   }
-  const m = manager;
-  const done = m.done.then(close);
+  const mgr = manager;
+  const done = mgr.done.then(() => diagnostics.close());
   return {
-    manager: m,
+    manager: mgr,
+    diagnostics,
     done,
     get stopReason() {
-      return m.stopReason;
+      return mgr.stopReason;
     },
     stop: async () => {
-      await m.stop();
+      await mgr.stop();
       await done;
     },
   };

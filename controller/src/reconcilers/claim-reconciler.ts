@@ -221,58 +221,68 @@ export class ClaimReconciler {
       });
     }
 
-    // Allocate: pick + reserve in one synchronous step against the pool's in-memory index.
+    // Allocate: pick + reserve against the pool's in-memory index (every IPAddress of the pool plus
+    // reservations of creates in flight), so no stale cache can hand out an address twice.
     const started = performance.now();
-    const state = this.#d.registry.get(poolKey(poolId));
-    const result =
-      state === undefined
-        ? {
-            ok: false as const,
-            reason: 'PoolNotReady' as const,
-            message: `pool ${describePool(poolId)} is not loaded yet`,
-          }
-        : state.allocate(`${namespace}/${name}`);
+    const pk = poolKey(poolId);
+    const ipKey = `${namespace}/${name}`;
+    let result = await this.#d.registry.allocate(pk, ipKey);
+    if (!result.ok && result.reason === 'AllocationInProgress') {
+      // A reservation left by an earlier try whose create failed ambiguously: settle it.
+      const current = await this.#d.addressClient.find({ namespace, name });
+      if (current !== undefined) {
+        this.#d.addresses.observe(current);
+        return { requeueAfter: 1 };
+      }
+      this.#d.registry.indexes.release(pk, ipKey);
+      result = await this.#d.registry.allocate(pk, ipKey);
+    }
     if (!result.ok) {
-      this.#d.registry.addWaiting(poolKey(poolId), `${namespace}/${name}`);
+      this.#d.registry.addWaiting(pk, ipKey);
       this.#d.metrics.allocationFailure(poolId.kind, result.reason);
       this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
+      const reason =
+        result.reason === 'AllocationInProgress' ? ClaimReadyReason.AllocationFailed : result.reason;
       return this.#finish(wire, claim, {
         paused: undefined,
-        ready: { status: 'False', reason: result.reason, message: result.message },
-        event: { type: 'Warning', reason: result.reason, message: result.message },
+        ready: { status: 'False', reason, message: result.message },
+        event: { type: 'Warning', reason, message: result.message },
       });
     }
+    const reservation = result.reservation;
     const body = this.#d.contract.buildIPAddress({
       claim,
       pool: identity,
-      address: result.address,
-      prefix: result.prefix,
-      ...(result.gateway === undefined ? {} : { gateway: result.gateway }),
+      address: reservation.address,
+      prefix: reservation.prefix,
+      ...(reservation.gateway === undefined ? {} : { gateway: reservation.gateway }),
     });
     const extra = copiedLabels(claim);
     if (Object.keys(extra).length > 0) body.metadata.labels = { ...body.metadata.labels, ...extra };
     let created: IPAddressWire;
     try {
       created = await this.#d.addressClient.create(body, { fieldManager: this.#d.fieldManager });
+      reservation.confirm();
     } catch (error) {
       const kind = classifyApiError(error).kind;
       this.#d.metrics.allocationFailure(poolId.kind, 'ApiError');
       this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
-      if (kind === 'AlreadyExists') {
-        // Someone (or an earlier, ambiguous try of ours) created it: read it and adopt it next time.
-        state?.cancelReservation(`${namespace}/${name}`);
+      if (kind === 'Invalid' || kind === 'Forbidden' || kind === 'BadRequest' || kind === 'Unauthorized') {
+        reservation.release(); // definitely not created
+      } else {
+        // AlreadyExists, or an ambiguous failure that may have landed: look, and settle.
         const current = await this.#d.addressClient.find({ namespace, name });
-        if (current !== undefined) this.#d.addresses.observe(current);
-      } else if (kind === 'Invalid' || kind === 'Forbidden' || kind === 'BadRequest') {
-        state?.cancelReservation(`${namespace}/${name}`);
+        if (current === undefined) reservation.release();
+        else this.#d.addresses.observe(current);
+        if (kind === 'AlreadyExists') return { requeueAfter: 1 };
       }
-      // Other failures may have landed server-side: keep the reservation, the retry reuses it.
       throw error;
     }
+    const result2 = { address: reservation.address, prefix: reservation.prefix };
     this.#d.addresses.observe(created);
     this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'success');
-    log.info('IPAddress created', { address: result.address, prefix: result.prefix });
-    const message = `${result.address}/${result.prefix} from ${poolId.kind} ${describePool(poolId)}`;
+    log.info('IPAddress created', { address: result2.address, prefix: result2.prefix });
+    const message = `${result2.address}/${result2.prefix} from ${poolId.kind} ${describePool(poolId)}`;
     return this.#finish(wire, claim, {
       paused: undefined,
       addressName: name,

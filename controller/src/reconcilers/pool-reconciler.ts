@@ -7,6 +7,7 @@ import {
   ConditionType,
   FINALIZER_PROTECT_POOL,
   IPAM_GROUP,
+  POOL_KIND_INFO,
   setCondition,
   type Condition,
   type IPAddressWire,
@@ -66,12 +67,18 @@ export class PoolReconciler {
     }
     const client = this.#d.poolClients[id.kind];
     const log = this.#d.log.child({ pool: key });
-    const { state } = this.#d.registry.upsertPool(id, pool, () => []);
+    this.#d.registry.upsertPool(id, pool);
+    const family = POOL_KIND_INFO[id.kind].family;
+    const specError = this.#d.registry.specError(key);
     const deleting = pool.metadata.deletionTimestamp !== undefined;
     const finalizers = pool.metadata.finalizers ?? [];
 
     if (deleting) {
-      const references = Math.max(this.referencingAddresses(id).length, state.size);
+      const held = this.#d.registry.counts(key);
+      const references = Math.max(
+        this.referencingAddresses(id).length,
+        held === undefined ? 0 : Number(held.used),
+      );
       if (references === 0) {
         if (finalizers.includes(FINALIZER_PROTECT_POOL)) {
           await client.removeFinalizer({ namespace: ns, name: id.name }, FINALIZER_PROTECT_POOL, pool);
@@ -83,13 +90,13 @@ export class PoolReconciler {
         pool,
         undefined,
         poolConditions({
-          specError: state.specError,
+          specError,
           deleting: true,
           references,
           counts: undefined,
           invalidAddresses: [],
           thresholdPercent: this.#d.highUtilizationPercent,
-          unit: state.family === 'ip' ? 'address' : 'prefix',
+          unit: family === 'ip' ? 'address' : 'prefix',
           generation: pool.metadata.generation,
         }),
       );
@@ -100,15 +107,15 @@ export class PoolReconciler {
     if (!finalizers.includes(FINALIZER_PROTECT_POOL)) {
       current = await client.addFinalizer({ namespace: ns, name: id.name }, FINALIZER_PROTECT_POOL, pool);
     }
-    const counts = state.counts();
+    const counts = this.#d.registry.counts(key);
     const updates = poolConditions({
-      specError: state.specError,
+      specError,
       deleting: false,
-      references: state.size,
+      references: 0,
       counts,
       invalidAddresses: counts?.invalid ?? [],
       thresholdPercent: this.#d.highUtilizationPercent,
-      unit: state.family === 'ip' ? 'address' : 'prefix',
+      unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
     });
     const status = counts === undefined ? undefined : statusCounts(counts);
