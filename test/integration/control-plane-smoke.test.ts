@@ -33,7 +33,7 @@ describe('local control plane', () => {
         seen.push(`${type} ${obj.metadata?.name ?? ''}`);
       },
       (error: unknown) => {
-        if (error) seen.push(`ERROR ${String(error)}`);
+        if (error) seen.push(`ERROR ${error instanceof Error ? error.message : JSON.stringify(error)}`);
       },
     );
     try {

@@ -10,8 +10,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { repoRoot } from '../test/cluster/paths.js';
-import { helm, kubeVersionFlag } from '../test/support/helm.js';
+import { repoRoot } from '../cluster/paths.js';
+import { helm, kubeVersionFlag } from '../support/helm.js';
 
 export const PROVIDER_LABEL = 'cluster.x-k8s.io/provider';
 export const PROVIDER_NAME = 'ipam-in-cluster';

@@ -7,7 +7,7 @@ import {
   PROVIDER_LABEL,
   renderComponents,
   renderMetadata,
-} from '../../scripts/release-artifacts.js';
+} from '../tools/release-artifacts.js';
 
 interface Obj {
   kind: string;
