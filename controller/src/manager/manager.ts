@@ -17,6 +17,7 @@ import {
   IPAM_GROUP,
   LABEL_WATCH_FILTER,
   LEADER_ELECTION_ID,
+  FINALIZER_RELEASE_ADDRESS,
   POOL_KIND_INFO,
   POOL_KINDS,
   addressFromWire,
@@ -77,8 +78,13 @@ export interface ManagerOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
-  /** Parallel claim reconciles (claims of one pool are still serialised). */
+  /** Parallel claim reconciles. */
   claimWorkers?: number;
+  /**
+   * Claims of one pool reconciled at a time (default 4). Allocations stay serialised per pool;
+   * 1 gives upstream's strict arrival order for claims created at the same moment.
+   */
+  poolConcurrency?: number;
   poolWorkers?: number;
   highUtilizationPercent?: number;
   /** Delay that batches pool status updates after IPAddress events. */
@@ -116,12 +122,19 @@ export interface Manager {
 }
 
 function metaChanged(a: ObjectMeta, b: ObjectMeta): boolean {
+  const fa = a.finalizers ?? [];
+  const fb = b.finalizers ?? [];
+  // Our own finalizer being added is followed by the rest of that same reconcile: no new pass.
+  const onlyOursAdded =
+    fa.length === fb.length + 1 &&
+    fa.includes(FINALIZER_RELEASE_ADDRESS) &&
+    !fb.includes(FINALIZER_RELEASE_ADDRESS);
   return (
     a.generation !== b.generation ||
     a.deletionTimestamp !== b.deletionTimestamp ||
     JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {}) ||
     JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? [])
+    (!onlyOursAdded && JSON.stringify(fa) !== JSON.stringify(fb))
   );
 }
 
@@ -231,6 +244,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   const claimQueue = new WorkQueue({
     name: 'ipaddressclaim',
+    // Claims of one pool run this many at a time: allocation itself is serialised (FIFO) by the
+    // pool's mutex and reservations, so more only overlaps the API calls around it.
+    groupConcurrency: options.poolConcurrency ?? 4,
     metrics: metrics.queueMetrics('ipaddressclaim'),
     groupOf: (key) => {
       const slash = key.indexOf('/');

@@ -139,6 +139,8 @@ export class ClaimReconciler {
         FINALIZER_RELEASE_ADDRESS,
         wire,
       );
+      // Observe our own write: a later read (this key's next pass) must not see the old object.
+      this.#d.claims.observe(updated);
       claim = claimFromWire(updated);
     }
 
@@ -403,13 +405,12 @@ export class ClaimReconciler {
         conditions,
       });
       try {
-        await this.#d.claimClient.mergePatchStatus(
+        const updated = await this.#d.claimClient.mergePatchStatus(
           { namespace: claim.metadata.namespace, name: claim.metadata.name ?? '' },
           patch,
-          {
-            fieldManager: this.#d.fieldManager,
-          },
+          { fieldManager: this.#d.fieldManager },
         );
+        this.#d.claims.observe(updated);
       } catch (error) {
         // The claim vanished meanwhile (its finalizer was removed elsewhere): nothing left to report.
         if (classifyApiError(error).kind !== 'NotFound') throw error;
