@@ -97,6 +97,15 @@ for (const size of SIZES) {
       assert.equal(h.quits, 1);
     });
 
+    it('a burst of keys in one chunk is handled key by key (fast typing, tmux send-keys)', async () => {
+      const { h } = await start(size);
+      await h.press('/v6\r');
+      assert.match(h.frame(), /filter "v6"/);
+      assert.match(h.frame(), /›capi-a\/nodes-v6/);
+      await h.press('\rjl');
+      assert.match(h.frame(), /fd00::ffff:0:0\[░\]/, 'j then l: down a row, then the next cell');
+    });
+
     it('list: ? shows help from the table, ? and Esc close it, q quits', async () => {
       covers('list', 'help', 'quit');
       covers('help', 'help', 'back', 'quit');
@@ -133,7 +142,7 @@ for (const size of SIZES) {
       await h.press(KEY.down);
       f = h.frame();
       assert.match(f, /10\.0\.0\.16 ·\[■\]■/);
-      assert.match(f, /claim {3}capi-a\/md-0-x7k2/);
+      assert.match(f, /claim {3}md-0-x7k2-ip0/);
       assert.match(f, /machine VSphereMachine/);
       await h.press('l', 'h', KEY.left);
       assert.match(h.frame(), /10\.0\.0\.16\[·\]■/);

@@ -5,7 +5,6 @@ import { useCallback, useMemo, type ReactNode } from 'react';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { StatusLine } from './components/StatusLine.js';
-import { resolveKey } from './keys.js';
 import type { BrowserDataSource } from './model/source.js';
 import { AddressDetail } from './screens/AddressDetail.js';
 import { Help } from './screens/Help.js';
@@ -37,24 +36,11 @@ export function App(): ReactNode {
   );
 }
 
-/** Typed text, without control characters (a pasted newline or an unbound escape sequence). */
-function isPrintable(input: string): boolean {
-  for (const ch of input) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c < 0x20 || c === 0x7f) return false;
-  }
-  return true;
-}
-
 /** The one key handler: text while a prompt is open, else the binding table. */
 function Keys(): null {
-  const view = useView();
   const actions = useActions();
-  const prompt = view.state.prompt !== undefined;
   useInput((input, key) => {
-    const action = resolveKey(prompt ? 'prompt' : view.screen, view.readOnly, input, key);
-    if (action !== undefined) actions.perform(action);
-    else if (prompt && !key.ctrl && !key.meta && input !== '' && isPrintable(input)) actions.type(input);
+    actions.key(input, key);
   });
   return null;
 }

@@ -82,7 +82,7 @@ function Panel(props: { width: number }): ReactNode {
       <Styled token={cell.state} wrap="truncate">{d?.verdict ?? cell.state}</Styled>
       {h !== undefined ? (
         <>
-          <Text wrap="truncate">{`claim   ${h.claim}`}</Text>
+          <Text wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Text>
           <Text wrap="truncate">{`machine ${h.machine ?? '—'}`}</Text>
           <Text wrap="truncate">{`since   ${h.age}`}</Text>
           {d !== undefined && d.holders.length > 1 ? <Styled token="warning">{`${d.holders.length} holders!`}</Styled> : null}

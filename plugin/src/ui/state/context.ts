@@ -1,5 +1,6 @@
 // The two contexts every component reads: the view (state plus everything derived from it) and
 // the actions. Components never touch the data source; the controller does.
+import type { Key } from 'ink';
 import { createContext, useContext } from 'react';
 import type { Action, Screen } from '../keys.js';
 import type { Geometry } from '../layout.js';
@@ -32,6 +33,8 @@ export interface BrowserView {
 }
 
 export interface BrowserActions {
+  /** A key press: resolved through the binding table against the latest state. */
+  key(input: string, key: Key): void;
   perform(action: Action): void;
   /** Text typed into the active prompt. */
   type(text: string): void;

@@ -1,8 +1,9 @@
 // The browser's controller: derives the view from the state, turns key actions into reducer
 // actions (pure `decide`) and runs the two side effects (quit, release) through the data source.
 import { parseAddr } from '@ipam-in-cluster/allocator';
+import type { Key } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
-import type { Action, Screen } from '../keys.js';
+import { resolveKey, type Action, type Screen } from '../keys.js';
 import { geometry } from '../layout.js';
 import { addressDetail, holdersOf, holderView } from '../model/detail.js';
 import { buildGrid, cellIndexAt, moveInGrid, poolExtent, type Direction } from '../model/grid.js';
@@ -225,6 +226,24 @@ export interface ControllerOptions extends Omit<ViewOptions, 'now'> {
   readonly now?: (() => Date) | undefined;
 }
 
+/** Typed text, without control characters (a pasted newline or an unbound escape sequence). */
+export function isPrintable(input: string): boolean {
+  for (const ch of input) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** One character of a chunk as Ink would have reported it alone. */
+export function keyOf(ch: string, base: Key): [string, Key] {
+  const plain: Key = { ...base, return: false, backspace: false, delete: false, tab: false, escape: false };
+  if (ch === '\r' || ch === '\n') return ['', { ...plain, return: true }];
+  if (ch === '\u007F' || ch === '\b') return ['', { ...plain, backspace: true }];
+  if (ch === '\t') return ['', { ...plain, tab: true }];
+  return [ch, plain];
+}
+
 /** Subscribes to the source, holds the state and exposes the view and the actions. */
 export function useBrowserController(o: ControllerOptions): { view: BrowserView; actions: BrowserActions } {
   const [state, dispatch] = useReducer(reducer, initialState);
@@ -286,6 +305,19 @@ export function useBrowserController(o: ControllerOptions): { view: BrowserView;
 
   const actions = useMemo<BrowserActions>(
     () => ({
+      key: function onKey(input, key) {
+        // A burst of keys can arrive as one chunk ("/nodes\r" from a fast typist or tmux): one key
+        // at a time, each decided on the state the previous one left ("/" opens the prompt first).
+        if (input.length > 1 && !input.startsWith('\u001B') && !key.ctrl && !key.meta) {
+          for (const ch of Array.from(input)) onKey(...keyOf(ch, key));
+          return;
+        }
+        const v = current();
+        const prompt = v.state.prompt !== undefined;
+        const action = resolveKey(prompt ? 'prompt' : v.screen, v.readOnly, input, key);
+        if (action !== undefined) run(decide(v, action));
+        else if (prompt && !key.ctrl && !key.meta && input !== '' && isPrintable(input)) apply({ type: 'promptAppend', text: input });
+      },
       perform: (action) => {
         run(decide(current(), action));
       },
