@@ -2,7 +2,7 @@
 //   1. esbuild bundles dist/main.js and its dependencies into one CommonJS file (SEA runs CJS);
 //   2. node --experimental-sea-config writes the preparation blob (Node 24 has no --build-sea yet);
 //   3. the running node binary is copied and postject injects the blob.
-// Output: plugin/dist-sea/kubectl-ipam (for the OS/arch of the node that runs this script).
+// Output: plugin/dist/sea/kubectl-ipam (for the OS/arch of the node that runs this script).
 // Usage: npm run build:sea -w plugin (compiles first; this file runs as dist/build/sea.js)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const plugin = join(here, '..', '..'); // dist/build → plugin
-const out = join(plugin, 'dist-sea');
+const out = join(plugin, 'dist', 'sea');
 const main = join(plugin, 'dist', 'main.js');
 if (!existsSync(main)) throw new Error(`${main} is missing; run npm run build first`);
 rmSync(out, { recursive: true, force: true });

@@ -24,6 +24,12 @@ import { buildInventory } from './snapshot.js';
 
 export const USER_AGENT = 'kubectl-ipam/0.1.0';
 
+/**
+ * Lists are served from the API server's watch cache (resourceVersion "0"): no etcd round trip, at
+ * most a moment stale, which is what a display needs. Release re-reads the object before writing.
+ */
+const LIST_RV = '0';
+
 export interface SessionOptions {
   readonly kubeconfig?: string | undefined;
   readonly context?: string | undefined;
@@ -98,7 +104,7 @@ export interface WireObjects {
 async function listPools(session: Session, kind: PoolKind, scope: ReadScope): Promise<Pool[]> {
   const namespace = POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
   try {
-    const list = await session.client.pools(kind).list({ namespace });
+    const list = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV });
     // Lists omit apiVersion/kind on items; put them back so the view model can tell the kinds apart.
     return list.items.map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool);
   } catch (error) {
@@ -142,8 +148,8 @@ export async function readWireObjects(session: Session, scope: ReadScope): Promi
   const version = session.contract.version;
   const [poolLists, addresses, claims] = await Promise.all([
     Promise.all(kinds.map((k) => listPools(session, k, scope))),
-    listEverywhere('ipaddresses', scope, async (namespace) => (await session.client.ipAddresses(version).list({ namespace })).items, warnings),
-    listEverywhere('ipaddressclaims', scope, async (namespace) => (await session.client.ipAddressClaims(version).list({ namespace })).items, warnings),
+    listEverywhere('ipaddresses', scope, async (namespace) => (await session.client.ipAddresses(version).list({ namespace, resourceVersion: LIST_RV })).items, warnings),
+    listEverywhere('ipaddressclaims', scope, async (namespace) => (await session.client.ipAddressClaims(version).list({ namespace, resourceVersion: LIST_RV })).items, warnings),
   ]);
   const withType = <T extends { apiVersion?: string; kind?: string }>(items: T[], kind: string): T[] =>
     items.map((o) => (o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o));
