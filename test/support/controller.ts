@@ -80,8 +80,13 @@ export class Ipam {
     this.watchFilter = watchFilter;
   }
 
-  static async connect(watchFilter: string | undefined, version: ContractVersion = 'v1beta2'): Promise<Ipam> {
-    const { kubeconfigPath } = await testCluster();
+  /** Clients on the shared test cluster, or on the plane of `kubeconfig`. */
+  static async connect(
+    watchFilter: string | undefined,
+    version: ContractVersion = 'v1beta2',
+    kubeconfig?: string,
+  ): Promise<Ipam> {
+    const kubeconfigPath = kubeconfig ?? (await testCluster()).kubeconfigPath;
     const loaded = loadKubeConfig({ kubeconfig: kubeconfigPath });
     return new Ipam(
       new KubeClient(new KubeTransport(loaded.kubeConfig, { userAgent: 'ipam-tests' })),
