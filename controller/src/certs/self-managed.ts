@@ -47,6 +47,11 @@ export interface SelfManagedOptions {
   servingValidityMs?: number;
   /** How often to re-check the Secret and the expiry (default 1 minute). */
   checkIntervalMs?: number;
+  /**
+   * After a new CA joins the bundle, how long to wait before serving a certificate it signed, so the
+   * API server's webhook clients have picked up the new bundle (default 10 s).
+   */
+  caPropagationDelayMs?: number;
   log?: WebhookLogger;
   fieldManager?: string;
   now?: () => Date;
@@ -140,9 +145,14 @@ export class SelfManagedCertificates implements CertificateSource {
     if (this.timer !== undefined) clearInterval(this.timer);
   }
 
-  /** One round: read the Secret, renew what is due, inject the bundle, serve the result. Serialised. */
-  check(): Promise<void> {
-    const next = (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.checkOnce());
+  /**
+   * One round: read the Secret, renew what is due, inject the bundle, serve the result. Serialised.
+   * `forceNewCA` rotates the CA now (same careful order as a due rotation), e.g. after a key leak.
+   */
+  check(options: { forceNewCA?: boolean } = {}): Promise<void> {
+    const next = (this.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.checkOnce(options.forceNewCA ?? false));
     this.running = next;
     return next;
   }
@@ -151,14 +161,17 @@ export class SelfManagedCertificates implements CertificateSource {
     return this.options.client.secrets();
   }
 
-  private async checkOnce(): Promise<void> {
+  private async checkOnce(forceNewCA: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const ref = { namespace: this.options.namespace, name: this.options.secretName };
       const secret = await this.secretClient().find(ref);
       const existing = secret === undefined ? undefined : this.readSecret(secret);
-      const planned = await this.plan(existing);
+      const planned = await this.plan(existing, forceNewCA && attempt === 0);
       // Trust first, then switch: the bundle must contain the CA before anything is served with it.
-      await this.inject(planned.bundle);
+      const injected = await this.inject(planned.bundle);
+      if (injected && planned.newCA && existing !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.caPropagationDelayMs ?? 10_000));
+      }
       if (planned.changed) {
         try {
           await this.writeSecret(secret, planned);
@@ -196,6 +209,7 @@ export class SelfManagedCertificates implements CertificateSource {
 
   private async plan(
     existing: Material | undefined,
+    forceNewCA: boolean,
   ): Promise<Material & { changed: boolean; newCA: boolean }> {
     const now = this.now();
     const caValidity = this.options.caValidityMs ?? 5 * 365 * DAY_MS;
@@ -203,7 +217,12 @@ export class SelfManagedCertificates implements CertificateSource {
     let ca = existing?.ca;
     let bundle = existing?.bundle;
     let newCA = false;
-    if (ca === undefined || bundle === undefined || needsRenewal(ca.cert, now, 2 / 3, servingValidity)) {
+    if (
+      forceNewCA ||
+      ca === undefined ||
+      bundle === undefined ||
+      needsRenewal(ca.cert, now, 2 / 3, servingValidity)
+    ) {
       // A new CA also outlives every serving certificate it signs (minRemaining = serving validity).
       ca = await createCertificateAuthority({ validityMs: caValidity, now });
       const stillValid = splitPem(bundle ?? '').filter((pem) => inspectCertificate(pem).notAfter > now);
@@ -260,8 +279,9 @@ export class SelfManagedCertificates implements CertificateSource {
   }
 
   /** Puts `bundle` into every webhook of our configurations and into the CRDs' conversion webhook. */
-  private async inject(bundle: string): Promise<void> {
+  private async inject(bundle: string): Promise<boolean> {
     const encoded = b64(bundle);
+    let changed = false;
     for (const name of this.options.webhookConfigNames ?? []) {
       for (const resource of ADMISSION_RESOURCES) {
         const client = this.options.client.resource<AdmissionConfig>(resource);
@@ -273,6 +293,7 @@ export class SelfManagedCertificates implements CertificateSource {
           await client.replace(config, {
             fieldManager: this.options.fieldManager ?? 'ipam-in-cluster-controller',
           });
+          changed = true;
           this.log.info('webhook caBundle injected', { kind: resource.kind, name });
         });
       }
@@ -291,8 +312,10 @@ export class SelfManagedCertificates implements CertificateSource {
         { spec: { conversion: { webhook: { clientConfig: { caBundle: encoded } } } } },
         { fieldManager: this.options.fieldManager ?? 'ipam-in-cluster-controller' },
       );
+      changed = true;
       this.log.info('conversion caBundle injected', { crd: name });
     }
+    return changed;
   }
 }
 

@@ -46,6 +46,17 @@ export type { WebhookConfigOptions, WebhookConfiguration, WebhookTarget } from '
 export { DELETE_IN_USE_MESSAGE, decodeIPPoolSpec, decodePrefixPoolSpec, PoolWebhooks } from './pools.js';
 export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
 export { startHttpsWebhookServer } from './server.js';
+export {
+  createCertificateAuthority,
+  inspectCertificate,
+  issueServingCertificate,
+  needsRenewal,
+  verifyPair,
+} from '../certs/generate.js';
+export type { CertificateInfo, KeyPairPem } from '../certs/generate.js';
+export { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
+export { caBundleOfSecret, SelfManagedCertificates } from '../certs/self-managed.js';
+export type { SelfManagedOptions } from '../certs/self-managed.js';
 export type { CertificateSource, RunningWebhookServer, ServingCertificate, WebhookLogger } from './server.js';
 
 /** Upstream's default for --webhook-cert-dir. */

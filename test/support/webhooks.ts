@@ -1,0 +1,139 @@
+// Our webhook server on loopback, registered with the shared API server for one test only.
+//
+// Safety on a shared control plane: the configurations point at https://127.0.0.1:<port> (loopback
+// only), carry a run-unique name, and select only objects labelled with this run's label (and, for
+// namespaced kinds, only the test's namespaces), so a failurePolicy Fail webhook never touches
+// another engineer's objects. cleanup() deletes both configurations.
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { KubeClient, KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
+import {
+  createCertificateAuthority,
+  issueServingCertificate,
+  KubePoolReader,
+  StaticCertificateSource,
+  type KeyPairPem,
+  mutatingWebhookConfiguration,
+  PoolWebhooks,
+  startHttpsWebhookServer,
+  validatingWebhookConfiguration,
+  type CertificateSource,
+  type RunningWebhookServer,
+  type WebhookConfiguration,
+} from '@ipam-in-cluster/controller/webhooks';
+import { testCluster } from './cluster.js';
+
+export const RUN_LABEL = 'ipam-in-cluster.test/webhook-run';
+
+export async function kubeClient(): Promise<KubeClient> {
+  const { kubeconfigPath } = await testCluster();
+  const loaded = loadKubeConfig({ kubeconfig: kubeconfigPath });
+  return new KubeClient(new KubeTransport(loaded.kubeConfig));
+}
+
+export interface TestWebhooks {
+  runId: string;
+  /** Labels every test object must carry to be seen by this run's webhooks. */
+  labels: Record<string, string>;
+  server: RunningWebhookServer;
+  ca: KeyPairPem;
+  certificates: CertificateSource;
+  baseUrl: string;
+  configName: string;
+  /** (Re-)registers the configurations with the given CA bundle. */
+  register(caBundlePem?: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export interface StartTestWebhooksOptions {
+  /** Namespaces whose namespaced pools the webhooks see. */
+  namespaces: string[];
+  overlapDetection?: boolean;
+  /** Use this certificate source instead of a fixed certificate from a fresh CA. */
+  certificates?: CertificateSource;
+  caPem?: string;
+}
+
+const admissionApi = async () => (await testCluster()).kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+
+export async function startTestWebhooks(options: StartTestWebhooksOptions): Promise<TestWebhooks> {
+  const runId = randomBytes(4).toString('hex');
+  const client = await kubeClient();
+  const ca = await createCertificateAuthority({ commonName: `webhook-test-${runId}` });
+  const certificates =
+    options.certificates ??
+    new StaticCertificateSource(
+      await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+    );
+  const pools = new PoolWebhooks({
+    reader: new KubePoolReader({ client }),
+    overlapDetection: options.overlapDetection ?? false,
+  });
+  const server = await startHttpsWebhookServer({ port: 0, host: '127.0.0.1', certificates, pools });
+  const baseUrl = `https://127.0.0.1:${server.port}`;
+  const configName = `ipam-webhook-test-${runId}`;
+  const labels = { [RUN_LABEL]: runId };
+  const api = await admissionApi();
+  const configs = (caBundlePem: string): WebhookConfiguration[] => {
+    const common = {
+      name: configName,
+      target: { url: baseUrl },
+      caBundlePem,
+      timeoutSeconds: 15,
+      objectSelector: { matchLabels: labels },
+      namespaceSelector: {
+        matchExpressions: [
+          { key: 'kubernetes.io/metadata.name', operator: 'In' as const, values: options.namespaces },
+        ],
+      },
+    };
+    return [mutatingWebhookConfiguration(common), validatingWebhookConfiguration(common)];
+  };
+  const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+  const register = async (caBundlePem = options.caPem ?? ca.cert) => {
+    const [m, v] = configs(caBundlePem);
+    await api.patchMutatingWebhookConfiguration(
+      { name: configName, body: m, fieldManager: 'ipam-tests', force: true },
+      apply,
+    );
+    await api.patchValidatingWebhookConfiguration(
+      { name: configName, body: v, fieldManager: 'ipam-tests', force: true },
+      apply,
+    );
+  };
+  await register();
+  return {
+    runId,
+    labels,
+    server,
+    ca,
+    certificates,
+    baseUrl,
+    configName,
+    register,
+    cleanup: async () => {
+      await api.deleteMutatingWebhookConfiguration({ name: configName }).catch(() => undefined);
+      await api.deleteValidatingWebhookConfiguration({ name: configName }).catch(() => undefined);
+      await server.close(2000);
+    },
+  };
+}
+
+/** The Status of a failed API call (ApiException body), or undefined if the call succeeded. */
+export async function statusOf(call: Promise<unknown>): Promise<ApiStatus | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof k8s.ApiException)) throw error;
+    const body = JSON.parse(String(error.body)) as ApiStatus;
+    return { ...body, code: error.code };
+  }
+}
+
+export interface ApiStatus {
+  code: number;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { field?: string; message?: string; reason?: string }[] };
+}
