@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  FINALIZER_PROTECT_ADDRESS,
+  LABEL_CLUSTER_NAME,
+  LABEL_WATCH_FILTER,
+  type AddressClaim,
+  type Condition,
+} from '@ipam-in-cluster/api';
+import {
+  adoptionPatch,
+  claimClusterName,
+  copiedLabels,
+  ensureOwnerReferences,
+  graceRemainingMs,
+  releasableBy,
+  sameConditions,
+} from './claim-logic.js';
+
+function claim(overrides: Partial<AddressClaim> = {}, labels?: Record<string, string>): AddressClaim {
+  return {
+    metadata: { name: 'c', namespace: 'ns', uid: 'claim-uid', ...(labels === undefined ? {} : { labels }) },
+    clusterName: undefined,
+    poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: 'InClusterIPPool', name: 'p' },
+    addressName: undefined,
+    conditions: [],
+    legacyConditions: [],
+    ...overrides,
+  };
+}
+const pool = { kind: 'InClusterIPPool' as const, name: 'p', uid: 'pool-uid' };
+const V = 'ipam.cluster.x-k8s.io/v1beta2';
+
+describe('claimClusterName', () => {
+  it('prefers spec.clusterName, then the label', () => {
+    assert.equal(claimClusterName(claim({ clusterName: 'a' }, { [LABEL_CLUSTER_NAME]: 'b' })), 'a');
+    assert.equal(claimClusterName(claim({}, { [LABEL_CLUSTER_NAME]: 'b' })), 'b');
+    assert.equal(claimClusterName(claim()), undefined);
+  });
+
+  it('reads an empty label (or empty clusterName) as no Cluster (upstream loops on it)', () => {
+    assert.equal(claimClusterName(claim({}, { [LABEL_CLUSTER_NAME]: '' })), undefined);
+    assert.equal(claimClusterName(claim({ clusterName: '' }, { [LABEL_CLUSTER_NAME]: 'b' })), 'b');
+  });
+});
+
+describe('graceRemainingMs', () => {
+  const now = new Date('2026-01-01T00:00:10Z');
+  it('is 0 without a grace period, without deletion, or once elapsed', () => {
+    assert.equal(graceRemainingMs(undefined, '2026-01-01T00:00:09Z', now), 0);
+    assert.equal(graceRemainingMs(0, '2026-01-01T00:00:09Z', now), 0);
+    assert.equal(graceRemainingMs(5, undefined, now), 0);
+    assert.equal(graceRemainingMs(5, '2026-01-01T00:00:00Z', now), 0);
+    assert.equal(graceRemainingMs(5, 'garbage', now), 0);
+  });
+
+  it('counts from the deletionTimestamp', () => {
+    assert.equal(graceRemainingMs(5, '2026-01-01T00:00:08Z', now), 3_000);
+  });
+});
+
+describe('ensureOwnerReferences', () => {
+  it('appends the claim (controller) then the pool (not controller, blocking)', () => {
+    const r = ensureOwnerReferences(undefined, claim(), pool, V);
+    assert.equal(r.ownedByOther, undefined);
+    assert.deepEqual(r.ownerReferences, [
+      {
+        apiVersion: V,
+        kind: 'IPAddressClaim',
+        name: 'c',
+        uid: 'claim-uid',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+      {
+        apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
+        kind: 'InClusterIPPool',
+        name: 'p',
+        uid: 'pool-uid',
+        controller: false,
+        blockOwnerDeletion: true,
+      },
+    ]);
+  });
+
+  it('keeps unrelated references first and is idempotent', () => {
+    const unrelated = { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u' };
+    const once = ensureOwnerReferences([unrelated], claim(), pool, V).ownerReferences;
+    assert.deepEqual(
+      once.map((o) => o.kind),
+      ['ConfigMap', 'IPAddressClaim', 'InClusterIPPool'],
+    );
+    assert.deepEqual(ensureOwnerReferences(once, claim(), pool, V).ownerReferences, once);
+  });
+
+  it('forces the pool reference to controller false / blockOwnerDeletion true and updates its uid', () => {
+    const stale = {
+      apiVersion: 'ipam.cluster.x-k8s.io/v1alpha1',
+      kind: 'InClusterIPPool',
+      name: 'p',
+      uid: 'old',
+      controller: true,
+    };
+    const refs = ensureOwnerReferences([stale], claim(), pool, V).ownerReferences;
+    assert.deepEqual(refs[0], {
+      apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
+      kind: 'InClusterIPPool',
+      name: 'p',
+      uid: 'pool-uid',
+      controller: false,
+      blockOwnerDeletion: true,
+    });
+  });
+
+  it('does not take over an IPAddress controlled by another object', () => {
+    const other = {
+      apiVersion: V,
+      kind: 'IPAddressClaim',
+      name: 'c',
+      uid: 'another-claim',
+      controller: true,
+    };
+    const r = ensureOwnerReferences([other], claim(), pool, V);
+    assert.deepEqual(r.ownedByOther, other);
+    assert.deepEqual(
+      r.ownerReferences.map((o) => o.uid),
+      ['another-claim', 'pool-uid'],
+    );
+  });
+});
+
+describe('copiedLabels and adoptionPatch', () => {
+  it('copies cluster-name (even empty) and watch-filter only', () => {
+    assert.deepEqual(
+      copiedLabels(claim({}, { [LABEL_CLUSTER_NAME]: '', [LABEL_WATCH_FILTER]: 'w', other: 'x' })),
+      {
+        [LABEL_CLUSTER_NAME]: '',
+        [LABEL_WATCH_FILTER]: 'w',
+      },
+    );
+  });
+
+  it('patches owners, labels and the finalizer, never the spec; nothing when complete', () => {
+    const c = claim({}, { [LABEL_CLUSTER_NAME]: 'cl' });
+    const { patch } = adoptionPatch({ name: 'c', namespace: 'ns' }, c, pool, V);
+    assert.ok(patch !== undefined);
+    assert.deepEqual(Object.keys(patch.metadata).sort(), ['finalizers', 'labels', 'ownerReferences']);
+    assert.deepEqual(patch.metadata.finalizers, [FINALIZER_PROTECT_ADDRESS]);
+    const complete = {
+      name: 'c',
+      namespace: 'ns',
+      labels: { [LABEL_CLUSTER_NAME]: 'cl' },
+      finalizers: [FINALIZER_PROTECT_ADDRESS],
+      ownerReferences: ensureOwnerReferences(undefined, c, pool, V).ownerReferences,
+    };
+    assert.equal(adoptionPatch(complete, c, pool, V).patch, undefined);
+  });
+});
+
+describe('releasableBy', () => {
+  it('only an IPAddress controlled by this claim, or by nobody', () => {
+    assert.equal(releasableBy({}, claim()), true);
+    assert.equal(
+      releasableBy(
+        {
+          ownerReferences: [
+            { apiVersion: V, kind: 'IPAddressClaim', name: 'c', uid: 'claim-uid', controller: true },
+          ],
+        },
+        claim(),
+      ),
+      true,
+    );
+    assert.equal(
+      releasableBy(
+        {
+          ownerReferences: [
+            { apiVersion: V, kind: 'IPAddressClaim', name: 'c', uid: 'other', controller: true },
+          ],
+        },
+        claim(),
+      ),
+      false,
+    );
+  });
+});
+
+describe('sameConditions', () => {
+  const c: Condition = {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Allocated',
+    message: 'm',
+    lastTransitionTime: 't',
+  };
+  it('compares by type regardless of order', () => {
+    const p: Condition = { ...c, type: 'Paused', status: 'False', reason: 'NotPaused' };
+    assert.equal(sameConditions([c, p], [p, c]), true);
+    assert.equal(sameConditions([c], [{ ...c, message: 'other' }]), false);
+    assert.equal(sameConditions([c], []), false);
+  });
+});
