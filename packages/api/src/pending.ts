@@ -1,4 +1,4 @@
-// The allocation fence between a pool edit and an allocation (docs/adr/0006-pool-edit-race.md).
+// The allocation fence between a pool edit and an allocation (docs/adr/0009-pool-edit-race.md).
 //
 // Before it creates IPAddresses, the controller writes the addresses it is about to create into this
 // annotation on the pool, with a resourceVersion precondition on the pool it computed them from. The
