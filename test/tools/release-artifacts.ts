@@ -20,8 +20,6 @@ export const NAMESPACE = 'capi-ipam-in-cluster-system';
 /** Values set to clusterctl variables, which clusterctl substitutes at `clusterctl init` time. */
 const variables: Record<string, string> = {
   'image.repository': '${IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=registry.example.com/ipam-in-cluster/controller}',
-  'controller.logLevel': 'info',
-  'controller.watchFilter': '${IPAM_IN_CLUSTER_WATCH_FILTER:=}',
 };
 
 interface K8sObject {
