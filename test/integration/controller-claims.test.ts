@@ -318,12 +318,17 @@ describe('controller: claims', () => {
   it('adopts an existing IPAddress with an unrelated owner reference, keeping it first', async () => {
     const ns = await fx.namespace('adopt-unrelated');
     await ipam.createPool(IP, 'p', ns, { addresses: ['10.0.0.1-10.0.0.254'], prefix: 24 });
-    const unrelated = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: 'unrelated',
-      uid: '00000000-0000-0000-0000-000000000001',
-    };
+    // A real owner: kube-controller-manager's garbage collector deletes dependents of missing owners.
+    const cm = await ipam.client
+      .resource<{ metadata?: { name?: string; namespace?: string; uid?: string } }>({
+        group: '',
+        version: 'v1',
+        kind: 'ConfigMap',
+        plural: 'configmaps',
+        namespaced: true,
+      })
+      .create({ metadata: { name: 'unrelated', namespace: ns } });
+    const unrelated = { apiVersion: 'v1', kind: 'ConfigMap', name: 'unrelated', uid: cm.metadata?.uid ?? '' };
     await ipam.addresses.create({
       apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
       kind: 'IPAddress',
