@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '@ipam-in-cluster/controller/webhooks';
 import { chartDir, generateValuesSchema } from '../tools/chart-schema.js';
 import { repoRoot } from '../cluster/paths.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
@@ -159,6 +160,20 @@ describe('helm chart', () => {
     const hooks = find(secret, 'ValidatingWebhookConfiguration')[0]?.webhooks ?? [];
     assert.ok(hooks.every((w) => w.clientConfig.caBundle === Buffer.from('PEM').toString('base64')));
     assert.equal(find(render('webhook.enabled=false'), 'ValidatingWebhookConfiguration').length, 0);
+  });
+
+  it('renders the same webhooks as the controller generates (one source of truth for paths and rules)', () => {
+    const objs = render('webhook.url=https://127.0.0.1:9443');
+    const options = { name: 'rel-ipam-in-cluster', target: { url: 'https://127.0.0.1:9443' } };
+    for (const [kind, generated] of [
+      ['MutatingWebhookConfiguration', mutatingWebhookConfiguration(options)],
+      ['ValidatingWebhookConfiguration', validatingWebhookConfiguration(options)],
+    ] as const) {
+      const [rendered] = find(objs, kind);
+      assert.ok(rendered);
+      assert.equal(rendered.metadata.name, generated.metadata.name);
+      assert.deepEqual(rendered.webhooks as unknown, generated.webhooks, kind);
+    }
   });
 
   it('adds ServiceMonitor and PrometheusRule only when asked', () => {
