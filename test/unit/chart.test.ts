@@ -172,7 +172,7 @@ describe('helm chart', () => {
       const [rendered] = find(objs, kind);
       assert.ok(rendered);
       assert.equal(rendered.metadata.name, generated.metadata.name);
-      assert.deepEqual(rendered.webhooks as unknown, generated.webhooks, kind);
+      assert.deepEqual(rendered.webhooks, generated.webhooks, kind);
     }
   });
 
