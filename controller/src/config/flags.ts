@@ -107,7 +107,7 @@ export function flagsCommand(output?: FlagOutput): Command {
     .option('--metrics-bind-address <addr>', 'address of /metrics, plain HTTP ("0" disables)', d.metricsBindAddress)
     .option('--diagnostics-address <addr>', "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS")
     .option('--insecure-diagnostics [bool]', 'accepted for upstream compatibility; no effect (metrics are always plain HTTP)')
-    .option('--webhook-port <port>', 'port of the webhook server ("0" disables webhooks)', String(d.webhookPort))
+    .option('--webhook-port <port>', 'port of the webhook server ("0" disables webhooks); not served by the manager yet: the value is accepted and ignored', String(d.webhookPort))
     .option('--webhook-cert-dir <dir>', 'directory with the webhook serving certificate', d.webhookCertDir)
     .option('--webhook-cert-name <file>', 'certificate file name in --webhook-cert-dir', d.webhookCertName)
     .option('--webhook-key-name <file>', 'key file name in --webhook-cert-dir', d.webhookKeyName)
