@@ -1,0 +1,124 @@
+// The binary as a user runs it: flags -> diagnostics -> manager, /readyz and /metrics answering,
+// and a graceful exit on SIGTERM (stop intake, drain, stop informers, close servers).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, parseFlags, runFromConfig, type Running } from '@ipam-in-cluster/controller';
+import { repoRoot } from '../cluster/paths.js';
+import { applyCrds, capiCrds, ourCrds, testCluster } from '../support/cluster.js';
+import { Fixture, Ipam, uniqueWatchFilter } from '../support/controller.js';
+import { waitFor } from '../support/wait.js';
+
+const watchFilter = uniqueWatchFilter('main');
+let ipam: Ipam;
+let fx: Fixture;
+let running: Running | undefined;
+
+describe('controller: main', () => {
+  before(async () => {
+    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
+    ipam = await Ipam.connect(watchFilter);
+    fx = new Fixture(ipam, watchFilter);
+  });
+
+  after(async () => {
+    await running?.stop();
+    await fx.teardown();
+  });
+
+  it('serves /readyz and /metrics and allocates, from parsed flags', async () => {
+    const { kubeconfigPath } = await testCluster();
+    const parsed = parseFlags([
+      '--kubeconfig',
+      kubeconfigPath,
+      '--watch-filter',
+      watchFilter,
+      '--health-probe-bind-address',
+      '127.0.0.1:0',
+      '--metrics-bind-address',
+      '127.0.0.1:0',
+      '--webhook-port',
+      '0',
+    ]);
+    assert.ok(parsed.ok);
+    running = await runFromConfig(parsed.config, createLogger({ level: 'error' }));
+    const probes = running.diagnostics.probes?.port;
+    const metrics = running.diagnostics.metrics?.port;
+    assert.ok(probes !== undefined && metrics !== undefined);
+    const ready = await fetch(`http://127.0.0.1:${String(probes)}/readyz?verbose`);
+    assert.equal(ready.status, 200);
+    assert.match(await ready.text(), /\[\+\]informer-sync ok/);
+
+    const ns = await fx.namespace('main');
+    await ipam.createPool('InClusterIPPool', 'p', ns, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
+    await ipam.createClaim('c', ns, { kind: 'InClusterIPPool', name: 'p' });
+    await ipam.waitForAddress(ns, 'c');
+    const body = await waitFor(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${String(metrics)}/metrics`)).text();
+        return text.includes('capi_ipam_pool_used_addresses{pool_kind="InClusterIPPool"') ? text : undefined;
+      },
+      { what: 'pool gauges on /metrics' },
+    );
+    assert.match(
+      body,
+      /capi_ipam_allocation_duration_seconds_count\{pool_kind="InClusterIPPool",result="success"\} 1/,
+    );
+    await running.stop();
+    running = undefined;
+    await assert.rejects(fetch(`http://127.0.0.1:${String(probes)}/healthz`));
+  });
+
+  it('the binary exits 0 on SIGTERM after a graceful stop', async () => {
+    const { kubeconfigPath } = await testCluster();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        join(repoRoot, 'controller/src/main.ts'),
+        '--kubeconfig',
+        kubeconfigPath,
+        '--watch-filter',
+        watchFilter,
+        '--health-probe-bind-address',
+        '127.0.0.1:0',
+        '--metrics-bind-address',
+        '0',
+        '--webhook-port',
+        '0',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot },
+    );
+    let log = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code);
+      }),
+    );
+    try {
+      await waitFor(() => Promise.resolve(log.includes('"leading, starting workers"')), {
+        what: 'the manager to start',
+        timeoutMs: 60_000,
+      });
+      child.kill('SIGTERM');
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((resolve) =>
+          setTimeout(() => {
+            resolve('timeout');
+          }, 15_000),
+        ),
+      ]);
+      assert.equal(code, 0, log);
+      assert.match(log, /"msg":"stopped"/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
