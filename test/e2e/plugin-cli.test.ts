@@ -178,6 +178,10 @@ describe('kubectl-ipam against the control plane', () => {
     assert.match(held.stdout, /10\.0\.0\.10 is allocated/);
     assert.match(held.stdout, /held by IPAddress .*\/md-0-a for claim .*\/md-0-a/);
     assert.match(held.stdout, /owner chain: IPAddressClaim md-0-a/);
+    // NAMESPACE/NAME finds the pool from any current namespace (no -n).
+    const qualified = await plugin(['explain', `${ns.name}/nodes-v4`]);
+    assert.equal(qualified.code, 0, qualified.stderr);
+    assert.match(qualified.stdout, new RegExp(`Pool ${ns.name}/nodes-v4 · InClusterIPPool`));
   });
 
   it('explain claim: bound, exhausted pool, missing pool', async () => {

@@ -17,7 +17,7 @@ import { CliError, ExitCode } from '../cli/errors.js';
 import { diagnoseClaim, readClusterFact, readControllerLease, type ClaimDiagnosis } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
-import { canonicalAddress, resolvePool } from '../data/resolve.js';
+import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readInventory } from '../data/session.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
@@ -252,8 +252,11 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
     return;
   }
   const session = await ctx.session();
-  const inv: Inventory = await readInventory(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
-  const pool = resolvePool(inv, { text: first, global: options.global, kind: options.kind, namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
+  // NAMESPACE/NAME names its namespace: read that one, not the context's.
+  const named = parsePoolName(first, options.global);
+  const namespace = named.scope === 'namespace' && named.namespace !== undefined ? named.namespace : session.namespace;
+  const inv: Inventory = await readInventory(session, { namespace, allNamespaces: ctx.globals.allNamespaces });
+  const pool = resolvePool(inv, { text: first, global: options.global, kind: options.kind, namespace, allNamespaces: ctx.globals.allNamespaces });
   const json = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
   const emit = (doc: unknown): void => {
     ctx.out(ctx.globals.output === 'json' ? toJson(doc) : toYaml(doc));
