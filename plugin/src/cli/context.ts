@@ -1,6 +1,6 @@
 // What every command gets: parsed global flags, output streams, colours, the clock, and a lazily
 // opened cluster session (commands that never touch the cluster never load a kubeconfig).
-import { openSession, type Session } from '../data/session.js';
+import type { Session } from '../data/session.js';
 import { palette, type Palette } from '../output/colour.js';
 import { CliError, ExitCode } from './errors.js';
 
@@ -53,13 +53,16 @@ export function makeContext(globals: GlobalOptions, io: ContextIO): CommandConte
     now: io.now ?? (() => new Date()),
     isTTY: io.isTTY,
     session: () => {
-      session ??= openSession({
+      // Loaded here, not at the top: the session module brings in the Kubernetes client (~0.3 s).
+      session ??= import('../data/session.js').then(({ openSession }) =>
+        openSession({
         kubeconfig: globals.kubeconfig,
         context: globals.context,
         as: globals.as,
         asGroups: globals.asGroup,
-        namespace: globals.namespace,
-      });
+          namespace: globals.namespace,
+        }),
+      );
       return session;
     },
   };

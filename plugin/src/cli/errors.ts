@@ -1,5 +1,15 @@
 // Every failure the user sees is a CliError: one human line, an exit code, details for --verbose.
-import { classifyApiError, KubeConfigError } from '@ipam-in-cluster/kube';
+// The Kubernetes client is not imported here (the CLI must start without it): the data layer, which
+// is the only thing that talks to the cluster, registers kube's classifier when it loads
+// (./kube-errors.ts). Before that, no error can be a Kubernetes error.
+import type { classifyApiError } from '@ipam-in-cluster/kube';
+
+let classify: typeof classifyApiError | undefined;
+
+/** Called by ./kube-errors.ts when the Kubernetes client is loaded. */
+export function useKubeErrorClassifier(classifier: typeof classifyApiError): void {
+  classify = classifier;
+}
 
 /** Exit codes (documented in plugin/README.md). */
 export const ExitCode = {
@@ -39,8 +49,12 @@ export class CliError extends Error {
  */
 export function toCliError(error: unknown, what?: string): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof KubeConfigError) return new CliError(ExitCode.NoCluster, error.message, { cause: error });
-  const c = classifyApiError(error);
+  if (error instanceof Error && error.name === 'KubeConfigError') return new CliError(ExitCode.NoCluster, error.message, { cause: error });
+  if (classify === undefined) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new CliError(ExitCode.Error, what === undefined ? message : `cannot ${what}: ${message}`, { cause: error });
+  }
+  const c = classify(error);
   const doing = what === undefined ? '' : `cannot ${what}: `;
   switch (c.kind) {
     case 'Network':

@@ -1,13 +1,9 @@
 // The commander program: global flags, one sub-command per file in ../commands, usage errors as
 // CliError (exit 2). Commands receive a CommandContext and never parse argv themselves.
 import { Command, CommanderError, Option } from 'commander';
-import { runBrowse } from '../commands/browse.js';
-import { runCompletion } from '../commands/completion.js';
-import { runDoctor } from '../commands/doctor.js';
-import { runExplain } from '../commands/explain.js';
-import { runInspect } from '../commands/inspect.js';
-import { POOL_SORTS, runPools, type PoolSort } from '../commands/pools.js';
-import { runRelease } from '../commands/release.js';
+// Commands are imported when they run: `--help` loads no cluster code, `pools` no browser, and
+// `browse` draws its first frame before the Kubernetes client is loaded.
+import { POOL_SORTS, type PoolSort } from '../commands/pool-sorts.js';
 import { colourEnabled } from '../output/colour.js';
 import { makeContext, parseOutput, type CommandContext, type ContextIO, type GlobalOptions } from './context.js';
 import { CliError, ExitCode, formatError, toCliError } from './errors.js';
@@ -101,6 +97,7 @@ Examples:
     .addOption(new Option('--sort <by>', 'sort by').choices([...POOL_SORTS]).default('name'))
     .option('--kind <kind>', 'only pools of this kind: pool|global|prefix|global-prefix (repeatable)', collect)
     .action(async (opts: { sort: PoolSort; kind?: string[] }, cmd: Command) => {
+      const { runPools } = await import('../commands/pools.js');
       await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [] });
     });
 
@@ -113,6 +110,7 @@ Examples:
     .option('--kind <kind>', 'the pool kind when a name is ambiguous: pool|global|prefix|global-prefix')
     .option('--limit <n>', 'at most this many free ranges to list', (v) => Number.parseInt(v, 10), 20)
     .action(async (first: string, second: string | undefined, opts: { global?: boolean; kind?: string; limit: number }, cmd: Command) => {
+      const { runExplain } = await import('../commands/explain.js');
       await runExplain(contextOf(cmd), first, second, { global: opts.global === true, kind: opts.kind, limit: opts.limit });
     });
 
@@ -122,6 +120,7 @@ Examples:
     .argument('<address|ipaddress-name>', 'an IP address or the name of an IPAddress object')
     .option('--pool <pool>', 'only addresses of this pool')
     .action(async (target: string, opts: { pool?: string }, cmd: Command) => {
+      const { runInspect } = await import('../commands/inspect.js');
       await runInspect(contextOf(cmd), target, { pool: opts.pool });
     });
 
@@ -134,6 +133,7 @@ Examples:
     .option('--yes', 'really do it (default: dry run, print what would change)')
     .option('--force', 'also release addresses whose claim still exists')
     .action(async (targets: string[], opts: { pool?: string; fromReport?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
+      const { runRelease } = await import('../commands/release.js');
       await runRelease(contextOf(cmd), targets, {
         pool: opts.pool,
         fromReport: opts.fromReport,
@@ -147,6 +147,7 @@ Examples:
     .description('leak and consistency audit: orphaned addresses, pending claims, out-of-range and duplicate addresses, missing finalizers')
     .option('--min-age <seconds>', 'ignore problems on objects younger than this (the controller may still be working)', (v) => Number.parseInt(v, 10), 30)
     .action(async (opts: { minAge: number }, cmd: Command) => {
+      const { runDoctor } = await import('../commands/doctor.js');
       await runDoctor(contextOf(cmd), { minAgeSeconds: opts.minAge });
     });
 
@@ -155,6 +156,7 @@ Examples:
     .description('interactive browser (the default on a terminal)')
     .option('--read-only', 'hide release')
     .action(async (opts: { readOnly?: boolean }, cmd: Command) => {
+      const { runBrowse } = await import('../commands/browse.js');
       await runBrowse(contextOf(cmd), { readOnly: opts.readOnly === true });
     });
 
@@ -162,14 +164,18 @@ Examples:
     .command('completion')
     .description('print a shell completion script: bash, zsh or fish')
     .argument('<shell>', 'bash|zsh|fish')
-    .action((shell: string, _opts: unknown, cmd: Command) => {
+    .action(async (shell: string, _opts: unknown, cmd: Command) => {
+      const { runCompletion } = await import('../commands/completion.js');
       runCompletion(contextOf(cmd), shell, program);
     });
 
   program.action(async (_opts: unknown, cmd: Command) => {
     // No sub-command: the browser on a terminal, help otherwise.
     if (cmd.args.length > 0) throw new CliError(ExitCode.Usage, `unknown command "${cmd.args[0] ?? ''}" (see kubectl ipam --help)`);
-    if (io.isTTY) await runBrowse(contextOf(cmd), { readOnly: false });
+    if (io.isTTY) {
+      const { runBrowse } = await import('../commands/browse.js');
+      await runBrowse(contextOf(cmd), { readOnly: false });
+    }
     else io.out(program.helpInformation());
   });
 

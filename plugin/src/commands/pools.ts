@@ -2,6 +2,7 @@
 import type { Inventory, PoolSnapshot } from '../data/model.js';
 import { readInventory } from '../data/session.js';
 import type { CommandContext, OutputFormat } from '../cli/context.js';
+import type { PoolSort } from './pool-sorts.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
@@ -9,8 +10,7 @@ import { count, familyText, utilisationCell } from '../output/pool-cells.js';
 import { toJson, toYaml } from '../output/serialize.js';
 import { renderTable, type Column } from '../output/table.js';
 
-export const POOL_SORTS = ['name', 'utilisation', 'free', 'used'] as const;
-export type PoolSort = (typeof POOL_SORTS)[number];
+export { POOL_SORTS, type PoolSort } from './pool-sorts.js';
 
 export interface PoolsOptions {
   readonly sort: PoolSort;

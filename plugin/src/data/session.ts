@@ -18,6 +18,7 @@ import {
   loadKubeConfig,
   type ServedResources,
 } from '@ipam-in-cluster/kube';
+import '../cli/kube-errors.js';
 import { CliError, ExitCode, toCliError } from '../cli/errors.js';
 import type { Inventory } from './model.js';
 import { buildInventory } from './snapshot.js';

@@ -5,11 +5,11 @@ import {
   buildPoolLayout,
   buildPrefixPoolLayout,
   capInt64,
-  formatAddr,
   parseAddr,
   parsePrefixInUse,
   prefixIsAllocatable,
   prefixPoolCounts,
+  type Addr,
   type PoolCounts,
   type PoolLayout,
   type PrefixPoolLayout,
@@ -159,18 +159,33 @@ function addressView(wire: IPAddressWire, claims: ReadonlyMap<string, ClaimView>
   };
 }
 
-/** Sort key of an address string: family, then numeric value; unparsable ones last. */
-function addressSortKey(s: string): [number, bigint] {
-  const p = parseAddr(s);
-  return p.ok ? [p.value.family, p.value.value] : [99, 0n];
+/** Sort key of an address: family, then numeric value; unparsable ones last. */
+interface SortKey {
+  readonly family: number;
+  readonly value: bigint;
+  readonly name: string;
 }
 
-function compareAddresses(a: AddressView, b: AddressView): number {
-  const [fa, va] = addressSortKey(a.address);
-  const [fb, vb] = addressSortKey(b.address);
-  if (fa !== fb) return fa - fb;
-  if (va !== vb) return va < vb ? -1 : 1;
-  return `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
+function sortKey(a: AddressView, parsed: Addr | undefined): SortKey {
+  return parsed === undefined ? { family: 99, value: 0n, name: `${a.namespace}/${a.name}` } : { family: parsed.family, value: parsed.value, name: `${a.namespace}/${a.name}` };
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.family !== b.family) return a.family - b.family;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.name.localeCompare(b.name);
+}
+
+/** Sorts by address, parsing each address once (not once per comparison). */
+function sortAddresses(addrs: MutableAddress[], parsed: ReadonlyMap<MutableAddress, Addr>): void {
+  const keyed = addrs.map((a) => ({ a, k: sortKey(a, parsed.get(a) ?? parseOnce(a)) }));
+  keyed.sort((x, y) => compareKeys(x.k, y.k));
+  for (let i = 0; i < keyed.length; i++) addrs[i] = (keyed[i] as { a: MutableAddress }).a;
+}
+
+function parseOnce(a: AddressView): Addr | undefined {
+  const p = parseAddr(a.address);
+  return p.ok ? p.value : undefined;
 }
 
 interface Computed {
@@ -183,7 +198,7 @@ interface Computed {
   allocationPrefixLength: number | undefined;
 }
 
-function computeIPPool(spec: IPPoolSpec, addrs: MutableAddress[]): Computed {
+function computeIPPool(spec: IPPoolSpec, addrs: MutableAddress[], parsed: Map<MutableAddress, Addr>): Computed {
   const built = buildPoolLayout(spec);
   if (!built.ok) {
     for (const a of addrs) a.state = 'invalid';
@@ -191,27 +206,32 @@ function computeIPPool(spec: IPPoolSpec, addrs: MutableAddress[]): Computed {
   }
   const layout = built.value;
   const index = new AllocationIndex(layout.allocatable);
+  let duplicates = false;
   for (const a of addrs) {
     const p = parseAddr(a.address);
     if (!p.ok) {
       a.state = 'invalid';
       continue;
     }
+    parsed.set(a, p.value);
     const outcome = index.markUsed(p.value);
     a.state = outcome === 'allocated' ? 'allocated' : outcome;
+    if (outcome === 'duplicate') duplicates = true;
   }
   // A duplicate's first holder was marked 'allocated'; mark every holder of a shared address.
-  const byAddr = new Map<string, MutableAddress[]>();
-  for (const a of addrs) {
-    if (a.state !== 'allocated' && a.state !== 'duplicate') continue;
-    const p = parseAddr(a.address);
-    if (!p.ok) continue;
-    const k = formatAddr(p.value);
-    const list = byAddr.get(k) ?? [];
-    list.push(a);
-    byAddr.set(k, list);
+  if (duplicates) {
+    const byAddr = new Map<string, MutableAddress[]>();
+    for (const a of addrs) {
+      if (a.state !== 'allocated' && a.state !== 'duplicate') continue;
+      const p = parsed.get(a);
+      if (p === undefined) continue;
+      const k = `${p.family}:${p.value}`;
+      const list = byAddr.get(k) ?? [];
+      list.push(a);
+      byAddr.set(k, list);
+    }
+    for (const list of byAddr.values()) if (list.length > 1) for (const a of list) a.state = 'duplicate';
   }
-  for (const list of byAddr.values()) if (list.length > 1) for (const a of list) a.state = 'duplicate';
   return { family: layout.family, layout, prefixLayout: undefined, index, counts: index.counts(), error: undefined, allocationPrefixLength: undefined };
 }
 
@@ -328,10 +348,11 @@ export function buildInventory(input: InventoryInput): Inventory {
     const lk = lookupKey(kind, namespace, name);
     const id = poolIdByKey.get(lk) ?? poolKeyText(key);
     const addrs = byPool.get(lk) ?? [];
+    const parsed = new Map<MutableAddress, Addr>();
     const computed =
-      info.family === 'ip' ? computeIPPool(pool.spec as IPPoolSpec, addrs) : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
+      info.family === 'ip' ? computeIPPool(pool.spec as IPPoolSpec, addrs, parsed) : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
     for (const a of addrs) a.poolId = id;
-    addrs.sort(compareAddresses);
+    sortAddresses(addrs, parsed);
     const status = statusOf(pool);
     const poolClaims = (claimsByPool.get(lk) ?? []).slice().sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
     pools.push({
