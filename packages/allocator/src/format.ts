@@ -3,7 +3,7 @@
  * messages are byte-identical to upstream: IPv4 dotted decimal, IPv6 RFC 5952, mapped as
  * `::ffff:a.b.c.d`, prefixes `addr/bits`, ranges `from-to`.
  */
-import { isIPv4Mapped, type Addr } from './address.js';
+import type { Addr, Family } from './address.js';
 import type { Prefix } from './prefix.js';
 import type { IPRange } from './range.js';
 
@@ -11,11 +11,59 @@ function formatV4(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
+/**
+ * Splitting a bigint into 32-bit words: storing into a BigUint64Array truncates to the low 64
+ * bits without allocating, so one `>> 64n` is the only bigint operation. `halves[0]` holds the
+ * high half; `words[k ^ WORD_SWAP]` is then the k-th most significant 32-bit word on either
+ * endianness.
+ */
+const halves = new BigUint64Array(2);
+const words = new Uint32Array(halves.buffer);
+const WORD_SWAP = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/** The four 32-bit words of a 128-bit value, most significant first, in `words[k ^ WORD_SWAP]`. */
+function splitWords(value: bigint): void {
+  halves[0] = value >> 64n;
+  halves[1] = value;
+}
+
+/** Lower-case hex text of 16-bit groups, filled on first use ('' = not yet; 512 KiB of slots). */
+const groupHex: string[] = new Array<string>(0x10000).fill('');
+/** Scratch for the eight groups of the address being formatted (formatting is synchronous). */
+const groups = new Uint32Array(8);
+
+function hexGroup(i: number): string {
+  const g = groups[i] ?? 0;
+  let s = groupHex[g] ?? '';
+  if (s === '') {
+    s = g.toString(16);
+    groupHex[g] = s;
+  }
+  return s;
+}
+
+/**
+ * RFC 5952 text from the eight 16-bit groups: lower-case hex without leading zeros, the longest
+ * run of two or more zero groups (the leftmost on a tie, as Go) written `::`; the rest is number
+ * work and cached group texts, no per-character string building.
+ */
 function formatV6(value: bigint): string {
-  // Four 32-bit words keep the bigint work to four shifts.
-  const w = [Number(value >> 96n), Number((value >> 64n) & 0xffffffffn), Number((value >> 32n) & 0xffffffffn), Number(value & 0xffffffffn)];
-  const g: number[] = [];
-  for (const word of w) g.push(word >>> 16, word & 0xffff);
+  splitWords(value);
+  const w0 = words[WORD_SWAP] ?? 0;
+  const w1 = words[1 ^ WORD_SWAP] ?? 0;
+  const w2 = words[2 ^ WORD_SWAP] ?? 0;
+  const w3 = words[3 ^ WORD_SWAP] ?? 0;
+  // ::ffff:a.b.c.d (isIPv4Mapped, decided on the words instead of another bigint shift).
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatV4(w3)}`;
+  const g = groups;
+  g[0] = w0 >>> 16;
+  g[1] = w0 & 0xffff;
+  g[2] = w1 >>> 16;
+  g[3] = w1 & 0xffff;
+  g[4] = w2 >>> 16;
+  g[5] = w2 & 0xffff;
+  g[6] = w3 >>> 16;
+  g[7] = w3 & 0xffff;
   // Longest run of >= 2 zero groups; the leftmost wins a tie (RFC 5952 4.2.3, Go's rule).
   let bestStart = -1;
   let bestLen = 1;
@@ -24,7 +72,7 @@ function formatV6(value: bigint): string {
       i++;
       continue;
     }
-    let j = i;
+    let j = i + 1;
     while (j < 8 && g[j] === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
@@ -32,24 +80,28 @@ function formatV6(value: bigint): string {
     }
     i = j;
   }
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += (g[i] ?? 0).toString(16);
+  if (bestStart < 0) {
+    return `${hexGroup(0)}:${hexGroup(1)}:${hexGroup(2)}:${hexGroup(3)}:${hexGroup(4)}:${hexGroup(5)}:${hexGroup(6)}:${hexGroup(7)}`;
+  }
+  const bestEnd = bestStart + bestLen;
+  let out = bestStart === 0 ? '' : hexGroup(0);
+  for (let i = 1; i < bestStart; i++) out = `${out}:${hexGroup(i)}`;
+  out += '::';
+  if (bestEnd < 8) {
+    out += hexGroup(bestEnd);
+    for (let i = bestEnd + 1; i < 8; i++) out = `${out}:${hexGroup(i)}`;
   }
   return out;
 }
 
 /** Canonical text of an address. */
 export function formatAddr(a: Addr): string {
-  if (a.family === 4) return formatV4(Number(a.value));
-  if (isIPv4Mapped(a)) return `::ffff:${formatV4(Number(a.value & 0xffffffffn))}`;
-  return formatV6(a.value);
+  return a.family === 4 ? formatV4(Number(a.value)) : formatV6(a.value);
+}
+
+/** Internal: {@link formatAddr} of (family, value), without building an `Addr`. */
+export function formatValue(family: Family, value: bigint): string {
+  return family === 4 ? formatV4(Number(value)) : formatV6(value);
 }
 
 /** `addr/bits`, with the address as stored (host bits kept, like netip.Prefix.String). */
@@ -59,7 +111,7 @@ export function formatPrefix(p: Prefix): string {
 
 /** `from-to`, as netipx.IPRange.String (a single address prints as `a-a`). */
 export function formatRange(r: IPRange): string {
-  return `${formatAddr({ family: r.family, value: r.from })}-${formatAddr({ family: r.family, value: r.to })}`;
+  return `${formatValue(r.family, r.from)}-${formatValue(r.family, r.to)}`;
 }
 
 /** Go's `%v` of a slice of ranges: `[a-b c-d]`. */
