@@ -6,8 +6,8 @@
 import type { Addr, Family } from './address.js';
 import type { AllocationIndex } from './allocator-index.js';
 import type { PoolCounts } from './counts.js';
-import { formatAddr, formatPrefix } from './format.js';
-import { IPSet } from './ipset.js';
+import { formatAddr, formatPrefix, formatValue } from './format.js';
+import { findRange, type IPSet } from './ipset.js';
 import type { PoolLayout, ReservedKind } from './layout.js';
 import { parseAddr, type IndexedEntry } from './parse.js';
 import type { IPRange } from './range.js';
@@ -121,7 +121,12 @@ export interface RangeInfo {
 }
 
 export function rangeInfo(r: IPRange): RangeInfo {
-  return { from: formatAddr({ family: r.family, value: r.from }), to: formatAddr({ family: r.family, value: r.to }), size: r.to - r.from + 1n };
+  return { from: formatValue(r.family, r.from), to: formatValue(r.family, r.to), size: r.to - r.from + 1n };
+}
+
+/** A fresh RangeInfo with the same (immutable) texts and size: no second formatting. */
+function copyInfo(i: RangeInfo): RangeInfo {
+  return { from: i.from, to: i.to, size: i.size };
 }
 
 export interface SourcedRange extends RangeInfo {
@@ -159,14 +164,16 @@ export interface PoolExplanation {
   readonly outOfRange: readonly { readonly address: string; readonly holders: number }[];
 }
 
-/** Attributes each entry to the merged range that contains it (entries never straddle two). */
-function sourced(set: IPSet, entries: readonly IndexedEntry[]): { range: IPRange; entries: EntryRef[] }[] {
-  const out = set.ranges.map((range) => ({ range, entries: [] as EntryRef[] }));
-  const pos = new Map(set.ranges.map((r, i) => [r, i]));
+/**
+ * Attributes each entry to the merged range that contains it (entries never straddle two):
+ * `out[i]` lists the entries of `set.ranges[i]`.
+ */
+function sourced(set: IPSet, entries: readonly IndexedEntry[]): EntryRef[][] {
+  const ranges = set.ranges;
+  const out: EntryRef[][] = ranges.map(() => []);
   for (const e of entries) {
-    const r = set.rangeContaining({ family: e.range.family, value: e.range.from });
-    const i = r === undefined ? undefined : pos.get(r);
-    if (i !== undefined) out[i]?.entries.push({ path: e.path, input: e.input });
+    const i = findRange(ranges, e.range.family, e.range.from);
+    if (i >= 0) out[i]?.push({ path: e.path, input: e.input });
   }
   return out;
 }
@@ -184,28 +191,52 @@ function ratio(part: bigint, whole: bigint): number {
  */
 export function explainPool(layout: PoolLayout, index?: AllocationIndex, options: { limit?: number } = {}): PoolExplanation {
   const limit = options.limit ?? 10_000;
-  const addresses = sourced(layout.union, layout.addressEntries).map((s) => ({ ...rangeInfo(s.range), entries: s.entries }));
+  const addressRefs = sourced(layout.union, layout.addressEntries);
+  const addresses: SourcedRange[] = layout.union.ranges.map((r, i) => {
+    const info = rangeInfo(r);
+    return { from: info.from, to: info.to, size: info.size, entries: addressRefs[i] ?? [] };
+  });
 
   // Size of each excluded range inside the pool: one sweep over (excluded ∩ union).
-  const exclSourced = sourced(layout.excluded, layout.excludedEntries);
-  const inPool = new Map<IPRange, bigint>();
+  const exclRanges = layout.excluded.ranges;
+  const exclRefs = sourced(layout.excluded, layout.excludedEntries);
+  const inPool: (bigint | undefined)[] = [];
   for (const piece of layout.excluded.intersection(layout.union).ranges) {
-    const r = layout.excluded.rangeContaining({ family: piece.family, value: piece.from });
-    if (r !== undefined) inPool.set(r, (inPool.get(r) ?? 0n) + piece.to - piece.from + 1n);
+    const i = findRange(exclRanges, piece.family, piece.from);
+    if (i >= 0) inPool[i] = (inPool[i] ?? 0n) + piece.to - piece.from + 1n;
   }
-  const excluded = exclSourced.map((s) => ({ ...rangeInfo(s.range), entries: s.entries, inPool: inPool.get(s.range) ?? 0n }));
+  const excluded: ExcludedRange[] = exclRanges.map((r, i) => {
+    const info = rangeInfo(r);
+    return { from: info.from, to: info.to, size: info.size, entries: exclRefs[i] ?? [], inPool: inPool[i] ?? 0n };
+  });
 
   const counts: PoolCounts = index?.counts() ?? { total: layout.total, used: 0n, allocated: 0n, free: layout.total, outOfRange: 0n };
+  const allocatable = layout.allocatable.ranges.slice(0, limit).map(rangeInfo);
+  // Without an index the free ranges ARE the allocatable ranges: reuse their texts.
+  const reuse = index === undefined;
   const freeSource: Iterable<IPRange> = index?.freeRanges() ?? layout.allocatable.ranges;
   const ranges: RangeInfo[] = [];
   let rangeCount = 0;
   let largest: IPRange | undefined;
+  let largestSpan = -1n;
+  let largestInfo: RangeInfo | undefined;
   for (const r of freeSource) {
     rangeCount++;
-    if (ranges.length < limit) ranges.push(rangeInfo(r));
-    if (largest === undefined || r.to - r.from > largest.to - largest.from) largest = r;
+    const kept = ranges.length < limit;
+    let info: RangeInfo | undefined;
+    if (kept) {
+      const done = reuse ? allocatable[ranges.length] : undefined;
+      info = done === undefined ? rangeInfo(r) : copyInfo(done);
+      ranges.push(info);
+    }
+    const span = r.to - r.from;
+    if (span > largestSpan) {
+      largest = r;
+      largestSpan = span;
+      largestInfo = info;
+    }
   }
-  const largestSize = largest === undefined ? 0n : largest.to - largest.from + 1n;
+  const largestSize = largest === undefined ? 0n : largestSpan + 1n;
 
   return {
     family: layout.family,
@@ -224,13 +255,13 @@ export function explainPool(layout: PoolLayout, index?: AllocationIndex, options
       subnet: formatPrefix(r.subnet),
       inPool: layout.union.contains(r.addr),
     })),
-    allocatable: layout.allocatable.ranges.slice(0, limit).map(rangeInfo),
+    allocatable,
     counts,
     free: {
       ranges,
       rangeCount,
       truncated: rangeCount > ranges.length,
-      largest: largest === undefined ? undefined : rangeInfo(largest),
+      largest: largest === undefined ? undefined : largestInfo === undefined ? rangeInfo(largest) : copyInfo(largestInfo),
       fragmentation: counts.free === 0n ? 0 : 1 - ratio(largestSize, counts.free),
     },
     outOfRange: (index?.outOfRange() ?? []).map((o) => ({ address: formatAddr(o.addr), holders: o.holders })),

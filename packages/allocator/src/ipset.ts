@@ -124,8 +124,8 @@ function isNormalized(ranges: readonly IPRange[]): boolean {
   return true;
 }
 
-/** Index of the range containing (family, value), or -1. Binary search. */
-function findRange(ranges: readonly IPRange[], family: number, value: bigint): number {
+/** Index of the range containing (family, value), or -1. Binary search. Internal export (explain). */
+export function findRange(ranges: readonly IPRange[], family: number, value: bigint): number {
   let lo = 0;
   let hi = ranges.length - 1;
   while (lo <= hi) {

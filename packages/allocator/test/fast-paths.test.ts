@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatAddr, type Addr } from '../src/index.js';
+import { AllocationIndex, buildPoolLayout, explainPool, formatAddr, type Addr } from '../src/index.js';
 import { referenceFormatAddr } from './reference.js';
 
 /** 16-bit groups that are often zero (runs of `::`), small, or 0xffff (mapped addresses). */
@@ -33,5 +33,39 @@ describe('formatAddr fast path', () => {
         assert.equal(formatAddr(a), referenceFormatAddr(a));
       }
     }
+  });
+});
+
+describe('explainPool reuse of allocatable texts', () => {
+  // Without an index the free ranges are the allocatable ranges and reuse their texts; an empty
+  // index walks its own free tree and formats every range itself. Both must print the same.
+  const arbV4Entry = fc.oneof(
+    fc.nat(255).map((h) => `10.0.0.${h}`),
+    fc.tuple(fc.nat(255), fc.nat(40)).map(([h, n]) => `10.0.0.${h}-10.0.0.${Math.min(255, h + n)}`),
+    fc.tuple(fc.nat(255), fc.integer({ min: 26, max: 32 })).map(([h, b]) => `10.0.0.${h}/${b}`),
+  );
+  const arbV6Entry = fc.tuple(fc.nat(0xffff), fc.nat(300)).map(([h, n]) => `fd00::${h.toString(16)}-fd00::${Math.min(0xffff, h + n).toString(16)}`);
+  it('gives the same explanation as an unused index', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(arbV4Entry, { maxLength: 30 }),
+        fc.array(arbV6Entry, { maxLength: 30 }),
+        (v6, limit, ex4, ex6) => {
+          const spec = v6
+            ? { addresses: ['fd00::/112'], prefix: 112, gateway: 'fd00::1', excludedAddresses: ex6 }
+            : { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: ex4 };
+          const layout = buildPoolLayout(spec);
+          if (!layout.ok) return false;
+          const plain = explainPool(layout.value, undefined, { limit });
+          const indexed = explainPool(layout.value, new AllocationIndex(layout.value.allocatable), { limit });
+          assert.deepEqual(plain, indexed);
+          assert.ok(plain.free.largest === undefined || !plain.free.ranges.includes(plain.free.largest));
+          return true;
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
