@@ -276,7 +276,10 @@ export class ClaimReconciler {
         const current = await this.#d.addressClient.find({ namespace, name });
         if (current === undefined) reservation.release();
         else this.#d.addresses.observe(current);
-        if (kind === 'AlreadyExists') return { requeueAfter: 1 };
+        if (kind === 'AlreadyExists') {
+          log.info('IPAddress already exists, adopting it', { address: current?.spec.address });
+          return { requeueAfter: 1 };
+        }
       }
       throw error;
     }
