@@ -261,6 +261,7 @@ describe('controller: claims', () => {
       await ipam.claims.delete({ namespace: ns, name: 'first' });
       const a = await ipam.waitForAddress(ns, 'second', 5_000);
       const servedMs = Date.now() - t0;
+      console.log(`${kind}: waiting claim served ${String(servedMs)} ms after the first claim's delete call`);
       assert.equal(a.spec.address, '10.0.0.1');
       assert.deepEqual(
         owners(a).map((o) => [o.kind, o.name, o.uid, o.controller]),
