@@ -7,8 +7,12 @@ import { staysFalse, waitFor } from '../support/wait.js';
 import { Objects } from './objects.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from './tmux.js';
 
-// The data layer re-reads the inventory every 2 s; one read takes seconds on a busy shared plane.
-const LIVE_MS = 45_000;
+// The first snapshot needs the initial lists (seconds on a busy shared plane with big inventories);
+// after that the browser watches, so a change shows within the 150 ms debounce plus a watch event.
+const FIRST_DATA_MS = 30_000;
+const LIVE_MS = 5_000;
+// Release is four API calls (read, patch, delete, event).
+const RELEASE_MS = 15_000;
 
 describe('kubectl ipam browse in a terminal', { concurrency: 1, skip: pluginBuilt() ? false : 'plugin not built: run npm run build' }, () => {
   let ns: TestNamespace;
@@ -42,7 +46,7 @@ describe('kubectl ipam browse in a terminal', { concurrency: 1, skip: pluginBuil
 
   it('browse, open the pool, explain an allocated address, force-release it', async () => {
     const t = await browse();
-    await t.waitFor(new RegExp(`${ns.name}/nodes +pool +IPv4 +2/245`), 'the pool row', LIVE_MS);
+    await t.waitFor(new RegExp(`${ns.name}/nodes +pool +IPv4 +2/245`), 'the pool row', FIRST_DATA_MS);
     // Filter to our pool (global pools of other tests may be listed too), then open it.
     await t.keys(['/']);
     await t.type('nodes');
@@ -82,7 +86,7 @@ describe('kubectl ipam browse in a terminal', { concurrency: 1, skip: pluginBuil
     await t.type('17');
     await t.waitFor(/> 10\.20\.0\.17 .*⏎ releases/, 'the typed confirmation');
     await t.keys(['Enter']);
-    await t.waitFor(/✓ .*10\.20\.0\.17/, 'the release message', LIVE_MS);
+    await t.waitFor(/✓ .*10\.20\.0\.17/, 'the release message', RELEASE_MS);
     await waitFor(async () => !(await objects.addressExists('md-0-x7k2-ip0')), { what: 'IPAddress md-0-x7k2-ip0 to be gone from the API server' });
     // The map catches up from the live source: .17 free again, .18 still allocated.
     await t.waitFor(/10\.20\.0\.16 ·\[·\]■/, 'the released cell shown free', LIVE_MS);
@@ -94,7 +98,7 @@ describe('kubectl ipam browse in a terminal', { concurrency: 1, skip: pluginBuil
 
   it('live updates and --read-only: a new IPAddress appears; release is not offered', async () => {
     const t = await browse('--read-only');
-    await t.waitFor(new RegExp(`${ns.name}/nodes`), 'the pool row', LIVE_MS);
+    await t.waitFor(new RegExp(`${ns.name}/nodes`), 'the pool row', FIRST_DATA_MS);
     await t.keys(['/']);
     await t.type('nodes');
     await t.keys(['Enter']);

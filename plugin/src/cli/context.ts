@@ -28,6 +28,8 @@ export interface CommandContext {
   readonly now: () => Date;
   readonly isTTY: boolean;
   session(): Promise<Session>;
+  /** Forgets a session that failed to open, so the next session() tries again. */
+  resetSession(): void;
 }
 
 export function parseOutput(value: string): OutputFormat {
@@ -64,6 +66,9 @@ export function makeContext(globals: GlobalOptions, io: ContextIO): CommandConte
         }),
       );
       return session;
+    },
+    resetSession: () => {
+      session = undefined;
     },
   };
 }

@@ -1,21 +1,89 @@
-// kubectl ipam browse: the Ink browser, provided by src/ui (another engineer) as
-// `runBrowser(options)` exported from src/ui/index.ts. Loaded dynamically so the CLI builds and
-// runs without it; until it exists, a clear message.
+// kubectl ipam browse: the Ink browser (src/ui), loaded dynamically so the CLI (and the standalone
+// binary, which does not bundle it) runs without it.
+//
+// Time to first frame: the browser is drawn ("connecting…") before the Kubernetes client is even
+// loaded (~0.3 s of module loading); the session and the live source (watches) come up behind it.
+// The header's context name is read from the kubeconfig text meanwhile (see ./kubeconfig-peek.ts).
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
-import { createLiveSource } from '../data/live.js';
+import type { LiveEvent, LiveSource } from '../data/live.js';
+import { peekContext } from './kubeconfig-peek.js';
 
 export interface BrowseOptions {
   readonly readOnly: boolean;
 }
 
+type ReleaseTarget = Parameters<LiveSource['release']>[0];
+type ReleaseResult = Awaited<ReturnType<LiveSource['release']>>;
+
+/** The source handed to the browser; what src/ui/index.ts's runBrowser expects (BrowserDataSource). */
+export interface DeferredSource {
+  readonly context: string | undefined;
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  release(target: ReleaseTarget): Promise<ReleaseResult>;
+}
+
 /** What src/ui/index.ts is expected to export (documented in plugin/README.md). */
 export interface BrowserModule {
-  runBrowser(options: { source: ReturnType<typeof createLiveSource>; readOnly: boolean; noColor: boolean }): Promise<void>;
+  runBrowser(options: { source: DeferredSource; readOnly: boolean; noColor: boolean; onFirstFrame?: () => void }): Promise<void>;
 }
 
 function isBrowserModule(m: unknown): m is BrowserModule {
   return typeof m === 'object' && m !== null && typeof (m as { runBrowser?: unknown }).runBrowser === 'function';
+}
+
+const RETRY_MS = 3000;
+
+/**
+ * A source that opens the session (and loads the Kubernetes client) only once `start` resolves —
+ * after the first frame — and retries every few seconds while that fails (no cluster yet, expired
+ * credentials), showing the error meanwhile.
+ */
+export function deferredSource(ctx: CommandContext, context: string | undefined, start: Promise<void>): DeferredSource {
+  let live: Promise<LiveSource> | undefined;
+  let opened: LiveSource | undefined;
+  const open = async (): Promise<LiveSource> => {
+    const [session, { createLiveSource }] = await Promise.all([ctx.session(), import('../data/live.js')]);
+    opened = createLiveSource(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
+    return opened;
+  };
+  return {
+    get context() {
+      return opened?.context ?? context;
+    },
+    subscribe(listener) {
+      let closed = false;
+      let unsubscribe: (() => void) | undefined;
+      let retry: NodeJS.Timeout | undefined;
+      const attempt = (): void => {
+        live ??= open();
+        live.then(
+          (source) => {
+            if (!closed) unsubscribe = source.subscribe(listener);
+          },
+          (error: unknown) => {
+            live = undefined;
+            ctx.resetSession();
+            if (closed) return;
+            listener({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+            retry = setTimeout(attempt, RETRY_MS);
+          },
+        );
+      };
+      void start.then(() => {
+        if (!closed) attempt();
+      });
+      return () => {
+        closed = true;
+        clearTimeout(retry);
+        unsubscribe?.();
+      };
+    },
+    async release(target) {
+      const source = await (live ?? Promise.reject(new Error('not connected to the cluster yet')));
+      return source.release(target);
+    },
+  };
 }
 
 export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Promise<void> {
@@ -26,11 +94,16 @@ export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Pr
     mod = undefined;
   }
   if (!isBrowserModule(mod)) {
-    throw new CliError(ExitCode.Error, 'the interactive browser is not available yet in this build', {
+    throw new CliError(ExitCode.Error, 'the interactive browser is not available in this build', {
       hint: 'use kubectl ipam pools | explain | inspect | doctor | release (see kubectl ipam --help)',
     });
   }
-  const session = await ctx.session();
-  const source = createLiveSource(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
-  await mod.runBrowser({ source, readOnly: options.readOnly, noColor: !ctx.globals.colour });
+  let firstFrame!: () => void;
+  const drawn = new Promise<void>((resolve) => {
+    firstFrame = resolve;
+  });
+  // Let the frame reach the terminal before module loading blocks the event loop.
+  const afterFrame = drawn.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+  const source = deferredSource(ctx, peekContext(ctx.globals, process.env), afterFrame);
+  await mod.runBrowser({ source, readOnly: options.readOnly, noColor: !ctx.globals.colour, onFirstFrame: firstFrame });
 }

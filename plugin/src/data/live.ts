@@ -1,8 +1,26 @@
-// A live data source for the Ink browser: re-reads the inventory every few seconds (k9s' default
-// refresh is 2 s) and hands out fresh snapshots; release goes through the same path as the CLI.
+// A live data source for the Ink browser: one packages/kube Informer (list, then watch) per resource
+// — the served pool kinds, IPAddresses, IPAddressClaims — and a snapshot rebuilt from the caches
+// when they change, at most once per `debounceMs` (and never more often than twice the time a
+// rebuild takes, so a burst of events on a big inventory does not keep a core busy).
+// Fallbacks, each announced as a warning on the status line:
+//   - listing cluster-wide is forbidden (and the scope is one namespace): watch that namespace;
+//   - watching is forbidden: re-list that resource every `pollMs` (2 s, k9s' refresh).
+// Release goes through the same path as the CLI.
+import { POOL_KIND_INFO, POOL_KINDS, type IPAddressClaimWire, type IPAddressWire, type Pool, type PoolKind } from '@ipam-in-cluster/api';
+import {
+  Informer,
+  ObjectClient,
+  ipAddressClaimResource,
+  ipAddressResource,
+  poolResource,
+  type ClassifiedError,
+  type KubeObject,
+  type ResourceDescriptor,
+} from '@ipam-in-cluster/kube';
 import type { Inventory } from './model.js';
 import { applyRelease, planRelease, releaseTargetOf } from './release.js';
-import { readInventory, type ReadScope, type Session } from './session.js';
+import type { ReadScope, Session } from './session.js';
+import { buildInventory } from './snapshot.js';
 
 export type LiveEvent = { readonly type: 'snapshot'; readonly snapshot: Inventory } | { readonly type: 'error'; readonly message: string };
 
@@ -12,31 +30,243 @@ export interface LiveSource {
   release(target: { namespace: string; name: string; address: string }): Promise<{ ok: boolean; message: string }>;
 }
 
-export function createLiveSource(session: Session, scope: ReadScope, intervalMs = 2000): LiveSource {
+export interface LiveOptions {
+  /** Coalesce watch events for this long before rebuilding the snapshot (default 150 ms). */
+  readonly debounceMs?: number;
+  /** Re-list interval of a resource that may be listed but not watched (default 2 s). */
+  readonly pollMs?: number;
+  /** List page size of the informers (default 5000: few round trips for big inventories). */
+  readonly pageSize?: number;
+}
+
+interface FeedOptions {
+  readonly session: Session;
+  readonly resource: ResourceDescriptor;
+  /** Plural for messages, e.g. "ipaddresses". */
+  readonly what: string;
+  readonly namespace: string | undefined;
+  /** When listing in all namespaces is forbidden, watch this one instead. */
+  readonly fallbackNamespace: string | undefined;
+  readonly pollMs: number;
+  readonly pageSize: number;
+  readonly onChange: () => void;
+  readonly onWarning: (text: string) => void;
+  readonly onError: (text: string) => void;
+}
+
+/** The objects of one resource, kept current by an informer (or by polling when watch is forbidden). */
+class Feed<T extends KubeObject> {
+  private readonly o: FeedOptions;
+  private informer: Informer<T> | undefined;
+  private polled: T[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  private mode: 'watch' | 'poll' = 'watch';
+  private namespace: string | undefined;
+  private stopped = false;
+  private failing = false;
+  private resolveReady!: () => void;
+  /** Resolves once the first list is in. */
+  readonly ready: Promise<void>;
+
+  constructor(options: FeedOptions) {
+    this.o = options;
+    this.namespace = options.namespace;
+    this.ready = new Promise((resolve) => {
+      this.resolveReady = resolve;
+    });
+  }
+
+  start(): Promise<void> {
+    this.watch();
+    return this.ready;
+  }
+
+  items(): T[] {
+    if (this.mode === 'poll') return this.polled;
+    return this.informer?.list() ?? [];
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    await this.informer?.stop().catch(() => undefined);
+  }
+
+  private watch(): void {
+    const informer = new Informer<T>({
+      transport: this.o.session.transport,
+      resource: this.o.resource,
+      namespace: this.namespace,
+      pageSize: this.o.pageSize,
+      hooks: {
+        onError: (error, phase) => {
+          this.failed(informer, error, phase);
+        },
+        onRelist: () => {
+          this.recovered();
+        },
+        onEvent: () => {
+          this.recovered();
+        },
+      },
+    });
+    this.informer = informer;
+    const changed = (): void => {
+      if (this.informer === informer && informer.hasSynced()) this.o.onChange();
+    };
+    informer.onAdd(changed);
+    informer.onUpdate(changed);
+    informer.onDelete(changed);
+    informer.start().then(
+      () => {
+        this.resolveReady();
+      },
+      () => undefined, // stopped before the first list (a fallback took over, or the source closed)
+    );
+  }
+
+  private failed(informer: Informer<T>, error: ClassifiedError, phase: string): void {
+    if (this.stopped || this.informer !== informer) return;
+    const forbidden = error.kind === 'Forbidden';
+    if (forbidden && phase === 'list' && this.namespace === undefined && this.o.fallbackNamespace !== undefined) {
+      this.namespace = this.o.fallbackNamespace;
+      this.o.onWarning(`cannot list ${this.o.what} in all namespaces; counts of global pools include namespace ${this.namespace} only`);
+      void informer.stop();
+      this.watch();
+      return;
+    }
+    if (forbidden && phase === 'watch') {
+      this.o.onWarning(`cannot watch ${this.o.what}: re-reading every ${this.o.pollMs / 1000} s`);
+      this.mode = 'poll';
+      this.polled = informer.list();
+      this.informer = undefined;
+      void informer.stop();
+      void this.poll();
+      return;
+    }
+    this.failing = true;
+    this.o.onError(`${phase} ${this.o.what}: ${error.message}`);
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.o.onChange();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const client = new ObjectClient<T>(this.o.session.transport, this.o.resource);
+      const { items } = await client.listAll({ namespace: this.namespace, resourceVersion: '0', limit: this.o.pageSize });
+      this.polled = items;
+      this.failing = false;
+      this.resolveReady();
+      this.o.onChange();
+    } catch (error) {
+      this.failing = true;
+      this.o.onError(`list ${this.o.what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!this.isStopped()) this.pollTimer = setTimeout(() => void this.poll(), this.o.pollMs);
+  }
+
+  /** A method, not a field read: stop() may have run during the await above. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+}
+
+export function createLiveSource(session: Session, scope: ReadScope, options: LiveOptions = {}): LiveSource {
+  const debounceMs = options.debounceMs ?? 150;
+  const pollMs = options.pollMs ?? 2000;
+  const pageSize = options.pageSize ?? 5000;
   let latest: Inventory | undefined;
+
   return {
     context: session.context,
     subscribe(listener) {
-      let stopped = false;
+      let closed = false;
+      let synced = false;
       let timer: NodeJS.Timeout | undefined;
-      const tick = async (): Promise<void> => {
-        try {
-          latest = await readInventory(session, scope);
-          if (!stopped) listener({ type: 'snapshot', snapshot: latest });
-        } catch (error) {
-          if (!stopped) listener({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-        }
-        if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
+      let lastBuildAt = 0;
+      let lastBuildMs = 0;
+      const warnings: string[] = [];
+      const emit = (event: LiveEvent): void => {
+        if (!closed) listener(event);
       };
-      void tick();
+      const build = (): void => {
+        timer = undefined;
+        if (closed) return;
+        const started = performance.now();
+        try {
+          latest = buildInventory({
+            pools: poolFeeds.flatMap(([kind, feed]) => feed.items().map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool)),
+            addresses: typed(addresses.items(), session.contract.ipamApiVersion, 'IPAddress'),
+            claims: typed(claims.items(), session.contract.ipamApiVersion, 'IPAddressClaim'),
+            readAt: new Date(),
+            scope: { namespace: scope.allNamespaces ? undefined : scope.namespace, allNamespaces: scope.allNamespaces },
+            warnings: [...warnings],
+          });
+          emit({ type: 'snapshot', snapshot: latest });
+        } catch (error) {
+          emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+        }
+        lastBuildAt = performance.now();
+        lastBuildMs = lastBuildAt - started;
+      };
+      const changed = (): void => {
+        if (closed || !synced || timer !== undefined) return;
+        const wait = Math.max(debounceMs, lastBuildAt + 2 * lastBuildMs - performance.now());
+        timer = setTimeout(build, wait);
+      };
+      const feedOptions = (resource: ResourceDescriptor, what: string, namespace: string | undefined, fallbackNamespace: string | undefined): FeedOptions => ({
+        session,
+        resource,
+        what,
+        namespace,
+        fallbackNamespace,
+        pollMs,
+        pageSize,
+        onChange: changed,
+        onWarning: (text) => {
+          if (!warnings.includes(text)) warnings.push(text);
+          changed();
+        },
+        onError: (message) => {
+          emit({ type: 'error', message });
+        },
+      });
+
+      const kinds = POOL_KINDS.filter((k) => {
+        const served = session.served.poolVersions[k].includes('v1alpha2');
+        if (!served) warnings.push(`${POOL_KIND_INFO[k].crdName} is not installed`);
+        return served;
+      });
+      const poolFeeds: [PoolKind, Feed<Pool>][] = kinds.map((kind) => {
+        const namespace = POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
+        return [kind, new Feed<Pool>(feedOptions(poolResource(kind), POOL_KIND_INFO[kind].plural, namespace, undefined))];
+      });
+      // Global pools count addresses of every namespace: watch all of them when allowed.
+      const fallback = scope.allNamespaces ? undefined : scope.namespace;
+      const version = session.contract.version;
+      const addresses = new Feed<IPAddressWire>(feedOptions(ipAddressResource(version), 'ipaddresses', undefined, fallback));
+      const claims = new Feed<IPAddressClaimWire>(feedOptions(ipAddressClaimResource(version), 'ipaddressclaims', undefined, fallback));
+      const feeds: Feed<KubeObject>[] = [...poolFeeds.map(([, f]) => f), addresses, claims] as Feed<KubeObject>[];
+
+      void Promise.all(feeds.map((f) => f.start())).then(() => {
+        if (closed) return;
+        synced = true;
+        build();
+      });
       return () => {
-        stopped = true;
-        if (timer !== undefined) clearTimeout(timer);
+        closed = true;
+        clearTimeout(timer);
+        for (const f of feeds) void f.stop();
       };
     },
     async release(target) {
-      const inv = latest ?? (await readInventory(session, scope));
-      const a = inv.addresses.find((x) => x.namespace === target.namespace && x.name === target.name);
+      const inv = latest;
+      const a = inv?.addresses.find((x) => x.namespace === target.namespace && x.name === target.name);
       if (a === undefined) return { ok: false, message: `IPAddress ${target.namespace}/${target.name} not found` };
       // The browser asks for confirmation itself; it releases even when the claim exists (force).
       const plan = planRelease(releaseTargetOf(a), { force: true });
@@ -44,4 +274,9 @@ export function createLiveSource(session: Session, scope: ReadScope, intervalMs 
       return { ok: r.outcome === 'released' || r.outcome === 'already-gone', message: r.message };
     },
   };
+}
+
+/** Lists omit apiVersion/kind on items; put them back (watch events carry them). */
+function typed<T extends { apiVersion?: string; kind?: string }>(items: readonly T[], apiVersion: string, kind: string): T[] {
+  return items.map((o) => (o.apiVersion === undefined ? { ...o, apiVersion, kind } : o));
 }
