@@ -1,5 +1,6 @@
-// Entry point: parse flags, start diagnostics and the manager, stop gracefully on SIGTERM/SIGINT
-// (stop intake, drain in-flight reconciles, release the Lease, stop informers, close servers).
+// Entry point: parse flags, start diagnostics, the webhook server (every replica) and the manager,
+// stop gracefully on SIGTERM/SIGINT (stop intake, drain in-flight reconciles, release the Lease,
+// stop informers, stop the webhook server, close the diagnostics servers).
 import { parseFlags } from './config/flags.js';
 import { createLogger } from './log/logger.js';
 import { runFromConfig } from './manager/run.js';
@@ -15,11 +16,6 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   const log = createLogger({ level: config.log.level, format: config.log.format, name: 'manager' });
-  if (config.webhook.port !== undefined) {
-    log.info('webhook serving is not wired into the manager yet; --webhook-port is accepted and ignored', {
-      port: config.webhook.port,
-    });
-  }
   let running;
   try {
     running = await runFromConfig(config, log);

@@ -24,7 +24,19 @@ describe('parseFlags', () => {
     assert.equal(c.leaderElection.enabled, false);
     assert.equal(c.leaderElection.id, '7bb7acb4.ipam.cluster.x-k8s.io');
     assert.deepEqual([c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [15_000, 10_000, 2_000]);
-    assert.deepEqual(c.webhook, { port: 9443, certDir: FLAG_DEFAULTS.webhookCertDir, certName: 'tls.crt', keyName: 'tls.key', tlsMinVersion: 'TLSv1.2' });
+    assert.deepEqual(c.webhook, {
+      port: 9443,
+      certDir: FLAG_DEFAULTS.webhookCertDir,
+      certName: 'tls.crt',
+      keyName: 'tls.key',
+      tlsMinVersion: 'TLSv1.2',
+      certMode: 'files',
+      certSecret: undefined,
+      serviceName: undefined,
+      configName: undefined,
+      certHosts: { ipAddresses: [], dnsNames: [] },
+      poolOverlapDetection: false,
+    });
     assert.match(c.webhook.certDir, /k8s-webhook-server[/\\]serving-certs$/);
     assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig], [undefined, undefined, undefined]);
     assert.deepEqual([c.concurrency, c.utilizationWarningThreshold], [10, 90]);
@@ -61,6 +73,40 @@ describe('parseFlags', () => {
     assert.equal(c.webhook.certDir, '/certs');
     assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig, c.concurrency, c.utilizationWarningThreshold], ['team-a', 'blue', '/k', 4, 75]);
     assert.equal(c.log.format, 'text');
+  });
+
+  it('takes the webhook flags the chart passes (files and self-managed certificates)', () => {
+    const files = ok(['--webhook-port=9443', '--webhook-cert-dir=/tmp/k8s-webhook-server/serving-certs', '--webhook-cert-name=cert.pem', '--webhook-key-name=key.pem', '--pool-overlap-detection']);
+    assert.deepEqual([files.webhook.port, files.webhook.certDir, files.webhook.certName, files.webhook.keyName], [9443, '/tmp/k8s-webhook-server/serving-certs', 'cert.pem', 'key.pem']);
+    assert.equal(files.webhook.certMode, 'files');
+    assert.equal(files.webhook.poolOverlapDetection, true);
+    const managed = ok([
+      '--webhook-cert-mode=self-managed',
+      '--webhook-cert-secret=ipam-webhook-cert',
+      '--webhook-service-name=ipam-webhook',
+      '--webhook-config-name=ipam-ipam-in-cluster',
+      '--webhook-cert-hosts=127.0.0.1, ::1,[fd00::1],Dev.Example.com',
+      '--pool-overlap-detection=false',
+    ]);
+    assert.deepEqual(
+      [managed.webhook.certMode, managed.webhook.certSecret, managed.webhook.serviceName, managed.webhook.configName],
+      ['self-managed', 'ipam-webhook-cert', 'ipam-webhook', 'ipam-ipam-in-cluster'],
+    );
+    assert.deepEqual(managed.webhook.certHosts, { ipAddresses: ['127.0.0.1', '::1', 'fd00::1'], dnsNames: ['dev.example.com'] });
+    assert.equal(managed.webhook.poolOverlapDetection, false);
+  });
+
+  it('checks the webhook certificate flags', () => {
+    assert.deepEqual(errors(['--webhook-cert-mode=cert-manager', '--webhook-cert-hosts=ok.example,bad host']), [
+      'invalid value "cert-manager" for --webhook-cert-mode: must be files or self-managed',
+      'invalid value "bad host" for --webhook-cert-hosts: must be a comma-separated list of IP addresses and DNS names',
+    ]);
+    assert.deepEqual(errors(['--webhook-cert-mode=self-managed']), [
+      'invalid value "" for --webhook-cert-secret: is required with --webhook-cert-mode=self-managed',
+      'invalid value "" for --webhook-service-name: is required with --webhook-cert-mode=self-managed',
+    ]);
+    assert.equal(ok(['--webhook-cert-mode=self-managed', '--webhook-port=0']).webhook.port, undefined, 'nothing is required when webhooks are off');
+    assert.match(errors(['--pool-overlap-detection=sometimes'])[0] ?? '', /--pool-overlap-detection: must be true or false/);
   });
 
   it('accepts --diagnostics-address as an alias of --metrics-bind-address, and --insecure-diagnostics', () => {
@@ -105,6 +151,8 @@ describe('parseFlags', () => {
     assert.deepEqual(help, { ok: false, exitCode: 0, errors: [] });
     assert.match(out, /--diagnostics-address <addr>\s+alias of --metrics-bind-address/);
     assert.match(out, /plain HTTP/);
+    assert.doesNotMatch(out, /not served/);
+    assert.match(out, /--webhook-cert-mode <mode>/);
   });
 });
 

@@ -10,6 +10,7 @@
  * - Boolean flags take Go's forms too: `--leader-elect`, `--leader-elect=true|false`.
  * - `-v`/`--v` is klog's verbosity (0 info, ≥ 1 debug); `--log-level` wins when both are given.
  */
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
@@ -38,6 +39,22 @@ export interface WebhookConfig {
   readonly keyName: string;
   /** Minimum TLS version of the webhook server. */
   readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * Where the serving certificate comes from: `files` (certDir/certName/keyName, reloaded on
+   * change) or `self-managed` (a CA and certificate the controller keeps in a Secret, with every
+   * caBundle kept current; see docs/adr/0008).
+   */
+  readonly certMode: 'files' | 'self-managed';
+  /** Self-managed: the Secret (in the pod namespace) holding the CA and serving certificate. */
+  readonly certSecret: string | undefined;
+  /** Self-managed: the webhook Service; SANs NAME.NS.svc and NAME.NS.svc.cluster.local. */
+  readonly serviceName: string | undefined;
+  /** Self-managed: the Validating/MutatingWebhookConfiguration name whose caBundle is kept current. */
+  readonly configName: string | undefined;
+  /** Self-managed: extra SANs (IP addresses and DNS names), e.g. for a controller outside the cluster. */
+  readonly certHosts: { readonly ipAddresses: readonly string[]; readonly dnsNames: readonly string[] };
+  /** Admission warnings when a pool overlaps another pool of the same kind and scope. */
+  readonly poolOverlapDetection: boolean;
 }
 
 /** Everything the flags decide, validated. */
@@ -73,6 +90,7 @@ export const FLAG_DEFAULTS = {
   webhookCertDir: join(tmpdir(), 'k8s-webhook-server', 'serving-certs'),
   webhookCertName: 'tls.crt',
   webhookKeyName: 'tls.key',
+  webhookCertMode: 'files',
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
   retryPeriodMs: 2_000,
@@ -107,10 +125,16 @@ export function flagsCommand(output?: FlagOutput): Command {
     .option('--metrics-bind-address <addr>', 'address of /metrics, plain HTTP ("0" disables)', d.metricsBindAddress)
     .option('--diagnostics-address <addr>', "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS")
     .option('--insecure-diagnostics [bool]', 'accepted for upstream compatibility; no effect (metrics are always plain HTTP)')
-    .option('--webhook-port <port>', 'port of the webhook server ("0" disables webhooks); not served by the manager yet: the value is accepted and ignored', String(d.webhookPort))
-    .option('--webhook-cert-dir <dir>', 'directory with the webhook serving certificate', d.webhookCertDir)
+    .option('--webhook-port <port>', 'port of the admission and conversion webhook server, served on every replica ("0" disables webhooks)', String(d.webhookPort))
+    .option('--webhook-cert-dir <dir>', 'directory with the webhook serving certificate (files mode; reloaded on change)', d.webhookCertDir)
     .option('--webhook-cert-name <file>', 'certificate file name in --webhook-cert-dir', d.webhookCertName)
     .option('--webhook-key-name <file>', 'key file name in --webhook-cert-dir', d.webhookKeyName)
+    .option('--webhook-cert-mode <mode>', 'files (certificate from --webhook-cert-dir) or self-managed (the controller keeps a CA and certificate in --webhook-cert-secret and every caBundle current)', d.webhookCertMode)
+    .option('--webhook-cert-secret <name>', 'self-managed: Secret in the pod namespace (POD_NAMESPACE) holding the CA and serving certificate')
+    .option('--webhook-service-name <name>', 'self-managed: the webhook Service; the certificate covers NAME.NS.svc and NAME.NS.svc.cluster.local')
+    .option('--webhook-config-name <name>', 'self-managed: name of the Validating/MutatingWebhookConfiguration whose caBundle is kept current (the IP pool CRDs\' conversion webhook too)')
+    .option('--webhook-cert-hosts <hosts>', 'self-managed: extra comma-separated SANs, IP addresses or DNS names (a controller outside the cluster reached by URL)')
+    .option('--pool-overlap-detection [bool]', 'warn (admission warning) when a pool overlaps another pool of the same kind and scope (true|false)')
     .option('--tls-min-version <version>', 'minimum TLS version of the webhook server (VersionTLS12|VersionTLS13)', 'VersionTLS12')
     .option('--concurrency <n>', 'parallel reconciles per controller; claims of one pool are still allocated one at a time, in order', String(d.concurrency))
     .option('--utilization-warning-threshold <percent>', 'pool usage (percent of total) from which a warning condition and Event are raised', String(d.utilizationWarningThreshold))
@@ -223,6 +247,26 @@ export function configFromOptions(raw: Raw): FlagParseResult {
   const tlsMinVersion = tls === 'VersionTLS12' ? 'TLSv1.2' : tls === 'VersionTLS13' ? 'TLSv1.3' : undefined;
   if (tlsMinVersion === undefined) p.add('tls-min-version', tls, 'must be VersionTLS12 or VersionTLS13');
 
+  const certModeRaw = str(raw, 'webhookCertMode') ?? FLAG_DEFAULTS.webhookCertMode;
+  const certMode = certModeRaw === 'files' || certModeRaw === 'self-managed' ? certModeRaw : undefined;
+  if (certMode === undefined) p.add('webhook-cert-mode', certModeRaw, 'must be files or self-managed');
+  const certSecret = nonEmpty(raw, 'webhookCertSecret');
+  const serviceName = nonEmpty(raw, 'webhookServiceName');
+  const configName = nonEmpty(raw, 'webhookConfigName');
+  const hostsRaw = str(raw, 'webhookCertHosts') ?? '';
+  const certHosts = { ipAddresses: [] as string[], dnsNames: [] as string[] };
+  for (const host of hostsRaw.split(',').map((h) => h.trim()).filter((h) => h !== '')) {
+    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    if (isIP(bare) !== 0) certHosts.ipAddresses.push(bare);
+    else if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(bare)) certHosts.dnsNames.push(bare.toLowerCase());
+    else p.add('webhook-cert-hosts', host, 'must be a comma-separated list of IP addresses and DNS names');
+  }
+  if (certMode === 'self-managed' && webhookPort !== 0) {
+    if (certSecret === undefined) p.add('webhook-cert-secret', '', 'is required with --webhook-cert-mode=self-managed');
+    if (serviceName === undefined) p.add('webhook-service-name', '', 'is required with --webhook-cert-mode=self-managed');
+  }
+  const poolOverlapDetection = bool(raw, 'poolOverlapDetection', 'pool-overlap-detection', p);
+
   const levelRaw = str(raw, 'logLevel');
   if (levelRaw !== undefined && !isLogLevel(levelRaw)) p.add('log-level', levelRaw, 'must be one of error, warn, info, debug');
   const verbosity = int(raw, 'v', 'v', 0, 10, p);
@@ -242,6 +286,12 @@ export function configFromOptions(raw: Raw): FlagParseResult {
       certName: nonEmpty(raw, 'webhookCertName') ?? FLAG_DEFAULTS.webhookCertName,
       keyName: nonEmpty(raw, 'webhookKeyName') ?? FLAG_DEFAULTS.webhookKeyName,
       tlsMinVersion: tlsMinVersion ?? 'TLSv1.2',
+      certMode: certMode ?? 'files',
+      certSecret,
+      serviceName,
+      configName,
+      certHosts,
+      poolOverlapDetection,
     },
     concurrency: int(raw, 'concurrency', 'concurrency', 1, 1000, p),
     utilizationWarningThreshold: int(raw, 'utilizationWarningThreshold', 'utilization-warning-threshold', 1, 100, p),

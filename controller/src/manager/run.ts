@@ -1,15 +1,21 @@
 // Runs the manager as the binary does: diagnostics (the engine's /metrics, /healthz, /readyz
-// server) first, so probes answer during start-up, then the manager. Readiness: caches synced and,
-// with leader election, leading or a healthy standby (no Lease error for one lease duration).
+// server) first, so probes answer during start-up, then the webhook server (on every replica,
+// independent of leader election, like controller-runtime), then the manager. Readiness: caches
+// synced and, with leader election, leading or a healthy standby (no Lease error for one lease
+// duration). Shutdown: the manager stops first, then the webhook server, then diagnostics.
+import { KubeClient, KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
 import type { ControllerConfig } from '../config/flags.js';
 import { cachesSyncedCheck, HealthChecks, startDiagnostics, type Diagnostics } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { ControllerMetrics } from '../metrics/registry.js';
-import { startManager, type Manager, type ManagerOptions } from './manager.js';
+import { startWebhookServer, type WebhookServerHandle } from '../webhooks/index.js';
+import { COMPONENT, startManager, type Manager, type ManagerOptions } from './manager.js';
 
 export interface Running {
   manager: Manager;
   diagnostics: Diagnostics;
+  /** Undefined when webhooks are disabled (--webhook-port 0). */
+  webhooks: WebhookServerHandle | undefined;
   readonly done: Promise<void>;
   readonly stopReason: Manager['stopReason'];
   stop(): Promise<void>;
@@ -26,7 +32,7 @@ export function managerOptions(
     namespace: config.namespace,
     watchFilter: config.watchFilter,
     leaderElect: config.leaderElection.enabled,
-    leaderElectionNamespace: config.leaderElection.namespace,
+    leaderElectionNamespace: config.leaderElection.namespace ?? podNamespace(),
     leaderElectionId: config.leaderElection.id,
     leaseDurationMs: config.leaderElection.leaseDurationMs,
     renewDeadlineMs: config.leaderElection.renewDeadlineMs,
@@ -37,6 +43,62 @@ export function managerOptions(
     log,
     metrics,
   };
+}
+
+/** The pod's namespace (POD_NAMESPACE, set by the chart from the downward API), if known. */
+function podNamespace(): string | undefined {
+  const ns = process.env.POD_NAMESPACE;
+  return ns === undefined || ns === '' ? undefined : ns;
+}
+
+/**
+ * Starts the webhook server for the flags (undefined with --webhook-port 0). It has its own client:
+ * it serves on every replica, from before leader election until after the manager stopped.
+ */
+export async function startWebhooks(
+  config: ControllerConfig,
+  log: Logger,
+): Promise<WebhookServerHandle | undefined> {
+  const w = config.webhook;
+  if (w.port === undefined) return undefined;
+  const loaded = loadKubeConfig(config.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig });
+  const client = new KubeClient(new KubeTransport(loaded.kubeConfig, { userAgent: `${COMPONENT}-webhooks` }));
+  let selfManaged: Parameters<typeof startWebhookServer>[0]['selfManaged'];
+  if (w.certMode === 'self-managed') {
+    const namespace = podNamespace() ?? loaded.namespace;
+    if (namespace === undefined) {
+      throw new Error(
+        '--webhook-cert-mode=self-managed needs the pod namespace (POD_NAMESPACE) for the certificate Secret',
+      );
+    }
+    selfManaged = {
+      namespace,
+      secretName: w.certSecret ?? '',
+      serviceName: w.serviceName ?? '',
+      extraDnsNames: [...w.certHosts.dnsNames],
+      ipAddresses: [...w.certHosts.ipAddresses],
+      ...(w.configName === undefined ? { crdNames: [] } : { webhookConfigNames: [w.configName] }),
+    };
+  }
+  const webhookLog = log.child({ component: 'webhooks' });
+  const server = await startWebhookServer({
+    client,
+    port: w.port,
+    certDir: w.certDir,
+    certName: w.certName,
+    keyName: w.keyName,
+    ...(selfManaged === undefined ? {} : { selfManaged }),
+    overlapDetection: w.poolOverlapDetection,
+    tlsMinVersion: w.tlsMinVersion,
+    log: webhookLog,
+  });
+  log.info('webhook certificates', {
+    mode: w.certMode,
+    ...(selfManaged === undefined
+      ? { certDir: w.certDir }
+      : { secret: `${selfManaged.namespace}/${selfManaged.secretName}` }),
+  });
+  return server;
 }
 
 export async function runFromConfig(config: ControllerConfig, log: Logger): Promise<Running> {
@@ -66,17 +128,21 @@ export async function runFromConfig(config: ControllerConfig, log: Logger): Prom
     metrics: () => metrics.render(),
     log,
   });
+  let webhooks: WebhookServerHandle | undefined;
   try {
+    webhooks = await startWebhooks(config, log);
     manager = await startManager(managerOptions(config, log, metrics));
   } catch (error) {
+    await webhooks?.stop(0);
     await diagnostics.close(0);
     throw error;
   }
   const mgr = manager;
-  const done = mgr.done.then(() => diagnostics.close());
+  const done = mgr.done.then(() => webhooks?.stop()).then(() => diagnostics.close());
   return {
     manager: mgr,
     diagnostics,
+    webhooks,
     done,
     get stopReason() {
       return mgr.stopReason;
