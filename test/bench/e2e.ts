@@ -1,0 +1,306 @@
+// End-to-end benchmark (`npm run bench:e2e`): the controller as a separate process against a
+// private local control plane. Prints numbers; it is never a timed test.
+//
+//   --claims N        claims created at once (default 2000)
+//   --pools P         pools they are spread over (default 4)
+//   --family F        ipv4 | ipv6 | both (default both: pools alternate)
+//   --addresses M     pre-create M allocated claims (IPAddresses) before the controller starts
+//                     (default 0), to measure start-up and memory with many addresses
+//   --concurrency C   requests in flight for the benchmark's own writes (default 64)
+//   --mode M          dist (default: builds controller/ with tsc -b first) | source (tsx)
+//   --json            one JSON object on stdout instead of the table
+//
+// Phases: (1) ceiling: a plain client does the writes a claim needs (create claim; create IPAddress,
+// add finalizer, patch status) as fast as the server takes them, in a namespace the controller does
+// not watch; (2) optional pre-creation of M allocated claims; (3) controller start (time to /readyz);
+// (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz with all
+// those addresses, and peak RSS.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
+import { Informer } from '@ipam-in-cluster/kube';
+import { repoRoot } from '../cluster/paths.js';
+import { ControllerProcess, metricValue, type ControllerMode } from '../support/controller-process.js';
+import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
+
+const { values } = parseArgs({
+  options: {
+    claims: { type: 'string', default: '2000' },
+    pools: { type: 'string', default: '4' },
+    family: { type: 'string', default: 'both' },
+    addresses: { type: 'string', default: '0' },
+    concurrency: { type: 'string', default: '64' },
+    mode: { type: 'string', default: 'dist' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.claims);
+const P = Number(values.pools);
+const M = Number(values.addresses);
+const C = Number(values.concurrency);
+const family = values.family as 'ipv4' | 'ipv6' | 'both';
+const mode = values.mode as ControllerMode;
+if (![N, P, M, C].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1) {
+  throw new Error(
+    '--claims, --pools, --addresses, --concurrency take whole numbers (pools, concurrency ≥ 1)',
+  );
+}
+if (!['ipv4', 'ipv6', 'both'].includes(family)) throw new Error('--family: ipv4 | ipv6 | both');
+if (!['dist', 'source'].includes(mode)) throw new Error('--mode: dist | source');
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+const ms = (t: number): number => Math.round(t);
+const MB = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+function isReady(c: IPAddressClaimWire): boolean {
+  const claim = claimFromWire(c);
+  return (
+    claim.conditions.some((x) => x.type === 'Ready' && x.status === 'True') && claim.addressName !== undefined
+  );
+}
+
+async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise<void> {
+  for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
+}
+
+/** Waits until the controller's claim queue is empty and stays so for a moment. */
+async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  let quietSince: number | undefined;
+  while (performance.now() - t0 < timeoutMs) {
+    const text = await ctl.metrics();
+    const depth =
+      text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
+    if (depth === 0) {
+      quietSince ??= performance.now();
+      if (performance.now() - quietSince > 1_000) return quietSince - t0;
+    } else quietSince = undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return NaN;
+}
+
+async function main(): Promise<void> {
+  if (mode === 'dist') {
+    log('building controller (tsc -b controller)');
+    execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'controller'], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
+  }
+  log('starting a private control plane');
+  const env = await startIpamPlane('bench');
+  const logDir = mkdtempSync(join(tmpdir(), 'ipam-bench-logs-'));
+  const controllers: ControllerProcess[] = [];
+  try {
+    env.kubectl('create', 'namespace', 'ceiling');
+    env.kubectl('create', 'namespace', 'bench');
+    const ceilingPools = benchPools('ceiling', P, family);
+    const pools = benchPools('bench', P, family);
+    await createPools(env, ceilingPools);
+    await createPools(env, pools);
+
+    // (1) ceiling, in a namespace the controller never watches (--namespace bench).
+    log(`ceiling: plain client, ${String(N)} claims, ${String(C)} in flight`);
+    const perPool = Math.ceil(N / P);
+    const ceiling = await plainWrites(env.ipam, ceilingPools, perPool, {
+      concurrency: C,
+      namePrefix: 'x-',
+      log,
+    });
+    const ceilingClaims = ceiling.claims;
+    const ceilingRate = ceilingClaims / ((ceiling.createMs + ceiling.allocateMs) / 1000);
+    const ceilingAllocRate = ceilingClaims / (ceiling.allocateMs / 1000);
+
+    // (2) pre-created allocated claims.
+    let pre: Awaited<ReturnType<typeof plainWrites>> | undefined;
+    if (M > 0) {
+      log(`pre-creating ${String(M)} allocated claims`);
+      pre = await plainWrites(env.ipam, pools, Math.ceil(M / P), { concurrency: C, namePrefix: 'pre-', log });
+    }
+
+    // (3) controller start.
+    const start = async (name: string): Promise<ControllerProcess> => {
+      const ctl = await ControllerProcess.start({
+        kubeconfig: env.kubeconfig,
+        mode,
+        name,
+        logFile: join(logDir, `${name}.log`),
+        args: ['--namespace', 'bench', '--log-level', 'warn'],
+      });
+      controllers.push(ctl);
+      return ctl;
+    };
+    const ctl1 = await start('controller-1');
+    const firstReadyMs = await ctl1.waitReady(120_000);
+    const firstSettleMs = M > 0 ? await settled(ctl1, 600_000) : 0;
+    log(
+      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}`,
+    );
+
+    // (4) burst.
+    const names: { name: string; pool: BenchPool }[] = [];
+    for (let i = 0; i < N; i++) {
+      const pool = pools[i % P] as BenchPool;
+      names.push({ name: `c-${String(i)}`, pool });
+    }
+    const sentAt = new Map<string, number>();
+    const readyAt = new Map<string, number>();
+    const watcher = new Informer<IPAddressClaimWire>({
+      transport: env.ipam.client.transport,
+      resource: env.ipam.claims.resource,
+      namespace: 'bench',
+    });
+    const note = (c: IPAddressClaimWire): void => {
+      const name = c.metadata.name ?? '';
+      if (name.startsWith('c-') && !readyAt.has(name) && isReady(c)) readyAt.set(name, performance.now());
+    };
+    watcher.onAdd(note);
+    watcher.onUpdate(note);
+    await watcher.start();
+    let allReady!: () => void;
+    const done = new Promise<void>((resolve) => {
+      allReady = resolve;
+    });
+    const check = setInterval(() => {
+      if (readyAt.size >= N) allReady();
+    }, 10);
+    const before = ctl1.stats();
+    log(`burst: ${String(N)} claims over ${String(P)} pools (${family})`);
+    const t0 = performance.now();
+    await inParallel(names, C, async ({ name, pool }) => {
+      sentAt.set(name, performance.now());
+      await env.ipam.claims.create(
+        claimBody(env.ipam, 'bench', name, { kind: 'InClusterIPPool', name: pool.name }),
+      );
+    });
+    const createdMs = performance.now() - t0;
+    const timeout = setTimeout(() => {
+      allReady();
+    }, 600_000);
+    await done;
+    clearTimeout(timeout);
+    clearInterval(check);
+    const totalMs = Math.max(...readyAt.values()) - t0;
+    const after = ctl1.stats();
+    await watcher.stop();
+    if (readyAt.size < N)
+      throw new Error(`only ${String(readyAt.size)} of ${String(N)} claims became Ready in 10 min`);
+    const latencies = names
+      .map(({ name }) => (readyAt.get(name) ?? NaN) - (sentAt.get(name) ?? NaN))
+      .sort((a, b) => a - b);
+    const rate = N / (totalMs / 1000);
+    const burstCpu = (after?.cpuSeconds ?? NaN) - (before?.cpuSeconds ?? NaN);
+    const burstPeak = after?.peakRssBytes ?? NaN;
+    log(`all ${String(N)} Ready after ${String(ms(totalMs))} ms (${rate.toFixed(0)} claims/s)`);
+
+    // (5) restart with every address in place.
+    await settled(ctl1, 60_000);
+    await ctl1.stop();
+    const ctl2 = await start('controller-2');
+    const restartReadyMs = await ctl2.waitReady(120_000);
+    const restartSettleMs = await settled(ctl2, 600_000);
+    const restartStats = ctl2.stats();
+    await ctl2.stop();
+    const addresses = N + (pre?.claims ?? 0);
+
+    const result = {
+      claims: N,
+      pools: P,
+      family,
+      mode,
+      concurrency: C,
+      preCreatedAddresses: pre?.claims ?? 0,
+      ceiling: {
+        claims: ceilingClaims,
+        createClaimsMs: ms(ceiling.createMs),
+        allocateWritesMs: ms(ceiling.allocateMs),
+        claimsPerSecond: Math.round(ceilingRate),
+        allocateWritesOnlyClaimsPerSecond: Math.round(ceilingAllocRate),
+      },
+      controller: {
+        startReadyMs: ms(firstReadyMs),
+        ...(M > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
+        createClaimsMs: ms(createdMs),
+        allReadyMs: ms(totalMs),
+        claimsPerSecond: Math.round(rate),
+        percentOfCeiling: Math.round((rate / ceilingRate) * 100),
+        latencyP50Ms: ms(percentile(latencies, 50)),
+        latencyP99Ms: ms(percentile(latencies, 99)),
+        latencyMaxMs: ms(latencies[latencies.length - 1] ?? NaN),
+        burstCpuSeconds: Math.round(burstCpu * 100) / 100,
+        peakRssMB: MB(burstPeak),
+      },
+      restart: {
+        addresses,
+        readyMs: ms(restartReadyMs),
+        settleAfterReadyMs: ms(restartSettleMs),
+        cpuSeconds: Math.round((restartStats?.cpuSeconds ?? NaN) * 100) / 100,
+        peakRssMB: MB(restartStats?.peakRssBytes ?? NaN),
+        rssMB: MB(restartStats?.rssBytes ?? NaN),
+      },
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      const rows: [string, string][] = [
+        ['claims / pools / family', `${String(N)} / ${String(P)} / ${family} (${mode})`],
+        [
+          'ceiling: plain client',
+          `${String(result.ceiling.claimsPerSecond)} claims/s (create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
+        ],
+        ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
+        [
+          'controller: all Ready',
+          `${String(result.controller.allReadyMs)} ms (claims created in ${String(result.controller.createClaimsMs)} ms)`,
+        ],
+        [
+          'controller: throughput',
+          `${String(result.controller.claimsPerSecond)} claims/s = ${String(result.controller.percentOfCeiling)} % of ceiling`,
+        ],
+        [
+          'latency p50 / p99 / max',
+          `${String(result.controller.latencyP50Ms)} / ${String(result.controller.latencyP99Ms)} / ${String(result.controller.latencyMaxMs)} ms`,
+        ],
+        ['controller CPU (burst)', `${String(result.controller.burstCpuSeconds)} s`],
+        ['controller peak RSS (burst)', `${String(result.controller.peakRssMB)} MB`],
+        [
+          'first start: ready',
+          `${String(result.controller.startReadyMs)} ms${M > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,
+        ],
+        [
+          `restart with ${String(addresses)} addresses: ready`,
+          `${String(result.restart.readyMs)} ms (queue settled +${String(result.restart.settleAfterReadyMs)} ms)`,
+        ],
+        [
+          'restart: CPU / peak RSS / RSS',
+          `${String(result.restart.cpuSeconds)} s / ${String(result.restart.peakRssMB)} MB / ${String(result.restart.rssMB)} MB`,
+        ],
+      ];
+      const width = Math.max(...rows.map(([k]) => k.length));
+      for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+    }
+  } finally {
+    for (const c of controllers) await c.stop(5_000);
+    env.stop();
+    log(`controller logs: ${logDir}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:e2e failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

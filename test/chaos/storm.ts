@@ -1,0 +1,441 @@
+// The chaos storm: two controller replicas (separate processes, leader election) on a private
+// control plane; claims created across namespaced and global, IPv4 and IPv6 pools (one nearly
+// exhausted, one grown mid-storm) while the current leader is SIGKILLed every 2-5 s (and replaced
+// at once), kube-apiserver is restarted once, a free address is excluded from a pool, and claims are
+// deleted and recreated. Returns what happened; the caller asserts the invariants.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPoolLayout, formatAddr, type Addr } from '@ipam-in-cluster/allocator';
+import { claimFromWire, LEADER_ELECTION_ID, type IPPoolSpec, type Pool } from '@ipam-in-cluster/api';
+import { classifyApiError } from '@ipam-in-cluster/kube';
+import { restartApiServer, type ApiServerRestart } from '../support/apiserver-restart.js';
+import { ControllerProcess, logTail, type ControllerMode } from '../support/controller-process.js';
+import type { Ipam } from '../support/controller.js';
+import type { IpamPlane } from '../support/ipam-plane.js';
+import type { PoolRef } from '../support/ipam-invariants.js';
+
+export interface StormOptions {
+  claims: number;
+  stormMs: number;
+  mode: ControllerMode;
+  log: (line: string) => void;
+  /** Deterministic choices (kill intervals, churn picks). */
+  seed?: number;
+}
+
+export interface PlannedPool extends PoolRef {
+  spec: IPPoolSpec;
+  share: number;
+}
+
+export interface StormReport {
+  seed: number;
+  claimsCreated: number;
+  deletes: number;
+  recreates: number;
+  kills: { atMs: number; pid: number }[];
+  replicaExits: { name: string; code: number | null; signal: string | null; atMs: number }[];
+  replicasStarted: number;
+  leaderChanges: number;
+  leaders: string[];
+  apiServerRestart: (ApiServerRestart & { atMs: number }) | undefined;
+  poolEdits: { atMs: number; what: string }[];
+  stormMs: number;
+  /** Claim names per namespace that must exist at the end. */
+  expected: Map<string, { namespace: string; pool: PoolRef }>;
+  logDir: string;
+  replicas: () => ControllerProcess[];
+  /** Stops the supervisor and both replicas. */
+  stop(): Promise<void>;
+}
+
+export const NAMESPACES = ['chaos-a', 'chaos-b'] as const;
+export const LEASE_NAMESPACE = 'chaos-lease';
+
+/** A small seeded PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Pools sized for `claims`: shares 30 % / 30 % / 25 % / 15 %. */
+export function planPools(claims: number): PlannedPool[] {
+  const g6 = Math.max(4, Math.round(claims * 0.15));
+  return [
+    {
+      kind: 'InClusterIPPool',
+      namespace: 'chaos-a',
+      name: 'v4',
+      share: 0.3,
+      spec: { addresses: ['10.1.0.0/20'], prefix: 20, gateway: '10.1.0.1' },
+    },
+    {
+      kind: 'InClusterIPPool',
+      namespace: 'chaos-b',
+      name: 'v6',
+      share: 0.3,
+      spec: { addresses: ['fd00:b::/116'], prefix: 116 },
+    },
+    // Starts with room for ~40 % of its claims; grown to the whole /20 mid-storm.
+    {
+      kind: 'GlobalInClusterIPPool',
+      name: 'chaos-g4',
+      share: 0.25,
+      spec: {
+        addresses: [`10.2.0.1-10.2.0.${String(Math.max(2, Math.min(254, Math.round(claims * 0.25 * 0.4))))}`],
+        prefix: 20,
+      },
+    },
+    // Nearly exhausted: two addresses more than its claims ("::" of the subnet is reserved).
+    {
+      kind: 'GlobalInClusterIPPool',
+      name: 'chaos-g6',
+      share: 0.15,
+      spec: { addresses: [`fd00:6::1-fd00:6::${(g6 + 2).toString(16)}`], prefix: 64 },
+    },
+  ];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Retries an API call through outages (apiserver restart): up to `ms`. */
+async function persist<T>(what: string, fn: () => Promise<T>, ms = 90_000): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (performance.now() > deadline)
+        throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      await sleep(Math.min(1_000, 50 * 2 ** attempt));
+    }
+  }
+}
+
+function kindOf(e: unknown): string {
+  return classifyApiError(e).kind;
+}
+
+export async function setUpStorm(env: IpamPlane, pools: readonly PlannedPool[]): Promise<void> {
+  for (const ns of [...NAMESPACES, LEASE_NAMESPACE]) env.kubectl('create', 'namespace', ns);
+  for (const p of pools) await env.ipam.createPool(p.kind, p.name, p.namespace, p.spec);
+}
+
+export async function runStorm(
+  env: IpamPlane,
+  pools: readonly PlannedPool[],
+  opts: StormOptions,
+): Promise<StormReport> {
+  const { ipam } = env;
+  const seed = opts.seed ?? Date.now() % 1_000_000;
+  const random = rng(seed);
+  const between = (lo: number, hi: number): number => lo + random() * (hi - lo);
+  const t0 = performance.now();
+  const at = (): number => Math.round(performance.now() - t0);
+  const log = (line: string): void => {
+    opts.log(`[${(at() / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  };
+  const logDir = mkdtempSync(join(tmpdir(), 'ipam-chaos-logs-'));
+
+  const report: StormReport = {
+    seed,
+    claimsCreated: 0,
+    deletes: 0,
+    recreates: 0,
+    kills: [],
+    replicaExits: [],
+    replicasStarted: 0,
+    leaderChanges: 0,
+    leaders: [],
+    apiServerRestart: undefined,
+    poolEdits: [],
+    stormMs: opts.stormMs,
+    expected: new Map(),
+    logDir,
+    replicas: () => [...replicas],
+    stop: async () => {
+      supervising = false;
+      await Promise.all([...replicas].map((r) => r.stop(10_000)));
+    },
+  };
+
+  // ---- two replicas, kept at two by a supervisor.
+  const replicas = new Set<ControllerProcess>();
+  let supervising = true;
+  let started = 0;
+  const startReplica = async (): Promise<void> => {
+    const name = `replica-${String(++started)}`;
+    const r = await ControllerProcess.start({
+      kubeconfig: env.kubeconfig,
+      mode: opts.mode,
+      name,
+      logFile: join(logDir, `${name}.log`),
+      args: [
+        '--leader-elect',
+        '--leader-elect-namespace',
+        LEASE_NAMESPACE,
+        '--leader-elect-lease-duration=4s',
+        '--leader-elect-renew-deadline=3s',
+        '--leader-elect-retry-period=1s',
+        '--log-level=info',
+      ],
+    });
+    report.replicasStarted++;
+    replicas.add(r);
+    void r.exited.then((exit) => {
+      replicas.delete(r);
+      report.replicaExits.push({ name, code: exit.code, signal: exit.signal, atMs: at() });
+      if (exit.signal !== 'SIGKILL')
+        log(`${name} exited by itself (code ${String(exit.code)}, signal ${String(exit.signal)})`);
+      if (supervising) void startReplica();
+    });
+  };
+  await startReplica();
+  await startReplica();
+  await Promise.all([...replicas].map((r) => r.waitReady(120_000)));
+  log(`two replicas ready (${opts.mode}); seed ${String(seed)}`);
+
+  // ---- lease watcher (leader changes).
+  const lease = { watching: true };
+  const leaseWatch = (async () => {
+    let last: string | undefined;
+    while (lease.watching) {
+      try {
+        const current = await ipam.client
+          .leases()
+          .get({ namespace: LEASE_NAMESPACE, name: LEADER_ELECTION_ID });
+        const holder = current.spec?.holderIdentity;
+        if (holder !== undefined && holder !== '' && holder !== last) {
+          if (last !== undefined) report.leaderChanges++;
+          report.leaders.push(holder);
+          last = holder;
+        }
+      } catch {
+        /* not yet created, or the API server is down */
+      }
+      await sleep(200);
+    }
+  })();
+
+  const stormEnd = t0 + opts.stormMs;
+  let cancelled = false;
+  const storming = (): boolean => !cancelled && performance.now() < stormEnd;
+
+  // ---- claims: created in batches over the first 70 % of the storm.
+  const plan: { namespace: string; name: string; pool: PoolRef }[] = [];
+  for (const p of pools) {
+    const count = Math.round(opts.claims * p.share);
+    for (let i = 0; i < count; i++) {
+      const namespace = p.namespace ?? NAMESPACES[i % NAMESPACES.length] ?? 'chaos-a';
+      plan.push({ namespace, name: `${p.name}-${String(i)}`, pool: p });
+    }
+  }
+  // Shuffle, so pools interleave.
+  for (let i = plan.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [plan[i], plan[j]] = [plan[j] as (typeof plan)[number], plan[i] as (typeof plan)[number]];
+  }
+  const live: typeof plan = [];
+  const churning = new Set<string>();
+  const keyOf = (c: { namespace: string; name: string }): string => `${c.namespace}/${c.name}`;
+  const createClaim = async (c: (typeof plan)[number]): Promise<void> => {
+    await persist(`create claim ${keyOf(c)}`, async () => {
+      try {
+        await ipam.createClaim(c.name, c.namespace, { kind: c.pool.kind, name: c.pool.name });
+      } catch (error) {
+        if (kindOf(error) !== 'AlreadyExists') throw error;
+      }
+    });
+  };
+  const creator = (async () => {
+    const window = opts.stormMs * 0.7;
+    const batches = Math.max(1, Math.floor(window / 250));
+    const perBatch = Math.ceil(plan.length / batches);
+    for (let b = 0; b * perBatch < plan.length; b++) {
+      const batch = plan.slice(b * perBatch, (b + 1) * perBatch);
+      await Promise.all(batch.map((c) => createClaim(c)));
+      for (const c of batch) {
+        live.push(c);
+        report.expected.set(keyOf(c), { namespace: c.namespace, pool: c.pool });
+      }
+      report.claimsCreated += batch.length;
+      const due = t0 + ((b + 1) * window) / batches;
+      if (due > performance.now()) await sleep(due - performance.now());
+    }
+    log(`all ${String(plan.length)} claims created`);
+  })();
+
+  // ---- churn: delete a few claims, recreate each once it is gone.
+  const recreations: Promise<void>[] = [];
+  const churnErrors: string[] = [];
+  const churner = (async () => {
+    while (storming()) {
+      await sleep(between(300, 800));
+      if (live.length === 0) continue;
+      const picks = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < picks; k++) {
+        const c = live[Math.floor(random() * live.length)];
+        if (c === undefined || churning.has(keyOf(c))) continue;
+        churning.add(keyOf(c));
+        report.deletes++;
+        recreations.push(
+          (async () => {
+            await persist(`delete claim ${keyOf(c)}`, async () => {
+              try {
+                await ipam.claims.delete({ namespace: c.namespace, name: c.name });
+              } catch (error) {
+                if (kindOf(error) !== 'NotFound') throw error;
+              }
+            });
+            await persist(
+              `claim ${keyOf(c)} to be gone`,
+              async () => {
+                if ((await ipam.claims.find({ namespace: c.namespace, name: c.name })) !== undefined)
+                  throw new Error('still there');
+              },
+              180_000,
+            );
+            await createClaim(c);
+            report.recreates++;
+            churning.delete(keyOf(c));
+          })().catch((error: unknown) => {
+            churnErrors.push(error instanceof Error ? error.message : String(error));
+          }),
+        );
+      }
+    }
+  })();
+
+  // ---- leader kills every 2-5 s.
+  const findLeader = async (timeoutMs: number): Promise<ControllerProcess | undefined> => {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline && storming()) {
+      for (const r of replicas) if (r.alive && (await r.isLeader())) return r;
+      await sleep(100);
+    }
+    return undefined;
+  };
+  const killer = (async () => {
+    while (storming()) {
+      await sleep(between(2_000, 5_000));
+      const leader = await findLeader(10_000);
+      if (leader === undefined || !storming()) continue;
+      leader.kill('SIGKILL');
+      report.kills.push({ atMs: at(), pid: leader.pid });
+      log(`SIGKILL leader ${leader.name} (pid ${String(leader.pid)})`);
+    }
+  })();
+
+  // ---- pool edits and the apiserver restart at fixed points of the storm.
+  const events = (async () => {
+    await sleep(opts.stormMs * 0.3);
+    // Grow the global IPv4 pool to the whole /20 (claims waiting on it must be served).
+    const g4 = pools.find((p) => p.name === 'chaos-g4');
+    if (g4 !== undefined) {
+      await persist('grow chaos-g4', () =>
+        ipam
+          .pools('GlobalInClusterIPPool')
+          .mergePatch({ name: g4.name }, { spec: { addresses: ['10.2.0.1-10.2.15.254'] } }),
+      );
+      report.poolEdits.push({ atMs: at(), what: 'grew chaos-g4 to 10.2.0.1-10.2.15.254' });
+      log('grew chaos-g4');
+    }
+    await sleep(opts.stormMs * 0.15);
+    const restartAt = at();
+    log('restarting kube-apiserver');
+    const r = await restartApiServer(env.plane.dir);
+    report.apiServerRestart = { ...r, atMs: restartAt };
+    log(`kube-apiserver back after ${String(Math.round(r.downtimeMs))} ms`);
+    await sleep(opts.stormMs * 0.1);
+    // Exclude a free address of the namespaced IPv4 pool: a random one from the upper half of the
+    // range, which first-fit allocation cannot reach during this run (without the webhook's fence,
+    // excluding the next address to be handed out races an allocation: ADR 0009).
+    const v4 = pools.find((p) => p.name === 'v4');
+    if (v4?.namespace !== undefined) {
+      const pool: Pool = await persist('read v4', () =>
+        ipam.pools('InClusterIPPool').get({ namespace: v4.namespace, name: v4.name }),
+      );
+      const layout = buildPoolLayout(pool.spec as IPPoolSpec);
+      const used = new Set(
+        (
+          await persist('list v4 addresses', () => ipam.addresses.listAll({ namespace: v4.namespace }))
+        ).items.map((a) => a.spec.address),
+      );
+      if (layout.ok) {
+        const range = layout.value.allocatable.ranges[0];
+        if (range !== undefined) {
+          const span = range.to - range.from;
+          let candidate: Addr = {
+            family: range.family,
+            value: range.from + span / 2n + BigInt(Math.floor(random() * 1000)),
+          };
+          while (used.has(formatAddr(candidate))) candidate = { ...candidate, value: candidate.value + 1n };
+          const excluded = formatAddr(candidate);
+          await persist('exclude from v4', () =>
+            ipam
+              .pools('InClusterIPPool')
+              .mergePatch(
+                { namespace: v4.namespace, name: v4.name },
+                { spec: { excludedAddresses: [excluded] } },
+              ),
+          );
+          report.poolEdits.push({ atMs: at(), what: `excluded free ${excluded} from chaos-a/v4` });
+          log(`excluded ${excluded} from chaos-a/v4`);
+        }
+      }
+    }
+  })();
+
+  try {
+    await Promise.all([creator, churner, killer, events]);
+  } catch (error) {
+    cancelled = true;
+    lease.watching = false;
+    await report.stop();
+    throw error;
+  }
+  log(`storm over: ${String(report.kills.length)} kills, ${String(report.deletes)} deletes`);
+  await Promise.all(recreations);
+  lease.watching = false;
+  if (churnErrors.length > 0) {
+    await report.stop();
+    throw new Error(`delete/recreate failed: ${churnErrors.slice(0, 5).join('; ')}`);
+  }
+  await leaseWatch;
+  log(`recreations done (${String(report.recreates)})`);
+  report.stormMs = at();
+  return report;
+}
+
+/** Claims (of the expected set) not Ready with an addressRef, from one list per namespace. */
+export async function notReady(ipam: Ipam, expected: ReadonlyMap<string, unknown>): Promise<string[]> {
+  const ready = new Set<string>();
+  for (const ns of NAMESPACES) {
+    for (const c of (await ipam.claims.listAll({ namespace: ns })).items) {
+      const claim = claimFromWire(c);
+      if (
+        c.metadata.deletionTimestamp === undefined &&
+        claim.addressName !== undefined &&
+        claim.conditions.some((x) => x.type === 'Ready' && x.status === 'True')
+      )
+        ready.add(`${ns}/${c.metadata.name ?? ''}`);
+    }
+  }
+  return [...expected.keys()].filter((k) => !ready.has(k));
+}
+
+export function replicaLogTails(report: StormReport): string {
+  return report
+    .replicas()
+    .map((r) => `--- ${r.name}\n${logTail(join(report.logDir, `${r.name}.log`), 15)}`)
+    .join('\n');
+}

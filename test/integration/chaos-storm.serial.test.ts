@@ -1,0 +1,160 @@
+// Chaos: two controller replicas with leader election (separate processes) on a private control
+// plane; claims across namespaced/global, IPv4/IPv6 pools (one nearly exhausted, one grown) while the
+// leader is SIGKILLed every 2-5 s, kube-apiserver restarts once, a free address is excluded and
+// claims are deleted and recreated. Then: every claim Ready within 60 s, no duplicate address, every
+// address inside its pool's layout, pool counts equal a recount; after deleting every claim, no
+// IPAddress is left and every pool shows zero used.
+//
+// Reduced inside `npm test` (300 claims, 35 s storm). Full size: IPAM_CHAOS=full (3000 claims,
+// 90 s storm), e.g. `npm run test:chaos`. IPAM_CHAOS_CLAIMS / IPAM_CHAOS_STORM_MS / IPAM_CHAOS_SEED /
+// IPAM_CHAOS_MODE=dist override.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ControllerMode } from '../support/controller-process.js';
+import { checkInvariants, invariantFailures, type PoolRef } from '../support/ipam-invariants.js';
+import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { waitFor } from '../support/wait.js';
+import { inParallel } from '../bench/plain-writer.js';
+import {
+  NAMESPACES,
+  notReady,
+  planPools,
+  replicaLogTails,
+  runStorm,
+  setUpStorm,
+  type StormReport,
+} from '../chaos/storm.js';
+
+const full = process.env.IPAM_CHAOS === 'full';
+const claims = Number(process.env.IPAM_CHAOS_CLAIMS ?? (full ? 3000 : 300));
+const stormMs = Number(process.env.IPAM_CHAOS_STORM_MS ?? (full ? 90_000 : 35_000));
+const mode = (process.env.IPAM_CHAOS_MODE ?? 'source') as ControllerMode;
+const seed = process.env.IPAM_CHAOS_SEED === undefined ? undefined : Number(process.env.IPAM_CHAOS_SEED);
+
+const out = (line: string): void => {
+  console.log(`chaos: ${line}`);
+};
+
+let env: IpamPlane | undefined;
+let report: StormReport | undefined;
+
+describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart (private plane)`, () => {
+  before(async () => {
+    env = await startIpamPlane('chaos');
+  });
+
+  after(async () => {
+    await report?.stop();
+    env?.stop();
+  });
+
+  it('no duplicate, every claim Ready, counts exact, everything released', async () => {
+    assert.ok(env !== undefined);
+    const { ipam } = env;
+    const pools = planPools(claims);
+    const refs: PoolRef[] = pools.map((p) => ({
+      kind: p.kind,
+      ...(p.namespace === undefined ? {} : { namespace: p.namespace }),
+      name: p.name,
+    }));
+    await setUpStorm(env, pools);
+    const r = await runStorm(env, pools, {
+      claims,
+      stormMs,
+      mode,
+      log: out,
+      ...(seed === undefined ? {} : { seed }),
+    });
+    report = r;
+
+    // Every claim Ready within 60 s of the storm's end.
+    const t0 = performance.now();
+    let missing: string[] = [];
+    try {
+      await waitFor(
+        async () => {
+          missing = await notReady(ipam, r.expected);
+          return missing.length === 0;
+        },
+        { what: 'every claim Ready', timeoutMs: 60_000, intervalMs: 500 },
+      );
+    } catch (error) {
+      out(
+        `not Ready: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${String(missing.length - 20)})` : ''}`,
+      );
+      out(replicaLogTails(r));
+      throw error;
+    }
+    const readyMs = Math.round(performance.now() - t0);
+
+    // Invariants; pool status may trail the last IPAddress event by its debounce: poll briefly.
+    let failures: string[] = [];
+    try {
+      await waitFor(
+        async () => {
+          failures = invariantFailures(await checkInvariants(ipam, NAMESPACES, refs));
+          return failures.length === 0;
+        },
+        { what: 'invariants', timeoutMs: 20_000, intervalMs: 1_000 },
+      );
+    } catch {
+      out(`invariant failures:\n  ${failures.slice(0, 40).join('\n  ')}`);
+      out(replicaLogTails(r));
+      assert.deepEqual(failures, [], 'invariants after the storm');
+    }
+    const addresses = (await Promise.all(NAMESPACES.map((ns) => ipam.listAddresses(ns)))).flat().length;
+    assert.equal(addresses, r.expected.size, 'one IPAddress per claim');
+
+    // Delete every claim: nothing left, every pool at zero used.
+    const t1 = performance.now();
+    const all = (
+      await Promise.all(NAMESPACES.map(async (ns) => (await ipam.claims.listAll({ namespace: ns })).items))
+    ).flat();
+    await inParallel(all, 32, async (c) => {
+      await ipam.claims
+        .delete({ namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' })
+        .catch(() => undefined);
+    });
+    await waitFor(
+      async () =>
+        (await Promise.all(NAMESPACES.map((ns) => ipam.listAddresses(ns)))).every((l) => l.length === 0),
+      { what: 'every IPAddress gone', timeoutMs: 120_000, intervalMs: 500 },
+    );
+    await waitFor(
+      async () =>
+        (
+          await Promise.all(
+            NAMESPACES.map(async (ns) => (await ipam.claims.list({ namespace: ns })).items.length),
+          )
+        ).every((n) => n === 0),
+      { what: 'every claim gone', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    let final: string[] = [];
+    await waitFor(
+      async () => {
+        const rep = await checkInvariants(ipam, NAMESPACES, refs);
+        final = invariantFailures(rep);
+        const zero = [...rep.recounts.values()].every((c) => c.used === 0n && c.free === c.total);
+        return final.length === 0 && zero;
+      },
+      { what: 'every pool at zero used, status equal to the recount', timeoutMs: 20_000, intervalMs: 500 },
+    ).catch((error: unknown) => {
+      out(`after deletion: ${final.join('; ')}`);
+      throw error;
+    });
+    const releaseMs = Math.round(performance.now() - t1);
+
+    out(
+      `summary: seed ${String(r.seed)}, ${String(r.claimsCreated)} claims created, ${String(r.deletes)} deleted and ${String(r.recreates)} recreated, ` +
+        `${String(r.kills.length)} leader SIGKILLs, ${String(r.replicasStarted)} replicas started, ${String(r.replicaExits.filter((e) => e.signal !== 'SIGKILL').length)} exited by themselves, ` +
+        `${String(r.leaderChanges)} leader changes, apiserver down ${String(Math.round(r.apiServerRestart?.downtimeMs ?? NaN))} ms, ` +
+        `pool edits: ${r.poolEdits.map((e) => e.what).join('; ')}; storm ${String(r.stormMs)} ms, all Ready ${String(readyMs)} ms after it, ` +
+        `all released ${String(releaseMs)} ms after deleting`,
+    );
+    assert.ok(
+      r.kills.length >= Math.max(2, Math.floor(stormMs / 10_000)),
+      `only ${String(r.kills.length)} kills`,
+    );
+    assert.ok(r.apiServerRestart !== undefined, 'kube-apiserver was restarted');
+  });
+});

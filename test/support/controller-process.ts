@@ -1,0 +1,243 @@
+// The controller as a separate OS process (as it runs in production), for benchmarks, chaos and
+// bad-input tests: spawn with flags, wait for /readyz, read its CPU time and memory from /proc,
+// scrape /metrics, SIGKILL or SIGTERM it.
+//
+//   mode 'source': node --conditions=source --import tsx controller/src/main.ts (no build needed)
+//   mode 'dist':   node controller/dist/main.js (run `tsc -b controller` first; smaller and faster)
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { join } from 'node:path';
+import { repoRoot } from '../cluster/paths.js';
+import { freePort } from '../cluster/ports.js';
+
+export type ControllerMode = 'source' | 'dist';
+
+export interface ControllerProcessOptions {
+  kubeconfig: string;
+  /** Extra flags (e.g. --leader-elect, --watch-filter=x). Ports and --kubeconfig are added here. */
+  args?: string[];
+  mode?: ControllerMode;
+  /** stdout and stderr go here (appended); default: discarded. */
+  logFile?: string;
+  /** A name for messages. */
+  name?: string;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
+export interface ProcStats {
+  /** user + system CPU time, seconds. */
+  cpuSeconds: number;
+  /** Resident set now (VmRSS), bytes. */
+  rssBytes: number;
+  /** Peak resident set (VmHWM), bytes. */
+  peakRssBytes: number;
+}
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** CPU time and memory of a live process, from /proc/<pid>/stat and /proc/<pid>/status. */
+export function procStats(pid: number): ProcStats {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kb = (key: string): number => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m === null ? 0 : Number(m[1]) * 1024;
+  };
+  return {
+    cpuSeconds: (utime + stime) / ticksPerSecond(),
+    rssBytes: kb('VmRSS'),
+    peakRssBytes: kb('VmHWM'),
+  };
+}
+
+function httpGetText(
+  port: number,
+  path: string,
+  timeoutMs = 2_000,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+  });
+}
+
+/** Value of one Prometheus sample (first series whose labels contain `labelPart`), or undefined. */
+export function metricValue(text: string, name: string, labelPart = ''): number | undefined {
+  let sum: number | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (!(rest.startsWith('{') || rest.startsWith(' '))) continue;
+    if (labelPart !== '' && !rest.includes(labelPart)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum = (sum ?? 0) + value;
+  }
+  return sum;
+}
+
+export class ControllerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly probePort: number;
+  readonly metricsPort: number;
+  readonly startedAt: number;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<Exit>;
+  #exit: Exit | undefined;
+
+  private constructor(name: string, child: ChildProcess, probePort: number, metricsPort: number) {
+    this.name = name;
+    this.child = child;
+    if (child.pid === undefined) throw new Error(`${name}: could not start the controller`);
+    this.pid = child.pid;
+    this.probePort = probePort;
+    this.metricsPort = metricsPort;
+    this.startedAt = performance.now();
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#exit = { code, signal, at: performance.now() };
+        resolve(this.#exit);
+      });
+    });
+  }
+
+  static async start(options: ControllerProcessOptions): Promise<ControllerProcess> {
+    const mode = options.mode ?? 'source';
+    const probePort = await freePort();
+    const metricsPort = await freePort();
+    const entry =
+      mode === 'source'
+        ? ['--conditions=source', '--import', 'tsx', join(repoRoot, 'controller/src/main.ts')]
+        : [join(repoRoot, 'controller/dist/main.js')];
+    if (mode === 'dist' && !existsSync(entry[0] ?? '')) {
+      throw new Error('controller/dist/main.js is missing: run `npx tsc -b controller` first');
+    }
+    const args = [
+      ...entry,
+      '--kubeconfig',
+      options.kubeconfig,
+      `--health-probe-bind-address=127.0.0.1:${String(probePort)}`,
+      `--metrics-bind-address=127.0.0.1:${String(metricsPort)}`,
+      '--webhook-port=0',
+      ...(options.args ?? []),
+    ];
+    const out = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a');
+    try {
+      // NODE_OPTIONS from the test runner (--conditions=source) is harmless for both modes.
+      const child = spawn(process.execPath, args, {
+        cwd: repoRoot,
+        stdio: ['ignore', out, out],
+        env: { ...process.env },
+      });
+      return new ControllerProcess(options.name ?? 'controller', child, probePort, metricsPort);
+    } finally {
+      if (typeof out === 'number') closeSync(out);
+    }
+  }
+
+  get alive(): boolean {
+    return this.#exit === undefined;
+  }
+
+  get exit(): Exit | undefined {
+    return this.#exit;
+  }
+
+  /** /readyz answered 200. */
+  async isReady(): Promise<boolean> {
+    try {
+      return (await httpGetText(this.probePort, '/readyz')).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Waits for /readyz 200; fails early if the process exits. Returns ms since spawn. */
+  async waitReady(timeoutMs = 60_000): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      if (!this.alive)
+        throw new Error(`${this.name} exited before it was ready: ${JSON.stringify(this.#exit)}`);
+      if (await this.isReady()) return performance.now() - this.startedAt;
+      if (performance.now() > deadline)
+        throw new Error(`${this.name} not ready after ${String(timeoutMs)} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async metrics(): Promise<string | undefined> {
+    try {
+      const r = await httpGetText(this.metricsPort, '/metrics');
+      return r.status === 200 ? r.body : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** True when its /metrics says it leads (capi_ipam_leader_election_status 1). */
+  async isLeader(): Promise<boolean> {
+    const text = await this.metrics();
+    return text !== undefined && metricValue(text, 'capi_ipam_leader_election_status') === 1;
+  }
+
+  stats(): ProcStats | undefined {
+    if (!this.alive) return undefined;
+    try {
+      return procStats(this.pid);
+    } catch {
+      return undefined;
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit. */
+  async stop(graceMs = 15_000): Promise<Exit> {
+    if (!this.alive) return this.#exit as Exit;
+    this.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.kill('SIGKILL');
+    }, graceMs);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+}
+
+/** The last lines of a log file, for failure messages. */
+export function logTail(file: string, lines = 20): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
