@@ -16,6 +16,11 @@ import { waitFor } from '../test/support/wait.js';
 
 const step = (text: string) => process.stdout.write(`\n==> ${text}\n`);
 
+// The demo controller only touches objects with this label (--watch-filter), so it never competes
+// with the controllers that tests start on the same control plane.
+const WATCH_FILTER = 'demo';
+const FILTER = `cluster.x-k8s.io/watch-filter: ${WATCH_FILTER}`;
+
 const samples = `
 apiVersion: v1
 kind: Namespace
@@ -23,7 +28,7 @@ metadata: {name: demo}
 ---
 apiVersion: ipam.cluster.x-k8s.io/v1alpha2
 kind: InClusterIPPool
-metadata: {name: nodes-v4, namespace: demo}
+metadata: {name: nodes-v4, namespace: demo, labels: {${FILTER}}}
 spec:
   addresses: ["10.10.0.0/24"]
   prefix: 24
@@ -32,7 +37,7 @@ spec:
 ---
 apiVersion: ipam.cluster.x-k8s.io/v1alpha2
 kind: InClusterIPPool
-metadata: {name: nodes-v6, namespace: demo}
+metadata: {name: nodes-v6, namespace: demo, labels: {${FILTER}}}
 spec:
   addresses: ["fd00:10::/64"]
   prefix: 64
@@ -40,7 +45,7 @@ spec:
 ---
 apiVersion: ipam.cluster.x-k8s.io/v1alpha2
 kind: GlobalInClusterIPPool
-metadata: {name: shared-dc1}
+metadata: {name: shared-dc1, labels: {${FILTER}}}
 spec:
   addresses: ["192.168.50.10-192.168.50.19"]
   prefix: 24
@@ -52,7 +57,7 @@ function claim(name: string, kind: string, pool: string): string {
   return `---
 apiVersion: ipam.cluster.x-k8s.io/v1beta2
 kind: IPAddressClaim
-metadata: {name: ${name}, namespace: demo}
+metadata: {name: ${name}, namespace: demo, labels: {${FILTER}}}
 spec: {poolRef: {apiGroup: ipam.cluster.x-k8s.io, kind: ${kind}, name: ${pool}}}
 `;
 }
