@@ -6,25 +6,10 @@
 import type { Addr, Family } from './address.js';
 import type { Prefix } from './prefix.js';
 import type { IPRange } from './range.js';
+import { splitWords, word } from './words.js';
 
 function formatV4(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/**
- * Splitting a bigint into 32-bit words: storing into a BigUint64Array truncates to the low 64
- * bits without allocating, so one `>> 64n` is the only bigint operation. `halves[0]` holds the
- * high half; `words[k ^ WORD_SWAP]` is then the k-th most significant 32-bit word on either
- * endianness.
- */
-const halves = new BigUint64Array(2);
-const words = new Uint32Array(halves.buffer);
-const WORD_SWAP = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
-
-/** The four 32-bit words of a 128-bit value, most significant first, in `words[k ^ WORD_SWAP]`. */
-function splitWords(value: bigint): void {
-  halves[0] = value >> 64n;
-  halves[1] = value;
 }
 
 /** Lower-case hex text of 16-bit groups, filled on first use ('' = not yet; 512 KiB of slots). */
@@ -49,10 +34,10 @@ function hexGroup(i: number): string {
  */
 function formatV6(value: bigint): string {
   splitWords(value);
-  const w0 = words[WORD_SWAP] ?? 0;
-  const w1 = words[1 ^ WORD_SWAP] ?? 0;
-  const w2 = words[2 ^ WORD_SWAP] ?? 0;
-  const w3 = words[3 ^ WORD_SWAP] ?? 0;
+  const w0 = word(0);
+  const w1 = word(1);
+  const w2 = word(2);
+  const w3 = word(3);
   // ::ffff:a.b.c.d (isIPv4Mapped, decided on the words instead of another bigint shift).
   if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatV4(w3)}`;
   const g = groups;

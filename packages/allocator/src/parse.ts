@@ -12,6 +12,7 @@ import type { Prefix } from './prefix.js';
 import { rangeOfPrefix } from './prefix.js';
 import type { IPRange } from './range.js';
 import { allocatorError, err, ok, type AllocatorError, type Result } from './result.js';
+import { joinWords } from './words.js';
 
 /** Internal: an address plus whether a zone was written (zones are only meaningful to ParsePrefix). */
 interface ZonedAddr {
@@ -157,6 +158,124 @@ function parseV6(input: string): AddrParse {
   return { ok: true, addr: { family: 6, value: groupsToBigint(groups) }, zoned };
 }
 
+/*
+ * Fast path for the forms pools are written in: a dotted quad, or IPv6 hex groups with at most
+ * one `::` (no zone, no embedded IPv4). It parses s[start, end) into scratch state and returns
+ * the value, or undefined for ANY other input, valid or not; the strict parser above then
+ * decides, with Go's messages. So the fast path only has to be right about what it accepts
+ * (test/fast-paths.test.ts checks it against the strict parser on random and near-miss input).
+ */
+
+/** Family of the last value the fast path returned. */
+let fastFamily: Family = 4;
+/** Groups of the IPv6 address being parsed. */
+const fastGroups = new Uint32Array(8);
+
+function fastV6(s: string, start: number, end: number): bigint | undefined {
+  const g = fastGroups;
+  let n = 0;
+  let ellipsis = -1;
+  let i = start;
+  if (s.charCodeAt(i) === C_COLON) {
+    if (s.charCodeAt(i + 1) !== C_COLON) return undefined;
+    ellipsis = 0;
+    i += 2;
+    if (i === end) return 0n;
+  }
+  for (;;) {
+    let acc = 0;
+    const first = i;
+    for (; i < end; i++) {
+      const h = hexValue(s.charCodeAt(i));
+      if (h < 0) break;
+      acc = acc * 16 + h;
+    }
+    if (i === first || i - first > 4 || n === 8) return undefined;
+    g[n++] = acc;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== C_COLON || ++i === end) return undefined;
+    if (s.charCodeAt(i) === C_COLON) {
+      if (ellipsis >= 0) return undefined;
+      ellipsis = n;
+      if (++i === end) break;
+    }
+  }
+  if (ellipsis < 0) {
+    if (n !== 8) return undefined;
+  } else {
+    if (n === 8) return undefined;
+    // Move the groups after `::` to the end and zero the gap.
+    const shift = 8 - n;
+    for (let k = n - 1; k >= ellipsis; k--) g[k + shift] = g[k] ?? 0;
+    g.fill(0, ellipsis, ellipsis + shift);
+  }
+  return joinWords(
+    (g[0] ?? 0) * 0x10000 + (g[1] ?? 0),
+    (g[2] ?? 0) * 0x10000 + (g[3] ?? 0),
+    (g[4] ?? 0) * 0x10000 + (g[5] ?? 0),
+    (g[6] ?? 0) * 0x10000 + (g[7] ?? 0),
+  );
+}
+
+/** Fast path for one address in s[start, end); sets {@link fastFamily}. */
+function fastValue(s: string, start: number, end: number): bigint | undefined {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === C_COLON) {
+      const v = fastV6(s, start, end);
+      fastFamily = 6;
+      return v;
+    }
+    if (c === C_DOT) {
+      const v = parseV4Fields(s, start, end);
+      fastFamily = 4;
+      return typeof v === 'number' ? BigInt(v) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Fast path for an address in the whole string (internal; exported for tests). */
+export function fastParseAddr(input: string): Addr | undefined {
+  const v = fastValue(input, 0, input.length);
+  return v === undefined ? undefined : { family: fastFamily, value: v };
+}
+
+/**
+ * Fast path for a pool entry by the §6 rule (range, else CIDR, else address); undefined sends
+ * the entry to the strict parser. Internal; exported for tests.
+ */
+export function fastParseEntry(input: string): AddressEntry | undefined {
+  const end = input.length;
+  const dash = input.indexOf('-');
+  if (dash >= 0) {
+    const from = fastValue(input, 0, dash);
+    if (from === undefined) return undefined;
+    const family = fastFamily;
+    const to = fastValue(input, dash + 1, end);
+    if (to === undefined || fastFamily !== family || from > to) return undefined;
+    return { input, kind: 'range', range: { family, from, to } };
+  }
+  const slash = input.lastIndexOf('/');
+  if (slash >= 0) {
+    // Prefix length: 1-3 digits, no leading zero, within the family.
+    const digits = end - slash - 1;
+    if (digits < 1 || digits > 3) return undefined;
+    let bits = 0;
+    for (let i = slash + 1; i < end; i++) {
+      const c = input.charCodeAt(i);
+      if (c < C_0 || c > C_9) return undefined;
+      bits = bits * 10 + (c - C_0);
+    }
+    if (digits > 1 && input.charCodeAt(slash + 1) === C_0) return undefined;
+    const value = fastValue(input, 0, slash);
+    if (value === undefined || bits > (fastFamily === 4 ? 32 : 128)) return undefined;
+    return { input, kind: 'cidr', range: rangeOfPrefix({ family: fastFamily, value, bits }) };
+  }
+  const value = fastValue(input, 0, end);
+  return value === undefined ? undefined : { input, kind: 'address', range: { family: fastFamily, from: value, to: value } };
+}
+
 /** netip.ParseAddr: the first `.`, `:` or `%` decides the family. */
 function parseAddrInternal(input: string): AddrParse {
   for (let i = 0; i < input.length; i++) {
@@ -176,6 +295,13 @@ function parseAddrInternal(input: string): AddrParse {
  * and stripped. The error message is Go's, e.g. `ParseAddr("invalid"): unable to parse IP`.
  */
 export function parseAddr(input: string): Result<Addr> {
+  const fast = fastParseAddr(input);
+  if (fast !== undefined) return ok(fast);
+  return parseAddrStrict(input);
+}
+
+/** {@link parseAddr} without the fast path (internal; the oracle of the fast-path tests). */
+export function parseAddrStrict(input: string): Result<Addr> {
   const r = parseAddrInternal(input);
   return r.ok ? ok(r.addr) : err(allocatorError('InvalidAddress', r.message, { input }));
 }
@@ -260,6 +386,12 @@ export interface AddressEntry {
  * contains `-` → range; else contains `/` → CIDR (masked to its network); else a single address.
  */
 export function parseAddressEntry(input: string): Result<AddressEntry> {
+  const fast = fastParseEntry(input);
+  return fast === undefined ? parseAddressEntryStrict(input) : ok(fast);
+}
+
+/** {@link parseAddressEntry} without the fast path (internal; the oracle of the fast-path tests). */
+export function parseAddressEntryStrict(input: string): Result<AddressEntry> {
   if (input.includes('-')) {
     const r = parseRange(input);
     return r.ok ? ok({ input, kind: 'range', range: r.value }) : r;
@@ -292,7 +424,12 @@ export function parseAddressList(inputs: readonly string[], field: string): Pars
   for (let index = 0; index < inputs.length; index++) {
     const input = inputs[index] ?? '';
     const path = `${field}[${index}]`;
-    const r = parseAddressEntry(input);
+    const fast = fastParseEntry(input);
+    if (fast !== undefined) {
+      entries.push({ input, kind: fast.kind, range: fast.range, index, path });
+      continue;
+    }
+    const r = parseAddressEntryStrict(input);
     if (r.ok) entries.push({ input, kind: r.value.kind, range: r.value.range, index, path });
     else errors.push({ ...r.error, path });
   }

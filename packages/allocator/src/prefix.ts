@@ -25,13 +25,32 @@ function hostBits(p: Prefix): bigint {
   return BigInt(bitLength(p.family) - p.bits);
 }
 
+/** Host masks (index = prefix length) and their complements, computed once per family. */
+function maskTable(width: number): { host: bigint[]; net: bigint[] } {
+  const host: bigint[] = [];
+  const net: bigint[] = [];
+  for (let bits = 0; bits <= width; bits++) {
+    const m = (1n << BigInt(width - bits)) - 1n;
+    host.push(m);
+    net.push(~m);
+  }
+  return { host, net };
+}
+const V4_MASKS = maskTable(32);
+const V6_MASKS = maskTable(128);
+
 /** The mask of the host part, e.g. 0xff for an IPv4 /24. */
 function hostMask(p: Prefix): bigint {
-  return (1n << hostBits(p)) - 1n;
+  return (p.family === 4 ? V4_MASKS : V6_MASKS).host[p.bits] ?? (1n << hostBits(p)) - 1n;
+}
+
+/** `~hostMask(p)`, from the table for valid lengths. */
+function netMask(p: Prefix): bigint {
+  return (p.family === 4 ? V4_MASKS : V6_MASKS).net[p.bits] ?? ~hostMask(p);
 }
 
 export function maskPrefix(p: Prefix): Prefix {
-  return { family: p.family, value: p.value & ~hostMask(p), bits: p.bits };
+  return { family: p.family, value: p.value & netMask(p), bits: p.bits };
 }
 
 /** True when no host bit is set (netip's `p == p.Masked()`). */
@@ -41,9 +60,8 @@ export function isMasked(p: Prefix): boolean {
 
 /** Inclusive range covered by the (masked) prefix. */
 export function rangeOfPrefix(p: Prefix): IPRange {
-  const m = hostMask(p);
-  const from = p.value & ~m;
-  return { family: p.family, from, to: from | m };
+  const from = p.value & netMask(p);
+  return { family: p.family, from, to: from | hostMask(p) };
 }
 
 /** Number of addresses in the prefix, 2^(bits of family - bits). */
@@ -52,7 +70,7 @@ export function prefixSize(p: Prefix): bigint {
 }
 
 export function prefixContains(p: Prefix, a: Addr): boolean {
-  return a.family === p.family && (a.value & ~hostMask(p)) === (p.value & ~hostMask(p));
+  return a.family === p.family && (a.value & netMask(p)) === (p.value & netMask(p));
 }
 
 export function equalPrefix(a: Prefix, b: Prefix): boolean {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AllocationIndex, buildPoolLayout, explainPool, formatAddr, type Addr } from '../src/index.js';
+import { AllocationIndex, buildPoolLayout, explainPool, formatAddr, parseAddressList, type Addr } from '../src/index.js';
+import { fastParseAddr, fastParseEntry, parseAddrStrict, parseAddressEntryStrict } from '../src/parse.js';
 import { referenceFormatAddr } from './reference.js';
 
 /** 16-bit groups that are often zero (runs of `::`), small, or 0xffff (mapped addresses). */
@@ -65,6 +66,86 @@ describe('explainPool reuse of allocatable texts', () => {
           return true;
         },
       ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** IPv6 text in the forms people write: canonical, full, leading zeros, upper case, mixed. */
+const arbV6Text = fc
+  .tuple(arbV6Value, fc.constantFrom('canonical', 'full', 'padded', 'upper'))
+  .map(([value, form]) => {
+    const canonical = formatAddr({ family: 6, value });
+    const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+    if (form === 'full') return groups.map((g) => g.toString(16)).join(':');
+    if (form === 'padded') return groups.map((g) => g.toString(16).padStart(4, '0')).join(':');
+    if (form === 'upper') return canonical.toUpperCase();
+    return canonical;
+  });
+const arbV4Text = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
+const arbAddrText = fc.oneof(arbV6Text, arbV4Text);
+const arbEntryText = fc.oneof(
+  arbAddrText,
+  fc.tuple(arbAddrText, fc.nat(130)).map(([a, b]) => `${a}/${b}`),
+  fc.tuple(arbAddrText, arbAddrText).map(([a, b]) => `${a}-${b}`),
+);
+/** Near misses: random edits with the grammar's own characters (zones, dots, extra colons...). */
+const editChars = Array.from('0123456789abcdefABCDEF.:/-%xz ');
+const arbNearMiss = fc
+  .tuple(arbEntryText, fc.array(fc.tuple(fc.nat(60), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...editChars)), { maxLength: 3 }))
+  .map(([text, edits]) =>
+    edits.reduce((acc, [pos, kind, ch]) => {
+      const i = pos % (acc.length + 1);
+      if (kind === 'insert') return acc.slice(0, i) + ch + acc.slice(i);
+      if (kind === 'delete') return acc.slice(0, i) + acc.slice(i + 1);
+      return acc.slice(0, i) + ch + acc.slice(i + 1);
+    }, text),
+  );
+const arbAnyText = fc.oneof(arbEntryText, arbNearMiss, arbNearMiss, fc.array(fc.constantFrom(...editChars), { maxLength: 45 }).map((a) => a.join('')));
+
+describe('fast parser', () => {
+  it('accepts only what the strict parser accepts, with the same value', () => {
+    fc.assert(
+      fc.property(arbAnyText, (text) => {
+        const fast = fastParseAddr(text);
+        const strict = parseAddrStrict(text);
+        if (fast !== undefined) assert.deepEqual(strict, { ok: true, value: fast }, text);
+        const fastEntry = fastParseEntry(text);
+        const strictEntry = parseAddressEntryStrict(text);
+        if (fastEntry !== undefined) assert.deepEqual(strictEntry, { ok: true, value: fastEntry }, text);
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+  it('takes every address, CIDR and range in the common forms', () => {
+    fc.assert(
+      fc.property(arbEntryText, (text) => {
+        const strict = parseAddressEntryStrict(text);
+        // Valid common-form entries never need the strict parser (zones and embedded IPv4 do).
+        const embeddedV4 = /:[^-/]*\./.test(text);
+        if (strict.ok && !embeddedV4) assert.notEqual(fastParseEntry(text), undefined, text);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+  it('leaves zones, embedded IPv4 and every error to the strict parser', () => {
+    for (const text of ['fe80::1%eth0', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4::5:6:7:8', '1::2::3', ':1::', '1:', '12345::', '::/129', '10.0.0.0/08', '10.0.0.0/', 'fd00::2-fd00::1', '10.0.0.1-fd00::1', '']) {
+      assert.equal(fastParseEntry(text), undefined, text);
+    }
+  });
+  it('parseAddressList gives what the strict parser gives, errors included', () => {
+    fc.assert(
+      fc.property(fc.array(arbAnyText, { maxLength: 20 }), (inputs) => {
+        const list = parseAddressList(inputs, 'spec.x');
+        const entries = [];
+        const errors = [];
+        for (const [index, input] of inputs.entries()) {
+          const r = parseAddressEntryStrict(input);
+          if (r.ok) entries.push({ ...r.value, index, path: `spec.x[${index}]` });
+          else errors.push({ ...r.error, path: `spec.x[${index}]` });
+        }
+        assert.deepEqual(list, { entries, errors });
+      }),
       { numRuns: 2000 },
     );
   });
