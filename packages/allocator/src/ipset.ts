@@ -5,11 +5,12 @@
  * All operations are sweeps over sorted range lists: O(n + m) for algebra, O(log n) for
  * membership, O(n log n) only where unsorted input is normalised.
  */
-import type { Addr } from './address.js';
+import { IPV6_MAX, type Addr } from './address.js';
 import type { Prefix } from './prefix.js';
 import { rangeOfPrefix } from './prefix.js';
 import { compareRange, rangeOfAddr, rangeToPrefixes, type IPRange } from './range.js';
 import { invariant } from './result.js';
+import { splitWords, word } from './words.js';
 
 /**
  * Sorts and merges ranges into the canonical form. Overlapping or touching ranges of one family
@@ -20,7 +21,7 @@ import { invariant } from './result.js';
  */
 function normalize(input: readonly IPRange[]): IPRange[] {
   if (input.length <= 1) return input.slice();
-  const sorted = input.slice().sort(compareRange);
+  const sorted = sortRanges(input);
   const out: IPRange[] = [];
   let cur = sorted[0] as IPRange;
   for (let i = 1; i < sorted.length; i++) {
@@ -34,6 +35,94 @@ function normalize(input: readonly IPRange[]): IPRange[] {
   }
   out.push(cur);
   return out;
+}
+
+/** Spans {@link IPSet.size} sums as numbers. */
+const SMALL_SPAN = 1n << 52n;
+
+/** Below this many ranges the plain comparator sort is cheaper than building keys. */
+const KEYED_SORT_MIN = 32;
+
+/**
+ * Ranges in {@link compareRange} order (stable). A comparator sort calls back into JS and
+ * compares bigints ~n·log n times; instead each start is split once into four 32-bit words (one
+ * `>> 64n` per range, see words.ts) and an LSD radix sort orders an index permutation by (family,
+ * start) a byte at a time, skipping bytes where all starts agree. LSD radix sorting is stable, so
+ * runs of equal starts keep input order and are then ordered by end with a small stable sort.
+ * Lists with a value outside 0 .. 2^128−1 or an unknown family (caller bugs) keep the comparator
+ * sort, whose order they define.
+ */
+function sortRanges(input: readonly IPRange[]): IPRange[] {
+  const n = input.length;
+  if (n < KEYED_SORT_MIN) return input.slice().sort(compareRange);
+  const v6 = new Uint8Array(n);
+  const keys = new Uint32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const r = input[i] as IPRange;
+    const f: number = r.family;
+    if ((f !== 4 && f !== 6) || r.from < 0n || r.from > IPV6_MAX) return input.slice().sort(compareRange);
+    v6[i] = f === 6 ? 1 : 0;
+    splitWords(r.from);
+    keys[4 * i] = word(0);
+    keys[4 * i + 1] = word(1);
+    keys[4 * i + 2] = word(2);
+    keys[4 * i + 3] = word(3);
+  }
+  // Bits in which some start differs from the first: bytes without any are already "sorted".
+  const diff = [0, 0, 0, 0];
+  let mixed = false;
+  for (let i = 1; i < n; i++) {
+    for (let k = 0; k < 4; k++) diff[k] = (diff[k] ?? 0) | ((keys[4 * i + k] ?? 0) ^ (keys[k] ?? 0));
+    if (v6[i] !== v6[0]) mixed = true;
+  }
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Int32Array(n);
+  const count = new Int32Array(257);
+  const pass = (digit: (i: number) => number): void => {
+    count.fill(0);
+    for (let i = 0; i < n; i++) {
+      const d = digit(i) + 1;
+      count[d] = (count[d] ?? 0) + 1;
+    }
+    for (let d = 1; d <= 256; d++) count[d] = (count[d] ?? 0) + (count[d - 1] ?? 0);
+    for (let j = 0; j < n; j++) {
+      const i = order[j] ?? 0;
+      const d = digit(i);
+      const at = count[d] ?? 0;
+      count[d] = at + 1;
+      next[at] = i;
+    }
+    [order, next] = [next, order];
+  };
+  for (let k = 3; k >= 0; k--) {
+    const d = diff[k] ?? 0;
+    for (let shift = 0; shift < 32; shift += 8) {
+      if (((d >>> shift) & 255) !== 0) pass((i) => ((keys[4 * i + k] ?? 0) >>> shift) & 255);
+    }
+  }
+  if (mixed) pass((i) => v6[i] ?? 0);
+
+  const out: IPRange[] = [];
+  for (let j = 0; j < n; j++) out.push(input[order[j] ?? 0] as IPRange);
+  // Equal (family, start): order by end, stably.
+  for (let j = 0; j < n; ) {
+    const a = order[j] ?? 0;
+    let e = j + 1;
+    while (e < n && sameStart(a, order[e] ?? 0, keys, v6)) e++;
+    if (e - j > 1) {
+      const run = out.slice(j, e).sort(compareRange);
+      for (let x = j; x < e; x++) out[x] = run[x - j] as IPRange;
+    }
+    j = e;
+  }
+  return out;
+}
+
+function sameStart(a: number, b: number, keys: Uint32Array, v6: Uint8Array): boolean {
+  return (
+    v6[a] === v6[b] && keys[4 * a] === keys[4 * b] && keys[4 * a + 1] === keys[4 * b + 1] && keys[4 * a + 2] === keys[4 * b + 2] && keys[4 * a + 3] === keys[4 * b + 3]
+  );
 }
 
 /** Family-aware "a is before b" for range starts. */
@@ -173,9 +262,20 @@ export class IPSet {
   /** Exact number of addresses (may exceed 2^64 for IPv6). Cached. */
   size(): bigint {
     if (this.#size === undefined) {
-      let n = 0n;
-      for (const r of this.#ranges) n += r.to - r.from + 1n;
-      this.#size = n;
+      // Spans below 2^52 add up exactly as numbers (flushed before 2^53): one bigint op per range.
+      let big = 0n;
+      let small = 0;
+      for (const r of this.#ranges) {
+        const span = r.to - r.from;
+        if (span >= 0n && span < SMALL_SPAN) {
+          small += Number(span);
+          if (small >= 2 ** 52) {
+            big += BigInt(small);
+            small = 0;
+          }
+        } else big += span;
+      }
+      this.#size = big + BigInt(small) + BigInt(this.#ranges.length);
     }
     return this.#size;
   }

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AllocationIndex, buildPoolLayout, explainPool, formatAddr, parseAddressList, type Addr } from '../src/index.js';
+import { AllocationIndex, IPSet, buildPoolLayout, explainPool, formatAddr, parseAddressList, type Addr, type IPRange } from '../src/index.js';
 import { fastParseAddr, fastParseEntry, parseAddrStrict, parseAddressEntryStrict } from '../src/parse.js';
-import { referenceFormatAddr } from './reference.js';
+import { referenceFormatAddr, referenceNormalize } from './reference.js';
 
 /** 16-bit groups that are often zero (runs of `::`), small, or 0xffff (mapped addresses). */
 const arbGroup = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.nat(0xf), fc.nat(0xfff), fc.nat(0xffff));
@@ -148,5 +148,33 @@ describe('fast parser', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('keyed range sort', () => {
+  // Starts and ends from a small pool so that equal starts, duplicates and adjacency are common.
+  const arbBound = fc.oneof(fc.bigInt(0n, 40n), fc.bigInt((1n << 64n) - 20n, (1n << 64n) + 20n), fc.bigInt(0n, (1n << 128n) - 1n));
+  const arbRange = fc.tuple(fc.constantFrom<4 | 6>(4, 6, 6), arbBound, fc.bigInt(0n, 50n)).map(([family, from, len]): IPRange => {
+    const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
+    const f = from > max ? from & max : from;
+    return { family, from: f, to: f + len > max ? max : f + len };
+  });
+  it('normalises like a plain sort and merge', () => {
+    fc.assert(
+      fc.property(fc.array(arbRange, { minLength: 32, maxLength: 300 }), (ranges) => {
+        assert.deepEqual(IPSet.fromRanges(ranges).ranges, referenceNormalize(ranges));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+  it('keeps the input objects of unmerged ranges, as before', () => {
+    const ranges: IPRange[] = Array.from({ length: 100 }, (_, i) => ({ family: 6, from: BigInt(1000 - 10 * i), to: BigInt(1000 - 10 * i + 1) }));
+    const set = IPSet.fromRanges(ranges);
+    assert.equal(set.ranges[0], ranges[99]);
+    assert.equal(set.ranges[99], ranges[0]);
+  });
+  it('orders out-of-range values (a caller bug) exactly as the plain sort does', () => {
+    const ranges: IPRange[] = Array.from({ length: 40 }, (_, i) => ({ family: 6, from: BigInt(i % 2 ? -i : i) << 100n, to: BigInt(i % 2 ? -i : i) << 100n }));
+    assert.deepEqual(IPSet.fromRanges(ranges).ranges, referenceNormalize(ranges));
   });
 });
