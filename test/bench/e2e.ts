@@ -17,7 +17,7 @@
 // those addresses, and peak RSS.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
@@ -94,11 +94,17 @@ async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<numbe
 async function main(): Promise<void> {
   if (mode === 'dist') {
     log('building controller (tsc -b controller)');
-    execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'controller'], {
-      cwd: repoRoot,
-      stdio: 'inherit',
-    });
+    try {
+      execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'controller'], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
+    } catch {
+      // A work tree with someone's half-finished change may not type-check; tsc still emits.
+      log('tsc -b controller reported errors; running the dist/ it left');
+    }
   }
+  const loadStart = loadavg()[0] ?? NaN;
   log('starting a private control plane');
   const env = await startIpamPlane('bench');
   const logDir = mkdtempSync(join(tmpdir(), 'ipam-bench-logs-'));
@@ -216,6 +222,11 @@ async function main(): Promise<void> {
     const addresses = N + (pre?.claims ?? 0);
 
     const result = {
+      machine: {
+        cores: availableParallelism(),
+        loadavg1mStart: loadStart,
+        loadavg1mEnd: loadavg()[0] ?? NaN,
+      },
       claims: N,
       pools: P,
       family,
@@ -256,6 +267,10 @@ async function main(): Promise<void> {
     } else {
       const rows: [string, string][] = [
         ['claims / pools / family', `${String(N)} / ${String(P)} / ${family} (${mode})`],
+        [
+          'machine: cores, load (1 min) start/end',
+          `${String(result.machine.cores)}, ${loadStart.toFixed(1)} / ${result.machine.loadavg1mEnd.toFixed(1)}`,
+        ],
         [
           'ceiling: plain client',
           `${String(result.ceiling.claimsPerSecond)} claims/s (create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
