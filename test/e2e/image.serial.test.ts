@@ -138,8 +138,15 @@ spec: {poolRef: {apiGroup: ipam.cluster.x-k8s.io, kind: InClusterIPPool, name: p
         () => {
           try {
             return Promise.resolve(
-              kubectl(['-n', 'image-e2e', 'get', 'ipaddresses.ipam.cluster.x-k8s.io', 'claim', '-o', 'jsonpath={.spec.address}']) ||
-                undefined,
+              kubectl([
+                '-n',
+                'image-e2e',
+                'get',
+                'ipaddresses.ipam.cluster.x-k8s.io',
+                'claim',
+                '-o',
+                'jsonpath={.spec.address}',
+              ]) || undefined,
             );
           } catch {
             return Promise.resolve(undefined);

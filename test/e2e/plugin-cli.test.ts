@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../cluster/paths.js';
-import { applyCrds, capiCrds, createTestNamespace, ourCrds, testCluster, type TestNamespace } from '../support/cluster.js';
+import {
+  applyCrds,
+  capiCrds,
+  createTestNamespace,
+  ourCrds,
+  testCluster,
+  type TestNamespace,
+} from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
@@ -25,7 +32,10 @@ let kubeconfig = '';
 
 function ensureBuilt(): void {
   if (existsSync(join(repoRoot, 'plugin', 'dist', 'main.js'))) return;
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-b', 'plugin'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-b', 'plugin'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
 }
 
 function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
@@ -34,7 +44,11 @@ function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
       bin,
       ['--kubeconfig', kubeconfig, ...args],
       // The runner's NODE_OPTIONS load workspace sources (--conditions=source); the built plugin must not.
-      { cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });
@@ -50,30 +64,88 @@ describe('kubectl-ipam against the control plane', () => {
   const suffix = Math.random().toString(16).slice(2, 8);
   const globalPool = `shared-${suffix}`;
 
-  async function create(plural: string, body: Record<string, unknown>, namespaced = true, version = 'v1alpha2'): Promise<string> {
-    const res = (namespaced
-      ? await custom.createNamespacedCustomObject({ group: GROUP, version, namespace: ns.name, plural, body })
-      : await custom.createClusterCustomObject({ group: GROUP, version, plural, body })) as { metadata: { uid: string; name: string } };
+  async function create(
+    plural: string,
+    body: Record<string, unknown>,
+    namespaced = true,
+    version = 'v1alpha2',
+  ): Promise<string> {
+    const res = (
+      namespaced
+        ? await custom.createNamespacedCustomObject({
+            group: GROUP,
+            version,
+            namespace: ns.name,
+            plural,
+            body,
+          })
+        : await custom.createClusterCustomObject({ group: GROUP, version, plural, body })
+    ) as { metadata: { uid: string; name: string } };
     uids.set(`${plural}/${res.metadata.name}`, res.metadata.uid);
     return res.metadata.uid;
   }
 
-  async function claim(name: string, poolKind: string, poolName: string, extra: Record<string, unknown> = {}): Promise<string> {
-    return create('ipaddressclaims', { apiVersion: `${GROUP}/${CAPI}`, kind: 'IPAddressClaim', metadata: { name, ...extra }, spec: { poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName } } }, true, CAPI);
+  async function claim(
+    name: string,
+    poolKind: string,
+    poolName: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
+    return create(
+      'ipaddressclaims',
+      {
+        apiVersion: `${GROUP}/${CAPI}`,
+        kind: 'IPAddressClaim',
+        metadata: { name, ...extra },
+        spec: { poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName } },
+      },
+      true,
+      CAPI,
+    );
   }
 
   /** An IPAddress as the controller writes it: claim and pool owners, ProtectAddress finalizer. */
-  async function address(name: string, ip: string, prefix: number, poolKind: string, poolName: string, claimUid: string | undefined, poolUid: string, gateway?: string): Promise<string> {
+  async function address(
+    name: string,
+    ip: string,
+    prefix: number,
+    poolKind: string,
+    poolName: string,
+    claimUid: string | undefined,
+    poolUid: string,
+    gateway?: string,
+  ): Promise<string> {
     const owners: Record<string, unknown>[] = [];
-    if (claimUid !== undefined) owners.push({ apiVersion: `${GROUP}/${CAPI}`, kind: 'IPAddressClaim', name, uid: claimUid, controller: true, blockOwnerDeletion: true });
-    owners.push({ apiVersion: `${GROUP}/v1alpha2`, kind: poolKind, name: poolName, uid: poolUid, controller: false, blockOwnerDeletion: true });
+    if (claimUid !== undefined)
+      owners.push({
+        apiVersion: `${GROUP}/${CAPI}`,
+        kind: 'IPAddressClaim',
+        name,
+        uid: claimUid,
+        controller: true,
+        blockOwnerDeletion: true,
+      });
+    owners.push({
+      apiVersion: `${GROUP}/v1alpha2`,
+      kind: poolKind,
+      name: poolName,
+      uid: poolUid,
+      controller: false,
+      blockOwnerDeletion: true,
+    });
     return create(
       'ipaddresses',
       {
         apiVersion: `${GROUP}/${CAPI}`,
         kind: 'IPAddress',
         metadata: { name, finalizers: [`${GROUP}/ProtectAddress`], ownerReferences: owners },
-        spec: { claimRef: { name }, poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName }, address: ip, prefix, ...(gateway === undefined ? {} : { gateway }) },
+        spec: {
+          claimRef: { name },
+          poolRef: { apiGroup: GROUP, kind: poolKind, name: poolName },
+          address: ip,
+          prefix,
+          ...(gateway === undefined ? {} : { gateway }),
+        },
       },
       true,
       CAPI,
@@ -94,7 +166,12 @@ describe('kubectl-ipam against the control plane', () => {
       apiVersion: `${GROUP}/v1alpha2`,
       kind: 'InClusterIPPool',
       metadata: { name: 'nodes-v4' },
-      spec: { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: ['10.0.0.2-10.0.0.9'] },
+      spec: {
+        addresses: ['10.0.0.0/24'],
+        prefix: 24,
+        gateway: '10.0.0.1',
+        excludedAddresses: ['10.0.0.2-10.0.0.9'],
+      },
     });
     const v6 = await create('inclusterippools', {
       apiVersion: `${GROUP}/v1alpha2`,
@@ -108,8 +185,22 @@ describe('kubectl-ipam against the control plane', () => {
       metadata: { name: 'tiny' },
       spec: { addresses: ['10.9.0.10'], prefix: 24 },
     });
-    await create('globalinclusterippools', { apiVersion: `${GROUP}/v1alpha2`, kind: 'GlobalInClusterIPPool', metadata: { name: globalPool }, spec: { addresses: ['10.200.0.0/30'], prefix: 24 } }, false);
-    await create('inclusterprefixpools', { apiVersion: `${GROUP}/v1alpha2`, kind: 'InClusterPrefixPool', metadata: { name: 'delegated' }, spec: { prefixes: ['fd10::/62'], allocationPrefixLength: 64 } });
+    await create(
+      'globalinclusterippools',
+      {
+        apiVersion: `${GROUP}/v1alpha2`,
+        kind: 'GlobalInClusterIPPool',
+        metadata: { name: globalPool },
+        spec: { addresses: ['10.200.0.0/30'], prefix: 24 },
+      },
+      false,
+    );
+    await create('inclusterprefixpools', {
+      apiVersion: `${GROUP}/v1alpha2`,
+      kind: 'InClusterPrefixPool',
+      metadata: { name: 'delegated' },
+      spec: { prefixes: ['fd10::/62'], allocationPrefixLength: 64 },
+    });
 
     // Bound claims.
     const c1 = await claim('md-0-a', 'InClusterIPPool', 'nodes-v4');
@@ -128,7 +219,14 @@ describe('kubectl-ipam against the control plane', () => {
   });
 
   after(async () => {
-    await custom.deleteClusterCustomObject({ group: GROUP, version: 'v1alpha2', plural: 'globalinclusterippools', name: globalPool }).catch(() => undefined);
+    await custom
+      .deleteClusterCustomObject({
+        group: GROUP,
+        version: 'v1alpha2',
+        plural: 'globalinclusterippools',
+        name: globalPool,
+      })
+      .catch(() => undefined);
     await ns.cleanup();
   });
 
@@ -136,9 +234,15 @@ describe('kubectl-ipam against the control plane', () => {
     const r = await plugin(['pools', '-n', ns.name]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^NAMESPACE\s+NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/);
+    assert.match(
+      lines[0] ?? '',
+      /^NAMESPACE\s+NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/,
+    );
     const row = (name: string): string => lines.find((l) => l.includes(` ${name} `)) ?? '';
-    assert.match(row('nodes-v4'), new RegExp(`^${ns.name}\\s+nodes-v4\\s+pool\\s+IPv4\\s+245\\s+3\\s+242\\s+0\\s+`));
+    assert.match(
+      row('nodes-v4'),
+      new RegExp(`^${ns.name}\\s+nodes-v4\\s+pool\\s+IPv4\\s+245\\s+3\\s+242\\s+0\\s+`),
+    );
     assert.match(row('nodes-v6'), /pool\s+IPv6\s+1\.8e19\s+1\s+1\.8e19\s+0\s+▏░{19}\s+<1%$/);
     assert.match(row('tiny'), /pool\s+IPv4\s+1\s+1\s+0\s+0\s+█{20}\s+100%\s+■ full/);
     assert.match(row('delegated'), /prefix\s+IPv6\/64\s+4\s+0\s+4\s+0/);
@@ -148,17 +252,29 @@ describe('kubectl-ipam against the control plane', () => {
   it('pools -o json: exact counts as strings, stable shape', async () => {
     const r = await plugin(['pools', '-n', ns.name, '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(r.stdout) as { kind: string; items: { id: string; counts: Record<string, string>; severity: string }[] };
+    const doc = JSON.parse(r.stdout) as {
+      kind: string;
+      items: { id: string; counts: Record<string, string>; severity: string }[];
+    };
     assert.equal(doc.kind, 'PoolList');
     const v6 = doc.items.find((i) => i.id === `${ns.name}/nodes-v6`);
-    assert.deepEqual(v6?.counts, { total: '18446744073709551614', used: '1', allocated: '1', free: '18446744073709551613', outOfRange: '0' });
+    assert.deepEqual(v6?.counts, {
+      total: '18446744073709551614',
+      used: '1',
+      allocated: '1',
+      free: '18446744073709551613',
+      outOfRange: '0',
+    });
     assert.equal(doc.items.find((i) => i.id === `${ns.name}/tiny`)?.severity, 'full');
   });
 
   it('explain POOL shows ranges with their sources, reserved, gateway and free blocks', async () => {
     const r = await plugin(['explain', '-n', ns.name, 'nodes-v4']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Pool .*\/nodes-v4 · InClusterIPPool · IPv4 · prefix \/24 · subnet 10\.0\.0\.0\/24 · gateway 10\.0\.0\.1/);
+    assert.match(
+      r.stdout,
+      /Pool .*\/nodes-v4 · InClusterIPPool · IPv4 · prefix \/24 · subnet 10\.0\.0\.0\/24 · gateway 10\.0\.0\.1/,
+    );
     assert.match(r.stdout, /\+ 10\.0\.0\.0\/24\s+256\s+spec\.addresses\[0\] \(10\.0\.0\.0\/24\)/);
     assert.match(r.stdout, /− 10\.0\.0\.2–10\.0\.0\.9\s+8\s+excluded by spec\.excludedAddresses\[0\]/);
     assert.match(r.stdout, /reserved: network address of 10\.0\.0\.0\/24/);
@@ -246,7 +362,13 @@ describe('kubectl-ipam against the control plane', () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /Would release 10\.0\.0\.12/);
     assert.match(dry.stdout, /Dry run: nothing changed/);
-    const still = (await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' })) as { metadata: { name: string } };
+    const still = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: CAPI,
+      namespace: ns.name,
+      plural: 'ipaddresses',
+      name: 'orphan-1',
+    })) as { metadata: { name: string } };
     assert.equal(still.metadata.name, 'orphan-1');
 
     const done = await plugin(['release', '-n', ns.name, '--from-report', file, '--yes']);
@@ -255,7 +377,13 @@ describe('kubectl-ipam against the control plane', () => {
     await waitFor(
       async () => {
         try {
-          await custom.getNamespacedCustomObject({ group: GROUP, version: CAPI, namespace: ns.name, plural: 'ipaddresses', name: 'orphan-1' });
+          await custom.getNamespacedCustomObject({
+            group: GROUP,
+            version: CAPI,
+            namespace: ns.name,
+            plural: 'ipaddresses',
+            name: 'orphan-1',
+          });
           return false;
         } catch {
           return true;
@@ -272,7 +400,10 @@ describe('kubectl-ipam against the control plane', () => {
 
     const dry = await plugin(['release', '-n', ns.name, '10.0.0.11', '--force']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /1\. PATCH ipaddresses\/md-0-b .*remove finalizer ipam\.cluster\.x-k8s\.io\/ProtectAddress/);
+    assert.match(
+      dry.stdout,
+      /1\. PATCH ipaddresses\/md-0-b .*remove finalizer ipam\.cluster\.x-k8s\.io\/ProtectAddress/,
+    );
     assert.match(dry.stdout, /2\. DELETE ipaddresses\/md-0-b .*preconditions uid=/);
     assert.match(dry.stdout, /a machine may still be using 10\.0\.0\.11/);
 

@@ -3,8 +3,21 @@
 // (watch event + 150 ms debounce), not on a polling tick.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLiveSource, openSession, type LiveEvent, type LiveSource, type Session } from '@ipam-in-cluster/plugin';
-import { applyCrds, capiCrds, createTestNamespace, ourCrds, testCluster, type TestNamespace } from '../support/cluster.js';
+import {
+  createLiveSource,
+  openSession,
+  type LiveEvent,
+  type LiveSource,
+  type Session,
+} from '@ipam-in-cluster/plugin';
+import {
+  applyCrds,
+  capiCrds,
+  createTestNamespace,
+  ourCrds,
+  testCluster,
+  type TestNamespace,
+} from '../support/cluster.js';
 import { Objects } from '../tui/objects.js';
 
 /** A live change must show within this (generous for a shared, busy control plane). */
@@ -58,10 +71,17 @@ describe('plugin live source (watches)', () => {
     });
   }
 
-  const addressesOf = (s: Snapshot): string[] => s.pools.find((p) => p.key.namespace === ns.name && p.key.name === 'nodes')?.addresses.map((a) => a.address) ?? [];
+  const addressesOf = (s: Snapshot): string[] =>
+    s.pools
+      .find((p) => p.key.namespace === ns.name && p.key.name === 'nodes')
+      ?.addresses.map((a) => a.address) ?? [];
 
   it('delivers a first snapshot, then each change within seconds', async () => {
-    const pool = await objects.pool('nodes', { addresses: ['10.30.0.0/24'], prefix: 24, gateway: '10.30.0.1' });
+    const pool = await objects.pool('nodes', {
+      addresses: ['10.30.0.0/24'],
+      prefix: 24,
+      gateway: '10.30.0.1',
+    });
     await objects.allocated('live-a', '10.30.0.10', { name: 'nodes', uid: pool.uid });
     unsubscribe = source.subscribe((event) => {
       if (event.type !== 'snapshot') return;
@@ -85,9 +105,21 @@ describe('plugin live source (watches)', () => {
 
     // A pool edit (watched too): the total changes.
     const t2 = performance.now();
-    await session.client.pools('InClusterIPPool').mergePatch({ namespace: ns.name, name: 'nodes' }, { spec: { excludedAddresses: ['10.30.0.200-10.30.0.209'] } });
-    await until('the edited pool', (s) => s.pools.find((p) => p.key.name === 'nodes' && p.key.namespace === ns.name)?.counts.total === 243n, LIVE_MS);
+    await session.client
+      .pools('InClusterIPPool')
+      .mergePatch(
+        { namespace: ns.name, name: 'nodes' },
+        { spec: { excludedAddresses: ['10.30.0.200-10.30.0.209'] } },
+      );
+    await until(
+      'the edited pool',
+      (s) =>
+        s.pools.find((p) => p.key.name === 'nodes' && p.key.namespace === ns.name)?.counts.total === 243n,
+      LIVE_MS,
+    );
     const editedMs = Math.round(performance.now() - t2);
-    process.stdout.write(`# live source: new address ${addedMs} ms, release ${releasedMs} ms, pool edit ${editedMs} ms\n`);
+    process.stdout.write(
+      `# live source: new address ${addedMs} ms, release ${releasedMs} ms, pool edit ${editedMs} ms\n`,
+    );
   });
 });

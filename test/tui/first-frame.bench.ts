@@ -29,14 +29,18 @@ function stats(xs: number[]): string {
 
 async function once(): Promise<{ frame: number; data: number }> {
   const t0 = performance.now();
-  const t = await TmuxSession.start([KUBECTL_IPAM, 'browse', '--kubeconfig', kubeconfig, '-n', 'default'], { columns: 100, rows: 30 });
+  const t = await TmuxSession.start([KUBECTL_IPAM, 'browse', '--kubeconfig', kubeconfig, '-n', 'default'], {
+    columns: 100,
+    rows: 30,
+  });
   let frame = NaN;
   try {
     for (;;) {
       const screen = await t.screen();
       const now = Math.round(performance.now() - t0);
       if (Number.isNaN(frame) && /kubectl ipam · context/.test(screen)) frame = now;
-      if (/POOL +KIND|No IP pools in view/.test(screen)) return { frame: Number.isNaN(frame) ? now : frame, data: now };
+      if (/POOL +KIND|No IP pools in view/.test(screen))
+        return { frame: Number.isNaN(frame) ? now : frame, data: now };
       if (now > 60_000) throw new Error(`no frame after 60 s:\n${screen}`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -60,7 +64,10 @@ async function browserAlone(): Promise<number> {
     `const { FakeSource } = await import(${JSON.stringify(fixtures)});`,
     `await runBrowser({ source: new FakeSource(), readOnly: false, onFirstFrame: () => writeFileSync(${JSON.stringify(out)}, String(Math.round(performance.now()))) });`,
   ].join('\n');
-  const t = await TmuxSession.start([join(repoRoot, 'node_modules', '.bin', 'node'), '--input-type=module', '-e', code], { columns: 100, rows: 30 });
+  const t = await TmuxSession.start(
+    [join(repoRoot, 'node_modules', '.bin', 'node'), '--input-type=module', '-e', code],
+    { columns: 100, rows: 30 },
+  );
   try {
     for (let waited = 0; waited < 30_000; waited += 10) {
       try {
@@ -79,7 +86,9 @@ async function browserAlone(): Promise<number> {
 async function main(): Promise<void> {
   if (!pluginBuilt()) throw new Error('plugin not built: npm run build');
   const { stdout } = await run(join(repoRoot, 'node_modules', '.bin', 'node'), ['--version']);
-  process.stdout.write(`kubectl-ipam browse, first frame, ${runs} runs (node ${stdout.trim()}, tmux 100×30)\n`);
+  process.stdout.write(
+    `kubectl-ipam browse, first frame, ${runs} runs (node ${stdout.trim()}, tmux 100×30)\n`,
+  );
   const frames: number[] = [];
   const data: number[] = [];
   await once(); // warm the file cache
@@ -93,7 +102,9 @@ async function main(): Promise<void> {
   process.stdout.write(`first data:  ${stats(data)}\n`);
   const alone: number[] = [];
   for (let i = 0; i < runs; i++) alone.push(await browserAlone());
-  process.stdout.write(`browser alone (node start → Ink's first render, in-memory data, no CLI/kube modules): ${stats(alone)}\n`);
+  process.stdout.write(
+    `browser alone (node start → Ink's first render, in-memory data, no CLI/kube modules): ${stats(alone)}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -23,18 +23,36 @@ export class Objects {
   }
 
   async pool(name: string, spec: Record<string, unknown>): Promise<Made> {
-    const body = { apiVersion: POOL_API_VERSION, kind: 'InClusterIPPool', metadata: { name, namespace: this.namespace }, spec };
-    const made = (await this.custom.createNamespacedCustomObject({ group: IPAM_GROUP, version: 'v1alpha2', namespace: this.namespace, plural: 'inclusterippools', body })) as k8s.KubernetesObject;
+    const body = {
+      apiVersion: POOL_API_VERSION,
+      kind: 'InClusterIPPool',
+      metadata: { name, namespace: this.namespace },
+      spec,
+    };
+    const made = (await this.custom.createNamespacedCustomObject({
+      group: IPAM_GROUP,
+      version: 'v1alpha2',
+      namespace: this.namespace,
+      plural: 'inclusterippools',
+      body,
+    })) as k8s.KubernetesObject;
     return { uid: made.metadata?.uid ?? '' };
   }
 
   /** A stand-in for the machine that owns a claim (the garbage collector needs a real owner). */
   async machine(name: string): Promise<Made> {
-    const made = await this.core.createNamespacedConfigMap({ namespace: this.namespace, body: { metadata: { name } } });
+    const made = await this.core.createNamespacedConfigMap({
+      namespace: this.namespace,
+      body: { metadata: { name } },
+    });
     return { uid: made.metadata?.uid ?? '' };
   }
 
-  async claim(name: string, pool: string, owner: { kind: string; apiVersion: string; name: string; uid: string }): Promise<Made> {
+  async claim(
+    name: string,
+    pool: string,
+    owner: { kind: string; apiVersion: string; name: string; uid: string },
+  ): Promise<Made> {
     const body = {
       apiVersion: `${IPAM_GROUP}/${V}`,
       kind: 'IPAddressClaim',
@@ -44,13 +62,27 @@ export class Objects {
         labels: { 'cluster.x-k8s.io/cluster-name': 'tui-cluster' },
         ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: true }],
       },
-      spec: { clusterName: 'tui-cluster', poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: pool } },
+      spec: {
+        clusterName: 'tui-cluster',
+        poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: pool },
+      },
     };
-    const made = (await this.custom.createNamespacedCustomObject({ group: IPAM_GROUP, version: V, namespace: this.namespace, plural: 'ipaddressclaims', body })) as k8s.KubernetesObject;
+    const made = (await this.custom.createNamespacedCustomObject({
+      group: IPAM_GROUP,
+      version: V,
+      namespace: this.namespace,
+      plural: 'ipaddressclaims',
+      body,
+    })) as k8s.KubernetesObject;
     return { uid: made.metadata?.uid ?? '' };
   }
 
-  async address(name: string, address: string, pool: { name: string; uid: string }, claim: { name: string; uid: string }): Promise<Made> {
+  async address(
+    name: string,
+    address: string,
+    pool: { name: string; uid: string },
+    claim: { name: string; uid: string },
+  ): Promise<Made> {
     const body = {
       apiVersion: `${IPAM_GROUP}/${V}`,
       kind: 'IPAddress',
@@ -60,8 +92,21 @@ export class Objects {
         finalizers: [FINALIZER_PROTECT_ADDRESS],
         labels: { 'cluster.x-k8s.io/cluster-name': 'tui-cluster' },
         ownerReferences: [
-          { apiVersion: `${IPAM_GROUP}/${V}`, kind: 'IPAddressClaim', name: claim.name, uid: claim.uid, controller: true, blockOwnerDeletion: true },
-          { apiVersion: POOL_API_VERSION, kind: 'InClusterIPPool', name: pool.name, uid: pool.uid, blockOwnerDeletion: true },
+          {
+            apiVersion: `${IPAM_GROUP}/${V}`,
+            kind: 'IPAddressClaim',
+            name: claim.name,
+            uid: claim.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+          {
+            apiVersion: POOL_API_VERSION,
+            kind: 'InClusterIPPool',
+            name: pool.name,
+            uid: pool.uid,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: {
@@ -72,20 +117,37 @@ export class Objects {
         poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: pool.name },
       },
     };
-    const made = (await this.custom.createNamespacedCustomObject({ group: IPAM_GROUP, version: V, namespace: this.namespace, plural: 'ipaddresses', body })) as k8s.KubernetesObject;
+    const made = (await this.custom.createNamespacedCustomObject({
+      group: IPAM_GROUP,
+      version: V,
+      namespace: this.namespace,
+      plural: 'ipaddresses',
+      body,
+    })) as k8s.KubernetesObject;
     return { uid: made.metadata?.uid ?? '' };
   }
 
   /** A claimed address: machine stand-in, claim, IPAddress. */
   async allocated(name: string, address: string, pool: { name: string; uid: string }): Promise<void> {
     const m = await this.machine(`${name}-machine`);
-    const c = await this.claim(name, pool.name, { apiVersion: 'v1', kind: 'ConfigMap', name: `${name}-machine`, uid: m.uid });
+    const c = await this.claim(name, pool.name, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: `${name}-machine`,
+      uid: m.uid,
+    });
     await this.address(name, address, pool, { name, uid: c.uid });
   }
 
   async addressExists(name: string): Promise<boolean> {
     try {
-      await this.custom.getNamespacedCustomObject({ group: IPAM_GROUP, version: V, namespace: this.namespace, plural: 'ipaddresses', name });
+      await this.custom.getNamespacedCustomObject({
+        group: IPAM_GROUP,
+        version: V,
+        namespace: this.namespace,
+        plural: 'ipaddresses',
+        name,
+      });
       return true;
     } catch (error) {
       if (classifyApiError(error).kind === 'NotFound') return false;

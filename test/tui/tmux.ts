@@ -31,14 +31,27 @@ export class TmuxSession {
   }
 
   /** Starts `argv` in a detached session of the given size, with CI=false so Ink is interactive. */
-  static async start(argv: readonly string[], opts: { columns?: number; rows?: number; env?: Record<string, string> } = {}): Promise<TmuxSession> {
+  static async start(
+    argv: readonly string[],
+    opts: { columns?: number; rows?: number; env?: Record<string, string> } = {},
+  ): Promise<TmuxSession> {
     const name = `ipam-tui-${randomBytes(4).toString('hex')}`;
     const env = { CI: 'false', TERM: 'xterm-256color', ...opts.env };
     // -u NODE_OPTIONS: the test runner's --conditions=source must not make the built program load .ts sources.
     const command = `env -u NODE_OPTIONS ${Object.entries(env)
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(' ')} ${argv.map(quote).join(' ')}`;
-    await run('tmux', ['new-session', '-d', '-s', name, '-x', String(opts.columns ?? 100), '-y', String(opts.rows ?? 30), command]);
+    await run('tmux', [
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      String(opts.columns ?? 100),
+      '-y',
+      String(opts.rows ?? 30),
+      command,
+    ]);
     // Keep the pane after the program exits, so a crash leaves its message readable.
     await run('tmux', ['set-option', '-t', name, 'remain-on-exit', 'on']).catch(() => undefined);
     return new TmuxSession(name);
@@ -70,7 +83,9 @@ export class TmuxSession {
         { what, timeoutMs, intervalMs: 50 },
       );
     } catch (error) {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${last}`, { cause: error });
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- screen ---\n${last}`, {
+        cause: error,
+      });
     }
   }
 

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '@ipam-in-cluster/controller/webhooks';
+import {
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
+} from '@ipam-in-cluster/controller/webhooks';
 import { chartDir, generateValuesSchema } from '../tools/chart-schema.js';
 import { repoRoot } from '../cluster/paths.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';

@@ -2,12 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import {
-  NAMESPACE,
-  PROVIDER_LABEL,
-  renderComponents,
-  renderMetadata,
-} from '../tools/release-artifacts.js';
+import { NAMESPACE, PROVIDER_LABEL, renderComponents, renderMetadata } from '../tools/release-artifacts.js';
 
 interface Obj {
   kind: string;
@@ -31,7 +26,11 @@ describe('release artefacts', () => {
 
   it('install into capi-ipam-in-cluster-system with its Namespace, the four CRDs and cert-manager certificates', () => {
     assert.ok(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE));
-    assert.ok(objects.filter((o) => o.metadata.namespace !== undefined).every((o) => o.metadata.namespace === NAMESPACE));
+    assert.ok(
+      objects
+        .filter((o) => o.metadata.namespace !== undefined)
+        .every((o) => o.metadata.namespace === NAMESPACE),
+    );
     assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
     assert.equal(objects.filter((o) => o.kind === 'Certificate').length, 1);
   });

@@ -33,8 +33,19 @@ describe('PoolIndexes', () => {
     const a = await reserve(idx, P, 'default/a');
     const b = await reserve(idx, P, 'default/b');
     assert.deepEqual([a.address, a.prefix, a.gateway, a.existing], ['10.0.0.11', 24, '10.0.0.10', false]);
-    assert.equal(b.address, '10.0.0.12', 'a reserved address is not handed out again before its create returns');
-    assert.deepEqual(idx.counts(P) && { total: idx.counts(P)?.total, used: idx.counts(P)?.used, reserved: idx.counts(P)?.reserved }, { total: 10n, used: 2n, reserved: 2 });
+    assert.equal(
+      b.address,
+      '10.0.0.12',
+      'a reserved address is not handed out again before its create returns',
+    );
+    assert.deepEqual(
+      idx.counts(P) && {
+        total: idx.counts(P)?.total,
+        used: idx.counts(P)?.used,
+        reserved: idx.counts(P)?.reserved,
+      },
+      { total: 10n, used: 2n, reserved: 2 },
+    );
   });
 
   it('a failed create releases its reservation; the address is handed out again', async () => {
@@ -111,15 +122,29 @@ describe('PoolIndexes', () => {
 
   it('rebuild on a spec change re-marks holdings; ones now outside are out of range; same spec is a no-op', async () => {
     const idx = new PoolIndexes();
-    idx.rebuild(P, { type: 'ip', spec: { addresses: ['10.0.0.10-10.0.0.20'], prefix: 24, gateway: '10.0.0.1', allocateReservedIPAddresses: true } });
+    idx.rebuild(P, {
+      type: 'ip',
+      spec: {
+        addresses: ['10.0.0.10-10.0.0.20'],
+        prefix: 24,
+        gateway: '10.0.0.1',
+        allocateReservedIPAddresses: true,
+      },
+    });
     for (const k of ['a', 'b', 'c', 'd', 'e']) (await reserve(idx, P, `default/${k}`)).confirm();
     assert.equal(idx.holding(P, 'default/e')?.address, '10.0.0.14');
-    idx.rebuild(P, { type: 'ip', spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' } });
+    idx.rebuild(P, {
+      type: 'ip',
+      spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' },
+    });
     const c = idx.counts(P);
     assert.deepEqual([c?.total, c?.used, c?.free, c?.outOfRange], [8n, 5n, 6n, 3n]);
     assert.equal((await reserve(idx, P, 'default/f')).address, '10.0.0.15');
     const before = idx.counts(P);
-    idx.rebuild(P, { type: 'ip', spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' } });
+    idx.rebuild(P, {
+      type: 'ip',
+      spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' },
+    });
     assert.deepEqual(idx.counts(P), before);
     idx.release(P, 'default/a');
     assert.equal(idx.counts(P)?.outOfRange, 2n, 'releasing an out-of-range holding works');
@@ -134,15 +159,24 @@ describe('PoolIndexes', () => {
     const inflight = await reserve(idx, P, 'default/inflight');
     const created = await reserve(idx, P, 'default/created');
     created.confirm();
-    idx.sync(P, [{ ipAddressKey: 'default/kept', address: '10.0.0.2', prefix: 24 }, { ipAddressKey: 'default/new', address: '10.0.0.9', prefix: 24 }]);
+    idx.sync(P, [
+      { ipAddressKey: 'default/kept', address: '10.0.0.2', prefix: 24 },
+      { ipAddressKey: 'default/new', address: '10.0.0.9', prefix: 24 },
+    ]);
     assert.equal(idx.holding(P, 'default/gone'), undefined);
     assert.deepEqual(
-      ['default/kept', 'default/inflight', 'default/created', 'default/new'].map((k) => idx.holding(P, k)?.state),
+      ['default/kept', 'default/inflight', 'default/created', 'default/new'].map(
+        (k) => idx.holding(P, k)?.state,
+      ),
       ['observed', 'reserved', 'created', 'observed'],
     );
     clock.advance(1000);
     idx.sync(P, [{ ipAddressKey: 'default/kept', address: '10.0.0.2', prefix: 24 }]);
-    assert.equal(idx.holding(P, 'default/created'), undefined, 'a create never observed within the grace is dropped');
+    assert.equal(
+      idx.holding(P, 'default/created'),
+      undefined,
+      'a create never observed within the grace is dropped',
+    );
     assert.equal(idx.holding(P, 'default/inflight')?.address, inflight.address);
   });
 
@@ -169,7 +203,12 @@ describe('PoolIndexes', () => {
   it('prefix pools hand out the lowest free sub-prefix', async () => {
     const idx = new PoolIndexes();
     const X = 'InClusterPrefixPool/default/x';
-    assert.ok(idx.rebuild(X, { type: 'prefix', spec: { prefixes: ['fd00::/62'], allocationPrefixLength: 64, gateway: 'fd00::1' } }).ok);
+    assert.ok(
+      idx.rebuild(X, {
+        type: 'prefix',
+        spec: { prefixes: ['fd00::/62'], allocationPrefixLength: 64, gateway: 'fd00::1' },
+      }).ok,
+    );
     idx.markUsed(X, 'default/old', 'fd00::', 64);
     const a = await reserve(idx, X, 'default/a');
     assert.deepEqual([a.address, a.prefix, a.gateway], ['fd00:0:0:1::', 64, 'fd00::1']);
@@ -238,9 +277,13 @@ describe('PoolIndexes', () => {
       assert.ok(c !== undefined);
       assert.equal(c.used, BigInt(addresses.length), 'the state matches the API');
       assert.equal(c.reserved, 0);
-      for (const [key, address] of api.get(pool) ?? []) assert.equal(idx.holding(pool, key)?.address, address);
+      for (const [key, address] of api.get(pool) ?? [])
+        assert.equal(idx.holding(pool, key)?.address, address);
     }
-    assert.ok(outcomes.created > 500 && outcomes.failed > 50 && outcomes.exhausted > 0, JSON.stringify(outcomes));
+    assert.ok(
+      outcomes.created > 500 && outcomes.failed > 50 && outcomes.exhausted > 0,
+      JSON.stringify(outcomes),
+    );
   });
 
   it('allocations of one pool are served in arrival order, pools independently', async () => {
@@ -248,7 +291,9 @@ describe('PoolIndexes', () => {
     const Q = 'InClusterIPPool/default/q';
     idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.50']));
     idx.rebuild(Q, ipPool(['10.0.1.1-10.0.1.50']));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => idx.allocate(i % 2 === 0 ? P : Q, `default/c${String(i)}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => idx.allocate(i % 2 === 0 ? P : Q, `default/c${String(i)}`)),
+    );
     const addresses = results.map((r) => (r.ok ? r.reservation.address : ''));
     assert.deepEqual(
       addresses.filter((_, i) => i % 2 === 0),

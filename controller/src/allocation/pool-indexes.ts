@@ -51,7 +51,9 @@ import { KeyedMutex } from '../util/async-mutex.js';
 import { realClock, type Clock } from '../util/clock.js';
 
 /** A pool spec with its pool type: single addresses (IP pools) or IPv6 sub-prefixes. */
-export type PoolSpecInput = { readonly type: 'ip'; readonly spec: IPPoolSpec } | { readonly type: 'prefix'; readonly spec: PrefixPoolSpec };
+export type PoolSpecInput =
+  | { readonly type: 'ip'; readonly spec: IPPoolSpec }
+  | { readonly type: 'prefix'; readonly spec: PrefixPoolSpec };
 
 /** What an IPAddress must be written with. */
 export interface Allocation {
@@ -197,7 +199,15 @@ class PrefixPoolAllocator implements PoolAllocator {
     // Unlike upstream, one IPAddress without a usable prefix does not block the whole pool.
     const usable = [...this.#inUse.values()].filter((u) => parsePrefixInUse(u).ok);
     const r = nextFreePrefix(this.layout, usable);
-    return r.ok ? { ok: true, value: { address: formatAddr({ family: r.value.family, value: r.value.value }), prefix: r.value.bits } } : r;
+    return r.ok
+      ? {
+          ok: true,
+          value: {
+            address: formatAddr({ family: r.value.family, value: r.value.value }),
+            prefix: r.value.bits,
+          },
+        }
+      : r;
   }
 
   counts(): PoolCounts {
@@ -237,7 +247,9 @@ export class PoolIndexes {
     const entry = this.#entry(poolKey);
     const specJson = JSON.stringify(input);
     if (entry.specJson === specJson && entry.problem?.reason !== 'PoolNotFound') {
-      return entry.problem === undefined ? { ok: true, value: undefined } : { ok: false, error: { code: 'InvalidSpec', message: entry.problem.message } };
+      return entry.problem === undefined
+        ? { ok: true, value: undefined }
+        : { ok: false, error: { code: 'InvalidSpec', message: entry.problem.message } };
     }
     entry.specJson = specJson;
     let allocator: PoolAllocator;
@@ -334,17 +346,26 @@ export class PoolIndexes {
   #allocateLocked(poolKey: string, ipAddressKey: string): AllocateResult {
     const entry = this.#pools.get(poolKey);
     if (entry === undefined) return { ok: false, reason: 'PoolNotFound', message: 'pool not found' };
-    if (entry.allocator === undefined) return { ok: false, ...(entry.problem ?? { reason: 'PoolNotFound', message: 'pool not found' }) };
+    if (entry.allocator === undefined)
+      return { ok: false, ...(entry.problem ?? { reason: 'PoolNotFound', message: 'pool not found' }) };
     const existing = entry.holdings.get(ipAddressKey);
     if (existing !== undefined) {
       if (existing.state === 'reserved') {
-        return { ok: false, reason: 'AllocationInProgress', message: `an allocation for ${ipAddressKey} is in progress` };
+        return {
+          ok: false,
+          reason: 'AllocationInProgress',
+          message: `an allocation for ${ipAddressKey} is in progress`,
+        };
       }
       return { ok: true, reservation: this.#reservation(poolKey, entry, existing, true) };
     }
     const next = entry.allocator.next();
     if (!next.ok) {
-      return { ok: false, reason: next.error.code === 'PoolExhausted' ? 'PoolExhausted' : 'PoolNotReady', message: next.error.message };
+      return {
+        ok: false,
+        reason: next.error.code === 'PoolExhausted' ? 'PoolExhausted' : 'PoolNotReady',
+        message: next.error.message,
+      };
     }
     const h = this.#hold(poolKey, entry, ipAddressKey, next.value.address, next.value.prefix, 'reserved');
     return { ok: true, reservation: this.#reservation(poolKey, entry, h, false) };
@@ -367,7 +388,10 @@ export class PoolIndexes {
   }
 
   /** The address `ipAddressKey` holds in the pool, and in which state. */
-  holding(poolKey: string, ipAddressKey: string): { address: string; prefix: number | undefined; state: HoldingState } | undefined {
+  holding(
+    poolKey: string,
+    ipAddressKey: string,
+  ): { address: string; prefix: number | undefined; state: HoldingState } | undefined {
     const h = this.#pools.get(poolKey)?.holdings.get(ipAddressKey);
     return h === undefined ? undefined : { address: h.address, prefix: h.prefix, state: h.state };
   }
@@ -385,7 +409,12 @@ export class PoolIndexes {
   #entry(poolKey: string): PoolEntry {
     let entry = this.#pools.get(poolKey);
     if (entry === undefined) {
-      entry = { specJson: undefined, allocator: undefined, problem: { reason: 'PoolNotFound', message: 'pool not found' }, holdings: new Map() };
+      entry = {
+        specJson: undefined,
+        allocator: undefined,
+        problem: { reason: 'PoolNotFound', message: 'pool not found' },
+        holdings: new Map(),
+      };
       this.#pools.set(poolKey, entry);
     }
     return entry;
@@ -397,9 +426,23 @@ export class PoolIndexes {
     return { ok: false, error };
   }
 
-  #hold(poolKey: string, entry: PoolEntry, ipAddressKey: string, address: string, prefix: number | undefined, state: HoldingState): Holding {
+  #hold(
+    poolKey: string,
+    entry: PoolEntry,
+    ipAddressKey: string,
+    address: string,
+    prefix: number | undefined,
+    state: HoldingState,
+  ): Holding {
     const parsed = parseAddr(address);
-    const h: Holding = { ipAddressKey, address, prefix, addr: parsed.ok ? parsed.value : undefined, state, since: this.#clock.now() };
+    const h: Holding = {
+      ipAddressKey,
+      address,
+      prefix,
+      addr: parsed.ok ? parsed.value : undefined,
+      state,
+      since: this.#clock.now(),
+    };
     entry.holdings.set(ipAddressKey, h);
     entry.allocator?.add(h);
     this.#poolOf.set(ipAddressKey, poolKey);
@@ -414,7 +457,8 @@ export class PoolIndexes {
   }
 
   #dropIfEmpty(poolKey: string, entry: PoolEntry): void {
-    if (entry.allocator === undefined && entry.specJson === undefined && entry.holdings.size === 0) this.#pools.delete(poolKey);
+    if (entry.allocator === undefined && entry.specJson === undefined && entry.holdings.size === 0)
+      this.#pools.delete(poolKey);
   }
 
   #reservation(poolKey: string, entry: PoolEntry, h: Holding, existing: boolean): Reservation {

@@ -9,7 +9,9 @@ export interface BindAddress {
   readonly port: number;
 }
 
-export type BindAddressResult = { readonly ok: true; readonly value: BindAddress | undefined } | { readonly ok: false; readonly error: string };
+export type BindAddressResult =
+  | { readonly ok: true; readonly value: BindAddress | undefined }
+  | { readonly ok: false; readonly error: string };
 
 /** Parses a bind address; `{ ok: true, value: undefined }` means disabled. */
 export function parseBindAddress(input: string): BindAddressResult {
@@ -20,8 +22,10 @@ export function parseBindAddress(input: string): BindAddressResult {
   let host = s.slice(0, colon);
   const portText = s.slice(colon + 1);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  else if (host.includes(':')) return { ok: false, error: 'an IPv6 host must be in brackets, e.g. [::1]:8080' };
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return { ok: false, error: 'port must be a number between 0 and 65535' };
+  else if (host.includes(':'))
+    return { ok: false, error: 'an IPv6 host must be in brackets, e.g. [::1]:8080' };
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+    return { ok: false, error: 'port must be a number between 0 and 65535' };
   return { ok: true, value: { host: host === '' ? undefined : host, port: Number(portText) } };
 }
 

@@ -23,7 +23,10 @@ describe('parseFlags', () => {
     assert.deepEqual(c.metricsBindAddress, { host: undefined, port: 8080 });
     assert.equal(c.leaderElection.enabled, false);
     assert.equal(c.leaderElection.id, '7bb7acb4.ipam.cluster.x-k8s.io');
-    assert.deepEqual([c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs], [15_000, 10_000, 2_000]);
+    assert.deepEqual(
+      [c.leaderElection.leaseDurationMs, c.leaderElection.renewDeadlineMs, c.leaderElection.retryPeriodMs],
+      [15_000, 10_000, 2_000],
+    );
     assert.deepEqual(c.webhook, {
       port: 9443,
       certDir: FLAG_DEFAULTS.webhookCertDir,
@@ -71,13 +74,25 @@ describe('parseFlags', () => {
     assert.equal(c.metricsBindAddress, undefined, '0 disables metrics');
     assert.equal(c.webhook.port, undefined, '0 disables webhooks');
     assert.equal(c.webhook.certDir, '/certs');
-    assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig, c.concurrency, c.utilizationWarningThreshold], ['team-a', 'blue', '/k', 4, 75]);
+    assert.deepEqual(
+      [c.namespace, c.watchFilter, c.kubeconfig, c.concurrency, c.utilizationWarningThreshold],
+      ['team-a', 'blue', '/k', 4, 75],
+    );
     assert.equal(c.log.format, 'text');
   });
 
   it('takes the webhook flags the chart passes (files and self-managed certificates)', () => {
-    const files = ok(['--webhook-port=9443', '--webhook-cert-dir=/tmp/k8s-webhook-server/serving-certs', '--webhook-cert-name=cert.pem', '--webhook-key-name=key.pem', '--pool-overlap-detection']);
-    assert.deepEqual([files.webhook.port, files.webhook.certDir, files.webhook.certName, files.webhook.keyName], [9443, '/tmp/k8s-webhook-server/serving-certs', 'cert.pem', 'key.pem']);
+    const files = ok([
+      '--webhook-port=9443',
+      '--webhook-cert-dir=/tmp/k8s-webhook-server/serving-certs',
+      '--webhook-cert-name=cert.pem',
+      '--webhook-key-name=key.pem',
+      '--pool-overlap-detection',
+    ]);
+    assert.deepEqual(
+      [files.webhook.port, files.webhook.certDir, files.webhook.certName, files.webhook.keyName],
+      [9443, '/tmp/k8s-webhook-server/serving-certs', 'cert.pem', 'key.pem'],
+    );
     assert.equal(files.webhook.certMode, 'files');
     assert.equal(files.webhook.poolOverlapDetection, true);
     const managed = ok([
@@ -89,30 +104,57 @@ describe('parseFlags', () => {
       '--pool-overlap-detection=false',
     ]);
     assert.deepEqual(
-      [managed.webhook.certMode, managed.webhook.certSecret, managed.webhook.serviceName, managed.webhook.configName],
+      [
+        managed.webhook.certMode,
+        managed.webhook.certSecret,
+        managed.webhook.serviceName,
+        managed.webhook.configName,
+      ],
       ['self-managed', 'ipam-webhook-cert', 'ipam-webhook', 'ipam-ipam-in-cluster'],
     );
-    assert.deepEqual(managed.webhook.certHosts, { ipAddresses: ['127.0.0.1', '::1', 'fd00::1'], dnsNames: ['dev.example.com'] });
+    assert.deepEqual(managed.webhook.certHosts, {
+      ipAddresses: ['127.0.0.1', '::1', 'fd00::1'],
+      dnsNames: ['dev.example.com'],
+    });
     assert.equal(managed.webhook.poolOverlapDetection, false);
   });
 
   it('checks the webhook certificate flags', () => {
-    assert.deepEqual(errors(['--webhook-cert-mode=cert-manager', '--webhook-cert-hosts=ok.example,bad host']), [
-      'invalid value "cert-manager" for --webhook-cert-mode: must be files or self-managed',
-      'invalid value "bad host" for --webhook-cert-hosts: must be a comma-separated list of IP addresses and DNS names',
-    ]);
+    assert.deepEqual(
+      errors(['--webhook-cert-mode=cert-manager', '--webhook-cert-hosts=ok.example,bad host']),
+      [
+        'invalid value "cert-manager" for --webhook-cert-mode: must be files or self-managed',
+        'invalid value "bad host" for --webhook-cert-hosts: must be a comma-separated list of IP addresses and DNS names',
+      ],
+    );
     assert.deepEqual(errors(['--webhook-cert-mode=self-managed']), [
       'invalid value "" for --webhook-cert-secret: is required with --webhook-cert-mode=self-managed',
       'invalid value "" for --webhook-service-name: is required with --webhook-cert-mode=self-managed',
     ]);
-    assert.equal(ok(['--webhook-cert-mode=self-managed', '--webhook-port=0']).webhook.port, undefined, 'nothing is required when webhooks are off');
-    assert.match(errors(['--pool-overlap-detection=sometimes'])[0] ?? '', /--pool-overlap-detection: must be true or false/);
+    assert.equal(
+      ok(['--webhook-cert-mode=self-managed', '--webhook-port=0']).webhook.port,
+      undefined,
+      'nothing is required when webhooks are off',
+    );
+    assert.match(
+      errors(['--pool-overlap-detection=sometimes'])[0] ?? '',
+      /--pool-overlap-detection: must be true or false/,
+    );
   });
 
   it('accepts --diagnostics-address as an alias of --metrics-bind-address, and --insecure-diagnostics', () => {
-    assert.deepEqual(ok(['--diagnostics-address=:8443', '--insecure-diagnostics']).metricsBindAddress, { host: undefined, port: 8443 });
-    assert.deepEqual(ok(['--diagnostics-address=:8443', '--metrics-bind-address=:8443']).metricsBindAddress, { host: undefined, port: 8443 });
-    assert.match(errors(['--diagnostics-address=:8443', '--metrics-bind-address=:9000'])[0] ?? '', /--diagnostics-address: conflicts with --metrics-bind-address/);
+    assert.deepEqual(ok(['--diagnostics-address=:8443', '--insecure-diagnostics']).metricsBindAddress, {
+      host: undefined,
+      port: 8443,
+    });
+    assert.deepEqual(ok(['--diagnostics-address=:8443', '--metrics-bind-address=:8443']).metricsBindAddress, {
+      host: undefined,
+      port: 8443,
+    });
+    assert.match(
+      errors(['--diagnostics-address=:8443', '--metrics-bind-address=:9000'])[0] ?? '',
+      /--diagnostics-address: conflicts with --metrics-bind-address/,
+    );
   });
 
   it('maps -v and --log-level; --log-level wins', () => {
@@ -123,7 +165,15 @@ describe('parseFlags', () => {
   });
 
   it('reports every problem, naming the flag and the value', () => {
-    const e = errors(['--concurrency=0', '--webhook-port=70000', '--health-probe-bind-address=8081', '--log-level=loud', '--log-format=xml', '--leader-elect=maybe', '--utilization-warning-threshold=x']);
+    const e = errors([
+      '--concurrency=0',
+      '--webhook-port=70000',
+      '--health-probe-bind-address=8081',
+      '--log-level=loud',
+      '--log-format=xml',
+      '--leader-elect=maybe',
+      '--utilization-warning-threshold=x',
+    ]);
     assert.deepEqual(e, [
       'invalid value "maybe" for --leader-elect: must be true or false',
       'invalid value "70000" for --webhook-port: must be a whole number between 0 and 65535',
@@ -136,9 +186,18 @@ describe('parseFlags', () => {
   });
 
   it('checks the leader election timing rules', () => {
-    assert.match(errors(['--leader-elect-lease-duration=10s'])[0] ?? '', /--leader-elect-lease-duration: must be greater than --leader-elect-renew-deadline/);
-    assert.match(errors(['--leader-elect-retry-period=9s'])[0] ?? '', /--leader-elect-renew-deadline: must be greater than 1.2/);
-    assert.match(errors(['--leader-elect-retry-period=soon'])[0] ?? '', /"soon" for --leader-elect-retry-period/);
+    assert.match(
+      errors(['--leader-elect-lease-duration=10s'])[0] ?? '',
+      /--leader-elect-lease-duration: must be greater than --leader-elect-renew-deadline/,
+    );
+    assert.match(
+      errors(['--leader-elect-retry-period=9s'])[0] ?? '',
+      /--leader-elect-renew-deadline: must be greater than 1.2/,
+    );
+    assert.match(
+      errors(['--leader-elect-retry-period=soon'])[0] ?? '',
+      /"soon" for --leader-elect-retry-period/,
+    );
   });
 
   it('rejects unknown flags and stray arguments; --help exits 0', () => {

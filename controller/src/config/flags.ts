@@ -110,34 +110,115 @@ export interface FlagOutput {
 export function flagsCommand(output?: FlagOutput): Command {
   const d = FLAG_DEFAULTS;
   const cmd = new Command('ipam-controller')
-    .description('Cluster API IPAM provider for in-cluster IP pools (drop-in for cluster-api-ipam-provider-in-cluster).')
+    .description(
+      'Cluster API IPAM provider for in-cluster IP pools (drop-in for cluster-api-ipam-provider-in-cluster).',
+    )
     .helpOption('-h, --help', 'show this help')
-    .option('--kubeconfig <path>', 'kubeconfig file; only for running outside the cluster (default: KUBECONFIG, in-cluster config, ~/.kube/config)')
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig file; only for running outside the cluster (default: KUBECONFIG, in-cluster config, ~/.kube/config)',
+    )
     .option('--namespace <name>', 'watch and serve only this namespace (default: all namespaces)')
-    .option('--watch-filter <value>', 'only reconcile objects labelled cluster.x-k8s.io/watch-filter=<value> (default: no filter)')
-    .option('--leader-elect [bool]', 'elect a leader over a Lease so one replica allocates at a time (true|false)')
-    .option('--leader-elect-namespace <name>', "namespace of the leader election Lease (default: the pod's namespace)")
-    .addOption(new Option('--leader-election-namespace <name>', 'alias of --leader-elect-namespace').hideHelp())
-    .option('--leader-elect-lease-duration <duration>', 'how long followers wait before taking over a Lease that is not renewed', formatGoDuration(d.leaseDurationMs))
-    .option('--leader-elect-renew-deadline <duration>', 'how long the leader keeps retrying to renew before it gives up leadership', formatGoDuration(d.renewDeadlineMs))
-    .option('--leader-elect-retry-period <duration>', 'interval between leader election attempts', formatGoDuration(d.retryPeriodMs))
-    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz ("0" disables)', d.healthProbeBindAddress)
-    .option('--metrics-bind-address <addr>', 'address of /metrics, plain HTTP ("0" disables)', d.metricsBindAddress)
-    .option('--diagnostics-address <addr>', "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS")
-    .option('--insecure-diagnostics [bool]', 'accepted for upstream compatibility; no effect (metrics are always plain HTTP)')
-    .option('--webhook-port <port>', 'port of the admission and conversion webhook server, served on every replica ("0" disables webhooks)', String(d.webhookPort))
-    .option('--webhook-cert-dir <dir>', 'directory with the webhook serving certificate (files mode; reloaded on change)', d.webhookCertDir)
+    .option(
+      '--watch-filter <value>',
+      'only reconcile objects labelled cluster.x-k8s.io/watch-filter=<value> (default: no filter)',
+    )
+    .option(
+      '--leader-elect [bool]',
+      'elect a leader over a Lease so one replica allocates at a time (true|false)',
+    )
+    .option(
+      '--leader-elect-namespace <name>',
+      "namespace of the leader election Lease (default: the pod's namespace)",
+    )
+    .addOption(
+      new Option('--leader-election-namespace <name>', 'alias of --leader-elect-namespace').hideHelp(),
+    )
+    .option(
+      '--leader-elect-lease-duration <duration>',
+      'how long followers wait before taking over a Lease that is not renewed',
+      formatGoDuration(d.leaseDurationMs),
+    )
+    .option(
+      '--leader-elect-renew-deadline <duration>',
+      'how long the leader keeps retrying to renew before it gives up leadership',
+      formatGoDuration(d.renewDeadlineMs),
+    )
+    .option(
+      '--leader-elect-retry-period <duration>',
+      'interval between leader election attempts',
+      formatGoDuration(d.retryPeriodMs),
+    )
+    .option(
+      '--health-probe-bind-address <addr>',
+      'address of /healthz and /readyz ("0" disables)',
+      d.healthProbeBindAddress,
+    )
+    .option(
+      '--metrics-bind-address <addr>',
+      'address of /metrics, plain HTTP ("0" disables)',
+      d.metricsBindAddress,
+    )
+    .option(
+      '--diagnostics-address <addr>',
+      "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS",
+    )
+    .option(
+      '--insecure-diagnostics [bool]',
+      'accepted for upstream compatibility; no effect (metrics are always plain HTTP)',
+    )
+    .option(
+      '--webhook-port <port>',
+      'port of the admission and conversion webhook server, served on every replica ("0" disables webhooks)',
+      String(d.webhookPort),
+    )
+    .option(
+      '--webhook-cert-dir <dir>',
+      'directory with the webhook serving certificate (files mode; reloaded on change)',
+      d.webhookCertDir,
+    )
     .option('--webhook-cert-name <file>', 'certificate file name in --webhook-cert-dir', d.webhookCertName)
     .option('--webhook-key-name <file>', 'key file name in --webhook-cert-dir', d.webhookKeyName)
-    .option('--webhook-cert-mode <mode>', 'files (certificate from --webhook-cert-dir) or self-managed (the controller keeps a CA and certificate in --webhook-cert-secret and every caBundle current)', d.webhookCertMode)
-    .option('--webhook-cert-secret <name>', 'self-managed: Secret in the pod namespace (POD_NAMESPACE) holding the CA and serving certificate')
-    .option('--webhook-service-name <name>', 'self-managed: the webhook Service; the certificate covers NAME.NS.svc and NAME.NS.svc.cluster.local')
-    .option('--webhook-config-name <name>', 'self-managed: name of the Validating/MutatingWebhookConfiguration whose caBundle is kept current (the IP pool CRDs\' conversion webhook too)')
-    .option('--webhook-cert-hosts <hosts>', 'self-managed: extra comma-separated SANs, IP addresses or DNS names (a controller outside the cluster reached by URL)')
-    .option('--pool-overlap-detection [bool]', 'warn (admission warning) when a pool overlaps another pool of the same kind and scope (true|false)')
-    .option('--tls-min-version <version>', 'minimum TLS version of the webhook server (VersionTLS12|VersionTLS13)', 'VersionTLS12')
-    .option('--concurrency <n>', 'parallel reconciles per controller; claims of one pool are still allocated one at a time, in order', String(d.concurrency))
-    .option('--utilization-warning-threshold <percent>', 'pool usage (percent of total) from which a warning condition and Event are raised', String(d.utilizationWarningThreshold))
+    .option(
+      '--webhook-cert-mode <mode>',
+      'files (certificate from --webhook-cert-dir) or self-managed (the controller keeps a CA and certificate in --webhook-cert-secret and every caBundle current)',
+      d.webhookCertMode,
+    )
+    .option(
+      '--webhook-cert-secret <name>',
+      'self-managed: Secret in the pod namespace (POD_NAMESPACE) holding the CA and serving certificate',
+    )
+    .option(
+      '--webhook-service-name <name>',
+      'self-managed: the webhook Service; the certificate covers NAME.NS.svc and NAME.NS.svc.cluster.local',
+    )
+    .option(
+      '--webhook-config-name <name>',
+      "self-managed: name of the Validating/MutatingWebhookConfiguration whose caBundle is kept current (the IP pool CRDs' conversion webhook too)",
+    )
+    .option(
+      '--webhook-cert-hosts <hosts>',
+      'self-managed: extra comma-separated SANs, IP addresses or DNS names (a controller outside the cluster reached by URL)',
+    )
+    .option(
+      '--pool-overlap-detection [bool]',
+      'warn (admission warning) when a pool overlaps another pool of the same kind and scope (true|false)',
+    )
+    .option(
+      '--tls-min-version <version>',
+      'minimum TLS version of the webhook server (VersionTLS12|VersionTLS13)',
+      'VersionTLS12',
+    )
+    .option(
+      '--concurrency <n>',
+      'parallel reconciles per controller; claims of one pool are still allocated one at a time, in order',
+      String(d.concurrency),
+    )
+    .option(
+      '--utilization-warning-threshold <percent>',
+      'pool usage (percent of total) from which a warning condition and Event are raised',
+      String(d.utilizationWarningThreshold),
+    )
     .option('--log-level <level>', 'error|warn|info|debug (overrides -v)')
     .option('-v, --v <level>', 'klog-style verbosity: 0 = info, 1 or more = debug', '0')
     .option('--log-format <format>', 'json (one object per line) or text (for humans)', d.logFormat)
@@ -215,7 +296,8 @@ export function configFromOptions(raw: Raw): FlagParseResult {
 
   const nsA = nonEmpty(raw, 'leaderElectNamespace');
   const nsB = nonEmpty(raw, 'leaderElectionNamespace');
-  if (nsA !== undefined && nsB !== undefined && nsA !== nsB) p.add('leader-election-namespace', nsB, `conflicts with --leader-elect-namespace ${JSON.stringify(nsA)}`);
+  if (nsA !== undefined && nsB !== undefined && nsA !== nsB)
+    p.add('leader-election-namespace', nsB, `conflicts with --leader-elect-namespace ${JSON.stringify(nsA)}`);
   const leaderElection: LeaderElectionConfig = {
     enabled: bool(raw, 'leaderElect', 'leader-elect', p),
     id: LEADER_ELECTION_ID,
@@ -226,10 +308,18 @@ export function configFromOptions(raw: Raw): FlagParseResult {
   };
   // client-go's rules: leaseDuration > renewDeadline > retryPeriod × 1.2 (its jitter factor).
   if (p.list.length === 0 && leaderElection.leaseDurationMs <= leaderElection.renewDeadlineMs) {
-    p.add('leader-elect-lease-duration', formatGoDuration(leaderElection.leaseDurationMs), 'must be greater than --leader-elect-renew-deadline');
+    p.add(
+      'leader-elect-lease-duration',
+      formatGoDuration(leaderElection.leaseDurationMs),
+      'must be greater than --leader-elect-renew-deadline',
+    );
   }
   if (p.list.length === 0 && leaderElection.renewDeadlineMs <= leaderElection.retryPeriodMs * 1.2) {
-    p.add('leader-elect-renew-deadline', formatGoDuration(leaderElection.renewDeadlineMs), 'must be greater than 1.2 × --leader-elect-retry-period');
+    p.add(
+      'leader-elect-renew-deadline',
+      formatGoDuration(leaderElection.renewDeadlineMs),
+      'must be greater than 1.2 × --leader-elect-retry-period',
+    );
   }
 
   // --diagnostics-address replaces the default, but an explicit --metrics-bind-address must agree.
@@ -237,9 +327,18 @@ export function configFromOptions(raw: Raw): FlagParseResult {
   const metricsRaw = str(raw, 'metricsBindAddress');
   const metricsExplicit = metricsRaw !== undefined && metricsRaw !== FLAG_DEFAULTS.metricsBindAddress;
   if (diagnostics !== undefined && metricsExplicit && diagnostics !== metricsRaw) {
-    p.add('diagnostics-address', diagnostics, `conflicts with --metrics-bind-address ${JSON.stringify(metricsRaw)} (they are aliases)`);
+    p.add(
+      'diagnostics-address',
+      diagnostics,
+      `conflicts with --metrics-bind-address ${JSON.stringify(metricsRaw)} (they are aliases)`,
+    );
   }
-  const metricsBindAddress = bind(diagnostics !== undefined ? { m: diagnostics } : { m: metricsRaw }, 'm', diagnostics !== undefined ? 'diagnostics-address' : 'metrics-bind-address', p);
+  const metricsBindAddress = bind(
+    diagnostics !== undefined ? { m: diagnostics } : { m: metricsRaw },
+    'm',
+    diagnostics !== undefined ? 'diagnostics-address' : 'metrics-bind-address',
+    p,
+  );
   bool(raw, 'insecureDiagnostics', 'insecure-diagnostics', p);
 
   const webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
@@ -255,20 +354,27 @@ export function configFromOptions(raw: Raw): FlagParseResult {
   const configName = nonEmpty(raw, 'webhookConfigName');
   const hostsRaw = str(raw, 'webhookCertHosts') ?? '';
   const certHosts = { ipAddresses: [] as string[], dnsNames: [] as string[] };
-  for (const host of hostsRaw.split(',').map((h) => h.trim()).filter((h) => h !== '')) {
+  for (const host of hostsRaw
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')) {
     const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     if (isIP(bare) !== 0) certHosts.ipAddresses.push(bare);
-    else if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(bare)) certHosts.dnsNames.push(bare.toLowerCase());
+    else if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(bare))
+      certHosts.dnsNames.push(bare.toLowerCase());
     else p.add('webhook-cert-hosts', host, 'must be a comma-separated list of IP addresses and DNS names');
   }
   if (certMode === 'self-managed' && webhookPort !== 0) {
-    if (certSecret === undefined) p.add('webhook-cert-secret', '', 'is required with --webhook-cert-mode=self-managed');
-    if (serviceName === undefined) p.add('webhook-service-name', '', 'is required with --webhook-cert-mode=self-managed');
+    if (certSecret === undefined)
+      p.add('webhook-cert-secret', '', 'is required with --webhook-cert-mode=self-managed');
+    if (serviceName === undefined)
+      p.add('webhook-service-name', '', 'is required with --webhook-cert-mode=self-managed');
   }
   const poolOverlapDetection = bool(raw, 'poolOverlapDetection', 'pool-overlap-detection', p);
 
   const levelRaw = str(raw, 'logLevel');
-  if (levelRaw !== undefined && !isLogLevel(levelRaw)) p.add('log-level', levelRaw, 'must be one of error, warn, info, debug');
+  if (levelRaw !== undefined && !isLogLevel(levelRaw))
+    p.add('log-level', levelRaw, 'must be one of error, warn, info, debug');
   const verbosity = int(raw, 'v', 'v', 0, 10, p);
   const format = str(raw, 'logFormat') ?? '';
   if (!isLogFormat(format)) p.add('log-format', format, 'must be json or text');
@@ -294,7 +400,14 @@ export function configFromOptions(raw: Raw): FlagParseResult {
       poolOverlapDetection,
     },
     concurrency: int(raw, 'concurrency', 'concurrency', 1, 1000, p),
-    utilizationWarningThreshold: int(raw, 'utilizationWarningThreshold', 'utilization-warning-threshold', 1, 100, p),
+    utilizationWarningThreshold: int(
+      raw,
+      'utilizationWarningThreshold',
+      'utilization-warning-threshold',
+      1,
+      100,
+      p,
+    ),
     log: {
       level: levelRaw !== undefined && isLogLevel(levelRaw) ? levelRaw : levelFromVerbosity(verbosity),
       format: isLogFormat(format) ? format : 'json',
@@ -314,7 +427,11 @@ export function parseFlags(argv: readonly string[], output?: FlagOutput): FlagPa
   } catch (error: unknown) {
     if (error instanceof CommanderError) {
       const help = error.code === 'commander.helpDisplayed' || error.code === 'commander.help';
-      return { ok: false, exitCode: help ? 0 : 2, errors: help ? [] : [error.message.replace(/^error: /, '')] };
+      return {
+        ok: false,
+        exitCode: help ? 0 : 2,
+        errors: help ? [] : [error.message.replace(/^error: /, '')],
+      };
     }
     throw error;
   }

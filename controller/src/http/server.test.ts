@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ControllerMetrics } from '../metrics/registry.js';
 import { FakeClock } from '../util/clock.js';
-import { HealthChecks, cachesSyncedCheck, leaderElectionCheck, startDiagnostics, type LeaderElectionState } from './server.js';
+import {
+  HealthChecks,
+  cachesSyncedCheck,
+  leaderElectionCheck,
+  startDiagnostics,
+  type LeaderElectionState,
+} from './server.js';
 
 const local = { host: '127.0.0.1', port: 0 };
 
-async function get(port: number | undefined, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string | null }> {
+async function get(
+  port: number | undefined,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; body: string; type: string | null }> {
   const res = await fetch(`http://127.0.0.1:${String(port)}${path}`, { method });
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
 }
@@ -14,22 +24,41 @@ async function get(port: number | undefined, path: string, method = 'GET'): Prom
 describe('startDiagnostics', () => {
   it('serves probes and metrics on two listeners and closes gracefully', async () => {
     let synced = false;
-    const checks = new HealthChecks().addReadyz('informers', cachesSyncedCheck(() => synced));
+    const checks = new HealthChecks().addReadyz(
+      'informers',
+      cachesSyncedCheck(() => synced),
+    );
     const metrics = new ControllerMetrics();
     metrics.reconcile('pool', 'success', 0.01);
-    const d = await startDiagnostics({ probeAddress: local, metricsAddress: local, checks, metrics: () => metrics.render() });
+    const d = await startDiagnostics({
+      probeAddress: local,
+      metricsAddress: local,
+      checks,
+      metrics: () => metrics.render(),
+    });
     try {
       assert.notEqual(d.probes?.port, d.metrics?.port);
-      assert.deepEqual(await get(d.probes?.port, '/healthz'), { status: 200, body: 'ok', type: 'text/plain; charset=utf-8' });
+      assert.deepEqual(await get(d.probes?.port, '/healthz'), {
+        status: 200,
+        body: 'ok',
+        type: 'text/plain; charset=utf-8',
+      });
       const notReady = await get(d.probes?.port, '/readyz');
       assert.equal(notReady.status, 500);
       assert.equal(notReady.body, '[-]informers failed: caches not synced\nreadyz check failed\n');
       synced = true;
       assert.equal((await get(d.probes?.port, '/readyz')).status, 200);
-      assert.equal((await get(d.probes?.port, '/readyz?verbose')).body, '[+]ping ok\n[+]informers ok\nreadyz check passed\n');
+      assert.equal(
+        (await get(d.probes?.port, '/readyz?verbose')).body,
+        '[+]ping ok\n[+]informers ok\nreadyz check passed\n',
+      );
       assert.equal((await get(d.probes?.port, '/readyz/informers')).status, 200);
       assert.equal((await get(d.probes?.port, '/readyz/nope')).status, 404);
-      assert.equal((await get(d.probes?.port, '/metrics')).status, 404, 'metrics are not on the probe listener');
+      assert.equal(
+        (await get(d.probes?.port, '/metrics')).status,
+        404,
+        'metrics are not on the probe listener',
+      );
       assert.equal((await get(d.probes?.port, '/healthz', 'POST')).status, 405);
       assert.equal((await get(d.probes?.port, '/healthz', 'HEAD')).status, 200);
       const m = await get(d.metrics?.port, '/metrics');
@@ -43,11 +72,21 @@ describe('startDiagnostics', () => {
   });
 
   it('serves everything on one listener when both addresses are equal, and nothing when disabled', async () => {
-    const free = await startDiagnostics({ probeAddress: local, metricsAddress: undefined, checks: new HealthChecks(), metrics: undefined });
+    const free = await startDiagnostics({
+      probeAddress: local,
+      metricsAddress: undefined,
+      checks: new HealthChecks(),
+      metrics: undefined,
+    });
     const port = free.probes?.port ?? 0;
     await free.close();
     const addr = { host: '127.0.0.1', port };
-    const d = await startDiagnostics({ probeAddress: addr, metricsAddress: addr, checks: new HealthChecks(), metrics: () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' }) });
+    const d = await startDiagnostics({
+      probeAddress: addr,
+      metricsAddress: addr,
+      checks: new HealthChecks(),
+      metrics: () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' }),
+    });
     try {
       assert.equal(d.probes?.port, d.metrics?.port);
       assert.equal((await get(port, '/metrics')).body, 'm 1\n');
@@ -55,7 +94,12 @@ describe('startDiagnostics', () => {
     } finally {
       await d.close();
     }
-    const none = await startDiagnostics({ probeAddress: undefined, metricsAddress: undefined, checks: new HealthChecks(), metrics: undefined });
+    const none = await startDiagnostics({
+      probeAddress: undefined,
+      metricsAddress: undefined,
+      checks: new HealthChecks(),
+      metrics: undefined,
+    });
     assert.deepEqual([none.probes, none.metrics], [undefined, undefined]);
     await none.close();
   });
@@ -64,7 +108,12 @@ describe('startDiagnostics', () => {
     const checks = new HealthChecks().addHealthz('boom', () => {
       throw new Error('broken');
     });
-    const d = await startDiagnostics({ probeAddress: local, metricsAddress: undefined, checks, metrics: undefined });
+    const d = await startDiagnostics({
+      probeAddress: local,
+      metricsAddress: undefined,
+      checks,
+      metrics: undefined,
+    });
     try {
       const r = await get(d.probes?.port, '/healthz');
       assert.equal(r.status, 500);

@@ -47,14 +47,23 @@ export class HealthChecks {
   }
 
   /** Runs the checks of `kind` (or only `name`); a throwing check counts as failed. */
-  async run(kind: 'healthz' | 'readyz', name?: string): Promise<{ found: boolean; ok: boolean; results: { name: string; result: CheckResult }[] }> {
+  async run(
+    kind: 'healthz' | 'readyz',
+    name?: string,
+  ): Promise<{ found: boolean; ok: boolean; results: { name: string; result: CheckResult }[] }> {
     const all = [...this.#checks[kind].entries()].filter(([n]) => name === undefined || n === name);
     const results = await Promise.all(
       all.map(async ([n, check]) => {
         try {
           return { name: n, result: await check() };
         } catch (error: unknown) {
-          return { name: n, result: { ok: false, reason: error instanceof Error ? error.message : String(error) } as CheckResult };
+          return {
+            name: n,
+            result: {
+              ok: false,
+              reason: error instanceof Error ? error.message : String(error),
+            } as CheckResult,
+          };
         }
       }),
     );
@@ -75,14 +84,19 @@ export interface LeaderElectionState {
 }
 
 /** The readiness rule for leader election described in the module comment. */
-export function leaderElectionCheck(state: () => LeaderElectionState, leaseDurationMs: number, clock: Clock = realClock): HealthCheck {
+export function leaderElectionCheck(
+  state: () => LeaderElectionState,
+  leaseDurationMs: number,
+  clock: Clock = realClock,
+): HealthCheck {
   return () => {
     const s = state();
     if (s.role === 'leading') return OK;
     if (s.role === 'lost') return { ok: false, reason: 'leadership lost' };
     if (s.lastObservedAt === undefined) return { ok: false, reason: 'lease not observed yet' };
     const age = clock.now() - s.lastObservedAt;
-    if (age > leaseDurationMs) return { ok: false, reason: `lease not observed for ${String(Math.round(age))}ms` };
+    if (age > leaseDurationMs)
+      return { ok: false, reason: `lease not observed for ${String(Math.round(age))}ms` };
     return s.role === 'standby' ? OK : { ok: false, reason: 'leader election starting' };
   };
 }
@@ -111,8 +125,17 @@ export interface Diagnostics {
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
@@ -200,7 +223,9 @@ export async function startDiagnostics(options: DiagnosticsOptions): Promise<Dia
     ['/readyz', probeRoute(options.checks, 'readyz')],
     ['/readyz/*', probeRoute(options.checks, 'readyz')],
   ]);
-  const metricsRoutes = new Map<string, Route>(options.metrics === undefined ? [] : [['/metrics', metricsRoute(options.metrics)]]);
+  const metricsRoutes = new Map<string, Route>(
+    options.metrics === undefined ? [] : [['/metrics', metricsRoute(options.metrics)]],
+  );
   const p = options.probeAddress;
   const m = options.metrics === undefined ? undefined : options.metricsAddress;
   const shared = p !== undefined && m !== undefined && p.port !== 0 && p.port === m.port && p.host === m.host;

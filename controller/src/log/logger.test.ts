@@ -11,7 +11,10 @@ function capture(options: LoggerOptions = {}) {
 describe('logger', () => {
   it('writes one JSON object per line with ts, level, logger, constant msg and fields', () => {
     const { log, lines, records } = capture({ name: 'controller' });
-    log.named('claim').child({ controller: 'ipaddressclaim' }).info('allocated address', { key: 'ns/a', total: 2n ** 64n });
+    log
+      .named('claim')
+      .child({ controller: 'ipaddressclaim' })
+      .info('allocated address', { key: 'ns/a', total: 2n ** 64n });
     assert.equal(lines.length, 1);
     assert.ok(lines[0]?.endsWith('\n'));
     assert.deepEqual(records()[0], {
@@ -56,13 +59,19 @@ describe('logger', () => {
   it('text format is one readable line', () => {
     const { log, lines } = capture({ format: 'text', name: 'pool' });
     log.warn('pool exhausted', { pool: 'default/p', free: 0, note: 'two words' });
-    assert.equal(lines[0], '1970-01-01T00:00:00.000Z WARN  [pool] pool exhausted pool=default/p free=0 note="two words"\n');
+    assert.equal(
+      lines[0],
+      '1970-01-01T00:00:00.000Z WARN  [pool] pool exhausted pool=default/p free=0 note="two words"\n',
+    );
   });
 
   it('maps -v to levels and renders aggregate errors', () => {
     assert.equal(levelFromVerbosity(0), 'info');
     assert.equal(levelFromVerbosity(2), 'debug');
-    assert.equal(errorMessage(new AggregateError([new Error('a'), new Error('b')], 'patch failed')), 'patch failed [a; b]');
+    assert.equal(
+      errorMessage(new AggregateError([new Error('a'), new Error('b')], 'patch failed')),
+      'patch failed [a; b]',
+    );
     assert.equal(errorMessage('plain'), 'plain');
   });
 });

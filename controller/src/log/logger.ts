@@ -79,7 +79,8 @@ export function errorMessage(error: unknown): string {
 function safeJson(value: unknown): string {
   try {
     // JSON.stringify returns undefined for undefined and functions, whatever its type says.
-    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) as string | undefined;
+    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) as
+      string | undefined;
     return text ?? String(value);
   } catch {
     return String(value);

@@ -17,8 +17,18 @@ describe('ControllerMetrics', () => {
     const text = (await a.render()).body;
     assert.equal(sample(text, 'capi_ipam_reconcile_total', 'controller="ipaddressclaim",result="error"'), 1);
     assert.equal(sample(text, 'capi_ipam_reconcile_errors_total', 'controller="ipaddressclaim"'), 1);
-    assert.match(text, /capi_ipam_reconcile_duration_seconds_bucket\{le="0.25",controller="ipaddressclaim"\} 1/);
-    assert.equal(sample((await b.render()).body, 'capi_ipam_reconcile_total', 'controller="ipaddressclaim",result="error"'), undefined);
+    assert.match(
+      text,
+      /capi_ipam_reconcile_duration_seconds_bucket\{le="0.25",controller="ipaddressclaim"\} 1/,
+    );
+    assert.equal(
+      sample(
+        (await b.render()).body,
+        'capi_ipam_reconcile_total',
+        'controller="ipaddressclaim",result="error"',
+      ),
+      undefined,
+    );
     for (const m of await a.registry.getMetricsAsJSON()) {
       assert.match(m.name, /^capi_ipam_[a-z_]+$/);
       if (String(m.type) === 'counter') assert.match(m.name, /_total$/);
@@ -67,10 +77,27 @@ describe('ControllerMetrics', () => {
     m.informerEvent('ipaddresses', 'add');
     m.leaderStatus('7bb7acb4.ipam.cluster.x-k8s.io', true);
     const text = (await m.render()).body;
-    assert.equal(sample(text, 'capi_ipam_allocation_failures_total', 'pool_kind="InClusterIPPool",reason="PoolExhausted"'), 1);
-    assert.equal(sample(text, 'capi_ipam_allocation_duration_seconds_count', 'pool_kind="InClusterIPPool",result="success"'), 1);
+    assert.equal(
+      sample(
+        text,
+        'capi_ipam_allocation_failures_total',
+        'pool_kind="InClusterIPPool",reason="PoolExhausted"',
+      ),
+      1,
+    );
+    assert.equal(
+      sample(
+        text,
+        'capi_ipam_allocation_duration_seconds_count',
+        'pool_kind="InClusterIPPool",result="success"',
+      ),
+      1,
+    );
     assert.equal(sample(text, 'capi_ipam_informer_restarts_total', 'resource="ipaddresses"'), 1);
     assert.equal(sample(text, 'capi_ipam_informer_events_total', 'resource="ipaddresses",type="add"'), 1);
-    assert.equal(sample(text, 'capi_ipam_leader_election_status', 'name="7bb7acb4.ipam.cluster.x-k8s.io"'), 1);
+    assert.equal(
+      sample(text, 'capi_ipam_leader_election_status', 'name="7bb7acb4.ipam.cluster.x-k8s.io"'),
+      1,
+    );
   });
 });

@@ -40,9 +40,14 @@ export interface ControllerMetricsOptions {
 
 // Buckets: reconciles like controller-runtime's; queue times like client-go's (10 ns … 10 s, ×10);
 // allocations are in-memory picks plus one create, so they start finer.
-const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
+const RECONCILE_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5,
+  1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
 const QUEUE_BUCKETS = Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i);
-const ALLOCATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const ALLOCATION_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** The nearest float64 of an exact count (see the module comment). */
 export function bigintToFloat(n: bigint): number {
@@ -110,8 +115,18 @@ export class ControllerMetrics {
       buckets: RECONCILE_BUCKETS,
       registers,
     });
-    this.#queueDepth = new Gauge({ name: `${p}workqueue_depth`, help: 'Keys waiting in the work queue.', labelNames: ['name'], registers });
-    this.#queueAdds = new Counter({ name: `${p}workqueue_adds_total`, help: 'Adds handled by the work queue (de-duplicated ones included).', labelNames: ['name'], registers });
+    this.#queueDepth = new Gauge({
+      name: `${p}workqueue_depth`,
+      help: 'Keys waiting in the work queue.',
+      labelNames: ['name'],
+      registers,
+    });
+    this.#queueAdds = new Counter({
+      name: `${p}workqueue_adds_total`,
+      help: 'Adds handled by the work queue (de-duplicated ones included).',
+      labelNames: ['name'],
+      registers,
+    });
     this.#queueLatency = new Histogram({
       name: `${p}workqueue_queue_duration_seconds`,
       help: 'How long a key waits in the work queue before a worker takes it.',
@@ -126,7 +141,12 @@ export class ControllerMetrics {
       buckets: QUEUE_BUCKETS,
       registers,
     });
-    this.#queueRetries = new Counter({ name: `${p}workqueue_retries_total`, help: 'Rate-limited re-queues (retries after errors).', labelNames: ['name'], registers });
+    this.#queueRetries = new Counter({
+      name: `${p}workqueue_retries_total`,
+      help: 'Rate-limited re-queues (retries after errors).',
+      labelNames: ['name'],
+      registers,
+    });
     this.#allocationDuration = new Histogram({
       name: `${p}allocation_duration_seconds`,
       help: 'Time to allocate an address for a claim, from asking the pool state to the IPAddress create answer.',
@@ -141,15 +161,44 @@ export class ControllerMetrics {
       registers,
     });
     const poolGauge = (suffix: string, help: string): Gauge<PoolLabelName> =>
-      new Gauge({ name: `${p}pool_${suffix}`, help: `${help} Float64: exact below 2^53, nearest float above.`, labelNames: POOL_LABELS, registers });
-    this.#poolSize = poolGauge('size_addresses', 'Allocatable addresses (or prefixes) of the pool (status total).');
+      new Gauge({
+        name: `${p}pool_${suffix}`,
+        help: `${help} Float64: exact below 2^53, nearest float above.`,
+        labelNames: POOL_LABELS,
+        registers,
+      });
+    this.#poolSize = poolGauge(
+      'size_addresses',
+      'Allocatable addresses (or prefixes) of the pool (status total).',
+    );
     this.#poolUsed = poolGauge('used_addresses', 'IPAddresses referencing the pool (status used).');
     this.#poolFree = poolGauge('free_addresses', 'Allocatable addresses not in use (status free).');
-    this.#poolOutOfRange = poolGauge('out_of_range_addresses', 'Addresses in use that the current pool spec no longer covers (status outOfRange).');
-    this.#poolUtilization = poolGauge('utilization_ratio', 'Share of the allocatable addresses in use, 0..1.');
-    this.#informerRestarts = new Counter({ name: `${p}informer_restarts_total`, help: 'Informer (list+watch) restarts after errors or staleness, per resource.', labelNames: ['resource'], registers });
-    this.#informerEvents = new Counter({ name: `${p}informer_events_total`, help: 'Informer events per resource and type (add, update, delete, relist).', labelNames: ['resource', 'type'], registers });
-    this.#leaderStatus = new Gauge({ name: `${p}leader_election_status`, help: '1 while this replica holds the leader Lease, else 0.', labelNames: ['name'], registers });
+    this.#poolOutOfRange = poolGauge(
+      'out_of_range_addresses',
+      'Addresses in use that the current pool spec no longer covers (status outOfRange).',
+    );
+    this.#poolUtilization = poolGauge(
+      'utilization_ratio',
+      'Share of the allocatable addresses in use, 0..1.',
+    );
+    this.#informerRestarts = new Counter({
+      name: `${p}informer_restarts_total`,
+      help: 'Informer (list+watch) restarts after errors or staleness, per resource.',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.#informerEvents = new Counter({
+      name: `${p}informer_events_total`,
+      help: 'Informer events per resource and type (add, update, delete, relist).',
+      labelNames: ['resource', 'type'],
+      registers,
+    });
+    this.#leaderStatus = new Gauge({
+      name: `${p}leader_election_status`,
+      help: '1 while this replica holds the leader Lease, else 0.',
+      labelNames: ['name'],
+      registers,
+    });
   }
 
   /** Records one reconcile (the worker loop's onResult hook). */
@@ -203,7 +252,14 @@ export class ControllerMetrics {
   /** Drops a deleted pool's series, so dashboards do not show ghosts. */
   poolRemoved(pool: PoolLabels): void {
     const labels = poolLabels(pool);
-    for (const g of [this.#poolSize, this.#poolUsed, this.#poolFree, this.#poolOutOfRange, this.#poolUtilization]) g.remove(labels);
+    for (const g of [
+      this.#poolSize,
+      this.#poolUsed,
+      this.#poolFree,
+      this.#poolOutOfRange,
+      this.#poolUtilization,
+    ])
+      g.remove(labels);
   }
 
   informerRestart(resource: string): void {

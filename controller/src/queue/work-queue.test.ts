@@ -189,7 +189,13 @@ describe('WorkQueue', () => {
 
   it('reports metrics through the hooks', async () => {
     const clock = new FakeClock();
-    const seen = { adds: 0, retries: 0, depth: [] as number[], latency: [] as number[], work: [] as number[] };
+    const seen = {
+      adds: 0,
+      retries: 0,
+      depth: [] as number[],
+      latency: [] as number[],
+      work: [] as number[],
+    };
     const metrics: QueueMetrics = {
       add: () => seen.adds++,
       retry: () => seen.retries++,
@@ -218,7 +224,10 @@ describe('processKey', () => {
     const clock = new FakeClock();
     const q = new WorkQueue({ clock, rateLimiter: new ItemExponentialRateLimiter(5, 1000) });
     const errors: [string, boolean][] = [];
-    const hooks = { onError: (k: string, _e: unknown, retry: boolean) => errors.push([k, retry]), now: () => clock.now() };
+    const hooks = {
+      onError: (k: string, _e: unknown, retry: boolean) => errors.push([k, retry]),
+      now: () => clock.now(),
+    };
 
     q.add('a');
     await q.get();
@@ -227,12 +236,18 @@ describe('processKey', () => {
     assert.equal(q.delayed, 1);
     clock.advance(5);
     await q.get();
-    assert.equal(await processKey(q, 'a', () => Promise.resolve({ requeueAfter: 30_000 }), hooks), 'requeue_after');
+    assert.equal(
+      await processKey(q, 'a', () => Promise.resolve({ requeueAfter: 30_000 }), hooks),
+      'requeue_after',
+    );
     assert.equal(q.numRequeues('a'), 0);
     clock.advance(30_000);
     assert.equal(q.len, 1);
     await q.get();
-    assert.equal(await processKey(q, 'a', () => Promise.reject(new TerminalError('invalid pool')), hooks), 'terminal_error');
+    assert.equal(
+      await processKey(q, 'a', () => Promise.reject(new TerminalError('invalid pool')), hooks),
+      'terminal_error',
+    );
     assert.equal(q.delayed, 0);
     assert.equal(q.len, 0);
     q.add('a');

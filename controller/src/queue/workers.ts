@@ -40,7 +40,12 @@ export interface WorkerHooks {
 }
 
 /** Processes one key with the result semantics above; always calls queue.done. */
-export async function processKey(queue: WorkQueue, key: string, handler: KeyHandler, hooks: WorkerHooks = {}): Promise<RunOutcome> {
+export async function processKey(
+  queue: WorkQueue,
+  key: string,
+  handler: KeyHandler,
+  hooks: WorkerHooks = {},
+): Promise<RunOutcome> {
   const now = hooks.now ?? (() => performance.now());
   const started = now();
   let outcome: RunOutcome;
@@ -75,7 +80,12 @@ export async function processKey(queue: WorkQueue, key: string, handler: KeyHand
  * Starts `workers` loops taking keys from `queue` until it shuts down. Resolves when every loop
  * has returned, i.e. after shutDown and after each loop's in-flight key is done.
  */
-export async function runWorkers(queue: WorkQueue, workers: number, handler: KeyHandler, hooks: WorkerHooks = {}): Promise<void> {
+export async function runWorkers(
+  queue: WorkQueue,
+  workers: number,
+  handler: KeyHandler,
+  hooks: WorkerHooks = {},
+): Promise<void> {
   const loop = async (): Promise<void> => {
     for (;;) {
       const key = await queue.get();

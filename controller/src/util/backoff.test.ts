@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, ItemExponentialRateLimiter, TokenBucketRateLimiter, defaultControllerRateLimiter } from './backoff.js';
+import {
+  Backoff,
+  ItemExponentialRateLimiter,
+  TokenBucketRateLimiter,
+  defaultControllerRateLimiter,
+} from './backoff.js';
 import { FakeClock } from './clock.js';
 
 describe('rate limiters', () => {

@@ -99,7 +99,10 @@ export class MaxOfRateLimiter implements RateLimiter {
 
 /** defaultControllerRateLimiter: controller-runtime's default, 5 ms → 1000 s per item, 10 qps / burst 100 overall. */
 export function defaultControllerRateLimiter(clock: Clock = realClock): RateLimiter {
-  return new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 1_000_000), new TokenBucketRateLimiter(10, 100, clock));
+  return new MaxOfRateLimiter(
+    new ItemExponentialRateLimiter(5, 1_000_000),
+    new TokenBucketRateLimiter(10, 100, clock),
+  );
 }
 
 /** Options of {@link Backoff}. */

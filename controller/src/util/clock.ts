@@ -26,10 +26,13 @@ export const realClock: Clock = (() => {
     now: () => performance.now(),
     setTimeout(fn, ms) {
       const id = nextId++;
-      const t = setTimeout(() => {
-        timers.delete(id);
-        fn();
-      }, Math.max(0, ms));
+      const t = setTimeout(
+        () => {
+          timers.delete(id);
+          fn();
+        },
+        Math.max(0, ms),
+      );
       // A pending requeue must never be what keeps a shutting-down process alive.
       t.unref();
       timers.set(id, t);

@@ -36,7 +36,9 @@ function addrOf(k: bigint): Addr {
 }
 
 function rangeOfKeys(start: bigint, end: bigint): IPRange {
-  return start >= V6_OFFSET ? { family: 6, from: start - V6_OFFSET, to: end - V6_OFFSET } : { family: 4, from: start, to: end };
+  return start >= V6_OFFSET
+    ? { family: 6, from: start - V6_OFFSET, to: end - V6_OFFSET }
+    : { family: 4, from: start, to: end };
 }
 
 /** What {@link AllocationIndex.markUsed} did. */
@@ -118,7 +120,11 @@ export class AllocationIndex {
       return ok(out === 1 ? 'freed' : 'still-held');
     }
     if (!this.#set.contains(addr) || this.#free.containing(k) !== undefined) {
-      return err(allocatorError('NotAllocated', `address ${formatAddr(addr)} is not allocated`, { input: formatAddr(addr) }));
+      return err(
+        allocatorError('NotAllocated', `address ${formatAddr(addr)} is not allocated`, {
+          input: formatAddr(addr),
+        }),
+      );
     }
     this.#holds--;
     const extra = this.#extra.get(k);
@@ -170,7 +176,8 @@ export class AllocationIndex {
   checkAllocatable(addr: Addr): Result<Addr> {
     if (this.#free.containing(keyOf(addr)) !== undefined) return ok(addr);
     const text = formatAddr(addr);
-    if (this.#set.contains(addr)) return err(allocatorError('AlreadyAllocated', `address ${text} is already allocated`, { input: text }));
+    if (this.#set.contains(addr))
+      return err(allocatorError('AlreadyAllocated', `address ${text} is already allocated`, { input: text }));
     return err(allocatorError('NotInPool', `address ${text} is not in the pool`, { input: text }));
   }
 
@@ -206,12 +213,15 @@ export class AllocationIndex {
 
   /** Free ranges in ascending order, starting with the first that ends at or after `from`. */
   *freeRanges(from?: Addr): Generator<IPRange> {
-    for (const n of this.#free.iterate(from === undefined ? undefined : keyOf(from))) yield rangeOfKeys(n.start, n.end);
+    for (const n of this.#free.iterate(from === undefined ? undefined : keyOf(from)))
+      yield rangeOfKeys(n.start, n.end);
   }
 
   /** Distinct out-of-range addresses with their holder counts, ascending. */
   outOfRange(): { addr: Addr; holders: number }[] {
-    return [...this.#outside.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, holders]) => ({ addr: addrOf(k), holders }));
+    return [...this.#outside.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([k, holders]) => ({ addr: addrOf(k), holders }));
   }
 
   /**
@@ -223,7 +233,8 @@ export class AllocationIndex {
     const outside = this.outOfRange();
     let i = 0;
     for (const u of inPool) {
-      while (i < outside.length && keyOf((outside[i] as { addr: Addr }).addr) < keyOf(u.addr)) yield outside[i++] as { addr: Addr; holders: number };
+      while (i < outside.length && keyOf((outside[i] as { addr: Addr }).addr) < keyOf(u.addr))
+        yield outside[i++] as { addr: Addr; holders: number };
       yield u;
     }
     while (i < outside.length) yield outside[i++] as { addr: Addr; holders: number };

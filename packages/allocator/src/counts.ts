@@ -35,5 +35,10 @@ export function capInt64(n: bigint): bigint {
 
 /** The status form of exact counts. */
 export function toStatusCounts(c: PoolCounts): StatusCounts {
-  return { total: capInt64(c.total), used: capInt64(c.used), free: capInt64(c.free), outOfRange: capInt64(c.outOfRange) };
+  return {
+    total: capInt64(c.total),
+    used: capInt64(c.used),
+    free: capInt64(c.free),
+    outOfRange: capInt64(c.outOfRange),
+  };
 }

@@ -13,7 +13,8 @@ import { parseAddr, type IndexedEntry } from './parse.js';
 import type { IPRange } from './range.js';
 import { ok, type Result } from './result.js';
 
-export type AddressVerdict = 'free' | 'allocated' | 'excluded' | 'gateway' | 'reserved' | 'outside-pool' | 'out-of-range-allocation';
+export type AddressVerdict =
+  'free' | 'allocated' | 'excluded' | 'gateway' | 'reserved' | 'outside-pool' | 'out-of-range-allocation';
 
 /** A spec entry, named by its path. */
 export interface EntryRef {
@@ -21,7 +22,8 @@ export interface EntryRef {
   readonly input: string;
 }
 
-export type ReasonCode = 'included' | 'outside-pool' | 'excluded' | 'gateway' | 'reserved' | 'allocated' | 'out-of-range';
+export type ReasonCode =
+  'included' | 'outside-pool' | 'excluded' | 'gateway' | 'reserved' | 'allocated' | 'out-of-range';
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -59,7 +61,11 @@ function refsContaining(entries: readonly IndexedEntry[], a: Addr): EntryRef[] {
 }
 
 /** Explains one address of a pool: verdict, every reason, and which spec entries are responsible. */
-export function explainAddress(layout: PoolLayout, address: Addr | string, index?: AllocationIndex): Result<AddressExplanation> {
+export function explainAddress(
+  layout: PoolLayout,
+  address: Addr | string,
+  index?: AllocationIndex,
+): Result<AddressExplanation> {
   let a: Addr;
   if (typeof address === 'string') {
     const p = parseAddr(address);
@@ -72,15 +78,28 @@ export function explainAddress(layout: PoolLayout, address: Addr | string, index
   const includedBy = refsContaining(layout.addressEntries, a);
   const excludedBy = refsContaining(layout.excludedEntries, a);
   const res = layout.reserved.find((r) => r.addr.family === a.family && r.addr.value === a.value);
-  const isGateway = layout.gateway !== undefined && layout.gateway.family === a.family && layout.gateway.value === a.value;
+  const isGateway =
+    layout.gateway !== undefined && layout.gateway.family === a.family && layout.gateway.value === a.value;
 
   const reasons: Reason[] = [];
-  for (const e of includedBy) reasons.push({ code: 'included', message: `inside ${e.path} (${e.input})`, path: e.path });
-  if (includedBy.length === 0) reasons.push({ code: 'outside-pool', message: 'not inside any spec.addresses entry', path: 'spec.addresses' });
-  for (const e of excludedBy) reasons.push({ code: 'excluded', message: `excluded by ${e.path} (${e.input})`, path: e.path });
-  if (isGateway) reasons.push({ code: 'gateway', message: 'is the pool gateway, never allocated', path: 'spec.gateway' });
+  for (const e of includedBy)
+    reasons.push({ code: 'included', message: `inside ${e.path} (${e.input})`, path: e.path });
+  if (includedBy.length === 0)
+    reasons.push({
+      code: 'outside-pool',
+      message: 'not inside any spec.addresses entry',
+      path: 'spec.addresses',
+    });
+  for (const e of excludedBy)
+    reasons.push({ code: 'excluded', message: `excluded by ${e.path} (${e.input})`, path: e.path });
+  if (isGateway)
+    reasons.push({ code: 'gateway', message: 'is the pool gateway, never allocated', path: 'spec.gateway' });
   if (res !== undefined) {
-    reasons.push({ code: 'reserved', message: `reserved: ${RESERVED_TEXT[res.kind]} of ${formatPrefix(res.subnet)}`, path: 'spec.prefix' });
+    reasons.push({
+      code: 'reserved',
+      message: `reserved: ${RESERVED_TEXT[res.kind]} of ${formatPrefix(res.subnet)}`,
+      path: 'spec.prefix',
+    });
   }
   if (holders > 0) {
     const who = holders === 1 ? '1 IPAddress' : `${holders} IPAddresses`;
@@ -144,11 +163,17 @@ export interface PoolExplanation {
   readonly prefix: number;
   readonly subnet: string | undefined;
   readonly allocateReservedIPAddresses: boolean;
-  readonly gateway: { readonly address: string; readonly input: string; readonly inPool: boolean } | undefined;
+  readonly gateway:
+    { readonly address: string; readonly input: string; readonly inPool: boolean } | undefined;
   /** Merged ranges of spec.addresses, each with its entries. */
   readonly addresses: readonly SourcedRange[];
   readonly excluded: readonly ExcludedRange[];
-  readonly reserved: readonly { readonly address: string; readonly kind: ReservedKind; readonly subnet: string; readonly inPool: boolean }[];
+  readonly reserved: readonly {
+    readonly address: string;
+    readonly kind: ReservedKind;
+    readonly subnet: string;
+    readonly inPool: boolean;
+  }[];
   /** What can be handed out (in use or not). */
   readonly allocatable: readonly RangeInfo[];
   readonly counts: PoolCounts;
@@ -189,7 +214,11 @@ function ratio(part: bigint, whole: bigint): number {
  * Explains a whole pool: where its ranges come from, what is excluded / reserved / the gateway,
  * and (with an index) usage, free ranges, the largest free block and fragmentation.
  */
-export function explainPool(layout: PoolLayout, index?: AllocationIndex, options: { limit?: number } = {}): PoolExplanation {
+export function explainPool(
+  layout: PoolLayout,
+  index?: AllocationIndex,
+  options: { limit?: number } = {},
+): PoolExplanation {
   const limit = options.limit ?? 10_000;
   const addressRefs = sourced(layout.union, layout.addressEntries);
   const addresses: SourcedRange[] = layout.union.ranges.map((r, i) => {
@@ -207,10 +236,22 @@ export function explainPool(layout: PoolLayout, index?: AllocationIndex, options
   }
   const excluded: ExcludedRange[] = exclRanges.map((r, i) => {
     const info = rangeInfo(r);
-    return { from: info.from, to: info.to, size: info.size, entries: exclRefs[i] ?? [], inPool: inPool[i] ?? 0n };
+    return {
+      from: info.from,
+      to: info.to,
+      size: info.size,
+      entries: exclRefs[i] ?? [],
+      inPool: inPool[i] ?? 0n,
+    };
   });
 
-  const counts: PoolCounts = index?.counts() ?? { total: layout.total, used: 0n, allocated: 0n, free: layout.total, outOfRange: 0n };
+  const counts: PoolCounts = index?.counts() ?? {
+    total: layout.total,
+    used: 0n,
+    allocated: 0n,
+    free: layout.total,
+    outOfRange: 0n,
+  };
   const allocatable = layout.allocatable.ranges.slice(0, limit).map(rangeInfo);
   // Without an index the free ranges ARE the allocatable ranges: reuse their texts.
   const reuse = index === undefined;
@@ -246,7 +287,11 @@ export function explainPool(layout: PoolLayout, index?: AllocationIndex, options
     gateway:
       layout.gateway === undefined
         ? undefined
-        : { address: formatAddr(layout.gateway), input: layout.spec.gateway ?? '', inPool: layout.union.contains(layout.gateway) },
+        : {
+            address: formatAddr(layout.gateway),
+            input: layout.spec.gateway ?? '',
+            inPool: layout.union.contains(layout.gateway),
+          },
     addresses,
     excluded,
     reserved: layout.reserved.map((r) => ({
@@ -261,7 +306,12 @@ export function explainPool(layout: PoolLayout, index?: AllocationIndex, options
       ranges,
       rangeCount,
       truncated: rangeCount > ranges.length,
-      largest: largest === undefined ? undefined : largestInfo === undefined ? rangeInfo(largest) : copyInfo(largestInfo),
+      largest:
+        largest === undefined
+          ? undefined
+          : largestInfo === undefined
+            ? rangeInfo(largest)
+            : copyInfo(largestInfo),
       fragmentation: counts.free === 0n ? 0 : 1 - ratio(largestSize, counts.free),
     },
     outOfRange: (index?.outOfRange() ?? []).map((o) => ({ address: formatAddr(o.addr), holders: o.holders })),

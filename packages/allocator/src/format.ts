@@ -52,7 +52,7 @@ function formatV6(value: bigint): string {
   // Longest run of >= 2 zero groups; the leftmost wins a tie (RFC 5952 4.2.3, Go's rule).
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -115,7 +115,8 @@ export function goQuote(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
     if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\ufffd'; // Go decodes a lone surrogate from JSON as U+FFFD, which prints as is
+    else if (cp >= 0xd800 && cp <= 0xdfff)
+      out += '\ufffd'; // Go decodes a lone surrogate from JSON as U+FFFD, which prints as is
     else if (PRINTABLE.test(ch)) out += ch;
     else if (cp === 7) out += '\\a';
     else if (cp === 8) out += '\\b';

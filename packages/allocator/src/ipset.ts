@@ -106,7 +106,7 @@ function sortRanges(input: readonly IPRange[]): IPRange[] {
   const out: IPRange[] = [];
   for (let j = 0; j < n; j++) out.push(input[order[j] ?? 0] as IPRange);
   // Equal (family, start): order by end, stably.
-  for (let j = 0; j < n; ) {
+  for (let j = 0; j < n;) {
     const a = order[j] ?? 0;
     let e = j + 1;
     while (e < n && sameStart(a, order[e] ?? 0, keys, v6)) e++;
@@ -121,7 +121,11 @@ function sortRanges(input: readonly IPRange[]): IPRange[] {
 
 function sameStart(a: number, b: number, keys: Uint32Array, v6: Uint8Array): boolean {
   return (
-    v6[a] === v6[b] && keys[4 * a] === keys[4 * b] && keys[4 * a + 1] === keys[4 * b + 1] && keys[4 * a + 2] === keys[4 * b + 2] && keys[4 * a + 3] === keys[4 * b + 3]
+    v6[a] === v6[b] &&
+    keys[4 * a] === keys[4 * b] &&
+    keys[4 * a + 1] === keys[4 * b + 1] &&
+    keys[4 * a + 2] === keys[4 * b + 2] &&
+    keys[4 * a + 3] === keys[4 * b + 3]
   );
 }
 
@@ -208,7 +212,8 @@ function isNormalized(ranges: readonly IPRange[]): boolean {
     const r = ranges[i] as IPRange;
     if (r.from > r.to) return false;
     const p = ranges[i - 1];
-    if (p !== undefined && !(p.family < r.family || (p.family === r.family && p.to + 1n < r.from))) return false;
+    if (p !== undefined && !(p.family < r.family || (p.family === r.family && p.to + 1n < r.from)))
+      return false;
   }
   return true;
 }

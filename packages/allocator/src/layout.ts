@@ -63,7 +63,8 @@ export function inferSubnet(lowest: Addr, prefix: number): Prefix | undefined {
 /** The subnet's reserved addresses: first (network / subnet-router anycast), and the IPv4 broadcast. */
 export function reservedAddresses(subnet: Prefix): ReservedAddress[] {
   const r = rangeOfPrefix(subnet);
-  if (subnet.family === 6) return [{ addr: { family: 6, value: r.from }, kind: 'subnet-router-anycast', subnet }];
+  if (subnet.family === 6)
+    return [{ addr: { family: 6, value: r.from }, kind: 'subnet-router-anycast', subnet }];
   const out: ReservedAddress[] = [{ addr: { family: 4, value: r.from }, kind: 'network', subnet }];
   // A /32 has one address that is both; removing it once is enough.
   if (r.to !== r.from) out.push({ addr: { family: 4, value: r.to }, kind: 'broadcast', subnet });
@@ -86,7 +87,12 @@ export function buildPoolLayout(spec: IPPoolSpec): Result<PoolLayout> {
   let reserved: ReservedAddress[] = [];
   if (spec.allocateReservedIPAddresses !== true && lowest !== undefined) {
     if (subnet === undefined) {
-      return err(allocatorError('InvalidSpec', 'provided prefix is not valid', { input: String(spec.prefix), path: 'spec.prefix' }));
+      return err(
+        allocatorError('InvalidSpec', 'provided prefix is not valid', {
+          input: String(spec.prefix),
+          path: 'spec.prefix',
+        }),
+      );
     }
     reserved = reservedAddresses(subnet);
   }

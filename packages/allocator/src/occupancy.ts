@@ -91,19 +91,29 @@ function inSingle(a: Addr | undefined, family: Family, s: bigint, e: bigint): bo
 }
 
 /** Per-block occupancy of a pool; with no index every allocatable address counts as free. */
-export function occupancy(layout: PoolLayout, index?: AllocationIndex, options: OccupancyOptions = {}): Result<OccupancyMap> {
+export function occupancy(
+  layout: PoolLayout,
+  index?: AllocationIndex,
+  options: OccupancyOptions = {},
+): Result<OccupancyMap> {
   const maxBlocks = options.maxBlocks ?? 4096;
   let size = options.blockSize ?? 256n;
   if (options.blockPrefixLength !== undefined) {
     const width = bitLength(layout.family ?? 4);
     const len = options.blockPrefixLength;
     if (!Number.isInteger(len) || len < 0 || len > width) {
-      return err(allocatorError('InvalidPrefix', `block prefix length ${len} out of range for IPv${layout.family ?? 4}`));
+      return err(
+        allocatorError(
+          'InvalidPrefix',
+          `block prefix length ${len} out of range for IPv${layout.family ?? 4}`,
+        ),
+      );
     }
     size = 1n << BigInt(width - len);
   }
   if (size < 1n) return err(allocatorError('InvalidSpec', 'block size must be at least 1'));
-  if (!Number.isInteger(maxBlocks) || maxBlocks < 1) return err(allocatorError('InvalidSpec', 'maxBlocks must be a positive integer'));
+  if (!Number.isInteger(maxBlocks) || maxBlocks < 1)
+    return err(allocatorError('InvalidSpec', 'maxBlocks must be a positive integer'));
 
   // Candidate blocks, ascending and distinct: those touching the pool, and those with out-of-range use.
   const oor = index?.outOfRange() ?? [];
@@ -128,7 +138,9 @@ export function occupancy(layout: PoolLayout, index?: AllocationIndex, options: 
   const allocC = new RangeCursor(layout.allocatable.ranges);
   const freeC = new RangeCursor(index?.freeRanges() ?? layout.allocatable.ranges);
   const exclC = new RangeCursor(layout.excluded.intersection(layout.union).ranges);
-  const oorC = new RangeCursor(oor.map((o) => ({ family: o.addr.family, from: o.addr.value, to: o.addr.value })));
+  const oorC = new RangeCursor(
+    oor.map((o) => ({ family: o.addr.family, from: o.addr.value, to: o.addr.value })),
+  );
   const gw = layout.gateway;
   const gwCounts = gw !== undefined && layout.union.contains(gw) && !layout.excluded.contains(gw);
 

@@ -113,15 +113,33 @@ function parseV6(input: string): AddrParse {
       const h = hexValue(input.charCodeAt(pos + off));
       if (h < 0) break;
       acc = acc * 16 + h;
-      if (off > 3) return addrError(input, 'each colon-separated field must have at most 4 hex digits', input.slice(pos, end));
+      if (off > 3)
+        return addrError(
+          input,
+          'each colon-separated field must have at most 4 hex digits',
+          input.slice(pos, end),
+        );
     }
-    if (off === 0) return addrError(input, 'each colon-separated field must have at least one digit', input.slice(pos, end));
+    if (off === 0)
+      return addrError(
+        input,
+        'each colon-separated field must have at least one digit',
+        input.slice(pos, end),
+      );
     if (pos + off < end && input.charCodeAt(pos + off) === C_DOT) {
       if (ellipsis < 0 && bytes !== 12) {
-        return addrError(input, 'embedded IPv4 address must replace the final 2 fields of the address', input.slice(pos, end));
+        return addrError(
+          input,
+          'embedded IPv4 address must replace the final 2 fields of the address',
+          input.slice(pos, end),
+        );
       }
       if (bytes + 4 > 16) {
-        return addrError(input, 'too many hex fields to fit an embedded IPv4 at the end of the address', input.slice(pos, end));
+        return addrError(
+          input,
+          'too many hex fields to fit an embedded IPv4 at the end of the address',
+          input.slice(pos, end),
+        );
       }
       const v4 = parseV4Fields(input, pos, end);
       if (typeof v4 !== 'number') return v4;
@@ -135,8 +153,10 @@ function parseV6(input: string): AddrParse {
     bytes += 2;
     pos += off;
     if (pos === end) break;
-    if (input.charCodeAt(pos) !== C_COLON) return addrError(input, 'unexpected character, want colon', input.slice(pos, end));
-    if (pos + 1 === end) return addrError(input, 'colon must be followed by more characters', input.slice(pos, end));
+    if (input.charCodeAt(pos) !== C_COLON)
+      return addrError(input, 'unexpected character, want colon', input.slice(pos, end));
+    if (pos + 1 === end)
+      return addrError(input, 'colon must be followed by more characters', input.slice(pos, end));
     pos++;
     if (input.charCodeAt(pos) === C_COLON) {
       if (ellipsis >= 0) return addrError(input, 'multiple :: in address', input.slice(pos, end));
@@ -273,7 +293,9 @@ export function fastParseEntry(input: string): AddressEntry | undefined {
     return { input, kind: 'cidr', range: rangeOfPrefix({ family: fastFamily, value, bits }) };
   }
   const value = fastValue(input, 0, end);
-  return value === undefined ? undefined : { input, kind: 'address', range: { family: fastFamily, from: value, to: value } };
+  return value === undefined
+    ? undefined
+    : { input, kind: 'address', range: { family: fastFamily, from: value, to: value } };
 }
 
 /** netip.ParseAddr: the first `.`, `:` or `%` decides the family. */
@@ -354,19 +376,36 @@ export function parseRange(input: string): Result<IPRange> {
   const toStr = input.slice(h + 1);
   const from = parseAddrInternal(fromStr);
   if (!from.ok) {
-    return err(allocatorError('InvalidRange', `invalid From IP ${goQuote(fromStr)} in range ${goQuote(input)}`, { input }));
-  }
-  const to = parseAddrInternal(toStr);
-  if (!to.ok) return err(allocatorError('InvalidRange', `invalid To IP ${goQuote(toStr)} in range ${goQuote(input)}`, { input }));
-  if (from.addr.family !== to.addr.family) {
     return err(
-      allocatorError('MixedFamily', `range ${formatAddr(from.addr)} to ${formatAddr(to.addr)} not valid: IPv${from.addr.family} and IPv${to.addr.family} in one range`, {
+      allocatorError('InvalidRange', `invalid From IP ${goQuote(fromStr)} in range ${goQuote(input)}`, {
         input,
       }),
     );
   }
+  const to = parseAddrInternal(toStr);
+  if (!to.ok)
+    return err(
+      allocatorError('InvalidRange', `invalid To IP ${goQuote(toStr)} in range ${goQuote(input)}`, { input }),
+    );
+  if (from.addr.family !== to.addr.family) {
+    return err(
+      allocatorError(
+        'MixedFamily',
+        `range ${formatAddr(from.addr)} to ${formatAddr(to.addr)} not valid: IPv${from.addr.family} and IPv${to.addr.family} in one range`,
+        {
+          input,
+        },
+      ),
+    );
+  }
   if (from.addr.value > to.addr.value) {
-    return err(allocatorError('InvalidRange', `range ${formatAddr(from.addr)} to ${formatAddr(to.addr)} not valid: start is after end`, { input }));
+    return err(
+      allocatorError(
+        'InvalidRange',
+        `range ${formatAddr(from.addr)} to ${formatAddr(to.addr)} not valid: start is after end`,
+        { input },
+      ),
+    );
   }
   return ok({ family: from.addr.family, from: from.addr.value, to: to.addr.value });
 }
@@ -402,7 +441,11 @@ export function parseAddressEntryStrict(input: string): Result<AddressEntry> {
   }
   const a = parseAddrInternal(input);
   if (!a.ok) return err(allocatorError('InvalidAddress', a.message, { input }));
-  return ok({ input, kind: 'address', range: { family: a.addr.family, from: a.addr.value, to: a.addr.value } });
+  return ok({
+    input,
+    kind: 'address',
+    range: { family: a.addr.family, from: a.addr.value, to: a.addr.value },
+  });
 }
 
 /** An entry of a list, with its index and field path, parsed or failed. */

@@ -84,17 +84,35 @@ function slotsTouching(r: IPRange, shift: bigint): IPRange {
 export function buildPrefixPoolLayout(spec: PrefixPoolSpec): Result<PrefixPoolLayout> {
   const allocLen = effectiveAllocationPrefixLength(spec.allocationPrefixLength);
   if (!Number.isInteger(allocLen) || allocLen < 1 || allocLen > 128) {
-    return err(allocatorError('InvalidSpec', `invalid prefix length ${allocLen}`, { path: 'spec.allocationPrefixLength' }));
+    return err(
+      allocatorError('InvalidSpec', `invalid prefix length ${allocLen}`, {
+        path: 'spec.allocationPrefixLength',
+      }),
+    );
   }
   const prefixes: Prefix[] = [];
   for (const [i, entry] of spec.prefixes.entries()) {
     const path = `spec.prefixes[${i}]`;
     const p = parsePrefix(entry);
-    if (!p.ok) return err(allocatorError('InvalidPrefix', `invalid pool CIDR ${goQuote(entry)}: ${p.error.message}`, { input: entry, path }));
+    if (!p.ok)
+      return err(
+        allocatorError('InvalidPrefix', `invalid pool CIDR ${goQuote(entry)}: ${p.error.message}`, {
+          input: entry,
+          path,
+        }),
+      );
     if (!isMasked(p.value)) {
-      return err(allocatorError('NotNetworkAligned', `pool CIDR ${goQuote(entry)} is not network aligned`, { input: entry, path }));
+      return err(
+        allocatorError('NotNetworkAligned', `pool CIDR ${goQuote(entry)} is not network aligned`, {
+          input: entry,
+          path,
+        }),
+      );
     }
-    if (p.value.family !== 6) return err(allocatorError('UnsupportedFamily', 'only IPv6 prefixes are supported', { input: entry, path }));
+    if (p.value.family !== 6)
+      return err(
+        allocatorError('UnsupportedFamily', 'only IPv6 prefixes are supported', { input: entry, path }),
+      );
     prefixes.push(p.value);
   }
   const excl = parseAddressList(spec.excludedPrefixes ?? [], 'spec.excludedPrefixes');
@@ -131,9 +149,15 @@ export function buildPrefixPoolLayout(spec: PrefixPoolSpec): Result<PrefixPoolLa
 /** The masked prefix an IPAddress of a prefix pool stands for (upstream PrefixFromIPAddress). */
 export function parsePrefixInUse(u: PrefixInUse): Result<Prefix> {
   const who = u.name ?? u.address;
-  if (u.prefix === undefined) return err(allocatorError('InvalidPrefix', `address ${who} has no prefix set`, { input: u.address }));
+  if (u.prefix === undefined)
+    return err(allocatorError('InvalidPrefix', `address ${who} has no prefix set`, { input: u.address }));
   const p = parsePrefix(`${u.address}/${u.prefix}`);
-  if (!p.ok) return err(allocatorError('InvalidPrefix', `failed parsing address ${who} as prefix: ${p.error.message}`, { input: u.address }));
+  if (!p.ok)
+    return err(
+      allocatorError('InvalidPrefix', `failed parsing address ${who} as prefix: ${p.error.message}`, {
+        input: u.address,
+      }),
+    );
   return ok(maskPrefix(p.value));
 }
 
@@ -146,7 +170,10 @@ function slotOf(layout: PrefixPoolLayout, p: Prefix): bigint | undefined {
  * Upstream PrefixIsAllocatable: masked, exactly allocationPrefixLength long, wholly inside the
  * pool, not overlapping an excluded entry. In-use allocations are not considered.
  */
-export function prefixIsAllocatable(layoutOrSpec: PrefixPoolLayout | PrefixPoolSpec, u: PrefixInUse | Prefix): boolean {
+export function prefixIsAllocatable(
+  layoutOrSpec: PrefixPoolLayout | PrefixPoolSpec,
+  u: PrefixInUse | Prefix,
+): boolean {
   const layout = 'slots' in layoutOrSpec ? layoutOrSpec : buildPrefixPoolLayout(layoutOrSpec);
   const l = 'ok' in layout ? (layout.ok ? layout.value : undefined) : layout;
   if (l === undefined) return false;
@@ -169,7 +196,11 @@ function blockedSlots(layout: PrefixPoolLayout, inUse: readonly PrefixInUse[]): 
 }
 
 function slotPrefix(layout: PrefixPoolLayout, slot: bigint): Prefix {
-  return { family: 6, value: slot << slotShift(layout.allocationPrefixLength), bits: layout.allocationPrefixLength };
+  return {
+    family: 6,
+    value: slot << slotShift(layout.allocationPrefixLength),
+    bits: layout.allocationPrefixLength,
+  };
 }
 
 /** The lowest free child prefix (upstream's first-fit), or PoolExhausted "no prefix available". */
@@ -182,8 +213,13 @@ export function nextFreePrefix(layout: PrefixPoolLayout, inUse: readonly PrefixI
 }
 
 /** Whether `p` can be handed out now: allocatable and not overlapping any allocation. */
-export function checkPrefixAllocatable(layout: PrefixPoolLayout, p: Prefix, inUse: readonly PrefixInUse[]): Result<Prefix> {
-  if (!prefixIsAllocatable(layout, p)) return err(allocatorError('NotInPool', 'prefix is not allocatable in this pool'));
+export function checkPrefixAllocatable(
+  layout: PrefixPoolLayout,
+  p: Prefix,
+  inUse: readonly PrefixInUse[],
+): Result<Prefix> {
+  if (!prefixIsAllocatable(layout, p))
+    return err(allocatorError('NotInPool', 'prefix is not allocatable in this pool'));
   const blocked = blockedSlots(layout, inUse);
   if (!blocked.ok) return blocked;
   const slot = slotOf(layout, maskPrefix(p));

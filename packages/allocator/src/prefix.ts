@@ -16,7 +16,10 @@ export interface Prefix {
 
 /** Creates a prefix; `bits` must fit the family (a caller bug otherwise). */
 export function prefixFrom(addr: Addr, bits: number): Prefix {
-  invariant(Number.isInteger(bits) && bits >= 0 && bits <= bitLength(addr.family), `prefix length ${bits} out of range for IPv${addr.family}`);
+  invariant(
+    Number.isInteger(bits) && bits >= 0 && bits <= bitLength(addr.family),
+    `prefix length ${bits} out of range for IPv${addr.family}`,
+  );
   return { family: addr.family, value: addr.value, bits };
 }
 

@@ -14,7 +14,10 @@ export interface IPRange {
 
 /** Creates a range from two addresses of one family with `from <= to` (a caller bug otherwise). */
 export function rangeFrom(from: Addr, to: Addr): IPRange {
-  invariant(from.family === to.family && from.value <= to.value, 'range bounds must share a family and be ordered');
+  invariant(
+    from.family === to.family && from.value <= to.value,
+    'range bounds must share a family and be ordered',
+  );
   return { family: from.family, from: from.value, to: to.value };
 }
 

@@ -9,7 +9,12 @@ import { IPSet, IPSetBuilder } from './ipset.js';
 import { buildPoolLayout, inferSubnet, type IPPoolSpec, type PoolLayout } from './layout.js';
 import { parseAddr, parseAddressEntry, parsePrefix } from './parse.js';
 import { isMasked, rangeOfPrefix } from './prefix.js';
-import { effectiveAllocationPrefixLength, prefixIsAllocatable, type PrefixInUse, type PrefixPoolSpec } from './prefix-pool.js';
+import {
+  effectiveAllocationPrefixLength,
+  prefixIsAllocatable,
+  type PrefixInUse,
+  type PrefixPoolSpec,
+} from './prefix-pool.js';
 import type { IPRange } from './range.js';
 import { ok, type Result } from './result.js';
 
@@ -61,8 +66,10 @@ function checkEntries(
 export function validateIPPoolSpec(spec: IPPoolSpecInput): FieldError[] {
   const errors: FieldError[] = [];
   const excludedList = spec.excludedAddresses ?? [];
-  if (spec.addresses.length === 0) errors.push(fieldError('spec.addresses', spec.addresses, 'addresses is required'));
-  if (!Number.isInteger(spec.prefix) || spec.prefix < 0) errors.push(fieldError('spec.prefix', spec.prefix, 'a valid prefix is required'));
+  if (spec.addresses.length === 0)
+    errors.push(fieldError('spec.addresses', spec.addresses, 'addresses is required'));
+  if (!Number.isInteger(spec.prefix) || spec.prefix < 0)
+    errors.push(fieldError('spec.prefix', spec.prefix, 'a valid prefix is required'));
 
   const addrs = checkEntries(spec.addresses, 'spec.addresses', NOT_VALID_ENTRY, errors);
   if (addrs.families.size > 1) errors.push(fieldError('spec.addresses', spec.addresses, MIXED));
@@ -71,18 +78,33 @@ export function validateIPPoolSpec(spec: IPPoolSpecInput): FieldError[] {
     const g = parseAddr(spec.gateway);
     if (!g.ok) errors.push(fieldError('spec.gateway', spec.gateway, g.error.message));
     else if ([...addrs.families].some((f) => f !== g.value.family)) {
-      errors.push(fieldError('spec.gateway', spec.gateway, 'provided gateway and addresses are of mixed IP families'));
+      errors.push(
+        fieldError('spec.gateway', spec.gateway, 'provided gateway and addresses are of mixed IP families'),
+      );
     }
   }
 
   const excl = checkEntries(excludedList, 'spec.excludedAddresses', NOT_VALID_ENTRY, errors);
   if (excl.families.size > 1) errors.push(fieldError('spec.excludedAddresses', excludedList, MIXED));
   const crossMixed = [...addrs.families].some((f) => [...excl.families].some((g) => g !== f));
-  if (crossMixed) errors.push(fieldError('spec.excludedAddresses', excludedList, 'addresses and excluded addresses are of mixed IP families'));
+  if (crossMixed)
+    errors.push(
+      fieldError(
+        'spec.excludedAddresses',
+        excludedList,
+        'addresses and excluded addresses are of mixed IP families',
+      ),
+    );
 
   const grace = spec.addressReuseGracePeriodSeconds;
   if (grace !== undefined && grace < 0) {
-    errors.push(fieldError('spec.addressReuseGracePeriodSeconds', grace, 'addressReuseGracePeriodSeconds must not be negative'));
+    errors.push(
+      fieldError(
+        'spec.addressReuseGracePeriodSeconds',
+        grace,
+        'addressReuseGracePeriodSeconds must not be negative',
+      ),
+    );
   }
 
   if (errors.length > 0) return errors;
@@ -95,7 +117,13 @@ export function validateIPPoolSpec(spec: IPPoolSpecInput): FieldError[] {
   const net = rangeOfPrefix(subnet);
   addrs.ranges.forEach((r, i) => {
     if (r !== undefined && !(r.family === net.family && r.from >= net.from && r.to <= net.to)) {
-      errors.push(fieldError(`spec.addresses[${i}]`, spec.addresses[i] ?? '', 'provided address belongs to a different subnet than others'));
+      errors.push(
+        fieldError(
+          `spec.addresses[${i}]`,
+          spec.addresses[i] ?? '',
+          'provided address belongs to a different subnet than others',
+        ),
+      );
     }
   });
   return errors;
@@ -143,11 +171,18 @@ export const WARN_GATEWAY_IN_PREFIXES =
 /** Validates a prefix pool spec (create and update), in upstream's order. */
 export function validatePrefixPoolSpec(spec: PrefixPoolSpec): PrefixPoolValidation {
   const errors: FieldError[] = [];
-  if (spec.prefixes.length === 0) return { errors: [fieldError('spec.prefixes', spec.prefixes, 'prefixes is required')], warnings: [] };
+  if (spec.prefixes.length === 0)
+    return { errors: [fieldError('spec.prefixes', spec.prefixes, 'prefixes is required')], warnings: [] };
   const allocLen = effectiveAllocationPrefixLength(spec.allocationPrefixLength);
   if (!Number.isInteger(allocLen) || allocLen < 1 || allocLen > 128) {
     return {
-      errors: [fieldError('spec.allocationPrefixLength', allocLen, 'allocationPrefixLength must be between 1 and 128')],
+      errors: [
+        fieldError(
+          'spec.allocationPrefixLength',
+          allocLen,
+          'allocationPrefixLength must be between 1 and 128',
+        ),
+      ],
       warnings: [],
     };
   }
@@ -164,21 +199,29 @@ export function validatePrefixPoolSpec(spec: PrefixPoolSpec): PrefixPoolValidati
       return;
     }
     if (!isMasked(p.value)) errors.push(fieldError(path, entry, 'CIDR must be network-aligned'));
-    if (p.value.bits > allocLen) errors.push(fieldError(path, entry, `CIDR prefix length must be <= allocationPrefixLength (${allocLen})`));
+    if (p.value.bits > allocLen)
+      errors.push(
+        fieldError(path, entry, `CIDR prefix length must be <= allocationPrefixLength (${allocLen})`),
+      );
     pool.addPrefix(p.value);
   });
   let gateway: Addr | undefined;
   if (spec.gateway !== undefined && spec.gateway !== '') {
     const g = parseAddr(spec.gateway);
     if (!g.ok) errors.push(fieldError('spec.gateway', spec.gateway, g.error.message));
-    else if (g.value.family !== 6) errors.push(fieldError('spec.gateway', spec.gateway, 'provided gateway must be IPv6'));
+    else if (g.value.family !== 6)
+      errors.push(fieldError('spec.gateway', spec.gateway, 'provided gateway must be IPv6'));
     else gateway = g.value;
   }
   (spec.excludedPrefixes ?? []).forEach((entry, i) => {
     const path = `spec.excludedPrefixes[${i}]`;
     const r = parseAddressEntry(entry);
-    if (!r.ok) errors.push(fieldError(path, entry, 'provided entry is not a valid IP, range, nor CIDR', r.error.message));
-    else if (r.value.range.family === 4) errors.push(fieldError(path, entry, 'only IPv6 excluded prefixes are supported'));
+    if (!r.ok)
+      errors.push(
+        fieldError(path, entry, 'provided entry is not a valid IP, range, nor CIDR', r.error.message),
+      );
+    else if (r.value.range.family === 4)
+      errors.push(fieldError(path, entry, 'only IPv6 excluded prefixes are supported'));
   });
   if (errors.length > 0) return { errors, warnings: [] };
   const warnings: string[] = [];
@@ -200,9 +243,20 @@ export interface PrefixPoolUpdateCheck {
 }
 
 /** Update check for prefix pools (§11.4): immutable length, then every allocation must stay allocatable. */
-export function checkPrefixPoolUpdate(oldSpec: PrefixPoolSpec, newSpec: PrefixPoolSpec, inUse: readonly PrefixInUse[]): PrefixPoolUpdateCheck {
-  if (effectiveAllocationPrefixLength(oldSpec.allocationPrefixLength) !== effectiveAllocationPrefixLength(newSpec.allocationPrefixLength)) {
-    return { allocationPrefixLengthChanged: true, nonAllocatable: [], rejection: 'spec.allocationPrefixLength is immutable' };
+export function checkPrefixPoolUpdate(
+  oldSpec: PrefixPoolSpec,
+  newSpec: PrefixPoolSpec,
+  inUse: readonly PrefixInUse[],
+): PrefixPoolUpdateCheck {
+  if (
+    effectiveAllocationPrefixLength(oldSpec.allocationPrefixLength) !==
+    effectiveAllocationPrefixLength(newSpec.allocationPrefixLength)
+  ) {
+    return {
+      allocationPrefixLengthChanged: true,
+      nonAllocatable: [],
+      rejection: 'spec.allocationPrefixLength is immutable',
+    };
   }
   const bad = inUse.filter((u) => !prefixIsAllocatable(newSpec, u)).map((u) => u.address);
   // Go's sort.Strings orders by bytes; for these ASCII strings that is code-unit order.

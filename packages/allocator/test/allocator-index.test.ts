@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AllocationIndex, IPSet, IPV6_MAX, formatAddr, formatRange, type Addr, type IPPoolSpec } from '../src/index.js';
+import {
+  AllocationIndex,
+  IPSet,
+  IPV6_MAX,
+  formatAddr,
+  formatRange,
+  type Addr,
+  type IPPoolSpec,
+} from '../src/index.js';
 import { addr, allocateN, indexFor, layout, range } from './helpers.js';
 
 function setOf(...ranges: string[]): IPSet {
@@ -21,8 +29,18 @@ describe('nextFree (upstream FindFreeAddress, §15.2)', () => {
     ['exhausted', ['10.0.0.10-10.0.0.20'], ['10.0.0.10-10.0.0.20'], 'PoolExhausted'],
     ['single-IP range', ['10.0.1.10'], [], '10.0.1.10'],
     ['single-IP range exhausted', ['10.0.1.10'], ['10.0.1.10'], 'PoolExhausted'],
-    ['falls through to the next range', ['10.0.0.10-10.0.0.15', '10.0.0.20'], ['10.0.0.10-10.0.0.15'], '10.0.0.20'],
-    ['multi-range exhausted', ['10.0.0.10-10.0.0.15', '10.0.0.20'], ['10.0.0.10-10.0.0.15', '10.0.0.20'], 'PoolExhausted'],
+    [
+      'falls through to the next range',
+      ['10.0.0.10-10.0.0.15', '10.0.0.20'],
+      ['10.0.0.10-10.0.0.15'],
+      '10.0.0.20',
+    ],
+    [
+      'multi-range exhausted',
+      ['10.0.0.10-10.0.0.15', '10.0.0.20'],
+      ['10.0.0.10-10.0.0.15', '10.0.0.20'],
+      'PoolExhausted',
+    ],
     ['a gap in the middle', ['10.0.0.1-10.0.0.9'], ['10.0.0.1-10.0.0.4', '10.0.0.6-10.0.0.9'], '10.0.0.5'],
   ];
   for (const [name, pool, used, expected] of cases) {
@@ -113,7 +131,8 @@ describe('AllocationIndex bookkeeping', () => {
     const idx = indexFor({ addresses: ['10.0.0.10-10.0.0.20'], prefix: 24 });
     allocateN(idx, 11);
     assert.equal(idx.freeRangeCount, 0);
-    for (const a of ['10.0.0.12', '10.0.0.14', '10.0.0.13', '10.0.0.20', '10.0.0.10', '10.0.0.11']) assert.ok(idx.release(addr(a)).ok);
+    for (const a of ['10.0.0.12', '10.0.0.14', '10.0.0.13', '10.0.0.20', '10.0.0.10', '10.0.0.11'])
+      assert.ok(idx.release(addr(a)).ok);
     assert.deepEqual([...idx.freeRanges()].map(formatRange), ['10.0.0.10-10.0.0.14', '10.0.0.20-10.0.0.20']);
   });
 
@@ -123,7 +142,14 @@ describe('AllocationIndex bookkeeping', () => {
       [...idx.used()].map((u) => `${formatAddr(u.addr)}x${u.holders}`),
       ['9.9.9.9x1', '10.0.0.3x2', '10.0.0.9x1', '10.0.0.255x1'],
     );
-    const moved = idx.rebase(layout({ addresses: ['10.0.0.0/24'], prefix: 24, allocateReservedIPAddresses: true, gateway: '10.0.0.9' }).allocatable);
+    const moved = idx.rebase(
+      layout({
+        addresses: ['10.0.0.0/24'],
+        prefix: 24,
+        allocateReservedIPAddresses: true,
+        gateway: '10.0.0.9',
+      }).allocatable,
+    );
     assert.deepEqual(moved.counts(), { total: 255n, used: 5n, allocated: 2n, free: 253n, outOfRange: 2n });
     assert.deepEqual(
       moved.outOfRange().map((o) => formatAddr(o.addr)),
@@ -134,13 +160,21 @@ describe('AllocationIndex bookkeeping', () => {
 
 describe('128-bit edges', () => {
   it('allocates the very last IPv6 addresses and then reports exhaustion', () => {
-    const idx = new AllocationIndex(setOf('ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'));
-    assert.deepEqual(allocateN(idx, 3), ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']);
+    const idx = new AllocationIndex(
+      setOf('ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'),
+    );
+    assert.deepEqual(allocateN(idx, 3), [
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe',
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ]);
     assert.ok(idx.release({ family: 6, value: IPV6_MAX }).ok);
     assert.equal(next(idx), 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
   });
   it('allocates :: when reserved addresses are allowed, and not otherwise', () => {
-    assert.deepEqual(allocateN(indexFor({ addresses: ['::/126'], prefix: 126, allocateReservedIPAddresses: true }), 1), ['::']);
+    assert.deepEqual(
+      allocateN(indexFor({ addresses: ['::/126'], prefix: 126, allocateReservedIPAddresses: true }), 1),
+      ['::'],
+    );
     assert.deepEqual(allocateN(indexFor({ addresses: ['::/126'], prefix: 126 }), 1), ['::1']);
   });
   it('keeps exact counts for the whole IPv6 space and IPv4 space', () => {
@@ -175,7 +209,9 @@ interface Recipe {
 
 const arbRecipe: fc.Arbitrary<Recipe> = fc.record({
   entries: fc.array(
-    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(([a, b]): [number, number] => (a <= b ? [a, b] : [b, a])),
+    fc
+      .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }))
+      .map(([a, b]): [number, number] => (a <= b ? [a, b] : [b, a])),
     { minLength: 1, maxLength: 4 },
   ),
   excluded: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 20 }),
@@ -225,30 +261,38 @@ describe('allocator properties', () => {
 
   it('never allocates outside the pool, or an excluded, gateway or reserved address, and never twice', () => {
     fc.assert(
-      fc.property(arbRecipe, fc.array(fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 255 })), { maxLength: 300 }), (r, ops) => {
-        const pool = oraclePool(r);
-        const idx = new AllocationIndex(layout(specOf(r)).allocatable);
-        const held = new Set<number>();
-        for (const op of ops) {
-          if (op === -1) {
-            const a = idx.allocateNext();
-            if (!a.ok) {
-              assert.equal(held.size, pool.filter(Boolean).length, 'exhausted only when every slot is held');
-              continue;
+      fc.property(
+        arbRecipe,
+        fc.array(fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 255 })), { maxLength: 300 }),
+        (r, ops) => {
+          const pool = oraclePool(r);
+          const idx = new AllocationIndex(layout(specOf(r)).allocatable);
+          const held = new Set<number>();
+          for (const op of ops) {
+            if (op === -1) {
+              const a = idx.allocateNext();
+              if (!a.ok) {
+                assert.equal(
+                  held.size,
+                  pool.filter(Boolean).length,
+                  'exhausted only when every slot is held',
+                );
+                continue;
+              }
+              const i = low(a.value);
+              assert.ok(pool[i], `allocated 10.0.0.${i} which is not allocatable`);
+              assert.ok(!held.has(i), `allocated 10.0.0.${i} twice`);
+              held.add(i);
+            } else if (held.has(op)) {
+              assert.ok(idx.release(v4(op)).ok);
+              held.delete(op);
             }
-            const i = low(a.value);
-            assert.ok(pool[i], `allocated 10.0.0.${i} which is not allocatable`);
-            assert.ok(!held.has(i), `allocated 10.0.0.${i} twice`);
-            held.add(i);
-          } else if (held.has(op)) {
-            assert.ok(idx.release(v4(op)).ok);
-            held.delete(op);
+            const c = idx.counts();
+            assert.equal(c.total, c.allocated + c.free);
+            assert.equal(c.allocated, BigInt(held.size));
           }
-          const c = idx.counts();
-          assert.equal(c.total, c.allocated + c.free);
-          assert.equal(c.allocated, BigInt(held.size));
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -313,7 +357,10 @@ class MarkCmd implements Cmd {
   run(m: Model, real: AllocationIndex): void {
     const before = m.holders[this.i] ?? 0;
     const outcome = real.markUsed(v4(this.i));
-    assert.equal(outcome, m.pool[this.i] !== true ? 'out-of-range' : before === 0 ? 'allocated' : 'duplicate');
+    assert.equal(
+      outcome,
+      m.pool[this.i] !== true ? 'out-of-range' : before === 0 ? 'allocated' : 'duplicate',
+    );
     m.holders[this.i] = before + 1;
   }
   toString(): string {

@@ -41,7 +41,12 @@ function measure(name: string, samples: number, fn: (i: number) => void, note?: 
     t.push((performance.now() - s) * 1000);
   }
   t.sort((a, b) => a - b);
-  const row: Row = { name, median_us: t[Math.floor(t.length / 2)] ?? 0, p99_us: t[Math.floor(t.length * 0.99)] ?? 0, samples };
+  const row: Row = {
+    name,
+    median_us: t[Math.floor(t.length / 2)] ?? 0,
+    p99_us: t[Math.floor(t.length * 0.99)] ?? 0,
+    samples,
+  };
   if (note !== undefined) row.note = note;
   rows.push(row);
   sampleMemory();
@@ -64,7 +69,9 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
   return r.value;
 }
 
-const v4Layout: PoolLayout = must(buildPoolLayout({ addresses: ['10.0.0.0/12'], prefix: 12, gateway: '10.0.0.1' }));
+const v4Layout: PoolLayout = must(
+  buildPoolLayout({ addresses: ['10.0.0.0/12'], prefix: 12, gateway: '10.0.0.1' }),
+);
 const base = 10n << 24n;
 
 for (const used of [1_000, 100_000, 1_000_000]) {
@@ -74,7 +81,12 @@ for (const used of [1_000, 100_000, 1_000_000]) {
   const fillMs = performance.now() - fill;
   sampleMemory();
   const label = used.toLocaleString('en-US');
-  measure(`nextFree, ${label} used (sequential)`, 20_000, () => idx.nextFree(), `fill ${fillMs.toFixed(0)} ms`);
+  measure(
+    `nextFree, ${label} used (sequential)`,
+    20_000,
+    () => idx.nextFree(),
+    `fill ${fillMs.toFixed(0)} ms`,
+  );
   measure(`allocate+release, ${label} used (sequential)`, 20_000, () => {
     const a = must(idx.allocateNext());
     idx.release(a);
@@ -88,7 +100,12 @@ for (const used of [1_000, 100_000, 1_000_000]) {
     if (idx.release(a).ok) released++;
   }
   sampleMemory();
-  measure(`nextFree, ${label} used (fragmented)`, 20_000, () => idx.nextFree(), `${released} released, ${idx.freeRangeCount} free ranges`);
+  measure(
+    `nextFree, ${label} used (fragmented)`,
+    20_000,
+    () => idx.nextFree(),
+    `${released} released, ${idx.freeRangeCount} free ranges`,
+  );
   measure(`allocate+release, ${label} used (fragmented)`, 20_000, () => {
     const a = must(idx.allocateNext());
     idx.release(a);
@@ -100,13 +117,22 @@ for (const used of [1_000, 100_000, 1_000_000]) {
     idx.release(a);
   });
   if (used === 1_000_000) {
-    measure('counts + status + JSON, 1,000,000 used', 20_000, () => stringifyJson(toStatusCounts(idx.counts())));
+    measure('counts + status + JSON, 1,000,000 used', 20_000, () =>
+      stringifyJson(toStatusCounts(idx.counts())),
+    );
     const re = rng(11);
     measure('explainAddress, 1,000,000 used', 5_000, () => {
       explainAddress(v4Layout, { family: 4, value: base + BigInt(Math.floor(re() * 1_048_576)) }, idx);
     });
-    measure('explainPool (free ranges capped at 10,000), 1,000,000 used', 20, () => explainPool(v4Layout, idx), `${idx.freeRangeCount} free ranges walked`);
-    measure('occupancy per /24 (4,096 blocks), 1,000,000 used', 20, () => must(occupancy(v4Layout, idx, { blockPrefixLength: 24 })));
+    measure(
+      'explainPool (free ranges capped at 10,000), 1,000,000 used',
+      20,
+      () => explainPool(v4Layout, idx),
+      `${idx.freeRangeCount} free ranges walked`,
+    );
+    measure('occupancy per /24 (4,096 blocks), 1,000,000 used', 20, () =>
+      must(occupancy(v4Layout, idx, { blockPrefixLength: 24 })),
+    );
   }
 }
 
@@ -120,27 +146,55 @@ for (let i = 0; i < 10_000; i++) {
   const host = Math.floor(r6() * 0xff00);
   const kind = i % 3;
   validExcluded.push(
-    kind === 0 ? `${net}::${hex(host)}` : kind === 1 ? `${net}::${hex(host)}-${net}::${hex(host + 1 + r6() * 200)}` : `${net}::${hex(host & 0xff00)}/${120 + Math.floor(r6() * 9)}`,
+    kind === 0
+      ? `${net}::${hex(host)}`
+      : kind === 1
+        ? `${net}::${hex(host)}-${net}::${hex(host + 1 + r6() * 200)}`
+        : `${net}::${hex(host & 0xff00)}/${120 + Math.floor(r6() * 9)}`,
   );
 }
-measure(
-  `layout: IPv6 /48 with ${validExcluded.length.toLocaleString('en-US')} exclusions`,
-  30,
-  () => must(buildPoolLayout({ addresses: ['fd00::/48'], prefix: 48, gateway: 'fd00::1', excludedAddresses: validExcluded })),
+measure(`layout: IPv6 /48 with ${validExcluded.length.toLocaleString('en-US')} exclusions`, 30, () =>
+  must(
+    buildPoolLayout({
+      addresses: ['fd00::/48'],
+      prefix: 48,
+      gateway: 'fd00::1',
+      excludedAddresses: validExcluded,
+    }),
+  ),
 );
-const big = must(buildPoolLayout({ addresses: ['fd00::/48'], prefix: 48, gateway: 'fd00::1', excludedAddresses: validExcluded }));
-measure('index build over that layout', 30, () => new AllocationIndex(big.allocatable), `${big.allocatable.ranges.length} ranges`);
+const big = must(
+  buildPoolLayout({
+    addresses: ['fd00::/48'],
+    prefix: 48,
+    gateway: 'fd00::1',
+    excludedAddresses: validExcluded,
+  }),
+);
+measure(
+  'index build over that layout',
+  30,
+  () => new AllocationIndex(big.allocatable),
+  `${big.allocatable.ranges.length} ranges`,
+);
 measure('explainPool of that layout (no index)', 30, () => explainPool(big));
 
 sampleMemory();
-const memory = { peak_rss_mb: +(peakRss / 2 ** 20).toFixed(1), peak_heap_mb: +(peakHeap / 2 ** 20).toFixed(1) };
+const memory = {
+  peak_rss_mb: +(peakRss / 2 ** 20).toFixed(1),
+  peak_heap_mb: +(peakHeap / 2 ** 20).toFixed(1),
+};
 
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify({ node: process.version, rows, memory })}\n`);
 } else {
   const w = Math.max(...rows.map((r) => r.name.length));
-  const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(w)}  ${b.padStart(12)}  ${c.padStart(12)}  ${d}`;
+  const line = (a: string, b: string, c: string, d: string) =>
+    `${a.padEnd(w)}  ${b.padStart(12)}  ${c.padStart(12)}  ${d}`;
   process.stdout.write(`${line('benchmark', 'median µs', 'p99 µs', 'note')}\n`);
-  for (const r of rows) process.stdout.write(`${line(r.name, r.median_us.toFixed(2), r.p99_us.toFixed(2), r.note ?? '')}\n`);
-  process.stdout.write(`\npeak RSS ${memory.peak_rss_mb} MiB, peak heap ${memory.peak_heap_mb} MiB (Node ${process.version})\n`);
+  for (const r of rows)
+    process.stdout.write(`${line(r.name, r.median_us.toFixed(2), r.p99_us.toFixed(2), r.note ?? '')}\n`);
+  process.stdout.write(
+    `\npeak RSS ${memory.peak_rss_mb} MiB, peak heap ${memory.peak_heap_mb} MiB (Node ${process.version})\n`,
+  );
 }

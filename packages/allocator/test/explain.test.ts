@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_INT64, explainAddress, explainPool, occupancy, stringifyJson, toJsonValue, toStatusCounts, type IPPoolSpec } from '../src/index.js';
+import {
+  MAX_INT64,
+  explainAddress,
+  explainPool,
+  occupancy,
+  stringifyJson,
+  toJsonValue,
+  toStatusCounts,
+  type IPPoolSpec,
+} from '../src/index.js';
 import { addr, allocateN, indexFor, layout, must } from './helpers.js';
 
 const spec: IPPoolSpec = {
@@ -108,7 +117,16 @@ describe('occupancy', () => {
     const m = must(occupancy(l, idx, { blockPrefixLength: 26 }));
     assert.equal(m.blockSize, 64n);
     assert.deepEqual(
-      m.blocks.map((b) => [b.start, b.inPool, b.used, b.free, b.excluded, b.gateway, b.reserved, b.outOfRange]),
+      m.blocks.map((b) => [
+        b.start,
+        b.inPool,
+        b.used,
+        b.free,
+        b.excluded,
+        b.gateway,
+        b.reserved,
+        b.outOfRange,
+      ]),
       [
         ['10.0.0.0', 64n, 1n, 53n, 8n, 1n, 1n, 1n],
         ['10.0.0.64', 64n, 0n, 64n, 0n, 0n, 0n, 0n],
@@ -127,7 +145,11 @@ describe('occupancy', () => {
       ['fd00::', 'fd00:0:0:1::', 'fd00:0:0:2::'],
     );
     assert.equal(m.blocks[0]?.used, 1n);
-    const sparse = must(occupancy(layout({ addresses: ['fd00::1', 'fd00:0:0:9::1'], prefix: 48 }), undefined, { blockPrefixLength: 64 }));
+    const sparse = must(
+      occupancy(layout({ addresses: ['fd00::1', 'fd00:0:0:9::1'], prefix: 48 }), undefined, {
+        blockPrefixLength: 64,
+      }),
+    );
     assert.deepEqual(
       sparse.blocks.map((b) => b.start),
       ['fd00::', 'fd00:0:0:9::'],
@@ -144,8 +166,16 @@ describe('occupancy', () => {
         fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 30 }),
         fc.integer({ min: 1, max: 100 }),
         (excluded, used, size) => {
-          const s: IPPoolSpec = { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: excluded.map((x) => `10.0.0.${x}`) };
-          const idx = indexFor(s, used.map((x) => `10.0.0.${x}`));
+          const s: IPPoolSpec = {
+            addresses: ['10.0.0.0/24'],
+            prefix: 24,
+            gateway: '10.0.0.1',
+            excludedAddresses: excluded.map((x) => `10.0.0.${x}`),
+          };
+          const idx = indexFor(
+            s,
+            used.map((x) => `10.0.0.${x}`),
+          );
           const m = must(occupancy(layout(s), idx, { blockSize: BigInt(size) }));
           let free = 0n;
           let oor = 0n;
@@ -165,9 +195,18 @@ describe('occupancy', () => {
 
 describe('JSON helpers', () => {
   it('stringifyJson writes bigints as bare integers, exactly', () => {
-    const status = toStatusCounts({ total: 1n << 100n, used: 2n, allocated: 2n, free: 1n << 70n, outOfRange: 0n });
+    const status = toStatusCounts({
+      total: 1n << 100n,
+      used: 2n,
+      allocated: 2n,
+      free: 1n << 70n,
+      outOfRange: 0n,
+    });
     assert.equal(stringifyJson(status), `{"total":${MAX_INT64},"used":2,"free":${MAX_INT64},"outOfRange":0}`);
-    assert.equal(stringifyJson({ a: [1n, 'x', undefined, null], b: undefined, c: true }), '{"a":[1,"x",null,null],"c":true}');
+    assert.equal(
+      stringifyJson({ a: [1n, 'x', undefined, null], b: undefined, c: true }),
+      '{"a":[1,"x",null,null],"c":true}',
+    );
     assert.equal(stringifyJson({ a: { b: 1n } }, 2), '{\n  "a": {\n    "b": 1\n  }\n}');
   });
   it('matches JSON.stringify for bigint-free values (property)', () => {
@@ -179,6 +218,10 @@ describe('JSON helpers', () => {
     );
   });
   it('toJsonValue turns bigints into strings and survives JSON', () => {
-    assert.deepEqual(toJsonValue({ n: 5n, list: [1n], s: 'x', u: undefined }), { n: '5', list: ['1'], s: 'x' });
+    assert.deepEqual(toJsonValue({ n: 5n, list: [1n], s: 'x', u: undefined }), {
+      n: '5',
+      list: ['1'],
+      s: 'x',
+    });
   });
 });

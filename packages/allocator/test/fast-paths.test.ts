@@ -3,13 +3,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AllocationIndex, IPSet, buildPoolLayout, explainPool, formatAddr, parseAddressList, type Addr, type IPRange } from '../src/index.js';
+import {
+  AllocationIndex,
+  IPSet,
+  buildPoolLayout,
+  explainPool,
+  formatAddr,
+  parseAddressList,
+  type Addr,
+  type IPRange,
+} from '../src/index.js';
 import { fastParseAddr, fastParseEntry, parseAddrStrict, parseAddressEntryStrict } from '../src/parse.js';
 import { referenceFormatAddr, referenceNormalize } from './reference.js';
 
 /** 16-bit groups that are often zero (runs of `::`), small, or 0xffff (mapped addresses). */
-const arbGroup = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.nat(0xf), fc.nat(0xfff), fc.nat(0xffff));
-const arbV6Value = fc.array(arbGroup, { minLength: 8, maxLength: 8 }).map((g) => g.reduce((a, x) => (a << 16n) | BigInt(x), 0n));
+const arbGroup = fc.oneof(
+  fc.constant(0),
+  fc.constant(0),
+  fc.constant(0xffff),
+  fc.nat(0xf),
+  fc.nat(0xfff),
+  fc.nat(0xffff),
+);
+const arbV6Value = fc
+  .array(arbGroup, { minLength: 8, maxLength: 8 })
+  .map((g) => g.reduce((a, x) => (a << 16n) | BigInt(x), 0n));
 const arbMapped = fc.nat(0xffffffff).map((v) => (0xffffn << 32n) | BigInt(v));
 export const arbAddr: fc.Arbitrary<Addr> = fc.oneof(
   arbV6Value.map((value): Addr => ({ family: 6, value })),
@@ -45,7 +63,9 @@ describe('explainPool reuse of allocatable texts', () => {
     fc.tuple(fc.nat(255), fc.nat(40)).map(([h, n]) => `10.0.0.${h}-10.0.0.${Math.min(255, h + n)}`),
     fc.tuple(fc.nat(255), fc.integer({ min: 26, max: 32 })).map(([h, b]) => `10.0.0.${h}/${b}`),
   );
-  const arbV6Entry = fc.tuple(fc.nat(0xffff), fc.nat(300)).map(([h, n]) => `fd00::${h.toString(16)}-fd00::${Math.min(0xffff, h + n).toString(16)}`);
+  const arbV6Entry = fc
+    .tuple(fc.nat(0xffff), fc.nat(300))
+    .map(([h, n]) => `fd00::${h.toString(16)}-fd00::${Math.min(0xffff, h + n).toString(16)}`);
   it('gives the same explanation as an unused index', () => {
     fc.assert(
       fc.property(
@@ -92,7 +112,13 @@ const arbEntryText = fc.oneof(
 /** Near misses: random edits with the grammar's own characters (zones, dots, extra colons...). */
 const editChars = Array.from('0123456789abcdefABCDEF.:/-%xz ');
 const arbNearMiss = fc
-  .tuple(arbEntryText, fc.array(fc.tuple(fc.nat(60), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...editChars)), { maxLength: 3 }))
+  .tuple(
+    arbEntryText,
+    fc.array(
+      fc.tuple(fc.nat(60), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(...editChars)),
+      { maxLength: 3 },
+    ),
+  )
   .map(([text, edits]) =>
     edits.reduce((acc, [pos, kind, ch]) => {
       const i = pos % (acc.length + 1);
@@ -101,7 +127,12 @@ const arbNearMiss = fc
       return acc.slice(0, i) + ch + acc.slice(i + 1);
     }, text),
   );
-const arbAnyText = fc.oneof(arbEntryText, arbNearMiss, arbNearMiss, fc.array(fc.constantFrom(...editChars), { maxLength: 45 }).map((a) => a.join('')));
+const arbAnyText = fc.oneof(
+  arbEntryText,
+  arbNearMiss,
+  arbNearMiss,
+  fc.array(fc.constantFrom(...editChars), { maxLength: 45 }).map((a) => a.join('')),
+);
 
 describe('fast parser', () => {
   it('accepts only what the strict parser accepts, with the same value', () => {
@@ -129,7 +160,22 @@ describe('fast parser', () => {
     );
   });
   it('leaves zones, embedded IPv4 and every error to the strict parser', () => {
-    for (const text of ['fe80::1%eth0', '::ffff:1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4::5:6:7:8', '1::2::3', ':1::', '1:', '12345::', '::/129', '10.0.0.0/08', '10.0.0.0/', 'fd00::2-fd00::1', '10.0.0.1-fd00::1', '']) {
+    for (const text of [
+      'fe80::1%eth0',
+      '::ffff:1.2.3.4',
+      '1:2:3:4:5:6:1.2.3.4',
+      '1:2:3:4::5:6:7:8',
+      '1::2::3',
+      ':1::',
+      '1:',
+      '12345::',
+      '::/129',
+      '10.0.0.0/08',
+      '10.0.0.0/',
+      'fd00::2-fd00::1',
+      '10.0.0.1-fd00::1',
+      '',
+    ]) {
       assert.equal(fastParseEntry(text), undefined, text);
     }
   });
@@ -153,12 +199,18 @@ describe('fast parser', () => {
 
 describe('keyed range sort', () => {
   // Starts and ends from a small pool so that equal starts, duplicates and adjacency are common.
-  const arbBound = fc.oneof(fc.bigInt(0n, 40n), fc.bigInt((1n << 64n) - 20n, (1n << 64n) + 20n), fc.bigInt(0n, (1n << 128n) - 1n));
-  const arbRange = fc.tuple(fc.constantFrom<4 | 6>(4, 6, 6), arbBound, fc.bigInt(0n, 50n)).map(([family, from, len]): IPRange => {
-    const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
-    const f = from > max ? from & max : from;
-    return { family, from: f, to: f + len > max ? max : f + len };
-  });
+  const arbBound = fc.oneof(
+    fc.bigInt(0n, 40n),
+    fc.bigInt((1n << 64n) - 20n, (1n << 64n) + 20n),
+    fc.bigInt(0n, (1n << 128n) - 1n),
+  );
+  const arbRange = fc
+    .tuple(fc.constantFrom<4 | 6>(4, 6, 6), arbBound, fc.bigInt(0n, 50n))
+    .map(([family, from, len]): IPRange => {
+      const max = family === 4 ? (1n << 32n) - 1n : (1n << 128n) - 1n;
+      const f = from > max ? from & max : from;
+      return { family, from: f, to: f + len > max ? max : f + len };
+    });
   it('normalises like a plain sort and merge', () => {
     fc.assert(
       fc.property(fc.array(arbRange, { minLength: 32, maxLength: 300 }), (ranges) => {
@@ -168,13 +220,21 @@ describe('keyed range sort', () => {
     );
   });
   it('keeps the input objects of unmerged ranges, as before', () => {
-    const ranges: IPRange[] = Array.from({ length: 100 }, (_, i) => ({ family: 6, from: BigInt(1000 - 10 * i), to: BigInt(1000 - 10 * i + 1) }));
+    const ranges: IPRange[] = Array.from({ length: 100 }, (_, i) => ({
+      family: 6,
+      from: BigInt(1000 - 10 * i),
+      to: BigInt(1000 - 10 * i + 1),
+    }));
     const set = IPSet.fromRanges(ranges);
     assert.equal(set.ranges[0], ranges[99]);
     assert.equal(set.ranges[99], ranges[0]);
   });
   it('orders out-of-range values (a caller bug) exactly as the plain sort does', () => {
-    const ranges: IPRange[] = Array.from({ length: 40 }, (_, i) => ({ family: 6, from: BigInt(i % 2 ? -i : i) << 100n, to: BigInt(i % 2 ? -i : i) << 100n }));
+    const ranges: IPRange[] = Array.from({ length: 40 }, (_, i) => ({
+      family: 6,
+      from: BigInt(i % 2 ? -i : i) << 100n,
+      to: BigInt(i % 2 ? -i : i) << 100n,
+    }));
     assert.deepEqual(IPSet.fromRanges(ranges).ranges, referenceNormalize(ranges));
   });
 });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { IPSet, IPSetBuilder, formatPrefix, formatRange, rangeOfPrefix, rangeToPrefixes, type Addr, type IPRange } from '../src/index.js';
+import {
+  IPSet,
+  IPSetBuilder,
+  formatPrefix,
+  formatRange,
+  rangeOfPrefix,
+  rangeToPrefixes,
+  type Addr,
+  type IPRange,
+} from '../src/index.js';
 import { range } from './helpers.js';
 
 // A tiny universe (0.0.0.0-0.0.0.63 plus ::-::63) keeps membership checks exhaustive.
@@ -10,7 +19,9 @@ const arbRange: fc.Arbitrary<IPRange> = fc
   .tuple(fc.constantFrom<4 | 6>(4, 6), fc.integer({ min: 0, max: N - 1 }), fc.integer({ min: 0, max: N - 1 }))
   .map(([family, a, b]) => ({ family, from: BigInt(Math.min(a, b)), to: BigInt(Math.max(a, b)) }));
 const arbRanges = fc.array(arbRange, { maxLength: 8 });
-const universe: Addr[] = [4, 6].flatMap((family) => Array.from({ length: N }, (_, i) => ({ family: family as 4 | 6, value: BigInt(i) })));
+const universe: Addr[] = [4, 6].flatMap((family) =>
+  Array.from({ length: N }, (_, i) => ({ family: family as 4 | 6, value: BigInt(i) })),
+);
 
 function member(ranges: readonly IPRange[], a: Addr): boolean {
   return ranges.some((r) => r.family === a.family && r.from <= a.value && a.value <= r.to);
@@ -22,7 +33,11 @@ function assertNormalized(s: IPSet): void {
     const r = rs[i] as IPRange;
     assert.ok(r.from <= r.to);
     const p = rs[i - 1];
-    if (p !== undefined) assert.ok(p.family < r.family || (p.family === r.family && p.to + 1n < r.from), 'sorted, disjoint, non-adjacent');
+    if (p !== undefined)
+      assert.ok(
+        p.family < r.family || (p.family === r.family && p.to + 1n < r.from),
+        'sorted, disjoint, non-adjacent',
+      );
   }
 }
 
@@ -89,29 +104,52 @@ describe('IPSet normalisation and algebra (against membership)', () => {
   });
   it('prefixes() is the minimal exact CIDR cover', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.bigInt({ min: 0n, max: 1n << 70n }), (from, len) => {
-        const to = from + len > (1n << 128n) - 1n ? (1n << 128n) - 1n : from + len;
-        const ps = rangeToPrefixes({ family: 6, from, to });
-        let next = from;
-        for (const p of ps) {
-          const r = rangeOfPrefix(p);
-          assert.equal(r.from, next, 'contiguous');
-          assert.equal(p.value, r.from, 'aligned');
-          next = r.to + 1n;
-        }
-        assert.equal(next - 1n, to);
-        assert.ok(ps.length <= 2 * 128);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+        fc.bigInt({ min: 0n, max: 1n << 70n }),
+        (from, len) => {
+          const to = from + len > (1n << 128n) - 1n ? (1n << 128n) - 1n : from + len;
+          const ps = rangeToPrefixes({ family: 6, from, to });
+          let next = from;
+          for (const p of ps) {
+            const r = rangeOfPrefix(p);
+            assert.equal(r.from, next, 'contiguous');
+            assert.equal(p.value, r.from, 'aligned');
+            next = r.to + 1n;
+          }
+          assert.equal(next - 1n, to);
+          assert.ok(ps.length <= 2 * 128);
+        },
+      ),
     );
-    assert.deepEqual(rangeToPrefixes(range('10.0.0.1-10.0.0.10')).map(formatPrefix), ['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/30', '10.0.0.8/31', '10.0.0.10/32']);
-    assert.deepEqual(IPSet.fromRanges([range('::/0')]).prefixes().map(formatPrefix), ['::/0']);
-    assert.deepEqual(IPSet.fromRanges([range('0.0.0.0/0')]).prefixes().map(formatPrefix), ['0.0.0.0/0']);
+    assert.deepEqual(rangeToPrefixes(range('10.0.0.1-10.0.0.10')).map(formatPrefix), [
+      '10.0.0.1/32',
+      '10.0.0.2/31',
+      '10.0.0.4/30',
+      '10.0.0.8/31',
+      '10.0.0.10/32',
+    ]);
+    assert.deepEqual(
+      IPSet.fromRanges([range('::/0')])
+        .prefixes()
+        .map(formatPrefix),
+      ['::/0'],
+    );
+    assert.deepEqual(
+      IPSet.fromRanges([range('0.0.0.0/0')])
+        .prefixes()
+        .map(formatPrefix),
+      ['0.0.0.0/0'],
+    );
   });
   it('never merges the families and orders IPv4 first', () => {
     const s = IPSet.fromRanges([range('::-::5'), range('255.255.255.250-255.255.255.255')]);
     assert.deepEqual(s.ranges.map(formatRange), ['255.255.255.250-255.255.255.255', '::-::5']);
   });
   it('refuses a non-normalised list on the fast path (a caller bug)', () => {
-    assert.throws(() => IPSet.fromNormalized([range('10.0.0.5'), range('10.0.0.6')]), /not sorted, disjoint and non-adjacent/);
+    assert.throws(
+      () => IPSet.fromNormalized([range('10.0.0.5'), range('10.0.0.6')]),
+      /not sorted, disjoint and non-adjacent/,
+    );
   });
 });

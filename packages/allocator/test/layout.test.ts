@@ -19,16 +19,29 @@ function contains(spec: IPPoolSpec, a: string): boolean {
 
 describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
   const cases: { name: string; spec: IPPoolSpec; total: bigint; in?: string[]; out?: string[] }[] = [
-    { name: 'prefix /0 allowed', spec: { gateway: '192.168.0.1', prefix: 0, addresses: ['192.168.0.3-192.168.0.10'] }, total: 8n, in: ['192.168.0.3', '192.168.0.7'] },
+    {
+      name: 'prefix /0 allowed',
+      spec: { gateway: '192.168.0.1', prefix: 0, addresses: ['192.168.0.3-192.168.0.10'] },
+      total: 8n,
+      in: ['192.168.0.3', '192.168.0.7'],
+    },
     {
       name: 'mixed entries',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.2', '192.168.0.3-192.168.0.4', '192.168.0.6/31'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.2', '192.168.0.3-192.168.0.4', '192.168.0.6/31'],
+      },
       total: 5n,
       in: ['192.168.0.2', '192.168.0.3', '192.168.0.4', '192.168.0.6', '192.168.0.7'],
     },
     {
       name: 'network address excluded',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0', '192.168.0.3-192.168.0.4', '192.168.0.6/31'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.0', '192.168.0.3-192.168.0.4', '192.168.0.6/31'],
+      },
       total: 4n,
       out: ['192.168.0.0'],
     },
@@ -37,7 +50,13 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
       spec: {
         gateway: '192.168.0.1',
         prefix: 16,
-        addresses: ['192.168.1.0', '192.168.0.255', '192.168.0.3-192.168.0.4', '192.168.0.6/31', '192.168.255.255'],
+        addresses: [
+          '192.168.1.0',
+          '192.168.0.255',
+          '192.168.0.3-192.168.0.4',
+          '192.168.0.6/31',
+          '192.168.255.255',
+        ],
       },
       total: 6n,
       in: ['192.168.1.0', '192.168.0.255'],
@@ -45,7 +64,11 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
     },
     {
       name: 'gateway excluded',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.1', '192.168.0.3-192.168.0.4', '192.168.0.6/31'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.1', '192.168.0.3-192.168.0.4', '192.168.0.6/31'],
+      },
       total: 4n,
       out: ['192.168.0.1'],
     },
@@ -55,7 +78,13 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
         gateway: '192.168.0.1',
         prefix: 24,
         allocateReservedIPAddresses: true,
-        addresses: ['192.168.0.0', '192.168.0.1', '192.168.0.3-192.168.0.4', '192.168.0.6/31', '192.168.0.255'],
+        addresses: [
+          '192.168.0.0',
+          '192.168.0.1',
+          '192.168.0.3-192.168.0.4',
+          '192.168.0.6/31',
+          '192.168.0.255',
+        ],
       },
       total: 6n,
       in: ['192.168.0.0', '192.168.0.3', '192.168.0.4', '192.168.0.6', '192.168.0.7', '192.168.0.255'],
@@ -63,19 +92,34 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
     },
     {
       name: 'excluded single IPs',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0-192.168.0.10'], excludedAddresses: ['192.168.0.5', '192.168.0.6', '192.168.0.7'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.0-192.168.0.10'],
+        excludedAddresses: ['192.168.0.5', '192.168.0.6', '192.168.0.7'],
+      },
       total: 6n,
       in: ['192.168.0.2', '192.168.0.4', '192.168.0.8', '192.168.0.10'],
       out: ['192.168.0.5', '192.168.0.6', '192.168.0.7', '192.168.0.11'],
     },
     {
       name: 'excluded subnet /25',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0/24'], excludedAddresses: ['192.168.0.128/25'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.0/24'],
+        excludedAddresses: ['192.168.0.128/25'],
+      },
       total: 126n,
     },
     {
       name: 'excluded range',
-      spec: { gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0/24'], excludedAddresses: ['192.168.0.2-192.168.0.20'] },
+      spec: {
+        gateway: '192.168.0.1',
+        prefix: 24,
+        addresses: ['192.168.0.0/24'],
+        excludedAddresses: ['192.168.0.2-192.168.0.20'],
+      },
       total: 234n,
     },
     {
@@ -84,14 +128,28 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
       total: 5n,
       in: ['fd01::2', 'fd01::3', 'fd01::4', 'fd01::6', 'fd01::7'],
     },
-    { name: 'IPv6 anycast excluded', spec: { gateway: 'fd01::1', prefix: 120, addresses: ['fd01::0', 'fd01::3-fd01::4', 'fd01::6/127'] }, total: 4n, out: ['fd01::'] },
+    {
+      name: 'IPv6 anycast excluded',
+      spec: { gateway: 'fd01::1', prefix: 120, addresses: ['fd01::0', 'fd01::3-fd01::4', 'fd01::6/127'] },
+      total: 4n,
+      out: ['fd01::'],
+    },
     {
       name: 'IPv6 last addresses kept with /112',
-      spec: { gateway: 'fd01::1', prefix: 112, addresses: ['fd01::ffff', 'fd01::1:0', 'fd01::3-fd01::4', 'fd01::6/127', 'fd01::ffff:ffff'] },
+      spec: {
+        gateway: 'fd01::1',
+        prefix: 112,
+        addresses: ['fd01::ffff', 'fd01::1:0', 'fd01::3-fd01::4', 'fd01::6/127', 'fd01::ffff:ffff'],
+      },
       total: 7n,
       in: ['fd01::1:0', 'fd01::ffff', 'fd01::ffff:ffff'],
     },
-    { name: 'IPv6 gateway excluded', spec: { gateway: 'fd01::1', prefix: 120, addresses: ['fd01::1', 'fd01::3-fd01::4', 'fd01::6/127'] }, total: 4n, out: ['fd01::1'] },
+    {
+      name: 'IPv6 gateway excluded',
+      spec: { gateway: 'fd01::1', prefix: 120, addresses: ['fd01::1', 'fd01::3-fd01::4', 'fd01::6/127'] },
+      total: 4n,
+      out: ['fd01::1'],
+    },
     {
       name: 'IPv6 allocateReserved includes anycast, excludes gateway',
       spec: {
@@ -115,10 +173,20 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
   }
 
   it('excluded subnet and range leave exactly the expected ranges', () => {
-    const a = layout({ gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0/24'], excludedAddresses: ['192.168.0.128/25'] });
+    const a = layout({
+      gateway: '192.168.0.1',
+      prefix: 24,
+      addresses: ['192.168.0.0/24'],
+      excludedAddresses: ['192.168.0.128/25'],
+    });
     assert.ok(a.allocatable.containsRange(range('192.168.0.2-192.168.0.127')));
     assert.ok(!a.allocatable.overlapsRange(range('192.168.0.128-192.168.0.255')));
-    const b = layout({ gateway: '192.168.0.1', prefix: 24, addresses: ['192.168.0.0/24'], excludedAddresses: ['192.168.0.2-192.168.0.20'] });
+    const b = layout({
+      gateway: '192.168.0.1',
+      prefix: 24,
+      addresses: ['192.168.0.0/24'],
+      excludedAddresses: ['192.168.0.2-192.168.0.20'],
+    });
     assert.ok(!b.allocatable.overlapsRange(range('192.168.0.2-192.168.0.20')));
     assert.ok(b.allocatable.containsRange(range('192.168.0.21-192.168.0.254')));
   });
@@ -133,12 +201,18 @@ describe('pool layout: upstream PoolSpecToIPSet examples (§15.2)', () => {
     assert.equal(layout({ addresses: ['10.0.0.0/31'], prefix: 31 }).total, 0n);
     assert.equal(layout({ addresses: ['10.0.0.7'], prefix: 32 }).total, 0n);
     assert.equal(layout({ addresses: ['fd00::7'], prefix: 128 }).total, 0n);
-    assert.equal(layout({ addresses: ['10.0.0.0/31'], prefix: 31, allocateReservedIPAddresses: true }).total, 2n);
+    assert.equal(
+      layout({ addresses: ['10.0.0.0/31'], prefix: 31, allocateReservedIPAddresses: true }).total,
+      2n,
+    );
   });
 
   it('prefix 0 removes 0.0.0.0 and 255.255.255.255 only if listed, and :: for IPv6', () => {
     const l = layout({ addresses: ['0.0.0.0-0.0.0.2', '255.255.255.254-255.255.255.255'], prefix: 0 });
-    assert.deepEqual(l.allocatable.ranges.map(formatRange), ['0.0.0.1-0.0.0.2', '255.255.255.254-255.255.255.254']);
+    assert.deepEqual(l.allocatable.ranges.map(formatRange), [
+      '0.0.0.1-0.0.0.2',
+      '255.255.255.254-255.255.255.254',
+    ]);
     assert.equal(layout({ addresses: ['::-::3'], prefix: 0 }).total, 3n);
   });
 
@@ -197,22 +271,51 @@ describe('IPSetCount (§15.2), exact and capped', () => {
 
 describe('worked allocation examples (§7.5)', () => {
   const cases: { name: string; spec: IPPoolSpec; expect: string[]; claims: number }[] = [
-    { name: 'first of range, gateway inside', spec: { addresses: ['10.0.0.1-10.0.0.254'], prefix: 24, gateway: '10.0.0.2' }, claims: 1, expect: ['10.0.0.1'] },
+    {
+      name: 'first of range, gateway inside',
+      spec: { addresses: ['10.0.0.1-10.0.0.254'], prefix: 24, gateway: '10.0.0.2' },
+      claims: 1,
+      expect: ['10.0.0.1'],
+    },
     {
       name: 'network, gateway and broadcast leave one address',
-      spec: { addresses: ['10.0.1.0', '10.0.1.1', '10.0.1.2', '10.0.1.255'], prefix: 24, gateway: '10.0.1.1' },
+      spec: {
+        addresses: ['10.0.1.0', '10.0.1.1', '10.0.1.2', '10.0.1.255'],
+        prefix: 24,
+        gateway: '10.0.1.1',
+      },
       claims: 2,
       expect: ['10.0.1.2'],
     },
     {
       name: 'excluded entries are skipped',
-      spec: { addresses: ['10.1.1.0/24'], prefix: 24, gateway: '10.1.1.1', excludedAddresses: ['10.1.1.2-10.1.1.5', '10.1.1.7'] },
+      spec: {
+        addresses: ['10.1.1.0/24'],
+        prefix: 24,
+        gateway: '10.1.1.1',
+        excludedAddresses: ['10.1.1.2-10.1.1.5', '10.1.1.7'],
+      },
       claims: 3,
       expect: ['10.1.1.6', '10.1.1.8', '10.1.1.9'],
     },
-    { name: 'list order is irrelevant', spec: { addresses: ['10.0.1.3', '10.0.1.2'], prefix: 24 }, claims: 1, expect: ['10.0.1.2'] },
-    { name: 'non-contiguous entries', spec: { addresses: ['10.0.0.50', '10.0.0.128'], prefix: 24 }, claims: 2, expect: ['10.0.0.50', '10.0.0.128'] },
-    { name: 'global pool, two claims', spec: { addresses: ['10.0.0.2-10.0.0.254'], prefix: 24, gateway: '10.0.0.1' }, claims: 2, expect: ['10.0.0.2', '10.0.0.3'] },
+    {
+      name: 'list order is irrelevant',
+      spec: { addresses: ['10.0.1.3', '10.0.1.2'], prefix: 24 },
+      claims: 1,
+      expect: ['10.0.1.2'],
+    },
+    {
+      name: 'non-contiguous entries',
+      spec: { addresses: ['10.0.0.50', '10.0.0.128'], prefix: 24 },
+      claims: 2,
+      expect: ['10.0.0.50', '10.0.0.128'],
+    },
+    {
+      name: 'global pool, two claims',
+      spec: { addresses: ['10.0.0.2-10.0.0.254'], prefix: 24, gateway: '10.0.0.1' },
+      claims: 2,
+      expect: ['10.0.0.2', '10.0.0.3'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -233,17 +336,54 @@ describe('worked allocation examples (§7.5)', () => {
 });
 
 describe('pool status (§9)', () => {
-  const cases: { addresses: string[]; gateway?: string; prefix: number; total: bigint; after: [number, bigint, bigint][] }[] = [
-    { addresses: ['10.0.0.10-10.0.0.20'], prefix: 24, total: 11n, after: [[1, 1n, 10n], [2, 2n, 9n]] },
-    { addresses: ['10.0.0.10-10.0.0.20'], prefix: 24, gateway: '10.0.0.10', total: 10n, after: [[1, 1n, 9n], [2, 2n, 8n]] },
-    { addresses: ['10.0.0.10-10.0.0.20'], prefix: 24, gateway: '10.0.0.1', total: 11n, after: [[1, 1n, 10n]] },
+  const cases: {
+    addresses: string[];
+    gateway?: string;
+    prefix: number;
+    total: bigint;
+    after: [number, bigint, bigint][];
+  }[] = [
+    {
+      addresses: ['10.0.0.10-10.0.0.20'],
+      prefix: 24,
+      total: 11n,
+      after: [
+        [1, 1n, 10n],
+        [2, 2n, 9n],
+      ],
+    },
+    {
+      addresses: ['10.0.0.10-10.0.0.20'],
+      prefix: 24,
+      gateway: '10.0.0.10',
+      total: 10n,
+      after: [
+        [1, 1n, 9n],
+        [2, 2n, 8n],
+      ],
+    },
+    {
+      addresses: ['10.0.0.10-10.0.0.20'],
+      prefix: 24,
+      gateway: '10.0.0.1',
+      total: 11n,
+      after: [[1, 1n, 10n]],
+    },
     { addresses: ['10.0.0.0-10.0.0.1'], prefix: 24, gateway: '10.0.0.2', total: 1n, after: [[1, 1n, 0n]] },
-    { addresses: ['10.0.0.254-10.0.0.255'], prefix: 24, gateway: '10.0.0.1', total: 1n, after: [[1, 1n, 0n]] },
+    {
+      addresses: ['10.0.0.254-10.0.0.255'],
+      prefix: 24,
+      gateway: '10.0.0.1',
+      total: 1n,
+      after: [[1, 1n, 0n]],
+    },
     { addresses: ['fe80::ffff'], prefix: 120, gateway: 'fe80::a', total: 1n, after: [[1, 1n, 0n]] },
   ];
   for (const c of cases) {
     it(`${c.addresses.join(',')} /${c.prefix} gw ${c.gateway ?? '-'} → total ${c.total}`, () => {
-      const idx = new AllocationIndex(layout({ addresses: c.addresses, prefix: c.prefix, gateway: c.gateway }).allocatable);
+      const idx = new AllocationIndex(
+        layout({ addresses: c.addresses, prefix: c.prefix, gateway: c.gateway }).allocatable,
+      );
       assert.equal(toStatusCounts(idx.counts()).total, c.total);
       let claimed = 0;
       for (const [n, used, free] of c.after) {
@@ -256,15 +396,38 @@ describe('pool status (§9)', () => {
   }
 
   const oor: { name: string; before: string[]; claimed: string[]; after: string[]; outOfRange: bigint }[] = [
-    { name: 'shrinking the range', before: ['10.0.0.10-10.0.0.20'], claimed: ['10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14'], after: ['10.0.0.13-10.0.0.20'], outOfRange: 3n },
-    { name: 'network address becomes reserved', before: ['10.0.0.0-10.0.0.255'], claimed: ['10.0.0.0', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'], after: ['10.0.0.0', '10.0.0.2-10.0.0.255'], outOfRange: 1n },
-    { name: 'dropping the broadcast range end', before: ['10.0.0.251-10.0.0.255'], claimed: ['10.0.0.251', '10.0.0.252', '10.0.0.253', '10.0.0.254', '10.0.0.255'], after: ['10.0.0.251-10.0.0.254'], outOfRange: 1n },
+    {
+      name: 'shrinking the range',
+      before: ['10.0.0.10-10.0.0.20'],
+      claimed: ['10.0.0.10', '10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14'],
+      after: ['10.0.0.13-10.0.0.20'],
+      outOfRange: 3n,
+    },
+    {
+      name: 'network address becomes reserved',
+      before: ['10.0.0.0-10.0.0.255'],
+      claimed: ['10.0.0.0', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'],
+      after: ['10.0.0.0', '10.0.0.2-10.0.0.255'],
+      outOfRange: 1n,
+    },
+    {
+      name: 'dropping the broadcast range end',
+      before: ['10.0.0.251-10.0.0.255'],
+      claimed: ['10.0.0.251', '10.0.0.252', '10.0.0.253', '10.0.0.254', '10.0.0.255'],
+      after: ['10.0.0.251-10.0.0.254'],
+      outOfRange: 1n,
+    },
   ];
   for (const c of oor) {
     it(`outOfRange after update: ${c.name}`, () => {
-      const before = new AllocationIndex(layout({ addresses: c.before, prefix: 24, gateway: '10.0.0.1', allocateReservedIPAddresses: true }).allocatable);
+      const before = new AllocationIndex(
+        layout({ addresses: c.before, prefix: 24, gateway: '10.0.0.1', allocateReservedIPAddresses: true })
+          .allocatable,
+      );
       assert.deepEqual(allocateN(before, c.claimed.length), c.claimed);
-      const after = before.rebase(layout({ addresses: c.after, prefix: 24, gateway: '10.0.0.1' }).allocatable);
+      const after = before.rebase(
+        layout({ addresses: c.after, prefix: 24, gateway: '10.0.0.1' }).allocatable,
+      );
       const counts = after.counts();
       assert.equal(counts.outOfRange, c.outOfRange);
       assert.equal(counts.used, 5n);

@@ -57,8 +57,14 @@ describe('parseAddr (Go netip.ParseAddr)', () => {
     ['1.2.3.256', 'ParseAddr("1.2.3.256"): IPv4 field has value >255'],
     ['1..2.3', 'ParseAddr("1..2.3"): IPv4 field must have at least one digit (at ".2.3")'],
     ['1.2.3.4%eth0', 'ParseAddr("1.2.3.4%eth0"): unexpected character (at "%eth0")'],
-    ['fe80::zzzz', 'ParseAddr("fe80::zzzz"): each colon-separated field must have at least one digit (at "zzzz")'],
-    ['12345::', 'ParseAddr("12345::"): each colon-separated field must have at most 4 hex digits (at "12345::")'],
+    [
+      'fe80::zzzz',
+      'ParseAddr("fe80::zzzz"): each colon-separated field must have at least one digit (at "zzzz")',
+    ],
+    [
+      '12345::',
+      'ParseAddr("12345::"): each colon-separated field must have at most 4 hex digits (at "12345::")',
+    ],
     ['1::2::3', 'ParseAddr("1::2::3"): multiple :: in address (at ":3")'],
     ['1:2:3:4:5:6:7', 'ParseAddr("1:2:3:4:5:6:7"): address string too short'],
     ['1:2:3:4:5:6:7:8:9', 'ParseAddr("1:2:3:4:5:6:7:8:9"): trailing garbage after address (at "9")'],
@@ -66,8 +72,14 @@ describe('parseAddr (Go netip.ParseAddr)', () => {
     ['fe80::1%', 'ParseAddr("fe80::1%"): zone must be a non-empty string'],
     ['%eth0', 'ParseAddr("%eth0"): missing IPv6 address'],
     ['1:', 'ParseAddr("1:"): colon must be followed by more characters (at ":")'],
-    ['1:2:3:4:5:6:7:1.2.3.4', 'ParseAddr("1:2:3:4:5:6:7:1.2.3.4"): embedded IPv4 address must replace the final 2 fields of the address (at "1.2.3.4")'],
-    ['1:2:3:4:5:6:7:8::1.2.3.4', 'ParseAddr("1:2:3:4:5:6:7:8::1.2.3.4"): trailing garbage after address (at "1.2.3.4")'],
+    [
+      '1:2:3:4:5:6:7:1.2.3.4',
+      'ParseAddr("1:2:3:4:5:6:7:1.2.3.4"): embedded IPv4 address must replace the final 2 fields of the address (at "1.2.3.4")',
+    ],
+    [
+      '1:2:3:4:5:6:7:8::1.2.3.4',
+      'ParseAddr("1:2:3:4:5:6:7:8::1.2.3.4"): trailing garbage after address (at "1.2.3.4")',
+    ],
     ['1 .2.3.4', 'ParseAddr("1 .2.3.4"): unexpected character (at " .2.3.4")'],
     ['fe80::1x', 'ParseAddr("fe80::1x"): unexpected character, want colon (at "x")'],
     ['a"b\n', 'ParseAddr("a\\"b\\n"): unable to parse IP'],
@@ -103,8 +115,14 @@ describe('parsePrefix (Go netip.ParsePrefix)', () => {
     ['1.2.3.4/024', 'netip.ParsePrefix("1.2.3.4/024"): bad bits after slash: "024"'],
     ['1.2.3.4/+8', 'netip.ParsePrefix("1.2.3.4/+8"): bad bits after slash: "+8"'],
     ['1.2.3.4/', 'netip.ParsePrefix("1.2.3.4/"): bad bits after slash: ""'],
-    ['1.2.3.4/99999999999999999999', 'netip.ParsePrefix("1.2.3.4/99999999999999999999"): bad bits after slash: "99999999999999999999"'],
-    ['1.2.3.4/9223372036854775807', 'netip.ParsePrefix("1.2.3.4/9223372036854775807"): prefix length out of range'],
+    [
+      '1.2.3.4/99999999999999999999',
+      'netip.ParsePrefix("1.2.3.4/99999999999999999999"): bad bits after slash: "99999999999999999999"',
+    ],
+    [
+      '1.2.3.4/9223372036854775807',
+      'netip.ParsePrefix("1.2.3.4/9223372036854775807"): prefix length out of range',
+    ],
     ['fe80::1%eth0/64', 'netip.ParsePrefix("fe80::1%eth0/64"): IPv6 zones cannot be present in a prefix'],
     ['1.2.3/8', 'netip.ParsePrefix("1.2.3/8"): ParseAddr("1.2.3"): IPv4 address too short'],
   ];
@@ -216,12 +234,18 @@ describe('goQuote (strconv.Quote)', () => {
   });
 });
 
-const arbV4: fc.Arbitrary<Addr> = fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((value) => ({ family: 4, value }));
+const arbV4: fc.Arbitrary<Addr> = fc
+  .bigInt({ min: 0n, max: (1n << 32n) - 1n })
+  .map((value) => ({ family: 4, value }));
 // Bias IPv6 towards zero runs and mapped addresses, where the text forms are tricky.
 const arbGroup = fc.oneof(fc.constant(0), fc.constant(0xffff), fc.integer({ min: 0, max: 0xffff }));
 const arbV6: fc.Arbitrary<Addr> = fc.oneof(
-  fc.array(arbGroup, { minLength: 8, maxLength: 8 }).map((g) => ({ family: 6 as const, value: g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n) })),
-  fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }).map((v) => ({ family: 6 as const, value: (0xffffn << 32n) | v })),
+  fc
+    .array(arbGroup, { minLength: 8, maxLength: 8 })
+    .map((g) => ({ family: 6 as const, value: g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n) })),
+  fc
+    .bigInt({ min: 0n, max: (1n << 32n) - 1n })
+    .map((v) => ({ family: 6 as const, value: (0xffffn << 32n) | v })),
   fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((value) => ({ family: 6 as const, value })),
 );
 const arbAddr = fc.oneof(arbV4, arbV6);

@@ -7,12 +7,17 @@ function formatV4(v: number): string {
 }
 
 function formatV6(value: bigint): string {
-  const w = [Number(value >> 96n), Number((value >> 64n) & 0xffffffffn), Number((value >> 32n) & 0xffffffffn), Number(value & 0xffffffffn)];
+  const w = [
+    Number(value >> 96n),
+    Number((value >> 64n) & 0xffffffffn),
+    Number((value >> 32n) & 0xffffffffn),
+    Number(value & 0xffffffffn),
+  ];
   const g: number[] = [];
   for (const word of w) g.push(word >>> 16, word & 0xffff);
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

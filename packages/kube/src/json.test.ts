@@ -46,13 +46,19 @@ describe('bigint-aware JSON: the plain JSON.parse fast path', () => {
     ];
     for (const text of texts) {
       const viaReviver: unknown = JSON.parse(text, (_k: string, v: unknown, ctx?: { source?: string }) =>
-        typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source)
+        typeof v === 'number' &&
+        !Number.isSafeInteger(v) &&
+        ctx?.source !== undefined &&
+        /^-?\d+$/.test(ctx.source)
           ? BigInt(ctx.source)
           : v,
       );
       assert.deepEqual(parseJson(text), viaReviver, text);
     }
-    assert.deepEqual(parseJson('{"k":9007199254740993,"s":"9007199254740993"}'), { k: 9007199254740993n, s: '9007199254740993' });
+    assert.deepEqual(parseJson('{"k":9007199254740993,"s":"9007199254740993"}'), {
+      k: 9007199254740993n,
+      s: '9007199254740993',
+    });
     assert.deepEqual(parseJson('{"m":9007199254740991}'), { m: 9007199254740991 });
   });
 

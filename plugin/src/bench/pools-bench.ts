@@ -10,16 +10,25 @@ import { KubeClient, KubeTransport, classifyApiError, loadKubeConfig } from '@ip
 const POOLS = 50;
 const PER_POOL = 400;
 // A fresh namespace per run (a deleted one takes a while to go); IPAM_BENCH_NAMESPACE reuses one (with --keep).
-const NAMESPACE = process.env.IPAM_BENCH_NAMESPACE ?? `kubectl-ipam-bench-${Math.random().toString(16).slice(2, 8)}`;
+const NAMESPACE =
+  process.env.IPAM_BENCH_NAMESPACE ?? `kubectl-ipam-bench-${Math.random().toString(16).slice(2, 8)}`;
 const RUNS = 5;
 
 const args = process.argv.slice(2);
 const kcIndex = args.indexOf('--kubeconfig');
-const kubeconfig = kcIndex === -1 ? (process.env.IPAM_TEST_KUBECONFIG ?? fileURLToPath(new URL('../../../.cluster/kubeconfig', import.meta.url))) : args[kcIndex + 1];
+const kubeconfig =
+  kcIndex === -1
+    ? (process.env.IPAM_TEST_KUBECONFIG ??
+      fileURLToPath(new URL('../../../.cluster/kubeconfig', import.meta.url)))
+    : args[kcIndex + 1];
 const keep = args.includes('--keep');
 const bin = fileURLToPath(new URL('../../bin/kubectl-ipam', import.meta.url));
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -34,9 +43,12 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
 async function main(): Promise<void> {
   const loaded = loadKubeConfig({ kubeconfig });
   const client = new KubeClient(new KubeTransport(loaded.kubeConfig));
-  await client.namespaces().create({ metadata: { name: NAMESPACE } }).catch((e: unknown) => {
-    if (classifyApiError(e).kind !== 'AlreadyExists') throw e;
-  });
+  await client
+    .namespaces()
+    .create({ metadata: { name: NAMESPACE } })
+    .catch((e: unknown) => {
+      if (classifyApiError(e).kind !== 'AlreadyExists') throw e;
+    });
   const ipPools = client.pools('InClusterIPPool');
   const addresses = client.ipAddresses('v1beta2');
   const existing = (await addresses.list({ namespace: NAMESPACE })).items.length;
@@ -62,20 +74,31 @@ async function main(): Promise<void> {
         apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
         kind: 'IPAddress',
         metadata: { name: `bench-${p}-${i}`, namespace: NAMESPACE, finalizers: [FINALIZER_PROTECT_ADDRESS] },
-        spec: { claimRef: { name: `bench-${p}-${i}` }, poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: `bench-${p}` }, address: `10.${p}.${n >> 8}.${n & 255}`, prefix: 22 },
+        spec: {
+          claimRef: { name: `bench-${p}-${i}` },
+          poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: `bench-${p}` },
+          address: `10.${p}.${n >> 8}.${n & 255}`,
+          prefix: 22,
+        },
       };
       await addresses.create(body).catch((e: unknown) => {
         if (classifyApiError(e).kind !== 'AlreadyExists') throw e;
       });
     });
-    process.stdout.write(`created ${POOLS} pools and ${POOLS * PER_POOL} IPAddresses in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `created ${POOLS} pools and ${POOLS * PER_POOL} IPAddresses in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   }
 
   const times: number[] = [];
   let rows = 0;
   for (let r = 0; r < RUNS; r++) {
     const start = process.hrtime.bigint();
-    const res = spawnSync(bin, ['--kubeconfig', kubeconfig ?? '', 'pools', '-A', '-n', NAMESPACE], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, maxBuffer: 64 << 20 });
+    const res = spawnSync(bin, ['--kubeconfig', kubeconfig ?? '', 'pools', '-A', '-n', NAMESPACE], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+      maxBuffer: 64 << 20,
+    });
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (res.status !== 0) throw new Error(`kubectl-ipam failed: ${res.stderr}`);
     rows = res.stdout.split('\n').filter((l) => l.includes(' bench-')).length;
@@ -91,7 +114,9 @@ async function main(): Promise<void> {
     // IPAddresses carry ProtectAddress: strip it, then the namespace can go.
     const list = (await addresses.list({ namespace: NAMESPACE })).items;
     await pool(list, 64, async (a) => {
-      await addresses.mergePatch({ namespace: NAMESPACE, name: a.metadata.name ?? '' }, { metadata: { finalizers: null } }).catch(() => undefined);
+      await addresses
+        .mergePatch({ namespace: NAMESPACE, name: a.metadata.name ?? '' }, { metadata: { finalizers: null } })
+        .catch(() => undefined);
     });
     await client.namespaces().delete({ name: NAMESPACE });
     process.stdout.write(`deleted namespace ${NAMESPACE}\n`);

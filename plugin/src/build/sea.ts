@@ -39,7 +39,10 @@ await build({
 
 const config = join(out, 'sea-config.json');
 const blob = join(out, 'sea-prep.blob');
-writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }));
+writeFileSync(
+  config,
+  JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }),
+);
 execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: 'inherit' });
 
 const exe = join(out, process.platform === 'win32' ? 'kubectl-ipam.exe' : 'kubectl-ipam');
@@ -48,7 +51,14 @@ chmodSync(exe, 0o755);
 if (process.platform === 'darwin') execFileSync('codesign', ['--remove-signature', exe]);
 const require = createRequire(import.meta.url);
 const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
-const args = [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'];
+const args = [
+  postject,
+  exe,
+  'NODE_SEA_BLOB',
+  blob,
+  '--sentinel-fuse',
+  'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+];
 if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
 execFileSync(process.execPath, args, { stdio: 'inherit' });
 if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', exe]);

@@ -35,7 +35,10 @@ export interface CommandContext {
 export function parseOutput(value: string): OutputFormat {
   const v = value.toLowerCase();
   if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
-  throw new CliError(ExitCode.Usage, `unknown output format "${value}" (use one of: ${OUTPUT_FORMATS.join(', ')})`);
+  throw new CliError(
+    ExitCode.Usage,
+    `unknown output format "${value}" (use one of: ${OUTPUT_FORMATS.join(', ')})`,
+  );
 }
 
 export interface ContextIO {
@@ -58,10 +61,10 @@ export function makeContext(globals: GlobalOptions, io: ContextIO): CommandConte
       // Loaded here, not at the top: the session module brings in the Kubernetes client (~0.3 s).
       session ??= import('../data/session.js').then(({ openSession }) =>
         openSession({
-        kubeconfig: globals.kubeconfig,
-        context: globals.context,
-        as: globals.as,
-        asGroups: globals.asGroup,
+          kubeconfig: globals.kubeconfig,
+          context: globals.context,
+          as: globals.as,
+          asGroups: globals.asGroup,
           namespace: globals.namespace,
         }),
       );

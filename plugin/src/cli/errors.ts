@@ -49,10 +49,13 @@ export class CliError extends Error {
  */
 export function toCliError(error: unknown, what?: string): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof Error && error.name === 'KubeConfigError') return new CliError(ExitCode.NoCluster, error.message, { cause: error });
+  if (error instanceof Error && error.name === 'KubeConfigError')
+    return new CliError(ExitCode.NoCluster, error.message, { cause: error });
   if (classify === undefined) {
     const message = error instanceof Error ? error.message : String(error);
-    return new CliError(ExitCode.Error, what === undefined ? message : `cannot ${what}: ${message}`, { cause: error });
+    return new CliError(ExitCode.Error, what === undefined ? message : `cannot ${what}: ${message}`, {
+      cause: error,
+    });
   }
   const c = classify(error);
   const doing = what === undefined ? '' : `cannot ${what}: `;

@@ -29,7 +29,10 @@ describe('argument parsing', () => {
   it('completion scripts for bash, zsh and fish; unknown shell is a usage error', async () => {
     assert.match((await cli(['completion', 'bash'])).out, /complete -F _kubectl_ipam kubectl-ipam/);
     assert.match((await cli(['completion', 'zsh'])).out, /^#compdef kubectl-ipam/);
-    assert.match((await cli(['completion', 'fish'])).out, /complete -c kubectl-ipam -n '__fish_use_subcommand' -a 'pools'/);
+    assert.match(
+      (await cli(['completion', 'fish'])).out,
+      /complete -c kubectl-ipam -n '__fish_use_subcommand' -a 'pools'/,
+    );
     assert.equal((await cli(['completion', 'tcsh'])).code, ExitCode.Usage);
   });
   it('no kubeconfig: one line, exit 4', async () => {
@@ -45,13 +48,21 @@ describe('argument parsing', () => {
 });
 
 describe('error mapping', () => {
-  const api = (code: number, reason: string, message: string) => new ApiException(code, 'GET /x', JSON.stringify({ kind: 'Status', code, reason, message }), {});
+  const api = (code: number, reason: string, message: string) =>
+    new ApiException(code, 'GET /x', JSON.stringify({ kind: 'Status', code, reason, message }), {});
   it('maps API errors to exit codes with one human line', () => {
     assert.equal(toCliError(api(403, 'Forbidden', 'ipaddresses is forbidden')).exitCode, ExitCode.Forbidden);
     assert.equal(toCliError(api(401, 'Unauthorized', 'Unauthorized')).exitCode, ExitCode.Forbidden);
     assert.equal(toCliError(api(404, 'NotFound', 'not found')).exitCode, ExitCode.NotFound);
     assert.equal(toCliError(api(409, 'Conflict', 'the object has been modified')).exitCode, ExitCode.Refused);
-    assert.equal(toCliError(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })).exitCode, ExitCode.NoCluster);
+    assert.equal(
+      toCliError(
+        Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        }),
+      ).exitCode,
+      ExitCode.NoCluster,
+    );
     assert.equal(toCliError(new KubeConfigError('no kubeconfig found')).exitCode, ExitCode.NoCluster);
     assert.equal(toCliError(new Error('boom')).exitCode, ExitCode.Error);
   });

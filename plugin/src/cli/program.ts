@@ -5,7 +5,13 @@ import { Command, CommanderError, Option } from 'commander';
 // `browse` draws its first frame before the Kubernetes client is loaded.
 import { POOL_SORTS, type PoolSort } from '../commands/pool-sorts.js';
 import { colourEnabled } from '../output/colour.js';
-import { makeContext, parseOutput, type CommandContext, type ContextIO, type GlobalOptions } from './context.js';
+import {
+  makeContext,
+  parseOutput,
+  type CommandContext,
+  type ContextIO,
+  type GlobalOptions,
+} from './context.js';
 import { CliError, ExitCode, formatError, toCliError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -45,16 +51,25 @@ export function globalsFrom(raw: RawGlobals, io: ProgramIO): GlobalOptions {
 }
 
 /** Builds the program; `ran` receives the context of the command that ran (for tests). */
-export function buildProgram(io: ProgramIO): { program: Command; contextOf: (cmd: Command) => CommandContext } {
+export function buildProgram(io: ProgramIO): {
+  program: Command;
+  contextOf: (cmd: Command) => CommandContext;
+} {
   const program = new Command('kubectl ipam');
-  const contextOf = (cmd: Command): CommandContext => makeContext(globalsFrom(cmd.optsWithGlobals<RawGlobals>(), io), io);
+  const contextOf = (cmd: Command): CommandContext =>
+    makeContext(globalsFrom(cmd.optsWithGlobals<RawGlobals>(), io), io);
 
   program
-    .description('IP address management for Cluster API in-cluster pools: occupancy, explanations, leaks, safe release.')
+    .description(
+      'IP address management for Cluster API in-cluster pools: occupancy, explanations, leaks, safe release.',
+    )
     .version(VERSION, '--version', 'print the plugin version')
     .option('--kubeconfig <file>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'the kubeconfig context to use')
-    .option('-n, --namespace <ns>', 'namespace of namespaced pools and claims (default: the context namespace)')
+    .option(
+      '-n, --namespace <ns>',
+      'namespace of namespaced pools and claims (default: the context namespace)',
+    )
     .option('-A, --all-namespaces', 'pools, addresses and claims of every namespace')
     .option('--as <user>', 'user to impersonate')
     .option('--as-group <group>', 'group to impersonate (needs --as)', collect)
@@ -95,7 +110,11 @@ Examples:
     .command('pools')
     .description('utilisation of every pool (IP and prefix, namespaced and global)')
     .addOption(new Option('--sort <by>', 'sort by').choices([...POOL_SORTS]).default('name'))
-    .option('--kind <kind>', 'only pools of this kind: pool|global|prefix|global-prefix (repeatable)', collect)
+    .option(
+      '--kind <kind>',
+      'only pools of this kind: pool|global|prefix|global-prefix (repeatable)',
+      collect,
+    )
     .action(async (opts: { sort: PoolSort; kind?: string[] }, cmd: Command) => {
       const { runPools } = await import('../commands/pools.js');
       await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [] });
@@ -103,16 +122,29 @@ Examples:
 
   program
     .command('explain')
-    .description('why a pool looks the way it does, why an address is (not) allocatable, why a claim is pending')
+    .description(
+      'why a pool looks the way it does, why an address is (not) allocatable, why a claim is pending',
+    )
     .argument('<pool|claim>', 'a pool (NAME, NAMESPACE/NAME, global/NAME), or the word "claim"')
     .argument('[address|claim-name]', 'an address of the pool, or the claim name after "claim"')
     .option('--global', 'the pool is a global pool')
     .option('--kind <kind>', 'the pool kind when a name is ambiguous: pool|global|prefix|global-prefix')
     .option('--limit <n>', 'at most this many free ranges to list', (v) => Number.parseInt(v, 10), 20)
-    .action(async (first: string, second: string | undefined, opts: { global?: boolean; kind?: string; limit: number }, cmd: Command) => {
-      const { runExplain } = await import('../commands/explain.js');
-      await runExplain(contextOf(cmd), first, second, { global: opts.global === true, kind: opts.kind, limit: opts.limit });
-    });
+    .action(
+      async (
+        first: string,
+        second: string | undefined,
+        opts: { global?: boolean; kind?: string; limit: number },
+        cmd: Command,
+      ) => {
+        const { runExplain } = await import('../commands/explain.js');
+        await runExplain(contextOf(cmd), first, second, {
+          global: opts.global === true,
+          kind: opts.kind,
+          limit: opts.limit,
+        });
+      },
+    );
 
   program
     .command('inspect')
@@ -126,26 +158,41 @@ Examples:
 
   program
     .command('release')
-    .description('force-release addresses (dry run unless --yes): remove the ProtectAddress finalizer and delete the IPAddress')
+    .description(
+      'force-release addresses (dry run unless --yes): remove the ProtectAddress finalizer and delete the IPAddress',
+    )
     .argument('[address|ipaddress-name...]', 'IP addresses or IPAddress names')
     .option('--pool <pool>', 'only addresses of this pool')
     .option('--from-report <file>', 'release the releasable findings of a `doctor -o json` report')
     .option('--yes', 'really do it (default: dry run, print what would change)')
     .option('--force', 'also release addresses whose claim still exists')
-    .action(async (targets: string[], opts: { pool?: string; fromReport?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
-      const { runRelease } = await import('../commands/release.js');
-      await runRelease(contextOf(cmd), targets, {
-        pool: opts.pool,
-        fromReport: opts.fromReport,
-        yes: opts.yes === true,
-        force: opts.force === true,
-      });
-    });
+    .action(
+      async (
+        targets: string[],
+        opts: { pool?: string; fromReport?: string; yes?: boolean; force?: boolean },
+        cmd: Command,
+      ) => {
+        const { runRelease } = await import('../commands/release.js');
+        await runRelease(contextOf(cmd), targets, {
+          pool: opts.pool,
+          fromReport: opts.fromReport,
+          yes: opts.yes === true,
+          force: opts.force === true,
+        });
+      },
+    );
 
   program
     .command('doctor')
-    .description('leak and consistency audit: orphaned addresses, pending claims, out-of-range and duplicate addresses, missing finalizers')
-    .option('--min-age <seconds>', 'ignore problems on objects younger than this (the controller may still be working)', (v) => Number.parseInt(v, 10), 30)
+    .description(
+      'leak and consistency audit: orphaned addresses, pending claims, out-of-range and duplicate addresses, missing finalizers',
+    )
+    .option(
+      '--min-age <seconds>',
+      'ignore problems on objects younger than this (the controller may still be working)',
+      (v) => Number.parseInt(v, 10),
+      30,
+    )
     .action(async (opts: { minAge: number }, cmd: Command) => {
       const { runDoctor } = await import('../commands/doctor.js');
       await runDoctor(contextOf(cmd), { minAgeSeconds: opts.minAge });
@@ -171,12 +218,12 @@ Examples:
 
   program.action(async (_opts: unknown, cmd: Command) => {
     // No sub-command: the browser on a terminal, help otherwise.
-    if (cmd.args.length > 0) throw new CliError(ExitCode.Usage, `unknown command "${cmd.args[0] ?? ''}" (see kubectl ipam --help)`);
+    if (cmd.args.length > 0)
+      throw new CliError(ExitCode.Usage, `unknown command "${cmd.args[0] ?? ''}" (see kubectl ipam --help)`);
     if (io.isTTY) {
       const { runBrowse } = await import('../commands/browse.js');
       await runBrowse(contextOf(cmd), { readOnly: false });
-    }
-    else io.out(program.helpInformation());
+    } else io.out(program.helpInformation());
   });
 
   return { program, contextOf };

@@ -25,11 +25,18 @@ export interface DeferredSource {
 
 /** What src/ui/index.ts is expected to export (documented in plugin/README.md). */
 export interface BrowserModule {
-  runBrowser(options: { source: DeferredSource; readOnly: boolean; noColor: boolean; onFirstFrame?: () => void }): Promise<void>;
+  runBrowser(options: {
+    source: DeferredSource;
+    readOnly: boolean;
+    noColor: boolean;
+    onFirstFrame?: () => void;
+  }): Promise<void>;
 }
 
 function isBrowserModule(m: unknown): m is BrowserModule {
-  return typeof m === 'object' && m !== null && typeof (m as { runBrowser?: unknown }).runBrowser === 'function';
+  return (
+    typeof m === 'object' && m !== null && typeof (m as { runBrowser?: unknown }).runBrowser === 'function'
+  );
 }
 
 const RETRY_MS = 3000;
@@ -39,12 +46,19 @@ const RETRY_MS = 3000;
  * after the first frame — and retries every few seconds while that fails (no cluster yet, expired
  * credentials), showing the error meanwhile.
  */
-export function deferredSource(ctx: CommandContext, context: string | undefined, start: Promise<void>): DeferredSource {
+export function deferredSource(
+  ctx: CommandContext,
+  context: string | undefined,
+  start: Promise<void>,
+): DeferredSource {
   let live: Promise<LiveSource> | undefined;
   let opened: LiveSource | undefined;
   const open = async (): Promise<LiveSource> => {
     const [session, { createLiveSource }] = await Promise.all([ctx.session(), import('../data/live.js')]);
-    opened = createLiveSource(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
+    opened = createLiveSource(session, {
+      namespace: session.namespace,
+      allNamespaces: ctx.globals.allNamespaces,
+    });
     return opened;
   };
   return {
@@ -105,5 +119,10 @@ export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Pr
   // Let the frame reach the terminal before module loading blocks the event loop.
   const afterFrame = drawn.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
   const source = deferredSource(ctx, peekContext(ctx.globals, process.env), afterFrame);
-  await mod.runBrowser({ source, readOnly: options.readOnly, noColor: !ctx.globals.colour, onFirstFrame: firstFrame });
+  await mod.runBrowser({
+    source,
+    readOnly: options.readOnly,
+    noColor: !ctx.globals.colour,
+    onFirstFrame: firstFrame,
+  });
 }

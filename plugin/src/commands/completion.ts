@@ -10,9 +10,14 @@ interface Spec {
 }
 
 function specOf(program: Command): Spec {
-  const flags = (c: Command): string[] => c.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined));
+  const flags = (c: Command): string[] =>
+    c.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined));
   return {
-    commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), options: flags(c) })),
+    commands: program.commands.map((c) => ({
+      name: c.name(),
+      description: c.description(),
+      options: flags(c),
+    })),
     globals: [...flags(program), '--help'],
   };
 }
@@ -80,10 +85,14 @@ export function fishCompletion(program: Command): string {
   const s = specOf(program);
   const lines = ['# fish completion for kubectl-ipam', 'complete -c kubectl-ipam -f'];
   for (const c of s.commands) {
-    lines.push(`complete -c kubectl-ipam -n '__fish_use_subcommand' -a '${c.name}' -d '${c.description.replace(/'/g, '')}'`);
-    for (const o of c.options.filter((f) => f.startsWith('--'))) lines.push(`complete -c kubectl-ipam -n '__fish_seen_subcommand_from ${c.name}' -l '${o.slice(2)}'`);
+    lines.push(
+      `complete -c kubectl-ipam -n '__fish_use_subcommand' -a '${c.name}' -d '${c.description.replace(/'/g, '')}'`,
+    );
+    for (const o of c.options.filter((f) => f.startsWith('--')))
+      lines.push(`complete -c kubectl-ipam -n '__fish_seen_subcommand_from ${c.name}' -l '${o.slice(2)}'`);
   }
-  for (const g of s.globals.filter((f) => f.startsWith('--'))) lines.push(`complete -c kubectl-ipam -l '${g.slice(2)}'`);
+  for (const g of s.globals.filter((f) => f.startsWith('--')))
+    lines.push(`complete -c kubectl-ipam -l '${g.slice(2)}'`);
   lines.push(`complete -c kubectl-ipam -s o -l output -x -a 'table wide json yaml'`);
   return `${lines.join('\n')}\n`;
 }

@@ -20,20 +20,38 @@ function objText(f: Finding): string {
 export function renderDoctor(report: DoctorReport, pal: Palette): string {
   const s = report.summary;
   if (report.findings.length === 0) return `${pal.paint('good', '✓ no problems found')}\n`;
-  const token = (f: Finding): 'error' | 'warning' | 'muted' => (f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'muted');
+  const token = (f: Finding): 'error' | 'warning' | 'muted' =>
+    f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'muted';
   const table = renderTable(
-    [{ header: 'SEVERITY' }, { header: 'CHECK' }, { header: 'OBJECT' }, { header: 'ADDRESS' }, { header: 'MESSAGE' }],
-    report.findings.map((f) => [pal.paint(token(f), f.severity), f.check, objText(f), f.address ?? '-', `${f.message}${f.releasable ? ' [releasable]' : ''}`]),
+    [
+      { header: 'SEVERITY' },
+      { header: 'CHECK' },
+      { header: 'OBJECT' },
+      { header: 'ADDRESS' },
+      { header: 'MESSAGE' },
+    ],
+    report.findings.map((f) => [
+      pal.paint(token(f), f.severity),
+      f.check,
+      objText(f),
+      f.address ?? '-',
+      `${f.message}${f.releasable ? ' [releasable]' : ''}`,
+    ]),
   );
-  const lines = [`${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.info} info`];
+  const lines = [
+    `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.info} info`,
+  ];
   if (s.releasable > 0) {
-    lines.push(`${s.releasable} releasable: kubectl ipam doctor -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`);
+    lines.push(
+      `${s.releasable} releasable: kubectl ipam doctor -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`,
+    );
   }
   return `${table}\n${lines.join('\n')}\n`;
 }
 
 export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<void> {
-  if (!Number.isFinite(options.minAgeSeconds) || options.minAgeSeconds < 0) throw new CliError(ExitCode.Usage, '--min-age must be a number of seconds ≥ 0');
+  if (!Number.isFinite(options.minAgeSeconds) || options.minAgeSeconds < 0)
+    throw new CliError(ExitCode.Usage, '--min-age must be a number of seconds ≥ 0');
   const session = await ctx.session();
   const all = ctx.globals.allNamespaces;
   const now = ctx.now();
@@ -49,15 +67,24 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
       clusters.set(`${c.namespace}/${c.name}`, await readClusterFact(session, c));
     }),
   );
-  const scoped = all ? inv : { ...inv, addresses: inv.addresses.filter((a) => a.namespace === session.namespace), claims };
+  const scoped = all
+    ? inv
+    : { ...inv, addresses: inv.addresses.filter((a) => a.namespace === session.namespace), claims };
   const findings = audit(scoped, {
     now,
     minAgeSeconds: options.minAgeSeconds,
     factsFor: (c: ClaimView) => ({ cluster: clusters.get(`${c.namespace}/${c.name}`), lease, now }),
   });
-  const report = makeReport(findings, { now, context: session.context, namespace: session.namespace, allNamespaces: all });
+  const report = makeReport(findings, {
+    now,
+    context: session.context,
+    namespace: session.namespace,
+    allNamespaces: all,
+  });
   const out = ctx.globals.output;
-  ctx.out(out === 'json' ? toJson(report) : out === 'yaml' ? toYaml(report) : renderDoctor(report, ctx.palette));
+  ctx.out(
+    out === 'json' ? toJson(report) : out === 'yaml' ? toYaml(report) : renderDoctor(report, ctx.palette),
+  );
   if (report.summary.errors + report.summary.warnings > 0) throw new DoctorFindings();
 }
 

@@ -14,7 +14,12 @@ import {
 } from '@ipam-in-cluster/allocator';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
-import { diagnoseClaim, readClusterFact, readControllerLease, type ClaimDiagnosis } from '../data/diagnose.js';
+import {
+  diagnoseClaim,
+  readClusterFact,
+  readControllerLease,
+  type ClaimDiagnosis,
+} from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
@@ -37,7 +42,8 @@ function header(p: PoolSnapshot): string {
   if (p.ipSpec !== undefined) parts.push(`prefix /${p.ipSpec.prefix}`);
   if (p.layout?.subnet !== undefined) parts.push(`subnet ${formatPrefix(p.layout.subnet)}`);
   if (p.ipSpec?.gateway !== undefined && p.ipSpec.gateway !== '') parts.push(`gateway ${p.ipSpec.gateway}`);
-  if (p.prefixSpec?.gateway !== undefined && p.prefixSpec.gateway !== '') parts.push(`gateway ${p.prefixSpec.gateway}`);
+  if (p.prefixSpec?.gateway !== undefined && p.prefixSpec.gateway !== '')
+    parts.push(`gateway ${p.prefixSpec.gateway}`);
   if (p.paused) parts.push('PAUSED');
   if (p.deleting) parts.push('DELETING');
   return parts.join(' · ');
@@ -60,37 +66,85 @@ function statusLine(p: PoolSnapshot): string | undefined {
 export function renderIPPoolExplanation(p: PoolSnapshot, e: PoolExplanation, pal: Palette): string {
   const out: string[] = [pal.paint('heading', header(p)), ''];
   const rows: { mark: string; what: string; size: bigint | undefined; why: string }[] = [];
-  for (const r of e.addresses) rows.push({ mark: '+', what: rangeText(r), size: r.size, why: r.entries.map((x) => `${x.path} (${x.input})`).join(', ') });
+  for (const r of e.addresses)
+    rows.push({
+      mark: '+',
+      what: rangeText(r),
+      size: r.size,
+      why: r.entries.map((x) => `${x.path} (${x.input})`).join(', '),
+    });
   for (const r of e.excluded) {
-    const outside = r.inPool === 0n ? ' — outside the pool, excludes nothing' : r.inPool !== r.size ? ` — ${r.inPool} inside the pool` : '';
-    rows.push({ mark: '−', what: rangeText(r), size: r.inPool, why: `excluded by ${r.entries.map((x) => `${x.path} (${x.input})`).join(', ')}${outside}` });
+    const outside =
+      r.inPool === 0n
+        ? ' — outside the pool, excludes nothing'
+        : r.inPool !== r.size
+          ? ` — ${r.inPool} inside the pool`
+          : '';
+    rows.push({
+      mark: '−',
+      what: rangeText(r),
+      size: r.inPool,
+      why: `excluded by ${r.entries.map((x) => `${x.path} (${x.input})`).join(', ')}${outside}`,
+    });
   }
   for (const r of e.reserved) {
     const kind = r.kind === 'subnet-router-anycast' ? 'subnet-router anycast address' : `${r.kind} address`;
-    rows.push({ mark: '−', what: r.address, size: r.inPool ? 1n : 0n, why: `reserved: ${kind} of ${r.subnet}${r.inPool ? '' : ' (not in the pool anyway)'}` });
+    rows.push({
+      mark: '−',
+      what: r.address,
+      size: r.inPool ? 1n : 0n,
+      why: `reserved: ${kind} of ${r.subnet}${r.inPool ? '' : ' (not in the pool anyway)'}`,
+    });
   }
-  if (e.allocateReservedIPAddresses) rows.push({ mark: ' ', what: '(reserved)', size: undefined, why: 'allocateReservedIPAddresses: network/broadcast are allocatable' });
+  if (e.allocateReservedIPAddresses)
+    rows.push({
+      mark: ' ',
+      what: '(reserved)',
+      size: undefined,
+      why: 'allocateReservedIPAddresses: network/broadcast are allocatable',
+    });
   if (e.gateway !== undefined) {
-    rows.push({ mark: '−', what: e.gateway.address, size: e.gateway.inPool ? 1n : 0n, why: `gateway (spec.gateway)${e.gateway.inPool ? '' : ' — outside the pool'}` });
+    rows.push({
+      mark: '−',
+      what: e.gateway.address,
+      size: e.gateway.inPool ? 1n : 0n,
+      why: `gateway (spec.gateway)${e.gateway.inPool ? '' : ' — outside the pool'}`,
+    });
   }
   const width = Math.max(14, ...rows.map((r) => r.what.length));
   for (const r of rows) out.push(line(r.mark, r.what, r.size, r.why, width));
-  out.push(line('=', 'allocatable', e.counts.total, `in ${e.allocatable.length} range${e.allocatable.length === 1 ? '' : 's'}`, width));
+  out.push(
+    line(
+      '=',
+      'allocatable',
+      e.counts.total,
+      `in ${e.allocatable.length} range${e.allocatable.length === 1 ? '' : 's'}`,
+      width,
+    ),
+  );
   out.push('');
   const c = e.counts;
-  const largest = e.free.largest === undefined ? 'none' : `${rangeText(e.free.largest)} (${e.free.largest.size})`;
-  out.push(`  in use ${c.used} (IPAddresses) · allocated ${c.allocated} · out of range ${c.outOfRange} · free ${c.free} in ${e.free.rangeCount} range${e.free.rangeCount === 1 ? '' : 's'} · largest free ${largest}`);
+  const largest =
+    e.free.largest === undefined ? 'none' : `${rangeText(e.free.largest)} (${e.free.largest.size})`;
+  out.push(
+    `  in use ${c.used} (IPAddresses) · allocated ${c.allocated} · out of range ${c.outOfRange} · free ${c.free} in ${e.free.rangeCount} range${e.free.rangeCount === 1 ? '' : 's'} · largest free ${largest}`,
+  );
   const next = p.index?.nextFree();
-  out.push(`  next allocation: ${next?.ok === true ? `${formatAddr(next.value)} (first free, lowest first)` : 'none — the pool is exhausted'}`);
+  out.push(
+    `  next allocation: ${next?.ok === true ? `${formatAddr(next.value)} (first free, lowest first)` : 'none — the pool is exhausted'}`,
+  );
   if (e.free.ranges.length > 0) {
     out.push('', '  free ranges:');
-    for (const r of e.free.ranges) out.push(`    ${rangeText(r).padEnd(width)}  ${exactCount(r.size).padStart(6)}`);
+    for (const r of e.free.ranges)
+      out.push(`    ${rangeText(r).padEnd(width)}  ${exactCount(r.size).padStart(6)}`);
     if (e.free.truncated) out.push(`    … ${e.free.rangeCount - e.free.ranges.length} more (use --limit)`);
   }
   if (e.outOfRange.length > 0) {
     out.push('', '  out-of-range allocations (held, but not allocatable under the current spec):');
     for (const o of e.outOfRange) {
-      const holders = p.addresses.filter((a) => canonicalAddress(a.address) === o.address).map((a) => `${a.namespace}/${a.name}`);
+      const holders = p.addresses
+        .filter((a) => canonicalAddress(a.address) === o.address)
+        .map((a) => `${a.namespace}/${a.name}`);
       out.push(`    ${o.address}  ${holders.join(', ')}`);
     }
   }
@@ -110,18 +164,27 @@ export function renderPrefixPoolExplanation(p: PoolSnapshot): string {
   const spec = p.prefixSpec;
   if (spec !== undefined) {
     spec.prefixes.forEach((x, i) => out.push(`  + ${x.padEnd(24)}  spec.prefixes[${i}]`));
-    (spec.excludedPrefixes ?? []).forEach((x, i) => out.push(`  − ${x.padEnd(24)}  excluded by spec.excludedPrefixes[${i}]`));
+    (spec.excludedPrefixes ?? []).forEach((x, i) =>
+      out.push(`  − ${x.padEnd(24)}  excluded by spec.excludedPrefixes[${i}]`),
+    );
   }
   const c = p.counts;
-  out.push(`  = ${`/${p.allocationPrefixLength ?? 64} prefixes`.padEnd(24)}  ${exactCount(c.total)} allocatable`, '');
+  out.push(
+    `  = ${`/${p.allocationPrefixLength ?? 64} prefixes`.padEnd(24)}  ${exactCount(c.total)} allocatable`,
+    '',
+  );
   out.push(`  in use ${c.used} · allocated ${c.allocated} · out of range ${c.outOfRange} · free ${c.free}`);
   if (p.prefixLayout !== undefined) {
-    const next = nextFreePrefix(p.prefixLayout, p.addresses.map((a) => ({ address: a.address, prefix: a.prefix })));
+    const next = nextFreePrefix(
+      p.prefixLayout,
+      p.addresses.map((a) => ({ address: a.address, prefix: a.prefix })),
+    );
     out.push(`  next allocation: ${next.ok ? formatPrefix(next.value) : `none (${next.error.message})`}`);
   }
   if (p.addresses.length > 0) {
     out.push('', '  allocations:');
-    for (const a of p.addresses) out.push(`    ${`${a.address}/${a.prefix ?? '?'}`.padEnd(28)}  ${a.namespace}/${a.name}  ${a.state}`);
+    for (const a of p.addresses)
+      out.push(`    ${`${a.address}/${a.prefix ?? '?'}`.padEnd(28)}  ${a.namespace}/${a.name}  ${a.state}`);
   }
   const sl = statusLine(p);
   if (sl !== undefined) out.push('', sl);
@@ -152,12 +215,23 @@ export function renderAddressExplanation(
   const ok = e.verdict === 'free' || e.verdict === 'allocated';
   out.push(pal.paint(ok ? 'heading' : 'warning', `${e.address} ${VERDICT_TEXT[e.verdict]} in ${p.id}`));
   for (const r of e.reasons) {
-    const mark = r.code === 'included' ? pal.paint('good', '✓') : r.code === 'allocated' ? pal.paint('accent', '●') : pal.paint('bad', '✗');
+    const mark =
+      r.code === 'included'
+        ? pal.paint('good', '✓')
+        : r.code === 'allocated'
+          ? pal.paint('accent', '●')
+          : pal.paint('bad', '✗');
     out.push(`  ${mark} ${r.message}`);
   }
-  if (e.verdict === 'free') out.push(`  ${nextFree === e.address ? 'the next claim of this pool gets this address (first free, lowest first)' : `the next claim gets ${nextFree ?? 'nothing'} (first free, lowest first)`}`);
+  if (e.verdict === 'free')
+    out.push(
+      `  ${nextFree === e.address ? 'the next claim of this pool gets this address (first free, lowest first)' : `the next claim gets ${nextFree ?? 'nothing'} (first free, lowest first)`}`,
+    );
   for (const h of holders) {
-    const claim = h.claim === undefined ? `claim ${h.namespace}/${h.claimName} (missing — orphaned address)` : `claim ${h.namespace}/${h.claimName}${h.claim.deleting ? ' (being deleted)' : ''}`;
+    const claim =
+      h.claim === undefined
+        ? `claim ${h.namespace}/${h.claimName} (missing — orphaned address)`
+        : `claim ${h.namespace}/${h.claimName}${h.claim.deleting ? ' (being deleted)' : ''}`;
     out.push(`  held by IPAddress ${h.namespace}/${h.name} for ${claim}, ${age(h.createdAt, now)} ago`);
     const chain = chains.get(h.uid);
     if (chain !== undefined && chain.length > 0) out.push(`    owner chain: ${chainText(chain)}`);
@@ -166,7 +240,12 @@ export function renderAddressExplanation(
 }
 
 /** Text for `explain claim NAME`. */
-export function renderClaimDiagnosis(d: ClaimDiagnosis, chain: readonly ChainLink[], pal: Palette, now: Date): string {
+export function renderClaimDiagnosis(
+  d: ClaimDiagnosis,
+  chain: readonly ChainLink[],
+  pal: Palette,
+  now: Date,
+): string {
   const c = d.claim;
   const out: string[] = [];
   const who = `Claim ${c.namespace}/${c.name}`;
@@ -174,16 +253,33 @@ export function renderClaimDiagnosis(d: ClaimDiagnosis, chain: readonly ChainLin
   switch (d.state) {
     case 'bound': {
       const a = d.address;
-      out.push(pal.paint('heading', `${who} holds ${a?.address ?? '?'}${a?.prefix === undefined ? '' : `/${a.prefix}`} from pool ${poolText} (IPAddress ${a?.name ?? '?'}, ${age(a?.createdAt, now)} ago)`));
-      out.push('  why this address: the controller hands out the lowest free address of the pool (first fit) at the time of allocation;');
+      out.push(
+        pal.paint(
+          'heading',
+          `${who} holds ${a?.address ?? '?'}${a?.prefix === undefined ? '' : `/${a.prefix}`} from pool ${poolText} (IPAddress ${a?.name ?? '?'}, ${age(a?.createdAt, now)} ago)`,
+        ),
+      );
+      out.push(
+        '  why this address: the controller hands out the lowest free address of the pool (first fit) at the time of allocation;',
+      );
       out.push('  an IPAddress spec is immutable, so it keeps this address until the claim is deleted.');
       break;
     }
     case 'pending':
-      out.push(pal.paint('warning', `${who} is pending${d.blockers[0] === undefined ? '' : `: ${d.blockers[0].message}`}.`));
+      out.push(
+        pal.paint(
+          'warning',
+          `${who} is pending${d.blockers[0] === undefined ? '' : `: ${d.blockers[0].message}`}.`,
+        ),
+      );
       break;
     case 'deleting':
-      out.push(pal.paint('warning', `${who} is being deleted${d.blockers[0] === undefined ? '' : `; held: ${d.blockers[0].message}`}.`));
+      out.push(
+        pal.paint(
+          'warning',
+          `${who} is being deleted${d.blockers[0] === undefined ? '' : `; held: ${d.blockers[0].message}`}.`,
+        ),
+      );
       break;
     case 'ignored':
       out.push(pal.paint('muted', `${who} is not handled by this provider: ${d.blockers[0]?.message ?? ''}`));
@@ -197,25 +293,47 @@ export function renderClaimDiagnosis(d: ClaimDiagnosis, chain: readonly ChainLin
 }
 
 async function explainClaim(ctx: CommandContext, name: string | undefined): Promise<void> {
-  if (name === undefined) throw new CliError(ExitCode.Usage, 'explain claim: missing claim name (kubectl ipam explain claim NAME)');
+  if (name === undefined)
+    throw new CliError(ExitCode.Usage, 'explain claim: missing claim name (kubectl ipam explain claim NAME)');
   const session = await ctx.session();
   const slash = name.indexOf('/');
-  const [ns, claimName] = slash === -1 ? [session.namespace, name] : [name.slice(0, slash), name.slice(slash + 1)];
+  const [ns, claimName] =
+    slash === -1 ? [session.namespace, name] : [name.slice(0, slash), name.slice(slash + 1)];
   const inv = await readInventory(session, { namespace: ns, allNamespaces: false });
   const claim = inv.claims.find((c) => c.namespace === ns && c.name === claimName);
-  if (claim === undefined) throw new CliError(ExitCode.NotFound, `IPAddressClaim ${ns}/${claimName} not found`);
+  if (claim === undefined)
+    throw new CliError(ExitCode.NotFound, `IPAddressClaim ${ns}/${claimName} not found`);
   const now = ctx.now();
-  const [cluster, lease] = await Promise.all([readClusterFact(session, claim), readControllerLease(session, now)]);
+  const [cluster, lease] = await Promise.all([
+    readClusterFact(session, claim),
+    readControllerLease(session, now),
+  ]);
   const d = diagnoseClaim(inv, claim, { cluster, lease, now });
-  const chain = await new OwnerResolver(session).chain({ kind: 'IPAddressClaim', apiVersion: session.contract.ipamApiVersion, metadata: claim.raw.metadata }, claim.clusterName);
+  const chain = await new OwnerResolver(session).chain(
+    { kind: 'IPAddressClaim', apiVersion: session.contract.ipamApiVersion, metadata: claim.raw.metadata },
+    claim.clusterName,
+  );
   if (ctx.globals.output === 'json' || ctx.globals.output === 'yaml') {
     const doc = {
       apiVersion: 'kubectl-ipam/v1alpha1',
       kind: 'ClaimExplanation',
-      claim: { namespace: claim.namespace, name: claim.name, poolRef: claim.poolRef, addressName: claim.addressName ?? null },
+      claim: {
+        namespace: claim.namespace,
+        name: claim.name,
+        poolRef: claim.poolRef,
+        addressName: claim.addressName ?? null,
+      },
       state: d.state,
       pool: d.pool?.id ?? null,
-      address: d.address === undefined ? null : { name: d.address.name, address: d.address.address, prefix: d.address.prefix ?? null, state: d.address.state },
+      address:
+        d.address === undefined
+          ? null
+          : {
+              name: d.address.name,
+              address: d.address.address,
+              prefix: d.address.prefix ?? null,
+              state: d.address.state,
+            },
       blockers: d.blockers,
       notes: d.notes,
       ownerChain: chain,
@@ -228,7 +346,8 @@ async function explainClaim(ctx: CommandContext, name: string | undefined): Prom
 
 function explainPrefixAddress(p: PoolSnapshot, text: string): string {
   const layout = p.prefixLayout;
-  if (layout === undefined) throw new CliError(ExitCode.Error, `pool ${p.id} has an invalid spec: ${p.error ?? ''}`);
+  if (layout === undefined)
+    throw new CliError(ExitCode.Error, `pool ${p.id} has an invalid spec: ${p.error ?? ''}`);
   const withLen = text.includes('/') ? text : `${text}/${layout.allocationPrefixLength}`;
   const parsed = parsePrefix(withLen);
   if (!parsed.ok) throw new CliError(ExitCode.Usage, `bad prefix "${text}": ${parsed.error.message}`);
@@ -237,16 +356,25 @@ function explainPrefixAddress(p: PoolSnapshot, text: string): string {
     const q = parsePrefixInUse({ address: a.address, prefix: a.prefix });
     return q.ok && q.value.value === parsed.value.value && q.value.bits === parsed.value.bits;
   });
-  const lines = [`${formatPrefix(parsed.value)} ${allocatable ? (holders.length > 0 ? 'is allocated' : 'is free') : 'is not allocatable'} in ${p.id}`];
+  const lines = [
+    `${formatPrefix(parsed.value)} ${allocatable ? (holders.length > 0 ? 'is allocated' : 'is free') : 'is not allocatable'} in ${p.id}`,
+  ];
   if (!allocatable) {
-    if (parsed.value.bits !== layout.allocationPrefixLength) lines.push(`  ✗ the pool hands out /${layout.allocationPrefixLength} prefixes`);
+    if (parsed.value.bits !== layout.allocationPrefixLength)
+      lines.push(`  ✗ the pool hands out /${layout.allocationPrefixLength} prefixes`);
     else lines.push('  ✗ not wholly inside spec.prefixes, or overlaps spec.excludedPrefixes');
   }
-  for (const h of holders) lines.push(`  held by IPAddress ${h.namespace}/${h.name} for claim ${h.claimName}`);
+  for (const h of holders)
+    lines.push(`  held by IPAddress ${h.namespace}/${h.name} for claim ${h.claimName}`);
   return `${lines.join('\n')}\n`;
 }
 
-export async function runExplain(ctx: CommandContext, first: string, second: string | undefined, options: ExplainOptions): Promise<void> {
+export async function runExplain(
+  ctx: CommandContext,
+  first: string,
+  second: string | undefined,
+  options: ExplainOptions,
+): Promise<void> {
   if (first === 'claim' && !options.global && options.kind === undefined) {
     await explainClaim(ctx, second);
     return;
@@ -254,9 +382,19 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
   const session = await ctx.session();
   // NAMESPACE/NAME names its namespace: read that one, not the context's.
   const named = parsePoolName(first, options.global);
-  const namespace = named.scope === 'namespace' && named.namespace !== undefined ? named.namespace : session.namespace;
-  const inv: Inventory = await readInventory(session, { namespace, allNamespaces: ctx.globals.allNamespaces });
-  const pool = resolvePool(inv, { text: first, global: options.global, kind: options.kind, namespace, allNamespaces: ctx.globals.allNamespaces });
+  const namespace =
+    named.scope === 'namespace' && named.namespace !== undefined ? named.namespace : session.namespace;
+  const inv: Inventory = await readInventory(session, {
+    namespace,
+    allNamespaces: ctx.globals.allNamespaces,
+  });
+  const pool = resolvePool(inv, {
+    text: first,
+    global: options.global,
+    kind: options.kind,
+    namespace,
+    allNamespaces: ctx.globals.allNamespaces,
+  });
   const json = ctx.globals.output === 'json' || ctx.globals.output === 'yaml';
   const emit = (doc: unknown): void => {
     ctx.out(ctx.globals.output === 'json' ? toJson(doc) : toYaml(doc));
@@ -264,13 +402,35 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
 
   if (second === undefined) {
     if (pool.type === 'prefix') {
-      if (json) emit({ apiVersion: 'kubectl-ipam/v1alpha1', kind: 'PoolExplanation', pool: pool.id, type: 'prefix', counts: pool.counts, spec: pool.prefixSpec, error: pool.error ?? null });
+      if (json)
+        emit({
+          apiVersion: 'kubectl-ipam/v1alpha1',
+          kind: 'PoolExplanation',
+          pool: pool.id,
+          type: 'prefix',
+          counts: pool.counts,
+          spec: pool.prefixSpec,
+          error: pool.error ?? null,
+        });
       else ctx.out(renderPrefixPoolExplanation(pool));
       return;
     }
-    if (pool.layout === undefined) throw new CliError(ExitCode.Error, `pool ${pool.id} has an invalid spec: ${pool.error ?? 'unknown error'}`);
+    if (pool.layout === undefined)
+      throw new CliError(
+        ExitCode.Error,
+        `pool ${pool.id} has an invalid spec: ${pool.error ?? 'unknown error'}`,
+      );
     const e = explainPool(pool.layout, pool.index, { limit: options.limit });
-    if (json) emit({ apiVersion: 'kubectl-ipam/v1alpha1', kind: 'PoolExplanation', pool: pool.id, type: 'ip', status: pool.status ?? null, statusMismatch: pool.statusMismatch, ...e });
+    if (json)
+      emit({
+        apiVersion: 'kubectl-ipam/v1alpha1',
+        kind: 'PoolExplanation',
+        pool: pool.id,
+        type: 'ip',
+        status: pool.status ?? null,
+        statusMismatch: pool.statusMismatch,
+        ...e,
+      });
     else ctx.out(renderIPPoolExplanation(pool, e, ctx.palette));
     return;
   }
@@ -281,7 +441,11 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
   }
   const addr = parseAddr(second);
   if (!addr.ok) throw new CliError(ExitCode.Usage, `bad address "${second}": ${addr.error.message}`);
-  if (pool.layout === undefined) throw new CliError(ExitCode.Error, `pool ${pool.id} has an invalid spec: ${pool.error ?? 'unknown error'}`);
+  if (pool.layout === undefined)
+    throw new CliError(
+      ExitCode.Error,
+      `pool ${pool.id} has an invalid spec: ${pool.error ?? 'unknown error'}`,
+    );
   const e = explainAddress(pool.layout, addr.value, pool.index);
   if (!e.ok) throw new CliError(ExitCode.Usage, e.error.message);
   const canonical = e.value.address;
@@ -290,7 +454,17 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
   const chains = new Map<string, readonly ChainLink[]>();
   for (const h of holders) {
     if (h.claim !== undefined) {
-      chains.set(h.uid, await resolver.chain({ kind: 'IPAddressClaim', apiVersion: session.contract.ipamApiVersion, metadata: h.claim.raw.metadata }, h.clusterName));
+      chains.set(
+        h.uid,
+        await resolver.chain(
+          {
+            kind: 'IPAddressClaim',
+            apiVersion: session.contract.ipamApiVersion,
+            metadata: h.claim.raw.metadata,
+          },
+          h.clusterName,
+        ),
+      );
     }
   }
   const next = pool.index?.nextFree();
@@ -301,7 +475,13 @@ export async function runExplain(ctx: CommandContext, first: string, second: str
       kind: 'AddressExplanation',
       pool: pool.id,
       ...e.value,
-      holders: holders.map((h) => ({ namespace: h.namespace, name: h.name, claim: h.claimName, claimExists: h.claim !== undefined, ownerChain: chains.get(h.uid) ?? [] })),
+      holders: holders.map((h) => ({
+        namespace: h.namespace,
+        name: h.name,
+        claim: h.claimName,
+        claimExists: h.claim !== undefined,
+        ownerChain: chains.get(h.uid) ?? [],
+      })),
       nextFree: nextText ?? null,
     });
     return;

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-export function peekContext(globals: { readonly kubeconfig: string | undefined; readonly context: string | undefined }, env: NodeJS.ProcessEnv): string | undefined {
+export function peekContext(
+  globals: { readonly kubeconfig: string | undefined; readonly context: string | undefined },
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (globals.context !== undefined) return globals.context;
   const files =
     globals.kubeconfig !== undefined

@@ -79,7 +79,12 @@ function specCell(p: PoolSnapshot): string {
 }
 
 /** The pools table (or wide table, or json/yaml document). Pure: golden-tested. */
-export function renderPools(pools: readonly PoolSnapshot[], format: OutputFormat, pal: Palette, now: Date): string {
+export function renderPools(
+  pools: readonly PoolSnapshot[],
+  format: OutputFormat,
+  pal: Palette,
+  now: Date,
+): string {
   if (format === 'json') return toJson(poolListJson(pools));
   if (format === 'yaml') return toYaml(poolListJson(pools));
   const wide = format === 'wide';
@@ -94,7 +99,13 @@ export function renderPools(pools: readonly PoolSnapshot[], format: OutputFormat
     { header: 'OOR', align: 'right' },
     { header: 'UTILISATION' },
   ];
-  if (wide) columns.push({ header: 'STATUS' }, { header: 'CLAIMS', align: 'right' }, { header: 'AGE' }, { header: 'SPEC' });
+  if (wide)
+    columns.push(
+      { header: 'STATUS' },
+      { header: 'CLAIMS', align: 'right' },
+      { header: 'AGE' },
+      { header: 'SPEC' },
+    );
   // In wide output the utilisation column is not last, so markers go to STATUS-side cells.
   const rows = pools.map((p) => {
     const row = [
@@ -129,11 +140,18 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
     }
   }
   const session = await ctx.session();
-  const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces });
+  const inv = await readInventory(session, {
+    namespace: session.namespace,
+    allNamespaces: ctx.globals.allNamespaces,
+  });
   for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const pools = filterPools(inv, options);
   if (pools.length === 0 && (ctx.globals.output === 'table' || ctx.globals.output === 'wide')) {
-    ctx.err(ctx.globals.allNamespaces ? 'No pools found.\n' : `No pools found in namespace ${session.namespace} (and no global pools).\n`);
+    ctx.err(
+      ctx.globals.allNamespaces
+        ? 'No pools found.\n'
+        : `No pools found in namespace ${session.namespace} (and no global pools).\n`,
+    );
     return;
   }
   ctx.out(renderPools(pools, ctx.globals.output, ctx.palette, ctx.now()));

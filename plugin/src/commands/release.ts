@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { releasableFromReport } from '../data/doctor.js';
-import { applyRelease, planRelease, releaseTargetOf, type ReleasePlan, type ReleaseTarget } from '../data/release.js';
+import {
+  applyRelease,
+  planRelease,
+  releaseTargetOf,
+  type ReleasePlan,
+  type ReleaseTarget,
+} from '../data/release.js';
 import { findAddresses, resolvePool } from '../data/resolve.js';
 import { readInventory } from '../data/session.js';
 import { toJson, toYaml } from '../output/serialize.js';
@@ -35,20 +41,34 @@ function readReport(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliError(ExitCode.NotFound, `cannot read report ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(
+      ExitCode.NotFound,
+      `cannot read report ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new CliError(ExitCode.Usage, `report ${file} is not JSON (write it with: kubectl ipam doctor -o json > ${file})`);
+    throw new CliError(
+      ExitCode.Usage,
+      `report ${file} is not JSON (write it with: kubectl ipam doctor -o json > ${file})`,
+    );
   }
 }
 
-export async function runRelease(ctx: CommandContext, targets: readonly string[], options: ReleaseOptions): Promise<void> {
+export async function runRelease(
+  ctx: CommandContext,
+  targets: readonly string[],
+  options: ReleaseOptions,
+): Promise<void> {
   if (options.fromReport === undefined && targets.length === 0) {
-    throw new CliError(ExitCode.Usage, 'release: name at least one address or IPAddress, or pass --from-report FILE');
+    throw new CliError(
+      ExitCode.Usage,
+      'release: name at least one address or IPAddress, or pass --from-report FILE',
+    );
   }
-  if (options.fromReport !== undefined && targets.length > 0) throw new CliError(ExitCode.Usage, 'release: give either addresses or --from-report, not both');
+  if (options.fromReport !== undefined && targets.length > 0)
+    throw new CliError(ExitCode.Usage, 'release: give either addresses or --from-report, not both');
   const session = await ctx.session();
   const all = ctx.globals.allNamespaces;
 
@@ -59,7 +79,10 @@ export async function runRelease(ctx: CommandContext, targets: readonly string[]
       items = releasableFromReport(readReport(options.fromReport));
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw new CliError(ExitCode.Usage, `report ${options.fromReport}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CliError(
+        ExitCode.Usage,
+        `report ${options.fromReport}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     // The report's uid and resourceVersion are the preconditions: anything changed since is skipped.
     releaseTargets = items.map((it) => ({
@@ -80,15 +103,32 @@ export async function runRelease(ctx: CommandContext, targets: readonly string[]
     }
   } else {
     const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: all });
-    const pool = options.pool === undefined ? undefined : resolvePool(inv, { text: options.pool, global: false, kind: undefined, namespace: session.namespace, allNamespaces: all });
+    const pool =
+      options.pool === undefined
+        ? undefined
+        : resolvePool(inv, {
+            text: options.pool,
+            global: false,
+            kind: undefined,
+            namespace: session.namespace,
+            allNamespaces: all,
+          });
     releaseTargets = [];
     for (const t of targets) {
       const found = findAddresses(inv, t, { namespace: session.namespace, allNamespaces: all, pool });
-      if (found.length === 0) throw new CliError(ExitCode.NotFound, `no IPAddress holds or is named ${t}${all ? '' : ` in namespace ${session.namespace} (try -A)`}`);
+      if (found.length === 0)
+        throw new CliError(
+          ExitCode.NotFound,
+          `no IPAddress holds or is named ${t}${all ? '' : ` in namespace ${session.namespace} (try -A)`}`,
+        );
       if (found.length > 1) {
-        throw new CliError(ExitCode.Usage, `${t} is held by ${found.length} IPAddresses: ${found.map((a) => `${a.namespace}/${a.name} (${a.poolId ?? '?'})`).join(', ')}`, {
-          hint: 'name the IPAddress (NAMESPACE/NAME) or add --pool',
-        });
+        throw new CliError(
+          ExitCode.Usage,
+          `${t} is held by ${found.length} IPAddresses: ${found.map((a) => `${a.namespace}/${a.name} (${a.poolId ?? '?'})`).join(', ')}`,
+          {
+            hint: 'name the IPAddress (NAMESPACE/NAME) or add --pool',
+          },
+        );
       }
       for (const a of found) releaseTargets.push(releaseTargetOf(a));
     }
@@ -102,24 +142,49 @@ export async function runRelease(ctx: CommandContext, targets: readonly string[]
     if (!json) ctx.out(renderPlan(plan, !options.yes));
     if (plan.refused !== undefined) {
       worst = ExitCode.Refused;
-      results.push({ ipAddress: `${plan.target.namespace}/${plan.target.name}`, address: plan.target.address, outcome: 'refused', message: plan.refused });
+      results.push({
+        ipAddress: `${plan.target.namespace}/${plan.target.name}`,
+        address: plan.target.address,
+        outcome: 'refused',
+        message: plan.refused,
+      });
       continue;
     }
     if (!options.yes) {
-      results.push({ ipAddress: `${plan.target.namespace}/${plan.target.name}`, address: plan.target.address, outcome: 'dry-run', steps: plan.steps, warnings: plan.warnings });
+      results.push({
+        ipAddress: `${plan.target.namespace}/${plan.target.name}`,
+        address: plan.target.address,
+        outcome: 'dry-run',
+        steps: plan.steps,
+        warnings: plan.warnings,
+      });
       continue;
     }
     const r = await applyRelease(session, plan, { force: options.force, actor: ctx.globals.as });
-    results.push({ ipAddress: `${plan.target.namespace}/${plan.target.name}`, address: plan.target.address, outcome: r.outcome, message: r.message });
+    results.push({
+      ipAddress: `${plan.target.namespace}/${plan.target.name}`,
+      address: plan.target.address,
+      outcome: r.outcome,
+      message: r.message,
+    });
     if (!json) ctx.out(`  → ${r.message}\n`);
     if (r.outcome === 'refused' || r.outcome === 'conflict') worst = ExitCode.Refused;
     if (r.outcome === 'failed') worst = worst === ExitCode.Ok ? ExitCode.Error : worst;
   }
   if (json) {
-    const doc = { apiVersion: 'kubectl-ipam/v1alpha1', kind: 'ReleaseResult', dryRun: !options.yes, items: results };
+    const doc = {
+      apiVersion: 'kubectl-ipam/v1alpha1',
+      kind: 'ReleaseResult',
+      dryRun: !options.yes,
+      items: results,
+    };
     ctx.out(ctx.globals.output === 'json' ? toJson(doc) : toYaml(doc));
   } else if (!options.yes) {
     ctx.out('Dry run: nothing changed. Re-run with --yes to release.\n');
   }
-  if (worst !== ExitCode.Ok) throw new CliError(worst, worst === ExitCode.Refused ? 'some addresses were not released (see above)' : 'release failed');
+  if (worst !== ExitCode.Ok)
+    throw new CliError(
+      worst,
+      worst === ExitCode.Refused ? 'some addresses were not released (see above)' : 'release failed',
+    );
 }

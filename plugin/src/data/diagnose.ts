@@ -1,6 +1,11 @@
 // Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
 // findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
-import { FINALIZER_RELEASE_ADDRESS, LEADER_ELECTION_ID, isOurPoolRef, clusterFromWire } from '@ipam-in-cluster/api';
+import {
+  FINALIZER_RELEASE_ADDRESS,
+  LEADER_ELECTION_ID,
+  isOurPoolRef,
+  clusterFromWire,
+} from '@ipam-in-cluster/api';
 import { classifyApiError } from '@ipam-in-cluster/kube';
 import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
 import type { Session } from './session.js';
@@ -43,7 +48,8 @@ export interface ControllerLease {
 /** External facts the diagnosis needs that are not in the inventory. */
 export interface ClaimFacts {
   /** undefined: the claim names no cluster. */
-  readonly cluster?: { readonly name: string; readonly exists: boolean; readonly paused: boolean } | undefined;
+  readonly cluster?:
+    { readonly name: string; readonly exists: boolean; readonly paused: boolean } | undefined;
   readonly lease: ControllerLease;
   readonly now: Date;
 }
@@ -70,11 +76,16 @@ function fmtTime(d: Date): string {
 /** Pure: diagnoses one claim from the inventory and the facts. */
 export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFacts): ClaimDiagnosis {
   const pool = inv.pools.find((p) => p.id === claim.poolId);
-  const byRef = claim.addressName === undefined ? undefined : inv.addresses.find((a) => a.namespace === claim.namespace && a.name === claim.addressName);
-  const address = byRef ?? inv.addresses.find((a) => a.namespace === claim.namespace && a.claimName === claim.name);
+  const byRef =
+    claim.addressName === undefined
+      ? undefined
+      : inv.addresses.find((a) => a.namespace === claim.namespace && a.name === claim.addressName);
+  const address =
+    byRef ?? inv.addresses.find((a) => a.namespace === claim.namespace && a.claimName === claim.name);
   const blockers: Blocker[] = [];
   const notes: string[] = [];
-  const ageSeconds = claim.createdAt === undefined ? Infinity : (facts.now.getTime() - claim.createdAt.getTime()) / 1000;
+  const ageSeconds =
+    claim.createdAt === undefined ? Infinity : (facts.now.getTime() - claim.createdAt.getTime()) / 1000;
 
   if (!isOurPoolRef(claim.poolRef)) {
     blockers.push({
@@ -85,25 +96,41 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
   }
   const poolText = `${claim.poolRef.kind} ${claim.poolRef.name}`;
 
-  if (claim.paused) blockers.push({ code: 'claim-paused', message: 'the claim has the cluster.x-k8s.io/paused annotation' });
+  if (claim.paused)
+    blockers.push({ code: 'claim-paused', message: 'the claim has the cluster.x-k8s.io/paused annotation' });
   if (facts.cluster !== undefined) {
     if (!facts.cluster.exists && !claim.deleting) {
-      blockers.push({ code: 'cluster-missing', message: `its Cluster ${facts.cluster.name} does not exist; the controller waits until it is created` });
+      blockers.push({
+        code: 'cluster-missing',
+        message: `its Cluster ${facts.cluster.name} does not exist; the controller waits until it is created`,
+      });
     } else if (facts.cluster.paused) {
-      blockers.push({ code: 'cluster-paused', message: `its Cluster ${facts.cluster.name} is paused (spec.paused or the paused annotation)` });
+      blockers.push({
+        code: 'cluster-paused',
+        message: `its Cluster ${facts.cluster.name} is paused (spec.paused or the paused annotation)`,
+      });
     }
   }
   if (pool === undefined) {
-    blockers.push({ code: 'pool-missing', message: `pool ${poolText} does not exist${claim.deleting ? '' : '; the claim is allocated when it is created'}` });
+    blockers.push({
+      code: 'pool-missing',
+      message: `pool ${poolText} does not exist${claim.deleting ? '' : '; the claim is allocated when it is created'}`,
+    });
   } else {
-    if (pool.paused) blockers.push({ code: 'pool-paused', message: `pool ${pool.id} is paused (cluster.x-k8s.io/paused annotation)` });
-    if (pool.error !== undefined) blockers.push({ code: 'pool-invalid', message: `pool ${pool.id} has an invalid spec: ${pool.error}` });
+    if (pool.paused)
+      blockers.push({
+        code: 'pool-paused',
+        message: `pool ${pool.id} is paused (cluster.x-k8s.io/paused annotation)`,
+      });
+    if (pool.error !== undefined)
+      blockers.push({ code: 'pool-invalid', message: `pool ${pool.id} has an invalid spec: ${pool.error}` });
   }
 
   const lease = facts.lease;
   const leaseProblem = (): string | undefined => {
     if (lease.unknown) return undefined;
-    if (!lease.found) return `no controller is running: no leader-election Lease ${LEADER_ELECTION_ID} in any namespace`;
+    if (!lease.found)
+      return `no controller is running: no leader-election Lease ${LEADER_ELECTION_ID} in any namespace`;
     if (!lease.live) {
       const exp = lease.expiresAt === undefined ? '' : ` (expired ${fmtTime(lease.expiresAt)})`;
       return `the controller's leader Lease ${lease.namespace ?? ''}/${LEADER_ELECTION_ID} is not renewed${exp}; holder ${lease.holder ?? 'none'}`;
@@ -113,7 +140,13 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
 
   if (claim.deleting) {
     const grace = pool?.ipSpec?.addressReuseGracePeriodSeconds;
-    if (grace !== undefined && grace > 0 && claim.deletionTimestamp !== undefined && pool !== undefined && !pool.deleting) {
+    if (
+      grace !== undefined &&
+      grace > 0 &&
+      claim.deletionTimestamp !== undefined &&
+      pool !== undefined &&
+      !pool.deleting
+    ) {
       const until = new Date(claim.deletionTimestamp.getTime() + grace * 1000);
       if (until > facts.now) {
         blockers.push({
@@ -124,19 +157,27 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     }
     const lp = leaseProblem();
     if (lp !== undefined) blockers.push({ code: 'controller-not-running', message: lp });
-    notes.push(`being deleted since ${claim.deletionTimestamp === undefined ? '?' : fmtTime(claim.deletionTimestamp)}; finalizers: ${claim.finalizers.join(', ') || 'none'}`);
+    notes.push(
+      `being deleted since ${claim.deletionTimestamp === undefined ? '?' : fmtTime(claim.deletionTimestamp)}; finalizers: ${claim.finalizers.join(', ') || 'none'}`,
+    );
     return { claim, state: 'deleting', pool, address, blockers, notes };
   }
 
   if (address !== undefined && (claim.addressName !== undefined || address.claimName === claim.name)) {
-    if (claim.addressName === undefined) notes.push(`IPAddress ${address.name} exists but status.addressRef is not set yet`);
-    if (address.state === 'out-of-range') notes.push(`${address.address} is no longer allocatable under the pool's current spec (out of range)`);
-    if (address.state === 'duplicate') notes.push(`${address.address} is also held by another IPAddress of the same pool`);
+    if (claim.addressName === undefined)
+      notes.push(`IPAddress ${address.name} exists but status.addressRef is not set yet`);
+    if (address.state === 'out-of-range')
+      notes.push(`${address.address} is no longer allocatable under the pool's current spec (out of range)`);
+    if (address.state === 'duplicate')
+      notes.push(`${address.address} is also held by another IPAddress of the same pool`);
     if (!address.protected) notes.push(`IPAddress ${address.name} has no ProtectAddress finalizer`);
     return { claim, state: 'bound', pool, address, blockers, notes };
   }
   if (claim.addressName !== undefined) {
-    blockers.push({ code: 'address-missing', message: `status.addressRef names IPAddress ${claim.addressName}, which does not exist; the controller re-creates it` });
+    blockers.push({
+      code: 'address-missing',
+      message: `status.addressRef names IPAddress ${claim.addressName}, which does not exist; the controller re-creates it`,
+    });
   }
 
   if (pool !== undefined && pool.error === undefined && pool.counts.free === 0n) {
@@ -150,7 +191,9 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     for (const a of pool.addresses) {
       if (a.claim?.deleting === true && a.claim.deletionTimestamp !== undefined) {
         const at = new Date(a.claim.deletionTimestamp.getTime() + grace * 1000);
-        notes.push(`${a.address} becomes free ${at > facts.now ? `at ${fmtTime(at)} (reuse grace period of deleted claim ${a.claim.name})` : `when the controller finishes deleting claim ${a.claim.name}`}`);
+        notes.push(
+          `${a.address} becomes free ${at > facts.now ? `at ${fmtTime(at)} (reuse grace period of deleted claim ${a.claim.name})` : `when the controller finishes deleting claim ${a.claim.name}`}`,
+        );
       }
     }
   }
@@ -165,9 +208,15 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     });
   }
   for (const c of claim.conditions) {
-    if (c.type === 'Ready' && c.status !== 'True') blockers.push({ code: 'condition', message: `condition Ready=${c.status} ${c.reason}: ${c.message}` });
+    if (c.type === 'Ready' && c.status !== 'True')
+      blockers.push({ code: 'condition', message: `condition Ready=${c.status} ${c.reason}: ${c.message}` });
   }
-  if (blockers.length === 0) notes.push(hasFinalizer ? 'the controller has seen the claim; allocation should follow' : 'the claim is new; the controller has not handled it yet');
+  if (blockers.length === 0)
+    notes.push(
+      hasFinalizer
+        ? 'the controller has seen the claim; allocation should follow'
+        : 'the claim is new; the controller has not handled it yet',
+    );
   return { claim, state: 'pending', pool, address, blockers, notes };
 }
 
@@ -180,7 +229,10 @@ export async function readControllerLease(session: Session, now: Date): Promise<
     const holder = lease.spec?.holderIdentity;
     const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
     const duration = lease.spec?.leaseDurationSeconds;
-    const expiresAt = renew === undefined || duration === undefined ? undefined : new Date(new Date(renew).getTime() + duration * 1000);
+    const expiresAt =
+      renew === undefined || duration === undefined
+        ? undefined
+        : new Date(new Date(renew).getTime() + duration * 1000);
     const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
     return { found: true, namespace: lease.metadata.namespace, holder, expiresAt, live, unknown: false };
   } catch (error) {
@@ -195,7 +247,9 @@ export async function readClusterFact(session: Session, claim: ClaimView): Promi
   if (name === undefined) return undefined;
   if (session.served.clusterVersions.length === 0) return { name, exists: false, paused: false };
   try {
-    const wire = await session.client.clusters(session.contract.version).find({ namespace: claim.namespace, name });
+    const wire = await session.client
+      .clusters(session.contract.version)
+      .find({ namespace: claim.namespace, name });
     if (wire === undefined) return { name, exists: false, paused: false };
     return { name, exists: true, paused: clusterFromWire(wire).paused };
   } catch (error) {

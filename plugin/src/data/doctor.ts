@@ -45,16 +45,33 @@ export interface DoctorReport {
   readonly generatedAt: string;
   readonly context: string;
   readonly scope: { readonly namespace: string | null; readonly allNamespaces: boolean };
-  readonly summary: { readonly errors: number; readonly warnings: number; readonly info: number; readonly releasable: number };
+  readonly summary: {
+    readonly errors: number;
+    readonly warnings: number;
+    readonly info: number;
+    readonly releasable: number;
+  };
   readonly findings: readonly Finding[];
 }
 
 function addrObject(a: AddressView): FindingObject {
-  return { kind: 'IPAddress', namespace: a.namespace, name: a.name, uid: a.uid, resourceVersion: a.resourceVersion };
+  return {
+    kind: 'IPAddress',
+    namespace: a.namespace,
+    name: a.name,
+    uid: a.uid,
+    resourceVersion: a.resourceVersion,
+  };
 }
 
 function claimObject(c: ClaimView): FindingObject {
-  return { kind: 'IPAddressClaim', namespace: c.namespace, name: c.name, uid: c.uid, resourceVersion: c.resourceVersion };
+  return {
+    kind: 'IPAddressClaim',
+    namespace: c.namespace,
+    name: c.name,
+    uid: c.uid,
+    resourceVersion: c.resourceVersion,
+  };
 }
 
 function olderThan(d: Date | undefined, now: Date, seconds: number): boolean {
@@ -77,25 +94,67 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
 
   for (const a of ours) {
     const old = olderThan(a.createdAt, now, minAgeSeconds);
-    const base = { object: addrObject(a), address: a.address, pool: a.poolId ?? `${a.poolRef.kind}/${a.poolRef.name}` };
+    const base = {
+      object: addrObject(a),
+      address: a.address,
+      pool: a.poolId ?? `${a.poolRef.kind}/${a.poolRef.name}`,
+    };
     if (a.claim === undefined && old) {
-      out.push({ ...base, check: 'orphaned-address', severity: 'error', message: `IPAddress ${a.namespace}/${a.name} holds ${a.address} but its claim ${a.claimName} does not exist`, releasable: true });
+      out.push({
+        ...base,
+        check: 'orphaned-address',
+        severity: 'error',
+        message: `IPAddress ${a.namespace}/${a.name} holds ${a.address} but its claim ${a.claimName} does not exist`,
+        releasable: true,
+      });
     }
     if (a.poolId === undefined) {
-      out.push({ ...base, check: 'address-pool-missing', severity: 'warning', message: `IPAddress ${a.namespace}/${a.name} references ${a.poolRef.kind} ${a.poolRef.name}, which does not exist`, releasable: false });
+      out.push({
+        ...base,
+        check: 'address-pool-missing',
+        severity: 'warning',
+        message: `IPAddress ${a.namespace}/${a.name} references ${a.poolRef.kind} ${a.poolRef.name}, which does not exist`,
+        releasable: false,
+      });
     }
     if (a.state === 'out-of-range') {
-      out.push({ ...base, check: 'address-out-of-range', severity: 'warning', message: `${a.address} (IPAddress ${a.namespace}/${a.name}) is outside its pool's allocatable set (spec changed after allocation)`, releasable: false });
+      out.push({
+        ...base,
+        check: 'address-out-of-range',
+        severity: 'warning',
+        message: `${a.address} (IPAddress ${a.namespace}/${a.name}) is outside its pool's allocatable set (spec changed after allocation)`,
+        releasable: false,
+      });
     }
     if (a.state === 'duplicate') {
-      out.push({ ...base, check: 'duplicate-address', severity: 'error', message: `${a.address} is held by more than one IPAddress of pool ${a.poolId ?? '?'} (this one: ${a.namespace}/${a.name})`, releasable: false });
+      out.push({
+        ...base,
+        check: 'duplicate-address',
+        severity: 'error',
+        message: `${a.address} is held by more than one IPAddress of pool ${a.poolId ?? '?'} (this one: ${a.namespace}/${a.name})`,
+        releasable: false,
+      });
     }
     if (!a.protected && !a.deleting && old) {
-      out.push({ ...base, check: 'missing-finalizer', severity: 'warning', message: `IPAddress ${a.namespace}/${a.name} has no ${FINALIZER_PROTECT_ADDRESS} finalizer`, releasable: false });
+      out.push({
+        ...base,
+        check: 'missing-finalizer',
+        severity: 'warning',
+        message: `IPAddress ${a.namespace}/${a.name} has no ${FINALIZER_PROTECT_ADDRESS} finalizer`,
+        releasable: false,
+      });
     }
-    const owned = (a.raw.metadata.ownerReferences ?? []).some((o) => o.kind === 'IPAddressClaim' && o.name === a.claimName && o.controller === true);
+    const owned = (a.raw.metadata.ownerReferences ?? []).some(
+      (o) => o.kind === 'IPAddressClaim' && o.name === a.claimName && o.controller === true,
+    );
     if (!owned && a.claim !== undefined && old) {
-      out.push({ ...base, check: 'address-not-owned', severity: 'warning', message: `IPAddress ${a.namespace}/${a.name} has no controller owner reference to its claim ${a.claimName} (garbage collection will not remove it)`, releasable: false });
+      out.push({
+        ...base,
+        check: 'address-not-owned',
+        severity: 'warning',
+        message: `IPAddress ${a.namespace}/${a.name} has no controller owner reference to its claim ${a.claimName} (garbage collection will not remove it)`,
+        releasable: false,
+      });
     }
   }
 
@@ -112,8 +171,18 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
     const pools = new Set(list.map((a) => a.poolId));
     if (pools.size < 2) continue;
     for (const a of list) {
-      const others = list.filter((o) => o.poolId !== a.poolId).map((o) => `${o.namespace}/${o.name} (${o.poolId ?? '?'})`);
-      out.push({ object: addrObject(a), address: ip, pool: a.poolId ?? null, check: 'duplicate-across-pools', severity: 'warning', message: `${ip} is also held by ${others.join(', ')}: overlapping pools hand out the same address`, releasable: false });
+      const others = list
+        .filter((o) => o.poolId !== a.poolId)
+        .map((o) => `${o.namespace}/${o.name} (${o.poolId ?? '?'})`);
+      out.push({
+        object: addrObject(a),
+        address: ip,
+        pool: a.poolId ?? null,
+        check: 'duplicate-across-pools',
+        severity: 'warning',
+        message: `${ip} is also held by ${others.join(', ')}: overlapping pools hand out the same address`,
+        releasable: false,
+      });
     }
   }
 
@@ -123,16 +192,49 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
     const d = diagnoseClaim(inv, c, options.factsFor(c));
     const pool = d.pool?.id ?? `${c.poolRef.kind}/${c.poolRef.name}`;
     if (d.state === 'pending') {
-      const check = d.blockers.some((b) => b.code === 'address-missing') ? 'claim-address-missing' : 'pending-claim';
-      out.push({ object: claimObject(c), address: null, pool, check, severity: 'warning', message: `claim ${c.namespace}/${c.name} has no address: ${d.blockers.map((b) => b.message).join('; ') || d.notes.join('; ')}`, releasable: false });
+      const check = d.blockers.some((b) => b.code === 'address-missing')
+        ? 'claim-address-missing'
+        : 'pending-claim';
+      out.push({
+        object: claimObject(c),
+        address: null,
+        pool,
+        check,
+        severity: 'warning',
+        message: `claim ${c.namespace}/${c.name} has no address: ${d.blockers.map((b) => b.message).join('; ') || d.notes.join('; ')}`,
+        releasable: false,
+      });
     } else if (d.state === 'deleting' && d.blockers.length > 0) {
-      out.push({ object: claimObject(c), address: d.address?.address ?? null, pool, check: 'pending-claim', severity: 'info', message: `claim ${c.namespace}/${c.name} is being deleted: ${d.blockers.map((b) => b.message).join('; ')}`, releasable: false });
+      out.push({
+        object: claimObject(c),
+        address: d.address?.address ?? null,
+        pool,
+        check: 'pending-claim',
+        severity: 'info',
+        message: `claim ${c.namespace}/${c.name} is being deleted: ${d.blockers.map((b) => b.message).join('; ')}`,
+        releasable: false,
+      });
     }
   }
 
   for (const p of inv.pools) {
-    const obj: FindingObject = { kind: p.key.kind, namespace: p.key.namespace ?? null, name: p.key.name, uid: p.uid, resourceVersion: p.resourceVersion };
-    if (p.error !== undefined) out.push({ object: obj, address: null, pool: p.id, check: 'invalid-pool', severity: 'error', message: `pool ${p.id} has an invalid spec: ${p.error}`, releasable: false });
+    const obj: FindingObject = {
+      kind: p.key.kind,
+      namespace: p.key.namespace ?? null,
+      name: p.key.name,
+      uid: p.uid,
+      resourceVersion: p.resourceVersion,
+    };
+    if (p.error !== undefined)
+      out.push({
+        object: obj,
+        address: null,
+        pool: p.id,
+        check: 'invalid-pool',
+        severity: 'error',
+        message: `pool ${p.id} has an invalid spec: ${p.error}`,
+        releasable: false,
+      });
     if (p.statusMismatch.length > 0 && p.status !== undefined) {
       const s = p.status;
       out.push({
@@ -149,17 +251,28 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
 
   const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
   return out.sort(
-    (x, y) => rank[x.severity] - rank[y.severity] || x.check.localeCompare(y.check) || `${x.object.namespace ?? ''}/${x.object.name}`.localeCompare(`${y.object.namespace ?? ''}/${y.object.name}`),
+    (x, y) =>
+      rank[x.severity] - rank[y.severity] ||
+      x.check.localeCompare(y.check) ||
+      `${x.object.namespace ?? ''}/${x.object.name}`.localeCompare(
+        `${y.object.namespace ?? ''}/${y.object.name}`,
+      ),
   );
 }
 
-export function makeReport(findings: readonly Finding[], meta: { now: Date; context: string; namespace: string | undefined; allNamespaces: boolean }): DoctorReport {
+export function makeReport(
+  findings: readonly Finding[],
+  meta: { now: Date; context: string; namespace: string | undefined; allNamespaces: boolean },
+): DoctorReport {
   return {
     apiVersion: 'kubectl-ipam/v1alpha1',
     kind: 'DoctorReport',
     generatedAt: meta.now.toISOString(),
     context: meta.context,
-    scope: { namespace: meta.allNamespaces ? null : (meta.namespace ?? null), allNamespaces: meta.allNamespaces },
+    scope: {
+      namespace: meta.allNamespaces ? null : (meta.namespace ?? null),
+      allNamespaces: meta.allNamespaces,
+    },
     summary: {
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
@@ -175,7 +288,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The releasable findings of a report read from JSON; throws a message on a malformed file. */
-export function releasableFromReport(doc: unknown): { object: FindingObject; address: string; pool: string | null }[] {
+export function releasableFromReport(
+  doc: unknown,
+): { object: FindingObject; address: string; pool: string | null }[] {
   if (!isRecord(doc) || doc.kind !== 'DoctorReport' || !Array.isArray(doc.findings)) {
     throw new Error('not a kubectl-ipam DoctorReport (expected kind: DoctorReport with findings)');
   }
@@ -183,11 +298,26 @@ export function releasableFromReport(doc: unknown): { object: FindingObject; add
   for (const [i, f] of (doc.findings as unknown[]).entries()) {
     if (!isRecord(f) || f.releasable !== true) continue;
     const o = f.object;
-    if (!isRecord(o) || o.kind !== 'IPAddress' || typeof o.namespace !== 'string' || typeof o.name !== 'string' || typeof o.uid !== 'string' || typeof o.resourceVersion !== 'string') {
-      throw new Error(`findings[${i}]: releasable finding without a complete IPAddress object (namespace, name, uid, resourceVersion)`);
+    if (
+      !isRecord(o) ||
+      o.kind !== 'IPAddress' ||
+      typeof o.namespace !== 'string' ||
+      typeof o.name !== 'string' ||
+      typeof o.uid !== 'string' ||
+      typeof o.resourceVersion !== 'string'
+    ) {
+      throw new Error(
+        `findings[${i}]: releasable finding without a complete IPAddress object (namespace, name, uid, resourceVersion)`,
+      );
     }
     out.push({
-      object: { kind: 'IPAddress', namespace: o.namespace, name: o.name, uid: o.uid, resourceVersion: o.resourceVersion },
+      object: {
+        kind: 'IPAddress',
+        namespace: o.namespace,
+        name: o.name,
+        uid: o.uid,
+        resourceVersion: o.resourceVersion,
+      },
       address: typeof f.address === 'string' ? f.address : '?',
       pool: typeof f.pool === 'string' ? f.pool : null,
     });

@@ -3,11 +3,23 @@ import type { IPAddressClaimWire, IPAddressWire, Pool } from '@ipam-in-cluster/a
 
 const T0 = '2026-01-01T00:00:00Z';
 
-export function ipPool(kind: 'InClusterIPPool' | 'GlobalInClusterIPPool', namespace: string | undefined, name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): Pool {
+export function ipPool(
+  kind: 'InClusterIPPool' | 'GlobalInClusterIPPool',
+  namespace: string | undefined,
+  name: string,
+  spec: Record<string, unknown>,
+  status?: Record<string, unknown>,
+): Pool {
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind,
-    metadata: { name, ...(namespace === undefined ? {} : { namespace }), uid: `uid-${name}`, resourceVersion: '1', creationTimestamp: T0 },
+    metadata: {
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      uid: `uid-${name}`,
+      resourceVersion: '1',
+      creationTimestamp: T0,
+    },
     spec,
     ...(status === undefined ? {} : { status: { ipAddresses: status } }),
   } as unknown as Pool;
@@ -22,17 +34,38 @@ export function prefixPool(namespace: string, name: string, spec: Record<string,
   } as unknown as Pool;
 }
 
-export function claim(namespace: string, name: string, poolKind: string, poolName: string, extra: { finalizers?: string[]; addressName?: string; createdAt?: string } = {}): IPAddressClaimWire {
+export function claim(
+  namespace: string,
+  name: string,
+  poolKind: string,
+  poolName: string,
+  extra: { finalizers?: string[]; addressName?: string; createdAt?: string } = {},
+): IPAddressClaimWire {
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
     kind: 'IPAddressClaim',
-    metadata: { name, namespace, uid: `uid-claim-${name}`, resourceVersion: '2', creationTimestamp: extra.createdAt ?? T0, finalizers: extra.finalizers ?? ['ipam.cluster.x-k8s.io/ReleaseAddress'] },
+    metadata: {
+      name,
+      namespace,
+      uid: `uid-claim-${name}`,
+      resourceVersion: '2',
+      creationTimestamp: extra.createdAt ?? T0,
+      finalizers: extra.finalizers ?? ['ipam.cluster.x-k8s.io/ReleaseAddress'],
+    },
     spec: { poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: poolKind, name: poolName } },
     ...(extra.addressName === undefined ? {} : { status: { addressRef: { name: extra.addressName } } }),
   };
 }
 
-export function address(namespace: string, name: string, ip: string, prefix: number, poolKind: string, poolName: string, finalizers = ['ipam.cluster.x-k8s.io/ProtectAddress']): IPAddressWire {
+export function address(
+  namespace: string,
+  name: string,
+  ip: string,
+  prefix: number,
+  poolKind: string,
+  poolName: string,
+  finalizers = ['ipam.cluster.x-k8s.io/ProtectAddress'],
+): IPAddressWire {
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
     kind: 'IPAddress',
@@ -43,8 +76,22 @@ export function address(namespace: string, name: string, ip: string, prefix: num
       resourceVersion: '3',
       creationTimestamp: T0,
       finalizers,
-      ownerReferences: [{ apiVersion: 'ipam.cluster.x-k8s.io/v1beta2', kind: 'IPAddressClaim', name, uid: `uid-claim-${name}`, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
+          kind: 'IPAddressClaim',
+          name,
+          uid: `uid-claim-${name}`,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
-    spec: { claimRef: { name }, poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: poolKind, name: poolName }, address: ip, prefix },
+    spec: {
+      claimRef: { name },
+      poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: poolKind, name: poolName },
+      address: ip,
+      prefix,
+    },
   };
 }

@@ -12,4 +12,12 @@ export {
   type Severity,
   type StatusCountsView,
 } from './model.js';
-export { CRITICAL_PERCENT, WARNING_PERCENT, buildInventory, poolKeyText, ratio, severityOf, type InventoryInput } from './snapshot.js';
+export {
+  CRITICAL_PERCENT,
+  WARNING_PERCENT,
+  buildInventory,
+  poolKeyText,
+  ratio,
+  severityOf,
+  type InventoryInput,
+} from './snapshot.js';

@@ -6,7 +6,14 @@
 //   - listing cluster-wide is forbidden (and the scope is one namespace): watch that namespace;
 //   - watching is forbidden: re-list that resource every `pollMs` (2 s, k9s' refresh).
 // Release goes through the same path as the CLI.
-import { POOL_KIND_INFO, POOL_KINDS, type IPAddressClaimWire, type IPAddressWire, type Pool, type PoolKind } from '@ipam-in-cluster/api';
+import {
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  type IPAddressClaimWire,
+  type IPAddressWire,
+  type Pool,
+  type PoolKind,
+} from '@ipam-in-cluster/api';
 import {
   Informer,
   ObjectClient,
@@ -22,12 +29,18 @@ import { applyRelease, planRelease, releaseTargetOf } from './release.js';
 import type { ReadScope, Session } from './session.js';
 import { buildInventory } from './snapshot.js';
 
-export type LiveEvent = { readonly type: 'snapshot'; readonly snapshot: Inventory } | { readonly type: 'error'; readonly message: string };
+export type LiveEvent =
+  | { readonly type: 'snapshot'; readonly snapshot: Inventory }
+  | { readonly type: 'error'; readonly message: string };
 
 export interface LiveSource {
   readonly context: string;
   subscribe(listener: (event: LiveEvent) => void): () => void;
-  release(target: { namespace: string; name: string; address: string }): Promise<{ ok: boolean; message: string }>;
+  release(target: {
+    namespace: string;
+    name: string;
+    address: string;
+  }): Promise<{ ok: boolean; message: string }>;
 }
 
 export interface LiveOptions {
@@ -128,9 +141,16 @@ class Feed<T extends KubeObject> {
   private failed(informer: Informer<T>, error: ClassifiedError, phase: string): void {
     if (this.stopped || this.informer !== informer) return;
     const forbidden = error.kind === 'Forbidden';
-    if (forbidden && phase === 'list' && this.namespace === undefined && this.o.fallbackNamespace !== undefined) {
+    if (
+      forbidden &&
+      phase === 'list' &&
+      this.namespace === undefined &&
+      this.o.fallbackNamespace !== undefined
+    ) {
       this.namespace = this.o.fallbackNamespace;
-      this.o.onWarning(`cannot list ${this.o.what} in all namespaces; counts of global pools include namespace ${this.namespace} only`);
+      this.o.onWarning(
+        `cannot list ${this.o.what} in all namespaces; counts of global pools include namespace ${this.namespace} only`,
+      );
       void informer.stop();
       this.watch();
       return;
@@ -158,7 +178,11 @@ class Feed<T extends KubeObject> {
     if (this.stopped) return;
     try {
       const client = new ObjectClient<T>(this.o.session.transport, this.o.resource);
-      const { items } = await client.listAll({ namespace: this.namespace, resourceVersion: '0', limit: this.o.pageSize });
+      const { items } = await client.listAll({
+        namespace: this.namespace,
+        resourceVersion: '0',
+        limit: this.o.pageSize,
+      });
       this.polled = items;
       this.failing = false;
       this.resolveReady();
@@ -200,11 +224,16 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         const started = performance.now();
         try {
           latest = buildInventory({
-            pools: poolFeeds.flatMap(([kind, feed]) => feed.items().map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool)),
+            pools: poolFeeds.flatMap(([kind, feed]) =>
+              feed.items().map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool),
+            ),
             addresses: typed(addresses.items(), session.contract.ipamApiVersion, 'IPAddress'),
             claims: typed(claims.items(), session.contract.ipamApiVersion, 'IPAddressClaim'),
             readAt: new Date(),
-            scope: { namespace: scope.allNamespaces ? undefined : scope.namespace, allNamespaces: scope.allNamespaces },
+            scope: {
+              namespace: scope.allNamespaces ? undefined : scope.namespace,
+              allNamespaces: scope.allNamespaces,
+            },
             warnings: [...warnings],
           });
           emit({ type: 'snapshot', snapshot: latest });
@@ -219,7 +248,12 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         const wait = Math.max(debounceMs, lastBuildAt + 2 * lastBuildMs - performance.now());
         timer = setTimeout(build, wait);
       };
-      const feedOptions = (resource: ResourceDescriptor, what: string, namespace: string | undefined, fallbackNamespace: string | undefined): FeedOptions => ({
+      const feedOptions = (
+        resource: ResourceDescriptor,
+        what: string,
+        namespace: string | undefined,
+        fallbackNamespace: string | undefined,
+      ): FeedOptions => ({
         session,
         resource,
         what,
@@ -243,15 +277,27 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         return served;
       });
       const poolFeeds: [PoolKind, Feed<Pool>][] = kinds.map((kind) => {
-        const namespace = POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
-        return [kind, new Feed<Pool>(feedOptions(poolResource(kind), POOL_KIND_INFO[kind].plural, namespace, undefined))];
+        const namespace =
+          POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
+        return [
+          kind,
+          new Feed<Pool>(feedOptions(poolResource(kind), POOL_KIND_INFO[kind].plural, namespace, undefined)),
+        ];
       });
       // Global pools count addresses of every namespace: watch all of them when allowed.
       const fallback = scope.allNamespaces ? undefined : scope.namespace;
       const version = session.contract.version;
-      const addresses = new Feed<IPAddressWire>(feedOptions(ipAddressResource(version), 'ipaddresses', undefined, fallback));
-      const claims = new Feed<IPAddressClaimWire>(feedOptions(ipAddressClaimResource(version), 'ipaddressclaims', undefined, fallback));
-      const feeds: Feed<KubeObject>[] = [...poolFeeds.map(([, f]) => f), addresses, claims] as Feed<KubeObject>[];
+      const addresses = new Feed<IPAddressWire>(
+        feedOptions(ipAddressResource(version), 'ipaddresses', undefined, fallback),
+      );
+      const claims = new Feed<IPAddressClaimWire>(
+        feedOptions(ipAddressClaimResource(version), 'ipaddressclaims', undefined, fallback),
+      );
+      const feeds: Feed<KubeObject>[] = [
+        ...poolFeeds.map(([, f]) => f),
+        addresses,
+        claims,
+      ] as Feed<KubeObject>[];
 
       void Promise.all(feeds.map((f) => f.start())).then(() => {
         if (closed) return;
@@ -267,7 +313,8 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
     async release(target) {
       const inv = latest;
       const a = inv?.addresses.find((x) => x.namespace === target.namespace && x.name === target.name);
-      if (a === undefined) return { ok: false, message: `IPAddress ${target.namespace}/${target.name} not found` };
+      if (a === undefined)
+        return { ok: false, message: `IPAddress ${target.namespace}/${target.name} not found` };
       // The browser asks for confirmation itself; it releases even when the claim exists (force).
       const plan = planRelease(releaseTargetOf(a), { force: true });
       const r = await applyRelease(session, plan, { force: true });
@@ -277,6 +324,10 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
 }
 
 /** Lists omit apiVersion/kind on items; put them back (watch events carry them). */
-function typed<T extends { apiVersion?: string; kind?: string }>(items: readonly T[], apiVersion: string, kind: string): T[] {
+function typed<T extends { apiVersion?: string; kind?: string }>(
+  items: readonly T[],
+  apiVersion: string,
+  kind: string,
+): T[] {
   return items.map((o) => (o.apiVersion === undefined ? { ...o, apiVersion, kind } : o));
 }

@@ -2,8 +2,21 @@
 // the pools, IPAddresses and IPAddressClaims read from the cluster. Counts are exact bigints computed
 // with the allocator from the pool spec and the IPAddress objects; the pool's own status is kept
 // beside them only to show when it disagrees.
-import type { AllocationIndex, Family, PoolCounts, PoolLayout, PrefixPoolLayout } from '@ipam-in-cluster/allocator';
-import type { Address, AddressClaim, Condition, IPPoolSpec, PoolKind, PrefixPoolSpec } from '@ipam-in-cluster/api';
+import type {
+  AllocationIndex,
+  Family,
+  PoolCounts,
+  PoolLayout,
+  PrefixPoolLayout,
+} from '@ipam-in-cluster/allocator';
+import type {
+  Address,
+  AddressClaim,
+  Condition,
+  IPPoolSpec,
+  PoolKind,
+  PrefixPoolSpec,
+} from '@ipam-in-cluster/api';
 
 /** Short kind names used in tables and in `-o json` (`kindShort`). */
 export type PoolKindShort = 'pool' | 'global' | 'prefix' | 'global-prefix';

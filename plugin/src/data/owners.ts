@@ -50,11 +50,18 @@ export class OwnerResolver {
     };
   }
 
-  async get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
     const res = await this.resource(apiVersion, kind);
     if (res === undefined) return undefined;
     try {
-      return await this.#session.client.resource<KubeObject>(res).find({ namespace: res.namespaced ? namespace : undefined, name });
+      return await this.#session.client
+        .resource<KubeObject>(res)
+        .find({ namespace: res.namespaced ? namespace : undefined, name });
     } catch (error) {
       if (classifyApiError(error).kind === 'Forbidden') return undefined;
       throw error;
@@ -65,16 +72,31 @@ export class OwnerResolver {
    * The chain from an object up through its controller owners (or first owner), at most `max` links.
    * Adds the Cluster named by `clusterName` when the chain does not reach one.
    */
-  async chain(start: { kind: string; apiVersion: string; metadata: ObjectMeta }, clusterName: string | undefined, max = 8): Promise<ChainLink[]> {
+  async chain(
+    start: { kind: string; apiVersion: string; metadata: ObjectMeta },
+    clusterName: string | undefined,
+    max = 8,
+  ): Promise<ChainLink[]> {
     const links: ChainLink[] = [
-      { kind: start.kind, apiVersion: start.apiVersion, name: start.metadata.name ?? '', namespace: start.metadata.namespace, via: 'start', exists: true, uid: start.metadata.uid },
+      {
+        kind: start.kind,
+        apiVersion: start.apiVersion,
+        name: start.metadata.name ?? '',
+        namespace: start.metadata.namespace,
+        via: 'start',
+        exists: true,
+        uid: start.metadata.uid,
+      },
     ];
     let meta: ObjectMeta | undefined = start.metadata;
     const namespace = start.metadata.namespace;
     const seen = new Set<string>([start.metadata.uid ?? '']);
     while (meta !== undefined && links.length < max) {
       const refs: OwnerReference[] = meta.ownerReferences ?? [];
-      const ref = refs.find((r) => r.controller === true) ?? refs.find((r) => !r.apiVersion.startsWith('ipam.cluster.x-k8s.io/v1alpha')) ?? undefined;
+      const ref =
+        refs.find((r) => r.controller === true) ??
+        refs.find((r) => !r.apiVersion.startsWith('ipam.cluster.x-k8s.io/v1alpha')) ??
+        undefined;
       if (ref === undefined || seen.has(ref.uid)) break;
       seen.add(ref.uid);
       const obj = await this.get(ref.apiVersion, ref.kind, namespace, ref.name);
@@ -94,7 +116,15 @@ export class OwnerResolver {
     if (clusterName !== undefined && !links.some((l) => l.kind === 'Cluster')) {
       const apiVersion = `cluster.x-k8s.io/${this.#session.contract.version}`;
       const obj = await this.get(apiVersion, 'Cluster', namespace, clusterName).catch(() => undefined);
-      links.push({ kind: 'Cluster', apiVersion, name: clusterName, namespace, via: 'clusterName', exists: obj !== undefined, uid: obj?.metadata?.uid });
+      links.push({
+        kind: 'Cluster',
+        apiVersion,
+        name: clusterName,
+        namespace,
+        via: 'clusterName',
+        exists: obj !== undefined,
+        uid: obj?.metadata?.uid,
+      });
     }
     return links;
   }

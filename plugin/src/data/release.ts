@@ -32,7 +32,11 @@ export interface ReleasePlan {
 export type ReleaseResult =
   | { readonly outcome: 'released'; readonly message: string; readonly warnings: readonly string[] }
   | { readonly outcome: 'already-gone'; readonly message: string; readonly warnings: readonly string[] }
-  | { readonly outcome: 'refused' | 'conflict' | 'failed'; readonly message: string; readonly warnings: readonly string[] };
+  | {
+      readonly outcome: 'refused' | 'conflict' | 'failed';
+      readonly message: string;
+      readonly warnings: readonly string[];
+    };
 
 export function releaseTargetOf(a: AddressView): ReleaseTarget {
   return {
@@ -55,12 +59,19 @@ export function planRelease(t: ReleaseTarget, options: { force: boolean }): Rele
   const obj = `ipaddresses/${t.name} -n ${t.namespace}`;
   const idx = t.finalizers.indexOf(FINALIZER_PROTECT_ADDRESS);
   if (idx !== -1) {
-    steps.push(`PATCH ${obj} (application/json-patch+json; test resourceVersion=${t.resourceVersion}): remove finalizer ${FINALIZER_PROTECT_ADDRESS}`);
+    steps.push(
+      `PATCH ${obj} (application/json-patch+json; test resourceVersion=${t.resourceVersion}): remove finalizer ${FINALIZER_PROTECT_ADDRESS}`,
+    );
   }
   const others = t.finalizers.filter((f) => f !== FINALIZER_PROTECT_ADDRESS);
-  steps.push(`DELETE ${obj} (preconditions uid=${t.uid}${idx === -1 ? `, resourceVersion=${t.resourceVersion}` : ''})`);
+  steps.push(
+    `DELETE ${obj} (preconditions uid=${t.uid}${idx === -1 ? `, resourceVersion=${t.resourceVersion}` : ''})`,
+  );
   steps.push(`POST events -n ${t.namespace}: Warning ForceReleased on IPAddress ${t.name}`);
-  if (others.length > 0) warnings.push(`other finalizers remain (${others.join(', ')}): the IPAddress stays terminating until their owners remove them`);
+  if (others.length > 0)
+    warnings.push(
+      `other finalizers remain (${others.join(', ')}): the IPAddress stays terminating until their owners remove them`,
+    );
   let refused: string | undefined;
   if (t.claimExists && !t.claimDeleting && !options.force) {
     refused = `its claim ${t.namespace}/${t.claimName} still exists; the controller would keep or re-create its address (pass --force to release anyway)`;
@@ -76,26 +87,46 @@ export function planRelease(t: ReleaseTarget, options: { force: boolean }): Rele
 }
 
 /** Carries out a plan. Every write is conditional on the object being the one the plan was made for. */
-export async function applyRelease(session: Session, plan: ReleasePlan, options: { force: boolean; actor?: string | undefined }): Promise<ReleaseResult> {
+export async function applyRelease(
+  session: Session,
+  plan: ReleasePlan,
+  options: { force: boolean; actor?: string | undefined },
+): Promise<ReleaseResult> {
   const t = plan.target;
   const warnings = [...plan.warnings];
   const client = session.client.ipAddresses(session.contract.version);
   const ref = { namespace: t.namespace, name: t.name };
   const label = `${t.address} (IPAddress ${t.namespace}/${t.name})`;
-  if (plan.refused !== undefined) return { outcome: 'refused', message: `refusing to release ${label}: ${plan.refused}`, warnings };
+  if (plan.refused !== undefined)
+    return { outcome: 'refused', message: `refusing to release ${label}: ${plan.refused}`, warnings };
   try {
     const current = await client.find(ref);
-    if (current === undefined) return { outcome: 'already-gone', message: `${label} is already gone`, warnings };
+    if (current === undefined)
+      return { outcome: 'already-gone', message: `${label} is already gone`, warnings };
     if (current.metadata.uid !== t.uid) {
-      return { outcome: 'conflict', message: `${label} was re-created since it was read (uid changed); nothing done — look again`, warnings };
+      return {
+        outcome: 'conflict',
+        message: `${label} was re-created since it was read (uid changed); nothing done — look again`,
+        warnings,
+      };
     }
     if (current.metadata.resourceVersion !== t.resourceVersion) {
-      return { outcome: 'conflict', message: `${label} changed since it was read (resourceVersion ${t.resourceVersion} → ${current.metadata.resourceVersion ?? '?'}); nothing done — look again`, warnings };
+      return {
+        outcome: 'conflict',
+        message: `${label} changed since it was read (resourceVersion ${t.resourceVersion} → ${current.metadata.resourceVersion ?? '?'}); nothing done — look again`,
+        warnings,
+      };
     }
     if (!options.force) {
-      const claim = await session.client.ipAddressClaims(session.contract.version).find({ namespace: t.namespace, name: t.claimName });
+      const claim = await session.client
+        .ipAddressClaims(session.contract.version)
+        .find({ namespace: t.namespace, name: t.claimName });
       if (claim !== undefined && claim.metadata.deletionTimestamp === undefined) {
-        return { outcome: 'refused', message: `refusing to release ${label}: its claim ${t.namespace}/${t.claimName} exists now (pass --force)`, warnings };
+        return {
+          outcome: 'refused',
+          message: `refusing to release ${label}: its claim ${t.namespace}/${t.claimName} exists now (pass --force)`,
+          warnings,
+        };
       }
     }
     let rv = t.resourceVersion;
@@ -127,19 +158,35 @@ export async function applyRelease(session: Session, plan: ReleasePlan, options:
   } catch (error) {
     const c = classifyApiError(error);
     if (c.kind === 'Conflict' || c.kind === 'Invalid') {
-      return { outcome: 'conflict', message: `${label} changed while releasing (${c.message}); look again`, warnings };
+      return {
+        outcome: 'conflict',
+        message: `${label} changed while releasing (${c.message}); look again`,
+        warnings,
+      };
     }
-    if (c.kind === 'NotFound') return { outcome: 'already-gone', message: `${label} is already gone`, warnings };
+    if (c.kind === 'NotFound')
+      return { outcome: 'already-gone', message: `${label} is already gone`, warnings };
     throw error;
   }
 }
 
-async function recordEvent(session: Session, t: ReleaseTarget, actor: string | undefined, warnings: string[]): Promise<void> {
+async function recordEvent(
+  session: Session,
+  t: ReleaseTarget,
+  actor: string | undefined,
+  warnings: string[],
+): Promise<void> {
   const now = new Date().toISOString();
   try {
     await session.client.events().create({
       metadata: { name: `${t.name}.${Date.now().toString(16)}`, namespace: t.namespace },
-      involvedObject: { apiVersion: session.contract.ipamApiVersion, kind: IPADDRESS_KIND, name: t.name, namespace: t.namespace, uid: t.uid },
+      involvedObject: {
+        apiVersion: session.contract.ipamApiVersion,
+        kind: IPADDRESS_KIND,
+        name: t.name,
+        namespace: t.namespace,
+        uid: t.uid,
+      },
       reason: 'ForceReleased',
       message: `${t.address} force-released with kubectl ipam${actor === undefined ? '' : ` (as ${actor})`}; claim ${t.claimName}${t.claimExists ? ' still exists' : ' is gone'}; a machine may still be using the address`,
       type: 'Warning',

@@ -62,12 +62,24 @@ export function resolvePool(inv: Inventory, q: PoolQuery): PoolSnapshot {
   if (candidates.length === 1 && candidates[0] !== undefined) return candidates[0];
   if (candidates.length === 0) {
     const where =
-      n.scope === 'global' ? 'among global pools' : n.scope === 'namespace' ? `in namespace ${n.namespace ?? ''}` : q.allNamespaces ? 'in any namespace or among global pools' : `in namespace ${q.namespace} or among global pools`;
-    throw new CliError(ExitCode.NotFound, `pool "${q.text}" not found ${where}`, { hint: 'list pools with: kubectl ipam pools -A' });
+      n.scope === 'global'
+        ? 'among global pools'
+        : n.scope === 'namespace'
+          ? `in namespace ${n.namespace ?? ''}`
+          : q.allNamespaces
+            ? 'in any namespace or among global pools'
+            : `in namespace ${q.namespace} or among global pools`;
+    throw new CliError(ExitCode.NotFound, `pool "${q.text}" not found ${where}`, {
+      hint: 'list pools with: kubectl ipam pools -A',
+    });
   }
-  throw new CliError(ExitCode.Usage, `pool name "${q.text}" is ambiguous: ${candidates.map(describe).join(', ')}`, {
-    hint: 'name it as NAMESPACE/NAME or global/NAME, or add --kind',
-  });
+  throw new CliError(
+    ExitCode.Usage,
+    `pool name "${q.text}" is ambiguous: ${candidates.map(describe).join(', ')}`,
+    {
+      hint: 'name it as NAMESPACE/NAME or global/NAME, or add --kind',
+    },
+  );
 }
 
 /** Canonical text of an IP, or undefined when `text` is not an IP address. */
@@ -93,11 +105,19 @@ export function findAddresses(
   const canonical = canonicalAddress(target);
   const inScope = (a: AddressView): boolean =>
     (opts.pool === undefined || a.poolId === opts.pool.id) &&
-    (opts.allNamespaces || opts.pool !== undefined || a.namespace === opts.namespace || isGlobalPoolAddress(inv, a));
+    (opts.allNamespaces ||
+      opts.pool !== undefined ||
+      a.namespace === opts.namespace ||
+      isGlobalPoolAddress(inv, a));
   if (canonical !== undefined) return inv.addresses.filter((a) => holdsAddress(a, canonical) && inScope(a));
   const slash = target.indexOf('/');
   const [ns, name] = slash === -1 ? [undefined, target] : [target.slice(0, slash), target.slice(slash + 1)];
-  return inv.addresses.filter((a) => a.name === name && (ns === undefined ? inScope(a) : a.namespace === ns) && (opts.pool === undefined || a.poolId === opts.pool.id));
+  return inv.addresses.filter(
+    (a) =>
+      a.name === name &&
+      (ns === undefined ? inScope(a) : a.namespace === ns) &&
+      (opts.pool === undefined || a.poolId === opts.pool.id),
+  );
 }
 
 function isGlobalPoolAddress(inv: Inventory, a: AddressView): boolean {

@@ -59,7 +59,12 @@ export interface Session {
 export async function openSession(options: SessionOptions): Promise<Session> {
   const loaded = (() => {
     try {
-      return loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context, as: options.as, asGroups: options.asGroups ?? [] });
+      return loadKubeConfig({
+        kubeconfig: options.kubeconfig,
+        context: options.context,
+        as: options.as,
+        asGroups: options.asGroups ?? [],
+      });
     } catch (error) {
       throw toCliError(error);
     }
@@ -69,13 +74,20 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   try {
     served = await discoverServedResources(transport);
   } catch (error) {
-    throw toCliError(error, `talk to the API server at ${loaded.kubeConfig.getCurrentCluster()?.server ?? '?'}`);
+    throw toCliError(
+      error,
+      `talk to the API server at ${loaded.kubeConfig.getCurrentCluster()?.server ?? '?'}`,
+    );
   }
   const chosen = chooseContract(served.contractVersions);
   if (!chosen.ok) {
-    throw new CliError(ExitCode.Error, 'Cluster API IPAM types (IPAddressClaim, IPAddress) are not served by this cluster', {
-      hint: chosen.error.message,
-    });
+    throw new CliError(
+      ExitCode.Error,
+      'Cluster API IPAM types (IPAddressClaim, IPAddress) are not served by this cluster',
+      {
+        hint: chosen.error.message,
+      },
+    );
   }
   return {
     client: new KubeClient(transport),
@@ -127,7 +139,9 @@ async function listEverywhere<T>(
     return await list(undefined);
   } catch (error) {
     if (!scope.allNamespaces && classifyApiError(error).kind === 'Forbidden') {
-      warnings.push(`cannot list ${what} in all namespaces; counts of global pools include namespace ${scope.namespace} only`);
+      warnings.push(
+        `cannot list ${what} in all namespaces; counts of global pools include namespace ${scope.namespace} only`,
+      );
       try {
         return await list(scope.namespace);
       } catch (inner) {
@@ -149,11 +163,25 @@ export async function readWireObjects(session: Session, scope: ReadScope): Promi
   const version = session.contract.version;
   const [poolLists, addresses, claims] = await Promise.all([
     Promise.all(kinds.map((k) => listPools(session, k, scope))),
-    listEverywhere('ipaddresses', scope, async (namespace) => (await session.client.ipAddresses(version).list({ namespace, resourceVersion: LIST_RV })).items, warnings),
-    listEverywhere('ipaddressclaims', scope, async (namespace) => (await session.client.ipAddressClaims(version).list({ namespace, resourceVersion: LIST_RV })).items, warnings),
+    listEverywhere(
+      'ipaddresses',
+      scope,
+      async (namespace) =>
+        (await session.client.ipAddresses(version).list({ namespace, resourceVersion: LIST_RV })).items,
+      warnings,
+    ),
+    listEverywhere(
+      'ipaddressclaims',
+      scope,
+      async (namespace) =>
+        (await session.client.ipAddressClaims(version).list({ namespace, resourceVersion: LIST_RV })).items,
+      warnings,
+    ),
   ]);
   const withType = <T extends { apiVersion?: string; kind?: string }>(items: T[], kind: string): T[] =>
-    items.map((o) => (o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o));
+    items.map((o) =>
+      o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o,
+    );
   return {
     pools: poolLists.flat(),
     addresses: withType(addresses, 'IPAddress'),
@@ -170,7 +198,10 @@ export async function readInventory(session: Session, scope: ReadScope): Promise
     addresses: wire.addresses,
     claims: wire.claims,
     readAt: new Date(),
-    scope: { namespace: scope.allNamespaces ? undefined : scope.namespace, allNamespaces: scope.allNamespaces },
+    scope: {
+      namespace: scope.allNamespaces ? undefined : scope.namespace,
+      allNamespaces: scope.allNamespaces,
+    },
     warnings: wire.warnings,
   });
 }

@@ -24,7 +24,10 @@ function inventory() {
       claim('a', 'c2', 'InClusterIPPool', 'nodes', { addressName: 'c2' }),
       claim('a', 'c3', 'InClusterIPPool', 'nodes'),
       claim('a', 'g1', 'GlobalInClusterIPPool', 'shared', { addressName: 'g1' }),
-      claim('a', 'fresh', 'InClusterIPPool', 'missing', { finalizers: [], createdAt: '2026-01-01T23:59:50Z' }),
+      claim('a', 'fresh', 'InClusterIPPool', 'missing', {
+        finalizers: [],
+        createdAt: '2026-01-01T23:59:50Z',
+      }),
       claim('a', 'unseen', 'InClusterIPPool', 'missing', { finalizers: [] }),
     ],
     addresses: [
@@ -60,7 +63,13 @@ describe('buildInventory', () => {
     );
   });
   it('severity thresholds: 75 % warning, 90 % critical, full, empty', () => {
-    const c = (total: bigint, free: bigint) => ({ total, used: total - free, allocated: total - free, free, outOfRange: 0n });
+    const c = (total: bigint, free: bigint) => ({
+      total,
+      used: total - free,
+      allocated: total - free,
+      free,
+      outOfRange: 0n,
+    });
     assert.equal(severityOf(c(100n, 26n), false), 'ok');
     assert.equal(severityOf(c(100n, 25n), false), 'warning');
     assert.equal(severityOf(c(100n, 10n), false), 'critical');
@@ -82,14 +91,25 @@ describe('naming pools and addresses', () => {
   });
   it('refuses ambiguous and unknown names with usage / not-found exit codes', () => {
     const inv = inventory();
-    assert.throws(() => resolvePool(inv, { ...base, text: 'nodes', allNamespaces: true }), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.Usage && /ambiguous/.test(e.message));
-    assert.throws(() => resolvePool(inv, { ...base, text: 'nope' }), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.NotFound);
-    assert.throws(() => resolvePool(inv, { ...base, text: 'a/b/c' }), (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.Usage);
+    assert.throws(
+      () => resolvePool(inv, { ...base, text: 'nodes', allNamespaces: true }),
+      (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.Usage && /ambiguous/.test(e.message),
+    );
+    assert.throws(
+      () => resolvePool(inv, { ...base, text: 'nope' }),
+      (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.NotFound,
+    );
+    assert.throws(
+      () => resolvePool(inv, { ...base, text: 'a/b/c' }),
+      (e: unknown) => e instanceof CliError && e.exitCode === ExitCode.Usage,
+    );
   });
   it('finds addresses by IP (canonically) or by name', () => {
     const inv = inventory();
     assert.deepEqual(
-      findAddresses(inv, '10.0.0.10', { namespace: 'a', allNamespaces: true }).map((x) => `${x.namespace}/${x.name}`),
+      findAddresses(inv, '10.0.0.10', { namespace: 'a', allNamespaces: true }).map(
+        (x) => `${x.namespace}/${x.name}`,
+      ),
       ['a/c1', 'a/c2', 'b/x'],
     );
     assert.deepEqual(
@@ -106,9 +126,18 @@ describe('claims, doctor, release plans', () => {
     const c3 = diagnoseClaim(inv, get('c3'), { lease: liveLease, now: NOW });
     assert.equal(c3.state, 'pending');
     const unseen = diagnoseClaim(inv, get('unseen'), { lease: liveLease, now: NOW });
-    assert.deepEqual(unseen.blockers.map((b) => b.code), ['pool-missing']);
-    const noCtl = diagnoseClaim(inv, get('fresh'), { lease: { found: false, live: false, unknown: false }, now: NOW });
-    assert.deepEqual(noCtl.blockers.map((b) => b.code), ['pool-missing', 'controller-not-running']);
+    assert.deepEqual(
+      unseen.blockers.map((b) => b.code),
+      ['pool-missing'],
+    );
+    const noCtl = diagnoseClaim(inv, get('fresh'), {
+      lease: { found: false, live: false, unknown: false },
+      now: NOW,
+    });
+    assert.deepEqual(
+      noCtl.blockers.map((b) => b.code),
+      ['pool-missing', 'controller-not-running'],
+    );
     const g1 = diagnoseClaim(inv, get('g1'), { lease: liveLease, now: NOW });
     assert.equal(g1.state, 'bound');
     assert.equal(g1.address?.address, '10.9.0.1');
@@ -116,7 +145,10 @@ describe('claims, doctor, release plans', () => {
   it('doctor reports orphans (releasable), duplicates, out of range, overlaps, missing finalizers', () => {
     const inv = inventory();
     const f = audit(inv, { now: NOW, minAgeSeconds: 30, factsFor: () => ({ lease: liveLease, now: NOW }) });
-    const got = f.map((x) => `${x.severity} ${x.check} ${x.object.namespace ?? ''}/${x.object.name}${x.releasable ? ' R' : ''}`);
+    const got = f.map(
+      (x) =>
+        `${x.severity} ${x.check} ${x.object.namespace ?? ''}/${x.object.name}${x.releasable ? ' R' : ''}`,
+    );
     assert.ok(got.includes('error orphaned-address a/old R'));
     assert.ok(got.includes('error duplicate-address a/c1'));
     assert.ok(got.includes('warning address-out-of-range a/old'));
@@ -133,7 +165,10 @@ describe('claims, doctor, release plans', () => {
     assert.match(refused.refused ?? '', /claim a\/c1 still exists/);
     const forced = planRelease(releaseTargetOf(c1), { force: true });
     assert.equal(forced.refused, undefined);
-    assert.match(forced.steps[0] ?? '', /PATCH ipaddresses\/c1 -n a .*test resourceVersion=3.*remove finalizer ipam\.cluster\.x-k8s\.io\/ProtectAddress/);
+    assert.match(
+      forced.steps[0] ?? '',
+      /PATCH ipaddresses\/c1 -n a .*test resourceVersion=3.*remove finalizer ipam\.cluster\.x-k8s\.io\/ProtectAddress/,
+    );
     assert.match(forced.steps[1] ?? '', /DELETE ipaddresses\/c1 -n a \(preconditions uid=uid-addr-c1\)/);
     assert.ok(forced.warnings.some((w) => /a machine may still be using 10\.0\.0\.10/.test(w)));
   });

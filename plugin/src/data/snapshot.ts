@@ -73,7 +73,10 @@ function lookupKey(kind: string, namespace: string | undefined, name: string): s
 }
 
 /** Where a poolRef seen from `namespace` points: the key used to find the pool. */
-function refKey(ref: { apiGroup: string; kind: string; name: string }, namespace: string): string | undefined {
+function refKey(
+  ref: { apiGroup: string; kind: string; name: string },
+  namespace: string,
+): string | undefined {
   if (ref.apiGroup !== IPAM_GROUP || !isPoolKind(ref.kind)) return undefined;
   return lookupKey(ref.kind, POOL_KIND_INFO[ref.kind].namespaced ? namespace : undefined, ref.name);
 }
@@ -167,7 +170,9 @@ interface SortKey {
 }
 
 function sortKey(a: AddressView, parsed: Addr | undefined): SortKey {
-  return parsed === undefined ? { family: 99, value: 0n, name: `${a.namespace}/${a.name}` } : { family: parsed.family, value: parsed.value, name: `${a.namespace}/${a.name}` };
+  return parsed === undefined
+    ? { family: 99, value: 0n, name: `${a.namespace}/${a.name}` }
+    : { family: parsed.family, value: parsed.value, name: `${a.namespace}/${a.name}` };
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {
@@ -198,11 +203,23 @@ interface Computed {
   allocationPrefixLength: number | undefined;
 }
 
-function computeIPPool(spec: IPPoolSpec, addrs: MutableAddress[], parsed: Map<MutableAddress, Addr>): Computed {
+function computeIPPool(
+  spec: IPPoolSpec,
+  addrs: MutableAddress[],
+  parsed: Map<MutableAddress, Addr>,
+): Computed {
   const built = buildPoolLayout(spec);
   if (!built.ok) {
     for (const a of addrs) a.state = 'invalid';
-    return { family: undefined, layout: undefined, prefixLayout: undefined, index: undefined, counts: ZERO, error: built.error.message, allocationPrefixLength: undefined };
+    return {
+      family: undefined,
+      layout: undefined,
+      prefixLayout: undefined,
+      index: undefined,
+      counts: ZERO,
+      error: built.error.message,
+      allocationPrefixLength: undefined,
+    };
   }
   const layout = built.value;
   const index = new AllocationIndex(layout.allocatable);
@@ -232,17 +249,37 @@ function computeIPPool(spec: IPPoolSpec, addrs: MutableAddress[], parsed: Map<Mu
     }
     for (const list of byAddr.values()) if (list.length > 1) for (const a of list) a.state = 'duplicate';
   }
-  return { family: layout.family, layout, prefixLayout: undefined, index, counts: index.counts(), error: undefined, allocationPrefixLength: undefined };
+  return {
+    family: layout.family,
+    layout,
+    prefixLayout: undefined,
+    index,
+    counts: index.counts(),
+    error: undefined,
+    allocationPrefixLength: undefined,
+  };
 }
 
 function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Computed {
   const built = buildPrefixPoolLayout(spec);
   if (!built.ok) {
     for (const a of addrs) a.state = 'invalid';
-    return { family: 6, layout: undefined, prefixLayout: undefined, index: undefined, counts: ZERO, error: built.error.message, allocationPrefixLength: undefined };
+    return {
+      family: 6,
+      layout: undefined,
+      prefixLayout: undefined,
+      index: undefined,
+      counts: ZERO,
+      error: built.error.message,
+      allocationPrefixLength: undefined,
+    };
   }
   const layout = built.value;
-  const inUse = addrs.map((a) => ({ address: a.address, prefix: a.prefix, name: `${a.namespace}/${a.name}` }));
+  const inUse = addrs.map((a) => ({
+    address: a.address,
+    prefix: a.prefix,
+    name: `${a.namespace}/${a.name}`,
+  }));
   const seen = new Map<string, MutableAddress[]>();
   for (const a of addrs) {
     const p = parsePrefixInUse({ address: a.address, prefix: a.prefix });
@@ -256,7 +293,8 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
     list.push(a);
     seen.set(k, list);
   }
-  for (const list of seen.values()) if (list.length > 1) for (const a of list) if (a.state === 'allocated') a.state = 'duplicate';
+  for (const list of seen.values())
+    if (list.length > 1) for (const a of list) if (a.state === 'allocated') a.state = 'duplicate';
   return {
     family: 6,
     layout: undefined,
@@ -328,9 +366,16 @@ export function buildInventory(input: InventoryInput): Inventory {
   const poolIdByKey = new Map<string, string>();
   for (const pool of input.pools) {
     const info = POOL_KIND_INFO[pool.kind];
-    const key: PoolKey = { kind: pool.kind, namespace: info.namespaced ? (pool.metadata.namespace ?? '') : undefined, name: pool.metadata.name ?? '' };
+    const key: PoolKey = {
+      kind: pool.kind,
+      namespace: info.namespaced ? (pool.metadata.namespace ?? '') : undefined,
+      name: pool.metadata.name ?? '',
+    };
     const plain = poolKeyText(key);
-    poolIdByKey.set(lookupKey(key.kind, key.namespace, key.name), (plainIds.get(plain) ?? 0) > 1 ? `${plain}@${KIND_SHORT[key.kind]}` : plain);
+    poolIdByKey.set(
+      lookupKey(key.kind, key.namespace, key.name),
+      (plainIds.get(plain) ?? 0) > 1 ? `${plain}@${KIND_SHORT[key.kind]}` : plain,
+    );
   }
   for (const c of claims) {
     const k = refKey(c.poolRef, c.namespace);
@@ -350,11 +395,15 @@ export function buildInventory(input: InventoryInput): Inventory {
     const addrs = byPool.get(lk) ?? [];
     const parsed = new Map<MutableAddress, Addr>();
     const computed =
-      info.family === 'ip' ? computeIPPool(pool.spec as IPPoolSpec, addrs, parsed) : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
+      info.family === 'ip'
+        ? computeIPPool(pool.spec as IPPoolSpec, addrs, parsed)
+        : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
     for (const a of addrs) a.poolId = id;
     sortAddresses(addrs, parsed);
     const status = statusOf(pool);
-    const poolClaims = (claimsByPool.get(lk) ?? []).slice().sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
+    const poolClaims = (claimsByPool.get(lk) ?? [])
+      .slice()
+      .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
     pools.push({
       id,
       key,

@@ -23,7 +23,8 @@ export function severityToken(s: Severity): Token {
 
 /** Family text: IPv4, IPv6, or for prefix pools the size handed out (IPv6/64). */
 export function familyText(p: PoolSnapshot): string {
-  if (p.type === 'prefix') return p.allocationPrefixLength === undefined ? 'IPv6' : `IPv6/${p.allocationPrefixLength}`;
+  if (p.type === 'prefix')
+    return p.allocationPrefixLength === undefined ? 'IPv6' : `IPv6/${p.allocationPrefixLength}`;
   return p.family === undefined ? '-' : `IPv${p.family}`;
 }
 
@@ -46,7 +47,9 @@ export function utilisationCell(p: PoolSnapshot, pal: Palette, width = BAR_WIDTH
   const pct = percentText(p.utilisation, full).padStart(4);
   const mk = markers(p);
   const text = `${pal.paint(token, bar(p.utilisation, width, full))}  ${pal.paint(token, pct)}`;
-  return mk.length === 0 ? text : `${text}  ${pal.paint(token === 'ok' || token === 'muted' ? 'warning' : token, mk.join(' '))}`;
+  return mk.length === 0
+    ? text
+    : `${text}  ${pal.paint(token === 'ok' || token === 'muted' ? 'warning' : token, mk.join(' '))}`;
 }
 
 export function count(n: bigint, exact: boolean): string {

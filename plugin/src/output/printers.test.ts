@@ -21,9 +21,29 @@ function fixture() {
   claims.push(claim('capi-a', 'v6-0', 'InClusterIPPool', 'nodes-v6', { addressName: 'v6-0' }));
   return buildInventory({
     pools: [
-      ipPool('InClusterIPPool', 'capi-a', 'nodes-v4', { addresses: ['10.0.0.0/24'], prefix: 24, gateway: '10.0.0.1', excludedAddresses: ['10.0.0.2-10.0.0.9'] }, { total: 245, used: 200, free: 45, outOfRange: 0 }),
-      ipPool('InClusterIPPool', 'capi-a', 'nodes-v6', { addresses: ['fd00::/64'], prefix: 64 }, { total: 9223372036854775807n, used: 0, free: 9223372036854775807n, outOfRange: 0 }),
-      ipPool('GlobalInClusterIPPool', undefined, 'shared-dc1', { addresses: ['10.1.0.10-10.1.0.13'], prefix: 24 }),
+      ipPool(
+        'InClusterIPPool',
+        'capi-a',
+        'nodes-v4',
+        {
+          addresses: ['10.0.0.0/24'],
+          prefix: 24,
+          gateway: '10.0.0.1',
+          excludedAddresses: ['10.0.0.2-10.0.0.9'],
+        },
+        { total: 245, used: 200, free: 45, outOfRange: 0 },
+      ),
+      ipPool(
+        'InClusterIPPool',
+        'capi-a',
+        'nodes-v6',
+        { addresses: ['fd00::/64'], prefix: 64 },
+        { total: 9223372036854775807n, used: 0, free: 9223372036854775807n, outOfRange: 0 },
+      ),
+      ipPool('GlobalInClusterIPPool', undefined, 'shared-dc1', {
+        addresses: ['10.1.0.10-10.1.0.13'],
+        prefix: 24,
+      }),
       prefixPool('capi-a', 'delegated', { prefixes: ['fd10::/62'], allocationPrefixLength: 64 }),
     ],
     addresses: addrs,
@@ -94,7 +114,11 @@ describe('pools printer', () => {
     assert.match(v6, /≠ status {2}used=0\s+1\s+3d\s+fd00::\/64$/);
   });
   it('json: counts as exact strings, documented shape', () => {
-    const doc = JSON.parse(renderPools(fixture().pools, 'json', palette(false), NOW)) as { apiVersion: string; kind: string; items: Record<string, unknown>[] };
+    const doc = JSON.parse(renderPools(fixture().pools, 'json', palette(false), NOW)) as {
+      apiVersion: string;
+      kind: string;
+      items: Record<string, unknown>[];
+    };
     assert.equal(doc.kind, 'PoolList');
     const v6 = doc.items.find((i) => i.id === 'capi-a/nodes-v6');
     assert.deepEqual(v6, {
@@ -106,7 +130,13 @@ describe('pools printer', () => {
       type: 'ip',
       family: 'IPv6',
       allocationPrefixLength: null,
-      counts: { total: '18446744073709551615', used: '1', allocated: '1', free: '18446744073709551614', outOfRange: '0' },
+      counts: {
+        total: '18446744073709551615',
+        used: '1',
+        allocated: '1',
+        free: '18446744073709551614',
+        outOfRange: '0',
+      },
       utilisationPercent: 0,
       severity: 'ok',
       status: { total: '9223372036854775807', used: '0', free: '9223372036854775807', outOfRange: '0' },

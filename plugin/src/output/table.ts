@@ -13,7 +13,9 @@ function pad(text: string, width: number, align: 'left' | 'right'): string {
 
 /** Renders rows (cells may hold ANSI colour); the last column is not padded. Ends with a newline. */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.max(visibleWidth(c.header), ...rows.map((r) => visibleWidth(r[i] ?? ''))));
+  const widths = columns.map((c, i) =>
+    Math.max(visibleWidth(c.header), ...rows.map((r) => visibleWidth(r[i] ?? ''))),
+  );
   const line = (cells: readonly string[]): string =>
     columns
       .map((c, i) => {

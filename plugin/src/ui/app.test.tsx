@@ -12,7 +12,10 @@ after(() => {
   for (const h of open) h.unmount();
 });
 
-async function start(size: { columns: number; rows: number }, opts: { readOnly?: boolean; source?: FakeSource } = {}): Promise<{ h: Harness; s: FakeSource }> {
+async function start(
+  size: { columns: number; rows: number },
+  opts: { readOnly?: boolean; source?: FakeSource } = {},
+): Promise<{ h: Harness; s: FakeSource }> {
   const s = opts.source ?? new FakeSource();
   const h = await renderBrowser(s, { ...size, readOnly: opts.readOnly ?? false });
   open.push(h);
@@ -40,7 +43,10 @@ for (const size of SIZES) {
       const { h } = await start(size);
       const f = h.frame();
       assert.equal(lines(f).length, size.rows);
-      assert.ok(lines(f).every((l) => l.length <= size.columns), 'no line wider than the terminal');
+      assert.ok(
+        lines(f).every((l) => l.length <= size.columns),
+        'no line wider than the terminal',
+      );
       assert.match(f, /kubectl ipam · context test-ctx · 3 pools/);
       assert.match(f, /›capi-a\/nodes-v4 +pool +IPv4 +24\/245 █/);
       assert.match(f, /capi-a\/nodes-v6 .* 3\/1\.8e19 .*<1%/);
@@ -113,7 +119,8 @@ for (const size of SIZES) {
       await h.press('?');
       const f = h.frame();
       assert.match(f, /Keys · Pool list/);
-      for (const b of BINDINGS.filter((x) => x.screens.includes('list') && x.action !== 'help')) assert.ok(f.includes(b.description), b.description);
+      for (const b of BINDINGS.filter((x) => x.screens.includes('list') && x.action !== 'help'))
+        assert.ok(f.includes(b.description), b.description);
       assert.match(f, /Typing \(filter, find, confirm\)/);
       await h.press('?');
       assert.match(h.frame(), /›capi-a\/nodes-v4/);
@@ -166,7 +173,8 @@ for (const size of SIZES) {
       await h.press('G', KEY.enter);
       let f = h.frame();
       // 1024 addresses: 16 rows of blocks of 4 at 80×24, 32 rows of blocks of 2 at 100×40.
-      const [phrase, last] = size.rows >= 40 ? ['2 addresses \\(/31\\)', '1'] : ['4 addresses \\(/30\\)', '3'];
+      const [phrase, last] =
+        size.rows >= 40 ? ['2 addresses \\(/31\\)', '1'] : ['4 addresses \\(/30\\)', '3'];
       assert.match(f, new RegExp(`global/shared-dc1 · 172\\.16\\.0\\.0/22 · 1 cell = ${phrase}`));
       assert.match(f, /⏎ zoom in/);
       await h.press(KEY.enter);
@@ -236,7 +244,8 @@ for (const size of SIZES) {
       await h.press(KEY.enter, '?');
       const f = h.frame();
       assert.match(f, /Keys · Pool map/);
-      for (const b of BINDINGS.filter((x) => x.screens.includes('pool') && x.action !== 'help')) assert.ok(f.includes(b.description), b.description);
+      for (const b of BINDINGS.filter((x) => x.screens.includes('pool') && x.action !== 'help'))
+        assert.ok(f.includes(b.description), b.description);
       assert.match(f, /! out of range/);
       await h.press(KEY.escape, 'q');
       assert.equal(h.quits, 1);
@@ -351,7 +360,10 @@ for (const size of SIZES) {
       s.emit({ type: 'error', message: 'watch ipaddresses: connection refused' });
       await h.settle();
       assert.match(h.frame(), /✗ watch ipaddresses: connection refused/);
-      s.emit({ type: 'snapshot', snapshot: { pools: [], readAt: new Date('2026-03-01T12:00:05Z'), warnings: ['cannot list claims'] } });
+      s.emit({
+        type: 'snapshot',
+        snapshot: { pools: [], readAt: new Date('2026-03-01T12:00:05Z'), warnings: ['cannot list claims'] },
+      });
       await h.settle();
       assert.match(h.frame(), /Pool capi-a\/nodes-v4 is gone/);
       assert.match(h.frame(), /updated 12:00:05 UTC · cannot list claims/);
@@ -377,7 +389,8 @@ for (const size of SIZES) {
       const { h } = await start(size);
       await h.press(KEY.enter);
       const f = h.frame();
-      for (const g of ['R', 'G', 'x', '!', '■', '·']) assert.ok(f.includes(` ${g}`) || f.includes(`[${g}`), g);
+      for (const g of ['R', 'G', 'x', '!', '■', '·'])
+        assert.ok(f.includes(` ${g}`) || f.includes(`[${g}`), g);
       assert.ok(!f.includes('\u001B[3'), 'no colour codes');
     });
   });
@@ -386,7 +399,8 @@ for (const size of SIZES) {
 describe('key coverage', () => {
   it('every (screen, action) of the binding table is exercised above', () => {
     const missing: string[] = [];
-    for (const b of BINDINGS) for (const s of b.screens) if (!covered.has(`${s}:${b.action}`)) missing.push(`${s}:${b.action}`);
+    for (const b of BINDINGS)
+      for (const s of b.screens) if (!covered.has(`${s}:${b.action}`)) missing.push(`${s}:${b.action}`);
     assert.deepEqual(missing, []);
   });
 });

@@ -27,7 +27,15 @@ export function App(): ReactNode {
   return (
     <Box flexDirection="column" width={geometry.columns} height={geometry.rows}>
       <Header />
-      <Box borderStyle="round" borderColor={theme.styles.muted.color} paddingX={1} height={geometry.bodyRows + 2} width={geometry.columns} flexDirection="column" overflow="hidden">
+      <Box
+        borderStyle="round"
+        borderColor={theme.styles.muted.color}
+        paddingX={1}
+        height={geometry.bodyRows + 2}
+        width={geometry.columns}
+        flexDirection="column"
+        overflow="hidden"
+      >
         {body}
       </Box>
       <StatusLine />

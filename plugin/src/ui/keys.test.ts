@@ -84,7 +84,10 @@ describe('theme', () => {
   it('every cell state has its own glyph', () => {
     const glyphs = LEGEND.map((l) => cellGlyph(l.state, 0.5, true));
     assert.equal(new Set(glyphs).size, glyphs.length);
-    assert.deepEqual([0.1, 0.5, 0.9].map((f) => cellGlyph('partial', f, false)), ['░', '▒', '▓']);
+    assert.deepEqual(
+      [0.1, 0.5, 0.9].map((f) => cellGlyph('partial', f, false)),
+      ['░', '▒', '▓'],
+    );
     assert.equal(cellGlyph('allocated', 1, false), '█');
   });
 });

@@ -29,7 +29,19 @@ export type Action =
   | 'cancel'
   | 'erase';
 
-type NamedKey = 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'backspace' | 'delete';
+type NamedKey =
+  | 'upArrow'
+  | 'downArrow'
+  | 'leftArrow'
+  | 'rightArrow'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'backspace'
+  | 'delete';
 
 export interface KeySpec {
   /** A printable character. */
@@ -57,26 +69,177 @@ export interface Binding {
 const NAV: readonly Screen[] = ['list', 'pool', 'address'];
 
 export const BINDINGS: readonly Binding[] = [
-  { action: 'up', keys: [{ key: 'upArrow' }, { input: 'k' }], label: '↑ k', hint: 'up', description: 'Move up', screens: ['list', 'pool'] },
-  { action: 'down', keys: [{ key: 'downArrow' }, { input: 'j' }], label: '↓ j', hint: 'down', description: 'Move down', screens: ['list', 'pool'] },
-  { action: 'left', keys: [{ key: 'leftArrow' }, { input: 'h' }], label: '← h', hint: 'left', description: 'Previous cell', screens: ['pool'] },
-  { action: 'right', keys: [{ key: 'rightArrow' }, { input: 'l' }], label: '→ l', hint: 'right', description: 'Next cell', screens: ['pool'] },
-  { action: 'pageUp', keys: [{ key: 'pageUp' }, { input: 'b', ctrl: true }], label: 'PgUp', hint: 'page up', description: 'One screen up', screens: ['list', 'pool'] },
-  { action: 'pageDown', keys: [{ key: 'pageDown' }, { input: 'f', ctrl: true }], label: 'PgDn', hint: 'page down', description: 'One screen down', screens: ['list', 'pool'] },
-  { action: 'first', keys: [{ key: 'home' }, { input: 'g' }], label: 'g Home', hint: 'first', description: 'First row / cell', screens: ['list', 'pool'] },
-  { action: 'last', keys: [{ key: 'end' }, { input: 'G' }], label: 'G End', hint: 'last', description: 'Last row / cell', screens: ['list', 'pool'] },
-  { action: 'open', keys: [{ key: 'return' }], label: '⏎', hint: 'open', description: 'Open pool / zoom / address', screens: ['list', 'pool'], footer: true },
-  { action: 'zoomIn', keys: [{ input: '+' }, { input: '=' }], label: '+', hint: 'zoom in', description: 'Zoom into the block', screens: ['pool'] },
-  { action: 'zoomOut', keys: [{ input: '-' }], label: '-', hint: 'zoom out', description: 'Zoom out one level', screens: ['pool'], footer: true },
-  { action: 'explain', keys: [{ input: 'e' }], label: 'e', hint: 'explain', description: 'Explain the address', screens: ['pool'], footer: true },
-  { action: 'release', keys: [{ input: 'r' }], label: 'r', hint: 'release', description: 'Release (type to confirm)', screens: ['pool', 'address'], footer: true, writes: true },
-  { action: 'filter', keys: [{ input: '/' }], label: '/', hint: 'filter', description: 'Filter pools / find address', screens: ['list', 'pool'], footer: true },
-  { action: 'help', keys: [{ input: '?' }], label: '?', hint: 'help', description: 'Show / hide help', screens: [...NAV, 'help'], footer: true },
-  { action: 'back', keys: [{ key: 'escape' }], label: 'Esc', hint: 'back', description: 'Back / zoom out / clear', screens: [...NAV, 'help'], footer: true },
-  { action: 'quit', keys: [{ input: 'q' }, { input: 'c', ctrl: true }], label: 'q', hint: 'quit', description: 'Quit', screens: [...NAV, 'help'], footer: true },
-  { action: 'submit', keys: [{ key: 'return' }], label: '⏎', hint: 'confirm', description: 'Apply / find / confirm', screens: ['prompt'], footer: true },
-  { action: 'cancel', keys: [{ key: 'escape' }], label: 'Esc', hint: 'cancel', description: 'Cancel typing', screens: ['prompt'], footer: true },
-  { action: 'erase', keys: [{ key: 'backspace' }, { key: 'delete' }], label: '⌫', hint: 'erase', description: 'Delete last character', screens: ['prompt'] },
+  {
+    action: 'up',
+    keys: [{ key: 'upArrow' }, { input: 'k' }],
+    label: '↑ k',
+    hint: 'up',
+    description: 'Move up',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'down',
+    keys: [{ key: 'downArrow' }, { input: 'j' }],
+    label: '↓ j',
+    hint: 'down',
+    description: 'Move down',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'left',
+    keys: [{ key: 'leftArrow' }, { input: 'h' }],
+    label: '← h',
+    hint: 'left',
+    description: 'Previous cell',
+    screens: ['pool'],
+  },
+  {
+    action: 'right',
+    keys: [{ key: 'rightArrow' }, { input: 'l' }],
+    label: '→ l',
+    hint: 'right',
+    description: 'Next cell',
+    screens: ['pool'],
+  },
+  {
+    action: 'pageUp',
+    keys: [{ key: 'pageUp' }, { input: 'b', ctrl: true }],
+    label: 'PgUp',
+    hint: 'page up',
+    description: 'One screen up',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'pageDown',
+    keys: [{ key: 'pageDown' }, { input: 'f', ctrl: true }],
+    label: 'PgDn',
+    hint: 'page down',
+    description: 'One screen down',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'first',
+    keys: [{ key: 'home' }, { input: 'g' }],
+    label: 'g Home',
+    hint: 'first',
+    description: 'First row / cell',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'last',
+    keys: [{ key: 'end' }, { input: 'G' }],
+    label: 'G End',
+    hint: 'last',
+    description: 'Last row / cell',
+    screens: ['list', 'pool'],
+  },
+  {
+    action: 'open',
+    keys: [{ key: 'return' }],
+    label: '⏎',
+    hint: 'open',
+    description: 'Open pool / zoom / address',
+    screens: ['list', 'pool'],
+    footer: true,
+  },
+  {
+    action: 'zoomIn',
+    keys: [{ input: '+' }, { input: '=' }],
+    label: '+',
+    hint: 'zoom in',
+    description: 'Zoom into the block',
+    screens: ['pool'],
+  },
+  {
+    action: 'zoomOut',
+    keys: [{ input: '-' }],
+    label: '-',
+    hint: 'zoom out',
+    description: 'Zoom out one level',
+    screens: ['pool'],
+    footer: true,
+  },
+  {
+    action: 'explain',
+    keys: [{ input: 'e' }],
+    label: 'e',
+    hint: 'explain',
+    description: 'Explain the address',
+    screens: ['pool'],
+    footer: true,
+  },
+  {
+    action: 'release',
+    keys: [{ input: 'r' }],
+    label: 'r',
+    hint: 'release',
+    description: 'Release (type to confirm)',
+    screens: ['pool', 'address'],
+    footer: true,
+    writes: true,
+  },
+  {
+    action: 'filter',
+    keys: [{ input: '/' }],
+    label: '/',
+    hint: 'filter',
+    description: 'Filter pools / find address',
+    screens: ['list', 'pool'],
+    footer: true,
+  },
+  {
+    action: 'help',
+    keys: [{ input: '?' }],
+    label: '?',
+    hint: 'help',
+    description: 'Show / hide help',
+    screens: [...NAV, 'help'],
+    footer: true,
+  },
+  {
+    action: 'back',
+    keys: [{ key: 'escape' }],
+    label: 'Esc',
+    hint: 'back',
+    description: 'Back / zoom out / clear',
+    screens: [...NAV, 'help'],
+    footer: true,
+  },
+  {
+    action: 'quit',
+    keys: [{ input: 'q' }, { input: 'c', ctrl: true }],
+    label: 'q',
+    hint: 'quit',
+    description: 'Quit',
+    screens: [...NAV, 'help'],
+    footer: true,
+  },
+  {
+    action: 'submit',
+    keys: [{ key: 'return' }],
+    label: '⏎',
+    hint: 'confirm',
+    description: 'Apply / find / confirm',
+    screens: ['prompt'],
+    footer: true,
+  },
+  {
+    action: 'cancel',
+    keys: [{ key: 'escape' }],
+    label: 'Esc',
+    hint: 'cancel',
+    description: 'Cancel typing',
+    screens: ['prompt'],
+    footer: true,
+  },
+  {
+    action: 'erase',
+    keys: [{ key: 'backspace' }, { key: 'delete' }],
+    label: '⌫',
+    hint: 'erase',
+    description: 'Delete last character',
+    screens: ['prompt'],
+  },
 ];
 
 function matches(spec: KeySpec, input: string, key: Key): boolean {
@@ -91,8 +254,14 @@ export function bindingsFor(screen: Screen | 'prompt', readOnly: boolean): Bindi
 }
 
 /** The action a key press means on a screen, if any. */
-export function resolveKey(screen: Screen | 'prompt', readOnly: boolean, input: string, key: Key): Action | undefined {
-  for (const b of bindingsFor(screen, readOnly)) if (b.keys.some((k) => matches(k, input, key))) return b.action;
+export function resolveKey(
+  screen: Screen | 'prompt',
+  readOnly: boolean,
+  input: string,
+  key: Key,
+): Action | undefined {
+  for (const b of bindingsFor(screen, readOnly))
+    if (b.keys.some((k) => matches(k, input, key))) return b.action;
   return undefined;
 }
 

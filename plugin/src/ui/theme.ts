@@ -51,7 +51,8 @@ const COLOURS: Readonly<Record<Token, Style>> = {
 /** Without colour, only weight is kept (bold is not a colour; NO_COLOR allows it). */
 function plain(styles: Readonly<Record<Token, Style>>): Record<Token, Style> {
   const out = {} as Record<Token, Style>;
-  for (const [k, v] of Object.entries(styles) as [Token, Style][]) out[k] = v.bold === true ? { bold: true } : {};
+  for (const [k, v] of Object.entries(styles) as [Token, Style][])
+    out[k] = v.bold === true ? { bold: true } : {};
   return out;
 }
 
@@ -104,7 +105,11 @@ export function severityToken(s: BrowserSeverity): Token {
 }
 
 /** Legend entries, in the order shown. */
-export const LEGEND: readonly { readonly state: CellState; readonly glyph: string; readonly label: string }[] = [
+export const LEGEND: readonly {
+  readonly state: CellState;
+  readonly glyph: string;
+  readonly label: string;
+}[] = [
   { state: 'allocated', glyph: '■', label: 'allocated' },
   { state: 'partial', glyph: '░▒▓', label: 'partly' },
   { state: 'free', glyph: '·', label: 'free' },

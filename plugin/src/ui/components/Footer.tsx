@@ -17,7 +17,7 @@ export function Footer(): ReactNode {
           <Styled token="accent">{h.label}</Styled> {h.hint}
         </Text>
       ))}
-      {readOnly ? <Styled token="muted">  [read-only]</Styled> : null}
+      {readOnly ? <Styled token="muted"> [read-only]</Styled> : null}
     </Text>
   );
 }

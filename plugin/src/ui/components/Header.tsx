@@ -7,7 +7,11 @@ import { Styled } from './Styled.js';
 export function Header(): ReactNode {
   const { context, state, geometry } = useView();
   const pools = state.snapshot?.pools.length;
-  const left = ['kubectl ipam', context === undefined ? undefined : `context ${context}`, pools === undefined ? undefined : `${pools} pool${pools === 1 ? '' : 's'}`]
+  const left = [
+    'kubectl ipam',
+    context === undefined ? undefined : `context ${context}`,
+    pools === undefined ? undefined : `${pools} pool${pools === 1 ? '' : 's'}`,
+  ]
     .filter((x) => x !== undefined)
     .join(' · ');
   return (

@@ -7,7 +7,8 @@ import { Styled } from './Styled.js';
 
 /** Separator and label form that fit `width`: roomy, tight, then short words. */
 export function legendForm(width: number): { sep: string; label: (l: string) => string } {
-  const text = (sep: string, label: (l: string) => string): number => LEGEND.map((l) => `${l.glyph} ${label(l.label)}`).join(sep).length;
+  const text = (sep: string, label: (l: string) => string): number =>
+    LEGEND.map((l) => `${l.glyph} ${label(l.label)}`).join(sep).length;
   const full = (l: string): string => l;
   const short = (l: string): string => l.split(' ')[0]?.slice(0, 5) ?? l;
   if (text('  ', full) <= width) return { sep: '  ', label: full };

@@ -5,7 +5,11 @@ import type { ReactNode } from 'react';
 import { useView } from '../state/context.js';
 import { Styled } from './Styled.js';
 
-const PROMPT_LABEL = { filter: 'filter pools: ', find: 'find address: ', confirm: 'type the address to confirm: ' } as const;
+const PROMPT_LABEL = {
+  filter: 'filter pools: ',
+  find: 'find address: ',
+  confirm: 'type the address to confirm: ',
+} as const;
 
 function clock(d: Date): string {
   return d.toISOString().slice(11, 19);
@@ -32,7 +36,8 @@ export function StatusLine(): ReactNode {
       </Styled>
     );
   }
-  if (state.sourceError !== undefined) return <Styled token="danger" wrap="truncate">{`✗ ${state.sourceError}`}</Styled>;
+  if (state.sourceError !== undefined)
+    return <Styled token="danger" wrap="truncate">{`✗ ${state.sourceError}`}</Styled>;
   if (state.snapshot === undefined) return <Styled token="muted">connecting…</Styled>;
   const warn = state.snapshot.warnings[0];
   return (

@@ -5,7 +5,12 @@ import type { ReactNode } from 'react';
 import { useView } from '../state/context.js';
 import type { Token } from '../theme.js';
 
-export function Styled(props: { token: Token; children: ReactNode; inverse?: boolean; wrap?: 'truncate' | 'wrap' }): ReactNode {
+export function Styled(props: {
+  token: Token;
+  children: ReactNode;
+  inverse?: boolean;
+  wrap?: 'truncate' | 'wrap';
+}): ReactNode {
   const { theme } = useView();
   const s = theme.styles[props.token];
   return (

@@ -22,7 +22,12 @@ function pad(text: string, width: number, align: 'left' | 'right' | undefined): 
   return align === 'right' ? t.padStart(width) : t.padEnd(width);
 }
 
-export function Table(props: { columns: readonly Column[]; rows: readonly TableRow[]; selected: number; empty?: string }): ReactNode {
+export function Table(props: {
+  columns: readonly Column[];
+  rows: readonly TableRow[];
+  selected: number;
+  empty?: string;
+}): ReactNode {
   const { columns, rows, selected } = props;
   return (
     <Box flexDirection="column">
@@ -34,7 +39,9 @@ export function Table(props: { columns: readonly Column[]; rows: readonly TableR
           </Box>
         ))}
       </Box>
-      {rows.length === 0 && props.empty !== undefined ? <Styled token="muted">{`  ${props.empty}`}</Styled> : null}
+      {rows.length === 0 && props.empty !== undefined ? (
+        <Styled token="muted">{`  ${props.empty}`}</Styled>
+      ) : null}
       {rows.map((r, i) => (
         <Box key={r.key}>
           <Styled token="accent">{i === selected ? '›' : ' '}</Styled>
@@ -42,7 +49,11 @@ export function Table(props: { columns: readonly Column[]; rows: readonly TableR
             const cell = r.cells[j];
             return (
               <Box key={c.title} width={c.width + 1} overflow="hidden">
-                {typeof cell === 'string' ? <Text inverse={i === selected && j === 0}>{pad(cell, c.width, c.align)}</Text> : cell}
+                {typeof cell === 'string' ? (
+                  <Text inverse={i === selected && j === 0}>{pad(cell, c.width, c.align)}</Text>
+                ) : (
+                  cell
+                )}
               </Box>
             );
           })}

@@ -36,7 +36,8 @@ export function buildBrowserPool(input: PoolInput): BrowserPool {
     }
   }
   const counts = index?.counts() ?? { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
-  const utilisation = counts.total === 0n ? 0 : Math.min(1, Number((counts.allocated * 1_000_000n) / counts.total) / 1_000_000);
+  const utilisation =
+    counts.total === 0n ? 0 : Math.min(1, Number((counts.allocated * 1_000_000n) / counts.total) / 1_000_000);
   return {
     id,
     key: { kind: input.kind, namespace: global ? undefined : input.namespace, name: input.name },
@@ -61,7 +62,12 @@ export function buildBrowserPool(input: PoolInput): BrowserPool {
 }
 
 /** A BrowserAddress for tests and simple sources. */
-export function simpleAddress(namespace: string, name: string, address: string, extra: Partial<BrowserAddress> = {}): BrowserAddress {
+export function simpleAddress(
+  namespace: string,
+  name: string,
+  address: string,
+  extra: Partial<BrowserAddress> = {},
+): BrowserAddress {
   return {
     namespace,
     name,

@@ -23,7 +23,8 @@ export const SPARSE_BLOCK = 256n;
 /** Most cells computed for one view (the map scrolls through them). */
 export const MAX_CELLS = 4096;
 
-export type CellState = 'free' | 'partial' | 'allocated' | 'excluded' | 'reserved' | 'gateway' | 'out-of-range';
+export type CellState =
+  'free' | 'partial' | 'allocated' | 'excluded' | 'reserved' | 'gateway' | 'out-of-range';
 
 export interface MapCell {
   readonly family: Family;
@@ -73,7 +74,11 @@ export interface GridRequest {
 
 function clip(r: IPRange, scope: IPRange): IPRange | undefined {
   if (r.family !== scope.family || r.to < scope.from || r.from > scope.to) return undefined;
-  return { family: r.family, from: r.from > scope.from ? r.from : scope.from, to: r.to < scope.to ? r.to : scope.to };
+  return {
+    family: r.family,
+    from: r.from > scope.from ? r.from : scope.from,
+    to: r.to < scope.to ? r.to : scope.to,
+  };
 }
 
 /** Rows (aligned groups of `group` addresses) that hold part of `ranges` (sorted by start), up to `limit + 1`. */
@@ -96,7 +101,8 @@ function stateOf(b: OccupancyBlock): { state: CellState; fill: number } {
   const fill = allocatable === 0n ? 0 : Number((b.used * 10_000n) / allocatable) / 10_000;
   if (b.outOfRange > 0n) return { state: 'out-of-range', fill };
   if (allocatable === 0n) {
-    if (b.gateway > 0n && b.gateway >= b.excluded && b.gateway >= b.reserved) return { state: 'gateway', fill };
+    if (b.gateway > 0n && b.gateway >= b.excluded && b.gateway >= b.reserved)
+      return { state: 'gateway', fill };
     if (b.reserved > b.excluded) return { state: 'reserved', fill };
     return { state: 'excluded', fill };
   }
@@ -137,7 +143,9 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
   const scope = req.scope ?? extent;
   const fitRows = Math.max(1, req.fitRows);
 
-  const oor = (pool.index?.outOfRange() ?? []).filter((o) => o.addr.family === family).map((o) => o.addr.value);
+  const oor = (pool.index?.outOfRange() ?? [])
+    .filter((o) => o.addr.family === family)
+    .map((o) => o.addr.value);
   const points: IPRange[] = [];
   for (const r of layout.union.ranges) {
     const c = clip(r, scope);
@@ -148,7 +156,8 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
 
   const scopeSize = scope.to - scope.from + 1n;
   let blockSize = 1n;
-  while (blockSize < scopeSize && rowsNeeded(points, blockSize * BigInt(perRow), fitRows) > fitRows) blockSize <<= 1n;
+  while (blockSize < scopeSize && rowsNeeded(points, blockSize * BigInt(perRow), fitRows) > fitRows)
+    blockSize <<= 1n;
 
   let view = layout.union.intersection(IPSet.fromRanges([scope]));
   let candidates: Set<bigint> | undefined;
@@ -157,14 +166,25 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
     blockSize = SPARSE_BLOCK;
     candidates = new Set<bigint>();
     const add = (v: bigint | undefined): void => {
-      if (v !== undefined && v >= scope.from && v <= scope.to && candidates !== undefined && candidates.size < MAX_CELLS) candidates.add(v / blockSize);
+      if (
+        v !== undefined &&
+        v >= scope.from &&
+        v <= scope.to &&
+        candidates !== undefined &&
+        candidates.size < MAX_CELLS
+      )
+        candidates.add(v / blockSize);
     };
     for (const p of points) add(p.from);
     if (layout.gateway?.family === family) add(layout.gateway.value);
     for (const r of layout.reserved) if (r.addr.family === family) add(r.addr.value);
     for (const r of layout.excluded.intersection(view).ranges) add(r.from);
     for (const a of pool.addresses) add(addrValue(a.address));
-    const blocks = [...candidates].map((i): IPRange => ({ family, from: i * blockSize, to: i * blockSize + blockSize - 1n }));
+    const blocks = [...candidates].map((i): IPRange => ({
+      family,
+      from: i * blockSize,
+      to: i * blockSize + blockSize - 1n,
+    }));
     view = view.intersection(IPSet.fromRanges(blocks));
   }
   const restricted = { ...layout, union: view, allocatable: layout.allocatable.intersection(view) };
@@ -182,7 +202,11 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
     const rowStart = (start / group) * group;
     let row = rows[rows.length - 1];
     if (row?.start !== rowStart) {
-      row = { start: rowStart, label: formatAddr({ family, value: rowStart }), cells: new Array<MapCell | undefined>(perRow).fill(undefined) };
+      row = {
+        start: rowStart,
+        label: formatAddr({ family, value: rowStart }),
+        cells: new Array<MapCell | undefined>(perRow).fill(undefined),
+      };
       rows.push(row);
     }
     const col = Number((start - rowStart) / blockSize);
@@ -241,7 +265,8 @@ export function moveInGrid(grid: MapGrid, index: number, dir: Direction, page: n
     case 'down':
     case 'pageUp':
     case 'pageDown': {
-      const step = dir === 'up' ? -1 : dir === 'down' ? 1 : dir === 'pageUp' ? -Math.max(1, page) : Math.max(1, page);
+      const step =
+        dir === 'up' ? -1 : dir === 'down' ? 1 : dir === 'pageUp' ? -Math.max(1, page) : Math.max(1, page);
       const target = Math.min(Math.max(cur.row + step, 0), grid.rows.length - 1);
       if (target === cur.row) return i;
       const row = grid.rows[target];

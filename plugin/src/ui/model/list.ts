@@ -52,7 +52,10 @@ export function poolRow(pool: BrowserPool): PoolRow {
 
 /** Case-insensitive match of every space-separated word against id, kind and family. */
 export function matchesFilter(pool: BrowserPool, filter: string): boolean {
-  const words = filter.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const hay = `${pool.id} ${pool.kindShort} ipv${pool.family ?? ''} ${pool.key.kind}`.toLowerCase();
   return words.every((w) => hay.includes(w));
 }

@@ -4,7 +4,15 @@ import { defaultSet, poolsFrom } from '../testing/fixtures.js';
 import { buildBrowserPool, severityOf, simpleAddress } from './build.js';
 import { addressDetail, blockParts, holdersOf, machineOf } from './detail.js';
 import { age, blockPhrase, compactCount, percent, truncate, truncateStart } from './format.js';
-import { buildGrid, cellIndexAt, cellsPerRow, moveInGrid, poolExtent, rowsNeeded, SPARSE_BLOCK } from './grid.js';
+import {
+  buildGrid,
+  cellIndexAt,
+  cellsPerRow,
+  moveInGrid,
+  poolExtent,
+  rowsNeeded,
+  SPARSE_BLOCK,
+} from './grid.js';
 import { clampIndex, matchesFilter, poolRows, severityMarker, viewport } from './list.js';
 
 const [v4, v6, big] = poolsFrom(defaultSet());
@@ -50,8 +58,14 @@ describe('pool list rows', () => {
     assert.equal(rows[2].marker, '▲ nearly full');
   });
   it('filters on every word, case-insensitively', () => {
-    assert.deepEqual(poolRows([v4, v6, big], 'V6').map((r) => r.id), ['capi-a/nodes-v6']);
-    assert.deepEqual(poolRows([v4, v6, big], 'global ipv4').map((r) => r.id), ['global/shared-dc1']);
+    assert.deepEqual(
+      poolRows([v4, v6, big], 'V6').map((r) => r.id),
+      ['capi-a/nodes-v6'],
+    );
+    assert.deepEqual(
+      poolRows([v4, v6, big], 'global ipv4').map((r) => r.id),
+      ['global/shared-dc1'],
+    );
     assert.equal(matchesFilter(v4, 'nothing'), false);
   });
   it('severity thresholds and markers', () => {
@@ -72,7 +86,13 @@ describe('pool list rows', () => {
     assert.deepEqual(viewport(49, 50, 10), { start: 40, end: 50 });
   });
   it('an invalid spec gives an invalid pool without a layout', () => {
-    const bad = buildBrowserPool({ kind: 'InClusterIPPool', namespace: 'n', name: 'bad', spec: { addresses: ['nope'], prefix: 24 }, addresses: [] });
+    const bad = buildBrowserPool({
+      kind: 'InClusterIPPool',
+      namespace: 'n',
+      name: 'bad',
+      spec: { addresses: ['nope'], prefix: 24 },
+      addresses: [],
+    });
     assert.equal(bad.layout, undefined);
     assert.equal(bad.severity, 'invalid');
     assert.match(bad.error ?? '', /nope/);
@@ -87,7 +107,8 @@ describe('occupancy grid', () => {
     assert.equal(g.rows.length, 16);
     assert.equal(g.cells.length, 256);
     assert.equal(g.sparse, false);
-    const state = (last: number): string | undefined => g.cells.find((c) => c.startText === `10.0.0.${last}`)?.state;
+    const state = (last: number): string | undefined =>
+      g.cells.find((c) => c.startText === `10.0.0.${last}`)?.state;
     assert.equal(state(0), 'reserved');
     assert.equal(state(1), 'gateway');
     assert.equal(state(2), 'excluded');
@@ -110,22 +131,38 @@ describe('occupancy grid', () => {
     assert.equal(g.blockSize, 4n);
     const first = g.cells[0];
     assert.ok(first);
-    const z = buildGrid({ pool: big, scope: { family: 4, from: first.start, to: first.end }, perRow: 16, fitRows: 16 });
+    const z = buildGrid({
+      pool: big,
+      scope: { family: 4, from: first.start, to: first.end },
+      perRow: 16,
+      fitRows: 16,
+    });
     assert.equal(z?.blockSize, 1n);
-    assert.deepEqual(z.cells.map((c) => c.startText), ['172.16.0.0', '172.16.0.1', '172.16.0.2', '172.16.0.3']);
+    assert.deepEqual(
+      z.cells.map((c) => c.startText),
+      ['172.16.0.0', '172.16.0.1', '172.16.0.2', '172.16.0.3'],
+    );
   });
   it('an IPv6 /64 shows only its populated blocks', () => {
     const g = buildGrid({ pool: v6, scope: undefined, perRow: 16, fitRows: 16 });
     assert.ok(g);
     assert.equal(g.sparse, true);
     assert.equal(g.blockSize, SPARSE_BLOCK);
-    assert.deepEqual(g.cells.map((c) => c.startText), ['fd00::', 'fd00::1:0', 'fd00::ffff:0:0']);
+    assert.deepEqual(
+      g.cells.map((c) => c.startText),
+      ['fd00::', 'fd00::1:0', 'fd00::ffff:0:0'],
+    );
     assert.equal(g.cells[0]?.block.used, 1n);
     assert.equal(g.cells[0].block.gateway, 1n);
     assert.equal(g.cells[0].block.reserved, 1n);
     const cell = g.cells[1];
     assert.ok(cell);
-    const z = buildGrid({ pool: v6, scope: { family: 6, from: cell.start, to: cell.end }, perRow: 16, fitRows: 16 });
+    const z = buildGrid({
+      pool: v6,
+      scope: { family: 6, from: cell.start, to: cell.end },
+      perRow: 16,
+      fitRows: 16,
+    });
     assert.equal(z?.sparse, false);
     assert.equal(z.blockSize, 1n);
     assert.equal(z.cells.find((c) => c.startText === 'fd00::1:5')?.state, 'allocated');
@@ -180,12 +217,20 @@ describe('address detail', () => {
     assert.ok(d);
     assert.equal(d.verdict, 'allocated');
     assert.equal(d.headline, '10.0.0.17 is allocated to claim capi-a/md-0-x7k2-ip0');
-    assert.deepEqual(d.reasons.map((r) => r.mark), ['ok', 'use']);
+    assert.deepEqual(
+      d.reasons.map((r) => r.mark),
+      ['ok', 'use'],
+    );
     assert.equal(d.holders[0]?.machine, 'VSphereMachine md-0-x7k2');
     assert.equal(d.holders[0].age, '3d');
   });
   it('excluded, gateway, reserved and out-of-range addresses say why', () => {
-    assert.match(addressDetail(v4, '10.0.0.3', NOW)?.reasons.map((r) => r.text).join('|') ?? '', /excluded by spec.excludedAddresses\[0\]/);
+    assert.match(
+      addressDetail(v4, '10.0.0.3', NOW)
+        ?.reasons.map((r) => r.text)
+        .join('|') ?? '',
+      /excluded by spec.excludedAddresses\[0\]/,
+    );
     assert.equal(addressDetail(v4, '10.0.0.1', NOW)?.verdict, 'gateway');
     assert.equal(addressDetail(v4, '10.0.0.0', NOW)?.verdict, 'reserved');
     const oor = addressDetail(v4, '10.0.0.5', NOW);
@@ -196,9 +241,19 @@ describe('address detail', () => {
   it('holders match by address value, machine falls back to the first owner', () => {
     assert.equal(holdersOf(v6, 'FD00:0::10').length, 1);
     assert.equal(machineOf(undefined), undefined);
-    assert.equal(machineOf({ namespace: 'n', name: 'c', clusterName: undefined, raw: { metadata: { ownerReferences: [{ kind: 'Metal3Data', name: 'm' }] } } }), 'Metal3Data m');
+    assert.equal(
+      machineOf({
+        namespace: 'n',
+        name: 'c',
+        clusterName: undefined,
+        raw: { metadata: { ownerReferences: [{ kind: 'Metal3Data', name: 'm' }] } },
+      }),
+      'Metal3Data m',
+    );
     assert.deepEqual(
-      blockParts({ used: 1n, free: 0n, excluded: 2n, reserved: 0n, gateway: 0n, outOfRange: 0n }).map((p) => p.label),
+      blockParts({ used: 1n, free: 0n, excluded: 2n, reserved: 0n, gateway: 0n, outOfRange: 0n }).map(
+        (p) => p.label,
+      ),
       ['allocated', 'excluded'],
     );
   });

@@ -81,7 +81,8 @@ export interface ReleaseTarget {
   readonly address: string;
 }
 
-export type ReleaseOutcome = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
+export type ReleaseOutcome =
+  { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
 /**
  * Where the browser's data comes from. `subscribe` delivers a first snapshot as soon as it can and

@@ -48,10 +48,15 @@ export function HolderLines(props: { holder: HolderView }): ReactNode {
 
 export function AddressDetail(): ReactNode {
   const { detail, state, pool, readOnly } = useView();
-  if (detail === undefined) return <Styled token="danger">{`${state.address ?? ''}: cannot explain (pool ${pool?.id ?? state.poolId ?? ''} is gone or invalid)`}</Styled>;
+  if (detail === undefined)
+    return (
+      <Styled token="danger">{`${state.address ?? ''}: cannot explain (pool ${pool?.id ?? state.poolId ?? ''} is gone or invalid)`}</Styled>
+    );
   return (
     <Box flexDirection="column">
-      <Styled token="title" wrap="wrap">{detail.headline}</Styled>
+      <Styled token="title" wrap="wrap">
+        {detail.headline}
+      </Styled>
       {detail.reasons.map((r, i) => (
         <Text key={`${i}-${r.text}`} wrap="truncate">
           {'  '}

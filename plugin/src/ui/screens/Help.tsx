@@ -7,7 +7,12 @@ import { Styled } from '../components/Styled.js';
 import { bindingsFor, type Binding } from '../keys.js';
 import { useView } from '../state/context.js';
 
-const TITLES = { list: 'Pool list', pool: 'Pool map', address: 'Address detail', release: 'Release dialog' } as const;
+const TITLES = {
+  list: 'Pool list',
+  pool: 'Pool map',
+  address: 'Address detail',
+  release: 'Release dialog',
+} as const;
 
 /** Bindings in two columns (one on narrow terminals), each `label  description`. */
 function Lines(props: { bindings: readonly Binding[]; width: number }): ReactNode {
@@ -40,7 +45,10 @@ export function Help(): ReactNode {
   return (
     <Box flexDirection="column">
       <Styled token="title">{`Keys · ${TITLES[state.page]}${readOnly ? ' · read-only (no release)' : ''}`}</Styled>
-      <Lines width={geometry.innerWidth} bindings={bindingsFor(page, readOnly).filter((b) => b.action !== 'help')} />
+      <Lines
+        width={geometry.innerWidth}
+        bindings={bindingsFor(page, readOnly).filter((b) => b.action !== 'help')}
+      />
       <Styled token="title">Typing (filter, find, confirm)</Styled>
       <Lines width={geometry.innerWidth} bindings={bindingsFor('prompt', readOnly)} />
       {page === 'pool' ? <Legend width={geometry.innerWidth} /> : null}

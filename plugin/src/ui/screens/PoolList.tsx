@@ -32,7 +32,11 @@ export function PoolList(): ReactNode {
       <Table
         columns={columns}
         selected={listIndex - start}
-        empty={state.filter === '' ? 'No IP pools in view.' : `No pool matches "${state.filter}" (Esc clears the filter).`}
+        empty={
+          state.filter === ''
+            ? 'No IP pools in view.'
+            : `No pool matches "${state.filter}" (Esc clears the filter).`
+        }
         rows={visible.map((r) => ({
           key: r.id,
           cells: [
@@ -50,7 +54,9 @@ export function PoolList(): ReactNode {
           ],
         }))}
       />
-      {rows.length > geometry.listRows ? <Styled token="muted">{`  ${start + 1}–${end} of ${rows.length}`}</Styled> : null}
+      {rows.length > geometry.listRows ? (
+        <Styled token="muted">{`  ${start + 1}–${end} of ${rows.length}`}</Styled>
+      ) : null}
     </Box>
   );
 }

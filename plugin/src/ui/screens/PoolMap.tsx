@@ -15,11 +15,20 @@ import { cellGlyph, type Token } from '../theme.js';
 
 function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: number }): ReactNode {
   const { row, cursor, labelWidth } = props;
-  const cursorCol = cursor !== undefined && cursor.row === row.cells.find((c) => c !== undefined)?.row ? cursor.col : -1;
+  const cursorCol =
+    cursor !== undefined && cursor.row === row.cells.find((c) => c !== undefined)?.row ? cursor.col : -1;
   const parts: ReactNode[] = [];
   row.cells.forEach((c, i) => {
     const lead = i === cursorCol ? '[' : i === cursorCol + 1 && cursorCol >= 0 ? ']' : ' ';
-    parts.push(lead === ' ' ? lead : <Styled key={`l${i}`} token="accent">{lead}</Styled>);
+    parts.push(
+      lead === ' ' ? (
+        lead
+      ) : (
+        <Styled key={`l${i}`} token="accent">
+          {lead}
+        </Styled>
+      ),
+    );
     if (c === undefined) parts.push(' ');
     else
       parts.push(
@@ -28,7 +37,12 @@ function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: 
         </Styled>,
       );
   });
-  if (cursorCol === row.cells.length - 1) parts.push(<Styled key="end" token="accent">]</Styled>);
+  if (cursorCol === row.cells.length - 1)
+    parts.push(
+      <Styled key="end" token="accent">
+        ]
+      </Styled>,
+    );
   return (
     <Text wrap="truncate">
       <Styled token="muted">{truncateStart(row.label, labelWidth).padStart(labelWidth)}</Styled>
@@ -60,12 +74,24 @@ function Panel(props: { width: number }): ReactNode {
   if (cell.size > 1n) {
     return (
       <Box flexDirection="column" width={w}>
-        <Styled token="title" wrap="truncate">{truncate(cell.startText, w)}</Styled>
+        <Styled token="title" wrap="truncate">
+          {truncate(cell.startText, w)}
+        </Styled>
         <Styled token="muted" wrap="truncate">{`– ${cell.endText}`}</Styled>
         <Text wrap="truncate">{blockPhrase(cell.size, cell.family)}</Text>
         {blockParts(cell.block).map((p) => (
           <Text key={p.label} wrap="truncate">
-            <Styled token={p.label === 'allocated' ? 'allocated' : p.label === 'out of range' ? 'out-of-range' : (p.label as Token)}>{compactCount(p.value).padStart(6)}</Styled>
+            <Styled
+              token={
+                p.label === 'allocated'
+                  ? 'allocated'
+                  : p.label === 'out of range'
+                    ? 'out-of-range'
+                    : (p.label as Token)
+              }
+            >
+              {compactCount(p.value).padStart(6)}
+            </Styled>
             {` ${p.label}`}
           </Text>
         ))}
@@ -78,17 +104,26 @@ function Panel(props: { width: number }): ReactNode {
   const h = d?.holders[0];
   return (
     <Box flexDirection="column" width={w}>
-      <Styled token="title" wrap="truncate">{cell.startText}</Styled>
-      <Styled token={cell.state} wrap="truncate">{d?.verdict ?? cell.state}</Styled>
+      <Styled token="title" wrap="truncate">
+        {cell.startText}
+      </Styled>
+      <Styled token={cell.state} wrap="truncate">
+        {d?.verdict ?? cell.state}
+      </Styled>
       {h !== undefined ? (
         <>
           <Text wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Text>
           <Text wrap="truncate">{`machine ${h.machine ?? '—'}`}</Text>
           <Text wrap="truncate">{`since   ${h.age}`}</Text>
-          {d !== undefined && d.holders.length > 1 ? <Styled token="warning">{`${d.holders.length} holders!`}</Styled> : null}
+          {d !== undefined && d.holders.length > 1 ? (
+            <Styled token="warning">{`${d.holders.length} holders!`}</Styled>
+          ) : null}
         </>
       ) : null}
-      <Styled token="muted" wrap="truncate">{`⏎ explain${h !== undefined && !readOnly ? '  r release' : ''}`}</Styled>
+      <Styled
+        token="muted"
+        wrap="truncate"
+      >{`⏎ explain${h !== undefined && !readOnly ? '  r release' : ''}`}</Styled>
       {summary}
     </Box>
   );
@@ -97,9 +132,13 @@ function Panel(props: { width: number }): ReactNode {
 export function PoolMap(): ReactNode {
   const { pool, grid, cell, geometry, state } = useView();
   if (pool === undefined) return <Styled token="danger">{`Pool ${state.poolId ?? ''} is gone.`}</Styled>;
-  if (grid === undefined) return <Styled token="danger">{`${pool.id}: ${pool.error ?? 'no addresses to show'}`}</Styled>;
+  if (grid === undefined)
+    return <Styled token="danger">{`${pool.id}: ${pool.error ?? 'no addresses to show'}`}</Styled>;
   const zoomed = state.zoom.length > 1;
-  const subnet = pool.layout?.subnet === undefined ? undefined : `${formatAddr(pool.layout.subnet)}/${pool.layout.subnet.bits}`;
+  const subnet =
+    pool.layout?.subnet === undefined
+      ? undefined
+      : `${formatAddr(pool.layout.subnet)}/${pool.layout.subnet.bits}`;
   const title = [
     pool.id,
     scopeText(grid, zoomed, subnet),
@@ -115,10 +154,14 @@ export function PoolMap(): ReactNode {
   const header = Array.from({ length: grid.perRow }, (_, i) => ` ${(i % 16).toString(16)}`).join('');
   return (
     <Box flexDirection="column" height={geometry.bodyRows}>
-      <Styled token="title" wrap="truncate">{truncate(title, geometry.innerWidth)}</Styled>
+      <Styled token="title" wrap="truncate">
+        {truncate(title, geometry.innerWidth)}
+      </Styled>
       <Box>
         <Box flexDirection="column" width={geometry.mapWidth}>
-          <Styled token="muted" wrap="truncate">{' '.repeat(geometry.labelWidth) + header}</Styled>
+          <Styled token="muted" wrap="truncate">
+            {' '.repeat(geometry.labelWidth) + header}
+          </Styled>
           {grid.rows.slice(start, end).map((r) => (
             <MapLine key={r.start.toString()} row={r} cursor={cell} labelWidth={geometry.labelWidth} />
           ))}

@@ -12,7 +12,13 @@ export function ReleaseDialog(): ReactNode {
   const typed = state.prompt?.text ?? '';
   const matches = typed.trim() === address;
   return (
-    <Box flexDirection="column" borderStyle="double" borderColor={theme.styles.danger.color} paddingX={1} width={Math.min(geometry.innerWidth, 90)}>
+    <Box
+      flexDirection="column"
+      borderStyle="double"
+      borderColor={theme.styles.danger.color}
+      paddingX={1}
+      width={Math.min(geometry.innerWidth, 90)}
+    >
       <Styled token="danger">{`Force-release ${address}`}</Styled>
       <Text wrap="wrap">{`This deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `${releaseHolders.length} IPAddresses`} holding it (removing the protecting finalizer):`}</Text>
       {releaseHolders.map((h) => (
@@ -35,7 +41,11 @@ export function ReleaseDialog(): ReactNode {
         {typed}
         <Text inverse> </Text>
         {'  '}
-        {state.releasing ? <Styled token="muted">releasing…</Styled> : matches ? <Styled token="danger">⏎ releases</Styled> : null}
+        {state.releasing ? (
+          <Styled token="muted">releasing…</Styled>
+        ) : matches ? (
+          <Styled token="danger">⏎ releases</Styled>
+        ) : null}
       </Text>
     </Box>
   );

@@ -40,8 +40,12 @@ export function deriveView(state: UIState, o: ViewOptions): BrowserView {
       ? undefined
       : buildGrid({ pool, scope: top?.scope, perRow: geo.perRow, fitRows: geo.mapRows });
   const cellIndex = grid === undefined ? -1 : cellIndexAt(grid, top?.cursor);
-  const detail = pool !== undefined && state.address !== undefined ? addressDetail(pool, state.address, o.now) : undefined;
-  const releaseHolders = pool !== undefined && state.address !== undefined ? holdersOf(pool, state.address).map((a) => holderView(a, o.now)) : [];
+  const detail =
+    pool !== undefined && state.address !== undefined ? addressDetail(pool, state.address, o.now) : undefined;
+  const releaseHolders =
+    pool !== undefined && state.address !== undefined
+      ? holdersOf(pool, state.address).map((a) => holderView(a, o.now))
+      : [];
   return {
     state,
     screen: screenOf(state),
@@ -94,14 +98,34 @@ function decideList(v: BrowserView, action: Action): Decision {
       const row = v.rows[v.listIndex];
       if (row === undefined) return { actions: [] };
       const pool = v.state.snapshot?.pools.find((p) => p.id === row.id);
-      if (pool?.type === 'prefix') return { actions: [{ type: 'message', message: { text: `${row.id} is a prefix pool; it has no address map`, tone: 'info' } }] };
-      if (pool?.layout === undefined) return { actions: [{ type: 'message', message: { text: `${row.id}: ${pool?.error ?? 'no layout'}`, tone: 'error' } }] };
-      return { actions: [{ type: 'listCursor', index: v.listIndex, id: row.id }, { type: 'openPool', id: row.id }] };
+      if (pool?.type === 'prefix')
+        return {
+          actions: [
+            {
+              type: 'message',
+              message: { text: `${row.id} is a prefix pool; it has no address map`, tone: 'info' },
+            },
+          ],
+        };
+      if (pool?.layout === undefined)
+        return {
+          actions: [
+            { type: 'message', message: { text: `${row.id}: ${pool?.error ?? 'no layout'}`, tone: 'error' } },
+          ],
+        };
+      return {
+        actions: [
+          { type: 'listCursor', index: v.listIndex, id: row.id },
+          { type: 'openPool', id: row.id },
+        ],
+      };
     }
     case 'filter':
       return { actions: [{ type: 'prompt', kind: 'filter' }] };
     case 'back':
-      return v.state.filter !== '' ? { actions: [{ type: 'filter', text: '' }] } : { actions: [], effect: { type: 'quit' } };
+      return v.state.filter !== ''
+        ? { actions: [{ type: 'filter', text: '' }] }
+        : { actions: [], effect: { type: 'quit' } };
     default:
       return { actions: [] };
   }
@@ -110,7 +134,15 @@ function decideList(v: BrowserView, action: Action): Decision {
 function releaseDecision(v: BrowserView, address: string): Decision {
   if (v.readOnly) return { actions: [] };
   const holders = v.pool === undefined ? [] : holdersOf(v.pool, address);
-  if (holders.length === 0) return { actions: [{ type: 'message', message: { text: `no IPAddress holds ${address}; nothing to release`, tone: 'info' } }] };
+  if (holders.length === 0)
+    return {
+      actions: [
+        {
+          type: 'message',
+          message: { text: `no IPAddress holds ${address}; nothing to release`, tone: 'info' },
+        },
+      ],
+    };
   return { actions: [{ type: 'openRelease', address }] };
 }
 
@@ -127,17 +159,41 @@ function decidePool(v: BrowserView, action: Action): Decision {
     case 'open':
     case 'zoomIn':
       if (cell === undefined) return { actions: [] };
-      if (cell.size > 1n) return { actions: [{ type: 'zoomIn', scope: { family: cell.family, from: cell.start, to: cell.end }, cursor: cell.start }] };
-      return action === 'open' ? { actions: [{ type: 'openAddress', address: cell.startText }] } : { actions: [] };
+      if (cell.size > 1n)
+        return {
+          actions: [
+            {
+              type: 'zoomIn',
+              scope: { family: cell.family, from: cell.start, to: cell.end },
+              cursor: cell.start,
+            },
+          ],
+        };
+      return action === 'open'
+        ? { actions: [{ type: 'openAddress', address: cell.startText }] }
+        : { actions: [] };
     case 'zoomOut':
       return { actions: [{ type: 'zoomOut' }] };
     case 'explain':
       if (cell === undefined) return { actions: [] };
-      if (cell.size > 1n) return { actions: [{ type: 'message', message: { text: 'a cell holds several addresses: zoom in (⏎) to pick one', tone: 'info' } }] };
+      if (cell.size > 1n)
+        return {
+          actions: [
+            {
+              type: 'message',
+              message: { text: 'a cell holds several addresses: zoom in (⏎) to pick one', tone: 'info' },
+            },
+          ],
+        };
       return { actions: [{ type: 'openAddress', address: cell.startText }] };
     case 'release':
       if (cell === undefined) return { actions: [] };
-      if (cell.size > 1n) return { actions: [{ type: 'message', message: { text: 'zoom in (⏎) to the address to release', tone: 'info' } }] };
+      if (cell.size > 1n)
+        return {
+          actions: [
+            { type: 'message', message: { text: 'zoom in (⏎) to the address to release', tone: 'info' } },
+          ],
+        };
       return releaseDecision(v, cell.startText);
     case 'filter':
       return { actions: [{ type: 'prompt', kind: 'find' }] };
@@ -155,8 +211,10 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
     case 'erase':
       return { actions: [{ type: 'promptErase' }] };
     case 'cancel':
-      if (prompt.kind === 'filter') return { actions: [{ type: 'filter', text: '' }, { type: 'promptClose' }] };
-      if (prompt.kind === 'confirm') return v.state.releasing ? { actions: [] } : { actions: [{ type: 'back' }] };
+      if (prompt.kind === 'filter')
+        return { actions: [{ type: 'filter', text: '' }, { type: 'promptClose' }] };
+      if (prompt.kind === 'confirm')
+        return v.state.releasing ? { actions: [] } : { actions: [{ type: 'back' }] };
       return { actions: [{ type: 'promptClose' }] };
     case 'submit':
       switch (prompt.kind) {
@@ -168,10 +226,26 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
           const address = v.state.address ?? '';
           if (v.state.releasing) return { actions: [] };
           if (prompt.text.trim() !== address) {
-            return { actions: [{ type: 'message', message: { text: `type ${address} exactly to confirm, or Esc to cancel`, tone: 'error' } }] };
+            return {
+              actions: [
+                {
+                  type: 'message',
+                  message: { text: `type ${address} exactly to confirm, or Esc to cancel`, tone: 'error' },
+                },
+              ],
+            };
           }
           const targets = v.releaseHolders.map((h) => ({ namespace: h.namespace, name: h.name, address }));
-          if (targets.length === 0) return { actions: [{ type: 'message', message: { text: `no IPAddress holds ${address} any more`, tone: 'info' } }, { type: 'back' }] };
+          if (targets.length === 0)
+            return {
+              actions: [
+                {
+                  type: 'message',
+                  message: { text: `no IPAddress holds ${address} any more`, tone: 'info' },
+                },
+                { type: 'back' },
+              ],
+            };
           return { actions: [{ type: 'releaseStarted' }], effect: { type: 'release', targets } };
         }
       }
@@ -184,12 +258,21 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
 function findAddress(v: BrowserView, text: string): Decision {
   const parsed = parseAddr(text);
   const close: UIAction = { type: 'promptClose' };
-  if (!parsed.ok) return { actions: [close, { type: 'message', message: { text: `not an IP address: ${text}`, tone: 'error' } }] };
+  if (!parsed.ok)
+    return {
+      actions: [close, { type: 'message', message: { text: `not an IP address: ${text}`, tone: 'error' } }],
+    };
   const a = parsed.value;
   const grid = v.grid;
-  if (grid !== undefined && a.family === grid.family && a.value >= grid.scope.from && a.value <= grid.scope.to) {
+  if (
+    grid !== undefined &&
+    a.family === grid.family &&
+    a.value >= grid.scope.from &&
+    a.value <= grid.scope.to
+  ) {
     const cell = grid.cells[cellIndexAt(grid, a.value)];
-    if (cell !== undefined && cell.start <= a.value && a.value <= cell.end) return { actions: [close, { type: 'mapCursor', at: a.value }] };
+    if (cell !== undefined && cell.start <= a.value && a.value <= cell.end)
+      return { actions: [close, { type: 'mapCursor', at: a.value }] };
   }
   const extent = v.pool === undefined ? undefined : poolExtent(v.pool);
   if (extent !== undefined && a.family === extent.family && a.value >= extent.from && a.value <= extent.to) {
@@ -197,7 +280,12 @@ function findAddress(v: BrowserView, text: string): Decision {
     const out: UIAction[] = v.state.zoom.slice(1).map((): UIAction => ({ type: 'zoomOut' }));
     return { actions: [close, ...out, { type: 'mapCursor', at: a.value }] };
   }
-  return { actions: [close, { type: 'message', message: { text: `${text} is not in ${v.pool?.id ?? 'this pool'}`, tone: 'error' } }] };
+  return {
+    actions: [
+      close,
+      { type: 'message', message: { text: `${text} is not in ${v.pool?.id ?? 'this pool'}`, tone: 'error' } },
+    ],
+  };
 }
 
 /** What a key action does in the current view. Pure. */
@@ -316,7 +404,8 @@ export function useBrowserController(o: ControllerOptions): { view: BrowserView;
         const prompt = v.state.prompt !== undefined;
         const action = resolveKey(prompt ? 'prompt' : v.screen, v.readOnly, input, key);
         if (action !== undefined) run(decide(v, action));
-        else if (prompt && !key.ctrl && !key.meta && input !== '' && isPrintable(input)) apply({ type: 'promptAppend', text: input });
+        else if (prompt && !key.ctrl && !key.meta && input !== '' && isPrintable(input))
+          apply({ type: 'promptAppend', text: input });
       },
       perform: (action) => {
         run(decide(current(), action));

@@ -91,7 +91,14 @@ export function reducer(state: UIState, action: UIAction): UIState {
     case 'listCursor':
       return { ...state, listCursor: action.index, listCursorId: action.id };
     case 'openPool':
-      return { ...state, page: 'pool', poolId: action.id, zoom: [{ scope: undefined, cursor: undefined }], message: undefined, prompt: undefined };
+      return {
+        ...state,
+        page: 'pool',
+        poolId: action.id,
+        zoom: [{ scope: undefined, cursor: undefined }],
+        message: undefined,
+        prompt: undefined,
+      };
     case 'mapCursor':
       return { ...state, zoom: setTop(state.zoom, { cursor: action.at }) };
     case 'zoomIn':
@@ -101,7 +108,13 @@ export function reducer(state: UIState, action: UIAction): UIState {
     case 'openAddress':
       return { ...state, page: 'address', address: action.address, message: undefined };
     case 'openRelease':
-      return { ...state, page: 'release', address: action.address, prompt: { kind: 'confirm', text: '' }, message: undefined };
+      return {
+        ...state,
+        page: 'release',
+        address: action.address,
+        prompt: { kind: 'confirm', text: '' },
+        message: undefined,
+      };
     case 'back':
       switch (state.page) {
         case 'release':
@@ -118,14 +131,20 @@ export function reducer(state: UIState, action: UIAction): UIState {
     case 'help':
       return { ...state, help: action.open };
     case 'prompt':
-      return { ...state, prompt: { kind: action.kind, text: action.kind === 'filter' ? state.filter : '' }, message: undefined };
+      return {
+        ...state,
+        prompt: { kind: action.kind, text: action.kind === 'filter' ? state.filter : '' },
+        message: undefined,
+      };
     case 'promptText':
       if (state.prompt === undefined) return state;
       return {
         ...state,
         prompt: { ...state.prompt, text: action.text },
         // The list filter applies as you type.
-        ...(state.prompt.kind === 'filter' ? { filter: action.text, listCursor: 0, listCursorId: undefined } : {}),
+        ...(state.prompt.kind === 'filter'
+          ? { filter: action.text, listCursor: 0, listCursorId: undefined }
+          : {}),
       };
     case 'promptAppend':
       if (state.prompt === undefined || state.releasing) return state;
@@ -141,7 +160,13 @@ export function reducer(state: UIState, action: UIAction): UIState {
       return { ...state, releasing: true };
     case 'releaseDone':
       return action.ok
-        ? { ...state, releasing: false, page: 'pool', prompt: undefined, message: { text: action.message, tone: 'ok' } }
+        ? {
+            ...state,
+            releasing: false,
+            page: 'pool',
+            prompt: undefined,
+            message: { text: action.message, tone: 'ok' },
+          }
         : { ...state, releasing: false, message: { text: action.message, tone: 'error' } };
     case 'message':
       return { ...state, message: action.message };

@@ -1,11 +1,25 @@
 // Pools and a scriptable in-memory data source for the browser's tests (no cluster, no I/O).
 import type { IPPoolSpec } from '@ipam-in-cluster/allocator';
 import { buildBrowserPool, simpleAddress } from '../model/build.js';
-import type { BrowserAddress, BrowserDataSource, BrowserPool, BrowserSnapshot, ReleaseOutcome, ReleaseTarget, SourceEvent } from '../model/source.js';
+import type {
+  BrowserAddress,
+  BrowserDataSource,
+  BrowserPool,
+  BrowserSnapshot,
+  ReleaseOutcome,
+  ReleaseTarget,
+  SourceEvent,
+} from '../model/source.js';
 
 export const READ_AT = new Date('2026-03-01T12:00:00Z');
 
-function held(namespace: string, name: string, address: string, machine: string, ageDays: number): BrowserAddress {
+function held(
+  namespace: string,
+  name: string,
+  address: string,
+  machine: string,
+  ageDays: number,
+): BrowserAddress {
   return simpleAddress(namespace, name, address, {
     claimName: name,
     createdAt: new Date(READ_AT.getTime() - ageDays * 86_400_000),
@@ -42,16 +56,39 @@ export function v4Addresses(): BrowserAddress[] {
 }
 
 export function v6Addresses(): BrowserAddress[] {
-  return [held('capi-a', 'v6-a', 'fd00::10', 'v6-a', 2), held('capi-a', 'v6-b', 'fd00::1:5', 'v6-b', 2), held('capi-a', 'v6-c', 'fd00::ffff:0:1', 'v6-c', 2)];
+  return [
+    held('capi-a', 'v6-a', 'fd00::10', 'v6-a', 2),
+    held('capi-a', 'v6-b', 'fd00::1:5', 'v6-b', 2),
+    held('capi-a', 'v6-c', 'fd00::ffff:0:1', 'v6-c', 2),
+  ];
 }
 
 export function poolsFrom(set: PoolSet): BrowserPool[] {
   const big: BrowserAddress[] = [];
-  for (let i = 0; i < set.bigUsed; i++) big.push(simpleAddress('dc1', `big-${i}`, `172.16.${(i >> 8) & 255}.${i & 255}`));
+  for (let i = 0; i < set.bigUsed; i++)
+    big.push(simpleAddress('dc1', `big-${i}`, `172.16.${(i >> 8) & 255}.${i & 255}`));
   return [
-    buildBrowserPool({ kind: 'InClusterIPPool', namespace: 'capi-a', name: 'nodes-v4', spec: V4_SPEC, addresses: set.v4Addresses }),
-    buildBrowserPool({ kind: 'InClusterIPPool', namespace: 'capi-a', name: 'nodes-v6', spec: { addresses: ['fd00::/64'], prefix: 64, gateway: 'fd00::1' }, addresses: set.v6Addresses }),
-    buildBrowserPool({ kind: 'GlobalInClusterIPPool', namespace: undefined, name: 'shared-dc1', spec: { addresses: ['172.16.0.0/22'], prefix: 22 }, addresses: big }),
+    buildBrowserPool({
+      kind: 'InClusterIPPool',
+      namespace: 'capi-a',
+      name: 'nodes-v4',
+      spec: V4_SPEC,
+      addresses: set.v4Addresses,
+    }),
+    buildBrowserPool({
+      kind: 'InClusterIPPool',
+      namespace: 'capi-a',
+      name: 'nodes-v6',
+      spec: { addresses: ['fd00::/64'], prefix: 64, gateway: 'fd00::1' },
+      addresses: set.v6Addresses,
+    }),
+    buildBrowserPool({
+      kind: 'GlobalInClusterIPPool',
+      namespace: undefined,
+      name: 'shared-dc1',
+      spec: { addresses: ['172.16.0.0/22'], prefix: 22 },
+      addresses: big,
+    }),
   ];
 }
 
@@ -75,7 +112,10 @@ export class FakeSource implements BrowserDataSource {
   hold = false;
   #held: (() => void)[] = [];
 
-  constructor(set: PoolSet = defaultSet(), readonly emitOnSubscribe = true) {
+  constructor(
+    set: PoolSet = defaultSet(),
+    readonly emitOnSubscribe = true,
+  ) {
     this.set = set;
   }
 
@@ -111,10 +151,17 @@ export class FakeSource implements BrowserDataSource {
     }
     this.set = {
       ...this.set,
-      v4Addresses: this.set.v4Addresses.filter((a) => !(a.namespace === target.namespace && a.name === target.name)),
-      v6Addresses: this.set.v6Addresses.filter((a) => !(a.namespace === target.namespace && a.name === target.name)),
+      v4Addresses: this.set.v4Addresses.filter(
+        (a) => !(a.namespace === target.namespace && a.name === target.name),
+      ),
+      v6Addresses: this.set.v6Addresses.filter(
+        (a) => !(a.namespace === target.namespace && a.name === target.name),
+      ),
     };
     this.push();
-    return { ok: true, message: `released ${target.address} (IPAddress ${target.namespace}/${target.name} deleted)` };
+    return {
+      ok: true,
+      message: `released ${target.address} (IPAddress ${target.namespace}/${target.name} deleted)`,
+    };
   }
 }
