@@ -151,10 +151,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
         `pool edits: ${r.poolEdits.map((e) => e.what).join('; ')}; storm ${String(r.stormMs)} ms, all Ready ${String(readyMs)} ms after it, ` +
         `all released ${String(releaseMs)} ms after deleting`,
     );
-    assert.ok(
-      r.kills.length >= Math.max(2, Math.floor(stormMs / 10_000)),
-      `only ${String(r.kills.length)} kills`,
-    );
+    assert.ok(r.kills.length >= 2, `only ${String(r.kills.length)} kills`);
     assert.ok(r.apiServerRestart !== undefined, 'kube-apiserver was restarted');
   });
 });

@@ -1,12 +1,13 @@
 // Restarts the kube-apiserver of a PRIVATE control plane (never the shared one) with the same
 // binary, arguments, port and log file, and waits until it is ready again. Used by the chaos test.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ControlPlaneState } from '../cluster/control-plane.js';
 import { ensurePki } from '../cluster/certs.js';
 import { clusterDir } from '../cluster/paths.js';
 import { httpsOk } from '../cluster/probes.js';
-import { isAlive, startDetached, stopGroup } from '../cluster/processes.js';
+import { isAlive, stopGroup } from '../cluster/processes.js';
 
 export interface ApiServerRestart {
   /** From the stop signal until /readyz answered 200 again. */
@@ -45,7 +46,23 @@ export async function restartApiServer(
     await stopGroup(entry.pid, opts.graceMs ?? 5_000);
   }
   if (opts.downMs !== undefined && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
-  const newPid = startDetached(binary, args, entry.log);
+  // Not our child: started through `sh -c 'setsid … &'`, it is reparented to init, which reaps it
+  // when `down` stops it. A child of this process would stay a zombie while `down` runs under
+  // execFileSync (our event loop blocked, nobody reaps), and `down` would wait for it forever.
+  const newPid = Number(
+    execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        'log="$1"; shift; setsid "$@" >>"$log" 2>&1 </dev/null & echo $!',
+        'sh',
+        entry.log,
+        binary,
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    ).trim(),
+  );
   const pki = ensurePki(join(planeDir, 'pki'));
   const tls = { ca: pki.caCert, cert: pki.adminCert, key: pki.adminKey };
   const deadline = performance.now() + (opts.timeoutMs ?? 90_000);
