@@ -478,9 +478,10 @@ describe('pool webhooks on a real API server', () => {
         assert.ok(Date.now() - t0 >= 3000, 'waited for the new bundle to propagate before switching');
         assert.notEqual(managed.current()?.cert, before);
         assert.equal((managed.caBundle?.match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
-        // Make the API server open new connections, which now see the certificate from the new CA.
-        rotating.server.server.closeIdleConnections();
-        await new Promise((r) => setTimeout(r, 1500));
+        // Existing connections answer their next request with `Connection: close`, so the API
+        // server's following requests arrive on new connections with the new certificate.
+        const callsAtSwitch = state.calls;
+        await waitFor(() => Promise.resolve(state.calls >= callsAtSwitch + 5), { what: 'calls after the switch' });
       } finally {
         state.stop = true;
         await loop;

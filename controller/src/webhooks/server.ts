@@ -165,7 +165,14 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     send(res, 200, { apiVersion: parsed.apiVersion, kind: 'AdmissionReview', response });
   };
 
+  // Certificate generation per connection: after a reload, each older connection answers its next
+  // request with `Connection: close`, so clients move to a new handshake (and the new certificate)
+  // between requests. Closing idle connections instead races a client reusing one (a reset).
+  let generation = 0;
+  const connectionGeneration = new WeakMap<object, number>();
   const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, (req, res) => {
+    const born = connectionGeneration.get(req.socket) ?? generation;
+    if (born < generation) res.setHeader('Connection', 'close');
     handle(req, res).catch((error: unknown) => {
       const code = error instanceof HttpError ? error.code : 500;
       const message = error instanceof Error ? error.message : String(error);
@@ -174,11 +181,15 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 60_000;
-  server.headersTimeout = 65_000;
+  server.on('secureConnection', (socket) => connectionGeneration.set(socket, generation));
+  // Longer than Go's default idle timeout (90 s), so the API server, not us, ends idle connections:
+  // a server-side close can race a request the client is sending on the same connection.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   const unsubscribe = options.certificates.onChange((certificate) => {
     try {
       server.setSecureContext({ cert: certificate.cert, key: certificate.key, minVersion });
+      generation++;
       log.info('webhook serving certificate reloaded');
     } catch (error) {
       log.error('webhook serving certificate rejected; keeping the previous one', {
