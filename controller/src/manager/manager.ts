@@ -10,12 +10,14 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  ANNOTATION_PENDING_ALLOCATIONS,
   chooseContract,
   claimFromWire,
   clusterFromWire,
   hasPausedAnnotation,
   IPAM_GROUP,
   LABEL_WATCH_FILTER,
+  readPendingAllocations,
   LEADER_ELECTION_ID,
   FINALIZER_RELEASE_ADDRESS,
   POOL_KIND_INFO,
@@ -50,6 +52,7 @@ import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers, type HandlerResult, type RunOutcome } from '../queue/workers.js';
 import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
 import { poolIdFromRef, poolKey, type PoolId } from '../reconcilers/keys.js';
+import { PoolFence } from '../reconcilers/pool-fence.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import { PoolRegistry } from '../reconcilers/pool-registry.js';
 import type { Cache, EventSink, Logger } from '../reconcilers/types.js';
@@ -95,6 +98,11 @@ export interface ManagerOptions {
   metrics?: ControllerMetrics;
   /** Identity in the Lease (default: hostname + random suffix). */
   identity?: string;
+  /**
+   * The pool-edit fence (docs/adr/0009): pending allocations written to the pool before each
+   * IPAddress create (default true). false = upstream's behaviour (for measurements and tests).
+   */
+  allocationFence?: boolean;
 }
 
 export interface Manager {
@@ -119,6 +127,13 @@ export interface Manager {
   stop(): Promise<void>;
   /** Counters for tests and /readyz. */
   queueDepth(): { claims: number; pools: number };
+}
+
+/** Metadata without our own fence annotation: a fence write is no reason to reconcile the pool. */
+function withoutFence(m: ObjectMeta): ObjectMeta {
+  if (m.annotations?.[ANNOTATION_PENDING_ALLOCATIONS] === undefined) return m;
+  const { [ANNOTATION_PENDING_ALLOCATIONS]: _fence, ...annotations } = m.annotations;
+  return { ...m, annotations };
 }
 
 function metaChanged(a: ObjectMeta, b: ObjectMeta): boolean {
@@ -259,6 +274,15 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const poolQueue = new WorkQueue({ name: 'pool', metrics: metrics.queueMetrics('pool') });
   const statusDelay = options.poolStatusDelayMs ?? 50;
 
+  const fence =
+    options.allocationFence === false
+      ? undefined
+      : new PoolFence({
+          pools: poolInformers,
+          poolClients,
+          log: log.child({ controller: 'allocation-fence' }),
+          fieldManager: FIELD_MANAGER,
+        });
   const claimReconciler = new ClaimReconciler({
     contract,
     claims,
@@ -272,6 +296,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     log: log.child({ controller: 'ipaddressclaim' }),
     metrics,
     fieldManager: FIELD_MANAGER,
+    ...(fence === undefined ? {} : { fence }),
   });
   const poolReconciler = new PoolReconciler({
     pools: poolInformers,
@@ -362,7 +387,8 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     informer.onUpdate((p, old) => {
       const id = idOf(p);
       const { specChanged } = registry.upsertPool(id, p);
-      if (!metaChanged(p.metadata, old.metadata) && !specChanged) return; // our own status write
+      // Our own status write, or our own fence write: nothing to reconcile.
+      if (!metaChanged(withoutFence(p.metadata), withoutFence(old.metadata)) && !specChanged) return;
       poolQueue.add(poolKey(id));
       const pauseChanged = hasPausedAnnotation(p.metadata) !== hasPausedAnnotation(old.metadata);
       const deletionChanged = p.metadata.deletionTimestamp !== old.metadata.deletionTimestamp;
@@ -458,13 +484,15 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     log.info('leading, starting workers', { identity, claimWorkers, poolWorkers });
     for (const kind of POOL_KINDS) {
       for (const p of poolInformers[kind].list()) {
-        poolQueue.add(
-          poolKey({
-            kind,
-            namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
-            name: p.metadata.name ?? '',
-          }),
-        );
+        const id: PoolId = {
+          kind,
+          namespace: POOL_KIND_INFO[kind].namespaced ? (p.metadata.namespace ?? '') : '',
+          name: p.metadata.name ?? '',
+        };
+        poolQueue.add(poolKey(id));
+        // Pending allocations left by an earlier leader: their creates happened (the webhook's
+        // quorum list sees them) or never will.
+        if (readPendingAllocations(p.metadata).length > 0) fence?.sweep(id);
       }
     }
     enqueueClaims(claims.list());
@@ -491,6 +519,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       ]);
       if (!drained.every(Boolean)) log.warn('shutdown deadline reached with reconciles in flight');
       await workers;
+      await fence?.flush();
       leader = false;
       metrics.leaderStatus(options.leaderElectionId ?? LEADER_ELECTION_ID, false);
       if (elector !== undefined && reason === 'stopped') await elector.release();

@@ -35,6 +35,7 @@ import {
   sameConditions,
 } from './claim-logic.js';
 import { poolIdFromRef, poolKey, splitObjectKey, type PoolId } from './keys.js';
+import type { AllocationFence, FenceResult } from './pool-fence.js';
 import { addressPoolId, type PoolRegistry } from './pool-registry.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
 
@@ -56,6 +57,8 @@ export interface ClaimReconcilerDeps {
   log: Logger;
   metrics: ReconcilerMetrics;
   fieldManager: string;
+  /** The pool-edit fence (ADR 0009); undefined writes no pending allocations (upstream's window). */
+  fence?: AllocationFence;
   now?: () => Date;
 }
 
@@ -239,6 +242,31 @@ export class ClaimReconciler {
       this.#d.registry.indexes.release(pk, ipKey);
       result = await this.#d.registry.allocate(pk, ipKey);
     }
+    // The fence (docs/adr/0009): the address goes into the pool's pending-allocations annotation,
+    // under a precondition on a spec that allows it, before the IPAddress is created. If a spec edit
+    // won the race and no longer allows it ('stale'), release it and pick again from the new spec.
+    for (let round = 1; this.#d.fence !== undefined && result.ok && !result.reservation.existing; round++) {
+      const picked = result.reservation;
+      let fenced: FenceResult;
+      try {
+        fenced = await this.#d.fence.enter(poolId, ipKey, {
+          address: picked.address,
+          prefix: picked.prefix,
+          claim: ipKey,
+        });
+      } catch (error) {
+        picked.release(); // nothing was created
+        throw error;
+      }
+      if (fenced.ok) break;
+      picked.release();
+      if (fenced.reason === 'gone') return { requeueAfter: 1000 }; // the pool events re-queue it too
+      if (round >= 10) throw new Error(`pool ${pk} kept changing while allocating`);
+      log.debug('pool spec changed before the IPAddress was created, picking again', {
+        address: picked.address,
+      });
+      result = await this.#d.registry.allocate(pk, ipKey);
+    }
     if (!result.ok) {
       this.#d.registry.addWaiting(pk, ipKey);
       this.#d.metrics.allocationFailure(poolId.kind, result.reason);
@@ -265,7 +293,10 @@ export class ClaimReconciler {
     try {
       created = await this.#d.addressClient.create(body, { fieldManager: this.#d.fieldManager });
       reservation.confirm();
+      this.#d.fence?.leave(poolId, ipKey);
     } catch (error) {
+      // Created or not, the pending entry may go: the webhook's quorum list sees an IPAddress that exists.
+      this.#d.fence?.leave(poolId, ipKey);
       const kind = classifyApiError(error).kind;
       this.#d.metrics.allocationFailure(poolId.kind, 'ApiError');
       this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
