@@ -154,6 +154,14 @@ describe('copiedLabels and adoptionPatch', () => {
       ownerReferences: ensureOwnerReferences(undefined, c, pool, V).ownerReferences,
     };
     assert.equal(adoptionPatch(complete, c, pool, V).patch, undefined);
+    // The API server returns owner references with its own key order: still nothing to patch.
+    const reordered = {
+      ...complete,
+      ownerReferences: complete.ownerReferences.map((r) =>
+        Object.fromEntries(Object.entries(r).reverse()),
+      ) as typeof complete.ownerReferences,
+    };
+    assert.equal(adoptionPatch(reordered, c, pool, V).patch, undefined);
   });
 });
 

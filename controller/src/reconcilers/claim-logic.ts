@@ -114,6 +114,13 @@ export function copiedLabels(claim: AddressClaim): Record<string, string> {
  * ProtectAddress finalizer), or undefined when it already has everything. The spec is never touched
  * (it is immutable).
  */
+/** Field-by-field, so the API server's key order never reads as a change (a restart used to re-patch every address). */
+function sameOwnerReferences(a: readonly OwnerReference[], b: readonly OwnerReference[]): boolean {
+  const canonical = (r: OwnerReference) =>
+    [r.apiVersion, r.kind, r.name, r.uid, r.controller ?? null, r.blockOwnerDeletion ?? null].join('\u0000');
+  return a.length === b.length && a.every((r, i) => b[i] !== undefined && canonical(r) === canonical(b[i]));
+}
+
 export function adoptionPatch(
   address: ObjectMeta,
   claim: AddressClaim,
@@ -127,7 +134,7 @@ export function adoptionPatch(
     pool,
     ipamApiVersion,
   );
-  if (JSON.stringify(ownerReferences) !== JSON.stringify(address.ownerReferences ?? []))
+  if (!sameOwnerReferences(ownerReferences, address.ownerReferences ?? []))
     metadata.ownerReferences = ownerReferences;
   const labels = copiedLabels(claim);
   const missing = Object.entries(labels).filter(([k, v]) => address.labels?.[k] !== v);
