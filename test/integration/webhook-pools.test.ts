@@ -481,7 +481,9 @@ describe('pool webhooks on a real API server', () => {
         // Existing connections answer their next request with `Connection: close`, so the API
         // server's following requests arrive on new connections with the new certificate.
         const callsAtSwitch = state.calls;
-        await waitFor(() => Promise.resolve(state.calls >= callsAtSwitch + 5), { what: 'calls after the switch' });
+        await waitFor(() => Promise.resolve(state.calls >= callsAtSwitch + 5), {
+          what: 'calls after the switch',
+        });
       } finally {
         state.stop = true;
         await loop;

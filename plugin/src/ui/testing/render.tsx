@@ -109,6 +109,7 @@ export async function renderBrowser(
   // A source that answers on subscribe does so from an effect after the first frame; on a loaded
   // machine that can come later than the quiet period above: wait for its snapshot (up to 5 s).
   const answers = (source as { emitOnSubscribe?: boolean }).emitOnSubscribe === true;
-  for (const until = Date.now() + 5000; answers && /connecting…/.test(h.frame()) && Date.now() < until; ) await h.settle(20);
+  for (const until = Date.now() + 5000; answers && /connecting…/.test(h.frame()) && Date.now() < until;)
+    await h.settle(20);
   return h;
 }
