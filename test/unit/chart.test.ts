@@ -10,6 +10,7 @@ import {
   mutatingWebhookConfiguration,
   validatingWebhookConfiguration,
 } from '@ipam-in-cluster/controller/webhooks';
+import { ControllerMetrics } from '@ipam-in-cluster/controller';
 import { chartDir, generateValuesSchema } from '../tools/chart-schema.js';
 import { repoRoot } from '../cluster/paths.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
@@ -189,5 +190,10 @@ describe('helm chart', () => {
       /IPAMPoolNearlyFull.*IPAMPoolExhausted.*IPAMClaimsPending.*IPAMReconcileErrors/,
     );
     assert.equal(find(render(), 'ServiceMonitor').length, 0);
+    // Every metric an alert uses is one the controller exports.
+    const exported = new Set(new ControllerMetrics().registry.getMetricsAsArray().map((m) => m.name));
+    const used = [...JSON.stringify(rule).matchAll(/capi_ipam_[a-z_]+/g)].map((m) => m[0]);
+    assert.ok(used.length >= 4);
+    for (const name of used) assert.ok(exported.has(name), `alert uses unknown metric ${name}`);
   });
 });
