@@ -11,13 +11,13 @@ import {
   type IPAddressWire,
   type OwnerReference,
 } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
@@ -39,9 +39,7 @@ async function addressesIn(ns: string): Promise<string[]> {
 
 describe('controller: claims', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter, ipAddressScope: 'all' });
   });
 

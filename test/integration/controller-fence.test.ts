@@ -15,8 +15,7 @@ import {
   type Pool,
 } from '@ipam-in-cluster/api';
 import { classifyApiError, Informer } from '@ipam-in-cluster/kube';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
-import { Fixture, Ipam, startTestController, uniqueWatchFilter } from '../support/controller.js';
+import { Fixture, Ipam, startTestController, uniqueWatchFilter, openFixture } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 import { startTestWebhooks, type TestWebhooks } from '../support/webhooks.js';
 
@@ -94,9 +93,7 @@ function outside(spec: IPPoolSpec, address: string): string | undefined {
 
 describe('controller: the pool-edit fence', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     raceNs = await fx.namespace('fence');
     benchNs.off = await fx.namespace('fence-off');
     benchNs.on = await fx.namespace('fence-on');

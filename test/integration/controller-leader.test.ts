@@ -2,13 +2,13 @@
 // stop) is quick, and no address is ever handed out twice.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
@@ -19,9 +19,7 @@ const replicas: TestController[] = [];
 
 describe('controller: leader election', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
   });
 
   after(async () => {

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FINALIZER_PROTECT_ADDRESS } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
@@ -21,9 +21,7 @@ const IP = 'InClusterIPPool';
 
 describe('controller: lifecycle', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter });
   });
 

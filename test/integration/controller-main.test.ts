@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, parseFlags, runFromConfig, type Running } from '@ipam-in-cluster/controller';
 import { repoRoot } from '../cluster/paths.js';
-import { applyCrds, capiCrds, ourCrds, testCluster } from '../support/cluster.js';
-import { Fixture, Ipam, uniqueWatchFilter } from '../support/controller.js';
+import { testCluster } from '../support/cluster.js';
+import { Fixture, Ipam, uniqueWatchFilter, openFixture } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
 const watchFilter = uniqueWatchFilter('main');
@@ -17,9 +17,7 @@ let running: Running | undefined;
 
 describe('controller: main', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
   });
 
   after(async () => {

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ANNOTATION_PAUSED, FINALIZER_RELEASE_ADDRESS, LABEL_CLUSTER_NAME } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
@@ -45,9 +45,7 @@ async function reconcileErrors(): Promise<number> {
 
 describe('controller: pause', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter });
   });
 

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FINALIZER_PROTECT_POOL, MAX_STATUS_COUNT, type Pool, type PoolKind } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
@@ -87,9 +87,7 @@ async function poolCondition(p: { kind: PoolKind; name: string; ns: string | und
 
 describe('controller: pools', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter, highUtilizationPercent: 80 });
   });
 

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ANNOTATION_PAUSED, FINALIZER_PROTECT_POOL, type PoolKind } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
@@ -73,9 +73,7 @@ async function claimPrefix(ns: string, name: string, p: Ref): Promise<string> {
 
 describe('controller: prefix pools', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter });
   });
 

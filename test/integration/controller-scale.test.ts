@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseAddr, parsePrefix, prefixContains } from '@ipam-in-cluster/allocator';
 import type { IPAddressWire, PoolKind } from '@ipam-in-cluster/api';
-import { applyCrds, capiCrds, ourCrds } from '../support/cluster.js';
 import {
   Fixture,
   Ipam,
   startTestController,
   uniqueWatchFilter,
   type TestController,
+  openFixture,
 } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
@@ -33,9 +33,7 @@ interface PoolPlan {
 
 describe('controller: scale', () => {
   before(async () => {
-    await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
-    ipam = await Ipam.connect(watchFilter);
-    fx = new Fixture(ipam, watchFilter);
+    ({ ipam, fx } = await openFixture(watchFilter));
     ctl = await startTestController({ watchFilter, claimWorkers: 16 });
   });
 

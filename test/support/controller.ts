@@ -31,7 +31,14 @@ import {
   loadKubeConfig,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
-import { createTestNamespace, testCluster, type TestNamespace } from './cluster.js';
+import {
+  applyCrds,
+  capiCrds,
+  createTestNamespace,
+  ourCrds,
+  testCluster,
+  type TestNamespace,
+} from './cluster.js';
 import { waitFor } from './wait.js';
 
 export interface TestController {
@@ -280,6 +287,16 @@ export class Ipam {
 }
 
 /** Namespaces and cluster-scoped pools of one test file, removed (finalizers stripped) in after(). */
+/**
+ * The set-up every controller test file shares: the Cluster API v1.14.0 CRDs and ours installed,
+ * a client scoped to the file's watch filter, and a fixture that cleans up after it.
+ */
+export async function openFixture(watchFilter: string): Promise<{ ipam: Ipam; fx: Fixture }> {
+  await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
+  const ipam = await Ipam.connect(watchFilter);
+  return { ipam, fx: new Fixture(ipam, watchFilter) };
+}
+
 export class Fixture {
   readonly ipam: Ipam;
   readonly watchFilter: string;
