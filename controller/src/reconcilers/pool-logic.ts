@@ -1,7 +1,15 @@
-// Pure decisions of the pool reconciler: the status counts and the pool conditions.
-import { capInt64, type PoolCounts } from '@ipam-in-cluster/allocator';
+// Pure decisions of the pool reconciler: the status counts, duplicate addresses and the pool conditions.
+import {
+  capInt64,
+  formatAddr,
+  formatPrefix,
+  parseAddr,
+  parsePrefixInUse,
+  type PoolCounts,
+} from '@ipam-in-cluster/allocator';
 import {
   ConditionType,
+  DuplicateAddressesReason,
   ExhaustedReason,
   HighUtilizationReason,
   PoolReadyReason,
@@ -41,6 +49,94 @@ export function sameCounts(a: PoolAddressCounts | undefined, b: StatusCounts): b
   );
 }
 
+/**
+ * Duplicate addresses: two or more IPAddresses of one pool holding the same address (IP pools:
+ * the same address in canonical form; prefix pools: the same masked prefix). The controller never
+ * makes them; they come from hand-made IPAddresses or another tool.
+ *
+ * How they count (decided here, tested in pool-logic.test.ts and controller-duplicates):
+ * - `used` counts IPAddress objects, so a shared address counts once per holder. That is
+ *   upstream's definition (used = number of IPAddresses referencing the pool), and the number
+ *   the ProtectPool finalizer and `kubectl get ipaddresses` agree with.
+ * - `free` = allocatable addresses that no IPAddress holds, so a shared address takes one slot,
+ *   not two: free stays exactly what can still be handed out. With duplicates, used + free can
+ *   therefore exceed total by the extra holders; the DuplicateAddresses condition says why.
+ * - The address is in use while any holder remains (the allocation index counts holders), so
+ *   the allocator never hands it out, not even after one of the holders is deleted.
+ */
+export interface DuplicateAddress {
+  /** Canonical address (IP pools) or masked prefix `addr/len` (prefix pools). */
+  address: string;
+  /** Keys (`namespace/name`) of the IPAddresses holding it, sorted. */
+  holders: string[];
+}
+
+/** One IPAddress of a pool, as far as duplicate detection needs it. */
+export interface HeldAddress {
+  key: string;
+  address: string;
+  prefix: number | undefined;
+}
+
+/**
+ * Whether the pool's counts allow a duplicate, so the O(n) scan runs only when there may be one.
+ * IP pools, exactly: used = holders (+ unparsable ones), allocated = distinct in-layout addresses
+ * held, outOfRange = distinct addresses outside, so any extra holder makes the difference
+ * positive. Prefix pools count out-of-range holders, not distinct prefixes, so the difference
+ * misses shared out-of-range prefixes: always scan (their counts are O(n) already).
+ */
+export function mayHaveDuplicates(
+  c: PoolCounts & { invalid: readonly string[] },
+  family: 'ip' | 'prefix',
+): boolean {
+  if (family === 'prefix') return c.used > 1n;
+  return c.used - BigInt(c.invalid.length) - c.allocated - c.outOfRange > 0n;
+}
+
+/** The addresses held by more than one IPAddress, in address-text order. Unparsable ones are skipped. */
+export function findDuplicates(held: Iterable<HeldAddress>, family: 'ip' | 'prefix'): DuplicateAddress[] {
+  const byAddress = new Map<string, string[]>();
+  for (const h of held) {
+    let canonical: string | undefined;
+    if (family === 'ip') {
+      const a = parseAddr(h.address);
+      canonical = a.ok ? formatAddr(a.value) : undefined;
+    } else {
+      const p = parsePrefixInUse({ address: h.address, prefix: h.prefix });
+      canonical = p.ok ? formatPrefix(p.value) : undefined;
+    }
+    if (canonical === undefined) continue;
+    const keys = byAddress.get(canonical);
+    if (keys === undefined) byAddress.set(canonical, [h.key]);
+    else keys.push(h.key);
+  }
+  const out: DuplicateAddress[] = [];
+  for (const [address, keys] of byAddress) {
+    const holders = [...new Set(keys)].sort();
+    if (holders.length > 1) out.push({ address, holders });
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : 1));
+}
+
+const LIST_LIMIT = 5;
+
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, LIST_LIMIT).join(', ');
+  return items.length > LIST_LIMIT ? `${shown}, ... (${items.length - LIST_LIMIT} more)` : shown;
+}
+
+/** The DuplicateAddresses message: every shared address (up to 5) with the IPAddresses holding it. */
+export function duplicatesMessage(
+  duplicates: readonly DuplicateAddress[],
+  unit: 'address' | 'prefix',
+): string {
+  if (duplicates.length === 0) return '';
+  const parts = duplicates.map((d) => `${d.address} held by IPAddresses ${listed(d.holders)}`);
+  const shown = parts.slice(0, LIST_LIMIT).join('; ');
+  const more = parts.length > LIST_LIMIT ? `; ... (${parts.length - LIST_LIMIT} more)` : '';
+  return `${duplicates.length} ${unit}(es) held by more than one IPAddress: ${shown}${more}; used counts every IPAddress, free counts the ${unit} once, and it is not handed out while any of them remains`;
+}
+
 /** Percentage of allocatable addresses in use, for the HighUtilization condition (0 when total is 0). */
 export function utilisationAtLeast(c: PoolCounts, thresholdPercent: number): boolean {
   if (c.total <= 0n) return false;
@@ -56,6 +152,8 @@ export interface PoolConditionInput {
   references: number;
   counts: PoolCounts | undefined;
   invalidAddresses: readonly string[];
+  /** Addresses held by more than one IPAddress ({@link findDuplicates}). */
+  duplicates: readonly DuplicateAddress[];
   thresholdPercent: number;
   unit: 'address' | 'prefix';
   generation: number | undefined;
@@ -119,6 +217,14 @@ export function poolConditions(input: PoolConditionInput): ConditionUpdate[] {
       status: high ? 'True' : 'False',
       reason: high ? HighUtilizationReason.AboveThreshold : HighUtilizationReason.BelowThreshold,
       message: `${c.total - c.free} of ${c.total} in use (threshold ${input.thresholdPercent}%)`,
+      ...gen,
+    });
+    const dup = input.duplicates.length > 0;
+    out.push({
+      type: ConditionType.DuplicateAddresses,
+      status: dup ? 'True' : 'False',
+      reason: dup ? DuplicateAddressesReason.DuplicatesFound : DuplicateAddressesReason.NoDuplicates,
+      message: duplicatesMessage(input.duplicates, input.unit),
       ...gen,
     });
   }

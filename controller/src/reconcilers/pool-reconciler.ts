@@ -1,13 +1,15 @@
 // The pool reconciler (all four kinds), level-triggered from a `Kind/namespace/name` key:
 //   fetch -> sync the in-memory state -> finalizer (ProtectPool; released only when no IPAddress
-//   references the pool) -> counts -> one status patch (status.ipAddresses + conditions) -> Events on
-//   condition transitions.
+//   references the pool) -> counts (and duplicate addresses, when the counts allow one) -> one status
+//   patch (status.ipAddresses + conditions) -> Events on condition transitions.
 import {
+  addressFromWire,
   conditionTime,
   ConditionType,
   FINALIZER_PROTECT_POOL,
   IPAM_GROUP,
   POOL_KIND_INFO,
+  PoolEventReason,
   setCondition,
   type Condition,
   type IPAddressWire,
@@ -21,7 +23,14 @@ import {
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
 import { parsePoolKey, type PoolId } from './keys.js';
-import { poolConditions, sameCounts, statusCounts } from './pool-logic.js';
+import {
+  findDuplicates,
+  mayHaveDuplicates,
+  poolConditions,
+  sameCounts,
+  statusCounts,
+  type DuplicateAddress,
+} from './pool-logic.js';
 import type { PoolRegistry } from './pool-registry.js';
 import { sameConditions } from './claim-logic.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
@@ -95,6 +104,7 @@ export class PoolReconciler {
           references,
           counts: undefined,
           invalidAddresses: [],
+          duplicates: [],
           thresholdPercent: this.#d.highUtilizationPercent,
           unit: family === 'ip' ? 'address' : 'prefix',
           generation: pool.metadata.generation,
@@ -108,12 +118,15 @@ export class PoolReconciler {
       current = await client.addFinalizer({ namespace: ns, name: id.name }, FINALIZER_PROTECT_POOL, pool);
     }
     const counts = this.#d.registry.counts(key);
+    const duplicates =
+      counts !== undefined && mayHaveDuplicates(counts, family) ? this.#duplicates(id, family) : [];
     const updates = poolConditions({
       specError,
       deleting: false,
       references: 0,
       counts,
       invalidAddresses: counts?.invalid ?? [],
+      duplicates,
       thresholdPercent: this.#d.highUtilizationPercent,
       unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
@@ -123,7 +136,23 @@ export class PoolReconciler {
     const before = current.status?.conditions ?? [];
     const after = await this.#patchStatus(current, status, updates);
     this.#emitTransitions(current, before, after, counts?.invalid.length ?? 0);
+    if (duplicates.length > 0) log.debug('duplicate addresses in pool', { duplicates: duplicates.length });
     return undefined;
+  }
+
+  /** Addresses held by more than one IPAddress of the pool, from the cache. O(IPAddresses of the pool). */
+  #duplicates(id: PoolId, family: 'ip' | 'prefix'): DuplicateAddress[] {
+    return findDuplicates(
+      this.referencingAddresses(id).map((wire) => {
+        const a = addressFromWire(wire);
+        return {
+          key: `${wire.metadata.namespace ?? ''}/${wire.metadata.name ?? ''}`,
+          address: a.address,
+          prefix: a.prefix,
+        };
+      }),
+      family,
+    );
   }
 
   async #patchStatus(
@@ -171,12 +200,24 @@ export class PoolReconciler {
       this.#d.events.warning(involved, ready.reason, ready.message);
     }
     if (flipped(ConditionType.Exhausted, 'True'))
-      this.#d.events.warning(involved, 'PoolExhausted', now(ConditionType.Exhausted)?.message ?? '');
+      this.#d.events.warning(
+        involved,
+        PoolEventReason.PoolExhausted,
+        now(ConditionType.Exhausted)?.message ?? '',
+      );
     if (flipped(ConditionType.HighUtilization, 'True')) {
-      this.#d.events.warning(involved, 'HighUtilization', now(ConditionType.HighUtilization)?.message ?? '');
+      this.#d.events.warning(
+        involved,
+        PoolEventReason.HighUtilization,
+        now(ConditionType.HighUtilization)?.message ?? '',
+      );
     }
     if (invalid > 0 && was(ConditionType.Ready)?.message !== ready?.message) {
-      this.#d.events.warning(involved, 'InvalidIPAddress', ready?.message ?? '');
+      this.#d.events.warning(involved, PoolEventReason.InvalidIPAddress, ready?.message ?? '');
+    }
+    const dup = now(ConditionType.DuplicateAddresses);
+    if (dup?.status === 'True' && was(ConditionType.DuplicateAddresses)?.message !== dup.message) {
+      this.#d.events.warning(involved, PoolEventReason.DuplicateAddress, dup.message);
     }
   }
 }

@@ -4,10 +4,12 @@ import {
   ClaimReadyReason,
   conditionTime,
   ConditionType,
+  DuplicateAddressesReason,
   ExhaustedReason,
   findCondition,
   HighUtilizationReason,
   PausedReason,
+  PoolEventReason,
   PoolReadyReason,
   setCondition,
 } from './conditions.js';
@@ -24,6 +26,14 @@ describe('conditions', () => {
     assert.equal(ClaimReadyReason.PoolNotReady, 'PoolNotReady');
   });
 
+  it('keeps the wire values the controller has always written', () => {
+    assert.equal(ClaimReadyReason.ClusterNotFound, 'ClusterNotFound');
+    assert.equal(ClaimReadyReason.PoolNotFound, 'PoolNotFound');
+    assert.equal(PoolEventReason.PoolExhausted, 'PoolExhausted');
+    assert.equal(PoolEventReason.HighUtilization, 'HighUtilization');
+    assert.equal(PoolEventReason.InvalidIPAddress, 'InvalidIPAddress');
+  });
+
   it('has only reasons the metav1 Condition schema accepts', () => {
     const version = loadCrd('InClusterIPPool').spec.versions[0];
     const pattern =
@@ -37,6 +47,7 @@ describe('conditions', () => {
       PoolReadyReason,
       ExhaustedReason,
       HighUtilizationReason,
+      DuplicateAddressesReason,
     ]) {
       for (const reason of Object.values(set)) assert.match(reason, re);
     }

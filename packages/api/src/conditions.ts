@@ -13,6 +13,8 @@ export const ConditionType = {
   Exhausted: 'Exhausted',
   /** Pool: used/total is at or above the controller's threshold. */
   HighUtilization: 'HighUtilization',
+  /** Pool: two or more IPAddresses of the pool hold the same address (made by hand or by another tool). */
+  DuplicateAddresses: 'DuplicateAddresses',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -28,6 +30,8 @@ export const ClaimReadyReason = {
   PoolNotReady: 'PoolNotReady',
   /** False: the referenced pool does not exist (yet). */
   PoolNotFound: 'PoolNotFound',
+  /** False: spec.clusterName (or the cluster-name label) names a Cluster that does not exist. */
+  ClusterNotFound: 'ClusterNotFound',
   /** False: the claim is being deleted; its address is held for the pool's reuse grace period. */
   Deleting: 'Deleting',
 } as const;
@@ -72,6 +76,29 @@ export const HighUtilizationReason = {
   BelowThreshold: 'BelowThreshold',
 } as const;
 export type HighUtilizationReason = (typeof HighUtilizationReason)[keyof typeof HighUtilizationReason];
+
+/** Reasons of the pool's DuplicateAddresses condition. */
+export const DuplicateAddressesReason = {
+  /** True: the message names each shared address and the IPAddresses holding it. */
+  DuplicatesFound: 'DuplicatesFound',
+  /** False: every IPAddress of the pool holds an address of its own. */
+  NoDuplicates: 'NoDuplicates',
+} as const;
+export type DuplicateAddressesReason =
+  (typeof DuplicateAddressesReason)[keyof typeof DuplicateAddressesReason];
+
+/** Reasons of the Warning Events on pools (besides a Ready=False reason, which is its own Event reason). */
+export const PoolEventReason = {
+  /** Exhausted turned True. */
+  PoolExhausted: 'PoolExhausted',
+  /** HighUtilization turned True. */
+  HighUtilization: 'HighUtilization',
+  /** The set of IPAddresses with an unparsable address changed. */
+  InvalidIPAddress: 'InvalidIPAddress',
+  /** The set of duplicate addresses (DuplicateAddresses condition) changed and is not empty. */
+  DuplicateAddress: 'DuplicateAddress',
+} as const;
+export type PoolEventReason = (typeof PoolEventReason)[keyof typeof PoolEventReason];
 
 /** Default HighUtilization threshold in percent of total; the controller may override it. */
 export const DEFAULT_HIGH_UTILIZATION_PERCENT = 90;

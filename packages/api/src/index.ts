@@ -35,10 +35,12 @@ export {
   conditionTime,
   ConditionType,
   DEFAULT_HIGH_UTILIZATION_PERCENT,
+  DuplicateAddressesReason,
   ExhaustedReason,
   findCondition,
   HighUtilizationReason,
   PausedReason,
+  PoolEventReason,
   PoolReadyReason,
   setCondition,
 } from './conditions.js';
