@@ -38,6 +38,8 @@ const staysNot = (condition: () => boolean, ms: number, what: string): Promise<v
 /** A real transport whose next watch can be held back and then failed. */
 class FaultInjectingTransport extends KubeTransport {
   watchQueries: Record<string, unknown>[] = [];
+  /** Queries of the list (non-watch GET collection) requests, in order. */
+  listQueries: Record<string, unknown>[] = [];
   /** Watches that got a response (so a restart now really drops an open watch). */
   established = 0;
   private gate: Promise<void> | undefined;
@@ -52,6 +54,13 @@ class FaultInjectingTransport extends KubeTransport {
     this.failure = failWith;
     this.gate = undefined;
     this.open?.();
+  }
+
+  override async request<T = unknown>(options: RequestOptions): Promise<T> {
+    if (options.method === 'GET' && options.query !== undefined && 'limit' in options.query) {
+      this.listQueries.push({ ...options.query });
+    }
+    return super.request<T>(options);
   }
 
   override async stream(
@@ -395,5 +404,69 @@ describe('kube informer', () => {
     });
     await staysNot(() => rec.events.length > 2, 300, 'duplicate events for the echoed writes');
     assert.deepEqual(rec.events, ['add mine', 'update mine']);
+  });
+
+  it('lists in pages of pageSize from one snapshot, and caches objects without managedFields', async () => {
+    const pools = client.pools('InClusterIPPool');
+    for (let i = 0; i < 5; i++) await pools.create(pool(ns.name, `paged-${String(i)}`, { case: 'paged' }));
+    const created = await pools.get({ namespace: ns.name, name: 'paged-0' });
+    const managed = (created.metadata as { managedFields?: unknown[] }).managedFields;
+    assert.ok(managed !== undefined && managed.length > 0, 'the server sends managedFields');
+
+    const rec = new Recorder<InClusterIPPool>();
+    const { informer, transport } = make<InClusterIPPool>({
+      resource: poolResource('InClusterIPPool'),
+      namespace: ns.name,
+      labelSelector: 'case=paged',
+      pageSize: 2,
+      hooks: rec.hooks,
+    });
+    rec.attach(informer);
+    await informer.start();
+    assert.deepEqual(
+      transport.listQueries.map((q) => [q.limit, q.continue === undefined ? 'first' : 'continue']),
+      [
+        [2, 'first'],
+        [2, 'continue'],
+        [2, 'continue'],
+      ],
+    );
+    assert.deepEqual(
+      informer
+        .list()
+        .map((p) => p.metadata.name)
+        .sort(),
+      ['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4'],
+    );
+    assert.equal(rec.events.length, 5);
+    const cached = informer.get(ns.name, 'paged-0');
+    assert.ok(cached !== undefined);
+    assert.equal(cached.metadata.uid, created.metadata.uid);
+    assert.deepEqual(cached.spec, created.spec);
+    assert.ok(!('managedFields' in cached.metadata), 'listed objects are cached without managedFields');
+
+    await pools.mergePatch({ namespace: ns.name, name: 'paged-1' }, { spec: { prefix: 25 } });
+    await waitUntil(() => informer.get(ns.name, 'paged-1')?.spec.prefix === 25, { what: 'update event' });
+    assert.ok(
+      !('managedFields' in (informer.get(ns.name, 'paged-1')?.metadata ?? {})),
+      'watched objects too',
+    );
+    const written = await pools.mergePatch({ namespace: ns.name, name: 'paged-2' }, { spec: { prefix: 26 } });
+    informer.observe(written);
+    assert.ok('managedFields' in written.metadata, "observe() leaves the caller's object alone");
+    assert.ok(
+      !('managedFields' in (informer.get(ns.name, 'paged-2')?.metadata ?? {})),
+      'observed objects too',
+    );
+
+    // transform: identity keeps what the server sent.
+    const { informer: raw } = make<InClusterIPPool>({
+      resource: poolResource('InClusterIPPool'),
+      namespace: ns.name,
+      labelSelector: 'case=paged',
+      transform: (o) => o,
+    });
+    await raw.start();
+    assert.ok('managedFields' in (raw.get(ns.name, 'paged-0')?.metadata ?? {}));
   });
 });

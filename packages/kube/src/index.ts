@@ -51,7 +51,7 @@ export { ContentType, KubeTransport } from './transport.js';
 export type { Method, RequestOptions, ResponseStream, TransportOptions } from './transport.js';
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { Informer } from './informer.js';
+export { Informer, stripManagedFields } from './informer.js';
 export type {
   AddHandler,
   DeleteHandler,

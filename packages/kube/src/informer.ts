@@ -7,7 +7,9 @@
 //   - 410 Gone (HTTP or ERROR event) relists, emitting deletes for objects that vanished;
 //   - other errors re-watch from the last resourceVersion after exponential backoff (1 s -> 30 s);
 //   - watches ask for bookmarks and a server-side timeout; a watchdog restarts a silent watch;
-//   - handlers only enqueue: their errors are caught and reported, never thrown.
+//   - handlers only enqueue: their errors are caught and reported, never thrown;
+//   - lists are paged (500 a page, like client-go's reflector), and every object passes a transform
+//     before it is cached (default: drop metadata.managedFields, as controller-runtime's cache does).
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { parseJson } from './json.js';
@@ -40,6 +42,12 @@ export interface InformerOptions<T extends KubeObject> {
   indexers?: Readonly<Record<string, IndexFunc<T>>>;
   /** List page size (default 500). */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached or handed to a handler (lists, watch events,
+   * observe()): drop what no reader needs. Must not mutate its argument. Default:
+   * stripManagedFields; pass `(o) => o` to keep objects as the server sent them.
+   */
+  transform?: (object: T) => T;
   /** Server-side watch timeout; the actual value is randomised up to +50 % so watches spread out (default 300). */
   watchTimeoutSeconds?: number;
   /** No byte from the server for this long restarts the watch (default: watch timeout + 60 s). */
@@ -57,6 +65,17 @@ interface WatchEvent<T> {
   object: T;
 }
 
+/**
+ * The object without `metadata.managedFields` (server-side apply bookkeeping: 40-60 % of a small
+ * object's JSON, never read by a controller). A new object; the argument is not changed.
+ */
+export function stripManagedFields<T extends KubeObject>(object: T): T {
+  const metadata: (KubeObject['metadata'] & { managedFields?: unknown }) | undefined = object.metadata;
+  if (metadata?.managedFields === undefined) return object;
+  const { managedFields: _dropped, ...rest } = metadata;
+  return { ...object, metadata: rest };
+}
+
 class StoppedError extends Error {
   constructor() {
     super('informer stopped');
@@ -71,6 +90,7 @@ export class Informer<T extends KubeObject> {
   private readonly client: ObjectClient<T>;
   private readonly store: IndexedStore<T>;
   private readonly backoff: Backoff;
+  private readonly transform: (object: T) => T;
   private readonly addHandlers = new Set<AddHandler<T>>();
   private readonly updateHandlers = new Set<UpdateHandler<T>>();
   private readonly deleteHandlers = new Set<DeleteHandler<T>>();
@@ -97,6 +117,7 @@ export class Informer<T extends KubeObject> {
       this.report(classifyApiError(error), 'index');
     });
     this.backoff = new Backoff(options.backoff);
+    this.transform = options.transform ?? stripManagedFields;
     this.syncedPromise = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;
@@ -189,7 +210,7 @@ export class Informer<T extends KubeObject> {
    */
   observe(object: T): void {
     if (this.stopped) return;
-    this.upsert(object);
+    this.upsert(this.transform(object));
   }
 
   /** Removes an object this process just deleted for good (no finalizers left). */
@@ -255,13 +276,20 @@ export class Informer<T extends KubeObject> {
 
   private async relist(reason: RelistReason): Promise<void> {
     const controller = this.newRequest();
-    const { items, resourceVersion } = await this.client.listAll({
+    // Page by page, each transformed at once: the untransformed page is garbage before the next
+    // arrives. Cached only after the last page, so the cache never shows half a relist.
+    const items: T[] = [];
+    let resourceVersion: string | undefined;
+    for await (const page of this.client.pages({
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
       fieldSelector: this.options.fieldSelector,
       limit: this.options.pageSize ?? 500,
       signal: controller.signal,
-    });
+    })) {
+      for (const item of page.items) items.push(this.transform(item));
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    }
     if (this.isStopped()) return;
     const listed = new Set<string>();
     for (const item of items) {
@@ -311,6 +339,9 @@ export class Informer<T extends KubeObject> {
       if (this.isStopped()) break;
       const event = parseJson(line) as WatchEvent<T>;
       this.hooks.onEvent?.(event.type);
+      if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
+        event.object = this.transform(event.object);
+      }
       if (event.type === 'ERROR') {
         const status = classifyApiError(event.object);
         if (status.kind === 'Gone') return 'gone';

@@ -122,19 +122,30 @@ export class ObjectClient<T extends KubeObject> {
     return { ...list, items: list?.items ?? [] };
   }
 
+  /**
+   * The pages of a list, one request each (`limit` per page, default 500), the way client-go's
+   * reflector lists: no single response holds the whole collection. Every page is from the same
+   * snapshot; its `metadata.resourceVersion` is the snapshot's.
+   */
+  async *pages(options: Omit<ListOptions, 'continue'> = {}): AsyncGenerator<KubeList<T>, void, undefined> {
+    let token: string | undefined;
+    do {
+      const page = await this.list({ ...options, limit: options.limit ?? 500, continue: token });
+      yield page;
+      token = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
+    } while (token !== undefined);
+  }
+
   /** Every page; resourceVersion is the list's (a consistent snapshot to watch from). */
   async listAll(
     options: Omit<ListOptions, 'continue'> = {},
   ): Promise<{ items: T[]; resourceVersion: string | undefined }> {
     const items: T[] = [];
-    let token: string | undefined;
     let resourceVersion: string | undefined;
-    do {
-      const page = await this.list({ ...options, limit: options.limit ?? 500, continue: token });
+    for await (const page of this.pages(options)) {
       items.push(...page.items);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      token = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
-    } while (token !== undefined);
+    }
     return { items, resourceVersion };
   }
 
