@@ -1,6 +1,7 @@
 // Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
 // findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
 import {
+  ConditionType,
   FINALIZER_RELEASE_ADDRESS,
   LEADER_ELECTION_ID,
   isOurPoolRef,
@@ -208,7 +209,7 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     });
   }
   for (const c of claim.conditions) {
-    if (c.type === 'Ready' && c.status !== 'True')
+    if (c.type === ConditionType.Ready && c.status !== 'True')
       blockers.push({ code: 'condition', message: `condition Ready=${c.status} ${c.reason}: ${c.message}` });
   }
   if (blockers.length === 0)
