@@ -3,6 +3,7 @@
 // validation beyond the layout (the webhook's rules, for pools written without it), and the claims
 // waiting for the pool to have room. Fed synchronously by the informer handlers.
 import {
+  ClaimReadyReason,
   IPAM_GROUP,
   isIPPool,
   POOL_KIND_INFO,
@@ -13,8 +14,15 @@ import {
 import { PoolIndexes, type PoolIndexCounts, type Reservation } from '../allocation/pool-indexes.js';
 import { objectKey, poolIdFromRef, poolKey, type PoolId } from './keys.js';
 
-/** Why an allocation could not be made: the claim's Ready reason. */
-export type AllocationFailure = 'PoolNotFound' | 'PoolNotReady' | 'PoolExhausted' | 'AllocationInProgress';
+/**
+ * Why an allocation could not be made: the claim's Ready reason, or AllocationInProgress (the claim
+ * reconciler requeues; never written as a condition).
+ */
+export type AllocationFailure =
+  | typeof ClaimReadyReason.PoolNotFound
+  | typeof ClaimReadyReason.PoolNotReady
+  | typeof ClaimReadyReason.PoolExhausted
+  | 'AllocationInProgress';
 
 export type AllocationResult =
   { ok: true; reservation: Reservation } | { ok: false; reason: AllocationFailure; message: string };
@@ -132,13 +140,19 @@ export class PoolRegistry {
    */
   async allocate(key: string, ipAddressKey: string): Promise<AllocationResult> {
     const meta = this.#meta.get(key);
-    if (meta === undefined) return { ok: false, reason: 'PoolNotFound', message: 'pool not found' };
-    if (meta.terminating)
-      return { ok: false, reason: 'PoolNotReady', message: `${describe(meta.id)} is being deleted` };
+    if (meta === undefined)
+      return { ok: false, reason: ClaimReadyReason.PoolNotFound, message: 'pool not found' };
+    if (meta.terminating) {
+      return {
+        ok: false,
+        reason: ClaimReadyReason.PoolNotReady,
+        message: `${describe(meta.id)} is being deleted`,
+      };
+    }
     if (meta.specError !== undefined) {
       return {
         ok: false,
-        reason: 'PoolNotReady',
+        reason: ClaimReadyReason.PoolNotReady,
         message: `${describe(meta.id)} has an invalid spec: ${meta.specError}`,
       };
     }
