@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  ClaimEventReason,
   ClaimReadyReason,
   conditionTime,
   ConditionType,
@@ -32,6 +33,8 @@ describe('conditions', () => {
     assert.equal(PoolEventReason.PoolExhausted, 'PoolExhausted');
     assert.equal(PoolEventReason.HighUtilization, 'HighUtilization');
     assert.equal(PoolEventReason.InvalidIPAddress, 'InvalidIPAddress');
+    assert.equal(ClaimEventReason.AddressAllocated, 'AddressAllocated');
+    assert.equal(ClaimEventReason.AddressReleased, 'AddressReleased');
   });
 
   it('has only reasons the metav1 Condition schema accepts', () => {

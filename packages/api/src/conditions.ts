@@ -87,6 +87,15 @@ export const DuplicateAddressesReason = {
 export type DuplicateAddressesReason =
   (typeof DuplicateAddressesReason)[keyof typeof DuplicateAddressesReason];
 
+/** Reasons of the Normal Events on claims (a Ready=False reason is its own Warning Event reason). */
+export const ClaimEventReason = {
+  /** An IPAddress was created for the claim. */
+  AddressAllocated: 'AddressAllocated',
+  /** The claim's IPAddress was deleted on claim deletion. */
+  AddressReleased: 'AddressReleased',
+} as const;
+export type ClaimEventReason = (typeof ClaimEventReason)[keyof typeof ClaimEventReason];
+
 /** Reasons of the Warning Events on pools (besides a Ready=False reason, which is its own Event reason). */
 export const PoolEventReason = {
   /** Exhausted turned True. */

@@ -31,6 +31,7 @@ export {
 } from './constants.js';
 export type { PoolKind, PoolKindInfo } from './constants.js';
 export {
+  ClaimEventReason,
   ClaimReadyReason,
   conditionTime,
   ConditionType,
