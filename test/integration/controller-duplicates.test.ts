@@ -29,7 +29,14 @@ const IP = 'InClusterIPPool';
 const GLOBAL = 'GlobalInClusterIPPool';
 
 /** An IPAddress made by hand (no claim, no finalizer), labelled so the test controller sees it. */
-async function handMade(ns: string, name: string, kind: PoolKind, pool: string, address: string) {
+async function handMade(
+  ns: string,
+  name: string,
+  kind: PoolKind,
+  pool: string,
+  address: string,
+  prefix = 24,
+) {
   return ipam.addresses.create({
     apiVersion: `${IPAM_GROUP}/v1beta2`,
     kind: 'IPAddress',
@@ -38,7 +45,7 @@ async function handMade(ns: string, name: string, kind: PoolKind, pool: string, 
       claimRef: { name },
       poolRef: { apiGroup: IPAM_GROUP, kind, name: pool },
       address,
-      prefix: 24,
+      prefix,
     },
   });
 }
@@ -138,5 +145,23 @@ describe('controller: duplicate addresses in one pool', () => {
     assert.doesNotMatch(dup.message, /10\.1\.0\.3/);
     await ipam.createClaim('c', ns1, { kind: GLOBAL, name: g });
     assert.equal((await ipam.waitForAddress(ns1, 'c')).spec.address, '10.1.0.2');
+  });
+
+  it('a prefix pool reports two IPAddresses holding one sub-prefix (compared masked)', async () => {
+    const ns = await fx.namespace('dups-prefix');
+    const PREFIX = 'InClusterPrefixPool';
+    await ipam.createPool(PREFIX, 'p', ns, { prefixes: ['fd00::/62'] });
+    await handMade(ns, 'pa', PREFIX, 'p', 'fd00::', 64);
+    await handMade(ns, 'pb', PREFIX, 'p', 'fd00::1', 64);
+    const dup = await waitDuplicates(PREFIX, ns, 'p', 'True', { used: 2, free: 3 });
+    assert.match(
+      dup.message,
+      new RegExp(
+        `^1 prefix\\(es\\) held by more than one IPAddress: fd00::/64 held by IPAddresses ${ns}/pa, ${ns}/pb;`,
+      ),
+    );
+    await ipam.createClaim('c', ns, { kind: PREFIX, name: 'p' });
+    const a = await ipam.waitForAddress(ns, 'c');
+    assert.equal(`${a.spec.address}/${String(a.spec.prefix)}`, 'fd00:0:0:1::/64');
   });
 });
