@@ -51,7 +51,9 @@ export { ContentType, KubeTransport } from './transport.js';
 export type { Method, RequestOptions, ResponseStream, TransportOptions } from './transport.js';
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { Informer, stripManagedFields } from './informer.js';
+export { compactObject, Informer, stripManagedFields } from './informer.js';
+export { StringInterner } from './intern.js';
+export type { StringInternerOptions } from './intern.js';
 export type {
   AddHandler,
   DeleteHandler,

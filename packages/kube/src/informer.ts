@@ -9,9 +9,11 @@
 //   - watches ask for bookmarks and a server-side timeout; a watchdog restarts a silent watch;
 //   - handlers only enqueue: their errors are caught and reported, never thrown;
 //   - lists are paged (500 a page, like client-go's reflector), and every object passes a transform
-//     before it is cached (default: drop metadata.managedFields, as controller-runtime's cache does).
+//     before it is cached (default: drop metadata.managedFields, as controller-runtime's cache does,
+//     and share equal short strings between all cached objects of the process).
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { StringInterner } from './intern.js';
 import { parseJson } from './json.js';
 import { ObjectClient, type KubeObject } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
@@ -44,8 +46,8 @@ export interface InformerOptions<T extends KubeObject> {
   pageSize?: number;
   /**
    * Applied to every object before it is cached or handed to a handler (lists, watch events,
-   * observe()): drop what no reader needs. Must not mutate its argument. Default:
-   * stripManagedFields; pass `(o) => o` to keep objects as the server sent them.
+   * observe()): drop what no reader needs. Must not mutate its argument. Default: compactObject;
+   * pass `(o) => o` to keep objects as the server sent them.
    */
   transform?: (object: T) => T;
   /** Server-side watch timeout; the actual value is randomised up to +50 % so watches spread out (default 300). */
@@ -74,6 +76,17 @@ export function stripManagedFields<T extends KubeObject>(object: T): T {
   if (metadata?.managedFields === undefined) return object;
   const { managedFields: _dropped, ...rest } = metadata;
   return { ...object, metadata: rest };
+}
+
+const sharedInterner = new StringInterner();
+
+/**
+ * The informers' default transform: stripManagedFields, then a copy whose short strings are shared
+ * with every other object cached in this process (apiVersion, kind, finalizers, pool references,
+ * owner uids, label values: see intern.ts). Same content; the argument is not changed.
+ */
+export function compactObject<T extends KubeObject>(object: T): T {
+  return sharedInterner.internDeep(stripManagedFields(object));
 }
 
 class StoppedError extends Error {
@@ -117,7 +130,7 @@ export class Informer<T extends KubeObject> {
       this.report(classifyApiError(error), 'index');
     });
     this.backoff = new Backoff(options.backoff);
-    this.transform = options.transform ?? stripManagedFields;
+    this.transform = options.transform ?? compactObject;
     this.syncedPromise = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;

@@ -28,8 +28,11 @@ export function compareResourceVersions(a: string | undefined, b: string | undef
 export class IndexedStore<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
   private readonly indexers: ReadonlyMap<string, IndexFunc<T>>;
-  /** index name -> value -> keys. */
-  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /**
+   * index name -> value -> keys, and the value's one instance: the index functions build a new
+   * string per object (e.g. "group/Kind/name" for 5 000 claims of one pool), `filed` keeps this one.
+   */
+  private readonly indices = new Map<string, Map<string, { value: string; keys: Set<string> }>>();
   /** key -> index name -> values it is filed under (to unfile on update/delete). */
   private readonly filed = new Map<string, Map<string, readonly string[]>>();
   private readonly onIndexError: (index: string, error: unknown) => void;
@@ -64,7 +67,7 @@ export class IndexedStore<T extends KubeObject> {
   byIndex(index: string, value: string, namespace?: string): T[] {
     const idx = this.indices.get(index);
     if (idx === undefined) throw new Error(`no index named ${index}`);
-    const keys = idx.get(value);
+    const keys = idx.get(value)?.keys;
     if (keys === undefined) return [];
     return [...keys].flatMap((k) => {
       const o = this.objects.get(k);
@@ -103,12 +106,14 @@ export class IndexedStore<T extends KubeObject> {
       }
       const idx = this.indices.get(name);
       if (idx === undefined) continue;
+      const canonical: string[] = [];
       for (const v of vs) {
-        let set = idx.get(v);
-        if (set === undefined) idx.set(v, (set = new Set()));
-        set.add(key);
+        let entry = idx.get(v);
+        if (entry === undefined) idx.set(v, (entry = { value: v, keys: new Set() }));
+        entry.keys.add(key);
+        canonical.push(entry.value);
       }
-      values.set(name, vs);
+      values.set(name, canonical);
     }
     this.filed.set(key, values);
   }
@@ -119,9 +124,9 @@ export class IndexedStore<T extends KubeObject> {
     for (const [name, vs] of values) {
       const idx = this.indices.get(name);
       for (const v of vs) {
-        const set = idx?.get(v);
-        set?.delete(key);
-        if (set?.size === 0) idx?.delete(v);
+        const entry = idx?.get(v);
+        entry?.keys.delete(key);
+        if (entry?.keys.size === 0) idx?.delete(v);
       }
     }
     this.filed.delete(key);

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compactObject } from './informer.js';
+import { StringInterner } from './intern.js';
+
+const claim = {
+  apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
+  kind: 'IPAddressClaim',
+  metadata: {
+    name: 'c-1',
+    namespace: 'bench',
+    resourceVersion: '123',
+    creationTimestamp: '2026-11-24T07:00:00Z',
+    finalizers: ['ipam.cluster.x-k8s.io/ReleaseAddress'],
+    labels: { 'cluster.x-k8s.io/cluster-name': 'c' },
+    managedFields: [{ manager: 'controller', operation: 'Update' }],
+  },
+  spec: { poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: 'InClusterIPPool', name: 'p0' } },
+  status: {
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Allocated',
+        message: 'x'.repeat(100),
+        lastTransitionTime: '2026-11-24T07:00:01Z',
+        observedGeneration: 1,
+      },
+    ],
+    capacity: 2n ** 64n,
+    empty: null,
+    flag: true,
+  },
+};
+
+describe('StringInterner', () => {
+  it('copies JSON values exactly, without changing the argument', () => {
+    const interner = new StringInterner();
+    const before = structuredClone(claim);
+    const copy = interner.internDeep(claim);
+    assert.deepEqual(copy, claim);
+    assert.notEqual(copy, claim);
+    assert.notEqual(copy.metadata.finalizers, claim.metadata.finalizers);
+    assert.deepEqual(claim, before);
+    assert.equal(interner.intern('ipam.cluster.x-k8s.io/v1beta2'), 'ipam.cluster.x-k8s.io/v1beta2');
+  });
+
+  it('keeps short strings only, not per-object versions and timestamps', () => {
+    const interner = new StringInterner({ maxLength: 20 });
+    interner.internDeep({
+      metadata: { resourceVersion: '1', creationTimestamp: 't' },
+      status: { conditions: [{ lastTransitionTime: 't2', message: 'a message longer than twenty' }] },
+    });
+    assert.equal(interner.size, 0);
+    interner.internDeep({ kind: 'A', list: ['b', 'b', 'c'] });
+    assert.equal(interner.size, 3);
+  });
+
+  it('empties its table when full instead of growing', () => {
+    const interner = new StringInterner({ maxEntries: 10 });
+    for (let i = 0; i < 1000; i++) interner.intern(`name-${String(i)}`);
+    assert.ok(interner.size <= 10);
+    assert.equal(interner.intern('name-999'), 'name-999');
+  });
+});
+
+describe('compactObject', () => {
+  it('drops managedFields and keeps the rest', () => {
+    const compacted = compactObject(claim);
+    const { managedFields: _m, ...metadata } = claim.metadata;
+    assert.deepEqual(compacted, { ...claim, metadata });
+    assert.ok('managedFields' in claim.metadata);
+  });
+});
