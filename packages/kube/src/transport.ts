@@ -43,7 +43,14 @@ export interface TransportOptions {
   /** Default whole-request timeout for non-streaming calls (default 30 s). */
   requestTimeoutMs?: number;
   userAgent?: string;
+  /**
+   * How long one connection pool (undici dispatcher) serves every request before the next request's
+   * fresh one replaces it, so rotated client certificates or CA files are picked up (default 5 min).
+   */
+  dispatcherTtlMs?: number;
 }
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export interface ResponseStream {
   /** The response body, line by line (watch streams are newline-delimited JSON). */
@@ -63,11 +70,14 @@ export class KubeTransport {
   private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
+  private readonly dispatcherTtlMs: number;
+  private dispatcher: { value: Dispatcher; since: number } | undefined;
 
   constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'ipam-in-cluster';
+    this.dispatcherTtlMs = options.dispatcherTtlMs ?? 5 * 60_000;
   }
 
   /** Sends one request and returns the parsed JSON body; non-2xx throws ApiException (body: string). */
@@ -123,7 +133,26 @@ export class KubeTransport {
     }
     if (signal !== undefined) ctx.setSignal(signal);
     await this.kubeConfig.applySecurityAuthentication(ctx);
+    const fresh = ctx.getDispatcher();
+    if (fresh !== undefined) ctx.setDispatcher(this.sharedDispatcher(fresh));
     return this.http.send(ctx).toPromise();
+  }
+
+  /**
+   * client-node's applySecurityAuthentication builds a new undici Agent for every request, i.e. a
+   * new TLS connection (and HTTP/2 session) per request that lingers until it idles out: hundreds of
+   * connections during a burst, a TLS handshake per call, tens of MB of native memory. One shared
+   * dispatcher keeps connections alive and reused, as client-go's transport cache does. Headers
+   * (tokens, exec credentials) still come fresh from every applySecurityAuthentication call.
+   */
+  private sharedDispatcher(fresh: Dispatcher): Dispatcher {
+    const now = performance.now();
+    const current = this.dispatcher;
+    if (current !== undefined && now - current.since < this.dispatcherTtlMs) return current.value;
+    this.dispatcher = { value: fresh, since: now };
+    // In-flight requests (open watches too) finish on the old pool; it closes after them.
+    current?.value.close().catch(() => undefined);
+    return fresh;
   }
 }
 
