@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 // Commands are imported when they run: `--help` loads no cluster code, `pools` no browser, and
 // `browse` draws its first frame before the Kubernetes client is loaded.
-import { POOL_SORTS, type PoolSort } from '../commands/pool-sorts.js';
+import { DEFAULT_CHUNK_SIZE, POOL_SORTS, type PoolSort } from '../commands/pool-sorts.js';
 import { colourEnabled } from '../output/colour.js';
 import {
   makeContext,
@@ -115,9 +115,15 @@ Examples:
       'only pools of this kind: pool|global|prefix|global-prefix (repeatable)',
       collect,
     )
-    .action(async (opts: { sort: PoolSort; kind?: string[] }, cmd: Command) => {
+    .option(
+      '--chunk-size <n>',
+      'IPAddresses per list request, counted while the next page is on its way; 0: one request',
+      (v) => Number(v),
+      DEFAULT_CHUNK_SIZE,
+    )
+    .action(async (opts: { sort: PoolSort; kind?: string[]; chunkSize: number }, cmd: Command) => {
       const { runPools } = await import('../commands/pools.js');
-      await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [] });
+      await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [], chunkSize: opts.chunkSize });
     });
 
   program

@@ -1,6 +1,7 @@
 // kubectl ipam pools: one row per pool of every kind, counts computed from spec + IPAddresses.
-import type { Inventory, PoolSnapshot } from '../data/model.js';
-import { readInventory } from '../data/session.js';
+// Reads only what the table needs (readPoolSummaries: addresses counted page by page, no snapshot).
+import type { PoolSummary } from '../data/model.js';
+import { readPoolSummaries } from '../data/session.js';
 import type { CommandContext, OutputFormat } from '../cli/context.js';
 import type { PoolSort } from './pool-sorts.js';
 import { CliError, ExitCode } from '../cli/errors.js';
@@ -16,10 +17,12 @@ export interface PoolsOptions {
   readonly sort: PoolSort;
   /** Only pools of these short kinds (pool, global, prefix, global-prefix). */
   readonly kinds: readonly string[];
+  /** IPAddresses per list request; 0: one request (see SummaryOptions). */
+  readonly chunkSize: number;
 }
 
 /** The stable `-o json|yaml` item (documented in README: "pools output"). */
-export function poolJson(p: PoolSnapshot): Record<string, unknown> {
+export function poolJson(p: PoolSummary): Record<string, unknown> {
   return {
     id: p.id,
     kind: p.key.kind,
@@ -43,15 +46,15 @@ export function poolJson(p: PoolSnapshot): Record<string, unknown> {
     paused: p.paused,
     deleting: p.deleting,
     error: p.error ?? null,
-    claims: p.claims.length,
+    claims: p.claimCount,
   };
 }
 
-export function poolListJson(pools: readonly PoolSnapshot[]): Record<string, unknown> {
+export function poolListJson(pools: readonly PoolSummary[]): Record<string, unknown> {
   return { apiVersion: 'kubectl-ipam/v1alpha1', kind: 'PoolList', items: pools.map(poolJson) };
 }
 
-function sortPools(pools: readonly PoolSnapshot[], sort: PoolSort): PoolSnapshot[] {
+function sortPools<P extends PoolSummary>(pools: readonly P[], sort: PoolSort): P[] {
   const out = [...pools];
   const desc = (a: bigint, b: bigint): number => (a === b ? 0 : a > b ? -1 : 1);
   switch (sort) {
@@ -66,21 +69,21 @@ function sortPools(pools: readonly PoolSnapshot[], sort: PoolSort): PoolSnapshot
   }
 }
 
-function statusCell(p: PoolSnapshot): string {
+function statusCell(p: PoolSummary): string {
   if (p.status === undefined) return 'none';
   if (p.statusMismatch.length === 0) return 'agrees';
   const s = p.status;
   return p.statusMismatch.map((f) => `${f}=${s[f]}`).join(',');
 }
 
-function specCell(p: PoolSnapshot): string {
+function specCell(p: PoolSummary): string {
   const list = p.ipSpec?.addresses ?? p.prefixSpec?.prefixes ?? [];
   return list.length === 0 ? '-' : list.join(',');
 }
 
 /** The pools table (or wide table, or json/yaml document). Pure: golden-tested. */
 export function renderPools(
-  pools: readonly PoolSnapshot[],
+  pools: readonly PoolSummary[],
   format: OutputFormat,
   pal: Palette,
   now: Date,
@@ -119,16 +122,19 @@ export function renderPools(
       count(p.counts.outOfRange, wide),
       utilisationCell(p, pal),
     ];
-    if (wide) row.push(statusCell(p), String(p.claims.length), age(p.createdAt, now), specCell(p));
+    if (wide) row.push(statusCell(p), String(p.claimCount), age(p.createdAt, now), specCell(p));
     return row;
   });
   return renderTable(columns, rows);
 }
 
-export function filterPools(inv: Inventory, options: PoolsOptions): PoolSnapshot[] {
+export function filterPools<P extends PoolSummary>(
+  pools: readonly P[],
+  options: Pick<PoolsOptions, 'sort' | 'kinds'>,
+): P[] {
   const kinds = new Set(options.kinds);
   return sortPools(
-    inv.pools.filter((p) => kinds.size === 0 || kinds.has(p.kindShort)),
+    pools.filter((p) => kinds.size === 0 || kinds.has(p.kindShort)),
     options.sort,
   );
 }
@@ -139,13 +145,17 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
       throw new CliError(ExitCode.Usage, `unknown kind "${k}" (use pool, global, prefix or global-prefix)`);
     }
   }
+  if (!Number.isSafeInteger(options.chunkSize) || options.chunkSize < 0) {
+    throw new CliError(ExitCode.Usage, `--chunk-size must be a whole number >= 0`);
+  }
   const session = await ctx.session();
-  const inv = await readInventory(session, {
-    namespace: session.namespace,
-    allNamespaces: ctx.globals.allNamespaces,
-  });
-  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
-  const pools = filterPools(inv, options);
+  const read = await readPoolSummaries(
+    session,
+    { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces },
+    { chunkSize: options.chunkSize },
+  );
+  for (const w of read.warnings) ctx.err(`warning: ${w}\n`);
+  const pools = filterPools(read.pools, options);
   if (pools.length === 0 && (ctx.globals.output === 'table' || ctx.globals.output === 'wide')) {
     ctx.err(
       ctx.globals.allNamespaces

@@ -9,6 +9,7 @@ export {
   type PoolKey,
   type PoolKindShort,
   type PoolSnapshot,
+  type PoolSummary,
   type Severity,
   type StatusCountsView,
 } from './model.js';
@@ -21,3 +22,4 @@ export {
   severityOf,
   type InventoryInput,
 } from './snapshot.js';
+export { PoolCounter } from './pool-summary.js';

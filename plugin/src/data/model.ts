@@ -94,8 +94,11 @@ export interface StatusCountsView {
   readonly outOfRange: bigint;
 }
 
-/** One pool of any of the four kinds, with everything computed. */
-export interface PoolSnapshot {
+/**
+ * One pool of any of the four kinds with its exact counts: what `kubectl ipam pools` prints. Built
+ * from the pool and its IPAddresses one at a time (data/pool-summary.ts), or as part of a snapshot.
+ */
+export interface PoolSummary {
   /** Stable id: `<namespace>/<name>` or `global/<name>`, suffixed `@<kind>` only if two kinds share it. */
   readonly id: string;
   readonly key: PoolKey;
@@ -113,11 +116,6 @@ export interface PoolSnapshot {
   readonly prefixSpec: PrefixPoolSpec | undefined;
   /** Prefix pools: the length of each handed-out prefix. */
   readonly allocationPrefixLength: number | undefined;
-  /** Layout from the allocator; undefined when the spec does not parse (see `error`). */
-  readonly layout: PoolLayout | undefined;
-  readonly prefixLayout: PrefixPoolLayout | undefined;
-  /** IP pools: the allocation index with every IPAddress of this pool marked. */
-  readonly index: AllocationIndex | undefined;
   /** Exact counts (addresses for IP pools, child prefixes for prefix pools). Zero when invalid. */
   readonly counts: PoolCounts;
   /** used / total in [0, 1]; a float good for bars and percentages only. */
@@ -129,11 +127,22 @@ export interface PoolSnapshot {
   readonly statusMismatch: readonly ('total' | 'used' | 'free' | 'outOfRange')[];
   /** Why the spec could not be laid out (an allocator error message), if it could not. */
   readonly error: string | undefined;
+  /** How many IPAddressClaims reference this pool. */
+  readonly claimCount: number;
+  readonly conditions: readonly Condition[];
+}
+
+/** One pool with everything computed: the summary plus layout, index, addresses and claims. */
+export interface PoolSnapshot extends PoolSummary {
+  /** Layout from the allocator; undefined when the spec does not parse (see `error`). */
+  readonly layout: PoolLayout | undefined;
+  readonly prefixLayout: PrefixPoolLayout | undefined;
+  /** IP pools: the allocation index with every IPAddress of this pool marked. */
+  readonly index: AllocationIndex | undefined;
   /** IPAddresses referencing this pool, sorted by address. */
   readonly addresses: readonly AddressView[];
   /** IPAddressClaims referencing this pool, sorted by namespace/name. */
   readonly claims: readonly ClaimView[];
-  readonly conditions: readonly Condition[];
 }
 
 /** Everything the plugin read, joined. Pure data; build it with `buildInventory`. */

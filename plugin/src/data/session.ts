@@ -3,7 +3,9 @@
 import {
   POOL_KIND_INFO,
   POOL_KINDS,
+  addressFromWire,
   chooseContract,
+  claimFromWire,
   type Contract,
   type IPAddressClaimWire,
   type IPAddressWire,
@@ -20,7 +22,9 @@ import {
 } from '@ipam-in-cluster/kube';
 import '../cli/kube-errors.js';
 import { CliError, ExitCode, toCliError } from '../cli/errors.js';
-import type { Inventory } from './model.js';
+import type { Inventory, PoolSummary } from './model.js';
+import { prefetchPages } from './pages.js';
+import { PoolCounter, addressNamespaces } from './pool-summary.js';
 import { buildInventory } from './snapshot.js';
 
 export const USER_AGENT = 'kubectl-ipam/0.1.0';
@@ -152,14 +156,38 @@ async function listEverywhere<T>(
   }
 }
 
-/** Reads pools (every kind the cluster serves), IPAddresses and IPAddressClaims, in parallel. */
-export async function readWireObjects(session: Session, scope: ReadScope): Promise<WireObjects> {
-  const warnings: string[] = [];
-  const kinds = POOL_KINDS.filter((k) => {
+/** The pool kinds the cluster serves (a warning for each missing CRD). */
+function servedPoolKinds(session: Session, warnings: string[]): PoolKind[] {
+  return POOL_KINDS.filter((k) => {
     const served = session.served.poolVersions[k].includes('v1alpha2');
     if (!served) warnings.push(`${POOL_KIND_INFO[k].crdName} is not installed`);
     return served;
   });
+}
+
+async function listClaims(
+  session: Session,
+  scope: ReadScope,
+  warnings: string[],
+): Promise<IPAddressClaimWire[]> {
+  const client = session.client.ipAddressClaims(session.contract.version);
+  return listEverywhere(
+    'ipaddressclaims',
+    scope,
+    async (namespace) => (await client.list({ namespace, resourceVersion: LIST_RV })).items,
+    warnings,
+  );
+}
+
+/** Puts back apiVersion/kind when a list left them out (addressFromWire reads the version). */
+function withType<T extends { apiVersion?: string; kind?: string }>(session: Session, o: T, kind: string): T {
+  return o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o;
+}
+
+/** Reads pools (every kind the cluster serves), IPAddresses and IPAddressClaims, in parallel. */
+export async function readWireObjects(session: Session, scope: ReadScope): Promise<WireObjects> {
+  const warnings: string[] = [];
+  const kinds = servedPoolKinds(session, warnings);
   const version = session.contract.version;
   const [poolLists, addresses, claims] = await Promise.all([
     Promise.all(kinds.map((k) => listPools(session, k, scope))),
@@ -170,24 +198,114 @@ export async function readWireObjects(session: Session, scope: ReadScope): Promi
         (await session.client.ipAddresses(version).list({ namespace, resourceVersion: LIST_RV })).items,
       warnings,
     ),
-    listEverywhere(
-      'ipaddressclaims',
-      scope,
-      async (namespace) =>
-        (await session.client.ipAddressClaims(version).list({ namespace, resourceVersion: LIST_RV })).items,
-      warnings,
-    ),
+    listClaims(session, scope, warnings),
   ]);
-  const withType = <T extends { apiVersion?: string; kind?: string }>(items: T[], kind: string): T[] =>
-    items.map((o) =>
-      o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o,
-    );
   return {
     pools: poolLists.flat(),
-    addresses: withType(addresses, 'IPAddress'),
-    claims: withType(claims, 'IPAddressClaim'),
+    addresses: addresses.map((o) => withType(session, o, 'IPAddress')),
+    claims: claims.map((o) => withType(session, o, 'IPAddressClaim')),
     warnings,
   };
+}
+
+export interface SummaryOptions {
+  /**
+   * IPAddresses per list request (kubectl's --chunk-size); 0: one request served from the watch
+   * cache. Pages are counted as they arrive, with the next one already requested.
+   */
+  readonly chunkSize: number;
+}
+
+/** Namespaces read at a time when the pools live in several namespaces (and none is global). */
+const NAMESPACE_CONCURRENCY = 4;
+
+/**
+ * Counts IPAddresses into `counter` (page by page with a chunk size), from the namespaces that can
+ * hold addresses of the counter's pools: `undefined` is every namespace.
+ */
+async function countAddresses(
+  session: Session,
+  namespace: string | undefined,
+  counter: PoolCounter,
+  chunkSize: number,
+): Promise<void> {
+  const client = session.client.ipAddresses(session.contract.version);
+  const pages =
+    chunkSize > 0
+      ? prefetchPages((token, signal) =>
+          client.list({ namespace, limit: chunkSize, continue: token, signal }),
+        )
+      : prefetchPages(() => client.list({ namespace, resourceVersion: LIST_RV }));
+  for await (const page of pages) {
+    for (const item of page.items) counter.addAddress(addressFromWire(withType(session, item, 'IPAddress')));
+  }
+}
+
+async function countPoolAddresses(
+  session: Session,
+  scope: ReadScope,
+  pools: readonly Pool[],
+  chunkSize: number,
+  warnings: string[],
+): Promise<PoolCounter> {
+  const counter = new PoolCounter(pools);
+  const namespaces = addressNamespaces(pools);
+  if (namespaces.length === 0) return counter;
+  if (!namespaces.includes(undefined)) {
+    const todo = [...namespaces];
+    const worker = async (): Promise<void> => {
+      for (let ns = todo.shift(); ns !== undefined; ns = todo.shift()) {
+        await countAddresses(session, ns, counter, chunkSize);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(NAMESPACE_CONCURRENCY, todo.length) }, worker));
+    } catch (error) {
+      throw toCliError(error, 'list ipaddresses');
+    }
+    return counter;
+  }
+  await listEverywhere(
+    'ipaddresses',
+    scope,
+    async (namespace) => {
+      await countAddresses(session, namespace, counter, chunkSize);
+      return [];
+    },
+    warnings,
+  );
+  return counter;
+}
+
+/**
+ * What `kubectl ipam pools` prints: every pool's summary with exact counts, without building the
+ * full snapshot. IPAddresses are counted as their pages arrive and are not kept; only the
+ * namespaces that can hold addresses of the pools in scope are read.
+ */
+export async function readPoolSummaries(
+  session: Session,
+  scope: ReadScope,
+  options: SummaryOptions,
+): Promise<{ pools: PoolSummary[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const kinds = servedPoolKinds(session, warnings);
+  const count = async (chunkSize: number): Promise<PoolCounter> => {
+    const pools = (await Promise.all(kinds.map((k) => listPools(session, k, scope)))).flat();
+    return countPoolAddresses(session, scope, pools, chunkSize, warnings);
+  };
+  const counted = async (): Promise<PoolCounter> => {
+    try {
+      return await count(options.chunkSize);
+    } catch (error) {
+      // A continue token expired between pages (410 Gone): count again, from one unpaged list.
+      const cause = error instanceof CliError ? error.cause : error;
+      if (options.chunkSize > 0 && classifyApiError(cause).kind === 'Gone') return count(0);
+      throw error;
+    }
+  };
+  const [counter, claims] = await Promise.all([counted(), listClaims(session, scope, warnings)]);
+  for (const c of claims) counter.addClaim(claimFromWire(withType(session, c, 'IPAddressClaim')));
+  return { pools: counter.summaries(), warnings: [...new Set(warnings)] };
 }
 
 /** readWireObjects + buildInventory. */

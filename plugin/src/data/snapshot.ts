@@ -4,43 +4,42 @@ import {
   AllocationIndex,
   buildPoolLayout,
   buildPrefixPoolLayout,
-  capInt64,
   parseAddr,
   parsePrefixInUse,
   prefixIsAllocatable,
   prefixPoolCounts,
   type Addr,
-  type PoolCounts,
   type PoolLayout,
   type PrefixPoolLayout,
 } from '@ipam-in-cluster/allocator';
 import {
   ANNOTATION_PAUSED,
   FINALIZER_PROTECT_ADDRESS,
-  IPAM_GROUP,
   LABEL_CLUSTER_NAME,
   POOL_KIND_INFO,
   addressFromWire,
   claimFromWire,
-  isPoolKind,
   type IPAddressClaimWire,
   type IPAddressWire,
   type IPPoolSpec,
   type Pool,
-  type PoolKind,
   type PrefixPoolSpec,
-  type StatusCount,
 } from '@ipam-in-cluster/api';
+import type { AddressView, ClaimView, Inventory, PoolSnapshot } from './model.js';
 import {
-  KIND_SHORT,
-  type AddressView,
-  type ClaimView,
-  type Inventory,
-  type PoolKey,
-  type PoolSnapshot,
-  type Severity,
-  type StatusCountsView,
-} from './model.js';
+  ZERO_COUNTS,
+  comparePools,
+  lookupKey,
+  parseDate as date,
+  poolIds,
+  poolKeyOf,
+  poolKeyText,
+  refKey,
+  summarise,
+  type PoolComputed,
+} from './pool-summary.js';
+
+export { CRITICAL_PERCENT, WARNING_PERCENT, poolKeyText, ratio, severityOf } from './pool-summary.js';
 
 export interface InventoryInput {
   readonly pools: readonly Pool[];
@@ -49,62 +48,6 @@ export interface InventoryInput {
   readonly readAt?: Date;
   readonly scope?: Inventory['scope'];
   readonly warnings?: readonly string[];
-}
-
-const ZERO: PoolCounts = { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
-
-/** Thresholds (percent used) for the severity colours. */
-export const WARNING_PERCENT = 75;
-export const CRITICAL_PERCENT = 90;
-
-function date(s: string | undefined): Date | undefined {
-  if (s === undefined) return undefined;
-  const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-/** `namespace/name` for namespaced kinds, `global/name` for the Global kinds. */
-export function poolKeyText(key: PoolKey): string {
-  return `${key.namespace ?? 'global'}/${key.name}`;
-}
-
-function lookupKey(kind: string, namespace: string | undefined, name: string): string {
-  return `${kind}|${namespace ?? ''}|${name}`;
-}
-
-/** Where a poolRef seen from `namespace` points: the key used to find the pool. */
-function refKey(
-  ref: { apiGroup: string; kind: string; name: string },
-  namespace: string,
-): string | undefined {
-  if (ref.apiGroup !== IPAM_GROUP || !isPoolKind(ref.kind)) return undefined;
-  return lookupKey(ref.kind, POOL_KIND_INFO[ref.kind].namespaced ? namespace : undefined, ref.name);
-}
-
-function toBig(n: StatusCount | undefined): bigint {
-  if (typeof n === 'bigint') return n;
-  if (typeof n === 'number' && Number.isFinite(n)) return BigInt(Math.trunc(n));
-  return 0n;
-}
-
-/** used/total as a float in [0, 1] without turning huge bigints into numbers first. */
-export function ratio(part: bigint, whole: bigint): number {
-  if (whole <= 0n) return 0;
-  if (part >= whole) return 1;
-  const r = Number((part * 1_000_000_000n) / whole) / 1_000_000_000;
-  // Never 0 for a non-empty share: 12 of 2^64 is a sliver, not nothing.
-  return r === 0 && part > 0n ? Number.MIN_VALUE : r;
-}
-
-export function severityOf(counts: PoolCounts, invalid: boolean): Severity {
-  if (invalid) return 'invalid';
-  if (counts.total === 0n) return 'empty';
-  if (counts.free === 0n) return 'full';
-  // Compare exactly: used*100 >= total*threshold.
-  const taken = counts.total - counts.free;
-  if (taken * 100n >= counts.total * BigInt(CRITICAL_PERCENT)) return 'critical';
-  if (taken * 100n >= counts.total * BigInt(WARNING_PERCENT)) return 'warning';
-  return 'ok';
 }
 
 function claimView(wire: IPAddressClaimWire): ClaimView {
@@ -193,14 +136,10 @@ function parseOnce(a: AddressView): Addr | undefined {
   return p.ok ? p.value : undefined;
 }
 
-interface Computed {
-  family: PoolSnapshot['family'];
+interface Computed extends PoolComputed {
   layout: PoolLayout | undefined;
   prefixLayout: PrefixPoolLayout | undefined;
   index: AllocationIndex | undefined;
-  counts: PoolCounts;
-  error: string | undefined;
-  allocationPrefixLength: number | undefined;
 }
 
 function computeIPPool(
@@ -216,7 +155,7 @@ function computeIPPool(
       layout: undefined,
       prefixLayout: undefined,
       index: undefined,
-      counts: ZERO,
+      counts: ZERO_COUNTS,
       error: built.error.message,
       allocationPrefixLength: undefined,
     };
@@ -269,7 +208,7 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
       layout: undefined,
       prefixLayout: undefined,
       index: undefined,
-      counts: ZERO,
+      counts: ZERO_COUNTS,
       error: built.error.message,
       allocationPrefixLength: undefined,
     };
@@ -306,33 +245,6 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
   };
 }
 
-function statusOf(pool: Pool): StatusCountsView | undefined {
-  const s = pool.status?.ipAddresses;
-  if (s === undefined) return undefined;
-  return { total: toBig(s.total), used: toBig(s.used), free: toBig(s.free), outOfRange: toBig(s.outOfRange) };
-}
-
-function mismatch(status: StatusCountsView | undefined, counts: PoolCounts): PoolSnapshot['statusMismatch'] {
-  if (status === undefined) return [];
-  const out: ('total' | 'used' | 'free' | 'outOfRange')[] = [];
-  if (status.total !== capInt64(counts.total)) out.push('total');
-  if (status.used !== capInt64(counts.used)) out.push('used');
-  if (status.free !== capInt64(counts.free)) out.push('free');
-  if (status.outOfRange !== capInt64(counts.outOfRange)) out.push('outOfRange');
-  return out;
-}
-
-function comparePools(a: PoolSnapshot, b: PoolSnapshot): number {
-  // Namespaced pools first (by namespace), global pools last; then name, then kind.
-  const na = a.key.namespace;
-  const nb = b.key.namespace;
-  if (na === undefined && nb !== undefined) return 1;
-  if (na !== undefined && nb === undefined) return -1;
-  if (na !== undefined && nb !== undefined && na !== nb) return na < nb ? -1 : 1;
-  if (a.key.name !== b.key.name) return a.key.name < b.key.name ? -1 : 1;
-  return a.key.kind < b.key.kind ? -1 : a.key.kind > b.key.kind ? 1 : 0;
-}
-
 /** Joins pools, IPAddresses and claims and computes every pool's layout, counts and per-address state. */
 export function buildInventory(input: InventoryInput): Inventory {
   const claims = input.claims.map(claimView);
@@ -356,27 +268,7 @@ export function buildInventory(input: InventoryInput): Inventory {
     claimsByPool.set(k, list);
   }
 
-  // Ids: namespace/name, or global/name; suffixed with @kind when two kinds share one.
-  const plainIds = new Map<string, number>();
-  for (const p of input.pools) {
-    const id = `${POOL_KIND_INFO[p.kind].namespaced ? (p.metadata.namespace ?? '') : 'global'}/${p.metadata.name ?? ''}`;
-    plainIds.set(id, (plainIds.get(id) ?? 0) + 1);
-  }
-
-  const poolIdByKey = new Map<string, string>();
-  for (const pool of input.pools) {
-    const info = POOL_KIND_INFO[pool.kind];
-    const key: PoolKey = {
-      kind: pool.kind,
-      namespace: info.namespaced ? (pool.metadata.namespace ?? '') : undefined,
-      name: pool.metadata.name ?? '',
-    };
-    const plain = poolKeyText(key);
-    poolIdByKey.set(
-      lookupKey(key.kind, key.namespace, key.name),
-      (plainIds.get(plain) ?? 0) > 1 ? `${plain}@${KIND_SHORT[key.kind]}` : plain,
-    );
-  }
+  const poolIdByKey = poolIds(input.pools);
   for (const c of claims) {
     const k = refKey(c.poolRef, c.namespace);
     const poolId = k === undefined ? undefined : poolIdByKey.get(k);
@@ -385,51 +277,27 @@ export function buildInventory(input: InventoryInput): Inventory {
 
   const pools: PoolSnapshot[] = [];
   for (const pool of input.pools) {
-    const kind: PoolKind = pool.kind;
-    const info = POOL_KIND_INFO[kind];
-    const namespace = info.namespaced ? (pool.metadata.namespace ?? '') : undefined;
-    const name = pool.metadata.name ?? '';
-    const key: PoolKey = { kind, namespace, name };
-    const lk = lookupKey(kind, namespace, name);
+    const key = poolKeyOf(pool);
+    const lk = lookupKey(key.kind, key.namespace, key.name);
     const id = poolIdByKey.get(lk) ?? poolKeyText(key);
     const addrs = byPool.get(lk) ?? [];
     const parsed = new Map<MutableAddress, Addr>();
     const computed =
-      info.family === 'ip'
+      POOL_KIND_INFO[pool.kind].family === 'ip'
         ? computeIPPool(pool.spec as IPPoolSpec, addrs, parsed)
         : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
     for (const a of addrs) a.poolId = id;
     sortAddresses(addrs, parsed);
-    const status = statusOf(pool);
     const poolClaims = (claimsByPool.get(lk) ?? [])
       .slice()
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
     pools.push({
-      id,
-      key,
-      kindShort: KIND_SHORT[kind],
-      type: info.family,
-      uid: pool.metadata.uid ?? '',
-      resourceVersion: pool.metadata.resourceVersion ?? '',
-      createdAt: date(pool.metadata.creationTimestamp),
-      deleting: pool.metadata.deletionTimestamp !== undefined,
-      paused: pool.metadata.annotations?.[ANNOTATION_PAUSED] !== undefined,
-      family: computed.family,
-      ipSpec: info.family === 'ip' ? (pool.spec as IPPoolSpec) : undefined,
-      prefixSpec: info.family === 'prefix' ? (pool.spec as PrefixPoolSpec) : undefined,
-      allocationPrefixLength: computed.allocationPrefixLength,
+      ...summarise(pool, id, computed, poolClaims.length),
       layout: computed.layout,
       prefixLayout: computed.prefixLayout,
       index: computed.index,
-      counts: computed.counts,
-      utilisation: ratio(computed.counts.total - computed.counts.free, computed.counts.total),
-      severity: severityOf(computed.counts, computed.error !== undefined),
-      status,
-      statusMismatch: mismatch(status, computed.counts),
-      error: computed.error,
       addresses: addrs,
       claims: poolClaims,
-      conditions: pool.status?.conditions ?? [],
     });
   }
   pools.sort(comparePools);

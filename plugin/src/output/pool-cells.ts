@@ -1,5 +1,5 @@
 // Cells shared by `pools` and `explain`: family, kind, utilisation with severity colour and markers.
-import type { PoolSnapshot, Severity } from '../data/model.js';
+import type { PoolSummary, Severity } from '../data/model.js';
 import { bar } from './bar.js';
 import type { Palette, Token } from './colour.js';
 import { compactCount, exactCount, percentText } from './counts.js';
@@ -22,14 +22,14 @@ export function severityToken(s: Severity): Token {
 }
 
 /** Family text: IPv4, IPv6, or for prefix pools the size handed out (IPv6/64). */
-export function familyText(p: PoolSnapshot): string {
+export function familyText(p: PoolSummary): string {
   if (p.type === 'prefix')
     return p.allocationPrefixLength === undefined ? 'IPv6' : `IPv6/${p.allocationPrefixLength}`;
   return p.family === undefined ? '-' : `IPv${p.family}`;
 }
 
 /** Markers that survive NO_COLOR: what a colour alone would otherwise say. */
-export function markers(p: PoolSnapshot): string[] {
+export function markers(p: PoolSummary): string[] {
   const m: string[] = [];
   if (p.error !== undefined) m.push('! invalid spec');
   else if (p.severity === 'full') m.push('■ full');
@@ -41,7 +41,7 @@ export function markers(p: PoolSnapshot): string[] {
   return m;
 }
 
-export function utilisationCell(p: PoolSnapshot, pal: Palette, width = BAR_WIDTH): string {
+export function utilisationCell(p: PoolSummary, pal: Palette, width = BAR_WIDTH): string {
   const token = severityToken(p.severity);
   const full = p.severity === 'full';
   const pct = percentText(p.utilisation, full).padStart(4);

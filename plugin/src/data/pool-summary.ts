@@ -1,0 +1,288 @@
+// Per-pool summaries (data/model.ts PoolSummary): exact counts from the pool spec and the IPAddresses
+// that reference it, the status comparison, severity and the number of claims. Shared by the full
+// snapshot (snapshot.ts) and by `kubectl ipam pools`, which feeds a PoolCounter one IPAddress at a
+// time while the list is still arriving page by page and never holds the whole list.
+// Pure and synchronous, like snapshot.ts.
+import {
+  AllocationIndex,
+  buildPoolLayout,
+  buildPrefixPoolLayout,
+  capInt64,
+  parseAddr,
+  prefixPoolCounts,
+  type PoolCounts,
+  type PrefixInUse,
+} from '@ipam-in-cluster/allocator';
+import {
+  ANNOTATION_PAUSED,
+  IPAM_GROUP,
+  POOL_KIND_INFO,
+  isPoolKind,
+  type Address,
+  type AddressClaim,
+  type IPPoolSpec,
+  type Pool,
+  type PrefixPoolSpec,
+  type StatusCount,
+} from '@ipam-in-cluster/api';
+import { KIND_SHORT, type PoolKey, type PoolSummary, type Severity, type StatusCountsView } from './model.js';
+
+export const ZERO_COUNTS: PoolCounts = { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
+
+/** Thresholds (percent used) for the severity colours. */
+export const WARNING_PERCENT = 75;
+export const CRITICAL_PERCENT = 90;
+
+export function parseDate(s: string | undefined): Date | undefined {
+  if (s === undefined) return undefined;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** `namespace/name` for namespaced kinds, `global/name` for the Global kinds. */
+export function poolKeyText(key: PoolKey): string {
+  return `${key.namespace ?? 'global'}/${key.name}`;
+}
+
+/** The key a pool is found by: kind, namespace (none for the Global kinds), name. */
+export function lookupKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}|${namespace ?? ''}|${name}`;
+}
+
+/** Where a poolRef seen from `namespace` points: the key used to find the pool. */
+export function refKey(
+  ref: { readonly apiGroup: string; readonly kind: string; readonly name: string },
+  namespace: string,
+): string | undefined {
+  if (ref.apiGroup !== IPAM_GROUP || !isPoolKind(ref.kind)) return undefined;
+  return lookupKey(ref.kind, POOL_KIND_INFO[ref.kind].namespaced ? namespace : undefined, ref.name);
+}
+
+export function poolKeyOf(pool: Pool): PoolKey {
+  return {
+    kind: pool.kind,
+    namespace: POOL_KIND_INFO[pool.kind].namespaced ? (pool.metadata.namespace ?? '') : undefined,
+    name: pool.metadata.name ?? '',
+  };
+}
+
+/** Ids by lookup key: namespace/name, or global/name; suffixed with @kind when two kinds share one. */
+export function poolIds(pools: readonly Pool[]): Map<string, string> {
+  const plainIds = new Map<string, number>();
+  for (const p of pools) {
+    const id = poolKeyText(poolKeyOf(p));
+    plainIds.set(id, (plainIds.get(id) ?? 0) + 1);
+  }
+  const ids = new Map<string, string>();
+  for (const pool of pools) {
+    const key = poolKeyOf(pool);
+    const plain = poolKeyText(key);
+    ids.set(
+      lookupKey(key.kind, key.namespace, key.name),
+      (plainIds.get(plain) ?? 0) > 1 ? `${plain}@${KIND_SHORT[key.kind]}` : plain,
+    );
+  }
+  return ids;
+}
+
+function toBig(n: StatusCount | undefined): bigint {
+  if (typeof n === 'bigint') return n;
+  if (typeof n === 'number' && Number.isFinite(n)) return BigInt(Math.trunc(n));
+  return 0n;
+}
+
+/** used/total as a float in [0, 1] without turning huge bigints into numbers first. */
+export function ratio(part: bigint, whole: bigint): number {
+  if (whole <= 0n) return 0;
+  if (part >= whole) return 1;
+  const r = Number((part * 1_000_000_000n) / whole) / 1_000_000_000;
+  // Never 0 for a non-empty share: 12 of 2^64 is a sliver, not nothing.
+  return r === 0 && part > 0n ? Number.MIN_VALUE : r;
+}
+
+export function severityOf(counts: PoolCounts, invalid: boolean): Severity {
+  if (invalid) return 'invalid';
+  if (counts.total === 0n) return 'empty';
+  if (counts.free === 0n) return 'full';
+  // Compare exactly: used*100 >= total*threshold.
+  const taken = counts.total - counts.free;
+  if (taken * 100n >= counts.total * BigInt(CRITICAL_PERCENT)) return 'critical';
+  if (taken * 100n >= counts.total * BigInt(WARNING_PERCENT)) return 'warning';
+  return 'ok';
+}
+
+function statusOf(pool: Pool): StatusCountsView | undefined {
+  const s = pool.status?.ipAddresses;
+  if (s === undefined) return undefined;
+  return { total: toBig(s.total), used: toBig(s.used), free: toBig(s.free), outOfRange: toBig(s.outOfRange) };
+}
+
+function mismatch(status: StatusCountsView | undefined, counts: PoolCounts): PoolSummary['statusMismatch'] {
+  if (status === undefined) return [];
+  const out: ('total' | 'used' | 'free' | 'outOfRange')[] = [];
+  if (status.total !== capInt64(counts.total)) out.push('total');
+  if (status.used !== capInt64(counts.used)) out.push('used');
+  if (status.free !== capInt64(counts.free)) out.push('free');
+  if (status.outOfRange !== capInt64(counts.outOfRange)) out.push('outOfRange');
+  return out;
+}
+
+/** Namespaced pools first (by namespace), global pools last; then name, then kind. */
+export function comparePools(a: PoolSummary, b: PoolSummary): number {
+  const na = a.key.namespace;
+  const nb = b.key.namespace;
+  if (na === undefined && nb !== undefined) return 1;
+  if (na !== undefined && nb === undefined) return -1;
+  if (na !== undefined && nb !== undefined && na !== nb) return na < nb ? -1 : 1;
+  if (a.key.name !== b.key.name) return a.key.name < b.key.name ? -1 : 1;
+  return a.key.kind < b.key.kind ? -1 : a.key.kind > b.key.kind ? 1 : 0;
+}
+
+/**
+ * The namespaces whose IPAddresses can count for `pools`: an IPAddress counts for a namespaced pool
+ * only from the pool's own namespace, while global pools take them from everywhere. So: the pools'
+ * namespaces, or `[undefined]` (every namespace) once a global pool is among them; none without pools.
+ */
+export function addressNamespaces(pools: readonly Pool[]): (string | undefined)[] {
+  if (pools.some((p) => !POOL_KIND_INFO[p.kind].namespaced)) return [undefined];
+  return [...new Set(pools.map((p) => p.metadata.namespace ?? ''))].sort();
+}
+
+/** What the allocator computed for one pool. */
+export interface PoolComputed {
+  readonly family: PoolSummary['family'];
+  readonly counts: PoolCounts;
+  /** Why the spec could not be laid out, if it could not (counts are then zero). */
+  readonly error: string | undefined;
+  readonly allocationPrefixLength: number | undefined;
+}
+
+/** The summary of `pool` from what was computed for it. */
+export function summarise(pool: Pool, id: string, computed: PoolComputed, claimCount: number): PoolSummary {
+  const info = POOL_KIND_INFO[pool.kind];
+  const status = statusOf(pool);
+  return {
+    id,
+    key: poolKeyOf(pool),
+    kindShort: KIND_SHORT[pool.kind],
+    type: info.family,
+    uid: pool.metadata.uid ?? '',
+    resourceVersion: pool.metadata.resourceVersion ?? '',
+    createdAt: parseDate(pool.metadata.creationTimestamp),
+    deleting: pool.metadata.deletionTimestamp !== undefined,
+    paused: pool.metadata.annotations?.[ANNOTATION_PAUSED] !== undefined,
+    family: computed.family,
+    ipSpec: info.family === 'ip' ? (pool.spec as IPPoolSpec) : undefined,
+    prefixSpec: info.family === 'prefix' ? (pool.spec as PrefixPoolSpec) : undefined,
+    allocationPrefixLength: computed.allocationPrefixLength,
+    counts: computed.counts,
+    utilisation: ratio(computed.counts.total - computed.counts.free, computed.counts.total),
+    severity: severityOf(computed.counts, computed.error !== undefined),
+    status,
+    statusMismatch: mismatch(status, computed.counts),
+    error: computed.error,
+    claimCount,
+    conditions: pool.status?.conditions ?? [],
+  };
+}
+
+/** Counts one pool's addresses as they come: an allocation index (IP pools) or the prefixes in use. */
+interface Tally {
+  add(address: Address): void;
+  result(): PoolComputed;
+}
+
+function ipTally(spec: IPPoolSpec): Tally {
+  const built = buildPoolLayout(spec);
+  if (!built.ok) return invalidTally(undefined, built.error.message);
+  const index = new AllocationIndex(built.value.allocatable);
+  const family = built.value.family;
+  return {
+    add(a) {
+      const p = parseAddr(a.address);
+      if (p.ok) index.markUsed(p.value);
+    },
+    result: () => ({ family, counts: index.counts(), error: undefined, allocationPrefixLength: undefined }),
+  };
+}
+
+function prefixTally(spec: PrefixPoolSpec): Tally {
+  const built = buildPrefixPoolLayout(spec);
+  if (!built.ok) return invalidTally(6, built.error.message);
+  const layout = built.value;
+  const inUse: PrefixInUse[] = [];
+  return {
+    add(a) {
+      inUse.push({
+        address: a.address,
+        prefix: a.prefix,
+        name: `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`,
+      });
+    },
+    result: () => ({
+      family: 6,
+      counts: prefixPoolCounts(layout, inUse),
+      error: undefined,
+      allocationPrefixLength: layout.allocationPrefixLength,
+    }),
+  };
+}
+
+function invalidTally(family: PoolSummary['family'], error: string): Tally {
+  return {
+    add: () => undefined,
+    result: () => ({ family, counts: ZERO_COUNTS, error, allocationPrefixLength: undefined }),
+  };
+}
+
+/**
+ * Summaries of `pools`, fed IPAddresses and claims one at a time (normalised with addressFromWire /
+ * claimFromWire). Addresses and claims of pools not in `pools` are ignored.
+ */
+export class PoolCounter {
+  readonly #pools: readonly Pool[];
+  readonly #ids: Map<string, string>;
+  readonly #tallies = new Map<string, Tally>();
+  readonly #claims = new Map<string, number>();
+
+  constructor(pools: readonly Pool[]) {
+    this.#pools = pools;
+    this.#ids = poolIds(pools);
+    for (const pool of pools) {
+      const key = poolKeyOf(pool);
+      this.#tallies.set(
+        lookupKey(key.kind, key.namespace, key.name),
+        POOL_KIND_INFO[pool.kind].family === 'ip'
+          ? ipTally(pool.spec as IPPoolSpec)
+          : prefixTally(pool.spec as PrefixPoolSpec),
+      );
+    }
+  }
+
+  addAddress(address: Address): void {
+    const k = refKey(address.poolRef, address.metadata.namespace ?? '');
+    if (k !== undefined) this.#tallies.get(k)?.add(address);
+  }
+
+  addClaim(claim: AddressClaim): void {
+    const k = refKey(claim.poolRef, claim.metadata.namespace ?? '');
+    if (k !== undefined && this.#tallies.has(k)) this.#claims.set(k, (this.#claims.get(k) ?? 0) + 1);
+  }
+
+  /** One summary per pool, sorted like the snapshot's pools. */
+  summaries(): PoolSummary[] {
+    const out = this.#pools.map((pool) => {
+      const key = poolKeyOf(pool);
+      const lk = lookupKey(key.kind, key.namespace, key.name);
+      const tally = this.#tallies.get(lk);
+      const computed = tally?.result() ?? {
+        family: undefined,
+        counts: ZERO_COUNTS,
+        error: undefined,
+        allocationPrefixLength: undefined,
+      };
+      return summarise(pool, this.#ids.get(lk) ?? poolKeyText(key), computed, this.#claims.get(lk) ?? 0);
+    });
+    return out.sort(comparePools);
+  }
+}
