@@ -27,9 +27,18 @@ await build({
   target: 'node24',
   format: 'cjs',
   outfile: bundle,
-  // The Ink browser (src/ui) is loaded with a dynamic import of a computed URL; it is not bundled,
-  // so the standalone binary reports it as unavailable. Optional native/dev-only modules stay out.
+  // Optional native/dev-only modules stay out.
   external: ['react-devtools-core', 'bufferutil', 'utf-8-validate'],
+  // The Ink browser (src/ui) stays out too (yoga's top-level await cannot be CommonJS): its dynamic
+  // import fails in the binary and `browse` reports the browser as unavailable.
+  plugins: [
+    {
+      name: 'no-browser',
+      setup(b) {
+        b.onResolve({ filter: /\/ui\/index\.js$/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
   // Top-level await is not allowed in CJS: wrap the entry.
   banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },

@@ -1,5 +1,5 @@
-// kubectl ipam browse: the Ink browser (src/ui), loaded dynamically so the CLI (and the standalone
-// binary, which does not bundle it) runs without it.
+// kubectl ipam browse: the Ink browser (src/ui), loaded dynamically so the other commands never load
+// ink and react (in the bundle it is a chunk of its own; the standalone binary leaves it out).
 //
 // Time to first frame: the browser is drawn ("connecting…") before the Kubernetes client is even
 // loaded (~0.3 s of module loading); the session and the live source (watches) come up behind it.
@@ -103,7 +103,7 @@ export function deferredSource(
 export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Promise<void> {
   let mod: unknown;
   try {
-    mod = await import(new URL('../ui/index.js', import.meta.url).href);
+    mod = await import('../ui/index.js');
   } catch {
     mod = undefined;
   }
