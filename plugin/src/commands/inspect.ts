@@ -3,8 +3,7 @@ import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { AddressView, Inventory } from '../data/model.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
-import { canonicalAddress, findAddresses, resolvePool } from '../data/resolve.js';
-import { readInventory } from '../data/session.js';
+import { canonicalAddress, findAddresses, readInventoryAndPool } from '../data/resolve.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
 import { toJson, toYaml } from '../output/serialize.js';
@@ -112,17 +111,7 @@ export async function runInspect(
 ): Promise<void> {
   const session = await ctx.session();
   const all = ctx.globals.allNamespaces;
-  const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: all });
-  const pool =
-    options.pool === undefined
-      ? undefined
-      : resolvePool(inv, {
-          text: options.pool,
-          global: false,
-          kind: undefined,
-          namespace: session.namespace,
-          allNamespaces: all,
-        });
+  const { inv, pool } = await readInventoryAndPool(session, { pool: options.pool, allNamespaces: all });
   const found = findAddresses(inv, target, { namespace: session.namespace, allNamespaces: all, pool });
   if (found.length === 0) {
     const isIP = canonicalAddress(target) !== undefined;

@@ -11,8 +11,7 @@ import {
   type ReleasePlan,
   type ReleaseTarget,
 } from '../data/release.js';
-import { findAddresses, resolvePool } from '../data/resolve.js';
-import { readInventory } from '../data/session.js';
+import { findAddresses, readInventoryAndPool } from '../data/resolve.js';
 import { toJson, toYaml } from '../output/serialize.js';
 
 export interface ReleaseOptions {
@@ -102,17 +101,7 @@ export async function runRelease(
       return;
     }
   } else {
-    const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: all });
-    const pool =
-      options.pool === undefined
-        ? undefined
-        : resolvePool(inv, {
-            text: options.pool,
-            global: false,
-            kind: undefined,
-            namespace: session.namespace,
-            allNamespaces: all,
-          });
+    const { inv, pool } = await readInventoryAndPool(session, { pool: options.pool, allNamespaces: all });
     releaseTargets = [];
     for (const t of targets) {
       const found = findAddresses(inv, t, { namespace: session.namespace, allNamespaces: all, pool });

@@ -3,6 +3,7 @@
 import { formatAddr, parseAddr } from '@ipam-in-cluster/allocator';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { AddressView, Inventory, PoolKindShort, PoolSnapshot } from './model.js';
+import { readInventory, type Session } from './session.js';
 
 export const KIND_SHORTS: readonly PoolKindShort[] = ['pool', 'global', 'prefix', 'global-prefix'];
 
@@ -122,4 +123,22 @@ export function findAddresses(
 
 function isGlobalPoolAddress(inv: Inventory, a: AddressView): boolean {
   return inv.pools.some((p) => p.id === a.poolId && p.key.namespace === undefined);
+}
+
+/**
+ * What `inspect` and `release` start with: the inventory of the session's namespace (every namespace
+ * with -A) and the pool named by an optional --pool, resolved in it.
+ */
+export async function readInventoryAndPool(
+  session: Session,
+  options: { readonly pool: string | undefined; readonly allNamespaces: boolean },
+): Promise<{ inv: Inventory; pool: PoolSnapshot | undefined }> {
+  const namespace = session.namespace;
+  const allNamespaces = options.allNamespaces;
+  const inv = await readInventory(session, { namespace, allNamespaces });
+  const pool =
+    options.pool === undefined
+      ? undefined
+      : resolvePool(inv, { text: options.pool, global: false, kind: undefined, namespace, allNamespaces });
+  return { inv, pool };
 }
