@@ -7,16 +7,21 @@
 //   --addresses M     pre-create M allocated claims (IPAddresses) before the controller starts
 //                     (default 0), to measure start-up and memory with many addresses
 //   --concurrency C   requests in flight for the benchmark's own writes (default 64)
-//   --mode M          dist (default: builds controller/ with tsc -b first) | source (tsx)
+//   --precreate-concurrency C   requests in flight while pre-creating (default 128)
+//   --mode M          bundle (default: what the image runs — controller/image/bundle.mjs under the
+//                     ENTRYPOINT's Node flags) | dist (tsc output, Node defaults) | source (tsx)
+//   --node-flags F    extra Node flags for the controller (bundle mode), e.g. "--trace-gc"
+//   --heap-snapshots  (bundle mode) write a V8 heap snapshot of the controller at the end of the
+//                     burst and after the restart settled, into the log directory
 //   --json            one JSON object on stdout instead of the table
 //
 // Phases: (1) ceiling: a plain client does the writes a claim needs (create claim; create IPAddress,
 // add finalizer, patch status) as fast as the server takes them, in a namespace the controller does
 // not watch; (2) optional pre-creation of M allocated claims; (3) controller start (time to /readyz);
 // (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz with all
-// those addresses, and peak RSS.
+// those addresses, and peak RSS (VmHWM: the process's high-water mark since it started).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +29,7 @@ import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
 import { Informer } from '@ipam-in-cluster/kube';
 import { repoRoot } from '../cluster/paths.js';
 import { ControllerProcess, metricValue, type ControllerMode } from '../support/controller-process.js';
+import { BundledController, imageNodeFlags } from './bundled-controller.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
 
@@ -34,7 +40,10 @@ const { values } = parseArgs({
     family: { type: 'string', default: 'both' },
     addresses: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '64' },
-    mode: { type: 'string', default: 'dist' },
+    'precreate-concurrency': { type: 'string', default: '128' },
+    mode: { type: 'string', default: 'bundle' },
+    'node-flags': { type: 'string', default: '' },
+    'heap-snapshots': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -42,15 +51,46 @@ const N = Number(values.claims);
 const P = Number(values.pools);
 const M = Number(values.addresses);
 const C = Number(values.concurrency);
+const preC = Number(values['precreate-concurrency']);
 const family = values.family as 'ipv4' | 'ipv6' | 'both';
-const mode = values.mode as ControllerMode;
-if (![N, P, M, C].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1) {
+const mode = values.mode as ControllerMode | 'bundle';
+const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
+if (![N, P, M, C, preC].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1 || preC < 1) {
   throw new Error(
-    '--claims, --pools, --addresses, --concurrency take whole numbers (pools, concurrency ≥ 1)',
+    '--claims, --pools, --addresses, --concurrency, --precreate-concurrency take whole numbers (pools, concurrencies ≥ 1)',
   );
 }
 if (!['ipv4', 'ipv6', 'both'].includes(family)) throw new Error('--family: ipv4 | ipv6 | both');
-if (!['dist', 'source'].includes(mode)) throw new Error('--mode: dist | source');
+if (!['bundle', 'dist', 'source'].includes(mode)) throw new Error('--mode: bundle | dist | source');
+if ((nodeFlags.length > 0 || values['heap-snapshots']) && mode !== 'bundle') {
+  throw new Error('--node-flags and --heap-snapshots need --mode bundle');
+}
+
+/** What the benchmark needs of a controller process, whichever way it runs. */
+type Controller = Pick<ControllerProcess, 'waitReady' | 'metrics' | 'stats' | 'stop'> &
+  Partial<Pick<BundledController, 'signal' | 'pid'>>;
+
+/** Asks the controller for a heap snapshot (SIGUSR2, see --heap-snapshots) and waits until it is written. */
+async function heapSnapshot(ctl: Controller, dir: string, label: string): Promise<void> {
+  if (!values['heap-snapshots'] || ctl.signal === undefined) return;
+  const before = new Set(readdirSync(dir));
+  ctl.signal('SIGUSR2');
+  for (let i = 0; i < 1200; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    // Written in one go at the end: the size stops changing.
+    if (file !== undefined) {
+      const size = statSync(join(dir, file)).size;
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (statSync(join(dir, file)).size === size && size > 0) {
+        renameSync(join(dir, file), join(dir, `${label}.heapsnapshot`));
+        log(`heap snapshot: ${join(dir, `${label}.heapsnapshot`)}`);
+        return;
+      }
+    }
+  }
+  log(`heap snapshot ${label}: not written`);
+}
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -75,7 +115,7 @@ async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise
 }
 
 /** Waits until the controller's claim queue is empty and stays so for a moment. */
-async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
+async function settled(ctl: Controller, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   let quietSince: number | undefined;
   while (performance.now() - t0 < timeoutMs) {
@@ -103,12 +143,20 @@ async function main(): Promise<void> {
       // A work tree with someone's half-finished change may not type-check; tsc still emits.
       log('tsc -b controller reported errors; running the dist/ it left');
     }
+  } else if (mode === 'bundle') {
+    log(
+      `bundling controller (controller/image/bundle.mjs); node flags: ${[...imageNodeFlags(), ...nodeFlags].join(' ')}`,
+    );
+    execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   }
   const loadStart = loadavg()[0] ?? NaN;
   log('starting a private control plane');
   const env = await startIpamPlane('bench');
   const logDir = mkdtempSync(join(tmpdir(), 'ipam-bench-logs-'));
-  const controllers: ControllerProcess[] = [];
+  const controllers: Controller[] = [];
   try {
     env.kubectl('create', 'namespace', 'ceiling');
     env.kubectl('create', 'namespace', 'bench');
@@ -132,27 +180,48 @@ async function main(): Promise<void> {
     // (2) pre-created allocated claims.
     let pre: Awaited<ReturnType<typeof plainWrites>> | undefined;
     if (M > 0) {
-      log(`pre-creating ${String(M)} allocated claims`);
-      pre = await plainWrites(env.ipam, pools, Math.ceil(M / P), { concurrency: C, namePrefix: 'pre-', log });
+      log(`pre-creating ${String(M)} allocated claims, ${String(preC)} in flight`);
+      pre = await plainWrites(env.ipam, pools, Math.ceil(M / P), {
+        concurrency: preC,
+        namePrefix: 'pre-',
+        finalizerOnCreate: true,
+        log,
+      });
     }
 
     // (3) controller start.
-    const start = async (name: string): Promise<ControllerProcess> => {
-      const ctl = await ControllerProcess.start({
+    const start = async (name: string): Promise<Controller> => {
+      const common = {
         kubeconfig: env.kubeconfig,
-        mode,
         name,
         logFile: join(logDir, `${name}.log`),
         args: ['--namespace', 'bench', '--log-level', 'warn'],
-      });
+      };
+      const ctl =
+        mode === 'bundle'
+          ? await BundledController.start({
+              ...common,
+              nodeFlags: [
+                ...nodeFlags,
+                ...(values['heap-snapshots']
+                  ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${logDir}`]
+                  : []),
+              ],
+            })
+          : await ControllerProcess.start({ ...common, mode });
       controllers.push(ctl);
       return ctl;
+    };
+    const heapUsed = async (ctl: Controller): Promise<number> => {
+      const text = await ctl.metrics();
+      return text === undefined ? NaN : (metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN);
     };
     const ctl1 = await start('controller-1');
     const firstReadyMs = await ctl1.waitReady(120_000);
     const firstSettleMs = M > 0 ? await settled(ctl1, 600_000) : 0;
+    const firstStats = ctl1.stats();
     log(
-      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}`,
+      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(MB(firstStats?.peakRssBytes ?? NaN))} MB`,
     );
 
     // (4) burst.
@@ -201,6 +270,7 @@ async function main(): Promise<void> {
     const totalMs = Math.max(...readyAt.values()) - t0;
     const after = ctl1.stats();
     await watcher.stop();
+    await heapSnapshot(ctl1, logDir, 'after-burst');
     if (readyAt.size < N)
       throw new Error(`only ${String(readyAt.size)} of ${String(N)} claims became Ready in 10 min`);
     const latencies = names
@@ -218,6 +288,8 @@ async function main(): Promise<void> {
     const restartReadyMs = await ctl2.waitReady(120_000);
     const restartSettleMs = await settled(ctl2, 600_000);
     const restartStats = ctl2.stats();
+    const restartHeapUsed = await heapUsed(ctl2);
+    await heapSnapshot(ctl2, logDir, 'after-restart');
     await ctl2.stop();
     const addresses = N + (pre?.claims ?? 0);
 
@@ -231,6 +303,7 @@ async function main(): Promise<void> {
       pools: P,
       family,
       mode,
+      nodeFlags: mode === 'bundle' ? [...imageNodeFlags(), ...nodeFlags] : [],
       concurrency: C,
       preCreatedAddresses: pre?.claims ?? 0,
       ceiling: {
@@ -243,6 +316,7 @@ async function main(): Promise<void> {
       controller: {
         startReadyMs: ms(firstReadyMs),
         ...(M > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
+        startPeakRssMB: MB(firstStats?.peakRssBytes ?? NaN),
         createClaimsMs: ms(createdMs),
         allReadyMs: ms(totalMs),
         claimsPerSecond: Math.round(rate),
@@ -260,6 +334,7 @@ async function main(): Promise<void> {
         cpuSeconds: Math.round((restartStats?.cpuSeconds ?? NaN) * 100) / 100,
         peakRssMB: MB(restartStats?.peakRssBytes ?? NaN),
         rssMB: MB(restartStats?.rssBytes ?? NaN),
+        heapUsedMB: MB(restartHeapUsed),
       },
     };
     if (values.json) {
@@ -267,6 +342,7 @@ async function main(): Promise<void> {
     } else {
       const rows: [string, string][] = [
         ['claims / pools / family', `${String(N)} / ${String(P)} / ${family} (${mode})`],
+        ...(mode === 'bundle' ? [['node flags', result.nodeFlags.join(' ')] as [string, string]] : []),
         [
           'machine: cores, load (1 min) start/end',
           `${String(result.machine.cores)}, ${loadStart.toFixed(1)} / ${result.machine.loadavg1mEnd.toFixed(1)}`,
@@ -294,13 +370,14 @@ async function main(): Promise<void> {
           'first start: ready',
           `${String(result.controller.startReadyMs)} ms${M > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,
         ],
+        ['first start: peak RSS', `${String(result.controller.startPeakRssMB)} MB`],
         [
           `restart with ${String(addresses)} addresses: ready`,
           `${String(result.restart.readyMs)} ms (queue settled +${String(result.restart.settleAfterReadyMs)} ms)`,
         ],
         [
-          'restart: CPU / peak RSS / RSS',
-          `${String(result.restart.cpuSeconds)} s / ${String(result.restart.peakRssMB)} MB / ${String(result.restart.rssMB)} MB`,
+          'restart: CPU / peak RSS / RSS / heap used',
+          `${String(result.restart.cpuSeconds)} s / ${String(result.restart.peakRssMB)} MB / ${String(result.restart.rssMB)} MB / ${String(result.restart.heapUsedMB)} MB`,
         ],
       ];
       const width = Math.max(...rows.map(([k]) => k.length));
