@@ -1,7 +1,7 @@
 // Time to first TUI frame of the built `kubectl-ipam browse`, in a real terminal (tmux), against the
 // local control plane. Prints numbers; asserts nothing (target: first frame within 500 ms).
 //
-//   npm run build && npx tsx test/tui/first-frame.bench.ts [runs]
+//   npx tsx test/tui/first-frame.bench.ts [runs]   (builds the plugin first when its bundle is stale)
 //
 // Measured from just before `tmux new-session` to the first capture-pane that shows
 //   first frame  — the browser's header ("kubectl ipam · context …"), i.e. Ink's first render;
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/paths.js';
+import { ensurePluginBuilt, launcherEntry } from './build.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from './tmux.js';
 
 const run = promisify(execFile);
@@ -84,10 +85,12 @@ async function browserAlone(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  ensurePluginBuilt();
   if (!pluginBuilt()) throw new Error('plugin not built: npm run build');
   const { stdout } = await run(join(repoRoot, 'node_modules', '.bin', 'node'), ['--version']);
   process.stdout.write(
-    `kubectl-ipam browse, first frame, ${runs} runs (node ${stdout.trim()}, tmux 100×30)\n`,
+    `kubectl-ipam browse, first frame, ${runs} runs (node ${stdout.trim()}, tmux 100×30, ` +
+      `launcher runs ${launcherEntry() === 'bundle' ? 'the bundle' : 'dist/main.js'})\n`,
   );
   const frames: number[] = [];
   const data: number[] = [];
