@@ -14,7 +14,7 @@
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { StringInterner } from './intern.js';
-import { parseJson } from './json.js';
+import { parseJson, stringifyJson } from './json.js';
 import { ObjectClient, type KubeObject } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
 import { compareResourceVersions, IndexedStore, keyOf, objectKey, type IndexFunc } from './store.js';
@@ -46,8 +46,9 @@ export interface InformerOptions<T extends KubeObject> {
   pageSize?: number;
   /**
    * Applied to every object before it is cached or handed to a handler (lists, watch events,
-   * observe()): drop what no reader needs. Must not mutate its argument. Default: compactObject;
-   * pass `(o) => o` to keep objects as the server sent them.
+   * observe()): drop what no reader needs. It may change its argument: the informer only passes
+   * objects it owns (parsed by itself; observe() passes a copy). Default: compactObject; pass
+   * `(o) => o` to keep objects as the server sent them.
    */
   transform?: (object: T) => T;
   /** Server-side watch timeout; the actual value is randomised up to +50 % so watches spread out (default 300). */
@@ -81,12 +82,13 @@ export function stripManagedFields<T extends KubeObject>(object: T): T {
 const sharedInterner = new StringInterner();
 
 /**
- * The informers' default transform: stripManagedFields, then a copy whose short strings are shared
- * with every other object cached in this process (apiVersion, kind, finalizers, pool references,
- * owner uids, label values: see intern.ts). Same content; the argument is not changed.
+ * The informers' default transform: stripManagedFields, then its short strings shared with every
+ * other object cached in this process (apiVersion, kind, finalizers, pool references, owner uids,
+ * label values: see intern.ts). Changes the argument (only metadata is replaced): for objects the
+ * caller owns.
  */
 export function compactObject<T extends KubeObject>(object: T): T {
-  return sharedInterner.internDeep(stripManagedFields(object));
+  return sharedInterner.internInPlace(stripManagedFields(object));
 }
 
 class StoppedError extends Error {
@@ -223,7 +225,8 @@ export class Informer<T extends KubeObject> {
    */
   observe(object: T): void {
     if (this.stopped) return;
-    this.upsert(this.transform(object));
+    // The caller keeps its object; the transform may change the one it gets.
+    this.upsert(this.transform(parseJson(stringifyJson(object)) as T));
   }
 
   /** Removes an object this process just deleted for good (no finalizers left). */

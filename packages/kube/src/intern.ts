@@ -50,19 +50,33 @@ export class StringInterner {
   }
 
   /**
-   * A copy of a JSON value (plain objects, arrays, primitives) whose short strings are interned.
-   * Object keys need nothing: V8 already shares property names. The argument is not changed.
+   * Interns the short strings of a JSON value (plain objects, arrays, primitives) **in place** and
+   * returns it. In place on purpose: objects from JSON.parse keep their compact layout (a copy built
+   * key by key spills properties into separate backing stores: 20 000 IPAddresses took 17.8 MB
+   * copied, 14.4 MB interned in place). Object keys need nothing: V8 already shares property names.
    */
-  internDeep<T>(value: T): T {
-    return this.copy(value, '') as T;
+  internInPlace<T>(value: T): T {
+    this.visit(value, '');
+    return value;
   }
 
-  private copy(value: unknown, key: string): unknown {
-    if (typeof value === 'string') return uniqueValueKeys.has(key) ? value : this.intern(value);
-    if (typeof value !== 'object' || value === null) return value;
-    if (Array.isArray(value)) return value.map((v: unknown) => this.copy(v, key));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.copy(v, k);
-    return out;
+  private visit(value: unknown, key: string): void {
+    if (typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      const list = value as unknown[];
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i];
+        if (typeof v === 'string') list[i] = this.intern(v);
+        else this.visit(v, key);
+      }
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (typeof v === 'string') {
+        if (!uniqueValueKeys.has(k)) record[k] = this.intern(v);
+      } else this.visit(v, k);
+    }
   }
 }
