@@ -153,11 +153,19 @@ export class ControllerProcess {
     ];
     const out = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a');
     try {
-      // NODE_OPTIONS from the test runner (--conditions=source) is harmless for both modes.
+      // The test runner's NODE_OPTIONS carries --conditions=source: right for 'source' (tsx), wrong
+      // for 'dist', where Node would resolve the workspace packages to their .ts sources and fail
+      // ("Cannot find module …/src/constants.js"). 'dist' runs the built packages, as an install does.
+      const env = { ...process.env };
+      if (mode === 'dist' && env.NODE_OPTIONS !== undefined) {
+        env.NODE_OPTIONS = env.NODE_OPTIONS.split(/\s+/)
+          .filter((o) => o !== '--conditions=source' && o !== '-C=source')
+          .join(' ');
+      }
       const child = spawn(process.execPath, args, {
         cwd: repoRoot,
         stdio: ['ignore', out, out],
-        env: { ...process.env },
+        env,
       });
       return new ControllerProcess(options.name ?? 'controller', child, probePort, metricsPort);
     } finally {

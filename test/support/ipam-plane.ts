@@ -27,11 +27,13 @@ export async function startIpamPlane(prefix: string): Promise<IpamPlane> {
     kubectl('apply', '--server-side', '-f', join(capiCrdsDir, 'v1.14.0'));
     kubectl('apply', '--server-side', '-f', join(repoRoot, 'packages/api/crds'));
     kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
-    // Our IP pool CRDs ask for a conversion webhook (v1alpha1 <-> v1alpha2) that nothing serves on
-    // this plane (the manager does not serve webhooks yet). Reads of the storage version need no
-    // conversion while the API server runs, but a restarted kube-apiserver fails to rebuild its watch
-    // cache of the pools ("conversion webhook ... failed", objects reported as corrupt), so runs that
-    // restart it use strategy None.
+    // Our IP pool CRDs serve v1alpha1 next to v1alpha2 (storage) through a conversion webhook that
+    // nothing serves on this plane. The API server keeps one storage and watch cache per served
+    // version, each decoding into its own version: v1alpha2 reads never need the webhook (checked
+    // across a kube-apiserver restart), but every v1alpha1 read fails ("StorageReadError ... corrupt
+    // object ... conversion webhook ... failed") and, after a restart, the v1alpha1 watch cache
+    // retries its initial list every second, logging that error. Strategy None keeps v1alpha1
+    // readable and the restarted API server's log quiet; nothing in these runs depends on the webhook.
     for (const crd of ['inclusterippools', 'globalinclusterippools']) {
       kubectl(
         'patch',
