@@ -23,6 +23,8 @@ export interface StormOptions {
   log: (line: string) => void;
   /** Deterministic choices (kill intervals, churn picks). */
   seed?: number;
+  /** Extra controller flags for every replica (experiments, e.g. --concurrency=32). */
+  controllerArgs?: readonly string[];
 }
 
 export interface PlannedPool extends PoolRef {
@@ -210,6 +212,7 @@ export async function runStorm(
         '--leader-elect-renew-deadline=3s',
         '--leader-elect-retry-period=1s',
         '--log-level=info',
+        ...(opts.controllerArgs ?? []),
       ],
     });
     report.replicasStarted++;

@@ -9,7 +9,7 @@
 //
 // Reduced inside `npm test` (300 claims, 45 s storm). Full size: IPAM_CHAOS=full (3000 claims,
 // 90 s storm), e.g. `npm run test:chaos`. IPAM_CHAOS_CLAIMS / IPAM_CHAOS_STORM_MS / IPAM_CHAOS_SEED /
-// IPAM_CHAOS_MODE=dist / IPAM_CHAOS_CEILING=true override. Figures: docs/performance.md, "Chaos".
+// IPAM_CHAOS_MODE=dist / IPAM_CHAOS_CEILING=true / IPAM_CHAOS_CONTROLLER_ARGS override. Figures: docs/performance.md, "Chaos".
 import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +34,7 @@ const claims = Number(process.env.IPAM_CHAOS_CLAIMS ?? (full ? 3000 : 300));
 const stormMs = Number(process.env.IPAM_CHAOS_STORM_MS ?? (full ? 90_000 : 45_000));
 const mode = (process.env.IPAM_CHAOS_MODE ?? 'source') as ControllerMode;
 const seed = process.env.IPAM_CHAOS_SEED === undefined ? undefined : Number(process.env.IPAM_CHAOS_SEED);
+const controllerArgs = (process.env.IPAM_CHAOS_CONTROLLER_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 /** The requirement: every claim Ready within this long after the storm's end. */
 const READY_WITHIN_MS = 60_000;
 /** How long to keep waiting for all-Ready (to measure it) before giving up; full size: 5 min. */
@@ -89,6 +90,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
       stormMs,
       mode,
       log: out,
+      controllerArgs,
       ...(seed === undefined ? {} : { seed }),
     });
     report = r;
