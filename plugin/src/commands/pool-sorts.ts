@@ -4,4 +4,4 @@ export const POOL_SORTS = ['name', 'utilisation', 'free', 'used'] as const;
 export type PoolSort = (typeof POOL_SORTS)[number];
 
 /** Default `pools --chunk-size`: IPAddresses per list request (figures in docs/performance.md). */
-export const DEFAULT_CHUNK_SIZE = 500;
+export const DEFAULT_CHUNK_SIZE = 1000;
