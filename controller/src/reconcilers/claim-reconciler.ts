@@ -4,6 +4,7 @@
 // Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
 // condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
 import {
+  ClaimEventReason,
   ClaimReadyReason,
   claimFromWire,
   clusterFromWire,
@@ -113,7 +114,7 @@ export class ClaimReconciler {
             paused: undefined,
             ready: {
               status: 'False',
-              reason: 'ClusterNotFound',
+              reason: ClaimReadyReason.ClusterNotFound,
               message: `Cluster ${clusterName} not found`,
             },
           });
@@ -323,7 +324,7 @@ export class ClaimReconciler {
       paused: undefined,
       addressName: name,
       ready: { status: 'True', reason: ClaimReadyReason.Allocated, message },
-      event: { type: 'Normal', reason: 'AddressAllocated', message: `Allocated ${message}` },
+      event: { type: 'Normal', reason: ClaimEventReason.AddressAllocated, message: `Allocated ${message}` },
     });
   }
 
@@ -374,7 +375,11 @@ export class ClaimReconciler {
         } else {
           await this.#deleteAddress(namespace, name);
         }
-        this.#d.events.normal(this.#involved(wire), 'AddressReleased', `Released ${address.spec.address}`);
+        this.#d.events.normal(
+          this.#involved(wire),
+          ClaimEventReason.AddressReleased,
+          `Released ${address.spec.address}`,
+        );
         log.info('IPAddress released', { address: address.spec.address });
       } else {
         log.warn('IPAddress is controlled by another object, not deleting it', {
