@@ -10,7 +10,7 @@
 //   --precreate-concurrency C   requests in flight while pre-creating (default 128)
 //   --mode M          bundle (default: what the image runs — controller/image/bundle.mjs under the
 //                     ENTRYPOINT's Node flags) | dist (tsc output, Node defaults) | source (tsx)
-//   --node-flags F    extra Node flags for the controller (bundle mode), e.g. "--trace-gc"
+//   --node-flags=F    extra Node flags for the controller (bundle mode), e.g. --node-flags=--trace-gc
 //   --heap-snapshots  (bundle mode) write a V8 heap snapshot of the controller at the end of the
 //                     burst and after the restart settled, into the log directory
 //   --json            one JSON object on stdout instead of the table
