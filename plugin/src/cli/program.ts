@@ -117,7 +117,7 @@ Examples:
     )
     .option(
       '--chunk-size <n>',
-      'IPAddresses per list request, counted while the next page is on its way; 0: one request',
+      'list IPAddresses N at a time (bounds memory; costs the API server more); 0: one request from its watch cache',
       (v) => Number(v),
       DEFAULT_CHUNK_SIZE,
     )
