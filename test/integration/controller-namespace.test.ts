@@ -1,11 +1,17 @@
 // --namespace: a controller restricted to one namespace serves the claims and namespaced pools of
 // that namespace and leaves every other namespace alone (no IPAddress, no finalizer, no status).
 // Global pools are cluster-scoped: claims in the watched namespace are served, others are not. The
-// last test (todo) checks that a global pool's IPAddresses in other namespaces are seen too; today
-// the manager caches only the watched namespace's (upstream does the same), see controller/README.md.
+// IPAddress cache holds every namespace (upstream's holds only the watched one): the last test checks
+// that a global pool's IPAddresses in other namespaces count, are never handed out again and hold
+// ProtectPool (see controller/README.md, "What is watched").
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FINALIZER_PROTECT_POOL, FINALIZER_RELEASE_ADDRESS, IPAM_GROUP } from '@ipam-in-cluster/api';
+import {
+  FINALIZER_PROTECT_POOL,
+  FINALIZER_RELEASE_ADDRESS,
+  IPAM_GROUP,
+  LABEL_WATCH_FILTER,
+} from '@ipam-in-cluster/api';
 import {
   Fixture,
   Ipam,
@@ -88,51 +94,60 @@ describe('controller: --namespace', () => {
     await untouchedClaim(other, 'g');
   });
 
-  it(
-    "global pools: the watched namespace's allocations see the pool's IPAddresses in every namespace",
-    {
-      todo: 'the manager caches IPAddresses of the watched namespace only; a global pool needs all (see controller/README.md, --namespace)',
-    },
-    async () => {
-      const g = fx.globalName('nsg-elsewhere');
-      await ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.3.0.1-10.3.0.9'], prefix: 24 });
-      // An IPAddress of the global pool in the other namespace (e.g. made by another controller).
-      await ipam.addresses.create({
-        apiVersion: `${IPAM_GROUP}/v1beta2`,
-        kind: 'IPAddress',
-        metadata: { name: 'elsewhere', namespace: other, labels: ipam.labels() },
-        spec: {
-          claimRef: { name: 'elsewhere' },
-          poolRef: { apiGroup: IPAM_GROUP, kind: GLOBAL, name: g },
-          address: '10.3.0.1',
-          prefix: 24,
-        },
-      });
-      await waitFor(
-        async () => {
-          const p = await ipam.pools(GLOBAL).find({ name: g });
-          return Number(p?.status?.ipAddresses?.used) === 1 ? p : undefined;
-        },
-        { what: 'global pool counts the IPAddress of the other namespace', timeoutMs: 10_000 },
-      );
-      await ipam.createClaim('h', watched, { kind: GLOBAL, name: g });
-      assert.equal((await ipam.waitForAddress(watched, 'h')).spec.address, '10.3.0.2');
-      // Deleting the pool: ProtectPool stays while the other namespace's IPAddress references it.
-      await ipam.deleteAndWait(ipam.claims, { namespace: watched, name: 'h' });
-      await ipam.pools(GLOBAL).delete({ name: g });
-      await waitFor(
-        async () => {
-          const p = await ipam.pools(GLOBAL).find({ name: g });
-          return p?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'Deleting'
-            ? p
-            : undefined;
-        },
-        { what: 'global pool held (Ready=False Deleting) by the IPAddress in the other namespace' },
-      );
-      await ipam.deleteAndWait(ipam.addresses, { namespace: other, name: 'elsewhere' });
-      await waitFor(async () => (await ipam.pools(GLOBAL).find({ name: g })) === undefined, {
-        what: 'global pool gone once the last IPAddress is',
-      });
-    },
-  );
+  it("global pools: the watched namespace's allocations see the pool's IPAddresses in every namespace", async () => {
+    const g = fx.globalName('nsg-elsewhere');
+    await ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.3.0.1-10.3.0.9'], prefix: 24 });
+    // An IPAddress of the global pool in the other namespace (e.g. made by another controller).
+    await ipam.addresses.create({
+      apiVersion: `${IPAM_GROUP}/v1beta2`,
+      kind: 'IPAddress',
+      metadata: { name: 'elsewhere', namespace: other, labels: ipam.labels() },
+      spec: {
+        claimRef: { name: 'elsewhere' },
+        poolRef: { apiGroup: IPAM_GROUP, kind: GLOBAL, name: g },
+        address: '10.3.0.1',
+        prefix: 24,
+      },
+    });
+    await waitFor(
+      async () => {
+        const p = await ipam.pools(GLOBAL).find({ name: g });
+        return Number(p?.status?.ipAddresses?.used) === 1 ? p : undefined;
+      },
+      { what: 'global pool counts the IPAddress of the other namespace', timeoutMs: 10_000 },
+    );
+    await ipam.createClaim('h', watched, { kind: GLOBAL, name: g });
+    // Not 10.3.0.1: the other namespace's IPAddress holds it.
+    assert.equal((await ipam.waitForAddress(watched, 'h')).spec.address, '10.3.0.2');
+    const listed = await ipam.addresses.list({ labelSelector: `${LABEL_WATCH_FILTER}=${watchFilter}` });
+    const inPool = listed.items
+      .filter((a) => a.spec.poolRef.kind === GLOBAL && a.spec.poolRef.name === g)
+      .map((a) => a.spec.address)
+      .sort();
+    assert.deepEqual(inPool, ['10.3.0.1', '10.3.0.2'], 'no address handed out twice');
+    // Counts: both IPAddresses, whichever namespace they live in.
+    await waitFor(
+      async () => {
+        const p = await ipam.pools(GLOBAL).find({ name: g });
+        const counts = p?.status?.ipAddresses;
+        return Number(counts?.used) === 2 && Number(counts?.free) === 7 ? p : undefined;
+      },
+      { what: 'global pool status used 2, free 7 (one IPAddress in each namespace)' },
+    );
+    // Deleting the pool: ProtectPool stays while the other namespace's IPAddress references it.
+    await ipam.deleteAndWait(ipam.claims, { namespace: watched, name: 'h' });
+    await ipam.pools(GLOBAL).delete({ name: g });
+    const deleting = await waitFor(
+      async () => {
+        const p = await ipam.pools(GLOBAL).find({ name: g });
+        return p?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'Deleting' ? p : undefined;
+      },
+      { what: 'global pool held (Ready=False Deleting) by the IPAddress in the other namespace' },
+    );
+    assert.ok((deleting.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_POOL), 'ProtectPool kept');
+    await ipam.deleteAndWait(ipam.addresses, { namespace: other, name: 'elsewhere' });
+    await waitFor(async () => (await ipam.pools(GLOBAL).find({ name: g })) === undefined, {
+      what: 'global pool gone once the last IPAddress is',
+    });
+  });
 });

@@ -64,7 +64,11 @@ export const COMPONENT = 'ipam-in-cluster-controller';
 
 export interface ManagerOptions {
   kubeconfig?: string | undefined;
-  /** Restrict every cache to one namespace; undefined = all namespaces. */
+  /**
+   * Serve one namespace only: the claim, Cluster and namespaced-pool caches hold that namespace;
+   * undefined = all namespaces. The IPAddress cache always holds every namespace: a global pool's
+   * IPAddresses live in many, and its allocation state, counts and ProtectPool need all of them.
+   */
   namespace?: string | undefined;
   /** Only claims and pools labelled cluster.x-k8s.io/watch-filter=<value>. */
   watchFilter?: string | undefined;
@@ -211,11 +215,11 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   });
   // By default every IPAddress (no label selector): a pool's allocation state must see all of them.
   // Scope 'watch-filter' narrows it to labelled ones (ours carry the label; see ManagerOptions).
+  // Every namespace, even with --namespace: a global pool's IPAddresses may live in any of them.
   const addressSelector = options.ipAddressScope === 'watch-filter' ? labelSelector : undefined;
   const addresses = new Informer<IPAddressWire>({
     transport,
     resource: client.ipAddresses(contract.version).resource,
-    namespace,
     labelSelector: addressSelector,
     indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
     hooks: hooks('ipaddresses'),
@@ -462,14 +466,14 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   const startWorkers = async (): Promise<void> => {
     if (options.leaderElect === true) {
-      // A consistent read: nothing committed before we became leader (by a previous leader) is
-      // missing from the pool states. Only adds (newest wins): dropping holdings the list does not
+      // A consistent read, in every namespace as the cache: nothing committed before we became
+      // leader (by a previous leader) is missing from the pool states. Only adds (newest wins): dropping holdings the list does not
       // show could forget an object created after its snapshot; deletions arrive by watch.
       for (let attempt = 1; ; attempt++) {
         try {
           const fresh = await client
             .ipAddresses(contract.version)
-            .listAll({ namespace, labelSelector: addressSelector });
+            .listAll({ labelSelector: addressSelector });
           for (const item of fresh.items) addresses.observe(item);
           break;
         } catch (error) {
