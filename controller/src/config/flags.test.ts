@@ -42,7 +42,7 @@ describe('parseFlags', () => {
     });
     assert.match(c.webhook.certDir, /k8s-webhook-server[/\\]serving-certs$/);
     assert.deepEqual([c.namespace, c.watchFilter, c.kubeconfig], [undefined, undefined, undefined]);
-    assert.deepEqual([c.concurrency, c.utilizationWarningThreshold], [10, 90]);
+    assert.deepEqual([c.concurrency, c.utilizationWarningThreshold], [32, 90]);
     assert.deepEqual(c.log, { level: 'info', format: 'json' });
   });
 

@@ -94,7 +94,7 @@ export const FLAG_DEFAULTS = {
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
   retryPeriodMs: 2_000,
-  concurrency: 10,
+  concurrency: 32,
   utilizationWarningThreshold: 90,
   logLevel: 'info',
   logFormat: 'json',

@@ -276,7 +276,8 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     },
   });
   const poolQueue = new WorkQueue({ name: 'pool', metrics: metrics.queueMetrics('pool') });
-  const statusDelay = options.poolStatusDelayMs ?? 50;
+  // 500 ms: one status write per pool per half second in a burst (50 ms cost ~0.44 pool writes per claim).
+  const statusDelay = options.poolStatusDelayMs ?? 500;
 
   const fence =
     options.allocationFence === false

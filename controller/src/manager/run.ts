@@ -38,6 +38,9 @@ export function managerOptions(
     renewDeadlineMs: config.leaderElection.renewDeadlineMs,
     retryPeriodMs: config.leaderElection.retryPeriodMs,
     claimWorkers: config.concurrency,
+    // Half the workers may serve one pool: a burst on one pool still overlaps its API calls,
+    // and the other half stays free for claims of other pools.
+    poolConcurrency: Math.max(1, Math.ceil(config.concurrency / 2)),
     poolWorkers: Math.max(1, Math.min(4, config.concurrency)),
     highUtilizationPercent: config.utilizationWarningThreshold,
     log,
