@@ -118,7 +118,10 @@ export function flagsCommand(output?: FlagOutput): Command {
       '--kubeconfig <path>',
       'kubeconfig file; only for running outside the cluster (default: KUBECONFIG, in-cluster config, ~/.kube/config)',
     )
-    .option('--namespace <name>', 'watch and serve only this namespace (default: all namespaces)')
+    .option(
+      '--namespace <name>',
+      'serve only claims and pools of this namespace; IPAddresses are still watched in every namespace, as global pools span them (default: all namespaces)',
+    )
     .option(
       '--watch-filter <value>',
       'only reconcile objects labelled cluster.x-k8s.io/watch-filter=<value> (default: no filter)',
