@@ -342,12 +342,25 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
   });
 
+  /** The claim an IPAddress names (spec.claimRef; the IPAddress's own name when that is empty). */
+  const claimOf = (a: IPAddressWire): IPAddressClaimWire | undefined => {
+    const name = addressFromWire(a).claimName;
+    return claims.get(a.metadata.namespace, name === '' ? (a.metadata.name ?? '') : name);
+  };
   const onAddress = (a: IPAddressWire): void => {
     const key = registry.addressObserved(addressFromWire(a));
     if (key !== undefined && registry.has(key)) poolQueue.addAfter(key, statusDelay);
   };
   addresses.onAdd(onAddress);
-  addresses.onUpdate(onAddress);
+  addresses.onUpdate((a) => {
+    onAddress(a);
+    // Lost its controller reference (e.g. the garbage collector stripped a dangling one): the claim
+    // adopts it again. Only then, so ordinary IPAddress updates cost no claim reconcile.
+    const claim = claimOf(a);
+    const controller = a.metadata.ownerReferences?.find((r) => r.controller === true);
+    if (claim !== undefined && isOurClaim(claim) && controller?.uid !== claim.metadata.uid)
+      claimQueue.add(claimKeyOf(claim.metadata));
+  });
   addresses.onDelete((a) => {
     const address = addressFromWire(a);
     const result = registry.addressDeleted(address);
@@ -357,10 +370,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       if (result.freed) wakeWaiting(result.key);
     }
     // The claim lost its IPAddress (e.g. finalizer force-removed): give it a new one.
-    const owner = claims.get(
-      a.metadata.namespace,
-      address.claimName === '' ? (a.metadata.name ?? '') : address.claimName,
-    );
+    const owner = claimOf(a);
     if (owner !== undefined && isOurClaim(owner)) claimQueue.add(claimKeyOf(owner.metadata));
   });
 

@@ -112,11 +112,29 @@ describe('ensureOwnerReferences', () => {
     });
   });
 
+  it('takes over the controller reference of an earlier claim of the same name (another uid: gone)', () => {
+    const earlier = {
+      apiVersion: V,
+      kind: 'IPAddressClaim',
+      name: 'c',
+      uid: 'earlier-claim',
+      controller: true,
+    };
+    const r = ensureOwnerReferences([earlier], claim(), pool, V);
+    assert.equal(r.ownedByOther, undefined);
+    const controllers = r.ownerReferences.filter((o) => o.controller === true);
+    assert.deepEqual(
+      controllers.map((o) => [o.kind, o.name, o.uid]),
+      [['IPAddressClaim', 'c', claim().metadata.uid]],
+    );
+    assert.equal(r.ownerReferences.length, 2);
+  });
+
   it('does not take over an IPAddress controlled by another object', () => {
     const other = {
       apiVersion: V,
       kind: 'IPAddressClaim',
-      name: 'c',
+      name: 'another-claim',
       uid: 'another-claim',
       controller: true,
     };
@@ -166,7 +184,7 @@ describe('copiedLabels and adoptionPatch', () => {
 });
 
 describe('releasableBy', () => {
-  it('only an IPAddress controlled by this claim, or by nobody', () => {
+  it('only an IPAddress controlled by this claim (or an earlier one of its name), or by nobody', () => {
     assert.equal(releasableBy({}, claim()), true);
     assert.equal(
       releasableBy(
@@ -183,9 +201,27 @@ describe('releasableBy', () => {
       releasableBy(
         {
           ownerReferences: [
-            { apiVersion: V, kind: 'IPAddressClaim', name: 'c', uid: 'other', controller: true },
+            { apiVersion: V, kind: 'IPAddressClaim', name: 'c', uid: 'earlier', controller: true },
           ],
         },
+        claim(),
+      ),
+      true,
+    );
+    assert.equal(
+      releasableBy(
+        {
+          ownerReferences: [
+            { apiVersion: V, kind: 'IPAddressClaim', name: 'other', uid: 'other', controller: true },
+          ],
+        },
+        claim(),
+      ),
+      false,
+    );
+    assert.equal(
+      releasableBy(
+        { ownerReferences: [{ apiVersion: 'v1', kind: 'Machine', name: 'c', uid: 'm', controller: true }] },
         claim(),
       ),
       false,

@@ -5,6 +5,7 @@ import {
   claimOwnerReference,
   FINALIZER_PROTECT_ADDRESS,
   IPADDRESS_CLAIM_KIND,
+  IPAM_GROUP,
   LABEL_CLUSTER_NAME,
   LABEL_WATCH_FILTER,
   poolOwnerReference,
@@ -70,7 +71,12 @@ export function ensureOwnerReferences(
     groupOf(r.apiVersion) === groupOf(claimRef.apiVersion) &&
     r.kind === IPADDRESS_CLAIM_KIND &&
     r.name === claimRef.name;
-  const otherController = refs.find((r) => r.controller === true && !(isClaim(r) && r.uid === claimRef.uid));
+  // A controller reference to a claim of the same name is ours even with another uid: names are
+  // unique, so that uid belongs to an earlier claim of this name that no longer exists (deleted and
+  // recreated while its IPAddress was being created). controller-runtime's SetControllerReference
+  // compares group, kind and name the same way; refusing would leave the IPAddress with a dangling
+  // controller reference that the garbage collector then strips, controlled by nobody.
+  const otherController = refs.find((r) => r.controller === true && !isClaim(r));
   let ownedByOther: OwnerReference | undefined;
   if (otherController !== undefined) {
     ownedByOther = otherController;
@@ -145,12 +151,17 @@ export function adoptionPatch(
   return { patch: Object.keys(metadata).length === 0 ? undefined : { metadata }, ownedByOther };
 }
 
-/** Whether an IPAddress may be deleted on behalf of this claim: controlled by it, or by nobody. */
+/**
+ * Whether an IPAddress may be deleted on behalf of this claim: controlled by nobody, or by a claim of
+ * this name — this one, or an earlier one of the same name that is gone (see ensureOwnerReferences).
+ */
 export function releasableBy(address: ObjectMeta, claim: AddressClaim): boolean {
   const controller = address.ownerReferences?.find((r) => r.controller === true);
   return (
     controller === undefined ||
-    (controller.kind === IPADDRESS_CLAIM_KIND && controller.uid === claim.metadata.uid)
+    (groupOf(controller.apiVersion) === IPAM_GROUP &&
+      controller.kind === IPADDRESS_CLAIM_KIND &&
+      controller.name === claim.metadata.name)
   );
 }
 
