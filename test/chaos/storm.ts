@@ -15,6 +15,7 @@ import { ControllerProcess, logTail, type ControllerMode } from '../support/cont
 import type { Ipam } from '../support/controller.js';
 import type { IpamPlane } from '../support/ipam-plane.js';
 import type { PoolRef } from '../support/ipam-invariants.js';
+import { mulberry32 as rng } from '../support/prng.js';
 
 export interface StormOptions {
   claims: number;
@@ -65,18 +66,6 @@ export const NAMESPACES = ['chaos-a', 'chaos-b'] as const;
 export const LEASE_NAMESPACE = 'chaos-lease';
 /** Replicas exiting by themselves (not killed) before the supervisor stops replacing them. */
 const MAX_SELF_EXITS = 60;
-
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pools sized for `claims`: shares 30 % / 30 % / 25 % / 15 %. */
 export function planPools(claims: number): PlannedPool[] {

@@ -18,6 +18,7 @@ import { classifyApiError, Informer } from '@ipam-in-cluster/kube';
 import { Fixture, Ipam, startTestController, uniqueWatchFilter, openFixture } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 import { startTestWebhooks, type TestWebhooks } from '../support/webhooks.js';
+import { mulberry32 as prng } from '../support/prng.js';
 
 const watchFilter = uniqueWatchFilter('fence');
 let ipam: Ipam;
@@ -25,18 +26,6 @@ let fx: Fixture;
 let hooks: TestWebhooks;
 let raceNs: string;
 const benchNs: Record<'off' | 'on', string> = { off: '', on: '' };
-
-/** A deterministic PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rv = (o: { metadata?: { resourceVersion?: string } }): bigint =>
   BigInt(o.metadata?.resourceVersion ?? '0');
