@@ -29,8 +29,12 @@ import { parseArgs } from 'node:util';
 import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
 import { Informer } from '@ipam-in-cluster/kube';
 import { repoRoot } from '../cluster/paths.js';
-import { ControllerProcess, metricValue, type ControllerMode } from '../support/controller-process.js';
-import { BundledController, imageNodeFlags } from './bundled-controller.js';
+import {
+  ControllerProcess,
+  imageNodeFlags,
+  metricValue,
+  type ControllerMode,
+} from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
 
@@ -54,7 +58,7 @@ const M = Number(values.addresses);
 const C = Number(values.concurrency);
 const preC = Number(values['precreate-concurrency']);
 const family = values.family as 'ipv4' | 'ipv6' | 'both';
-const mode = values.mode as ControllerMode | 'bundle';
+const mode = values.mode as ControllerMode;
 const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
 if (![N, P, M, C, preC].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1 || preC < 1) {
   throw new Error(
@@ -67,15 +71,11 @@ if ((nodeFlags.length > 0 || values['heap-snapshots']) && mode !== 'bundle') {
   throw new Error('--node-flags and --heap-snapshots need --mode bundle');
 }
 
-/** What the benchmark needs of a controller process, whichever way it runs. */
-type Controller = Pick<ControllerProcess, 'waitReady' | 'metrics' | 'stats' | 'stop'> &
-  Partial<Pick<BundledController, 'signal' | 'pid'>>;
-
 /** Asks the controller for a heap snapshot (SIGUSR2, see --heap-snapshots) and waits until it is written. */
-async function heapSnapshot(ctl: Controller, dir: string, label: string): Promise<void> {
-  if (!values['heap-snapshots'] || ctl.signal === undefined) return;
+async function heapSnapshot(ctl: ControllerProcess, dir: string, label: string): Promise<void> {
+  if (!values['heap-snapshots']) return;
   const before = new Set(readdirSync(dir));
-  ctl.signal('SIGUSR2');
+  ctl.kill('SIGUSR2');
   for (let i = 0; i < 1200; i++) {
     await new Promise((r) => setTimeout(r, 250));
     const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
@@ -116,7 +116,7 @@ async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise
 }
 
 /** Waits until the controller's claim queue is empty and stays so for a moment. */
-async function settled(ctl: Controller, timeoutMs: number): Promise<number> {
+async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
   const t0 = performance.now();
   let quietSince: number | undefined;
   while (performance.now() - t0 < timeoutMs) {
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   log('starting a private control plane');
   const env = await startIpamPlane('bench');
   const logDir = mkdtempSync(join(tmpdir(), 'ipam-bench-logs-'));
-  const controllers: Controller[] = [];
+  const controllers: ControllerProcess[] = [];
   try {
     env.kubectl('create', 'namespace', 'ceiling');
     env.kubectl('create', 'namespace', 'bench');
@@ -203,29 +203,27 @@ async function main(): Promise<void> {
     }
 
     // (3) controller start.
-    const start = async (name: string): Promise<Controller> => {
+    const start = async (name: string): Promise<ControllerProcess> => {
       const common = {
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
         args: ['--namespace', 'bench', '--log-level', 'warn'],
       };
-      const ctl =
-        mode === 'bundle'
-          ? await BundledController.start({
-              ...common,
-              nodeFlags: [
-                ...nodeFlags,
-                ...(values['heap-snapshots']
-                  ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${logDir}`]
-                  : []),
-              ],
-            })
-          : await ControllerProcess.start({ ...common, mode });
+      const ctl = await ControllerProcess.start({
+        ...common,
+        mode,
+        nodeFlags: [
+          ...nodeFlags,
+          ...(values['heap-snapshots']
+            ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${logDir}`]
+            : []),
+        ],
+      });
       controllers.push(ctl);
       return ctl;
     };
-    const heapUsed = async (ctl: Controller): Promise<number> => {
+    const heapUsed = async (ctl: ControllerProcess): Promise<number> => {
       const text = await ctl.metrics();
       return text === undefined ? NaN : (metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN);
     };

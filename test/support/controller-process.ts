@@ -4,6 +4,9 @@
 //
 //   mode 'source': node --conditions=source --import tsx controller/src/main.ts (no build needed)
 //   mode 'dist':   node controller/dist/main.js (run `tsc -b controller` first; smaller and faster)
+//   mode 'bundle': what the image runs — the esbuild bundle (controller/image/bundle.mjs) under the
+//                  Node flags of the image's ENTRYPOINT (read from controller/Containerfile), no
+//                  NODE_OPTIONS from the runner, NODE_ENV=production
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -11,13 +14,28 @@ import { join } from 'node:path';
 import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
 
-export type ControllerMode = 'source' | 'dist';
+export type ControllerMode = 'source' | 'dist' | 'bundle';
+
+/** The bundle the image runs (built by `node controller/image/bundle.mjs`). */
+export const BUNDLE = join(repoRoot, 'controller/dist/bundle/main.mjs');
+
+/** The Node flags of the image's ENTRYPOINT (everything between the node binary and the script). */
+export function imageNodeFlags(containerfile = join(repoRoot, 'controller/Containerfile')): string[] {
+  const line = readFileSync(containerfile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('ENTRYPOINT '));
+  if (line === undefined) throw new Error(`${containerfile}: no ENTRYPOINT`);
+  const argv = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+  return argv.slice(1).filter((a) => a.startsWith('--'));
+}
 
 export interface ControllerProcessOptions {
   kubeconfig: string;
   /** Extra flags (e.g. --leader-elect, --watch-filter=x). Ports and --kubeconfig are added here. */
   args?: string[];
   mode?: ControllerMode;
+  /** Node flags before the script (bundle mode: after the image's), e.g. --trace-gc. */
+  nodeFlags?: string[];
   /** stdout and stderr go here (appended); default: discarded. */
   logFile?: string;
   /** A name for messages. */
@@ -138,12 +156,21 @@ export class ControllerProcess {
     const entry =
       mode === 'source'
         ? ['--conditions=source', '--import', 'tsx', join(repoRoot, 'controller/src/main.ts')]
-        : [join(repoRoot, 'controller/dist/main.js')];
-    if (mode === 'dist' && !existsSync(entry[0] ?? '')) {
-      throw new Error('controller/dist/main.js is missing: run `npx tsc -b controller` first');
+        : mode === 'dist'
+          ? [join(repoRoot, 'controller/dist/main.js')]
+          : [...imageNodeFlags(), BUNDLE];
+    const script = entry[entry.length - 1] ?? '';
+    if (mode !== 'source' && !existsSync(script)) {
+      throw new Error(
+        mode === 'dist'
+          ? 'controller/dist/main.js is missing: run `npx tsc -b controller` first'
+          : `${BUNDLE} is missing: run \`node controller/image/bundle.mjs\` first`,
+      );
     }
     const args = [
-      ...entry,
+      ...entry.slice(0, -1),
+      ...(options.nodeFlags ?? []),
+      script,
       '--kubeconfig',
       options.kubeconfig,
       `--health-probe-bind-address=127.0.0.1:${String(probePort)}`,
@@ -156,11 +183,15 @@ export class ControllerProcess {
       // The test runner's NODE_OPTIONS carries --conditions=source: right for 'source' (tsx), wrong
       // for 'dist', where Node would resolve the workspace packages to their .ts sources and fail
       // ("Cannot find module …/src/constants.js"). 'dist' runs the built packages, as an install does.
-      const env = { ...process.env };
+      // 'bundle' runs as in the image: nothing inherited (tsx's loader would weigh in), production.
+      const env: NodeJS.ProcessEnv = { ...process.env };
       if (mode === 'dist' && env.NODE_OPTIONS !== undefined) {
         env.NODE_OPTIONS = env.NODE_OPTIONS.split(/\s+/)
           .filter((o) => o !== '--conditions=source' && o !== '-C=source')
           .join(' ');
+      } else if (mode === 'bundle') {
+        delete env.NODE_OPTIONS;
+        env.NODE_ENV = 'production';
       }
       const child = spawn(process.execPath, args, {
         cwd: repoRoot,
