@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   await applyCrds(ourCrds());
 
   step('Building and starting the controller');
-  execFileSync('npx', ['tsc', '-b'], { cwd: repoRoot, stdio: 'inherit' });
+  // `npm run build` = tsc -b plus the kubectl-ipam bundle the plugin launcher runs (as users get it).
+  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
   const probePort = await freePort();
   const logFile = join(clusterDir, 'logs', 'controller.log');
   const log = openSync(logFile, 'a');
