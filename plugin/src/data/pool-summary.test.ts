@@ -103,8 +103,9 @@ describe('PoolCounter', () => {
       return p;
     };
     const nodesA = byId('a/nodes');
-    // used counts IPAddress objects (the duplicate too), as the controller's status does.
-    assert.deepEqual(nodesA.counts, { total: 11n, used: 3n, allocated: 1n, free: 10n, outOfRange: 1n });
+    // used counts IPAddress objects (the duplicate and the unparsable one too), as the
+    // controller's status does.
+    assert.deepEqual(nodesA.counts, { total: 11n, used: 4n, allocated: 1n, free: 10n, outOfRange: 1n });
     assert.equal(nodesA.claimCount, 2);
     assert.deepEqual(byId('b/nodes').counts.allocated, 1n);
     const shared = byId('global/shared@global');

@@ -186,6 +186,15 @@ export function summarise(pool: Pool, id: string, computed: PoolComputed, claimC
   };
 }
 
+/**
+ * An IP pool's counts with its unparsable IPAddresses added to `used`: used counts IPAddress
+ * objects, every one (upstream's definition, and what the controller writes to the status); the
+ * allocation index only sees the ones that parse.
+ */
+export function withUnparsable(counts: PoolCounts, unparsable: bigint): PoolCounts {
+  return unparsable === 0n ? counts : { ...counts, used: counts.used + unparsable };
+}
+
 /** Counts one pool's addresses as they come: an allocation index (IP pools) or the prefixes in use. */
 interface Tally {
   add(address: Address): void;
@@ -197,12 +206,19 @@ function ipTally(spec: IPPoolSpec): Tally {
   if (!built.ok) return invalidTally(undefined, built.error.message);
   const index = new AllocationIndex(built.value.allocatable);
   const family = built.value.family;
+  let unparsable = 0n;
   return {
     add(a) {
       const p = parseAddr(a.address);
       if (p.ok) index.markUsed(p.value);
+      else unparsable++;
     },
-    result: () => ({ family, counts: index.counts(), error: undefined, allocationPrefixLength: undefined }),
+    result: () => ({
+      family,
+      counts: withUnparsable(index.counts(), unparsable),
+      error: undefined,
+      allocationPrefixLength: undefined,
+    }),
   };
 }
 

@@ -36,6 +36,7 @@ import {
   poolKeyText,
   refKey,
   summarise,
+  withUnparsable,
   type PoolComputed,
 } from './pool-summary.js';
 
@@ -163,10 +164,12 @@ function computeIPPool(
   const layout = built.value;
   const index = new AllocationIndex(layout.allocatable);
   let duplicates = false;
+  let unparsable = 0n;
   for (const a of addrs) {
     const p = parseAddr(a.address);
     if (!p.ok) {
       a.state = 'invalid';
+      unparsable++;
       continue;
     }
     parsed.set(a, p.value);
@@ -193,7 +196,7 @@ function computeIPPool(
     layout,
     prefixLayout: undefined,
     index,
-    counts: index.counts(),
+    counts: withUnparsable(index.counts(), unparsable),
     error: undefined,
     allocationPrefixLength: undefined,
   };
