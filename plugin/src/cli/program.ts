@@ -117,14 +117,36 @@ Examples:
     )
     .option(
       '--chunk-size <n>',
-      'list IPAddresses N at a time (bounds memory; costs the API server more); 0: one request from its watch cache',
+      'list IPAddresses (of recounted pools) N at a time (bounds memory; costs the API server more); 0: one request from its watch cache',
       (v) => Number(v),
       DEFAULT_CHUNK_SIZE,
     )
-    .action(async (opts: { sort: PoolSort; kind?: string[]; chunkSize: number }, cmd: Command) => {
-      const { runPools } = await import('../commands/pools.js');
-      await runPools(contextOf(cmd), { sort: opts.sort, kinds: opts.kind ?? [], chunkSize: opts.chunkSize });
-    });
+    .option(
+      '--recount',
+      'count every pool from its IPAddresses (exact, also duplicates and out-of-range), not from its status',
+    )
+    .addHelpText(
+      'after',
+      `
+Total comes from each pool's spec. Used, free and out-of-range come from the pool's status when the
+controller wrote it for the current spec; other pools (no status yet, spec changed since, pool
+deleting, controller's Lease expired) are counted from their IPAddresses. -o wide shows which
+(COUNTS), -o json|yaml in countsFrom and recountReason.`,
+    )
+    .action(
+      async (
+        opts: { sort: PoolSort; kind?: string[]; chunkSize: number; recount?: boolean },
+        cmd: Command,
+      ) => {
+        const { runPools } = await import('../commands/pools.js');
+        await runPools(contextOf(cmd), {
+          sort: opts.sort,
+          kinds: opts.kind ?? [],
+          chunkSize: opts.chunkSize,
+          recount: opts.recount === true,
+        });
+      },
+    );
 
   program
     .command('explain')

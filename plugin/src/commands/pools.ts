@@ -1,5 +1,6 @@
-// kubectl ipam pools: one row per pool of every kind, counts computed from spec + IPAddresses.
-// Reads only what the table needs (readPoolSummaries: addresses counted page by page, no snapshot).
+// kubectl ipam pools: one row per pool of every kind. Total from the spec; used, free and out of
+// range from the pool's status where it was written for the current spec, else (and with --recount)
+// counted from the IPAddresses page by page (readPoolSummaries, ADR 0013). No snapshot.
 import type { PoolSummary } from '../data/model.js';
 import { readPoolSummaries } from '../data/session.js';
 import type { CommandContext, OutputFormat } from '../cli/context.js';
@@ -19,6 +20,8 @@ export interface PoolsOptions {
   readonly kinds: readonly string[];
   /** IPAddresses per list request; 0: one request (see SummaryOptions). */
   readonly chunkSize: number;
+  /** Count every pool from its IPAddresses instead of taking counts from its status. */
+  readonly recount: boolean;
 }
 
 /** The stable `-o json|yaml` item (documented in README: "pools output"). */
@@ -39,6 +42,8 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
       free: p.counts.free,
       outOfRange: p.counts.outOfRange,
     },
+    countsFrom: p.countsFrom,
+    recountReason: p.recountReason ?? null,
     utilisationPercent: Math.round(p.utilisation * 10_000) / 100,
     severity: p.severity,
     status: p.status === undefined ? null : { ...p.status },
@@ -46,7 +51,7 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
     paused: p.paused,
     deleting: p.deleting,
     error: p.error ?? null,
-    claims: p.claimCount,
+    claims: p.claimCount ?? null,
   };
 }
 
@@ -69,7 +74,16 @@ function sortPools<P extends PoolSummary>(pools: readonly P[], sort: PoolSort): 
   }
 }
 
+/** Where the row's counts come from: `status`, `recount:<reason>`, or `-` (invalid spec). */
+function countsCell(p: PoolSummary): string {
+  if (p.countsFrom === 'status') return 'status';
+  if (p.countsFrom === 'none') return '-';
+  return `recount:${p.recountReason ?? 'requested'}`;
+}
+
+/** How the status compares with counted figures (`-` when the counts are the status). */
 function statusCell(p: PoolSummary): string {
+  if (p.countsFrom === 'status') return '-';
   if (p.status === undefined) return 'none';
   if (p.statusMismatch.length === 0) return 'agrees';
   const s = p.status;
@@ -104,6 +118,7 @@ export function renderPools(
   ];
   if (wide)
     columns.push(
+      { header: 'COUNTS' },
       { header: 'STATUS' },
       { header: 'CLAIMS', align: 'right' },
       { header: 'AGE' },
@@ -122,7 +137,14 @@ export function renderPools(
       count(p.counts.outOfRange, wide),
       utilisationCell(p, pal),
     ];
-    if (wide) row.push(statusCell(p), String(p.claimCount), age(p.createdAt, now), specCell(p));
+    if (wide)
+      row.push(
+        countsCell(p),
+        statusCell(p),
+        p.claimCount === undefined ? '-' : String(p.claimCount),
+        age(p.createdAt, now),
+        specCell(p),
+      );
     return row;
   });
   return renderTable(columns, rows);
@@ -152,7 +174,12 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
   const read = await readPoolSummaries(
     session,
     { namespace: session.namespace, allNamespaces: ctx.globals.allNamespaces },
-    { chunkSize: options.chunkSize },
+    {
+      chunkSize: options.chunkSize,
+      recount: options.recount,
+      // Only the wide table and json/yaml show claim counts: the table does not read claims.
+      claims: ctx.globals.output !== 'table',
+    },
   );
   for (const w of read.warnings) ctx.err(`warning: ${w}\n`);
   const pools = filterPools(read.pools, options);

@@ -221,21 +221,35 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
   return { claim, state: 'pending', pool, address, blockers, notes };
 }
 
-/** Reads the controller's leader Lease (any namespace). */
-export async function readControllerLease(session: Session, now: Date): Promise<ControllerLease> {
+/**
+ * Reads the controller's leader Lease (any namespace). With several (another installation, a
+ * leftover of an old one), a live one wins, else the one renewed last. `resourceVersion: '0'` lets
+ * the API server answer from its watch cache.
+ */
+export async function readControllerLease(
+  session: Session,
+  now: Date,
+  options: { readonly resourceVersion?: string } = {},
+): Promise<ControllerLease> {
   try {
-    const list = await session.client.leases().list({ fieldSelector: `metadata.name=${LEADER_ELECTION_ID}` });
-    const lease = list.items[0];
-    if (lease === undefined) return { found: false, live: false, unknown: false };
-    const holder = lease.spec?.holderIdentity;
-    const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
-    const duration = lease.spec?.leaseDurationSeconds;
-    const expiresAt =
-      renew === undefined || duration === undefined
-        ? undefined
-        : new Date(new Date(renew).getTime() + duration * 1000);
-    const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
-    return { found: true, namespace: lease.metadata.namespace, holder, expiresAt, live, unknown: false };
+    const list = await session.client.leases().list({
+      fieldSelector: `metadata.name=${LEADER_ELECTION_ID}`,
+      resourceVersion: options.resourceVersion,
+    });
+    const leases = list.items.map((lease): ControllerLease => {
+      const holder = lease.spec?.holderIdentity;
+      const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
+      const duration = lease.spec?.leaseDurationSeconds;
+      const expiresAt =
+        renew === undefined || duration === undefined
+          ? undefined
+          : new Date(new Date(renew).getTime() + duration * 1000);
+      const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
+      return { found: true, namespace: lease.metadata.namespace, holder, expiresAt, live, unknown: false };
+    });
+    const expiry = (l: ControllerLease): number => l.expiresAt?.getTime() ?? 0;
+    const best = leases.find((l) => l.live) ?? leases.sort((a, b) => expiry(b) - expiry(a))[0];
+    return best ?? { found: false, live: false, unknown: false };
   } catch (error) {
     if (classifyApiError(error).kind === 'Forbidden') return { found: false, live: false, unknown: true };
     throw error;

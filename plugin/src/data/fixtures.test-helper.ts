@@ -1,5 +1,5 @@
 // Wire objects for unit tests (no cluster): pools, claims and IPAddresses as the controller writes them.
-import type { IPAddressClaimWire, IPAddressWire, Pool } from '@ipam-in-cluster/api';
+import type { Condition, IPAddressClaimWire, IPAddressWire, Pool } from '@ipam-in-cluster/api';
 
 const T0 = '2026-01-01T00:00:00Z';
 
@@ -18,6 +18,7 @@ export function ipPool(
       ...(namespace === undefined ? {} : { namespace }),
       uid: `uid-${name}`,
       resourceVersion: '1',
+      generation: 1,
       creationTimestamp: T0,
     },
     spec,
@@ -29,7 +30,14 @@ export function prefixPool(namespace: string, name: string, spec: Record<string,
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind: 'InClusterPrefixPool',
-    metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '1', creationTimestamp: T0 },
+    metadata: {
+      name,
+      namespace,
+      uid: `uid-${name}`,
+      resourceVersion: '1',
+      generation: 1,
+      creationTimestamp: T0,
+    },
     spec,
   } as unknown as Pool;
 }
@@ -92,6 +100,60 @@ export function address(
       poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: poolKind, name: poolName },
       address: ip,
       prefix,
+    },
+  };
+}
+
+export interface ControllerStatusOptions {
+  /** The generation the controller computed the counts for (default: the pool's). */
+  readonly observedGeneration?: number | undefined;
+  /** DuplicateAddresses True: an address is held by more than one IPAddress. */
+  readonly duplicates?: boolean;
+  /** Ready's message (the controller names unparsable IPAddresses there; empty otherwise). */
+  readonly readyMessage?: string;
+  /** Leave observedGeneration out of the conditions (as the upstream provider does). */
+  readonly unstamped?: boolean;
+}
+
+/**
+ * `pool` with the status our controller writes in one patch: status.ipAddresses and the Ready,
+ * Exhausted, HighUtilization and DuplicateAddresses conditions stamped with observedGeneration.
+ */
+export function withControllerStatus(
+  pool: Pool,
+  counts: {
+    total: number | bigint;
+    used: number | bigint;
+    free: number | bigint;
+    outOfRange: number | bigint;
+  },
+  options: ControllerStatusOptions = {},
+): Pool {
+  const generation = options.observedGeneration ?? pool.metadata.generation ?? 1;
+  const stamp = options.unstamped === true ? {} : { observedGeneration: generation };
+  const c = (type: string, status: 'True' | 'False', reason: string, message = ''): Condition => ({
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: T0,
+    ...stamp,
+  });
+  const free = BigInt(counts.free);
+  return {
+    ...pool,
+    status: {
+      ipAddresses: counts,
+      conditions: [
+        c('Ready', 'True', 'Valid', options.readyMessage ?? ''),
+        free === 0n
+          ? c('Exhausted', 'True', 'NoFreeAddresses')
+          : c('Exhausted', 'False', 'FreeAddressesAvailable'),
+        c('HighUtilization', 'False', 'BelowThreshold'),
+        options.duplicates === true
+          ? c('DuplicateAddresses', 'True', 'DuplicatesFound', 'held by more than one IPAddress')
+          : c('DuplicateAddresses', 'False', 'NoDuplicates'),
+      ],
     },
   };
 }

@@ -1,7 +1,8 @@
 // The plugin's view model: what every command and the Ink browser show, built (purely, no I/O) from
 // the pools, IPAddresses and IPAddressClaims read from the cluster. Counts are exact bigints computed
-// with the allocator from the pool spec and the IPAddress objects; the pool's own status is kept
-// beside them only to show when it disagrees.
+// with the allocator from the pool spec and the IPAddress objects, or (`kubectl ipam pools` by
+// default) taken from a pool status written for the current spec, total still from the spec
+// (data/pool-status.ts); when counted, the status is kept beside them to show when it disagrees.
 import type {
   AllocationIndex,
   Family,
@@ -86,6 +87,28 @@ export interface ClaimView {
   readonly raw: AddressClaim;
 }
 
+/**
+ * Where a summary's counts come from: `status` (the pool's status.ipAddresses, trusted for the
+ * current spec; total from the spec), `ipaddresses` (counted from the IPAddress objects), `none`
+ * (the spec does not lay out: no counts).
+ */
+export type CountsFrom = 'status' | 'ipaddresses' | 'none';
+
+/**
+ * Why a pool was counted from its IPAddresses: `requested` (--recount, or a command that always
+ * counts: doctor, explain, the browser), `controller-stopped` (the controller's leader Lease is not
+ * renewed), or what data/pool-status.ts found wrong with the status.
+ */
+export type RecountReason =
+  | 'requested'
+  | 'controller-stopped'
+  | 'deleting'
+  | 'no-status'
+  | 'stale-status'
+  | 'status-disagrees'
+  | 'status-capped'
+  | 'duplicates';
+
 /** The pool's `status.ipAddresses`, when present (bigint: counts go up to 2^63−1). */
 export interface StatusCountsView {
   readonly total: bigint;
@@ -118,22 +141,31 @@ export interface PoolSummary {
   readonly allocationPrefixLength: number | undefined;
   /** Exact counts (addresses for IP pools, child prefixes for prefix pools). Zero when invalid. */
   readonly counts: PoolCounts;
+  /** Where `counts` come from (total always from the spec). */
+  readonly countsFrom: CountsFrom;
+  /** With countsFrom `ipaddresses`: why the status was not used. */
+  readonly recountReason: RecountReason | undefined;
   /** used / total in [0, 1]; a float good for bars and percentages only. */
   readonly utilisation: number;
   readonly severity: Severity;
   /** status.ipAddresses as the controller last wrote it. */
   readonly status: StatusCountsView | undefined;
-  /** Names of status fields that differ from `counts` (capped like the controller caps them). */
+  /**
+   * Names of status fields that differ from `counts` (capped like the controller caps them); always
+   * empty when the counts come from the status.
+   */
   readonly statusMismatch: readonly ('total' | 'used' | 'free' | 'outOfRange')[];
   /** Why the spec could not be laid out (an allocator error message), if it could not. */
   readonly error: string | undefined;
-  /** How many IPAddressClaims reference this pool. */
-  readonly claimCount: number;
+  /** How many IPAddressClaims reference this pool; undefined when claims were not read. */
+  readonly claimCount: number | undefined;
   readonly conditions: readonly Condition[];
 }
 
 /** One pool with everything computed: the summary plus layout, index, addresses and claims. */
 export interface PoolSnapshot extends PoolSummary {
+  /** A snapshot reads every claim. */
+  readonly claimCount: number;
   /** Layout from the allocator; undefined when the spec does not parse (see `error`). */
   readonly layout: PoolLayout | undefined;
   readonly prefixLayout: PrefixPoolLayout | undefined;

@@ -77,7 +77,7 @@ const wireClaims: IPAddressClaimWire[] = [
 function summaries(): PoolSummary[] {
   const counter = new PoolCounter(pools);
   for (const a of wireAddresses) counter.addAddress(addressFromWire(a));
-  for (const c of wireClaims) counter.addClaim(claimFromWire(c));
+  counter.addClaims(wireClaims.map((c) => claimFromWire(c)));
   return counter.summaries();
 }
 
@@ -132,7 +132,7 @@ describe('PoolCounter', () => {
   it('is the same whatever order the addresses arrive in (pages in any order)', () => {
     const counter = new PoolCounter(pools);
     for (const a of [...wireAddresses].reverse()) counter.addAddress(addressFromWire(a));
-    for (const c of wireClaims) counter.addClaim(claimFromWire(c));
+    counter.addClaims(wireClaims.map((c) => claimFromWire(c)));
     assert.deepEqual(counter.summaries(), summaries());
   });
 });

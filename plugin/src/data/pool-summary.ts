@@ -1,7 +1,8 @@
 // Per-pool summaries (data/model.ts PoolSummary): exact counts from the pool spec and the IPAddresses
-// that reference it, the status comparison, severity and the number of claims. Shared by the full
-// snapshot (snapshot.ts) and by `kubectl ipam pools`, which feeds a PoolCounter one IPAddress at a
-// time while the list is still arriving page by page and never holds the whole list.
+// that reference it (or from a status trusted for the current spec, data/pool-status.ts), the status
+// comparison, severity and the number of claims. Shared by the full snapshot (snapshot.ts) and by
+// `kubectl ipam pools`, which feeds a PoolCounter one IPAddress at a time while the list is still
+// arriving page by page and never holds the whole list.
 // Pure and synchronous, like snapshot.ts.
 import {
   AllocationIndex,
@@ -11,7 +12,9 @@ import {
   parseAddr,
   prefixPoolCounts,
   type PoolCounts,
+  type PoolLayout,
   type PrefixInUse,
+  type PrefixPoolLayout,
 } from '@ipam-in-cluster/allocator';
 import {
   ANNOTATION_PAUSED,
@@ -25,7 +28,16 @@ import {
   type PrefixPoolSpec,
   type StatusCount,
 } from '@ipam-in-cluster/api';
-import { KIND_SHORT, type PoolKey, type PoolSummary, type Severity, type StatusCountsView } from './model.js';
+import {
+  KIND_SHORT,
+  type CountsFrom,
+  type PoolKey,
+  type PoolSummary,
+  type RecountReason,
+  type Severity,
+  type StatusCountsView,
+} from './model.js';
+import { countsFromStatus } from './pool-status.js';
 
 export const ZERO_COUNTS: PoolCounts = { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
 
@@ -152,13 +164,20 @@ export function addressNamespaces(pools: readonly Pool[]): (string | undefined)[
 export interface PoolComputed {
   readonly family: PoolSummary['family'];
   readonly counts: PoolCounts;
+  readonly countsFrom: CountsFrom;
+  readonly recountReason: RecountReason | undefined;
   /** Why the spec could not be laid out, if it could not (counts are then zero). */
   readonly error: string | undefined;
   readonly allocationPrefixLength: number | undefined;
 }
 
 /** The summary of `pool` from what was computed for it. */
-export function summarise(pool: Pool, id: string, computed: PoolComputed, claimCount: number): PoolSummary {
+export function summarise<C extends number | undefined>(
+  pool: Pool,
+  id: string,
+  computed: PoolComputed,
+  claimCount: C,
+): PoolSummary & { readonly claimCount: C } {
   const info = POOL_KIND_INFO[pool.kind];
   const status = statusOf(pool);
   return {
@@ -176,6 +195,8 @@ export function summarise(pool: Pool, id: string, computed: PoolComputed, claimC
     prefixSpec: info.family === 'prefix' ? (pool.spec as PrefixPoolSpec) : undefined,
     allocationPrefixLength: computed.allocationPrefixLength,
     counts: computed.counts,
+    countsFrom: computed.countsFrom,
+    recountReason: computed.recountReason,
     utilisation: ratio(computed.counts.total - computed.counts.free, computed.counts.total),
     severity: severityOf(computed.counts, computed.error !== undefined),
     status,
@@ -195,39 +216,46 @@ export function withUnparsable(counts: PoolCounts, unparsable: bigint): PoolCoun
   return unparsable === 0n ? counts : { ...counts, used: counts.used + unparsable };
 }
 
-/** Counts one pool's addresses as they come: an allocation index (IP pools) or the prefixes in use. */
+/**
+ * How a PoolCounter counts: every pool from its IPAddresses (saying why), or each pool from its
+ * status where data/pool-status.ts trusts it, the others from their IPAddresses.
+ */
+export type CountPlan =
+  { readonly from: 'ipaddresses'; readonly reason: RecountReason } | { readonly from: 'status' };
+
+/** One pool's counts: from its status, or tallied from its addresses as they come. */
 interface Tally {
+  /** Whether the counts need the pool's IPAddresses (add() ignores them otherwise). */
+  readonly needsAddresses: boolean;
   add(address: Address): void;
   result(): PoolComputed;
 }
 
-function ipTally(spec: IPPoolSpec): Tally {
-  const built = buildPoolLayout(spec);
-  if (!built.ok) return invalidTally(undefined, built.error.message);
-  const index = new AllocationIndex(built.value.allocatable);
-  const family = built.value.family;
+function ipTally(layout: PoolLayout, reason: RecountReason): Tally {
+  const index = new AllocationIndex(layout.allocatable);
   let unparsable = 0n;
   return {
+    needsAddresses: true,
     add(a) {
       const p = parseAddr(a.address);
       if (p.ok) index.markUsed(p.value);
       else unparsable++;
     },
     result: () => ({
-      family,
+      family: layout.family,
       counts: withUnparsable(index.counts(), unparsable),
+      countsFrom: 'ipaddresses',
+      recountReason: reason,
       error: undefined,
       allocationPrefixLength: undefined,
     }),
   };
 }
 
-function prefixTally(spec: PrefixPoolSpec): Tally {
-  const built = buildPrefixPoolLayout(spec);
-  if (!built.ok) return invalidTally(6, built.error.message);
-  const layout = built.value;
+function prefixTally(layout: PrefixPoolLayout, reason: RecountReason): Tally {
   const inUse: PrefixInUse[] = [];
   return {
+    needsAddresses: true,
     add(a) {
       inUse.push({
         address: a.address,
@@ -238,41 +266,96 @@ function prefixTally(spec: PrefixPoolSpec): Tally {
     result: () => ({
       family: 6,
       counts: prefixPoolCounts(layout, inUse),
+      countsFrom: 'ipaddresses',
+      recountReason: reason,
       error: undefined,
       allocationPrefixLength: layout.allocationPrefixLength,
     }),
   };
 }
 
+function fixedTally(computed: PoolComputed): Tally {
+  return { needsAddresses: false, add: () => undefined, result: () => computed };
+}
+
 function invalidTally(family: PoolSummary['family'], error: string): Tally {
-  return {
-    add: () => undefined,
-    result: () => ({ family, counts: ZERO_COUNTS, error, allocationPrefixLength: undefined }),
+  return fixedTally({
+    family,
+    counts: ZERO_COUNTS,
+    countsFrom: 'none',
+    recountReason: undefined,
+    error,
+    allocationPrefixLength: undefined,
+  });
+}
+
+/** The pool's counts from its status when the plan allows and the status is trusted, else a tally. */
+function tallyOf(pool: Pool, plan: CountPlan): Tally {
+  const fromStatus = (
+    type: 'ip' | 'prefix',
+    total: bigint,
+  ): { counts: PoolCounts } | { reason: RecountReason } => {
+    if (plan.from === 'ipaddresses') return { reason: plan.reason };
+    const r = countsFromStatus(pool, type, total);
+    return r.ok ? { counts: r.counts } : { reason: r.reason };
   };
+  if (POOL_KIND_INFO[pool.kind].family === 'ip') {
+    const built = buildPoolLayout(pool.spec as IPPoolSpec);
+    if (!built.ok) return invalidTally(undefined, built.error.message);
+    const layout = built.value;
+    const s = fromStatus('ip', layout.total);
+    if ('reason' in s) return ipTally(layout, s.reason);
+    return fixedTally({
+      family: layout.family,
+      counts: s.counts,
+      countsFrom: 'status',
+      recountReason: undefined,
+      error: undefined,
+      allocationPrefixLength: undefined,
+    });
+  }
+  const built = buildPrefixPoolLayout(pool.spec as PrefixPoolSpec);
+  if (!built.ok) return invalidTally(6, built.error.message);
+  const layout = built.value;
+  const s = fromStatus('prefix', layout.total);
+  if ('reason' in s) return prefixTally(layout, s.reason);
+  return fixedTally({
+    family: 6,
+    counts: s.counts,
+    countsFrom: 'status',
+    recountReason: undefined,
+    error: undefined,
+    allocationPrefixLength: layout.allocationPrefixLength,
+  });
 }
 
 /**
- * Summaries of `pools`, fed IPAddresses and claims one at a time (normalised with addressFromWire /
- * claimFromWire). Addresses and claims of pools not in `pools` are ignored.
+ * Summaries of `pools`: counts from each pool's status where the plan allows and the status is
+ * trusted (data/pool-status.ts), else from IPAddresses fed one at a time (normalised with
+ * addressFromWire); claim counts from the claims given to addClaims. Addresses and claims of pools
+ * not in `pools` are ignored.
  */
 export class PoolCounter {
   readonly #pools: readonly Pool[];
   readonly #ids: Map<string, string>;
   readonly #tallies = new Map<string, Tally>();
-  readonly #claims = new Map<string, number>();
+  #claims: Map<string, number> | undefined;
 
-  constructor(pools: readonly Pool[]) {
+  constructor(pools: readonly Pool[], plan: CountPlan = { from: 'ipaddresses', reason: 'requested' }) {
     this.#pools = pools;
     this.#ids = poolIds(pools);
     for (const pool of pools) {
       const key = poolKeyOf(pool);
-      this.#tallies.set(
-        lookupKey(key.kind, key.namespace, key.name),
-        POOL_KIND_INFO[pool.kind].family === 'ip'
-          ? ipTally(pool.spec as IPPoolSpec)
-          : prefixTally(pool.spec as PrefixPoolSpec),
-      );
+      this.#tallies.set(lookupKey(key.kind, key.namespace, key.name), tallyOf(pool, plan));
     }
+  }
+
+  /** The pools whose counts need their IPAddresses: read only what can hold those (addressNamespaces). */
+  get recountPools(): Pool[] {
+    return this.#pools.filter((pool) => {
+      const key = poolKeyOf(pool);
+      return this.#tallies.get(lookupKey(key.kind, key.namespace, key.name))?.needsAddresses === true;
+    });
   }
 
   addAddress(address: Address): void {
@@ -280,9 +363,13 @@ export class PoolCounter {
     if (k !== undefined) this.#tallies.get(k)?.add(address);
   }
 
-  addClaim(claim: AddressClaim): void {
-    const k = refKey(claim.poolRef, claim.metadata.namespace ?? '');
-    if (k !== undefined && this.#tallies.has(k)) this.#claims.set(k, (this.#claims.get(k) ?? 0) + 1);
+  /** Every claim that was read (call once per read; without it, claim counts are unknown). */
+  addClaims(claims: Iterable<AddressClaim>): void {
+    const counts = (this.#claims ??= new Map<string, number>());
+    for (const claim of claims) {
+      const k = refKey(claim.poolRef, claim.metadata.namespace ?? '');
+      if (k !== undefined && this.#tallies.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
   }
 
   /** One summary per pool, sorted like the snapshot's pools. */
@@ -290,14 +377,9 @@ export class PoolCounter {
     const out = this.#pools.map((pool) => {
       const key = poolKeyOf(pool);
       const lk = lookupKey(key.kind, key.namespace, key.name);
-      const tally = this.#tallies.get(lk);
-      const computed = tally?.result() ?? {
-        family: undefined,
-        counts: ZERO_COUNTS,
-        error: undefined,
-        allocationPrefixLength: undefined,
-      };
-      return summarise(pool, this.#ids.get(lk) ?? poolKeyText(key), computed, this.#claims.get(lk) ?? 0);
+      const computed = this.#tallies.get(lk)?.result() ?? invalidTally(undefined, 'not counted').result();
+      const claims = this.#claims === undefined ? undefined : (this.#claims.get(lk) ?? 0);
+      return summarise(pool, this.#ids.get(lk) ?? poolKeyText(key), computed, claims);
     });
     return out.sort(comparePools);
   }

@@ -1,6 +1,7 @@
 // The plugin's only door to the cluster: everything goes through packages/kube (KubeClient on one
 // transport). Reads return wire objects for buildInventory; writes carry preconditions.
 import {
+  LEADER_ELECTION_ID,
   POOL_KIND_INFO,
   POOL_KINDS,
   addressFromWire,
@@ -24,7 +25,8 @@ import '../cli/kube-errors.js';
 import { CliError, ExitCode, toCliError } from '../cli/errors.js';
 import type { Inventory, PoolSummary } from './model.js';
 import { prefetchPages } from './pages.js';
-import { PoolCounter, addressNamespaces } from './pool-summary.js';
+import { readControllerLease, type ControllerLease } from './diagnose.js';
+import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';
 import { buildInventory } from './snapshot.js';
 
 export const USER_AGENT = 'kubectl-ipam/0.1.0';
@@ -214,6 +216,10 @@ export interface SummaryOptions {
    * cache. Pages are counted as they arrive, with the next one already requested.
    */
   readonly chunkSize: number;
+  /** Count every pool from its IPAddresses (`--recount`), not from a trusted status. */
+  readonly recount: boolean;
+  /** Read IPAddressClaims for the claim counts (`-o wide|json|yaml` show them; the table does not). */
+  readonly claims: boolean;
 }
 
 /** Namespaces read at a time when the pools live in several namespaces (and none is global). */
@@ -241,16 +247,16 @@ async function countAddresses(
   }
 }
 
+/** Feeds `counter` the IPAddresses of the namespaces that can hold addresses of its recounted pools. */
 async function countPoolAddresses(
   session: Session,
   scope: ReadScope,
-  pools: readonly Pool[],
+  counter: PoolCounter,
   chunkSize: number,
   warnings: string[],
-): Promise<PoolCounter> {
-  const counter = new PoolCounter(pools);
-  const namespaces = addressNamespaces(pools);
-  if (namespaces.length === 0) return counter;
+): Promise<void> {
+  const namespaces = addressNamespaces(counter.recountPools);
+  if (namespaces.length === 0) return;
   if (!namespaces.includes(undefined)) {
     const todo = [...namespaces];
     const worker = async (): Promise<void> => {
@@ -263,7 +269,7 @@ async function countPoolAddresses(
     } catch (error) {
       throw toCliError(error, 'list ipaddresses');
     }
-    return counter;
+    return;
   }
   await listEverywhere(
     'ipaddresses',
@@ -274,13 +280,28 @@ async function countPoolAddresses(
     },
     warnings,
   );
-  return counter;
 }
 
 /**
- * What `kubectl ipam pools` prints: every pool's summary with exact counts, without building the
- * full snapshot. IPAddresses are counted as their pages arrive and are not kept; only the
- * namespaces that can hold addresses of the pools in scope are read.
+ * Whether the controller may be keeping pool status current: a leader Lease that is held and renewed
+ * (or none readable: leader election off, another id, no permission — then each pool's status is
+ * judged alone). An expired Lease means the controller stopped and the status may lag behind.
+ */
+async function controllerStopped(session: Session): Promise<ControllerLease | undefined> {
+  try {
+    const lease = await readControllerLease(session, new Date(), { resourceVersion: LIST_RV });
+    return lease.found && !lease.live ? lease : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What `kubectl ipam pools` prints: every pool's summary without building the full snapshot. By
+ * default only pools are read: each pool's counts come from its status when that was written for
+ * the current spec (data/pool-status.ts), total from the spec. The others (all with `recount`, or
+ * when the controller's Lease has expired) are counted from their IPAddresses, read only from the
+ * namespaces that can hold addresses of those pools, counted as the pages arrive and not kept.
  */
 export async function readPoolSummaries(
   session: Session,
@@ -289,22 +310,39 @@ export async function readPoolSummaries(
 ): Promise<{ pools: PoolSummary[]; warnings: string[] }> {
   const warnings: string[] = [];
   const kinds = servedPoolKinds(session, warnings);
+  const [pools, stopped, claims] = await Promise.all([
+    Promise.all(kinds.map((k) => listPools(session, k, scope))).then((lists) => lists.flat()),
+    options.recount ? undefined : controllerStopped(session),
+    options.claims ? listClaims(session, scope, warnings) : undefined,
+  ]);
+  if (stopped !== undefined) {
+    const since = stopped.expiresAt === undefined ? '' : ` since ${stopped.expiresAt.toISOString()}`;
+    warnings.push(
+      `the controller's leader Lease ${stopped.namespace ?? ''}/${LEADER_ELECTION_ID} is not renewed${since}: ` +
+        'pool status may be stale, so every pool is counted from its IPAddresses',
+    );
+  }
+  const plan: CountPlan = options.recount
+    ? { from: 'ipaddresses', reason: 'requested' }
+    : stopped !== undefined
+      ? { from: 'ipaddresses', reason: 'controller-stopped' }
+      : { from: 'status' };
   const count = async (chunkSize: number): Promise<PoolCounter> => {
-    const pools = (await Promise.all(kinds.map((k) => listPools(session, k, scope)))).flat();
-    return countPoolAddresses(session, scope, pools, chunkSize, warnings);
+    const counter = new PoolCounter(pools, plan);
+    await countPoolAddresses(session, scope, counter, chunkSize, warnings);
+    return counter;
   };
-  const counted = async (): Promise<PoolCounter> => {
-    try {
-      return await count(options.chunkSize);
-    } catch (error) {
-      // A continue token expired between pages (410 Gone): count again, from one unpaged list.
-      const cause = error instanceof CliError ? error.cause : error;
-      if (options.chunkSize > 0 && classifyApiError(cause).kind === 'Gone') return count(0);
-      throw error;
-    }
-  };
-  const [counter, claims] = await Promise.all([counted(), listClaims(session, scope, warnings)]);
-  for (const c of claims) counter.addClaim(claimFromWire(withType(session, c, 'IPAddressClaim')));
+  let counter: PoolCounter;
+  try {
+    counter = await count(options.chunkSize);
+  } catch (error) {
+    // A continue token expired between pages (410 Gone): count again, from one unpaged list.
+    const cause = error instanceof CliError ? error.cause : error;
+    if (options.chunkSize > 0 && classifyApiError(cause).kind === 'Gone') counter = await count(0);
+    else throw error;
+  }
+  if (claims !== undefined)
+    counter.addClaims(claims.map((c) => claimFromWire(withType(session, c, 'IPAddressClaim'))));
   return { pools: counter.summaries(), warnings: [...new Set(warnings)] };
 }
 

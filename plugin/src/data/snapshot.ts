@@ -157,6 +157,8 @@ function computeIPPool(
       prefixLayout: undefined,
       index: undefined,
       counts: ZERO_COUNTS,
+      countsFrom: 'none',
+      recountReason: undefined,
       error: built.error.message,
       allocationPrefixLength: undefined,
     };
@@ -197,6 +199,8 @@ function computeIPPool(
     prefixLayout: undefined,
     index,
     counts: withUnparsable(index.counts(), unparsable),
+    countsFrom: 'ipaddresses',
+    recountReason: 'requested',
     error: undefined,
     allocationPrefixLength: undefined,
   };
@@ -212,6 +216,8 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
       prefixLayout: undefined,
       index: undefined,
       counts: ZERO_COUNTS,
+      countsFrom: 'none',
+      recountReason: undefined,
       error: built.error.message,
       allocationPrefixLength: undefined,
     };
@@ -243,6 +249,8 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
     prefixLayout: layout,
     index: undefined,
     counts: prefixPoolCounts(layout, inUse),
+    countsFrom: 'ipaddresses',
+    recountReason: 'requested',
     error: undefined,
     allocationPrefixLength: layout.allocationPrefixLength,
   };

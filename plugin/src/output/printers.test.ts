@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderPools } from '../commands/pools.js';
-import { address, claim, ipPool, prefixPool } from '../data/fixtures.test-helper.js';
+import { address, claim, ipPool, prefixPool, withControllerStatus } from '../data/fixtures.test-helper.js';
+import { PoolCounter } from '../data/pool-summary.js';
 import { buildInventory } from '../data/snapshot.js';
 import { bar } from './bar.js';
 import { colourEnabled, palette, stripAnsi } from './colour.js';
@@ -111,7 +112,49 @@ describe('pools printer', () => {
     const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
     const v6 = out.split('\n').find((l) => l.includes('nodes-v6')) ?? '';
     assert.match(v6, /18446744073709551615\s+1\s+18446744073709551614\s+0/);
-    assert.match(v6, /≠ status {2}used=0\s+1\s+3d\s+fd00::\/64$/);
+    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64$/);
+  });
+  it('wide and json say where the counts come from; claims unknown unless read', () => {
+    const pools = [
+      withControllerStatus(
+        ipPool('InClusterIPPool', 'capi-a', 'nodes-v6', { addresses: ['fd00::/64'], prefix: 64 }),
+        { total: 9223372036854775807n, used: 1, free: 9223372036854775807n, outOfRange: 0 },
+      ),
+      ipPool('InClusterIPPool', 'capi-a', 'fresh', { addresses: ['10.0.0.0/30'], prefix: 24 }),
+      ipPool('InClusterIPPool', 'capi-a', 'broken', { addresses: ['nope'], prefix: 24 }),
+    ];
+    const counter = new PoolCounter(pools, { from: 'status' });
+    const summaries = counter.summaries();
+    const wide = renderPools(summaries, 'wide', palette(false), NOW).split('\n');
+    assert.match(wide[0] ?? '', /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC$/);
+    const row = (name: string): string => wide.find((l) => l.includes(` ${name} `)) ?? '';
+    assert.match(
+      row('nodes-v6'),
+      /18446744073709551615\s+1\s+18446744073709551614\s+0\s+.*<1%\s+status\s+-\s+-\s+3d/,
+    );
+    assert.match(row('fresh'), / 0%\s+recount:no-status\s+none\s+-\s+3d/);
+    assert.match(row('broken'), /! invalid spec\s+-\s+none\s+-\s+3d/);
+    const doc = JSON.parse(renderPools(summaries, 'json', palette(false), NOW)) as {
+      items: Record<string, unknown>[];
+    };
+    const item = (name: string): Record<string, unknown> | undefined =>
+      doc.items.find((i) => i.name === name);
+    assert.equal(item('nodes-v6')?.countsFrom, 'status');
+    assert.equal(item('nodes-v6')?.recountReason, null);
+    assert.deepEqual(item('nodes-v6')?.counts, {
+      total: '18446744073709551615',
+      used: '1',
+      allocated: '1',
+      free: '18446744073709551614',
+      outOfRange: '0',
+    });
+    assert.equal(item('nodes-v6')?.claims, null);
+    assert.equal(item('fresh')?.countsFrom, 'ipaddresses');
+    assert.equal(item('fresh')?.recountReason, 'no-status');
+    assert.equal(item('broken')?.countsFrom, 'none');
+    // The default table is unchanged by where counts come from.
+    const table = renderPools(summaries, 'table', palette(false), NOW);
+    assert.doesNotMatch(table, /status|recount/);
   });
   it('json: counts as exact strings, documented shape', () => {
     const doc = JSON.parse(renderPools(fixture().pools, 'json', palette(false), NOW)) as {
@@ -137,6 +180,8 @@ describe('pools printer', () => {
         free: '18446744073709551614',
         outOfRange: '0',
       },
+      countsFrom: 'ipaddresses',
+      recountReason: 'requested',
       utilisationPercent: 0,
       severity: 'ok',
       status: { total: '9223372036854775807', used: '0', free: '9223372036854775807', outOfRange: '0' },
