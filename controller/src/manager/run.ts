@@ -56,11 +56,13 @@ function podNamespace(): string | undefined {
 
 /**
  * Starts the webhook server for the flags (undefined with --webhook-port 0). It has its own client:
- * it serves on every replica, from before leader election until after the manager stopped.
+ * it serves on every replica, from before leader election until after the manager stopped. Every
+ * admission answer is counted in `capi_ipam_webhook_requests_total`.
  */
 export async function startWebhooks(
   config: ControllerConfig,
   log: Logger,
+  metrics: ControllerMetrics,
 ): Promise<WebhookServerHandle | undefined> {
   const w = config.webhook;
   if (w.port === undefined) return undefined;
@@ -94,6 +96,7 @@ export async function startWebhooks(
     overlapDetection: w.poolOverlapDetection,
     tlsMinVersion: w.tlsMinVersion,
     log: webhookLog,
+    onAdmission: metrics.admissionHook(),
   });
   log.info('webhook certificates', {
     mode: w.certMode,
@@ -133,7 +136,7 @@ export async function runFromConfig(config: ControllerConfig, log: Logger): Prom
   });
   let webhooks: WebhookServerHandle | undefined;
   try {
-    webhooks = await startWebhooks(config, log);
+    webhooks = await startWebhooks(config, log, metrics);
     manager = await startManager(managerOptions(config, log, metrics));
   } catch (error) {
     await webhooks?.stop(0);

@@ -100,4 +100,17 @@ describe('ControllerMetrics', () => {
       1,
     );
   });
+
+  it('counts admission answers per webhook path, operation and code', async () => {
+    const m = new ControllerMetrics();
+    const hook = m.admissionHook();
+    const path = '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool';
+    hook({ path, operation: 'UPDATE', code: 400 });
+    hook({ path, operation: 'UPDATE', code: 400 });
+    hook({ path, operation: 'DELETE', code: 200 });
+    const text = (await m.render()).body;
+    const labels = (op: string, code: number) => `webhook="${path}",operation="${op}",code="${String(code)}"`;
+    assert.equal(sample(text, 'capi_ipam_webhook_requests_total', labels('UPDATE', 400)), 2);
+    assert.equal(sample(text, 'capi_ipam_webhook_requests_total', labels('DELETE', 200)), 1);
+  });
 });

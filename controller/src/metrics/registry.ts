@@ -89,6 +89,7 @@ export class ControllerMetrics {
   readonly #informerRestarts: Counter<'resource'>;
   readonly #informerEvents: Counter<'resource' | 'type'>;
   readonly #leaderStatus: Gauge<'name'>;
+  readonly #webhookRequests: Counter<'webhook' | 'operation' | 'code'>;
 
   constructor(options: ControllerMetricsOptions = {}) {
     const p = options.prefix ?? 'capi_ipam_';
@@ -199,6 +200,12 @@ export class ControllerMetrics {
       labelNames: ['name'],
       registers,
     });
+    this.#webhookRequests = new Counter({
+      name: `${p}webhook_requests_total`,
+      help: 'Admission requests answered by the webhook server, per path, operation and code (200 allowed; 400, 422, 500 denied).',
+      labelNames: ['webhook', 'operation', 'code'],
+      registers,
+    });
   }
 
   /** Records one reconcile (the worker loop's onResult hook). */
@@ -273,6 +280,13 @@ export class ControllerMetrics {
   /** Leader election state changes (`name` is the Lease name). */
   leaderStatus(name: string, leading: boolean): void {
     this.#leaderStatus.set({ name }, leading ? 1 : 0);
+  }
+
+  /** The webhook server's `onAdmission` hook: counts each admission answer by path, operation and code. */
+  admissionHook(): (answer: { path: string; operation: string; code: number }) => void {
+    return ({ path, operation, code }) => {
+      this.#webhookRequests.inc({ webhook: path, operation, code: String(code) });
+    };
   }
 
   /** The exposition text and its content type, for /metrics. */
