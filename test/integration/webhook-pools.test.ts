@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
+  ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_SKIP_VALIDATE_DELETE,
+  formatPendingAllocations,
   IPAM_GROUP,
   POOL_KIND_INFO,
   POOL_VERSION,
@@ -93,10 +95,9 @@ async function create(
   return created as Record<string, unknown>;
 }
 
-async function patchSpec(kind: PoolKind, name: string, spec: unknown): Promise<unknown> {
+async function mergePatch(kind: PoolKind, name: string, body: Record<string, unknown>): Promise<unknown> {
   const t = target(kind);
   const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-  const body = { spec };
   return t.namespaced
     ? custom.patchNamespacedCustomObject(
         { group: t.group, version: t.version, plural: t.plural, namespace: ns.name, name, body },
@@ -108,20 +109,10 @@ async function patchSpec(kind: PoolKind, name: string, spec: unknown): Promise<u
       );
 }
 
-async function annotate(kind: PoolKind, name: string, annotations: Record<string, string>): Promise<unknown> {
-  const t = target(kind);
-  const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-  const body = { metadata: { annotations } };
-  return t.namespaced
-    ? custom.patchNamespacedCustomObject(
-        { group: t.group, version: t.version, plural: t.plural, namespace: ns.name, name, body },
-        merge,
-      )
-    : custom.patchClusterCustomObject(
-        { group: t.group, version: t.version, plural: t.plural, name, body },
-        merge,
-      );
-}
+const patchSpec = (kind: PoolKind, name: string, spec: unknown) => mergePatch(kind, name, { spec });
+
+const annotate = (kind: PoolKind, name: string, annotations: Record<string, string>) =>
+  mergePatch(kind, name, { metadata: { annotations } });
 
 async function remove(kind: PoolKind, name: string): Promise<unknown> {
   const t = target(kind);
@@ -165,6 +156,16 @@ async function deleteIPAddress(name: string): Promise<void> {
     namespace: ns.name,
     name,
   });
+}
+
+/** Runs `action` and returns the webhook calls it caused (non-zero entries only). */
+async function callsDuring(action: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = await hooks.calls();
+  await action();
+  const delta: Record<string, number> = {};
+  for (const [key, n] of await hooks.calls())
+    if (n !== (before.get(key) ?? 0)) delta[key] = n - (before.get(key) ?? 0);
+  return delta;
 }
 
 const byWebhook = (s: ApiStatus | undefined) => (s?.message ?? '').includes('admission webhook "validation.');
@@ -432,6 +433,55 @@ describe('pool webhooks on a real API server', () => {
     await deleteIPAddress(addr);
     assert.equal(await statusOf(remove(PP, name)), undefined, 'deletable once the allocation is gone');
   });
+
+  // matchConditions (SPEC_CHANGE_MATCH_CONDITION): the API server sends CREATE, DELETE and
+  // spec-changing UPDATEs, never a metadata-only UPDATE such as the allocation fence's annotation.
+  for (const kind of [IP, GIP, PP, GPP] as PoolKind[]) {
+    it(`${kind}: metadata-only updates never reach the webhooks; spec edits and deletes do, refused as before`, async () => {
+      const ip = POOL_KIND_INFO[kind].family === 'ip';
+      const name = poolName(kind);
+      const create1 = { 'mutate CREATE': 1, 'validate CREATE': 1 };
+      const update1 = { 'mutate UPDATE': 1, 'validate UPDATE': 1 };
+      const spec = ip
+        ? { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 }
+        : { prefixes: ['fd00::/62'], allocationPrefixLength: 64 };
+      assert.deepEqual(await callsDuring(() => create(kind, spec, { dryRun: false, name })), create1);
+      const pending = formatPendingAllocations([
+        ip ? { address: '10.0.0.2', claim: 'ns/c' } : { address: 'fd00::', prefix: 64, claim: 'ns/c' },
+      ]);
+      const metadataOnly = [
+        { metadata: { annotations: { [ANNOTATION_PENDING_ALLOCATIONS]: pending } } },
+        { metadata: { annotations: { [ANNOTATION_PENDING_ALLOCATIONS]: null } } },
+        { metadata: { labels: { 'example.com/extra': 'x' }, finalizers: ['example.com/hold'] } },
+        { metadata: { finalizers: null } },
+        { spec }, // a patch that leaves the spec as it is
+      ];
+      for (const body of metadataOnly) {
+        assert.deepEqual(await callsDuring(() => mergePatch(kind, name, body)), {}, JSON.stringify(body));
+      }
+      const grown = ip ? { addresses: ['10.0.0.1-10.0.0.20'] } : { prefixes: ['fd00::/60'] };
+      assert.deepEqual(await callsDuring(() => patchSpec(kind, name, grown)), update1);
+
+      const addr = `m-${hooks.runId}-${String(seq)}`;
+      await createIPAddress(kind, name, addr, ip ? '10.0.0.7' : 'fd00::', ip ? 24 : 64);
+      const shrunk = ip ? { addresses: ['10.0.0.1-10.0.0.5'] } : { prefixes: ['fd01::/62'] };
+      const refused = async (call: Promise<unknown>) => {
+        assert.equal((await statusOf(call))?.code, 400);
+      };
+      assert.deepEqual(
+        await callsDuring(() => refused(patchSpec(kind, name, shrunk))),
+        update1,
+        'a stranding edit is still refused',
+      );
+      assert.deepEqual(
+        await callsDuring(() => refused(remove(kind, name))),
+        { 'validate DELETE': 1 },
+        'deleting a pool in use is still refused',
+      );
+      await deleteIPAddress(addr);
+      assert.deepEqual(await callsDuring(() => remove(kind, name)), { 'validate DELETE': 1 });
+    });
+  }
 
   it('rotates a self-managed CA while a client keeps creating pools, without a failed request', async () => {
     const client = await kubeClient();

@@ -21,6 +21,7 @@ import {
   type RunningWebhookServer,
   type WebhookConfiguration,
 } from '@ipam-in-cluster/controller/webhooks';
+import { ControllerMetrics } from '@ipam-in-cluster/controller';
 import { testCluster } from './cluster.js';
 
 export const RUN_LABEL = 'ipam-in-cluster.test/webhook-run';
@@ -40,6 +41,11 @@ export interface TestWebhooks {
   certificates: CertificateSource;
   baseUrl: string;
   configName: string;
+  /**
+   * Admission requests answered so far, from the controller's `capi_ipam_webhook_requests_total`:
+   * `mutate CREATE`, `validate UPDATE`, … → count.
+   */
+  calls(): Promise<Map<string, number>>;
   /** (Re-)registers the configurations with the given CA bundle. */
   register(caBundlePem?: string): Promise<void>;
   cleanup(): Promise<void>;
@@ -65,11 +71,18 @@ export async function startTestWebhooks(options: StartTestWebhooksOptions): Prom
     new StaticCertificateSource(
       await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
     );
+  const metrics = new ControllerMetrics();
   const pools = new PoolWebhooks({
     reader: new KubePoolReader({ client }),
     overlapDetection: options.overlapDetection ?? false,
   });
-  const server = await startHttpsWebhookServer({ port: 0, host: '127.0.0.1', certificates, pools });
+  const server = await startHttpsWebhookServer({
+    port: 0,
+    host: '127.0.0.1',
+    certificates,
+    pools,
+    onAdmission: metrics.admissionHook(),
+  });
   const baseUrl = `https://127.0.0.1:${server.port}`;
   const configName = `ipam-webhook-test-${runId}`;
   const labels = { [RUN_LABEL]: runId };
@@ -110,6 +123,16 @@ export async function startTestWebhooks(options: StartTestWebhooksOptions): Prom
     certificates,
     baseUrl,
     configName,
+    calls: async () => {
+      const counter = metrics.registry.getSingleMetric('capi_ipam_webhook_requests_total');
+      const calls = new Map<string, number>();
+      for (const { labels, value } of (await counter?.get())?.values ?? []) {
+        // The path, /mutate-… or /validate-…, names the webhook.
+        const key = `${String(labels.webhook).slice(1).split('-')[0] ?? ''} ${String(labels.operation)}`;
+        calls.set(key, (calls.get(key) ?? 0) + value);
+      }
+      return calls;
+    },
     register,
     cleanup: async () => {
       await api.deleteMutatingWebhookConfiguration({ name: configName }).catch(() => undefined);

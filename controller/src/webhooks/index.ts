@@ -38,11 +38,17 @@ export {
   mutatePath,
   mutatingWebhookConfiguration,
   mutatingWebhookName,
+  SPEC_CHANGE_MATCH_CONDITION,
   validatePath,
   validatingWebhookConfiguration,
   validatingWebhookName,
 } from './manifests.js';
-export type { WebhookConfigOptions, WebhookConfiguration, WebhookTarget } from './manifests.js';
+export type {
+  MatchCondition,
+  WebhookConfigOptions,
+  WebhookConfiguration,
+  WebhookTarget,
+} from './manifests.js';
 export { DELETE_IN_USE_MESSAGE, decodeIPPoolSpec, decodePrefixPoolSpec, PoolWebhooks } from './pools.js';
 export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
 export { startHttpsWebhookServer } from './server.js';

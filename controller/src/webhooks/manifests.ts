@@ -59,6 +59,38 @@ export interface WebhookClientConfig {
   caBundle?: string;
 }
 
+/** admissionregistration.k8s.io/v1 MatchCondition: the webhook is called only when `expression` is true. */
+export interface MatchCondition {
+  name: string;
+  expression: string;
+}
+
+/**
+ * Every pool webhook is called for CREATE, DELETE and an UPDATE that changes `spec`; an UPDATE with
+ * the spec unchanged (metadata only: the allocation fence of ADR 0009, finalizers, labels,
+ * annotations) never leaves the API server. Skipping those changes no outcome:
+ *
+ * - validating: `validateUpdate` admits a spec-unchanged update at once, without warnings (nothing
+ *   can become invalid or stranded when the spec stays), so the answer is a constant;
+ * - mutating: the only default is prefix pools' `allocationPrefixLength` 64 for unset or 0. The CRD
+ *   schema defaults the field to 64 (minimum 1), and the API server applies schema defaults when it
+ *   decodes the request and when it reads the stored object, so on an update whose spec equals the
+ *   stored one the field is already set and the webhook would answer "allowed, no patch". (A 0
+ *   stored before the schema's minimum — kept by validation ratcheting — stays 0 until the next spec
+ *   edit; 0 and unset mean 64 everywhere: `effectiveAllocationPrefixLength`.) IP pools: no defaults.
+ *
+ * The expression never fails to evaluate (an error would reject the request under
+ * failurePolicy Fail): `object` is null for DELETE and `oldObject` for CREATE, so anything other
+ * than an UPDATE matches before either is read (CEL's `||` is true if either side is, whatever the
+ * other); on UPDATE both exist, and `has()` guards a missing `spec`.
+ */
+export const SPEC_CHANGE_MATCH_CONDITION: MatchCondition = {
+  name: 'create-delete-or-spec-change',
+  expression:
+    "request.operation != 'UPDATE' || has(object.spec) != has(oldObject.spec) || " +
+    '(has(object.spec) && object.spec != oldObject.spec)',
+};
+
 export interface Webhook {
   name: string;
   admissionReviewVersions: string[];
@@ -74,6 +106,7 @@ export interface Webhook {
     resources: string[];
     scope?: string;
   }[];
+  matchConditions: MatchCondition[];
   namespaceSelector?: LabelSelector;
   objectSelector?: LabelSelector;
   reinvocationPolicy?: 'Never';
@@ -129,6 +162,7 @@ function webhook(
         scope: POOL_KIND_INFO[kind].namespaced ? 'Namespaced' : 'Cluster',
       },
     ],
+    matchConditions: [{ ...SPEC_CHANGE_MATCH_CONDITION }],
   };
   if (options.namespaceSelector !== undefined && POOL_KIND_INFO[kind].namespaced)
     w.namespaceSelector = options.namespaceSelector;

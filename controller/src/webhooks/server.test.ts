@@ -19,6 +19,7 @@ import { FileCertificateSource, StaticCertificateSource } from '../certs/file-so
 import {
   CONVERSION_PATH,
   mutatingWebhookConfiguration,
+  SPEC_CHANGE_MATCH_CONDITION,
   validatePath,
   validatingWebhookConfiguration,
 } from './manifests.js';
@@ -287,5 +288,20 @@ describe('webhook configurations from one source', () => {
       '/mutate-ipam-cluster-x-k8s-io-v1alpha2-globalinclusterprefixpool',
     );
     assert.deepEqual(last.rules[0]?.operations, ['CREATE', 'UPDATE']);
+  });
+
+  it('send CREATE, DELETE and spec-changing UPDATEs only, on every pool webhook of both', () => {
+    const options = { name: 'ipam', target: { url: 'https://127.0.0.1:9443' } };
+    const hooks = [
+      ...mutatingWebhookConfiguration(options).webhooks,
+      ...validatingWebhookConfiguration(options).webhooks,
+    ];
+    assert.equal(hooks.length, 8);
+    for (const w of hooks) assert.deepEqual(w.matchConditions, [SPEC_CHANGE_MATCH_CONDITION], w.name);
+    const { name, expression } = SPEC_CHANGE_MATCH_CONDITION;
+    assert.match(name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a qualified name');
+    // Everything that is not an UPDATE matches before an object is read (DELETE has no object,
+    // CREATE no oldObject); test/integration/webhook-pools.test.ts runs it on the API server.
+    assert.ok(expression.startsWith("request.operation != 'UPDATE' || "), expression);
   });
 });
