@@ -15,6 +15,9 @@
 //                     burst and after the restart settled, into the log directory
 //   --json            one JSON object on stdout instead of the table
 //
+// The burst's API writes (the plane's apiserver_request_total, from the first claim create until
+// the controller settled: claim creates included) are printed per claim, by verb and resource.
+//
 // Phases: (1) ceiling: a plain client does the writes a claim needs (create claim; create IPAddress,
 // add finalizer, patch status) as fast as the server takes them, in a namespace the controller does
 // not serve (its IPAddresses are then deleted: the controller caches every namespace's);
@@ -113,6 +116,35 @@ function isReady(c: IPAddressClaimWire): boolean {
 
 async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise<void> {
   for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
+}
+
+/**
+ * The private plane's `apiserver_request_total` writes (POST, PUT, PATCH, DELETE, APPLY), summed over
+ * codes, by `VERB resource[/subresource]`.
+ */
+function apiWrites(env: IpamPlane): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of env.kubectl('get', '--raw', '/metrics').split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = new Map(
+      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
+    );
+    const verb = labels.get('verb') ?? '';
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].includes(verb)) continue;
+    const sub = labels.get('subresource') ?? '';
+    const key = `${verb} ${labels.get('resource') ?? ''}${sub === '' ? '' : `/${sub}`}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/** Writes between two apiWrites() snapshots, most frequent first (leases and other noise below 1 %). */
+function writesBetween(before: Map<string, number>, after: Map<string, number>, claims: number) {
+  return [...after]
+    .map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const)
+    .filter(([, n]) => n >= claims / 100)
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, n]) => ({ request: key, count: n }));
 }
 
 /** Waits until the controller's claim queue is empty and stays so for a moment. */
@@ -263,6 +295,7 @@ async function main(): Promise<void> {
       if (readyAt.size >= N) allReady();
     }, 10);
     const before = ctl1.stats();
+    const writesBefore = apiWrites(env);
     log(`burst: ${String(N)} claims over ${String(P)} pools (${family})`);
     const t0 = performance.now();
     await inParallel(names, C, async ({ name, pool }) => {
@@ -280,6 +313,10 @@ async function main(): Promise<void> {
     clearInterval(check);
     const totalMs = Math.max(...readyAt.values()) - t0;
     const after = ctl1.stats();
+    // Until the debounced pool status writes and the fence's removal writes are done too.
+    await settled(ctl1, 60_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const burstWrites = writesBetween(writesBefore, apiWrites(env), N);
     await watcher.stop();
     await heapSnapshot(ctl1, logDir, 'after-burst');
     if (readyAt.size < N)
@@ -337,6 +374,7 @@ async function main(): Promise<void> {
         latencyMaxMs: ms(latencies[latencies.length - 1] ?? NaN),
         burstCpuSeconds: Math.round(burstCpu * 100) / 100,
         peakRssMB: MB(burstPeak),
+        apiWrites: burstWrites,
       },
       restart: {
         addresses,
@@ -377,6 +415,10 @@ async function main(): Promise<void> {
         ],
         ['controller CPU (burst)', `${String(result.controller.burstCpuSeconds)} s`],
         ['controller peak RSS (burst)', `${String(result.controller.peakRssMB)} MB`],
+        [
+          'API writes in the burst, per claim',
+          burstWrites.map((w) => `${w.request} ${(w.count / N).toFixed(2)}`).join(', '),
+        ],
         [
           'first start: ready',
           `${String(result.controller.startReadyMs)} ms${M > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,
