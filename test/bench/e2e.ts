@@ -124,7 +124,11 @@ async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise
  */
 function apiWrites(env: IpamPlane): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const line of env.kubectl('get', '--raw', '/metrics').split('\n')) {
+  const text = execFileSync('kubectl', ['--kubeconfig', env.kubeconfig, 'get', '--raw', '/metrics'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  for (const line of text.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = new Map(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
