@@ -216,6 +216,8 @@ class PrefixPoolAllocator implements PoolAllocator {
 }
 
 interface PoolEntry {
+  /** The pool key, one instance per pool (every holding's #poolOf entry points at it). */
+  readonly key: string;
   /** JSON of the spec the allocator was built from, to skip no-op rebuilds (status updates). */
   specJson: string | undefined;
   allocator: PoolAllocator | undefined;
@@ -410,6 +412,7 @@ export class PoolIndexes {
     let entry = this.#pools.get(poolKey);
     if (entry === undefined) {
       entry = {
+        key: poolKey,
         specJson: undefined,
         allocator: undefined,
         problem: { reason: 'PoolNotFound', message: 'pool not found' },
@@ -445,7 +448,7 @@ export class PoolIndexes {
     };
     entry.holdings.set(ipAddressKey, h);
     entry.allocator?.add(h);
-    this.#poolOf.set(ipAddressKey, poolKey);
+    this.#poolOf.set(ipAddressKey, entry.key);
     return h;
   }
 

@@ -8,6 +8,7 @@ import {
   type PoolKind,
   type PoolReference,
 } from '@ipam-in-cluster/api';
+import { keyOf } from '@ipam-in-cluster/kube';
 
 export interface PoolId {
   readonly kind: PoolKind;
@@ -38,8 +39,9 @@ export function poolIdFromRef(ref: PoolReference, namespace: string | undefined)
   return { kind: ref.kind, namespace: namespaced ? (namespace ?? '') : '', name: ref.name };
 }
 
+/** `namespace/name` as one flat string (see keyOf in @ipam-in-cluster/kube: a template literal makes a rope). */
 export function objectKey(namespace: string | undefined, name: string): string {
-  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+  return keyOf(namespace, name);
 }
 
 export function splitObjectKey(key: string): { namespace: string | undefined; name: string } {

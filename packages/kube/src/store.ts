@@ -5,13 +5,16 @@ import type { KubeObject } from './object-client.js';
 export type IndexFunc<T> = (object: T) => readonly string[];
 
 export function objectKey(object: KubeObject): string {
-  const ns = object.metadata?.namespace;
-  const name = object.metadata?.name ?? '';
-  return ns === undefined || ns === '' ? name : `${ns}/${name}`;
+  return keyOf(object.metadata?.namespace, object.metadata?.name ?? '');
 }
 
+/**
+ * `namespace/name`. Built with join, which makes one flat string: a template literal makes a rope
+ * (a cons string holding "namespace/" and the name), which the cache keeps for as long as the
+ * object: 20 000 keys held 20 000 copies of "bench/" besides themselves.
+ */
 export function keyOf(namespace: string | undefined, name: string): string {
-  return namespace === undefined || namespace === '' ? name : `${namespace}/${name}`;
+  return namespace === undefined || namespace === '' ? name : [namespace, name].join('/');
 }
 
 /**
@@ -25,9 +28,12 @@ export function compareResourceVersions(a: string | undefined, b: string | undef
   return x === y ? 0 : x < y ? -1 : 1;
 }
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export class IndexedStore<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
   private readonly indexers: ReadonlyMap<string, IndexFunc<T>>;
+  private readonly indexerList: readonly (readonly [string, IndexFunc<T>])[];
   /**
    * index name -> value -> keys, and the value's one instance: the index functions build a new
    * string per object (e.g. "group/Kind/name" for 5 000 claims of one pool), `filed` keeps this one.
@@ -46,6 +52,7 @@ export class IndexedStore<T extends KubeObject> {
     onIndexError: (index: string, error: unknown) => void = () => undefined,
   ) {
     this.indexers = new Map(Object.entries(indexers));
+    this.indexerList = [...this.indexers];
     for (const name of this.indexers.keys()) this.indices.set(name, new Map());
     this.onIndexError = onIndexError;
   }
@@ -99,9 +106,9 @@ export class IndexedStore<T extends KubeObject> {
   }
 
   private file(key: string, object: T): void {
-    const values: (readonly string[])[] = [];
-    let any = false;
-    for (const [name, fn] of this.indexers) {
+    // Exact-size arrays (map, not push: a pushed-to empty array reserves 17 slots, 184 bytes for one
+    // value; with 40 000 cached objects that was 7 MB of empty slots).
+    const values = this.indexerList.map(([name, fn]): readonly string[] => {
       let vs: readonly string[] = [];
       try {
         vs = fn(object);
@@ -109,19 +116,15 @@ export class IndexedStore<T extends KubeObject> {
         this.onIndexError(name, error);
       }
       const idx = this.indices.get(name);
-      const canonical: string[] = [];
-      if (idx !== undefined) {
-        for (const v of vs) {
-          let entry = idx.get(v);
-          if (entry === undefined) idx.set(v, (entry = { value: v, keys: new Set() }));
-          entry.keys.add(key);
-          canonical.push(entry.value);
-        }
-      }
-      values.push(canonical);
-      any ||= canonical.length > 0;
-    }
-    if (any) this.filed.set(key, values);
+      if (idx === undefined || vs.length === 0) return NONE;
+      return vs.map((v) => {
+        let entry = idx.get(v);
+        if (entry === undefined) idx.set(v, (entry = { value: v, keys: new Set() }));
+        entry.keys.add(key);
+        return entry.value;
+      });
+    });
+    if (values.some((v) => v.length > 0)) this.filed.set(key, values);
   }
 
   private unfile(key: string): void {

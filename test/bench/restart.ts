@@ -1,0 +1,167 @@
+// Start-up benchmark (`npm run bench:restart`): pre-creates M allocated claims once on a private
+// control plane, then starts the controller (the image's bundle) several times per variant of Node
+// flags and prints, per start: time to /readyz, time until its claim queue settled, peak RSS
+// (VmHWM), CPU seconds and the live heap. For tuning start-up and memory with many addresses
+// (issue 8: ready ≤ 5 s and RSS ≤ 150 MB with 20 000) without re-creating them for every try.
+//
+//   --addresses M   allocated claims to pre-create (default 20000), over --pools P (default 4)
+//   --runs R        starts per variant (default 3; the first of a series also warms the API server)
+//   --variant=F     extra Node flags for one variant, after the image's ENTRYPOINT flags
+//                   (repeatable; '' = the image as shipped; default: just that)
+//   --keep          leave the control plane running (prints its kubeconfig and how to stop it),
+//                   e.g. to profile a start by hand
+//   --json          one JSON object on stdout instead of the table
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../cluster/paths.js';
+import { ControllerProcess, imageNodeFlags, metricValue } from '../support/controller-process.js';
+import { startIpamPlane } from '../support/ipam-plane.js';
+import { benchPools, plainWrites } from './plain-writer.js';
+
+const { values } = parseArgs({
+  options: {
+    addresses: { type: 'string', default: '20000' },
+    pools: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '3' },
+    variant: { type: 'string', multiple: true, default: [''] },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const M = Number(values.addresses);
+const P = Number(values.pools);
+const R = Number(values.runs);
+if (![M, P, R].every((n) => Number.isInteger(n) && n >= 1)) {
+  throw new Error('--addresses, --pools and --runs take whole numbers ≥ 1');
+}
+const variants = values.variant.map((v) => v.split(' ').filter((f) => f !== ''));
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+const MB = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
+
+interface Start {
+  flags: string;
+  readyMs: number;
+  settleMs: number;
+  peakRssMB: number;
+  rssMB: number;
+  cpuSeconds: number;
+  heapUsedMB: number;
+  load1m: number;
+}
+
+/** ms until the claim queue is empty and stays so for a second (NaN on timeout). */
+async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  let quietSince: number | undefined;
+  while (performance.now() - t0 < timeoutMs) {
+    const text = await ctl.metrics();
+    const depth =
+      text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
+    if (depth === 0) {
+      quietSince ??= performance.now();
+      if (performance.now() - quietSince > 1_000) return quietSince - t0;
+    } else quietSince = undefined;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return NaN;
+}
+
+async function main(): Promise<void> {
+  log(`bundling controller; image flags: ${imageNodeFlags().join(' ')}`);
+  execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  log('starting a private control plane');
+  const env = await startIpamPlane('restart');
+  const logDir = mkdtempSync(join(tmpdir(), 'ipam-restart-logs-'));
+  const starts: Start[] = [];
+  try {
+    env.kubectl('create', 'namespace', 'bench');
+    const pools = benchPools('bench', P, 'both');
+    for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
+    log(`pre-creating ${String(M)} allocated claims`);
+    await plainWrites(env.ipam, pools, Math.ceil(M / P), {
+      concurrency: 128,
+      namePrefix: 'pre-',
+      finalizerOnCreate: true,
+      log,
+    });
+    for (const [v, flags] of variants.entries()) {
+      for (let run = 1; run <= R; run++) {
+        const name = `v${String(v)}-run${String(run)}`;
+        const load1m = loadavg()[0] ?? NaN;
+        const ctl = await ControllerProcess.start({
+          kubeconfig: env.kubeconfig,
+          name,
+          mode: 'bundle',
+          nodeFlags: flags,
+          logFile: join(logDir, `${name}.log`),
+          args: ['--namespace', 'bench', '--log-level', 'warn'],
+        });
+        try {
+          const readyMs = await ctl.waitReady(120_000);
+          const settleMs = await settled(ctl, 300_000);
+          const stats = ctl.stats();
+          const text = await ctl.metrics();
+          const heapUsed =
+            text === undefined ? NaN : (metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN);
+          const start: Start = {
+            flags: flags.join(' '),
+            readyMs: Math.round(readyMs),
+            settleMs: Math.round(settleMs),
+            peakRssMB: MB(stats?.peakRssBytes ?? NaN),
+            rssMB: MB(stats?.rssBytes ?? NaN),
+            cpuSeconds: Math.round((stats?.cpuSeconds ?? NaN) * 100) / 100,
+            heapUsedMB: MB(heapUsed),
+            load1m,
+          };
+          starts.push(start);
+          log(`${name} [${start.flags || 'image flags'}]: ${JSON.stringify(start)}`);
+        } finally {
+          await ctl.stop();
+        }
+      }
+    }
+  } finally {
+    if (values.keep) {
+      log(`control plane kept: KUBECONFIG=${env.kubeconfig}`);
+      log(`stop it with: IPAM_CLUSTER_DIR=${env.plane.dir} npx tsx test/cluster/cli.ts down`);
+    } else env.stop();
+  }
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ addresses: M, pools: P, imageFlags: imageNodeFlags(), starts })}\n`,
+    );
+    return;
+  }
+  const rows = [
+    ['extra flags', 'ready ms', 'settled +ms', 'peak RSS MB', 'RSS MB', 'CPU s', 'heap used MB', 'load 1m'],
+    ...starts.map((s) => [
+      s.flags || '(image)',
+      String(s.readyMs),
+      String(s.settleMs),
+      String(s.peakRssMB),
+      String(s.rssMB),
+      String(s.cpuSeconds),
+      String(s.heapUsedMB),
+      s.load1m.toFixed(2),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  process.stdout.write(
+    `controller start-up with ${String(M)} addresses (image flags: ${imageNodeFlags().join(' ')})\n`,
+  );
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
+}
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
