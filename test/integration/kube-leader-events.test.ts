@@ -234,4 +234,31 @@ describe('kube event recorder', () => {
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.kind, 'NotFound');
   });
+
+  it('holds Normal events to the shared budget and writes Warnings regardless (ADR 0012)', async () => {
+    const dropped: { type: string; message: string; limit: string }[] = [];
+    const errors: ClassifiedError[] = [];
+    const recorder = new EventRecorder({
+      transport,
+      component: 'kube-test',
+      normalBurst: 2,
+      normalRefillPerSecond: 0,
+      onDropped: ({ type, message, limit }) => dropped.push({ type, message, limit }),
+      onError: (e) => errors.push(e),
+    });
+    const object = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns.name, name: `budget-${String(i)}`, uid: `b-${String(i)}` },
+    });
+    for (let i = 0; i < 3; i++) recorder.normal(object(i), 'AddressAllocated', `allocated ${String(i)}`);
+    recorder.warning(object(3), 'PoolExhausted', 'no free address');
+    await recorder.flush();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(dropped, [{ type: 'Normal', message: 'allocated 2', limit: 'budget' }]);
+    const written = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => (await eventsFor(`budget-${String(i)}`)).length),
+    );
+    assert.deepEqual(written, [1, 1, 0, 1]);
+  });
 });

@@ -1,8 +1,10 @@
 // Kubernetes Events for the objects we reconcile, written so that a hot loop cannot flood the API
 // server: repeats of the same (object, type, reason, message) within a window update one Event's
 // count instead of creating new ones (as client-go's EventCorrelator does), and writes per object are
-// token-bucket limited (client-go's spam filter: burst 25, one more every 5 minutes). Recording never
-// throws and never blocks the caller; failures go to onError.
+// token-bucket limited (client-go's spam filter: burst 25, one more every 5 minutes). Normal events
+// also share one budget per recorder (burst 100, 10 per second; docs/adr/0012-event-budget.md), so a
+// mass scale-up does not add an Event write per object; Warnings never count against it. Recording
+// never throws and never blocks the caller; failures go to onError, skipped writes to onDropped.
 import type { CoreEvent, EventType } from './core-types.js';
 import { classifyApiError, type ClassifiedError } from './errors.js';
 import { formatMicroTime } from './microtime.js';
@@ -28,12 +30,78 @@ export interface EventRecorderOptions {
   /** Writes per involved object: burst, then refill rate (default 25, 1/300 per second). */
   burst?: number;
   refillPerSecond?: number;
+  /**
+   * Normal events of all objects together: burst, then refill rate (default 100, 10 per second;
+   * `Infinity` turns the budget off). Warnings are not subject to it.
+   */
+  normalBurst?: number;
+  normalRefillPerSecond?: number;
   /** Most distinct events remembered for aggregation (default 4096, oldest forgotten first). */
   maxCacheEntries?: number;
   onError?: (error: ClassifiedError, event: { reason: string; message: string }) => void;
-  /** A write skipped by the rate limit (its count is carried into the next write of the same event). */
-  onDropped?: (event: { reason: string; message: string }) => void;
+  /**
+   * A write skipped by a rate limit: `object` (the per-object filter) or `budget` (the Normal
+   * budget). The occurrence stays counted: a later write of the same event carries it.
+   */
+  onDropped?: (event: { type: EventType; reason: string; message: string; limit: EventLimit }) => void;
   now?: () => number;
+}
+
+/** Which rate limit skipped an event's write. */
+export type EventLimit = 'object' | 'budget';
+
+export interface EventLimiterOptions {
+  /** Per involved object (default 25, then 1/300 per second). */
+  burst?: number | undefined;
+  refillPerSecond?: number | undefined;
+  /** Normal events of all objects together (default 100, then 10 per second). */
+  normalBurst?: number | undefined;
+  normalRefillPerSecond?: number | undefined;
+  /** Objects whose buckets are remembered (default 4096, oldest forgotten first). */
+  maxObjects?: number | undefined;
+}
+
+/**
+ * The recorder's write limits (pure; the caller passes the time): a token bucket per involved object
+ * (client-go's spam filter), then, for Normal events only, one bucket shared by every object. The
+ * per-object bucket is asked first, so a noisy object is stopped there and cannot drain the shared
+ * budget; a Normal event the budget refuses has used its object's token (one of 25).
+ */
+export class EventLimiter {
+  private readonly objects = new Map<string, TokenBucket>();
+  private normal: TokenBucket | undefined;
+  private readonly options: EventLimiterOptions;
+
+  constructor(options: EventLimiterOptions = {}) {
+    this.options = options;
+  }
+
+  /** Undefined when the event may be written now, else the limit that skips it. */
+  admit(involved: InvolvedObject, type: EventType, nowMs: number): EventLimit | undefined {
+    if (!this.objectBucket(involved, nowMs).take(nowMs)) return 'object';
+    if (type !== 'Normal') return undefined;
+    this.normal ??= new TokenBucket(
+      this.options.normalBurst ?? 100,
+      this.options.normalRefillPerSecond ?? 10,
+      nowMs,
+    );
+    return this.normal.take(nowMs) ? undefined : 'budget';
+  }
+
+  private objectBucket(involved: InvolvedObject, nowMs: number): TokenBucket {
+    const m = involved.metadata;
+    const key = [involved.kind, m?.namespace, m?.name, m?.uid].join('\u0000');
+    let bucket = this.objects.get(key);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.options.burst ?? 25, this.options.refillPerSecond ?? 1 / 300, nowMs);
+      this.objects.set(key, bucket);
+      if (this.objects.size > (this.options.maxObjects ?? 4096)) {
+        const oldest = this.objects.keys().next();
+        if (oldest.done !== true) this.objects.delete(oldest.value);
+      }
+    }
+    return bucket;
+  }
 }
 
 /** One aggregated event as the recorder remembers it. */
@@ -110,7 +178,7 @@ export class EventRecorder {
   private readonly options: EventRecorderOptions;
   private readonly events: ObjectClient<CoreEvent>;
   private readonly aggregator: EventAggregator;
-  private readonly limiters = new Map<string, TokenBucket>();
+  private readonly limiter: EventLimiter;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private sequence = 0;
@@ -122,6 +190,13 @@ export class EventRecorder {
       options.aggregationWindowMs ?? 600_000,
       options.maxCacheEntries ?? 4096,
     );
+    this.limiter = new EventLimiter({
+      burst: options.burst,
+      refillPerSecond: options.refillPerSecond,
+      normalBurst: options.normalBurst,
+      normalRefillPerSecond: options.normalRefillPerSecond,
+      maxObjects: options.maxCacheEntries,
+    });
     this.now = options.now ?? Date.now;
   }
 
@@ -138,8 +213,9 @@ export class EventRecorder {
     try {
       const nowMs = this.now();
       const entry = this.aggregator.record(eventAggregationKey(involved, type, reason, message), nowMs);
-      if (!this.limiter(involved, nowMs).take(nowMs)) {
-        this.options.onDropped?.({ reason, message });
+      const limit = this.limiter.admit(involved, type, nowMs);
+      if (limit !== undefined) {
+        this.options.onDropped?.({ type, reason, message, limit });
         return;
       }
       // One write at a time per event, so a create is never overtaken by its own count update.
@@ -161,21 +237,6 @@ export class EventRecorder {
   /** Resolves when every write started so far has finished (for tests and shutdown). */
   async flush(): Promise<void> {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
-  }
-
-  private limiter(involved: InvolvedObject, nowMs: number): TokenBucket {
-    const m = involved.metadata;
-    const key = [involved.kind, m?.namespace, m?.name, m?.uid].join('\u0000');
-    let bucket = this.limiters.get(key);
-    if (bucket === undefined) {
-      bucket = new TokenBucket(this.options.burst ?? 25, this.options.refillPerSecond ?? 1 / 300, nowMs);
-      this.limiters.set(key, bucket);
-      if (this.limiters.size > (this.options.maxCacheEntries ?? 4096)) {
-        const oldest = this.limiters.keys().next();
-        if (oldest.done !== true) this.limiters.delete(oldest.value);
-      }
-    }
-    return bucket;
   }
 
   private async write(

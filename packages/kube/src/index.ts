@@ -76,8 +76,14 @@ export { compareResourceVersions, IndexedStore, keyOf, objectKey } from './store
 export type { IndexFunc } from './store.js';
 export { LeaderElector, sameLeaseRecord, validateLeaderElectionTimings } from './leader-election.js';
 export type { LeaderElectionOptions } from './leader-election.js';
-export { EventAggregator, eventAggregationKey, EventRecorder } from './events.js';
-export type { AggregatedEvent, EventRecorderOptions, InvolvedObject } from './events.js';
+export { EventAggregator, eventAggregationKey, EventLimiter, EventRecorder } from './events.js';
+export type {
+  AggregatedEvent,
+  EventLimit,
+  EventLimiterOptions,
+  EventRecorderOptions,
+  InvolvedObject,
+} from './events.js';
 export { formatMicroTime, parseMicroTime } from './microtime.js';
 export { TokenBucket } from './rate-limit.js';
 export { sleep } from './sleep.js';
