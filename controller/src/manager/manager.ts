@@ -257,6 +257,11 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     onError: (error, event) => {
       log.debug('event not recorded', { reason: event.reason, error: error.message });
     },
+    // Normal events share a budget (100, then 10/s; ADR 0012): a mass scale-up does not add an
+    // Event write per claim. Warnings only meet the per-object filter.
+    onDropped: (event) => {
+      metrics.eventDropped(event.type, event.reason, event.limit);
+    },
   });
   const events: EventSink = recorder;
   const registry = new PoolRegistry();

@@ -113,4 +113,15 @@ describe('ControllerMetrics', () => {
     assert.equal(sample(text, 'capi_ipam_webhook_requests_total', labels('UPDATE', 400)), 2);
     assert.equal(sample(text, 'capi_ipam_webhook_requests_total', labels('DELETE', 200)), 1);
   });
+
+  it('counts Events dropped by a rate limit, per type, reason and limit', async () => {
+    const m = new ControllerMetrics();
+    m.eventDropped('Normal', 'AddressAllocated', 'budget');
+    m.eventDropped('Normal', 'AddressAllocated', 'budget');
+    m.eventDropped('Warning', 'PoolExhausted', 'object');
+    const text = (await m.render()).body;
+    const name = 'capi_ipam_events_dropped_total';
+    assert.equal(sample(text, name, 'type="Normal",reason="AddressAllocated",limit="budget"'), 2);
+    assert.equal(sample(text, name, 'type="Warning",reason="PoolExhausted",limit="object"'), 1);
+  });
 });

@@ -90,6 +90,7 @@ export class ControllerMetrics {
   readonly #informerEvents: Counter<'resource' | 'type'>;
   readonly #leaderStatus: Gauge<'name'>;
   readonly #webhookRequests: Counter<'webhook' | 'operation' | 'code'>;
+  readonly #eventsDropped: Counter<'type' | 'reason' | 'limit'>;
 
   constructor(options: ControllerMetricsOptions = {}) {
     const p = options.prefix ?? 'capi_ipam_';
@@ -206,6 +207,12 @@ export class ControllerMetrics {
       labelNames: ['webhook', 'operation', 'code'],
       registers,
     });
+    this.#eventsDropped = new Counter({
+      name: `${p}events_dropped_total`,
+      help: 'Kubernetes Events not written, per type, reason and limit (object: the per-object spam filter; budget: the shared budget for Normal events).',
+      labelNames: ['type', 'reason', 'limit'],
+      registers,
+    });
   }
 
   /** Records one reconcile (the worker loop's onResult hook). */
@@ -287,6 +294,11 @@ export class ControllerMetrics {
     return ({ path, operation, code }) => {
       this.#webhookRequests.inc({ webhook: path, operation, code: String(code) });
     };
+  }
+
+  /** An Event was not written because of a rate limit (the EventRecorder's onDropped hook). */
+  eventDropped(type: string, reason: string, limit: string): void {
+    this.#eventsDropped.inc({ type, reason, limit });
   }
 
   /** The exposition text and its content type, for /metrics. */
