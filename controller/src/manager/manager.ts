@@ -161,7 +161,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const log = options.log ?? createLogger({ name: 'manager' });
   const metrics = options.metrics ?? new ControllerMetrics();
   const loaded = loadKubeConfig(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig });
-  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: COMPONENT });
+  // No gzip, like kube-controller-manager: the initial lists are large and the controller runs next
+  // to the API server, where compressing them costs both sides more CPU than the bytes save.
+  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: COMPONENT, compression: false });
   const client = new KubeClient(transport);
 
   const served = await discoverServedResources(transport);

@@ -48,6 +48,13 @@ export interface TransportOptions {
    * fresh one replaces it, so rotated client certificates or CA files are picked up (default 5 min).
    */
   dispatcherTtlMs?: number;
+  /**
+   * Ask for gzip-compressed responses (default true; the API server compresses responses over
+   * 128 KB). False sends `Accept-Encoding: identity`: compressing and inflating cost both sides CPU
+   * that a co-located controller saves, which is why kube-controller-manager and kube-scheduler turn
+   * it off (kubernetes#80919, #112296).
+   */
+  compression?: boolean;
 }
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
@@ -71,6 +78,7 @@ export class KubeTransport {
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
   private readonly dispatcherTtlMs: number;
+  private readonly compression: boolean;
   private dispatcher: { value: Dispatcher; since: number } | undefined;
 
   constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
@@ -78,6 +86,7 @@ export class KubeTransport {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'ipam-in-cluster';
     this.dispatcherTtlMs = options.dispatcherTtlMs ?? 5 * 60_000;
+    this.compression = options.compression ?? true;
   }
 
   /** Sends one request and returns the parsed JSON body; non-2xx throws ApiException (body: string). */
@@ -126,6 +135,8 @@ export class KubeTransport {
     const ctx = new RequestContext(url.toString(), methods[options.method]);
     ctx.setHeaderParam('Accept', 'application/json');
     ctx.setHeaderParam('User-Agent', this.userAgent);
+    // fetch adds "gzip, deflate, br" when the header is absent.
+    if (!this.compression) ctx.setHeaderParam('Accept-Encoding', 'identity');
     if (options.body !== undefined) {
       if (options.contentType === undefined) throw new Error('a request body needs an explicit content type');
       ctx.setHeaderParam('Content-Type', options.contentType);
