@@ -19,7 +19,6 @@ import {
   FINALIZER_PROTECT_ADDRESS,
   IPAM_GROUP,
   POOL_KINDS,
-  conditionTime,
   type IPAddressWire,
   type IPPoolSpec,
   type Pool,
@@ -34,6 +33,7 @@ import {
   type KubeObject,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
+import { withControllerStatus } from '../data/fixtures.test-helper.js';
 
 const POOLS = 50;
 const PER_POOL = 400;
@@ -107,43 +107,26 @@ function poolSpec(p: number): IPPoolSpec {
 
 /**
  * Writes each bench pool's status as our controller does after counting its PER_POOL IPAddresses:
- * status.ipAddresses and the conditions, stamped with the generation they are for, in one patch.
+ * status.ipAddresses and the conditions, stamped with the generation they are for, in one patch
+ * (the same status the unit tests use, data/fixtures.test-helper.ts).
  */
 async function writeStatus(ipPools: ObjectClient<Pool>): Promise<void> {
-  const now = conditionTime(new Date());
   await pool(
     Array.from({ length: POOLS }, (_, p) => p),
     8,
     async (p) => {
-      const name = `bench-${p}`;
-      const current = await ipPools.get({ namespace: NAMESPACE, name });
+      const ref = { namespace: NAMESPACE, name: `bench-${p}` };
       const layout = buildPoolLayout(poolSpec(p));
-      if (!layout.ok) throw new Error(`bench pool ${name}: ${layout.error.message}`);
+      if (!layout.ok) throw new Error(`bench pool ${ref.name}: ${layout.error.message}`);
       const total = layout.value.total;
       const used = BigInt(PER_POOL);
-      const condition = (type: string, status: 'True' | 'False', reason: string, message = '') => ({
-        type,
-        status,
-        reason,
-        message,
-        lastTransitionTime: now,
-        observedGeneration: current.metadata.generation,
+      const counted = withControllerStatus(await ipPools.get(ref), {
+        total,
+        used,
+        free: total - used,
+        outOfRange: 0,
       });
-      await ipPools.mergePatchStatus(
-        { namespace: NAMESPACE, name },
-        {
-          status: {
-            ipAddresses: { total, used, free: total - used, outOfRange: 0 },
-            conditions: [
-              condition('Ready', 'True', 'Valid'),
-              condition('Exhausted', 'False', 'FreeAddressesAvailable', `${total - used} of ${total} free`),
-              condition('HighUtilization', 'False', 'BelowThreshold'),
-              condition('DuplicateAddresses', 'False', 'NoDuplicates'),
-            ],
-          },
-        },
-        { fieldManager: 'kubectl-ipam-bench' },
-      );
+      await ipPools.mergePatchStatus(ref, { status: counted.status }, { fieldManager: 'kubectl-ipam-bench' });
     },
   );
 }

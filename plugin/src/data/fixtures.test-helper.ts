@@ -3,6 +3,17 @@ import type { Condition, IPAddressClaimWire, IPAddressWire, Pool } from '@ipam-i
 
 const T0 = '2026-01-01T00:00:00Z';
 
+function poolMeta(namespace: string | undefined, name: string): Pool['metadata'] {
+  return {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    uid: `uid-${name}`,
+    resourceVersion: '1',
+    generation: 1,
+    creationTimestamp: T0,
+  };
+}
+
 export function ipPool(
   kind: 'InClusterIPPool' | 'GlobalInClusterIPPool',
   namespace: string | undefined,
@@ -13,14 +24,7 @@ export function ipPool(
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind,
-    metadata: {
-      name,
-      ...(namespace === undefined ? {} : { namespace }),
-      uid: `uid-${name}`,
-      resourceVersion: '1',
-      generation: 1,
-      creationTimestamp: T0,
-    },
+    metadata: poolMeta(namespace, name),
     spec,
     ...(status === undefined ? {} : { status: { ipAddresses: status } }),
   } as unknown as Pool;
@@ -30,14 +34,7 @@ export function prefixPool(namespace: string, name: string, spec: Record<string,
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind: 'InClusterPrefixPool',
-    metadata: {
-      name,
-      namespace,
-      uid: `uid-${name}`,
-      resourceVersion: '1',
-      generation: 1,
-      creationTimestamp: T0,
-    },
+    metadata: poolMeta(namespace, name),
     spec,
   } as unknown as Pool;
 }
@@ -156,4 +153,38 @@ export function withControllerStatus(
       ],
     },
   };
+}
+
+/**
+ * IPAddresses `<namespace>1` to `<namespace>4` of the IP pool `pool` (10.0.0.10-10.0.0.20): two
+ * holding 10.0.0.10, one out of range, one unparsable.
+ */
+export function awkwardAddresses(namespace: string, pool: string): IPAddressWire[] {
+  return [
+    address(namespace, `${namespace}1`, '10.0.0.10', 24, 'InClusterIPPool', pool),
+    address(namespace, `${namespace}2`, '10.0.0.10', 24, 'InClusterIPPool', pool),
+    address(namespace, `${namespace}3`, '10.0.0.99', 24, 'InClusterIPPool', pool),
+    address(namespace, `${namespace}4`, 'not-an-ip', 24, 'InClusterIPPool', pool),
+  ];
+}
+
+/**
+ * IPAddresses `<names>1` to `<names>3` of an IPv6 pool over fd00::/64: its first and last addresses
+ * and one outside it.
+ */
+export function v6Addresses(namespace: string, names: string, kind: string, pool: string): IPAddressWire[] {
+  return [
+    address(namespace, `${names}1`, 'fd00::1', 64, kind, pool),
+    address(namespace, `${names}2`, 'fd00::ffff:ffff:ffff:fffe', 64, kind, pool),
+    address(namespace, `${names}3`, 'fd01::1', 64, kind, pool),
+  ];
+}
+
+/** IPAddresses `p1` to `p3` of an InClusterPrefixPool over fd10::/56 (/64 each): two in it, one not. */
+export function prefixAddresses(namespace: string, pool: string): IPAddressWire[] {
+  return [
+    address(namespace, 'p1', 'fd10::', 64, 'InClusterPrefixPool', pool),
+    address(namespace, 'p2', 'fd10:0:0:1::', 64, 'InClusterPrefixPool', pool),
+    address(namespace, 'p3', 'fd20::', 64, 'InClusterPrefixPool', pool),
+  ];
 }

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_INT64, capInt64 } from '@ipam-in-cluster/allocator';
 import { addressFromWire, claimFromWire, type IPAddressWire, type Pool } from '@ipam-in-cluster/api';
-import { address, claim, ipPool, prefixPool, withControllerStatus } from './fixtures.test-helper.js';
+import {
+  address,
+  awkwardAddresses,
+  claim,
+  ipPool,
+  prefixAddresses,
+  prefixPool,
+  v6Addresses,
+  withControllerStatus,
+} from './fixtures.test-helper.js';
 import type { PoolSummary } from './model.js';
 import { countsFromStatus } from './pool-status.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';
@@ -23,18 +32,11 @@ const bare: Pool[] = [
   prefixPool('a', 'pfx', pfxSpec),
 ];
 const wire: IPAddressWire[] = [
-  address('a', 'a1', '10.0.0.10', 24, 'InClusterIPPool', 'v4'),
-  address('a', 'a2', '10.0.0.10', 24, 'InClusterIPPool', 'v4'), // duplicate
-  address('a', 'a3', '10.0.0.99', 24, 'InClusterIPPool', 'v4'), // out of range
-  address('a', 'a4', 'not-an-ip', 24, 'InClusterIPPool', 'v4'), // unparsable
+  ...awkwardAddresses('a', 'v4'), // a duplicate, an out-of-range and an unparsable one
   address('a', 'a5', '10.0.0.11', 24, 'InClusterIPPool', 'v4'),
-  address('b', 'b1', 'fd00::1', 64, 'InClusterIPPool', 'v6'),
-  address('b', 'b2', 'fd00::ffff:ffff:ffff:fffe', 64, 'InClusterIPPool', 'v6'),
-  address('b', 'b3', 'fd01::1', 64, 'InClusterIPPool', 'v6'), // out of range
+  ...v6Addresses('b', 'b', 'InClusterIPPool', 'v6'), // the third out of range
   address('x', 'g1', '10.9.0.1', 24, 'GlobalInClusterIPPool', 'g'),
-  address('a', 'p1', 'fd10::', 64, 'InClusterPrefixPool', 'pfx'),
-  address('a', 'p2', 'fd10:0:0:1::', 64, 'InClusterPrefixPool', 'pfx'),
-  address('a', 'p3', 'fd20::', 64, 'InClusterPrefixPool', 'pfx'), // out of range
+  ...prefixAddresses('a', 'pfx'), // the third out of range
 ];
 
 function count(pools: readonly Pool[], plan?: CountPlan): { counter: PoolCounter; summaries: PoolSummary[] } {

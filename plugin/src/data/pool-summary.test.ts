@@ -7,7 +7,15 @@ import {
   type IPAddressWire,
   type Pool,
 } from '@ipam-in-cluster/api';
-import { address, claim, ipPool, prefixPool } from './fixtures.test-helper.js';
+import {
+  address,
+  awkwardAddresses,
+  claim,
+  ipPool,
+  prefixAddresses,
+  prefixPool,
+  v6Addresses,
+} from './fixtures.test-helper.js';
 import type { PoolSnapshot, PoolSummary } from './model.js';
 import { PoolCounter, addressNamespaces } from './pool-summary.js';
 import { buildInventory } from './snapshot.js';
@@ -35,23 +43,16 @@ const pools: Pool[] = [
 ];
 
 const wireAddresses: IPAddressWire[] = [
-  address('a', 'a1', '10.0.0.10', 24, 'InClusterIPPool', 'nodes'),
-  address('a', 'a2', '10.0.0.10', 24, 'InClusterIPPool', 'nodes'), // duplicate
-  address('a', 'a3', '10.0.0.99', 24, 'InClusterIPPool', 'nodes'), // out of range
-  address('a', 'a4', 'not-an-ip', 24, 'InClusterIPPool', 'nodes'), // unparsable
+  ...awkwardAddresses('a', 'nodes'), // a duplicate, an out-of-range and an unparsable one
   address('b', 'b1', '10.0.0.11', 24, 'InClusterIPPool', 'nodes'),
   address('c', 'c1', '10.0.0.12', 24, 'InClusterIPPool', 'nodes'), // namespace without that pool
   address('a', 'g1', '10.9.0.1', 24, 'GlobalInClusterIPPool', 'shared'),
   address('z', 'g2', '10.9.0.2', 24, 'GlobalInClusterIPPool', 'shared'),
   address('z', 'g3', '10.8.0.1', 24, 'GlobalInClusterIPPool', 'shared'), // out of range
-  address('y', 'v1', 'fd00::1', 64, 'GlobalInClusterIPPool', 'v6'),
-  address('y', 'v2', 'fd00::ffff:ffff:ffff:fffe', 64, 'GlobalInClusterIPPool', 'v6'),
-  address('y', 'v3', 'fd01::1', 64, 'GlobalInClusterIPPool', 'v6'), // out of range
+  ...v6Addresses('y', 'v', 'GlobalInClusterIPPool', 'v6'), // the third out of range
   address('global', 's1', '10.7.0.1', 24, 'InClusterIPPool', 'shared'),
   address('a', 'br', '10.0.0.1', 24, 'InClusterIPPool', 'broken'),
-  address('a', 'p1', 'fd10::', 64, 'InClusterPrefixPool', 'pfx'),
-  address('a', 'p2', 'fd10:0:0:1::', 64, 'InClusterPrefixPool', 'pfx'),
-  address('a', 'p3', 'fd20::', 64, 'InClusterPrefixPool', 'pfx'), // out of range
+  ...prefixAddresses('a', 'pfx'), // the third out of range
   address('a', 'nopool', '10.0.0.13', 24, 'InClusterIPPool', 'missing'),
   // Right kind and name, another provider's API group: not ours.
   {

@@ -289,43 +289,53 @@ function invalidTally(family: PoolSummary['family'], error: string): Tally {
   });
 }
 
-/** The pool's counts from its status when the plan allows and the status is trusted, else a tally. */
-function tallyOf(pool: Pool, plan: CountPlan): Tally {
-  const fromStatus = (
-    type: 'ip' | 'prefix',
-    total: bigint,
-  ): { counts: PoolCounts } | { reason: RecountReason } => {
-    if (plan.from === 'ipaddresses') return { reason: plan.reason };
-    const r = countsFromStatus(pool, type, total);
-    return r.ok ? { counts: r.counts } : { reason: r.reason };
-  };
+/** What a pool's spec lays out to, as far as a tally needs it. */
+interface Laid {
+  readonly total: bigint;
+  readonly family: PoolSummary['family'];
+  readonly allocationPrefixLength: number | undefined;
+  /** A tally of the pool's IPAddresses. */
+  recount(reason: RecountReason): Tally;
+}
+
+/** Lays the pool's spec out, or says why it does not lay out. */
+function layOut(pool: Pool): Laid | Tally {
   if (POOL_KIND_INFO[pool.kind].family === 'ip') {
     const built = buildPoolLayout(pool.spec as IPPoolSpec);
     if (!built.ok) return invalidTally(undefined, built.error.message);
     const layout = built.value;
-    const s = fromStatus('ip', layout.total);
-    if ('reason' in s) return ipTally(layout, s.reason);
-    return fixedTally({
+    return {
+      total: layout.total,
       family: layout.family,
-      counts: s.counts,
-      countsFrom: 'status',
-      recountReason: undefined,
-      error: undefined,
       allocationPrefixLength: undefined,
-    });
+      recount: (reason) => ipTally(layout, reason),
+    };
   }
   const built = buildPrefixPoolLayout(pool.spec as PrefixPoolSpec);
   if (!built.ok) return invalidTally(6, built.error.message);
   const layout = built.value;
-  const s = fromStatus('prefix', layout.total);
-  if ('reason' in s) return prefixTally(layout, s.reason);
-  return fixedTally({
+  return {
+    total: layout.total,
     family: 6,
-    counts: s.counts,
+    allocationPrefixLength: layout.allocationPrefixLength,
+    recount: (reason) => prefixTally(layout, reason),
+  };
+}
+
+/** The pool's counts from its status when the plan allows and the status is trusted, else a tally. */
+function tallyOf(pool: Pool, plan: CountPlan): Tally {
+  const laid = layOut(pool);
+  if (!('recount' in laid)) return laid;
+  if (plan.from === 'ipaddresses') return laid.recount(plan.reason);
+  const fromStatus = countsFromStatus(pool, POOL_KIND_INFO[pool.kind].family, laid.total);
+  if (!fromStatus.ok) return laid.recount(fromStatus.reason);
+  return fixedTally({
+    family: laid.family,
+    counts: fromStatus.counts,
     countsFrom: 'status',
     recountReason: undefined,
     error: undefined,
-    allocationPrefixLength: layout.allocationPrefixLength,
+    allocationPrefixLength: laid.allocationPrefixLength,
   });
 }
 

@@ -10,6 +10,15 @@ import { compactCount, percentText } from './counts.js';
 
 const NOW = new Date('2026-01-04T00:00:00Z');
 
+/** -o json counts of nodes-v6 (fd00::/64, one address in use) in the fixtures below. */
+const V6_COUNTS = {
+  total: '18446744073709551615',
+  used: '1',
+  allocated: '1',
+  free: '18446744073709551614',
+  outOfRange: '0',
+};
+
 function fixture() {
   const addrs = [];
   const claims = [];
@@ -141,13 +150,7 @@ describe('pools printer', () => {
       doc.items.find((i) => i.name === name);
     assert.equal(item('nodes-v6')?.countsFrom, 'status');
     assert.equal(item('nodes-v6')?.recountReason, null);
-    assert.deepEqual(item('nodes-v6')?.counts, {
-      total: '18446744073709551615',
-      used: '1',
-      allocated: '1',
-      free: '18446744073709551614',
-      outOfRange: '0',
-    });
+    assert.deepEqual(item('nodes-v6')?.counts, V6_COUNTS);
     assert.equal(item('nodes-v6')?.claims, null);
     assert.equal(item('fresh')?.countsFrom, 'ipaddresses');
     assert.equal(item('fresh')?.recountReason, 'no-status');
@@ -173,13 +176,7 @@ describe('pools printer', () => {
       type: 'ip',
       family: 'IPv6',
       allocationPrefixLength: null,
-      counts: {
-        total: '18446744073709551615',
-        used: '1',
-        allocated: '1',
-        free: '18446744073709551614',
-        outOfRange: '0',
-      },
+      counts: V6_COUNTS,
       countsFrom: 'ipaddresses',
       recountReason: 'requested',
       utilisationPercent: 0,
