@@ -151,23 +151,6 @@ function writesBetween(before: Map<string, number>, after: Map<string, number>, 
     .map(([key, n]) => ({ request: key, count: n }));
 }
 
-/** Waits until the controller's claim queue is empty and stays so for a moment. */
-async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
-  const t0 = performance.now();
-  let quietSince: number | undefined;
-  while (performance.now() - t0 < timeoutMs) {
-    const text = await ctl.metrics();
-    const depth =
-      text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
-    if (depth === 0) {
-      quietSince ??= performance.now();
-      if (performance.now() - quietSince > 1_000) return quietSince - t0;
-    } else quietSince = undefined;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return NaN;
-}
-
 async function main(): Promise<void> {
   if (mode === 'dist') {
     log('building controller (tsc -b controller)');
@@ -265,7 +248,7 @@ async function main(): Promise<void> {
     };
     const ctl1 = await start('controller-1');
     const firstReadyMs = await ctl1.waitReady(120_000);
-    const firstSettleMs = M > 0 ? await settled(ctl1, 600_000) : 0;
+    const firstSettleMs = M > 0 ? await ctl1.settled(600_000) : 0;
     const firstStats = ctl1.stats();
     log(
       `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(MB(firstStats?.peakRssBytes ?? NaN))} MB`,
@@ -318,7 +301,7 @@ async function main(): Promise<void> {
     const totalMs = Math.max(...readyAt.values()) - t0;
     const after = ctl1.stats();
     // Until the debounced pool status writes and the fence's removal writes are done too.
-    await settled(ctl1, 60_000);
+    await ctl1.settled(60_000);
     await new Promise((r) => setTimeout(r, 2_000));
     const burstWrites = writesBetween(writesBefore, apiWrites(env), N);
     await watcher.stop();
@@ -334,11 +317,11 @@ async function main(): Promise<void> {
     log(`all ${String(N)} Ready after ${String(ms(totalMs))} ms (${rate.toFixed(0)} claims/s)`);
 
     // (5) restart with every address in place.
-    await settled(ctl1, 60_000);
+    await ctl1.settled(60_000);
     await ctl1.stop();
     const ctl2 = await start('controller-2');
     const restartReadyMs = await ctl2.waitReady(120_000);
-    const restartSettleMs = await settled(ctl2, 600_000);
+    const restartSettleMs = await ctl2.settled(600_000);
     const restartStats = ctl2.stats();
     const restartHeapUsed = await heapUsed(ctl2);
     await heapSnapshot(ctl2, logDir, 'after-restart');

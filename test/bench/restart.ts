@@ -55,23 +55,6 @@ interface Start {
   load1m: number;
 }
 
-/** ms until the claim queue is empty and stays so for a second (NaN on timeout). */
-async function settled(ctl: ControllerProcess, timeoutMs: number): Promise<number> {
-  const t0 = performance.now();
-  let quietSince: number | undefined;
-  while (performance.now() - t0 < timeoutMs) {
-    const text = await ctl.metrics();
-    const depth =
-      text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
-    if (depth === 0) {
-      quietSince ??= performance.now();
-      if (performance.now() - quietSince > 1_000) return quietSince - t0;
-    } else quietSince = undefined;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return NaN;
-}
-
 async function main(): Promise<void> {
   log(`bundling controller; image flags: ${imageNodeFlags().join(' ')}`);
   execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
@@ -107,7 +90,7 @@ async function main(): Promise<void> {
         });
         try {
           const readyMs = await ctl.waitReady(120_000);
-          const settleMs = await settled(ctl, 300_000);
+          const settleMs = await ctl.settled(300_000, 50);
           const stats = ctl.stats();
           const text = await ctl.metrics();
           const heapUsed =

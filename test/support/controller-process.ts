@@ -243,6 +243,26 @@ export class ControllerProcess {
     }
   }
 
+  /**
+   * Waits until the claim work queue is empty and stays so for a second (its /metrics); returns the
+   * ms until it first went quiet, NaN after `timeoutMs`.
+   */
+  async settled(timeoutMs: number, pollMs = 100): Promise<number> {
+    const t0 = performance.now();
+    let quietSince: number | undefined;
+    while (performance.now() - t0 < timeoutMs) {
+      const text = await this.metrics();
+      const depth =
+        text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
+      if (depth === 0) {
+        quietSince ??= performance.now();
+        if (performance.now() - quietSince > 1_000) return quietSince - t0;
+      } else quietSince = undefined;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    return NaN;
+  }
+
   /** True when its /metrics says it leads (capi_ipam_leader_election_status 1). */
   async isLeader(): Promise<boolean> {
     const text = await this.metrics();
