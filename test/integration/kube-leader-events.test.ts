@@ -9,6 +9,7 @@ import {
   loadKubeConfig,
   type ClassifiedError,
   type CoreEvent,
+  type EventRecorderOptions,
   type LeaderElectionOptions,
 } from '@ipam-in-cluster/kube';
 import { createTestNamespace, testCluster, type TestNamespace } from '../support/cluster.js';
@@ -200,17 +201,24 @@ describe('kube event recorder', () => {
     assert.equal(again[0].metadata.name, exhausted[0].metadata.name);
   });
 
-  it('rate-limits per object without throwing and carries the count forward', async () => {
-    const dropped: string[] = [];
+  /** A recorder with these limits that collects what it drops and its errors. */
+  function limitedRecorder(
+    limits: Pick<EventRecorderOptions, 'burst' | 'refillPerSecond' | 'normalBurst' | 'normalRefillPerSecond'>,
+  ) {
+    const dropped: { type: string; message: string; limit: string }[] = [];
     const errors: ClassifiedError[] = [];
     const recorder = new EventRecorder({
       transport,
       component: 'kube-test',
-      burst: 2,
-      refillPerSecond: 0.001,
-      onDropped: (e) => dropped.push(e.message),
+      ...limits,
+      onDropped: ({ type, message, limit }) => dropped.push({ type, message, limit }),
       onError: (e) => errors.push(e),
     });
+    return { recorder, dropped, errors };
+  }
+
+  it('rate-limits per object without throwing and carries the count forward', async () => {
+    const { recorder, dropped, errors } = limitedRecorder({ burst: 2, refillPerSecond: 0.001 });
     const involved = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -220,7 +228,7 @@ describe('kube event recorder', () => {
     recorder.warning(involved, 'B', 'second');
     recorder.warning(involved, 'C', 'third');
     await recorder.flush();
-    assert.deepEqual(dropped, ['third']);
+    assert.deepEqual(dropped, [{ type: 'Warning', message: 'third', limit: 'object' }]);
     assert.deepEqual((await eventsFor('limited')).map((e) => e.reason).sort(), ['A', 'B']);
 
     // Failures are reported, never thrown (an invalid reason is rejected by the server).
@@ -236,16 +244,7 @@ describe('kube event recorder', () => {
   });
 
   it('holds Normal events to the shared budget and writes Warnings regardless (ADR 0012)', async () => {
-    const dropped: { type: string; message: string; limit: string }[] = [];
-    const errors: ClassifiedError[] = [];
-    const recorder = new EventRecorder({
-      transport,
-      component: 'kube-test',
-      normalBurst: 2,
-      normalRefillPerSecond: 0,
-      onDropped: ({ type, message, limit }) => dropped.push({ type, message, limit }),
-      onError: (e) => errors.push(e),
-    });
+    const { recorder, dropped, errors } = limitedRecorder({ normalBurst: 2, normalRefillPerSecond: 0 });
     const object = (i: number) => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
