@@ -16,19 +16,24 @@ async function main(): Promise<number> {
   }
   const { config } = parsed;
   const log = createLogger({ level: config.log.level, format: config.log.format, name: 'manager' });
-  let running;
+  // Handlers first: a SIGTERM that arrives while the manager is still starting (it may already be
+  // leading and logging) must stop it gracefully once it is up, not kill the process outright.
+  let running: Awaited<ReturnType<typeof runFromConfig>> | undefined;
+  const signalled = { any: false }; // an object: set in the handler, which TypeScript does not follow
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info('signal received, shutting down', { signal });
+    signalled.any = true;
+    if (running !== undefined) void running.stop();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     running = await runFromConfig(config, log);
   } catch (error) {
     log.error('start-up failed', { error });
     return 1;
   }
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info('signal received, shutting down', { signal });
-    void running.stop();
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  if (signalled.any) void running.stop();
   await running.done;
   // Leadership lost: exit non-zero so the pod restarts and stands again (controller-runtime does the same).
   return running.stopReason === 'leadership-lost' ? 1 : 0;

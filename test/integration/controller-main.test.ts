@@ -72,7 +72,7 @@ describe('controller: main', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${String(probes)}/healthz`));
   });
 
-  it('the binary exits 0 on SIGTERM after a graceful stop', async () => {
+  it('the binary exits 0 on SIGTERM after a graceful stop, also when signalled mid-start', async () => {
     const { kubeconfigPath } = await testCluster();
     const child = spawn(
       process.execPath,
@@ -104,8 +104,10 @@ describe('controller: main', () => {
       }),
     );
     try {
-      await waitFor(() => Promise.resolve(log.includes('"leading, starting workers"')), {
-        what: 'the manager to start',
+      // Mid-start (the first line is logged before the caches sync): the signal must still stop it
+      // gracefully once it is up. CI once caught a SIGTERM that arrived before the handler existed.
+      await waitFor(() => Promise.resolve(log.includes('"serving health probes"')), {
+        what: 'the manager to begin starting',
         timeoutMs: 60_000,
       });
       child.kill('SIGTERM');
