@@ -280,7 +280,7 @@ export class PoolIndexes {
     entry.allocator = undefined;
     entry.specJson = undefined;
     entry.problem = { reason: 'PoolNotFound', message: 'pool not found' };
-    this.#dropIfEmpty(poolKey, entry);
+    this.#dropIfEmpty(entry);
   }
 
   /**
@@ -302,7 +302,7 @@ export class PoolIndexes {
       return 'unchanged';
     }
     if (existing !== undefined) entry.allocator?.remove(existing);
-    this.#hold(poolKey, entry, ipAddressKey, address, prefix, 'observed');
+    this.#hold(entry, ipAddressKey, address, prefix, 'observed');
     return existing === undefined ? 'added' : 'replaced';
   }
 
@@ -311,7 +311,7 @@ export class PoolIndexes {
     const entry = this.#pools.get(poolKey);
     const h = entry?.holdings.get(ipAddressKey);
     if (entry === undefined || h === undefined) return false;
-    this.#drop(poolKey, entry, h);
+    this.#drop(entry, h);
     return true;
   }
 
@@ -331,7 +331,7 @@ export class PoolIndexes {
     for (const h of [...entry.holdings.values()]) {
       if (seen.has(h.ipAddressKey) || h.state === 'reserved') continue;
       if (h.state === 'created' && now - h.since < this.#confirmGraceMs) continue;
-      this.#drop(poolKey, entry, h);
+      this.#drop(entry, h);
     }
   }
 
@@ -359,7 +359,7 @@ export class PoolIndexes {
           message: `an allocation for ${ipAddressKey} is in progress`,
         };
       }
-      return { ok: true, reservation: this.#reservation(poolKey, entry, existing, true) };
+      return { ok: true, reservation: this.#reservation(entry, existing, true) };
     }
     const next = entry.allocator.next();
     if (!next.ok) {
@@ -369,8 +369,8 @@ export class PoolIndexes {
         message: next.error.message,
       };
     }
-    const h = this.#hold(poolKey, entry, ipAddressKey, next.value.address, next.value.prefix, 'reserved');
-    return { ok: true, reservation: this.#reservation(poolKey, entry, h, false) };
+    const h = this.#hold(entry, ipAddressKey, next.value.address, next.value.prefix, 'reserved');
+    return { ok: true, reservation: this.#reservation(entry, h, false) };
   }
 
   /** Exact counts of the pool (for its status), or undefined while it has no valid layout. */
@@ -430,7 +430,6 @@ export class PoolIndexes {
   }
 
   #hold(
-    poolKey: string,
     entry: PoolEntry,
     ipAddressKey: string,
     address: string,
@@ -452,22 +451,22 @@ export class PoolIndexes {
     return h;
   }
 
-  #drop(poolKey: string, entry: PoolEntry, h: Holding): void {
+  #drop(entry: PoolEntry, h: Holding): void {
     entry.holdings.delete(h.ipAddressKey);
     entry.allocator?.remove(h);
-    if (this.#poolOf.get(h.ipAddressKey) === poolKey) this.#poolOf.delete(h.ipAddressKey);
-    this.#dropIfEmpty(poolKey, entry);
+    if (this.#poolOf.get(h.ipAddressKey) === entry.key) this.#poolOf.delete(h.ipAddressKey);
+    this.#dropIfEmpty(entry);
   }
 
-  #dropIfEmpty(poolKey: string, entry: PoolEntry): void {
+  #dropIfEmpty(entry: PoolEntry): void {
     if (entry.allocator === undefined && entry.specJson === undefined && entry.holdings.size === 0)
-      this.#pools.delete(poolKey);
+      this.#pools.delete(entry.key);
   }
 
-  #reservation(poolKey: string, entry: PoolEntry, h: Holding, existing: boolean): Reservation {
+  #reservation(entry: PoolEntry, h: Holding, existing: boolean): Reservation {
     const gateway = entry.allocator?.gateway;
     return {
-      poolKey,
+      poolKey: entry.key,
       ipAddressKey: h.ipAddressKey,
       existing,
       address: h.address,
@@ -481,7 +480,7 @@ export class PoolIndexes {
       },
       release: () => {
         if (entry.holdings.get(h.ipAddressKey) !== h || h.state !== 'reserved') return false;
-        this.#drop(poolKey, entry, h);
+        this.#drop(entry, h);
         return true;
       },
     };
