@@ -32,8 +32,8 @@ const NONE: readonly string[] = Object.freeze([]);
 
 export class IndexedStore<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
-  private readonly indexers: ReadonlyMap<string, IndexFunc<T>>;
-  private readonly indexerList: readonly (readonly [string, IndexFunc<T>])[];
+  /** The index functions by name, in a fixed order: `filed` holds values by position in it. */
+  private readonly indexers: readonly (readonly [string, IndexFunc<T>])[];
   /**
    * index name -> value -> keys, and the value's one instance: the index functions build a new
    * string per object (e.g. "group/Kind/name" for 5 000 claims of one pool), `filed` keeps this one.
@@ -51,9 +51,8 @@ export class IndexedStore<T extends KubeObject> {
     indexers: Readonly<Record<string, IndexFunc<T>>> = {},
     onIndexError: (index: string, error: unknown) => void = () => undefined,
   ) {
-    this.indexers = new Map(Object.entries(indexers));
-    this.indexerList = [...this.indexers];
-    for (const name of this.indexers.keys()) this.indices.set(name, new Map());
+    this.indexers = Object.entries(indexers);
+    for (const [name] of this.indexers) this.indices.set(name, new Map());
     this.onIndexError = onIndexError;
   }
 
@@ -108,7 +107,7 @@ export class IndexedStore<T extends KubeObject> {
   private file(key: string, object: T): void {
     // Exact-size arrays (map, not push: a pushed-to empty array reserves 17 slots, 184 bytes for one
     // value; with 40 000 cached objects that was 7 MB of empty slots).
-    const values = this.indexerList.map(([name, fn]): readonly string[] => {
+    const values = this.indexers.map(([name, fn]): readonly string[] => {
       let vs: readonly string[] = [];
       try {
         vs = fn(object);
@@ -130,15 +129,14 @@ export class IndexedStore<T extends KubeObject> {
   private unfile(key: string): void {
     const values = this.filed.get(key);
     if (values === undefined) return;
-    let i = 0;
-    for (const name of this.indexers.keys()) {
+    this.indexers.forEach(([name], i) => {
       const idx = this.indices.get(name);
-      for (const v of values[i++] ?? []) {
+      for (const v of values[i] ?? []) {
         const entry = idx?.get(v);
         entry?.keys.delete(key);
         if (entry?.keys.size === 0) idx?.delete(v);
       }
-    }
+    });
     this.filed.delete(key);
   }
 }
