@@ -23,6 +23,7 @@ import {
   POOL_KIND_INFO,
   POOL_KINDS,
   addressFromWire,
+  type Address,
   type ClusterWire,
   type Contract,
   type ContractVersion,
@@ -350,20 +351,25 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   });
 
   /** The claim an IPAddress names (spec.claimRef; the IPAddress's own name when that is empty). */
-  const claimOf = (a: IPAddressWire): IPAddressClaimWire | undefined => {
-    const name = addressFromWire(a).claimName;
-    return claims.get(a.metadata.namespace, name === '' ? (a.metadata.name ?? '') : name);
-  };
-  const onAddress = (a: IPAddressWire): void => {
-    const key = registry.addressObserved(addressFromWire(a));
+  const claimOf = (address: Address): IPAddressClaimWire | undefined =>
+    claims.get(
+      address.metadata.namespace,
+      address.claimName === '' ? (address.metadata.name ?? '') : address.claimName,
+    );
+  /** Its pool's status is due (and its claim's adoption checked on update): each read parses once. */
+  const onAddress = (address: Address): void => {
+    const key = registry.addressObserved(address);
     if (key !== undefined && registry.has(key)) poolQueue.addAfter(key, statusDelay);
   };
-  addresses.onAdd(onAddress);
+  addresses.onAdd((a) => {
+    onAddress(addressFromWire(a));
+  });
   addresses.onUpdate((a) => {
-    onAddress(a);
+    const address = addressFromWire(a);
+    onAddress(address);
     // Lost its controller reference (e.g. the garbage collector stripped a dangling one): the claim
     // adopts it again. Only then, so ordinary IPAddress updates cost no claim reconcile.
-    const claim = claimOf(a);
+    const claim = claimOf(address);
     const controller = a.metadata.ownerReferences?.find((r) => r.controller === true);
     if (claim !== undefined && isOurClaim(claim) && controller?.uid !== claim.metadata.uid)
       claimQueue.add(claimKeyOf(claim.metadata));
@@ -377,7 +383,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       if (result.freed) wakeWaiting(result.key);
     }
     // The claim lost its IPAddress (e.g. finalizer force-removed): give it a new one.
-    const owner = claimOf(a);
+    const owner = claimOf(address);
     if (owner !== undefined && isOurClaim(owner)) claimQueue.add(claimKeyOf(owner.metadata));
   });
 
@@ -485,8 +491,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const startWorkers = async (): Promise<void> => {
     if (options.leaderElect === true) {
       // A consistent read, in every namespace as the cache: nothing committed before we became
-      // leader (by a previous leader) is missing from the pool states. Only adds (newest wins): dropping holdings the list does not
-      // show could forget an object created after its snapshot; deletions arrive by watch.
+      // leader (by a previous leader) is missing from the pool states. Only adds (newest wins):
+      // dropping holdings the list does not show could forget an object created after its
+      // snapshot; deletions arrive by watch.
       for (let attempt = 1; ; attempt++) {
         try {
           const fresh = await client
