@@ -21,7 +21,29 @@ import { fileURLToPath } from 'node:url';
 const controllerDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = process.argv[2] ?? join(controllerDir, 'dist/bundle/main.mjs');
 
+// undici is left out: client-node's modules import it at load time (its fetch, and the dispatchers
+// of applySecurityAuthentication), and loading it costs ~28 MB of RSS, while KubeTransport talks
+// node:https (docs/adr/0006-kubernetes-transport.md). Anything that still reaches it fails loudly.
+const withoutUndici = {
+  name: 'without-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'without-undici' }));
+    b.onLoad({ filter: /.*/, namespace: 'without-undici' }, () => ({
+      loader: 'js',
+      contents: `
+        const missing = (what) => () => {
+          throw new Error(\`undici (\${what}) is not part of the controller bundle: KubeTransport uses node:https\`);
+        };
+        export const fetch = missing('fetch');
+        export class Agent { constructor() { missing('Agent')(); } }
+        export class ProxyAgent { constructor() { missing('ProxyAgent')(); } }
+      `,
+    }));
+  },
+};
+
 const result = await build({
+  plugins: [withoutUndici],
   entryPoints: [join(controllerDir, 'src/main.ts')],
   outfile,
   bundle: true,

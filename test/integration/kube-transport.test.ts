@@ -1,24 +1,29 @@
-// KubeTransport against the real API server: requests share connections (client-node's
-// applySecurityAuthentication alone builds a new undici Agent, so a new TLS connection, for every
-// request). Connections are counted from undici's own diagnostics channel.
+// KubeTransport against the real API server: requests share keep-alive connections (client-node's
+// own agent for applyToHTTPSOptions does not keep connections alive, so every request would pay a
+// TLS handshake). Connections are counted at the https agent's createConnection.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Agent as HttpsAgent } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
 import { testCluster } from '../support/cluster.js';
 
 describe('kube transport', () => {
   let connections = 0;
-  const onConnected = (): void => {
-    connections++;
-  };
+  const count = (): number => connections;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored in after(), called with apply(this)
+  const original = HttpsAgent.prototype.createConnection;
   let kubeconfigPath: string;
   before(async () => {
     ({ kubeconfigPath } = await testCluster());
-    subscribe('undici:client:connected', onConnected);
+    HttpsAgent.prototype.createConnection = function (this: HttpsAgent, ...args) {
+      connections++;
+      return original.apply(this, args);
+    };
   });
   after(() => {
-    unsubscribe('undici:client:connected', onConnected);
+    HttpsAgent.prototype.createConnection = original;
   });
 
   it('reuses its connections across requests, sequential and concurrent', async () => {
@@ -26,44 +31,56 @@ describe('kube transport', () => {
     connections = 0;
     for (let i = 0; i < 20; i++) await transport.request({ method: 'GET', path: '/version' });
     assert.equal(connections, 1, '20 sequential requests, one connection');
-    await Promise.all(
-      Array.from({ length: 40 }, () => transport.request({ method: 'GET', path: '/api/v1/namespaces' })),
+    const burst = () =>
+      Promise.all(
+        Array.from({ length: 40 }, () => transport.request({ method: 'GET', path: '/api/v1/namespaces' })),
+      );
+    await burst();
+    const afterFirst = count();
+    assert.ok(
+      afterFirst >= 1 && afterFirst <= 40,
+      `40 concurrent requests: ${String(afterFirst)} connections`,
     );
-    // HTTP/2 multiplexes them on the one connection.
-    assert.equal(connections, 1, '40 concurrent requests, still one connection');
+    await burst();
+    assert.equal(count(), afterFirst, 'a second burst reuses the pooled connections');
   });
 
-  it('replaces its connection pool after dispatcherTtlMs', async () => {
+  it('replaces its connection pool after agentTtlMs', async () => {
     const transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig, {
-      dispatcherTtlMs: 0,
+      agentTtlMs: 0,
     });
     connections = 0;
     for (let i = 0; i < 5; i++) await transport.request({ method: 'GET', path: '/version' });
     assert.equal(connections, 5);
   });
 
+  it('maps a timeout to TimeoutError and an HTTP error to ApiException with the Status body', async () => {
+    const transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig);
+    await assert.rejects(
+      // A watch never ends by itself: the 200 ms timeout must cut it.
+      transport.request({
+        method: 'GET',
+        path: '/api/v1/namespaces',
+        query: { watch: true },
+        timeoutMs: 200,
+      }),
+      (error: Error) => error.name === 'TimeoutError',
+    );
+    await assert.rejects(
+      transport.request({ method: 'GET', path: '/api/v1/namespaces/no-such-namespace-here' }),
+      (error: { code?: number; body?: string }) =>
+        error.code === 404 && typeof error.body === 'string' && error.body.includes('"reason":"NotFound"'),
+    );
+  });
+
   it('asks for gzip by default and for identity with compression: false (the controller)', async () => {
     const encodings: (string | undefined)[] = [];
-    const onHeaders = (message: unknown): void => {
-      const { request, response } = message as {
-        request: { path: string };
-        // HTTP/1.1: [name, value, …] as Buffers; HTTP/2 (what the API server speaks): an object.
-        response: { headers: Buffer[] | Record<string, string | string[] | undefined> };
-      };
+    const onResponse = (message: unknown): void => {
+      const { request, response } = message as { request: { path: string }; response: IncomingMessage };
       if (!request.path.startsWith('/apis/apiextensions.k8s.io/v1/customresourcedefinitions')) return;
-      const raw = response.headers;
-      let encoding: string | undefined;
-      if (Array.isArray(raw)) {
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          if (String(raw[i]).toLowerCase() === 'content-encoding') encoding = String(raw[i + 1]);
-        }
-      } else {
-        const v = raw['content-encoding'];
-        encoding = Array.isArray(v) ? v.join(',') : v;
-      }
-      encodings.push(encoding);
+      encodings.push(response.headers['content-encoding']);
     };
-    subscribe('undici:request:headers', onHeaders);
+    subscribe('http.client.response.finish', onResponse);
     try {
       const { kubeConfig } = loadKubeConfig({ kubeconfig: kubeconfigPath });
       // The CRDs (Cluster API's and ours) make a list well over the server's 128 KB threshold.
@@ -82,7 +99,7 @@ describe('kube transport', () => {
       assert.ok(plain.items.length > 0);
       assert.equal(plain.items.length, zipped.items.length, 'same list either way');
     } finally {
-      unsubscribe('undici:request:headers', onHeaders);
+      unsubscribe('http.client.response.finish', onResponse);
     }
   });
 });

@@ -1,7 +1,8 @@
 // The one place that turns a failure at the Kubernetes boundary into a kind the rest of the code can
 // branch on. client-node throws ApiException with `.body` as the raw Status JSON *string*; 409 means
 // either AlreadyExists (create) or Conflict (stale resourceVersion), told apart only by `reason`.
-// Network failures come from undici as `TypeError: fetch failed` with the socket error in `cause`.
+// Network failures are Node socket errors (`code`: ECONNRESET, …), possibly wrapped (`cause`: undici
+// used to throw `TypeError: fetch failed`); aborts reject with the signal's reason (TimeoutError).
 import { parseJson } from './json.js';
 
 export type ApiErrorKind =

@@ -3,7 +3,6 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { RequestContext } from '@kubernetes/client-node';
 import { loadKubeConfig } from './kubeconfig.js';
 
 const config = `apiVersion: v1
@@ -73,14 +72,15 @@ describe('loadKubeConfig', () => {
     const { kubeConfig } = loadKubeConfig({
       kubeconfig: join(d, 'config'),
       as: 'alice',
-      asGroups: ['devs'],
+      asGroups: ['devs', 'ops'],
       env: {},
     });
-    const ctx = new RequestContext('https://127.0.0.1:6443/api', 'GET');
-    await kubeConfig.applySecurityAuthentication(ctx);
-    assert.equal(ctx.getHeaders()['Impersonate-User'], 'alice');
-    assert.equal(ctx.getHeaders()['Impersonate-Group'], 'devs');
-    assert.equal(ctx.getHeaders().Authorization, 'Bearer abc');
+    const opts: { headers?: Record<string, unknown> } = {};
+    await kubeConfig.applyToHTTPSOptions(opts);
+    const headers = opts.headers ?? {};
+    assert.equal(headers['Impersonate-User'], 'alice');
+    assert.deepEqual(headers['Impersonate-Group'], ['devs', 'ops'], 'one header line per group');
+    assert.equal(headers.Authorization, 'Bearer abc');
     assert.throws(
       () => loadKubeConfig({ kubeconfig: join(d, 'config'), asGroups: ['g'], env: {} }),
       /--as-group requires --as/,

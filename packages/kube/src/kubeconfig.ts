@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
 
 export interface LoadKubeConfigOptions {
   /** --kubeconfig: a path; wins over everything else. */
@@ -42,13 +43,15 @@ const defaultServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount'
 /** Adds Impersonate-* headers; client-node only knows a kubeconfig user's `as` and no groups. */
 class ImpersonatingKubeConfig extends KubeConfig {
   impersonateUser: string | undefined;
-  impersonateGroup: string | undefined;
+  impersonateGroups: readonly string[] = [];
 
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    if (this.impersonateUser !== undefined) context.setHeaderParam('Impersonate-User', this.impersonateUser);
-    if (this.impersonateGroup !== undefined)
-      context.setHeaderParam('Impersonate-Group', this.impersonateGroup);
+  // KubeTransport authenticates through applyToHTTPSOptions (node:https options).
+  override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+    await super.applyToHTTPSOptions(opts);
+    const headers = ((opts as RequestOptions).headers ??= {}) as Record<string, string | string[]>;
+    if (this.impersonateUser !== undefined) headers['Impersonate-User'] = this.impersonateUser;
+    // One header line per group (node:http sends an array that way), as kubectl does.
+    if (this.impersonateGroups.length > 0) headers['Impersonate-Group'] = [...this.impersonateGroups];
   }
 }
 
@@ -58,10 +61,6 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeC
   const groups = options.asGroups ?? [];
   if (groups.length > 0 && options.as === undefined) {
     throw new KubeConfigError('--as-group requires --as');
-  }
-  // fetch joins repeated headers into one "a, b" value, which the API server reads as one group.
-  if (groups.length > 1) {
-    throw new KubeConfigError('only one --as-group is supported');
   }
 
   const kc = new ImpersonatingKubeConfig();
@@ -109,7 +108,7 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeC
     throw new KubeConfigError(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
   }
   kc.impersonateUser = options.as;
-  kc.impersonateGroup = groups[0];
+  kc.impersonateGroups = groups;
 
   const namespace =
     source === 'in-cluster'

@@ -1,18 +1,27 @@
-// Raw HTTP to the API server on top of client-node's own auth and TLS (KubeConfig.applySecurityAuthentication
-// sets tokens, client certs, exec credentials, impersonation and the undici dispatcher) and its fetch
-// library. We build requests ourselves instead of calling the generated APIs because those
+// Raw HTTP to the API server over Node's own http/https modules, with client-node's KubeConfig
+// for authentication and TLS (applyToHTTPSOptions: tokens, client certificates, exec credentials,
+// basic auth, impersonation, the CA, proxy agents). We build requests ourselves instead of calling
+// the generated APIs because those
 //   - re-serialise bodies through typed models (unknown keys such as x-kubernetes-* are dropped),
 //   - default PATCH to application/json-patch+json,
 //   - parse responses into model classes (Date fields) and lose integers above 2^53,
 // while here every body is sent as written, with an explicit Content-Type, and read back as plain JSON.
+// Not client-node's fetch (undici): loading undici alone costs a process ~28 MB of RSS (its
+// WebAssembly HTTP parser and its modules), a fifth of the controller's memory budget, for nothing
+// node:https does not do (docs/adr/0006-kubernetes-transport.md).
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import {
-  ApiException,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+  Agent as HttpsAgent,
+  request as httpsRequest,
+  type RequestOptions as HttpsOptions,
+} from 'node:https';
+import { Readable } from 'node:stream';
+import { createGunzip, gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { parseJson, stringifyJson } from './json.js';
+
+const gunzipAsync = promisify(gunzip);
 
 export const ContentType = {
   Json: 'application/json',
@@ -44,10 +53,11 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   userAgent?: string;
   /**
-   * How long one connection pool (undici dispatcher) serves every request before the next request's
-   * fresh one replaces it, so rotated client certificates or CA files are picked up (default 5 min).
+   * How long one connection pool (a keep-alive agent) serves every request before a fresh one
+   * replaces it, so rotated client certificates or CA files are picked up (default 5 min). In-flight
+   * requests and open watches finish on the old pool; its idle connections close at once.
    */
-  dispatcherTtlMs?: number;
+  agentTtlMs?: number;
   /**
    * Ask for gzip-compressed responses (default true; the API server compresses responses over
    * 128 KB). False sends `Accept-Encoding: identity`: compressing and inflating cost both sides CPU
@@ -57,35 +67,26 @@ export interface TransportOptions {
   compression?: boolean;
 }
 
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-
 export interface ResponseStream {
   /** The response body, line by line (watch streams are newline-delimited JSON). */
   lines: AsyncIterable<string>;
 }
 
-const methods: Record<Method, HttpMethod> = {
-  GET: HttpMethod.GET,
-  POST: HttpMethod.POST,
-  PUT: HttpMethod.PUT,
-  PATCH: HttpMethod.PATCH,
-  DELETE: HttpMethod.DELETE,
-};
+type Agent = HttpAgent | HttpsAgent;
 
 export class KubeTransport {
   readonly kubeConfig: KubeConfig;
-  private readonly http = new IsomorphicFetchHttpLibrary();
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
-  private readonly dispatcherTtlMs: number;
+  private readonly agentTtlMs: number;
   private readonly compression: boolean;
-  private dispatcher: { value: Dispatcher; since: number } | undefined;
+  private agent: { value: Agent; protocol: string; since: number } | undefined;
 
   constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
     this.kubeConfig = kubeConfig;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? 'ipam-in-cluster';
-    this.dispatcherTtlMs = options.dispatcherTtlMs ?? 5 * 60_000;
+    this.agentTtlMs = options.agentTtlMs ?? 5 * 60_000;
     this.compression = options.compression ?? true;
   }
 
@@ -95,87 +96,145 @@ export class KubeTransport {
     const signals = [options.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
       (s): s is AbortSignal => s !== undefined,
     );
-    const response = await this.send(options, signals.length > 0 ? AbortSignal.any(signals) : undefined);
-    const text = await response.body.text();
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      throw new ApiException(
-        response.httpStatusCode,
-        `${options.method} ${options.path}`,
-        text,
-        response.headers,
-      );
-    }
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    const response = await this.send(options, signal);
+    const text = await readBody(response, signal);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw apiException(status, options, text, response);
     return (text === '' ? undefined : parseJson(text)) as T;
   }
 
   /** Opens a streaming GET (watch). Non-200 throws ApiException with the Status body, like request(). */
   async stream(options: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>): Promise<ResponseStream> {
-    const response = await this.send({ ...options, timeoutMs: 0 }, options.signal);
-    if (response.httpStatusCode !== 200) {
-      const text = await response.body.text();
-      throw new ApiException(
-        response.httpStatusCode,
-        `${options.method} ${options.path}`,
-        text,
-        response.headers,
-      );
+    const response = await this.send(options, options.signal);
+    if (response.statusCode !== 200) {
+      const text = await readBody(response, options.signal);
+      throw apiException(response.statusCode ?? 0, options, text, response);
     }
-    const body = response.body.stream();
-    if (body === null) throw new Error(`${options.method} ${options.path}: response has no body stream`);
-    return { lines: splitLines(body) };
+    return { lines: splitLines(decoded(response)) };
   }
 
-  private async send(options: RequestOptions, signal: AbortSignal | undefined) {
+  private async send(options: RequestOptions, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + options.path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const ctx = new RequestContext(url.toString(), methods[options.method]);
-    ctx.setHeaderParam('Accept', 'application/json');
-    ctx.setHeaderParam('User-Agent', this.userAgent);
-    // fetch adds "gzip, deflate, br" when the header is absent.
-    if (!this.compression) ctx.setHeaderParam('Accept-Encoding', 'identity');
+    // Authentication headers and TLS material, fresh for every request (tokens and exec credentials
+    // expire; certificate files rotate). client-node also puts its own agent in `agent`: a proxy
+    // agent when the cluster has a proxy-url, else a non-keep-alive one we replace with ours.
+    const tls: HttpsOptions = { headers: {} };
+    await this.kubeConfig.applyToHTTPSOptions(tls);
+    const headers: Record<string, string | number | string[]> = {
+      ...(tls.headers as Record<string, string | string[]>),
+      Accept: 'application/json',
+      'User-Agent': this.userAgent,
+      // The API server gzips responses over 128 KB when asked.
+      'Accept-Encoding': this.compression ? 'gzip' : 'identity',
+    };
+    let body: Buffer | undefined;
     if (options.body !== undefined) {
       if (options.contentType === undefined) throw new Error('a request body needs an explicit content type');
-      ctx.setHeaderParam('Content-Type', options.contentType);
-      ctx.setBody(stringifyJson(options.body));
+      body = Buffer.from(stringifyJson(options.body), 'utf8');
+      headers['Content-Type'] = options.contentType;
+      headers['Content-Length'] = body.length;
     }
-    if (signal !== undefined) ctx.setSignal(signal);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    const fresh = ctx.getDispatcher();
-    if (fresh !== undefined) ctx.setDispatcher(this.sharedDispatcher(fresh));
-    return this.http.send(ctx).toPromise();
+    const agent =
+      cluster.proxyUrl === undefined || cluster.proxyUrl === '' ? this.sharedAgent(url.protocol) : tls.agent;
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        // An abort (caller or timeout) rejects with the signal's reason (AbortError, TimeoutError), as fetch did.
+        const reason: unknown = signal?.aborted === true ? signal.reason : error;
+        reject(reason instanceof Error ? reason : new Error(String(reason)));
+      };
+      if (signal?.aborted === true) {
+        fail(signal.reason);
+        return;
+      }
+      const req = send(url, {
+        ...tls,
+        method: options.method,
+        headers,
+        agent,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      req.on('response', resolve);
+      req.on('error', fail);
+      req.end(body);
+    });
   }
 
   /**
-   * client-node's applySecurityAuthentication builds a new undici Agent for every request, i.e. a
-   * new TLS connection (and HTTP/2 session) per request that lingers until it idles out: hundreds of
-   * connections during a burst, a TLS handshake per call, tens of MB of native memory. One shared
-   * dispatcher keeps connections alive and reused, as client-go's transport cache does. Headers
-   * (tokens, exec credentials) still come fresh from every applySecurityAuthentication call.
+   * One keep-alive agent for every request, as client-go's transport cache does: connections are
+   * reused, not a TLS handshake per call. Requests carry their own TLS options, which are part of
+   * the agent's pool key, so rotated material gets new connections; the agent itself is replaced
+   * every agentTtlMs so the old pool's connections do not linger.
    */
-  private sharedDispatcher(fresh: Dispatcher): Dispatcher {
+  private sharedAgent(protocol: string): Agent {
     const now = performance.now();
-    const current = this.dispatcher;
-    if (current !== undefined && now - current.since < this.dispatcherTtlMs) return current.value;
-    this.dispatcher = { value: fresh, since: now };
-    // In-flight requests (open watches too) finish on the old pool; it closes after them.
-    current?.value.close().catch(() => undefined);
-    return fresh;
+    const current = this.agent;
+    if (current?.protocol === protocol && now - current.since < this.agentTtlMs) return current.value;
+    // keepAliveMsecs: TCP keep-alive probes after 30 s idle, like client-go; idle pooled connections
+    // close after 60 s (the timeout only ends free sockets: a quiet watch has a request attached).
+    const options = { keepAlive: true, keepAliveMsecs: 30_000, timeout: 60_000, scheduling: 'lifo' as const };
+    const value = protocol === 'http:' ? new HttpAgent(options) : new HttpsAgent(options);
+    this.agent = { value, protocol, since: now };
+    if (current !== undefined) retire(current.value);
+    return value;
   }
 }
 
-async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncIterable<string> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  const reader = stream.getReader();
+/** In-flight requests (open watches too) finish on an old agent; its connections close as they free up. */
+function retire(agent: Agent): void {
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const socket of sockets ?? []) socket.destroy();
+  agent.on('free', (socket: { destroy(): void }) => {
+    socket.destroy();
+  });
+}
+
+function apiException(
+  status: number,
+  options: Pick<RequestOptions, 'method' | 'path'>,
+  text: string,
+  response: IncomingMessage,
+): ApiException<string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return new ApiException(status, `${options.method} ${options.path}`, text, headers);
+}
+
+/** The body as a stream of bytes, gunzipped when the server compressed it. */
+function decoded(response: IncomingMessage): Readable {
+  if (response.headers['content-encoding'] !== 'gzip') return response;
+  const gunzipping = createGunzip();
+  response.on('error', (error) => gunzipping.destroy(error));
+  gunzipping.on('close', () => response.destroy());
+  return response.pipe(gunzipping);
+}
+
+async function readBody(response: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
+  const chunks: Buffer[] = [];
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffered += decoder.decode(value, { stream: true });
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw signal?.aborted === true ? (signal.reason as unknown) : error;
+  }
+  const bytes = Buffer.concat(chunks);
+  const text = response.headers['content-encoding'] === 'gzip' ? await gunzipAsync(bytes) : bytes;
+  return text.toString('utf8');
+}
+
+async function* splitLines(stream: Readable): AsyncIterable<string> {
+  stream.setEncoding('utf8');
+  let buffered = '';
+  try {
+    for await (const chunk of stream) {
+      buffered += chunk as string;
       let newline = buffered.indexOf('\n');
       while (newline !== -1) {
         const line = buffered.slice(0, newline).trim();
@@ -184,10 +243,10 @@ async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncIterable<st
         newline = buffered.indexOf('\n');
       }
     }
-    const rest = (buffered + decoder.decode()).trim();
+    const rest = buffered.trim();
     if (rest !== '') yield rest;
   } finally {
-    // Cancelling releases the connection when the consumer stops early.
-    await reader.cancel().catch(() => undefined);
+    // Destroying releases the connection when the consumer stops early.
+    stream.destroy();
   }
 }

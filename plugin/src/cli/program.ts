@@ -72,7 +72,7 @@ export function buildProgram(io: ProgramIO): {
     )
     .option('-A, --all-namespaces', 'pools, addresses and claims of every namespace')
     .option('--as <user>', 'user to impersonate')
-    .option('--as-group <group>', 'group to impersonate (needs --as)', collect)
+    .option('--as-group <group>', 'group to impersonate (needs --as; repeatable)', collect)
     .addOption(new Option('-o, --output <format>', 'output format: table|wide|json|yaml').default('table'))
     .option('--no-color', 'no colours (also: NO_COLOR=1, or when stdout is not a terminal)')
     .option('-v, --verbose', 'on errors, print causes and stack traces')
