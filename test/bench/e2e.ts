@@ -227,7 +227,17 @@ async function main(): Promise<void> {
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
-        args: ['--namespace', 'bench', '--log-level', 'warn'],
+        // As the chart installs it: with leader election, so start-up includes the new leader's
+        // consistent IPAddress read.
+        args: [
+          '--namespace',
+          'bench',
+          '--log-level',
+          'warn',
+          '--leader-elect',
+          '--leader-elect-namespace',
+          'bench',
+        ],
       };
       const ctl = await ControllerProcess.start({
         ...common,

@@ -86,7 +86,17 @@ async function main(): Promise<void> {
           mode: 'bundle',
           nodeFlags: flags,
           logFile: join(logDir, `${name}.log`),
-          args: ['--namespace', 'bench', '--log-level', 'warn'],
+          // As the chart installs it: with leader election, so start-up includes the new leader's
+          // consistent IPAddress read.
+          args: [
+            '--namespace',
+            'bench',
+            '--log-level',
+            'warn',
+            '--leader-elect',
+            '--leader-elect-namespace',
+            'bench',
+          ],
         });
         try {
           const readyMs = await ctl.waitReady(120_000);
