@@ -258,7 +258,8 @@ async function main(): Promise<void> {
     };
     const ctl1 = await start('controller-1');
     const firstReadyMs = await ctl1.waitReady(120_000);
-    const firstSettleMs = M > 0 ? await ctl1.settled(600_000) : 0;
+    // Leading before the burst (with no addresses the settle is a second of quiet).
+    const firstSettleMs = await ctl1.settled(600_000, 100, true);
     const firstStats = ctl1.stats();
     log(
       `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(MB(firstStats?.peakRssBytes ?? NaN))} MB`,
@@ -311,7 +312,7 @@ async function main(): Promise<void> {
     const totalMs = Math.max(...readyAt.values()) - t0;
     const after = ctl1.stats();
     // Until the debounced pool status writes and the fence's removal writes are done too.
-    await ctl1.settled(60_000);
+    await ctl1.settled(60_000, 100, true);
     await new Promise((r) => setTimeout(r, 2_000));
     const burstWrites = writesBetween(writesBefore, apiWrites(env), N);
     await watcher.stop();
@@ -327,11 +328,11 @@ async function main(): Promise<void> {
     log(`all ${String(N)} Ready after ${String(ms(totalMs))} ms (${rate.toFixed(0)} claims/s)`);
 
     // (5) restart with every address in place.
-    await ctl1.settled(60_000);
+    await ctl1.settled(60_000, 100, true);
     await ctl1.stop();
     const ctl2 = await start('controller-2');
     const restartReadyMs = await ctl2.waitReady(120_000);
-    const restartSettleMs = await ctl2.settled(600_000);
+    const restartSettleMs = await ctl2.settled(600_000, 100, true);
     const restartStats = ctl2.stats();
     const restartHeapUsed = await heapUsed(ctl2);
     await heapSnapshot(ctl2, logDir, 'after-restart');

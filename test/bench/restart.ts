@@ -100,7 +100,7 @@ async function main(): Promise<void> {
         });
         try {
           const readyMs = await ctl.waitReady(120_000);
-          const settleMs = await ctl.settled(300_000, 50);
+          const settleMs = await ctl.settled(300_000, 50, true);
           const stats = ctl.stats();
           const text = await ctl.metrics();
           const heapUsed =

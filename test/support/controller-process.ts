@@ -245,16 +245,19 @@ export class ControllerProcess {
 
   /**
    * Waits until the claim work queue is empty and stays so for a second (its /metrics); returns the
-   * ms until it first went quiet, NaN after `timeoutMs`.
+   * ms until it first went quiet, NaN after `timeoutMs`. With `leaderElected`, only once it leads:
+   * a standby (or a new leader still reading IPAddresses) has an empty queue because no worker runs.
    */
-  async settled(timeoutMs: number, pollMs = 100): Promise<number> {
+  async settled(timeoutMs: number, pollMs = 100, leaderElected = false): Promise<number> {
     const t0 = performance.now();
     let quietSince: number | undefined;
     while (performance.now() - t0 < timeoutMs) {
       const text = await this.metrics();
       const depth =
         text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
-      if (depth === 0) {
+      const leading =
+        !leaderElected || (text !== undefined && metricValue(text, 'capi_ipam_leader_election_status') === 1);
+      if (depth === 0 && leading) {
         quietSince ??= performance.now();
         if (performance.now() - quietSince > 1_000) return quietSince - t0;
       } else quietSince = undefined;
