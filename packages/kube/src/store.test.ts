@@ -120,6 +120,99 @@ describe('IndexedStore', () => {
   });
 });
 
+describe('IndexedStore: index values recomputed from the stored object', () => {
+  const byPool = (o: IPAddressWire): readonly string[] => [o.spec.poolRef.name];
+  const names = (store: IndexedStore<IPAddressWire>, index: string, value: string): string[] =>
+    store
+      .byIndex(index, value)
+      .map((o) => o.metadata.name ?? '')
+      .sort();
+
+  it('keeps several indexes right through add, update and delete', () => {
+    const byNamespace = (o: IPAddressWire): readonly string[] => [o.metadata.namespace ?? ''];
+    const store = new IndexedStore<IPAddressWire>({ pool: byPool, ns: byNamespace });
+    store.set(address('a', 'x', 'p1'));
+    store.set(address('a', 'y', 'p1'));
+    store.set(address('b', 'z', 'p2'));
+    assert.deepEqual(names(store, 'pool', 'p1'), ['x', 'y']);
+    assert.deepEqual(names(store, 'ns', 'a'), ['x', 'y']);
+    // Same key, new pool: out of p1, into p2; the namespace index is unchanged.
+    store.set(address('a', 'x', 'p2', '2'));
+    assert.deepEqual(names(store, 'pool', 'p1'), ['y']);
+    assert.deepEqual(names(store, 'pool', 'p2'), ['x', 'z']);
+    assert.deepEqual(names(store, 'ns', 'a'), ['x', 'y']);
+    // Setting the same values again changes nothing.
+    store.set(address('a', 'x', 'p2', '3'));
+    assert.deepEqual(names(store, 'pool', 'p2'), ['x', 'z']);
+    store.delete('a/y');
+    assert.deepEqual(names(store, 'pool', 'p1'), []);
+    assert.deepEqual(names(store, 'ns', 'a'), ['x']);
+    assert.equal(store.delete('a/y'), undefined, 'deleting twice is a no-op');
+    store.delete('a/x');
+    store.delete('b/z');
+    assert.deepEqual(names(store, 'pool', 'p2'), []);
+    assert.deepEqual(names(store, 'ns', 'a'), []);
+    assert.equal(store.size, 0);
+  });
+
+  it('files an object under no value when its index function throws, and under the right one after', () => {
+    const errors: string[] = [];
+    const store = new IndexedStore<IPAddressWire>(
+      {
+        pool: (o) => {
+          if (o.spec.poolRef.name === 'bad') throw new Error('boom');
+          return byPool(o);
+        },
+      },
+      (index) => errors.push(index),
+    );
+    store.set(address('a', 'x', 'bad'));
+    assert.equal(store.size, 1);
+    // The old object throws again when it is unfiled (reported), the new one is filed.
+    store.set(address('a', 'x', 'p1', '2'));
+    assert.deepEqual(names(store, 'pool', 'p1'), ['x']);
+    assert.deepEqual(errors, ['pool', 'pool']);
+    // The other way round: the new one throws and is filed under nothing; p1 no longer lists it.
+    store.set(address('a', 'x', 'bad', '3'));
+    assert.deepEqual(names(store, 'pool', 'p1'), []);
+    store.delete('a/x');
+    assert.equal(store.size, 0);
+    assert.deepEqual(errors, ['pool', 'pool', 'pool', 'pool']);
+  });
+
+  it('leaves no stale key when an index function throws for the old object only now', () => {
+    // Not pure (throws for one object instance from some moment on): the store must still not keep
+    // the key under the value the object was filed under.
+    let poisoned: IPAddressWire | undefined;
+    const errors: unknown[] = [];
+    const store = new IndexedStore<IPAddressWire>(
+      {
+        pool: (o) => {
+          if (o === poisoned) throw new Error('boom');
+          return byPool(o);
+        },
+        other: byPool,
+      },
+      (_index, error) => errors.push(error),
+    );
+    const old = address('a', 'x', 'p1');
+    store.set(old);
+    store.set(address('a', 'y', 'p1'));
+    poisoned = old;
+    store.set(address('a', 'x', 'p2', '2'));
+    assert.equal(errors.length, 1);
+    assert.deepEqual(names(store, 'pool', 'p1'), ['y']);
+    assert.deepEqual(names(store, 'pool', 'p2'), ['x']);
+    assert.deepEqual(names(store, 'other', 'p1'), ['y']);
+    // And on delete.
+    poisoned = store.get('a/y');
+    store.delete('a/y');
+    assert.deepEqual(names(store, 'pool', 'p1'), []);
+    assert.deepEqual(names(store, 'other', 'p1'), []);
+    assert.equal(errors.length, 2);
+  });
+});
+
 describe('compareResourceVersions', () => {
   it('orders integer versions numerically and refuses opaque ones', () => {
     assert.equal(compareResourceVersions('9', '10'), -1);
