@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IPAddressWire } from '@ipam-in-cluster/api';
-import { stripManagedFields } from './informer.js';
+import { INDEX_POOL_REF, ipAddressByPoolRef } from './indexers.js';
+import { Informer, stripManagedFields } from './informer.js';
+import { ipAddressResource } from './resources.js';
+import type { KubeTransport } from './transport.js';
 
 function address(managedFields?: unknown[]): IPAddressWire {
   return {
@@ -41,5 +44,41 @@ describe('stripManagedFields', () => {
     assert.equal(stripManagedFields(plain), plain);
     const noMeta = { kind: 'Status' };
     assert.equal(stripManagedFields(noMeta), noMeta);
+  });
+});
+
+describe('Informer cache (default transform)', () => {
+  // observe() needs no server: the transport is never called.
+  function informer(): Informer<IPAddressWire> {
+    return new Informer<IPAddressWire>({
+      transport: {} as KubeTransport,
+      resource: ipAddressResource('v1beta2'),
+      indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
+    });
+  }
+
+  it('caches objects sharing frozen sub-objects; writing into one throws, the caller keeps its own', () => {
+    const cache = informer();
+    const mine = address([{ manager: 'kubectl' }]);
+    cache.observe(mine);
+    cache.observe({ ...address(), metadata: { ...address().metadata, name: 'b' } });
+    const a = cache.get('ns', 'a');
+    const b = cache.get('ns', 'b');
+    assert.ok(a !== undefined && b !== undefined);
+    assert.deepEqual(a, address());
+    assert.equal(a.metadata.finalizers, b.metadata.finalizers);
+    assert.equal(a.spec.poolRef, b.spec.poolRef);
+    assert.throws(() => a.metadata.finalizers?.push('x'), TypeError);
+    assert.throws(() => {
+      a.spec.poolRef.name = 'q';
+    }, TypeError);
+    assert.deepEqual(
+      cache.byIndex(INDEX_POOL_REF, 'ipam.cluster.x-k8s.io/InClusterIPPool/p').map((o) => o.metadata.name),
+      ['a', 'b'],
+    );
+    // observe() transformed a copy: the caller's object is neither frozen nor changed.
+    assert.ok(!Object.isFrozen(mine.metadata.finalizers) && !Object.isFrozen(mine.spec.poolRef));
+    mine.metadata.finalizers?.push('mine');
+    assert.deepEqual(cache.get('ns', 'a')?.metadata.finalizers, ['ipam.cluster.x-k8s.io/ProtectAddress']);
   });
 });

@@ -10,10 +10,10 @@
 //   - handlers only enqueue: their errors are caught and reported, never thrown;
 //   - lists are paged (500 a page, like client-go's reflector), and every object passes a transform
 //     before it is cached (default: drop metadata.managedFields, as controller-runtime's cache does,
-//     and share equal short strings between all cached objects of the process).
+//     and share equal short strings and small objects between all cached objects of the process).
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { StringInterner } from './intern.js';
+import { JsonInterner } from './intern.js';
 import { parseJson, stringifyJson } from './json.js';
 import { ObjectClient, type KubeObject } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
@@ -79,13 +79,14 @@ export function stripManagedFields<T extends KubeObject>(object: T): T {
   return { ...object, metadata: rest };
 }
 
-const sharedInterner = new StringInterner();
+const sharedInterner = new JsonInterner();
 
 /**
- * The informers' default transform: stripManagedFields, then its short strings shared with every
- * other object cached in this process (apiVersion, kind, finalizers, pool references, owner uids,
- * label values: see intern.ts). Changes the argument (only metadata is replaced): for objects the
- * caller owns.
+ * The informers' default transform: stripManagedFields, then its short strings and small objects
+ * shared with every other object cached in this process (apiVersion, kind, timestamps, owner uids;
+ * finalizer lists, pool references, pool owner references, label sets: see intern.ts). Shared
+ * objects are frozen. Changes the argument (metadata and shared sub-objects are replaced): for
+ * objects the caller owns.
  */
 export function compactObject<T extends KubeObject>(object: T): T {
   return sharedInterner.internInPlace(stripManagedFields(object));
@@ -201,7 +202,10 @@ export class Informer<T extends KubeObject> {
     return this.resourceVersion;
   }
 
-  /** Cached objects are shared: treat them as read-only. */
+  /**
+   * Cached objects are shared: treat them as read-only (with the default transform their small
+   * sub-objects are frozen instances shared between objects: writing into one throws). Copy first.
+   */
   get(namespace: string | undefined, name: string): T | undefined {
     return this.store.get(keyOf(namespace, name));
   }
