@@ -5,7 +5,7 @@
 // (issue 8: ready ≤ 5 s and RSS ≤ 150 MB with 20 000) without re-creating them for every try.
 //
 //   --addresses M   allocated claims to pre-create (default 20000), over --pools P (default 4)
-//   --runs R        starts per variant (default 3; the first of a series also warms the API server)
+//   --runs R        starts per variant (default 3), variants taking turns run by run
 //   --variant=F     extra Node flags for one variant, after the image's ENTRYPOINT flags
 //                   (repeatable; '' = the image as shipped; default: just that)
 //   --keep          leave the control plane running (prints its kubeconfig and how to stop it),
@@ -76,8 +76,10 @@ async function main(): Promise<void> {
       finalizerOnCreate: true,
       log,
     });
-    for (const [v, flags] of variants.entries()) {
-      for (let run = 1; run <= R; run++) {
+    // Run by run, every variant in turn: the API server slows down as it ages (its memory grows with
+    // every full list), so variants run back to back share its state.
+    for (let run = 1; run <= R; run++) {
+      for (const [v, flags] of variants.entries()) {
         const name = `v${String(v)}-run${String(run)}`;
         const load1m = loadavg()[0] ?? NaN;
         const ctl = await ControllerProcess.start({
