@@ -253,8 +253,11 @@ export class ControllerProcess {
     let quietSince: number | undefined;
     while (performance.now() - t0 < timeoutMs) {
       const text = await this.metrics();
+      // No sample yet for the claim queue: nothing was ever queued.
       const depth =
-        text === undefined ? undefined : metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim');
+        text === undefined
+          ? undefined
+          : (metricValue(text, 'capi_ipam_workqueue_depth', 'ipaddressclaim') ?? 0);
       const leading =
         !leaderElected || (text !== undefined && metricValue(text, 'capi_ipam_leader_election_status') === 1);
       if (depth === 0 && leading) {
