@@ -1,8 +1,9 @@
 // Start-up benchmark (`npm run bench:restart`): pre-creates M allocated claims once on a private
 // control plane, then starts the controller (the image's bundle) several times per variant of Node
 // flags and prints, per start: time to /readyz, time until its claim queue settled, peak RSS
-// (VmHWM), CPU seconds and the live heap. For tuning start-up and memory with many addresses
-// (issue 8: ready ≤ 5 s and RSS ≤ 150 MB with 20 000) without re-creating them for every try.
+// (VmHWM) and the phase it fell in (lists, leading, settled), CPU seconds and the live heap. For
+// tuning start-up and memory with many addresses (issue 8: ready ≤ 5 s and RSS ≤ 150 MB with
+// 20 000) without re-creating them for every try.
 //
 //   --addresses M   allocated claims to pre-create (default 20000), over --pools P (default 4)
 //   --runs R        starts per variant (default 3), variants taking turns run by run
@@ -52,7 +53,24 @@ interface Start {
   rssMB: number;
   cpuSeconds: number;
   heapUsedMB: number;
+  /** When VmRSS was highest (sampled every 50 ms): before ready, before settled, or after. */
+  peakPhase: 'lists' | 'leading' | 'settled';
   load1m: number;
+}
+
+/** Samples the process's RSS every 50 ms; stop() gives when it was highest (performance.now()). */
+function rssSampler(ctl: ControllerProcess): { stop(): { at: number; bytes: number } } {
+  let best = { at: performance.now(), bytes: 0 };
+  const timer = setInterval(() => {
+    const rss = ctl.stats()?.rssBytes ?? 0;
+    if (rss > best.bytes) best = { at: performance.now(), bytes: rss };
+  }, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return best;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -100,9 +118,15 @@ async function main(): Promise<void> {
             'bench',
           ],
         });
+        // When the peak happens tells what to shrink: the lists (before ready), the new leader's read
+        // and first reconciles (before settled), or later.
+        const sampler = rssSampler(ctl);
         try {
           const readyMs = await ctl.waitReady(120_000);
+          const readyAt = performance.now();
           const settleMs = await ctl.settled(300_000, 50, true);
+          const settledAt = performance.now();
+          const peak = sampler.stop();
           const stats = ctl.stats();
           const text = await ctl.metrics();
           const heapUsed =
@@ -115,6 +139,7 @@ async function main(): Promise<void> {
             rssMB: MB(stats?.rssBytes ?? NaN),
             cpuSeconds: Math.round((stats?.cpuSeconds ?? NaN) * 100) / 100,
             heapUsedMB: MB(heapUsed),
+            peakPhase: peak.at <= readyAt ? 'lists' : peak.at <= settledAt ? 'leading' : 'settled',
             load1m,
           };
           starts.push(start);
@@ -137,12 +162,23 @@ async function main(): Promise<void> {
     return;
   }
   const rows = [
-    ['extra flags', 'ready ms', 'settled +ms', 'peak RSS MB', 'RSS MB', 'CPU s', 'heap used MB', 'load 1m'],
+    [
+      'extra flags',
+      'ready ms',
+      'settled +ms',
+      'peak RSS MB',
+      'peak during',
+      'RSS MB',
+      'CPU s',
+      'heap used MB',
+      'load 1m',
+    ],
     ...starts.map((s) => [
       s.flags || '(image)',
       String(s.readyMs),
       String(s.settleMs),
       String(s.peakRssMB),
+      s.peakPhase,
       String(s.rssMB),
       String(s.cpuSeconds),
       String(s.heapUsedMB),
