@@ -33,6 +33,7 @@ import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
 import { Informer } from '@ipam-in-cluster/kube';
 import { repoRoot } from '../cluster/paths.js';
 import {
+  benchControllerArgs,
   ControllerProcess,
   imageNodeFlags,
   metricValue,
@@ -227,17 +228,7 @@ async function main(): Promise<void> {
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
-        // As the chart installs it: with leader election, so start-up includes the new leader's
-        // consistent IPAddress read.
-        args: [
-          '--namespace',
-          'bench',
-          '--log-level',
-          'warn',
-          '--leader-elect',
-          '--leader-elect-namespace',
-          'bench',
-        ],
+        args: benchControllerArgs('bench'),
       };
       const ctl = await ControllerProcess.start({
         ...common,

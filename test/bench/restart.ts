@@ -18,7 +18,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../cluster/paths.js';
-import { ControllerProcess, imageNodeFlags, metricValue } from '../support/controller-process.js';
+import {
+  benchControllerArgs,
+  ControllerProcess,
+  imageNodeFlags,
+  metricValue,
+} from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import { benchPools, plainWrites } from './plain-writer.js';
 
@@ -106,17 +111,7 @@ async function main(): Promise<void> {
           mode: 'bundle',
           nodeFlags: flags,
           logFile: join(logDir, `${name}.log`),
-          // As the chart installs it: with leader election, so start-up includes the new leader's
-          // consistent IPAddress read.
-          args: [
-            '--namespace',
-            'bench',
-            '--log-level',
-            'warn',
-            '--leader-elect',
-            '--leader-elect-namespace',
-            'bench',
-          ],
+          args: benchControllerArgs('bench'),
         });
         // When the peak happens tells what to shrink: the lists (before ready), the new leader's read
         // and first reconciles (before settled), or later.

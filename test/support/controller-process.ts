@@ -29,6 +29,22 @@ export function imageNodeFlags(containerfile = join(repoRoot, 'controller/Contai
   return argv.slice(1).filter((a) => a.startsWith('--'));
 }
 
+/**
+ * Benchmark controller flags: one namespace, quiet logs, and leader election as the chart installs
+ * it, so start-up includes the new leader's consistent IPAddress read.
+ */
+export function benchControllerArgs(namespace: string): string[] {
+  return [
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+    '--leader-elect',
+    '--leader-elect-namespace',
+    namespace,
+  ];
+}
+
 export interface ControllerProcessOptions {
   kubeconfig: string;
   /** Extra flags (e.g. --leader-elect, --watch-filter=x). Ports and --kubeconfig are added here. */
