@@ -16,12 +16,9 @@ import {
   type RequestOptions as HttpsOptions,
 } from 'node:https';
 import { Readable } from 'node:stream';
-import { createGunzip, gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 import { parseJson, stringifyJson } from './json.js';
-
-const gunzipAsync = promisify(gunzip);
 
 export const ContentType = {
   Json: 'application/json',
@@ -220,13 +217,11 @@ function decoded(response: IncomingMessage): Readable {
 async function readBody(response: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
   const chunks: Buffer[] = [];
   try {
-    for await (const chunk of response) chunks.push(chunk as Buffer);
+    for await (const chunk of decoded(response)) chunks.push(chunk as Buffer);
   } catch (error) {
     throw signal?.aborted === true ? (signal.reason as unknown) : error;
   }
-  const bytes = Buffer.concat(chunks);
-  const text = response.headers['content-encoding'] === 'gzip' ? await gunzipAsync(bytes) : bytes;
-  return text.toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function* splitLines(stream: Readable): AsyncIterable<string> {
