@@ -81,4 +81,25 @@ describe('Informer cache (default transform)', () => {
     mine.metadata.finalizers?.push('mine');
     assert.deepEqual(cache.get('ns', 'a')?.metadata.finalizers, ['ipam.cluster.x-k8s.io/ProtectAddress']);
   });
+
+  it('observe() skips an object already cached at the same resourceVersion, before copying it', () => {
+    let transformed = 0;
+    const cache = new Informer<IPAddressWire>({
+      transport: {} as KubeTransport,
+      resource: ipAddressResource('v1beta2'),
+      transform: (o) => {
+        transformed++;
+        return o;
+      },
+    });
+    const updates: string[] = [];
+    cache.onUpdate((o) => updates.push(o.metadata.resourceVersion ?? ''));
+    cache.observe(address());
+    cache.observe(address());
+    assert.equal(transformed, 1, 'the same resourceVersion again: no copy, no transform');
+    assert.deepEqual(updates, []);
+    cache.observe({ ...address(), metadata: { ...address().metadata, resourceVersion: '8' } });
+    assert.equal(transformed, 2);
+    assert.deepEqual(updates, ['8']);
+  });
 });

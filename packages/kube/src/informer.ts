@@ -229,6 +229,11 @@ export class Informer<T extends KubeObject> {
    */
   observe(object: T): void {
     if (this.stopped) return;
+    // Already cached at this resourceVersion (e.g. a re-list of what the watch delivered): nothing to
+    // copy. upsert() would drop the copy anyway; checking first saves the copy and the transform.
+    const version = object.metadata?.resourceVersion;
+    if (version !== undefined && this.store.get(objectKey(object))?.metadata?.resourceVersion === version)
+      return;
     // The caller keeps its object; the transform may change the one it gets.
     this.upsert(this.transform(parseJson(stringifyJson(object)) as T));
   }
