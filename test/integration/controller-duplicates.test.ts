@@ -108,23 +108,34 @@ describe('controller: duplicate addresses in one pool', () => {
     assert.match(event.message ?? '', /by-hand-a, .*by-hand-b/);
 
     // The three other addresses go to claims; the shared one is skipped; the fourth claim waits.
-    for (const c of ['c1', 'c2', 'c3', 'c4']) await ipam.createClaim(c, ns, { kind: IP, name: 'p' });
-    const got = await Promise.all(
-      ['c1', 'c2', 'c3'].map(async (c) => (await ipam.waitForAddress(ns, c)).spec.address),
+    // Which claim waits depends on reconcile order (workers run concurrently), so find it.
+    const claims = ['c1', 'c2', 'c3', 'c4'];
+    for (const c of claims) await ipam.createClaim(c, ns, { kind: IP, name: 'p' });
+    const allocated = await waitFor(
+      async () => {
+        const found = await Promise.all(claims.map((c) => ipam.findAddress(ns, c)));
+        const held = found.flatMap((a) => (a === undefined ? [] : [a.spec.address]));
+        return held.length >= 3
+          ? { held: held.sort(), waiting: claims.filter((_, i) => found[i] === undefined) }
+          : undefined;
+      },
+      { what: 'IPAddresses for three of the four claims' },
     );
-    assert.deepEqual(got.sort(), ['10.0.0.1', '10.0.0.3', '10.0.0.4']);
-    await ipam.waitForClaimReason(ns, 'c4', 'PoolExhausted');
+    assert.deepEqual(allocated.held, ['10.0.0.1', '10.0.0.3', '10.0.0.4']);
+    assert.equal(allocated.waiting.length, 1);
+    const waiting = allocated.waiting[0] ?? '';
+    await ipam.waitForClaimReason(ns, waiting, 'PoolExhausted');
 
     // One holder gone: no duplicate any more, but the address is still held by the other.
     await ipam.deleteAndWait(ipam.addresses, { namespace: ns, name: 'by-hand-a' });
     const none = await waitDuplicates(IP, ns, 'p', 'False', { used: 4, free: 0 });
     assert.deepEqual([none.reason, none.message], [DuplicateAddressesReason.NoDuplicates, '']);
-    assert.equal(await ipam.findAddress(ns, 'c4'), undefined);
-    assert.equal((await ipam.claimCondition(ns, 'c4', 'Ready'))?.reason, 'PoolExhausted');
+    assert.equal(await ipam.findAddress(ns, waiting), undefined);
+    assert.equal((await ipam.claimCondition(ns, waiting, 'Ready'))?.reason, 'PoolExhausted');
 
     // Last holder gone: now the address is free and the waiting claim gets it.
     await ipam.deleteAndWait(ipam.addresses, { namespace: ns, name: 'by-hand-b' });
-    assert.equal((await ipam.waitForAddress(ns, 'c4')).spec.address, '10.0.0.2');
+    assert.equal((await ipam.waitForAddress(ns, waiting)).spec.address, '10.0.0.2');
     await waitDuplicates(IP, ns, 'p', 'False', { used: 4, free: 0 });
   });
 
