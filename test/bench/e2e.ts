@@ -41,6 +41,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
+import { percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,11 +103,6 @@ const log = (line: string): void => {
 };
 const ms = (t: number): number => Math.round(t);
 const MB = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 function isReady(c: IPAddressClaimWire): boolean {
   const claim = claimFromWire(c);
