@@ -41,7 +41,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
-import { percentile } from './stats.js';
+import { mebibytes, percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,7 +102,6 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 const ms = (t: number): number => Math.round(t);
-const MB = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
 
 function isReady(c: IPAddressClaimWire): boolean {
   const claim = claimFromWire(c);
@@ -249,7 +248,7 @@ async function main(): Promise<void> {
     const firstSettleMs = await ctl1.settled(600_000, 100, true);
     const firstStats = ctl1.stats();
     log(
-      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(MB(firstStats?.peakRssBytes ?? NaN))} MB`,
+      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(mebibytes(firstStats?.peakRssBytes ?? NaN))} MB`,
     );
 
     // (4) burst.
@@ -349,7 +348,7 @@ async function main(): Promise<void> {
       controller: {
         startReadyMs: ms(firstReadyMs),
         ...(M > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
-        startPeakRssMB: MB(firstStats?.peakRssBytes ?? NaN),
+        startPeakRssMB: mebibytes(firstStats?.peakRssBytes ?? NaN),
         createClaimsMs: ms(createdMs),
         allReadyMs: ms(totalMs),
         claimsPerSecond: Math.round(rate),
@@ -358,7 +357,7 @@ async function main(): Promise<void> {
         latencyP99Ms: ms(percentile(latencies, 99)),
         latencyMaxMs: ms(latencies[latencies.length - 1] ?? NaN),
         burstCpuSeconds: Math.round(burstCpu * 100) / 100,
-        peakRssMB: MB(burstPeak),
+        peakRssMB: mebibytes(burstPeak),
         apiWrites: burstWrites,
       },
       restart: {
@@ -366,9 +365,9 @@ async function main(): Promise<void> {
         readyMs: ms(restartReadyMs),
         settleAfterReadyMs: ms(restartSettleMs),
         cpuSeconds: Math.round((restartStats?.cpuSeconds ?? NaN) * 100) / 100,
-        peakRssMB: MB(restartStats?.peakRssBytes ?? NaN),
-        rssMB: MB(restartStats?.rssBytes ?? NaN),
-        heapUsedMB: MB(restartHeapUsed),
+        peakRssMB: mebibytes(restartStats?.peakRssBytes ?? NaN),
+        rssMB: mebibytes(restartStats?.rssBytes ?? NaN),
+        heapUsedMB: mebibytes(restartHeapUsed),
       },
     };
     if (values.json) {

@@ -26,7 +26,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import { benchPools, plainWrites } from './plain-writer.js';
-import { percentile } from './stats.js';
+import { mebibytes, percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +49,6 @@ const variants = values.variant.map((v) => v.split(' ').filter((f) => f !== ''))
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-const MB = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
 
 interface Start {
   flags: string;
@@ -131,10 +130,10 @@ async function main(): Promise<void> {
             flags: flags.join(' '),
             readyMs: Math.round(readyMs),
             settleMs: Math.round(settleMs),
-            peakRssMB: MB(stats?.peakRssBytes ?? NaN),
-            rssMB: MB(stats?.rssBytes ?? NaN),
+            peakRssMB: mebibytes(stats?.peakRssBytes ?? NaN),
+            rssMB: mebibytes(stats?.rssBytes ?? NaN),
             cpuSeconds: Math.round((stats?.cpuSeconds ?? NaN) * 100) / 100,
-            heapUsedMB: MB(heapUsed),
+            heapUsedMB: mebibytes(heapUsed),
             peakPhase: peak.at <= readyAt ? 'lists' : peak.at <= settledAt ? 'leading' : 'settled',
             load1m,
           };

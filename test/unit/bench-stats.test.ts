@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { percentile } from '../bench/stats.js';
+import { mebibytes, percentile } from '../bench/stats.js';
 
 describe('bench percentile (nearest rank)', () => {
   it('picks the rank ceil(p/100 * n) of an ascending list', () => {
@@ -14,5 +14,11 @@ describe('bench percentile (nearest rank)', () => {
 
   it('gives 0 for no values', () => {
     assert.equal(percentile([], 50), 0);
+  });
+
+  it('prints bytes as MiB with one decimal', () => {
+    assert.equal(mebibytes(150 * 1024 * 1024), 150);
+    assert.equal(mebibytes(162_000_000), 154.5);
+    assert.equal(mebibytes(0), 0);
   });
 });
