@@ -3,6 +3,7 @@
 import type { ObjectMeta } from '@ipam-in-cluster/api';
 import { classifyApiError } from './errors.js';
 import { apiVersionOf, resourcePath, type ResourceDescriptor } from './resources.js';
+import { streamList, type StreamingListOptions, type StreamingListRefusal } from './streaming-list.js';
 import { ContentType, type KubeTransport, type QueryValue } from './transport.js';
 
 /** Anything with Kubernetes object metadata, as plain JSON. */
@@ -134,6 +135,18 @@ export class ObjectClient<T extends KubeObject> {
       yield page;
       token = page.metadata?.continue === '' ? undefined : page.metadata?.continue;
     } while (token !== undefined);
+  }
+
+  /**
+   * A consistent snapshot as a stream of single objects (sendInitialEvents; see streaming-list.ts):
+   * `onItem` for each, then the snapshot's resourceVersion, or a refusal (list in pages instead).
+   */
+  async streamList(
+    options: StreamingListOptions,
+    onItem: (item: T) => void,
+  ): Promise<{ resourceVersion: string | undefined } | { refused: StreamingListRefusal; items: number }> {
+    // The server's JSON is this resource's objects, as request<T>() assumes for get and list.
+    return streamList(this.transport, this.resource, options, onItem as (item: KubeObject) => void);
   }
 
   /** Every page; resourceVersion is the list's (a consistent snapshot to watch from). */

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiException } from '@kubernetes/client-node';
+import { classifyApiError } from './errors.js';
+import type { KubeObject } from './object-client.js';
+import { ipAddressResource } from './resources.js';
+import { INITIAL_EVENTS_END_ANNOTATION, serverKnowsStreamingLists, streamList } from './streaming-list.js';
+import type { KubeTransport, RequestOptions } from './transport.js';
+
+const resource = ipAddressResource('v1beta2');
+
+function added(name: string, resourceVersion: string): string {
+  return JSON.stringify({ type: 'ADDED', object: { metadata: { namespace: 'ns', name, resourceVersion } } });
+}
+
+function bookmark(resourceVersion: string, initialEventsEnd: boolean): string {
+  const annotations = initialEventsEnd ? { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } : {};
+  return JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion, annotations } } });
+}
+
+/** A transport whose watch answers with `lines` (then ends), or fails with `failure` when opened. */
+function fakeTransport(lines: string[], failure?: Error) {
+  const seen: { options?: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>; linesRead: number } = {
+    linesRead: 0,
+  };
+  const transport = {
+    stream(options: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>) {
+      seen.options = options;
+      if (failure !== undefined) return Promise.reject(failure);
+      async function* body(): AsyncGenerator<string> {
+        for (const line of lines) {
+          // A real stream stops once its request is aborted.
+          if (options.signal?.aborted === true) return;
+          seen.linesRead++;
+          yield line;
+          await Promise.resolve();
+        }
+      }
+      return Promise.resolve({ lines: body() });
+    },
+  } as unknown as KubeTransport;
+  return { transport, seen };
+}
+
+const names = (objects: KubeObject[]): (string | undefined)[] => objects.map((o) => o.metadata?.name);
+
+describe('streamList', () => {
+  it('hands over every object of the snapshot and returns the resourceVersion of its end bookmark', async () => {
+    const { transport, seen } = fakeTransport([
+      added('a', '5'),
+      bookmark('6', false), // an ordinary bookmark is no end
+      added('b', '7'),
+      bookmark('9', true),
+      JSON.stringify({ type: 'MODIFIED', object: { metadata: { name: 'a', resourceVersion: '10' } } }),
+    ]);
+    const items: KubeObject[] = [];
+    const outcome = await streamList(transport, resource, { namespace: 'ns', labelSelector: 'x=y' }, (o) =>
+      items.push(o),
+    );
+    assert.deepEqual(outcome, { resourceVersion: '9' });
+    assert.deepEqual(names(items), ['a', 'b']);
+    assert.equal(seen.linesRead, 4, 'the watch is closed at the bookmark, not read on');
+    const request = seen.options;
+    assert.ok(request !== undefined);
+    assert.equal(request.signal?.aborted, true);
+    assert.equal(request.path, '/apis/ipam.cluster.x-k8s.io/v1beta2/namespaces/ns/ipaddresses');
+    assert.deepEqual(
+      { ...request.query },
+      {
+        watch: true,
+        sendInitialEvents: true,
+        resourceVersionMatch: 'NotOlderThan',
+        allowWatchBookmarks: true,
+        timeoutSeconds: 300,
+        labelSelector: 'x=y',
+        fieldSelector: undefined,
+      },
+      'no resourceVersion: a consistent snapshot',
+    );
+  });
+
+  it('is refused when the server rejects sendInitialEvents (422 with the gate off, or 400)', async () => {
+    for (const code of [422, 400]) {
+      const { transport } = fakeTransport([], new ApiException(code, 'GET ipaddresses', '{}', {}));
+      const outcome = await streamList(transport, resource, {}, () => assert.fail('no item expected'));
+      assert.deepEqual(outcome, { refused: 'rejected', items: 0 }, String(code));
+    }
+  });
+
+  it('throws other failures to open it', async () => {
+    const { transport } = fakeTransport([], new ApiException(503, 'GET ipaddresses', '{}', {}));
+    await assert.rejects(
+      streamList(transport, resource, {}, () => undefined),
+      (error: unknown) => {
+        assert.equal(classifyApiError(error).kind, 'ServerError');
+        return true;
+      },
+    );
+  });
+
+  it('is refused when the stream ends without the end bookmark (sendInitialEvents ignored)', async () => {
+    const { transport } = fakeTransport([added('a', '5'), added('b', '6')]);
+    const items: KubeObject[] = [];
+    const outcome = await streamList(transport, resource, {}, (o) => items.push(o));
+    assert.deepEqual(outcome, { refused: 'no-bookmark', items: 2 });
+    assert.deepEqual(names(items), ['a', 'b'], 'what was handed over is said (the caller starts over)');
+  });
+
+  it('throws an ERROR event as its status (410 Gone)', async () => {
+    const gone = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 };
+    const { transport } = fakeTransport([added('a', '5'), JSON.stringify({ type: 'ERROR', object: gone })]);
+    await assert.rejects(
+      streamList(transport, resource, {}, () => undefined),
+      (error: unknown) => {
+        assert.equal(classifyApiError(error).kind, 'Gone');
+        return true;
+      },
+    );
+  });
+
+  it('rethrows the caller’s abort rather than calling it a refusal', async () => {
+    const caller = new AbortController();
+    const { transport } = fakeTransport([added('a', '5'), added('b', '6')]);
+    const reason = new Error('stopped');
+    await assert.rejects(
+      streamList(transport, resource, { signal: caller.signal }, () => {
+        caller.abort(reason);
+      }),
+      (error: unknown) => error === reason,
+    );
+  });
+});
+
+describe('serverKnowsStreamingLists', () => {
+  it('is true from 1.27 on, including provider suffixes, and false when unknown', () => {
+    assert.equal(serverKnowsStreamingLists({ major: '1', minor: '27' }), true);
+    assert.equal(serverKnowsStreamingLists({ major: '1', minor: '32+' }), true);
+    assert.equal(serverKnowsStreamingLists({ major: '2', minor: '0' }), true);
+    assert.equal(serverKnowsStreamingLists({ major: '1', minor: '26' }), false);
+    assert.equal(serverKnowsStreamingLists({ major: '1' }), false);
+    assert.equal(serverKnowsStreamingLists({}), false);
+  });
+});
