@@ -406,6 +406,103 @@ describe('kube informer', () => {
     assert.deepEqual(rec.events, ['add mine', 'update mine']);
   });
 
+  it('streams its lists when asked (sendInitialEvents), watches on from the bookmark, relists streamed on 410', async () => {
+    const pools = client.pools('InClusterIPPool');
+    for (const name of ['s-0', 's-1', 's-2']) await pools.create(pool(ns.name, name, { case: 'streamed' }));
+    const rec = new Recorder<InClusterIPPool>();
+    const { informer, transport } = make<InClusterIPPool>({
+      resource: poolResource('InClusterIPPool'),
+      namespace: ns.name,
+      labelSelector: 'case=streamed',
+      streamingLists: true,
+      hooks: rec.hooks,
+    });
+    rec.attach(informer);
+    await informer.start();
+    assert.deepEqual(transport.listQueries, [], 'no paged list');
+    const first = transport.watchQueries[0];
+    assert.equal(first?.sendInitialEvents, true);
+    assert.equal(first.resourceVersionMatch, 'NotOlderThan');
+    assert.equal(first.resourceVersion, undefined, 'a consistent snapshot');
+    assert.deepEqual(
+      informer
+        .list()
+        .map((p) => p.metadata.name)
+        .sort(),
+      ['s-0', 's-1', 's-2'],
+    );
+    assert.ok(!('managedFields' in (informer.get(ns.name, 's-0')?.metadata ?? {})), 'transformed');
+    const snapshot = informer.latestResourceVersion;
+    assert.ok(snapshot !== undefined && snapshot !== '');
+    await waitUntil(() => transport.established === 2, { what: 'the watch after the streamed list' });
+    assert.equal(transport.watchQueries[1]?.resourceVersion, snapshot, 'watches on from the bookmark');
+    assert.equal(transport.watchQueries[1].sendInitialEvents, undefined);
+    await pools.create(pool(ns.name, 's-3', { case: 'streamed' }));
+    await waitUntil(() => rec.has('add s-3'), { what: 'an add after the snapshot' });
+
+    transport.hold();
+    informer.restart();
+    await waitUntil(() => transport.watchQueries.length >= 3, { what: 'the held watch' });
+    await pools.delete({ namespace: ns.name, name: 's-1' });
+    transport.release(gone());
+    await waitUntil(() => rec.has('delete s-1') && rec.relists.includes('gone'), {
+      what: 'the delete from a relist after 410',
+    });
+    assert.equal(transport.watchQueries[3]?.sendInitialEvents, true, 'the relist is streamed too');
+    assert.deepEqual(transport.listQueries, []);
+    assert.deepEqual(
+      informer
+        .list()
+        .map((p) => p.metadata.name)
+        .sort(),
+      ['s-0', 's-2', 's-3'],
+    );
+  });
+
+  it('lists in pages for good when the server refuses a streaming list (422: WatchList gate off)', async () => {
+    const pools = client.pools('InClusterIPPool');
+    for (const name of ['r-0', 'r-1']) await pools.create(pool(ns.name, name, { case: 'refused' }));
+    const refusals: string[] = [];
+    const { informer, transport } = make<InClusterIPPool>({
+      resource: poolResource('InClusterIPPool'),
+      namespace: ns.name,
+      labelSelector: 'case=refused',
+      streamingLists: true,
+      hooks: { onStreamingRefused: (why) => refusals.push(why) },
+    });
+    transport.hold();
+    const started = informer.start();
+    await waitUntil(() => transport.watchQueries.length === 1, { what: 'the streaming list' });
+    transport.release(
+      new ApiException(
+        422,
+        'watch',
+        JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 422, reason: 'Invalid' }),
+        {},
+      ),
+    );
+    await started;
+    assert.deepEqual(refusals, ['rejected']);
+    assert.equal(transport.listQueries.length, 1, 'one paged list instead');
+    assert.deepEqual(
+      informer
+        .list()
+        .map((p) => p.metadata.name)
+        .sort(),
+      ['r-0', 'r-1'],
+    );
+    await waitUntil(() => transport.established === 1, { what: 'the watch after the paged list' });
+    transport.hold();
+    informer.restart();
+    await waitUntil(() => transport.watchQueries.length >= 3, { what: 'the held watch' });
+    transport.release(gone());
+    await waitUntil(() => transport.listQueries.length === 2, { what: 'the relist after 410, in pages' });
+    assert.ok(
+      transport.watchQueries.slice(1).every((q) => q.sendInitialEvents === undefined),
+      'never asked again',
+    );
+  });
+
   it('lists in pages of pageSize from one snapshot, and caches objects without managedFields', async () => {
     const pools = client.pools('InClusterIPPool');
     for (let i = 0; i < 5; i++) await pools.create(pool(ns.name, `paged-${String(i)}`, { case: 'paged' }));

@@ -8,15 +8,17 @@
 //   - other errors re-watch from the last resourceVersion after exponential backoff (1 s -> 30 s);
 //   - watches ask for bookmarks and a server-side timeout; a watchdog restarts a silent watch;
 //   - handlers only enqueue: their errors are caught and reported, never thrown;
-//   - lists are paged (500 a page, like client-go's reflector), and every object passes a transform
-//     before it is cached (default: drop metadata.managedFields, as controller-runtime's cache does,
-//     and share equal short strings and small objects between all cached objects of the process).
+//   - lists are streamed (sendInitialEvents, when asked for and served) or paged (500 a page, like
+//     client-go's reflector), and every object passes a transform before it is cached (default:
+//     drop metadata.managedFields, as controller-runtime's cache does, and share equal short
+//     strings and small objects between all cached objects of the process).
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { JsonInterner } from './intern.js';
 import { parseJson, stringifyJson } from './json.js';
 import { ObjectClient, type KubeObject } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
+import type { StreamingListRefusal } from './streaming-list.js';
 import { compareResourceVersions, IndexedStore, keyOf, objectKey, type IndexFunc } from './store.js';
 import type { KubeTransport } from './transport.js';
 
@@ -28,7 +30,10 @@ export type RelistReason = 'initial' | 'gone';
 export interface InformerHooks {
   /** A watch or list will be retried (after `delayMs`). */
   onRestart?(reason: RestartReason, delayMs: number, error?: ClassifiedError): void;
-  onRelist?(reason: RelistReason, objects: number): void;
+  /** A list completed: how many objects, how long it took, and whether it was a streaming list. */
+  onRelist?(reason: RelistReason, objects: number, how: { streamed: boolean; durationMs: number }): void;
+  /** The server refused a streaming list: this informer lists in pages from now on. */
+  onStreamingRefused?(why: StreamingListRefusal): void;
   onEvent?(type: WatchEventType): void;
   /** Failures of list/watch calls, and exceptions from handlers or index functions. */
   onError?(error: ClassifiedError, phase: 'list' | 'watch' | 'handler' | 'index'): void;
@@ -44,6 +49,12 @@ export interface InformerOptions<T extends KubeObject> {
   indexers?: Readonly<Record<string, IndexFunc<T>>>;
   /** List page size (default 500). */
   pageSize?: number;
+  /**
+   * List with a streaming list (a watch with sendInitialEvents: one object per line, see
+   * streaming-list.ts) rather than pages; falls back to pages for good when the server refuses it.
+   * Only for servers that know the parameter (serverKnowsStreamingLists). Default false.
+   */
+  streamingLists?: boolean;
   /**
    * Applied to every object before it is cached or handed to a handler (lists, watch events,
    * observe()): drop what no reader needs. It may change its argument: the informer only passes
@@ -114,6 +125,8 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
   private stopped = false;
   private synced = false;
+  /** Streaming lists asked for and not (yet) refused by the server. */
+  private streaming: boolean;
   private resourceVersion: string | undefined;
   private current: AbortController | undefined;
   private restartReason: RestartReason | undefined;
@@ -134,6 +147,7 @@ export class Informer<T extends KubeObject> {
     });
     this.backoff = new Backoff(options.backoff);
     this.transform = options.transform ?? compactObject;
+    this.streaming = options.streamingLists ?? false;
     this.syncedPromise = new Promise<void>((resolve, reject) => {
       this.resolveSynced = resolve;
       this.rejectSynced = reject;
@@ -301,19 +315,36 @@ export class Informer<T extends KubeObject> {
 
   private async relist(reason: RelistReason): Promise<void> {
     const controller = this.newRequest();
-    // Page by page, each transformed at once: the untransformed page is garbage before the next
-    // arrives. Cached only after the last page, so the cache never shows half a relist.
+    const started = performance.now();
+    // Object by object (streaming) or page by page, each transformed at once: nothing untransformed
+    // outlives its line or page. Cached only after the snapshot is complete, so the cache never shows
+    // half a relist.
     const items: T[] = [];
-    let resourceVersion: string | undefined;
-    for await (const page of this.client.pages({
+    const selection = {
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
       fieldSelector: this.options.fieldSelector,
-      limit: this.options.pageSize ?? 500,
       signal: controller.signal,
-    })) {
-      for (const item of page.items) items.push(this.transform(item));
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    };
+    let resourceVersion: string | undefined;
+    let streamed = false;
+    if (this.streaming) {
+      const outcome = await this.client.streamList(selection, (item) => items.push(this.transform(item)));
+      if ('refused' in outcome) {
+        // Not served here (gate off, or sendInitialEvents ignored): pages from now on.
+        this.streaming = false;
+        this.hooks.onStreamingRefused?.(outcome.refused);
+        items.length = 0;
+      } else {
+        resourceVersion = outcome.resourceVersion;
+        streamed = true;
+      }
+    }
+    if (!streamed) {
+      for await (const page of this.client.pages({ ...selection, limit: this.options.pageSize ?? 500 })) {
+        for (const item of page.items) items.push(this.transform(item));
+        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      }
     }
     if (this.isStopped()) return;
     const listed = new Set<string>();
@@ -336,7 +367,7 @@ export class Informer<T extends KubeObject> {
     }
     this.resourceVersion = resourceVersion;
     this.backoff.reset();
-    this.hooks.onRelist?.(reason, items.length);
+    this.hooks.onRelist?.(reason, items.length, { streamed, durationMs: performance.now() - started });
     if (!this.synced) {
       this.synced = true;
       this.resolveSynced();
