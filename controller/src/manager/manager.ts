@@ -181,7 +181,14 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     : served.clusterVersions.includes('v1beta1')
       ? 'v1beta1'
       : undefined;
-  log.info('contract chosen', { ipam: contract.version, cluster: clusterVersion ?? 'not served' });
+  // Streaming lists (one object per line) when the server knows them: the initial lists and the
+  // leader's read no longer parse 500-object pages (docs/adr/0014-streaming-lists.md).
+  const streamingLists = served.streamingLists;
+  log.info('contract chosen', {
+    ipam: contract.version,
+    cluster: clusterVersion ?? 'not served',
+    streamingLists,
+  });
 
   const labelSelector =
     options.watchFilter === undefined || options.watchFilter === ''
@@ -195,8 +202,18 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     onRestart: () => {
       metrics.informerRestart(what);
     },
-    onRelist: () => {
+    onRelist: (reason: string, objects: number, how: { streamed: boolean; durationMs: number }) => {
       metrics.informerEvent(what, 'relist');
+      log.info('cache listed', {
+        resource: what,
+        reason,
+        objects,
+        streamed: how.streamed,
+        seconds: Number((how.durationMs / 1000).toFixed(3)),
+      });
+    },
+    onStreamingRefused: (why: string) => {
+      log.warn('streaming list refused, listing in pages', { resource: what, why });
     },
     onEvent: (type: string) => {
       if (type === 'ADDED') metrics.informerEvent(what, 'add');
@@ -214,6 +231,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       [INDEX_POOL_REF]: ipAddressClaimByPoolRef,
       [INDEX_CLUSTER_NAME]: ipAddressClaimByClusterName,
     },
+    streamingLists,
     hooks: hooks('ipaddressclaims'),
   });
   // By default every IPAddress (no label selector): a pool's allocation state must see all of them.
@@ -225,6 +243,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     resource: client.ipAddresses(contract.version).resource,
     labelSelector: addressSelector,
     indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
+    streamingLists,
     hooks: hooks('ipaddresses'),
   });
   const clusters =
@@ -234,6 +253,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
           transport,
           resource: client.clusters(clusterVersion).resource,
           namespace,
+          streamingLists,
           hooks: hooks('clusters'),
         });
   const poolInformers = Object.fromEntries(
@@ -244,6 +264,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
         resource: client.pools(kind).resource,
         namespace: POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
         labelSelector,
+        streamingLists,
         hooks: hooks(POOL_KIND_INFO[kind].plural),
       }),
     ]),
@@ -492,18 +513,32 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     if (options.leaderElect === true) {
       // A consistent read, in every namespace as the cache: nothing committed before we became
       // leader (by a previous leader) is missing from the pool states. Only adds (newest wins):
-      // dropping holdings the list does not show could forget an object created after its
-      // snapshot; deletions arrive by watch. Page by page; observe() skips an object the cache
-      // already holds at the same resourceVersion (nearly all of them, right after the initial
-      // list) before copying it: with 20 000 IPAddresses, holding the whole list and copying every
-      // item cost ~25 MB and a second of CPU at start.
+      // dropping holdings the read does not show could forget an object created after its
+      // snapshot; deletions arrive by watch. Object by object (a streaming list, else page by
+      // page): observe() skips an object the cache already holds at the same resourceVersion
+      // (nearly all of them, right after the initial list) before copying it: with 20 000
+      // IPAddresses, holding the whole list and copying every item cost ~25 MB and a second of CPU.
+      const addressClient = client.ipAddresses(contract.version);
+      let streamLeaderRead = streamingLists;
+      const started = performance.now();
       for (let attempt = 1; ; attempt++) {
         try {
-          for await (const page of client
-            .ipAddresses(contract.version)
-            .pages({ labelSelector: addressSelector })) {
-            for (const item of page.items) addresses.observe(item);
+          const streamed = streamLeaderRead
+            ? await addressClient.streamList({ labelSelector: addressSelector }, (item) => {
+                addresses.observe(item);
+              })
+            : undefined;
+          if (streamed === undefined || 'refused' in streamed) {
+            // Whatever the refused stream handed over was real: observing it again is a no-op.
+            streamLeaderRead = false;
+            for await (const page of addressClient.pages({ labelSelector: addressSelector })) {
+              for (const item of page.items) addresses.observe(item);
+            }
           }
+          log.info('consistent IPAddress read', {
+            streamed: streamLeaderRead,
+            seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+          });
           break;
         } catch (error) {
           if (stopping !== undefined) return;
