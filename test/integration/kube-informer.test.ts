@@ -32,6 +32,12 @@ import { staysFalse, waitFor } from '../support/wait.js';
 
 const waitUntil = (condition: () => boolean, opts: { what: string; timeoutMs?: number }): Promise<true> =>
   waitFor(() => Promise.resolve(condition() || undefined), opts);
+/** The names of what an informer caches, sorted. */
+const cachedNames = (informer: Informer<InClusterIPPool>): (string | undefined)[] =>
+  informer
+    .list()
+    .map((p) => p.metadata.name)
+    .sort();
 const staysNot = (condition: () => boolean, ms: number, what: string): Promise<void> =>
   staysFalse(() => Promise.resolve(condition()), ms, what);
 
@@ -316,13 +322,7 @@ describe('kube informer', () => {
     await waitUntil(() => rec.has('delete vanishes') && rec.has('add appears'), {
       what: 'delete and add from the relist',
     });
-    assert.deepEqual(
-      informer
-        .list()
-        .map((p) => p.metadata.name)
-        .sort(),
-      ['appears', 'stays'],
-    );
+    assert.deepEqual(cachedNames(informer), ['appears', 'stays']);
   });
 
   it('re-watches when the server ends a quiet watch, and the watchdog restarts a silent one', async () => {
@@ -424,13 +424,7 @@ describe('kube informer', () => {
     assert.equal(first?.sendInitialEvents, true);
     assert.equal(first.resourceVersionMatch, 'NotOlderThan');
     assert.equal(first.resourceVersion, undefined, 'a consistent snapshot');
-    assert.deepEqual(
-      informer
-        .list()
-        .map((p) => p.metadata.name)
-        .sort(),
-      ['s-0', 's-1', 's-2'],
-    );
+    assert.deepEqual(cachedNames(informer), ['s-0', 's-1', 's-2']);
     assert.ok(!('managedFields' in (informer.get(ns.name, 's-0')?.metadata ?? {})), 'transformed');
     const snapshot = informer.latestResourceVersion;
     assert.ok(snapshot !== undefined && snapshot !== '');
@@ -450,13 +444,7 @@ describe('kube informer', () => {
     });
     assert.equal(transport.watchQueries[3]?.sendInitialEvents, true, 'the relist is streamed too');
     assert.deepEqual(transport.listQueries, []);
-    assert.deepEqual(
-      informer
-        .list()
-        .map((p) => p.metadata.name)
-        .sort(),
-      ['s-0', 's-2', 's-3'],
-    );
+    assert.deepEqual(cachedNames(informer), ['s-0', 's-2', 's-3']);
   });
 
   it('lists in pages for good when the server refuses a streaming list (422: WatchList gate off)', async () => {
@@ -484,13 +472,7 @@ describe('kube informer', () => {
     await started;
     assert.deepEqual(refusals, ['rejected']);
     assert.equal(transport.listQueries.length, 1, 'one paged list instead');
-    assert.deepEqual(
-      informer
-        .list()
-        .map((p) => p.metadata.name)
-        .sort(),
-      ['r-0', 'r-1'],
-    );
+    assert.deepEqual(cachedNames(informer), ['r-0', 'r-1']);
     await waitUntil(() => transport.established === 1, { what: 'the watch after the paged list' });
     transport.hold();
     informer.restart();
@@ -528,13 +510,7 @@ describe('kube informer', () => {
         [2, 'continue'],
       ],
     );
-    assert.deepEqual(
-      informer
-        .list()
-        .map((p) => p.metadata.name)
-        .sort(),
-      ['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4'],
-    );
+    assert.deepEqual(cachedNames(informer), ['paged-0', 'paged-1', 'paged-2', 'paged-3', 'paged-4']);
     assert.equal(rec.events.length, 5);
     const cached = informer.get(ns.name, 'paged-0');
     assert.ok(cached !== undefined);

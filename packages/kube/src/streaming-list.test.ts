@@ -44,6 +44,14 @@ function fakeTransport(lines: string[], failure?: Error) {
 
 const names = (objects: KubeObject[]): (string | undefined)[] => objects.map((o) => o.metadata?.name);
 
+/** `promise` rejects with an error classified as `kind`. */
+async function rejectsAs(promise: Promise<unknown>, kind: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.equal(classifyApiError(error).kind, kind);
+    return true;
+  });
+}
+
 describe('streamList', () => {
   it('hands over every object of the snapshot and returns the resourceVersion of its end bookmark', async () => {
     const { transport, seen } = fakeTransport([
@@ -89,12 +97,9 @@ describe('streamList', () => {
 
   it('throws other failures to open it', async () => {
     const { transport } = fakeTransport([], new ApiException(503, 'GET ipaddresses', '{}', {}));
-    await assert.rejects(
+    await rejectsAs(
       streamList(transport, resource, {}, () => undefined),
-      (error: unknown) => {
-        assert.equal(classifyApiError(error).kind, 'ServerError');
-        return true;
-      },
+      'ServerError',
     );
   });
 
@@ -109,12 +114,9 @@ describe('streamList', () => {
   it('throws an ERROR event as its status (410 Gone)', async () => {
     const gone = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410 };
     const { transport } = fakeTransport([added('a', '5'), JSON.stringify({ type: 'ERROR', object: gone })]);
-    await assert.rejects(
+    await rejectsAs(
       streamList(transport, resource, {}, () => undefined),
-      (error: unknown) => {
-        assert.equal(classifyApiError(error).kind, 'Gone');
-        return true;
-      },
+      'Gone',
     );
   });
 
