@@ -530,6 +530,12 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
             : undefined;
           if (streamed === undefined || 'refused' in streamed) {
             // Whatever the refused stream handed over was real: observing it again is a no-op.
+            if (streamed !== undefined) {
+              log.warn('streaming list refused, listing in pages', {
+                resource: 'ipaddresses (leader read)',
+                why: streamed.refused,
+              });
+            }
             streamLeaderRead = false;
             for await (const page of addressClient.pages({ labelSelector: addressSelector })) {
               for (const item of page.items) addresses.observe(item);
