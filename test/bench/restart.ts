@@ -1,7 +1,9 @@
 // Start-up benchmark (`npm run bench:restart`): pre-creates M allocated claims once on a private
 // control plane, then starts the controller (the image's bundle) several times per variant of Node
 // flags and prints, per start: time to /readyz, time until its claim queue settled, peak RSS
-// (VmHWM) and the phase it fell in (lists, leading, settled), CPU seconds and the live heap. For
+// (VmHWM) and the phase it fell in (lists, leading, settled), CPU seconds, the live heap, and from
+// the controller's log how long its initial lists and the new leader's read took (and whether they
+// were streaming lists). For
 // tuning start-up and memory with many addresses (issue 8: ready ≤ 5 s and RSS ≤ 150 MB with
 // 20 000) without re-creating them for every try.
 //
@@ -13,7 +15,7 @@
 //                   e.g. to profile a start by hand
 //   --json          one JSON object on stdout instead of the table
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import { benchPools, plainWrites } from './plain-writer.js';
+import { startPhases } from './start-phases.js';
 import { mebibytes, percentile } from './stats.js';
 
 const { values } = parseArgs({
@@ -60,6 +63,11 @@ interface Start {
   heapUsedMB: number;
   /** When VmRSS was highest (sampled every 50 ms): before ready, before settled, or after. */
   peakPhase: 'lists' | 'leading' | 'settled';
+  /** The slowest initial cache list and the leader's consistent read, seconds (from its log). */
+  listsSeconds: number | undefined;
+  leaderReadSeconds: number | undefined;
+  /** Lists and leader read were streaming lists (sendInitialEvents). */
+  streamed: boolean | undefined;
   load1m: number;
 }
 
@@ -77,6 +85,13 @@ function rssSampler(ctl: ControllerProcess): { stop(): { at: number; bytes: numb
     },
   };
 }
+
+function phasesOf(logFile: string): Pick<Start, 'listsSeconds' | 'leaderReadSeconds' | 'streamed'> {
+  const { listsSeconds, leaderReadSeconds, streamed } = startPhases(readFileSync(logFile, 'utf8'));
+  return { listsSeconds, leaderReadSeconds, streamed };
+}
+
+const seconds = (s: number | undefined): string => (s === undefined ? '-' : s.toFixed(2));
 
 async function main(): Promise<void> {
   log(`bundling controller; image flags: ${imageNodeFlags().join(' ')}`);
@@ -111,7 +126,8 @@ async function main(): Promise<void> {
           mode: 'bundle',
           nodeFlags: flags,
           logFile: join(logDir, `${name}.log`),
-          args: benchControllerArgs('bench'),
+          // Info, for the lists' and leader read's durations (the last --log-level wins).
+          args: [...benchControllerArgs('bench'), '--log-level', 'info'],
         });
         // When the peak happens tells what to shrink: the lists (before ready), the new leader's read
         // and first reconciles (before settled), or later.
@@ -135,6 +151,7 @@ async function main(): Promise<void> {
             cpuSeconds: Math.round((stats?.cpuSeconds ?? NaN) * 100) / 100,
             heapUsedMB: mebibytes(heapUsed),
             peakPhase: peak.at <= readyAt ? 'lists' : peak.at <= settledAt ? 'leading' : 'settled',
+            ...phasesOf(join(logDir, `${name}.log`)),
             load1m,
           };
           starts.push(start);
@@ -163,6 +180,8 @@ async function main(): Promise<void> {
       'settled +ms',
       'peak RSS MB',
       'peak during',
+      'lists s',
+      'leader read s',
       'RSS MB',
       'CPU s',
       'heap used MB',
@@ -174,6 +193,8 @@ async function main(): Promise<void> {
       String(s.settleMs),
       String(s.peakRssMB),
       s.peakPhase,
+      seconds(s.listsSeconds) + (s.streamed === false ? ' (paged)' : ''),
+      seconds(s.leaderReadSeconds),
       String(s.rssMB),
       String(s.cpuSeconds),
       String(s.heapUsedMB),
