@@ -42,9 +42,12 @@ describe('controller: lifecycle', () => {
     const t0 = Date.now();
     await ipam.claims.delete({ namespace: ns, name: 'c' });
     await ipam.waitForClaimReason(ns, 'c', 'Deleting', 2_000).catch(() => undefined);
+    // deletionTimestamp has whole seconds, so the address is due at floor(delete) + 2 s: as early as
+    // t0 + 1 s. It must be there until then; the window ends 100 ms short of it, so that a probe
+    // sent inside it is not answered after it.
     await staysFalse(
       async () => (await ipam.findAddress(ns, 'c')) === undefined,
-      1_000,
+      Math.max(0, t0 + 900 - Date.now()),
       'the IPAddress to go within 1 s',
     );
     await waitFor(async () => (await ipam.findAddress(ns, 'c')) === undefined, {
