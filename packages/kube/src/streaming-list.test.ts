@@ -103,12 +103,21 @@ describe('streamList', () => {
     );
   });
 
-  it('is refused when the stream ends without the end bookmark (sendInitialEvents ignored)', async () => {
+  it('is refused when the stream runs to its timeout without the end bookmark (sendInitialEvents ignored)', async () => {
     const { transport } = fakeTransport([added('a', '5'), added('b', '6')]);
     const items: KubeObject[] = [];
-    const outcome = await streamList(transport, resource, {}, (o) => items.push(o));
+    // timeoutSeconds 0: whenever it ends, it ran to its timeout.
+    const outcome = await streamList(transport, resource, { timeoutSeconds: 0 }, (o) => items.push(o));
     assert.deepEqual(outcome, { refused: 'no-bookmark', items: 2 });
     assert.deepEqual(names(items), ['a', 'b'], 'what was handed over is said (the caller starts over)');
+  });
+
+  it('throws when the stream is cut off before the bookmark and before its timeout (to be retried)', async () => {
+    const { transport } = fakeTransport([added('a', '5')]);
+    await assert.rejects(
+      streamList(transport, resource, {}, () => undefined),
+      /streaming list of ipaddresses ended after 1 objects, before its k8s.io\/initial-events-end bookmark/,
+    );
   });
 
   it('throws an ERROR event as its status (410 Gone)', async () => {

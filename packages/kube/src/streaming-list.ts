@@ -37,10 +37,11 @@ interface WatchLine {
 /**
  * Calls `onItem` for every object of a consistent snapshot (resourceVersionMatch=NotOlderThan with
  * no resourceVersion: at least as new as a quorum read) and returns the snapshot's resourceVersion.
- * Or a refusal: the server turned the request down (400/422), or closed the stream without the
- * bookmark (a server or proxy that ignored sendInitialEvents). Objects already handed over are then
- * real but maybe not all: a caller that needs the whole snapshot lists it again in pages. Other
- * failures throw (410 Gone from an ERROR event included).
+ * Or a refusal: the server turned the request down (400/422), or kept the stream open until its
+ * timeout without the bookmark (a server or proxy that ignored sendInitialEvents). Objects already
+ * handed over are then real but maybe not all: a caller that needs the whole snapshot lists it again
+ * in pages. Other failures throw: 410 Gone from an ERROR event, and a stream cut off before both
+ * the bookmark and the timeout.
  */
 export async function streamList(
   transport: KubeTransport,
@@ -51,6 +52,7 @@ export async function streamList(
   // Our own abort, to close the stream once the bookmark is in (the watch would go on).
   const done = new AbortController();
   const signal = options.signal === undefined ? done.signal : AbortSignal.any([options.signal, done.signal]);
+  const timeoutSeconds = options.timeoutSeconds ?? 300;
   let lines: AsyncIterable<string>;
   try {
     ({ lines } = await transport.stream({
@@ -61,7 +63,7 @@ export async function streamList(
         sendInitialEvents: true,
         resourceVersionMatch: 'NotOlderThan',
         allowWatchBookmarks: true,
-        timeoutSeconds: options.timeoutSeconds ?? 300,
+        timeoutSeconds,
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
       },
@@ -72,6 +74,7 @@ export async function streamList(
     if (kind === 'Invalid' || kind === 'BadRequest') return { refused: 'rejected', items: 0 };
     throw error;
   }
+  const opened = performance.now();
   let items = 0;
   try {
     for await (const line of lines) {
@@ -94,6 +97,13 @@ export async function streamList(
     done.abort();
   }
   if (options.signal?.aborted === true) throw options.signal.reason;
+  // A server that ignored sendInitialEvents serves a plain watch, which runs to its timeout. One
+  // that ends sooner was cut off (an API server restarting, a proxy): try again, not pages for good.
+  if (performance.now() - opened < timeoutSeconds * 900) {
+    throw new Error(
+      `streaming list of ${resource.plural} ended after ${String(items)} objects, before its ${INITIAL_EVENTS_END_ANNOTATION} bookmark`,
+    );
+  }
   return { refused: 'no-bookmark', items };
 }
 
