@@ -523,26 +523,22 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       const started = performance.now();
       for (let attempt = 1; ; attempt++) {
         try {
-          const streamed = streamLeaderRead
-            ? await addressClient.streamList({ labelSelector: addressSelector }, (item) => {
-                addresses.observe(item);
-              })
-            : undefined;
-          if (streamed === undefined || 'refused' in streamed) {
-            // Whatever the refused stream handed over was real: observing it again is a no-op.
-            if (streamed !== undefined) {
+          // A refusal: what the stream handed over was real, observing it again is a no-op.
+          const { streamed } = await addressClient.snapshot(
+            { labelSelector: addressSelector, streaming: streamLeaderRead },
+            (item) => {
+              addresses.observe(item);
+            },
+            (why) => {
               log.warn('streaming list refused, listing in pages', {
                 resource: 'ipaddresses (leader read)',
-                why: streamed.refused,
+                why,
               });
-            }
-            streamLeaderRead = false;
-            for await (const page of addressClient.pages({ labelSelector: addressSelector })) {
-              for (const item of page.items) addresses.observe(item);
-            }
-          }
+              streamLeaderRead = false;
+            },
+          );
           log.info('consistent IPAddress read', {
-            streamed: streamLeaderRead,
+            streamed,
             seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
           });
           break;

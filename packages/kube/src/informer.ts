@@ -320,32 +320,23 @@ export class Informer<T extends KubeObject> {
     // outlives its line or page. Cached only after the snapshot is complete, so the cache never shows
     // half a relist.
     const items: T[] = [];
-    const selection = {
-      namespace: this.options.namespace,
-      labelSelector: this.options.labelSelector,
-      fieldSelector: this.options.fieldSelector,
-      signal: controller.signal,
-    };
-    let resourceVersion: string | undefined;
-    let streamed = false;
-    if (this.streaming) {
-      const outcome = await this.client.streamList(selection, (item) => items.push(this.transform(item)));
-      if ('refused' in outcome) {
+    const { resourceVersion, streamed } = await this.client.snapshot(
+      {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
+        limit: this.options.pageSize ?? 500,
+        signal: controller.signal,
+        streaming: this.streaming,
+      },
+      (item) => items.push(this.transform(item)),
+      (why) => {
         // Not served here (gate off, or sendInitialEvents ignored): pages from now on.
         this.streaming = false;
-        this.hooks.onStreamingRefused?.(outcome.refused);
+        this.hooks.onStreamingRefused?.(why);
         items.length = 0;
-      } else {
-        resourceVersion = outcome.resourceVersion;
-        streamed = true;
-      }
-    }
-    if (!streamed) {
-      for await (const page of this.client.pages({ ...selection, limit: this.options.pageSize ?? 500 })) {
-        for (const item of page.items) items.push(this.transform(item));
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      }
-    }
+      },
+    );
     if (this.isStopped()) return;
     const listed = new Set<string>();
     for (const item of items) {

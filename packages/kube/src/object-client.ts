@@ -3,7 +3,12 @@
 import type { ObjectMeta } from '@ipam-in-cluster/api';
 import { classifyApiError } from './errors.js';
 import { apiVersionOf, resourcePath, type ResourceDescriptor } from './resources.js';
-import { streamList, type StreamingListOptions, type StreamingListRefusal } from './streaming-list.js';
+import {
+  streamList,
+  type StreamingListOptions,
+  type StreamingListOutcome,
+  type StreamingListRefusal,
+} from './streaming-list.js';
 import { ContentType, type KubeTransport, type QueryValue } from './transport.js';
 
 /** Anything with Kubernetes object metadata, as plain JSON. */
@@ -141,12 +146,33 @@ export class ObjectClient<T extends KubeObject> {
    * A consistent snapshot as a stream of single objects (sendInitialEvents; see streaming-list.ts):
    * `onItem` for each, then the snapshot's resourceVersion, or a refusal (list in pages instead).
    */
-  async streamList(
-    options: StreamingListOptions,
-    onItem: (item: T) => void,
-  ): Promise<{ resourceVersion: string | undefined } | { refused: StreamingListRefusal; items: number }> {
+  async streamList(options: StreamingListOptions, onItem: (item: T) => void): Promise<StreamingListOutcome> {
     // The server's JSON is this resource's objects, as request<T>() assumes for get and list.
     return streamList(this.transport, this.resource, options, onItem as (item: KubeObject) => void);
+  }
+
+  /**
+   * Every object of one consistent snapshot, one at a time: a streaming list when `streaming`, else
+   * (or when the server refuses it: `onRefused` is called first, and what the stream handed over
+   * may be incomplete) pages of `limit`. Returns the snapshot's resourceVersion and how it was read.
+   */
+  async snapshot(
+    options: Omit<ListOptions, 'continue' | 'resourceVersion'> & { streaming: boolean },
+    onItem: (item: T) => void,
+    onRefused?: (why: StreamingListRefusal) => void,
+  ): Promise<{ resourceVersion: string | undefined; streamed: boolean }> {
+    const { streaming, limit, ...selection } = options;
+    if (streaming) {
+      const outcome = await this.streamList(selection, onItem);
+      if (!('refused' in outcome)) return { resourceVersion: outcome.resourceVersion, streamed: true };
+      onRefused?.(outcome.refused);
+    }
+    let resourceVersion: string | undefined;
+    for await (const page of this.pages({ ...selection, limit })) {
+      for (const item of page.items) onItem(item);
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    }
+    return { resourceVersion, streamed: false };
   }
 
   /** Every page; resourceVersion is the list's (a consistent snapshot to watch from). */

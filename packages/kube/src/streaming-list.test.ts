@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { classifyApiError } from './errors.js';
-import type { KubeObject } from './object-client.js';
+import { ObjectClient, type KubeObject } from './object-client.js';
 import { ipAddressResource } from './resources.js';
 import { INITIAL_EVENTS_END_ANNOTATION, serverKnowsStreamingLists, streamList } from './streaming-list.js';
 import type { KubeTransport, RequestOptions } from './transport.js';
@@ -18,11 +18,16 @@ function bookmark(resourceVersion: string, initialEventsEnd: boolean): string {
   return JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion, annotations } } });
 }
 
-/** A transport whose watch answers with `lines` (then ends), or fails with `failure` when opened. */
-function fakeTransport(lines: string[], failure?: Error) {
-  const seen: { options?: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>; linesRead: number } = {
-    linesRead: 0,
-  };
+/**
+ * A transport whose watch answers with `lines` (then ends), or fails with `failure` when opened;
+ * list requests get `pages` in turn (continue tokens "1", "2", ...).
+ */
+function fakeTransport(lines: string[], failure?: Error, pages: KubeObject[][] = []) {
+  const seen: {
+    options?: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>;
+    linesRead: number;
+    listQueries: Record<string, unknown>[];
+  } = { linesRead: 0, listQueries: [] };
   const transport = {
     stream(options: Omit<RequestOptions, 'body' | 'contentType' | 'timeoutMs'>) {
       seen.options = options;
@@ -37,6 +42,15 @@ function fakeTransport(lines: string[], failure?: Error) {
         }
       }
       return Promise.resolve({ lines: body() });
+    },
+    request(options: RequestOptions) {
+      seen.listQueries.push({ ...options.query });
+      const index = Number(options.query?.continue ?? 0);
+      const next = index + 1 < pages.length ? String(index + 1) : '';
+      return Promise.resolve({
+        metadata: { resourceVersion: '42', continue: next },
+        items: pages[index] ?? [],
+      });
     },
   } as unknown as KubeTransport;
   return { transport, seen };
@@ -138,6 +152,65 @@ describe('streamList', () => {
         caller.abort(reason);
       }),
       (error: unknown) => error === reason,
+    );
+  });
+});
+
+describe('ObjectClient.snapshot', () => {
+  const object = (name: string): KubeObject => ({
+    metadata: { namespace: 'ns', name, resourceVersion: '1' },
+  });
+
+  it('streams when asked and the server serves it: no list request', async () => {
+    const { transport, seen } = fakeTransport([added('a', '5'), bookmark('9', true)]);
+    const items: KubeObject[] = [];
+    const refusals: string[] = [];
+    const result = await new ObjectClient(transport, resource).snapshot(
+      { streaming: true },
+      (o) => items.push(o),
+      (why) => refusals.push(why),
+    );
+    assert.deepEqual(result, { resourceVersion: '9', streamed: true });
+    assert.deepEqual(names(items), ['a']);
+    assert.deepEqual(refusals, []);
+    assert.deepEqual(seen.listQueries, []);
+  });
+
+  it('says why when refused, then reads every page of `limit`', async () => {
+    const { transport, seen } = fakeTransport([], new ApiException(422, 'GET ipaddresses', '{}', {}), [
+      [object('p'), object('q')],
+      [object('r')],
+    ]);
+    const items: KubeObject[] = [];
+    const refusals: string[] = [];
+    const result = await new ObjectClient(transport, resource).snapshot(
+      { streaming: true, limit: 2, labelSelector: 'x=y' },
+      (o) => items.push(o),
+      (why) => refusals.push(why),
+    );
+    assert.deepEqual(result, { resourceVersion: '42', streamed: false });
+    assert.deepEqual(refusals, ['rejected']);
+    assert.deepEqual(names(items), ['p', 'q', 'r']);
+    assert.deepEqual(
+      seen.listQueries.map((q) => [q.limit, q.continue, q.labelSelector]),
+      [
+        [2, undefined, 'x=y'],
+        [2, '1', 'x=y'],
+      ],
+    );
+  });
+
+  it('reads pages without asking for a stream when not streaming', async () => {
+    const { transport, seen } = fakeTransport([], undefined, [[object('p')]]);
+    const result = await new ObjectClient(transport, resource).snapshot(
+      { streaming: false },
+      () => undefined,
+    );
+    assert.deepEqual(result, { resourceVersion: '42', streamed: false });
+    assert.equal(seen.options, undefined, 'no watch opened');
+    assert.deepEqual(
+      seen.listQueries.map((q) => q.limit),
+      [500],
     );
   });
 });

@@ -29,6 +29,10 @@ export interface StreamingListOptions {
 /** Why a stream gave no snapshot, so the caller lists in pages instead. */
 export type StreamingListRefusal = 'rejected' | 'no-bookmark';
 
+/** The snapshot's resourceVersion, or why there is none (and how many objects came before that). */
+export type StreamingListOutcome =
+  { resourceVersion: string | undefined } | { refused: StreamingListRefusal; items: number };
+
 interface WatchLine {
   type?: string;
   object?: KubeObject & { metadata?: { annotations?: Record<string, string> } };
@@ -48,7 +52,7 @@ export async function streamList(
   resource: ResourceDescriptor,
   options: StreamingListOptions,
   onItem: (item: KubeObject) => void,
-): Promise<{ resourceVersion: string | undefined } | { refused: StreamingListRefusal; items: number }> {
+): Promise<StreamingListOutcome> {
   // Our own abort, to close the stream once the bookmark is in (the watch would go on).
   const done = new AbortController();
   const signal = options.signal === undefined ? done.signal : AbortSignal.any([options.signal, done.signal]);
