@@ -28,7 +28,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import { benchPools, plainWrites } from './plain-writer.js';
-import { startPhases } from './start-phases.js';
+import { startPhases, type StartPhases } from './start-phases.js';
 import { mebibytes, percentile } from './stats.js';
 
 const { values } = parseArgs({
@@ -53,7 +53,8 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-interface Start {
+/** One start: its figures, and from its log how long the lists and leader read took. */
+interface Start extends StartPhases {
   flags: string;
   readyMs: number;
   settleMs: number;
@@ -63,11 +64,6 @@ interface Start {
   heapUsedMB: number;
   /** When VmRSS was highest (sampled every 50 ms): before ready, before settled, or after. */
   peakPhase: 'lists' | 'leading' | 'settled';
-  /** The slowest initial cache list and the leader's consistent read, seconds (from its log). */
-  listsSeconds: number | undefined;
-  leaderReadSeconds: number | undefined;
-  /** Lists and leader read were streaming lists (sendInitialEvents). */
-  streamed: boolean | undefined;
   load1m: number;
 }
 
@@ -84,11 +80,6 @@ function rssSampler(ctl: ControllerProcess): { stop(): { at: number; bytes: numb
       return best;
     },
   };
-}
-
-function phasesOf(logFile: string): Pick<Start, 'listsSeconds' | 'leaderReadSeconds' | 'streamed'> {
-  const { listsSeconds, leaderReadSeconds, streamed } = startPhases(readFileSync(logFile, 'utf8'));
-  return { listsSeconds, leaderReadSeconds, streamed };
 }
 
 const seconds = (s: number | undefined): string => (s === undefined ? '-' : s.toFixed(2));
@@ -151,7 +142,7 @@ async function main(): Promise<void> {
             cpuSeconds: Math.round((stats?.cpuSeconds ?? NaN) * 100) / 100,
             heapUsedMB: mebibytes(heapUsed),
             peakPhase: peak.at <= readyAt ? 'lists' : peak.at <= settledAt ? 'leading' : 'settled',
-            ...phasesOf(join(logDir, `${name}.log`)),
+            ...startPhases(readFileSync(join(logDir, `${name}.log`), 'utf8')),
             load1m,
           };
           starts.push(start);
