@@ -47,6 +47,7 @@ import {
   LeaderElector,
   loadKubeConfig,
   poolRefIndexValue,
+  serverStreamsLists,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
 import { WorkQueue } from '../queue/work-queue.js';
@@ -167,7 +168,13 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const transport = new KubeTransport(loaded.kubeConfig, { userAgent: COMPONENT, compression: false });
   const client = new KubeClient(transport);
 
-  const served = await discoverServedResources(transport);
+  // Streaming lists (one object per line) when the server knows them: the initial lists and the
+  // leader's read do not parse 500-object pages (docs/adr/0014-streaming-lists.md). Asked here, not
+  // in discovery: the plugin, which shares discovery, reads in pages.
+  const [served, streamingLists] = await Promise.all([
+    discoverServedResources(transport),
+    serverStreamsLists(transport),
+  ]);
   const chosen = chooseContract(served.contractVersions);
   if (!chosen.ok) throw new Error(chosen.error.message);
   const contract = chosen.value;
@@ -181,9 +188,6 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     : served.clusterVersions.includes('v1beta1')
       ? 'v1beta1'
       : undefined;
-  // Streaming lists (one object per line) when the server knows them: the initial lists and the
-  // leader's read no longer parse 500-object pages (docs/adr/0014-streaming-lists.md).
-  const streamingLists = served.streamingLists;
   log.info('contract chosen', {
     ipam: contract.version,
     cluster: clusterVersion ?? 'not served',

@@ -1,6 +1,5 @@
 // What the API server serves, asked once at start-up: which Cluster API contract version to use
-// (IPAddressClaim and IPAddress must both be served in it), whether our pool CRDs are installed, and
-// whether the server knows streaming lists (its /version).
+// (IPAddressClaim and IPAddress must both be served in it) and whether our pool CRDs are installed.
 import {
   CLUSTER_API_GROUP,
   CLUSTER_PLURAL,
@@ -13,7 +12,6 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import { classifyApiError } from './errors.js';
-import { serverKnowsStreamingLists } from './streaming-list.js';
 import type { KubeTransport } from './transport.js';
 
 interface APIGroup {
@@ -38,8 +36,6 @@ export interface ServedResources {
   /** Every pool kind is served at POOL_VERSION. */
   poolCrdsInstalled: boolean;
   missingPoolKinds: PoolKind[];
-  /** The server's version (/version) knows sendInitialEvents; false when /version could not be read. */
-  streamingLists: boolean;
 }
 
 /** Plural names served per version of one API group; an unserved group is an empty map. */
@@ -87,13 +83,9 @@ export async function discoverServedResources(
   transport: KubeTransport,
   signal?: AbortSignal,
 ): Promise<ServedResources> {
-  const [ipam, capi, version] = await Promise.all([
+  const [ipam, capi] = await Promise.all([
     servedPlurals(transport, IPAM_GROUP, signal),
     servedPlurals(transport, CLUSTER_API_GROUP, signal),
-    // Only an optimisation depends on it: a server that will not say lists in pages.
-    transport
-      .request<{ major?: string; minor?: string }>({ method: 'GET', path: '/version', signal })
-      .catch(() => ({})),
   ]);
   const ipAddressClaimVersions = versionsServing(ipam, IPADDRESS_CLAIM_PLURAL);
   const ipAddressVersions = versionsServing(ipam, IPADDRESS_PLURAL);
@@ -109,6 +101,5 @@ export async function discoverServedResources(
     contractVersions: ipAddressClaimVersions.filter((v) => ipAddressVersions.includes(v)),
     poolCrdsInstalled: missingPoolKinds.length === 0,
     missingPoolKinds,
-    streamingLists: serverKnowsStreamingLists(version),
   };
 }

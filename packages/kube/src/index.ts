@@ -53,7 +53,12 @@ export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { compactObject, Informer, stripManagedFields } from './informer.js';
 export { StringInterner } from './intern.js';
-export { INITIAL_EVENTS_END_ANNOTATION, serverKnowsStreamingLists, streamList } from './streaming-list.js';
+export {
+  INITIAL_EVENTS_END_ANNOTATION,
+  serverKnowsStreamingLists,
+  serverStreamsLists,
+  streamList,
+} from './streaming-list.js';
 export type { StreamingListOptions, StreamingListRefusal } from './streaming-list.js';
 export type { StringInternerOptions } from './intern.js';
 export type {

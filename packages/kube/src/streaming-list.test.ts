@@ -4,7 +4,12 @@ import { ApiException } from '@kubernetes/client-node';
 import { classifyApiError } from './errors.js';
 import { ObjectClient, type KubeObject } from './object-client.js';
 import { ipAddressResource } from './resources.js';
-import { INITIAL_EVENTS_END_ANNOTATION, serverKnowsStreamingLists, streamList } from './streaming-list.js';
+import {
+  INITIAL_EVENTS_END_ANNOTATION,
+  serverKnowsStreamingLists,
+  serverStreamsLists,
+  streamList,
+} from './streaming-list.js';
 import type { KubeTransport, RequestOptions } from './transport.js';
 
 const resource = ipAddressResource('v1beta2');
@@ -223,5 +228,23 @@ describe('serverKnowsStreamingLists', () => {
     assert.equal(serverKnowsStreamingLists({ major: '1', minor: '26' }), false);
     assert.equal(serverKnowsStreamingLists({ major: '1' }), false);
     assert.equal(serverKnowsStreamingLists({}), false);
+  });
+});
+
+describe('serverStreamsLists', () => {
+  it('asks /version, and takes a failure to read it as no', async () => {
+    const paths: string[] = [];
+    const answering = (answer: Promise<unknown>) =>
+      ({
+        request(options: RequestOptions) {
+          paths.push(options.path);
+          return answer;
+        },
+      }) as unknown as KubeTransport;
+    assert.equal(await serverStreamsLists(answering(Promise.resolve({ major: '1', minor: '37' }))), true);
+    assert.equal(await serverStreamsLists(answering(Promise.resolve({ major: '1', minor: '26' }))), false);
+    const forbidden = new ApiException(403, 'GET /version', '{}', {});
+    assert.equal(await serverStreamsLists(answering(Promise.reject(forbidden))), false);
+    assert.deepEqual(paths, ['/version', '/version', '/version']);
   });
 });

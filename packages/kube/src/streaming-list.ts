@@ -112,6 +112,17 @@ export async function streamList(
 }
 
 /**
+ * Whether the server's /version knows sendInitialEvents; false when it cannot be read (only an
+ * optimisation depends on it: such a server is listed in pages).
+ */
+export async function serverStreamsLists(transport: KubeTransport, signal?: AbortSignal): Promise<boolean> {
+  const version = await transport
+    .request<{ major?: string; minor?: string }>({ method: 'GET', path: '/version', signal })
+    .catch(() => ({}));
+  return serverKnowsStreamingLists(version);
+}
+
+/**
  * Whether a server of this version knows sendInitialEvents (it may still refuse it with 422 when its
  * WatchList gate is off). `minor` as /version reports it: "32", or "32+" from some providers.
  */
