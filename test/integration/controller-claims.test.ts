@@ -318,16 +318,7 @@ describe('controller: claims', () => {
     const ns = await fx.namespace('adopt-unrelated');
     await ipam.createPool(IP, 'p', ns, { addresses: ['10.0.0.1-10.0.0.254'], prefix: 24 });
     // A real owner: kube-controller-manager's garbage collector deletes dependents of missing owners.
-    const cm = await ipam.client
-      .resource<{ metadata?: { name?: string; namespace?: string; uid?: string } }>({
-        group: '',
-        version: 'v1',
-        kind: 'ConfigMap',
-        plural: 'configmaps',
-        namespaced: true,
-      })
-      .create({ metadata: { name: 'unrelated', namespace: ns } });
-    const unrelated = { apiVersion: 'v1', kind: 'ConfigMap', name: 'unrelated', uid: cm.metadata?.uid ?? '' };
+    const unrelated = await ipam.configMapOwner(ns, 'unrelated');
     await ipam.addresses.create({
       apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
       kind: 'IPAddress',

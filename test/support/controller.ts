@@ -12,6 +12,7 @@ import {
   type ContractVersion,
   type IPAddressClaimWire,
   type IPAddressWire,
+  type OwnerReference,
   type IPPoolSpec,
   type Pool,
   type PoolKind,
@@ -200,6 +201,26 @@ export class Ipam {
       spec: { paused: opts.paused ?? false },
     } as ClusterWire;
     return this.clusters.create(body);
+  }
+
+  /** Creates a ConfigMap and returns an owner reference to it (an owner the GC sees as alive). */
+  async configMapOwner(namespace: string, name: string, controller = false): Promise<OwnerReference> {
+    const cm = await this.client
+      .resource<{ metadata?: { name?: string; namespace?: string; uid?: string } }>({
+        group: '',
+        version: 'v1',
+        kind: 'ConfigMap',
+        plural: 'configmaps',
+        namespaced: true,
+      })
+      .create({ metadata: { name, namespace } });
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name,
+      uid: cm.metadata?.uid ?? '',
+      ...(controller ? { controller } : {}),
+    };
   }
 
   async findAddress(namespace: string, name: string): Promise<IPAddressWire | undefined> {

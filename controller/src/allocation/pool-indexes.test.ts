@@ -200,6 +200,30 @@ describe('PoolIndexes', () => {
     assert.equal((await reserve(idx, P, 'default/a')).address, '10.0.0.1');
   });
 
+  it('check: whether the pool could hand out an address, and who else holds it', () => {
+    const idx = new PoolIndexes();
+    assert.equal(idx.check(P, 'default/x', '10.0.0.11', 24), undefined, 'no layout yet');
+    assert.ok(idx.rebuild(P, ipPool(['10.0.0.10-10.0.0.20'], 24, '10.0.0.10')).ok);
+    idx.markUsed(P, 'default/a', '10.0.0.11', 24);
+    idx.markUsed(P, 'default/b', '10.0.0.11', 24);
+    assert.deepEqual(idx.check(P, 'default/x', '10.0.0.11', 24), {
+      inPool: true,
+      alsoHeldBy: ['default/a', 'default/b'],
+    });
+    assert.deepEqual(idx.check(P, 'default/a', '10.0.0.11', 24), { inPool: true, alsoHeldBy: ['default/b'] });
+    assert.deepEqual(idx.check(P, 'default/x', '10.0.0.12', 24), { inPool: true, alsoHeldBy: [] });
+    // The gateway, an address outside the ranges, and garbage are not the pool's to hand out.
+    for (const address of ['10.0.0.10', '192.168.1.1', 'banana'])
+      assert.equal(idx.check(P, 'default/x', address, 24)?.inPool, false, address);
+    const Q = 'InClusterPrefixPool/default/q';
+    assert.ok(
+      idx.rebuild(Q, { type: 'prefix', spec: { prefixes: ['fd00::/48'], allocationPrefixLength: 64 } }).ok,
+    );
+    assert.equal(idx.check(Q, 'default/x', 'fd00:0:0:5::', 64)?.inPool, true);
+    assert.equal(idx.check(Q, 'default/x', 'fd00:0:0:5::', 80)?.inPool, false, 'wrong prefix length');
+    assert.equal(idx.check(Q, 'default/x', 'fd01::', 64)?.inPool, false, 'outside the prefixes');
+  });
+
   it('prefix pools hand out the lowest free sub-prefix', async () => {
     const idx = new PoolIndexes();
     const X = 'InClusterPrefixPool/default/x';

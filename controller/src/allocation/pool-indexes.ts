@@ -36,6 +36,7 @@ import {
   nextFreePrefix,
   parseAddr,
   parsePrefixInUse,
+  prefixIsAllocatable,
   prefixPoolCounts,
   type Addr,
   type AllocatorError,
@@ -146,6 +147,8 @@ interface PoolAllocator {
   remove(h: Holding): void;
   next(): Result<{ address: string; prefix: number }>;
   counts(): PoolCounts;
+  /** Whether the pool could have handed out this holding (allocatable, the pool's prefix length). */
+  covers(h: Pick<Holding, 'address' | 'addr' | 'prefix'>): boolean;
   readonly gateway: string | undefined;
 }
 
@@ -176,6 +179,10 @@ class IPPoolAllocator implements PoolAllocator {
 
   counts(): PoolCounts {
     return this.#index.counts();
+  }
+
+  covers(h: Pick<Holding, 'address' | 'addr' | 'prefix'>): boolean {
+    return h.addr !== undefined && this.layout.allocatable.contains(h.addr);
   }
 }
 
@@ -212,6 +219,10 @@ class PrefixPoolAllocator implements PoolAllocator {
 
   counts(): PoolCounts {
     return prefixPoolCounts(this.layout, [...this.#inUse.values()]);
+  }
+
+  covers(h: Pick<Holding, 'address' | 'addr' | 'prefix'>): boolean {
+    return prefixIsAllocatable(this.layout, { address: h.address, prefix: h.prefix });
   }
 }
 
@@ -396,6 +407,34 @@ export class PoolIndexes {
   ): { address: string; prefix: number | undefined; state: HoldingState } | undefined {
     const h = this.#pools.get(poolKey)?.holdings.get(ipAddressKey);
     return h === undefined ? undefined : { address: h.address, prefix: h.prefix, state: h.state };
+  }
+
+  /**
+   * Whether `address` (with `prefix`, for prefix pools) is one the pool could hand out, and which
+   * other IPAddresses hold the same address in it; undefined while the pool has no valid layout.
+   * O(holdings of the pool): for the rare adoption of an IPAddress this controller did not create.
+   */
+  check(
+    poolKey: string,
+    ipAddressKey: string,
+    address: string,
+    prefix: number | undefined,
+  ): { inPool: boolean; alsoHeldBy: string[] } | undefined {
+    const entry = this.#pools.get(poolKey);
+    if (entry?.allocator === undefined) return undefined;
+    const parsed = parseAddr(address);
+    const addr = parsed.ok ? parsed.value : undefined;
+    const inPool = entry.allocator.covers({ address, addr, prefix });
+    const alsoHeldBy: string[] = [];
+    for (const h of entry.holdings.values()) {
+      if (h.ipAddressKey === ipAddressKey) continue;
+      const same =
+        addr !== undefined && h.addr !== undefined
+          ? h.addr.family === addr.family && h.addr.value === addr.value
+          : h.address === address;
+      if (same) alsoHeldBy.push(h.ipAddressKey);
+    }
+    return { inPool, alsoHeldBy: alsoHeldBy.sort() };
   }
 
   /** Whether the pool has a valid layout and can allocate. */

@@ -54,6 +54,7 @@ import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers, type HandlerResult, type RunOutcome } from '../queue/workers.js';
 import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
 import { poolIdFromRef, poolKey, type PoolId } from '../reconcilers/keys.js';
+import { OrphanRepair, releasableOrphan } from '../reconcilers/orphan-repair.js';
 import { PoolFence } from '../reconcilers/pool-fence.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import { PoolRegistry } from '../reconcilers/pool-registry.js';
@@ -199,6 +200,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       ? undefined
       : `${LABEL_WATCH_FILTER}=${options.watchFilter}`;
   const namespace = options.namespace === '' ? undefined : options.namespace;
+  // Set once leading: after a claim or IPAddress relist, every IPAddress is checked for a lost claim
+  // (a claim deleted while the watch was down leaves no DELETED event behind).
+  let afterRelist: (() => void) | undefined;
   const hooks = (what: string) => ({
     onError: (error: { kind: string; message: string }, phase: string) => {
       log.warn('informer error', { resource: what, phase, kind: error.kind, error: error.message });
@@ -215,6 +219,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
         streamed: how.streamed,
         seconds: Number((how.durationMs / 1000).toFixed(3)),
       });
+      if (what === 'ipaddressclaims' || what === 'ipaddresses') afterRelist?.();
     },
     onStreamingRefused: (why: string) => {
       log.warn('streaming list refused, listing in pages', { resource: what, why });
@@ -321,15 +326,29 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
           log: log.child({ controller: 'allocation-fence' }),
           fieldManager: FIELD_MANAGER,
         });
+  const claimClient = client.ipAddressClaims(contract.version);
+  const addressClient = client.ipAddresses(contract.version);
+  const orphans = new OrphanRepair({
+    addresses,
+    pools: poolInformers,
+    claimClient,
+    addressClient,
+    events,
+    log: log.child({ controller: 'orphan-repair' }),
+    released: (kind) => {
+      metrics.orphanReleased(kind);
+    },
+  });
   const claimReconciler = new ClaimReconciler({
     contract,
     claims,
     addresses,
     clusters,
     pools: poolInformers,
-    claimClient: client.ipAddressClaims(contract.version),
-    addressClient: client.ipAddresses(contract.version),
+    claimClient,
+    addressClient,
     registry,
+    orphans,
     events,
     log: log.child({ controller: 'ipaddressclaim' }),
     metrics,
@@ -371,9 +390,6 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   claims.onUpdate((c, old) => {
     if (isOurClaim(c) && metaChanged(c.metadata, old.metadata)) claimQueue.add(claimKeyOf(c.metadata));
   });
-  claims.onDelete((c) => {
-    if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
-  });
 
   /** The claim an IPAddress names (spec.claimRef; the IPAddress's own name when that is empty). */
   const claimOf = (address: Address): IPAddressClaimWire | undefined =>
@@ -381,10 +397,32 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       address.metadata.namespace,
       address.claimName === '' ? (address.metadata.name ?? '') : address.claimName,
     );
+  /**
+   * An IPAddress of ours whose claim the cache does not hold: its claim key goes to the claim queue,
+   * whose pass for a missing claim asks the API server and releases the IPAddress if the claim is
+   * gone (orphan-repair.ts). Only within what this controller watches (namespace, watch filter).
+   */
+  const checkOrphan = (address: Address): void => {
+    if (namespace !== undefined && address.metadata.namespace !== namespace) return;
+    if (labelSelector !== undefined && address.metadata.labels?.[LABEL_WATCH_FILTER] !== options.watchFilter)
+      return;
+    if (claimOf(address) === undefined && releasableOrphan(address))
+      claimQueue.add(claimKeyOf(address.metadata));
+  };
+  claims.onDelete((c) => {
+    if (isOurClaim(c)) claimQueue.add(claimKeyOf(c.metadata));
+    // Whatever its pool reference says now, an IPAddress of ours named after it may be left.
+    const left = addresses.get(c.metadata.namespace, c.metadata.name ?? '');
+    if (left !== undefined) checkOrphan(addressFromWire(left));
+  });
+  const checkAllOrphans = (): void => {
+    for (const a of addresses.list()) checkOrphan(addressFromWire(a));
+  };
   /** Its pool's status is due (and its claim's adoption checked on update): each read parses once. */
   const onAddress = (address: Address): void => {
     const key = registry.addressObserved(address);
     if (key !== undefined && registry.has(key)) poolQueue.addAfter(key, statusDelay);
+    checkOrphan(address);
   };
   addresses.onAdd((a) => {
     onAddress(addressFromWire(a));
@@ -570,6 +608,8 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       }
     }
     enqueueClaims(claims.list());
+    checkAllOrphans();
+    afterRelist = checkAllOrphans;
     const claimHandler = async (key: string): Promise<HandlerResult | undefined> =>
       claimReconciler.reconcile(key);
     const poolHandler = async (key: string): Promise<HandlerResult | undefined> =>

@@ -81,6 +81,7 @@ export class ControllerMetrics {
   readonly #queueRetries: Counter<'name'>;
   readonly #allocationDuration: Histogram<'pool_kind' | 'result'>;
   readonly #allocationFailures: Counter<'pool_kind' | 'reason'>;
+  readonly #orphansReleased: Counter<'pool_kind'>;
   readonly #poolSize: Gauge<PoolLabelName>;
   readonly #poolUsed: Gauge<PoolLabelName>;
   readonly #poolFree: Gauge<PoolLabelName>;
@@ -160,6 +161,12 @@ export class ControllerMetrics {
       name: `${p}allocation_failures_total`,
       help: 'Failed allocations by pool kind and reason (PoolExhausted, PoolNotReady, PoolNotFound, AllocationFailed, ApiError, ...).',
       labelNames: ['pool_kind', 'reason'],
+      registers,
+    });
+    this.#orphansReleased = new Counter({
+      name: `${p}orphaned_addresses_released_total`,
+      help: 'IPAddresses of our pools released because their claim no longer existed (a claim deleted while its address was being created).',
+      labelNames: ['pool_kind'],
       registers,
     });
     const poolGauge = (suffix: string, help: string): Gauge<PoolLabelName> =>
@@ -251,6 +258,11 @@ export class ControllerMetrics {
   /** An allocation failed for `reason` (a claim Ready reason or ApiError). */
   allocationFailure(poolKind: string, reason: string): void {
     this.#allocationFailures.inc({ pool_kind: poolKind, reason });
+  }
+
+  /** An IPAddress whose claim was gone was released by the orphan repair. */
+  orphanReleased(poolKind: string): void {
+    this.#orphansReleased.inc({ pool_kind: poolKind });
   }
 
   /** Sets the pool gauges from exact counts. */

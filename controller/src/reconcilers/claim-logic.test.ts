@@ -4,10 +4,13 @@ import {
   FINALIZER_PROTECT_ADDRESS,
   LABEL_CLUSTER_NAME,
   LABEL_WATCH_FILTER,
+  type Address,
   type AddressClaim,
   type Condition,
+  type OwnerReference,
 } from '@ipam-in-cluster/api';
 import {
+  adoptionConflict,
   adoptionPatch,
   claimClusterName,
   copiedLabels,
@@ -15,6 +18,7 @@ import {
   graceRemainingMs,
   releasableBy,
   sameConditions,
+  type PoolCheck,
 } from './claim-logic.js';
 
 function claim(overrides: Partial<AddressClaim> = {}, labels?: Record<string, string>): AddressClaim {
@@ -242,5 +246,85 @@ describe('sameConditions', () => {
     assert.equal(sameConditions([c, p], [p, c]), true);
     assert.equal(sameConditions([c], [{ ...c, message: 'other' }]), false);
     assert.equal(sameConditions([c], []), false);
+  });
+});
+
+describe('adoptionConflict', () => {
+  const address = (
+    meta: { ownerReferences?: OwnerReference[] } = {},
+    claimName = 'c',
+    at = '10.0.0.5',
+  ): Address => ({
+    metadata: { name: 'c', namespace: 'ns', ...meta },
+    claimName,
+    poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: 'InClusterIPPool', name: 'p' },
+    address: at,
+    prefix: 24,
+    gateway: undefined,
+  });
+  const ok: PoolCheck = { inPool: true, alsoHeldBy: [] };
+  const claimRef = (uid: string): OwnerReference => ({
+    apiVersion: V,
+    kind: 'IPAddressClaim',
+    name: 'c',
+    uid,
+    controller: true,
+  });
+  const where = 'InClusterIPPool ns/p';
+
+  it('adopts a free, in-pool IPAddress for this claim with no other controller', () => {
+    assert.equal(adoptionConflict(address(), claim(), where, ok), undefined);
+    assert.equal(adoptionConflict(address({}, ''), claim(), where, ok), undefined, 'empty claimRef');
+    assert.equal(
+      adoptionConflict(address({ ownerReferences: [claimRef('older-claim-uid')] }), claim(), where, ok),
+      undefined,
+      'controlled by an earlier claim of this name',
+    );
+  });
+
+  it('does not check again an IPAddress this claim already controls', () => {
+    const ours = address({ ownerReferences: [claimRef('claim-uid')] });
+    assert.equal(adoptionConflict(ours, claim(), where, { inPool: false, alsoHeldBy: ['ns/x'] }), undefined);
+    assert.equal(adoptionConflict(ours, claim(), where, undefined), undefined);
+  });
+
+  it('names each conflict and the way out', () => {
+    const cm: OwnerReference = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'cm',
+      uid: 'u',
+      controller: true,
+    };
+    const cases: [Address, PoolCheck | undefined, RegExp][] = [
+      [
+        address({}, 'other'),
+        ok,
+        /^IPAddress ns\/c references claim other, not c: it is not adopted; delete it/,
+      ],
+      [
+        address({ ownerReferences: [cm] }),
+        ok,
+        /^IPAddress ns\/c is controlled by ConfigMap cm: it is not adopted/,
+      ],
+      [
+        address({}, 'c', '192.168.1.1'),
+        { inPool: false, alsoHeldBy: [] },
+        /holds 192\.168\.1\.1\/24, which InClusterIPPool ns\/p cannot hand out/,
+      ],
+      [
+        address(),
+        { inPool: true, alsoHeldBy: ['ns/a'] },
+        /holds 10\.0\.0\.5\/24, which IPAddress ns\/a also holds in InClusterIPPool ns\/p/,
+      ],
+      [
+        address(),
+        { inPool: true, alsoHeldBy: ['ns/a', 'ns/b'] },
+        /IPAddress ns\/a, IPAddress ns\/b also hold in/,
+      ],
+      [address(), undefined, /cannot be checked while InClusterIPPool ns\/p is not ready/],
+    ];
+    for (const [a, check, pattern] of cases)
+      assert.match(adoptionConflict(a, claim(), where, check) ?? '', pattern);
   });
 });

@@ -9,6 +9,7 @@ import {
   LABEL_CLUSTER_NAME,
   LABEL_WATCH_FILTER,
   poolOwnerReference,
+  type Address,
   type AddressClaim,
   type Condition,
   type ObjectMeta,
@@ -163,6 +164,63 @@ export function releasableBy(address: ObjectMeta, claim: AddressClaim): boolean 
       controller.kind === IPADDRESS_CLAIM_KIND &&
       controller.name === claim.metadata.name)
   );
+}
+
+/** Whether the IPAddress's controller reference is this very claim (same uid): one we created or adopted. */
+export function controlledBy(address: ObjectMeta, claim: AddressClaim): boolean {
+  const controller = address.ownerReferences?.find((r) => r.controller === true);
+  return (
+    controller !== undefined &&
+    controller.kind === IPADDRESS_CLAIM_KIND &&
+    groupOf(controller.apiVersion) === IPAM_GROUP &&
+    controller.uid === claim.metadata.uid
+  );
+}
+
+/** What the pool knows about an existing IPAddress's address (PoolIndexes.check). */
+export interface PoolCheck {
+  inPool: boolean;
+  alsoHeldBy: readonly string[];
+}
+
+/**
+ * Why an existing IPAddress named like the claim must not be adopted, as the claim's Ready message
+ * (naming the conflict and the way out), or undefined to adopt it. Adopted: an IPAddress that
+ * references this claim and this pool, is controlled by no other object, and holds an address the
+ * pool could hand out that no other IPAddress of the pool holds. An IPAddress this claim already
+ * controls (same uid) is ours and not checked again. `check` is undefined while the pool has no
+ * valid layout.
+ */
+export function adoptionConflict(
+  address: Address,
+  claim: AddressClaim,
+  poolDescription: string,
+  check: PoolCheck | undefined,
+): string | undefined {
+  const what = `IPAddress ${address.metadata.namespace ?? ''}/${address.metadata.name ?? ''}`;
+  const remedy = 'delete it (or correct it) and the claim gets an address from the pool';
+  const claimName = claim.metadata.name ?? '';
+  if (address.claimName !== '' && address.claimName !== claimName)
+    return `${what} references claim ${address.claimName}, not ${claimName}: it is not adopted; ${remedy}`;
+  const controller = address.metadata.ownerReferences?.find((r) => r.controller === true);
+  if (
+    controller !== undefined &&
+    !(
+      controller.kind === IPADDRESS_CLAIM_KIND &&
+      groupOf(controller.apiVersion) === IPAM_GROUP &&
+      controller.name === claimName
+    )
+  )
+    return `${what} is controlled by ${controller.kind} ${controller.name}: it is not adopted; ${remedy}`;
+  if (controlledBy(address.metadata, claim)) return undefined;
+  const held = address.prefix === undefined ? address.address : `${address.address}/${address.prefix}`;
+  if (check === undefined)
+    return `${what} (${held}) was not created for this claim and cannot be checked while ${poolDescription} is not ready; it is adopted once the pool is Ready`;
+  if (!check.inPool)
+    return `${what} holds ${held}, which ${poolDescription} cannot hand out (outside its addresses, excluded, reserved, the gateway or the wrong prefix length): it is not adopted; ${remedy}`;
+  if (check.alsoHeldBy.length > 0)
+    return `${what} holds ${held}, which ${check.alsoHeldBy.map((k) => `IPAddress ${k}`).join(', ')} also ${check.alsoHeldBy.length === 1 ? 'holds' : 'hold'} in ${poolDescription}: it is not adopted; ${remedy}`;
+  return undefined;
 }
 
 /** Conditions equal for patching purposes (lastTransitionTime is kept by setCondition when unchanged). */

@@ -3,6 +3,8 @@
 //   adopt or allocate the IPAddress -> one status patch (addressRef + Ready/Paused conditions).
 // Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
 // condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
+// A claim that is gone hands its key to the orphan repair: an IPAddress created for it while it was
+// being deleted must not outlive it (orphan-repair.ts).
 import {
   ClaimEventReason,
   ClaimReadyReason,
@@ -28,6 +30,7 @@ import {
 } from '@ipam-in-cluster/api';
 import { classifyApiError, type ObjectClient } from '@ipam-in-cluster/kube';
 import {
+  adoptionConflict,
   adoptionPatch,
   claimClusterName,
   copiedLabels,
@@ -37,12 +40,18 @@ import {
 } from './claim-logic.js';
 import { poolIdFromRef, poolKey, splitObjectKey, type PoolId } from './keys.js';
 import type { AllocationFence, FenceResult } from './pool-fence.js';
+import type { OrphanRepair } from './orphan-repair.js';
 import { addressPoolId, type PoolRegistry } from './pool-registry.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
 
 export interface ReconcileResult {
   requeueAfter?: number;
 }
+
+/** Look again at once: the cache now holds what a fresh read just found (the next pass adopts it). */
+const AGAIN_NOW_MS = 1;
+/** Look again soon: a write of ours raced another writer (a precondition failed), or the pool went. */
+const RECHECK_MS = 1000;
 
 export interface ClaimReconcilerDeps {
   contract: Contract;
@@ -54,6 +63,8 @@ export interface ClaimReconcilerDeps {
   claimClient: ObjectClient<IPAddressClaimWire>;
   addressClient: ObjectClient<IPAddressWire>;
   registry: PoolRegistry;
+  /** Releases an IPAddress whose claim is gone (checked against the API server). */
+  orphans: OrphanRepair;
   events: EventSink;
   log: Logger;
   metrics: ReconcilerMetrics;
@@ -85,9 +96,10 @@ export class ClaimReconciler {
     const { namespace, name } = splitObjectKey(key);
     const wire = this.#d.claims.get(namespace, name);
     if (wire === undefined) {
-      // Gone: a reservation made for it (create failed ambiguously) must not leak.
+      // Gone: a reservation made for it (create failed ambiguously) must not leak, nor an IPAddress
+      // created for it while it was being deleted.
       this.#d.registry.cancelReservations(key);
-      return undefined;
+      return this.#repairOrphan(namespace ?? '', name);
     }
     let claim = claimFromWire(wire);
     const poolId = poolIdFromRef(claim.poolRef, namespace);
@@ -188,6 +200,26 @@ export class ClaimReconciler {
           event: { type: 'Warning', reason: ClaimReadyReason.AllocationFailed, message },
         });
       }
+      const conflict = adoptionConflict(
+        existing,
+        claim,
+        `${poolId.kind} ${describePool(poolId)}`,
+        this.#d.registry.indexes.check(
+          poolKey(poolId),
+          `${namespace}/${name}`,
+          existing.address,
+          existing.prefix,
+        ),
+      );
+      if (conflict !== undefined) {
+        // Not ours to adopt: no finalizer, no owner reference; an IPAddress event brings the claim back.
+        this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AddressConflict);
+        return this.#finish(wire, claim, {
+          paused: undefined,
+          ready: { status: 'False', reason: ClaimReadyReason.AddressConflict, message: conflict },
+          event: { type: 'Warning', reason: ClaimReadyReason.AddressConflict, message: conflict },
+        });
+      }
       const { patch, ownedByOther } = adoptionPatch(
         existing.metadata,
         claim,
@@ -212,9 +244,10 @@ export class ClaimReconciler {
         }
       }
       if (ownedByOther !== undefined) {
-        log.warn('IPAddress is controlled by another object', {
-          owner: `${ownedByOther.kind}/${ownedByOther.name}`,
-        });
+        // adoptionConflict refuses these; only reachable if the two rules ever disagree.
+        throw new Error(
+          `IPAddress ${namespace}/${name} is controlled by ${ownedByOther.kind} ${ownedByOther.name}`,
+        );
       }
       return this.#finish(wire, claim, {
         paused: undefined,
@@ -238,7 +271,7 @@ export class ClaimReconciler {
       const current = await this.#d.addressClient.find({ namespace, name });
       if (current !== undefined) {
         this.#d.addresses.observe(current);
-        return { requeueAfter: 1 };
+        return { requeueAfter: AGAIN_NOW_MS };
       }
       this.#d.registry.indexes.release(pk, ipKey);
       result = await this.#d.registry.allocate(pk, ipKey);
@@ -261,7 +294,7 @@ export class ClaimReconciler {
       }
       if (fenced.ok) break;
       picked.release();
-      if (fenced.reason === 'gone') return { requeueAfter: 1000 }; // the pool events re-queue it too
+      if (fenced.reason === 'gone') return { requeueAfter: RECHECK_MS }; // the pool events re-queue it too
       if (round >= 10) throw new Error(`pool ${pk} kept changing while allocating`);
       log.debug('pool spec changed before the IPAddress was created, picking again', {
         address: picked.address,
@@ -310,16 +343,15 @@ export class ClaimReconciler {
         else this.#d.addresses.observe(current);
         if (kind === 'AlreadyExists') {
           log.info('IPAddress already exists, adopting it', { address: current?.spec.address });
-          return { requeueAfter: 1 };
+          return { requeueAfter: AGAIN_NOW_MS };
         }
       }
       throw error;
     }
-    const result2 = { address: reservation.address, prefix: reservation.prefix };
     this.#d.addresses.observe(created);
     this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'success');
-    log.info('IPAddress created', { address: result2.address, prefix: result2.prefix });
-    const message = `${result2.address}/${result2.prefix} from ${poolId.kind} ${describePool(poolId)}`;
+    log.info('IPAddress created', { address: reservation.address, prefix: reservation.prefix });
+    const message = `${reservation.address}/${reservation.prefix} from ${poolId.kind} ${describePool(poolId)}`;
     return this.#finish(wire, claim, {
       paused: undefined,
       addressName: name,
@@ -393,6 +425,12 @@ export class ClaimReconciler {
     return undefined;
   }
 
+  /** The claim `namespace/name` is gone: release an IPAddress of ours still named after it. */
+  async #repairOrphan(namespace: string, name: string): Promise<ReconcileResult | undefined> {
+    const outcome = await this.#d.orphans.repair(namespace, name);
+    return outcome === 'retry' ? { requeueAfter: RECHECK_MS } : undefined;
+  }
+
   async #deleteAddress(namespace: string, name: string): Promise<void> {
     try {
       await this.#d.addressClient.delete({ namespace, name });
@@ -451,8 +489,12 @@ export class ClaimReconciler {
         );
         this.#d.claims.observe(updated);
       } catch (error) {
-        // The claim vanished meanwhile (its finalizer was removed elsewhere): nothing left to report.
         if (classifyApiError(error).kind !== 'NotFound') throw error;
+        // The claim vanished meanwhile. If this pass created or adopted its IPAddress, the claim may
+        // have been deleted without ever passing through our deletion path: check it now.
+        if (outcome.addressName !== undefined)
+          return this.#repairOrphan(claim.metadata.namespace ?? '', outcome.addressName);
+        return undefined;
       }
     }
     const readyChanged =

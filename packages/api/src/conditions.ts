@@ -34,6 +34,12 @@ export const ClaimReadyReason = {
   ClusterNotFound: 'ClusterNotFound',
   /** False: the claim is being deleted; its address is held for the pool's reuse grace period. */
   Deleting: 'Deleting',
+  /**
+   * False: an IPAddress named like the claim exists that this controller did not create and will not
+   * adopt (another pool, another controller, another claim, an address outside the pool or held twice);
+   * the message names the conflict and what to do.
+   */
+  AddressConflict: 'AddressConflict',
 } as const;
 export type ClaimReadyReason = (typeof ClaimReadyReason)[keyof typeof ClaimReadyReason];
 
@@ -106,6 +112,8 @@ export const PoolEventReason = {
   InvalidIPAddress: 'InvalidIPAddress',
   /** The set of duplicate addresses (DuplicateAddresses condition) changed and is not empty. */
   DuplicateAddress: 'DuplicateAddress',
+  /** An IPAddress of the pool outlived its claim (deleted while it was being allocated) and was released. */
+  OrphanReleased: 'OrphanReleased',
 } as const;
 export type PoolEventReason = (typeof PoolEventReason)[keyof typeof PoolEventReason];
 

@@ -1,6 +1,7 @@
 // Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
 // findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
 import {
+  ClaimReadyReason,
   ConditionType,
   FINALIZER_RELEASE_ADDRESS,
   LEADER_ELECTION_ID,
@@ -164,7 +165,15 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     return { claim, state: 'deleting', pool, address, blockers, notes };
   }
 
-  if (address !== undefined && (claim.addressName !== undefined || address.claimName === claim.name)) {
+  // An IPAddress named like the claim that the controller refused to adopt (it says why in Ready).
+  const refused = claim.conditions.some(
+    (c) =>
+      c.type === ConditionType.Ready && c.status === 'False' && c.reason === ClaimReadyReason.AddressConflict,
+  );
+  if (
+    address !== undefined &&
+    (claim.addressName !== undefined || (address.claimName === claim.name && !refused))
+  ) {
     if (claim.addressName === undefined)
       notes.push(`IPAddress ${address.name} exists but status.addressRef is not set yet`);
     if (address.state === 'out-of-range')

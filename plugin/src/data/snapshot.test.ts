@@ -142,6 +142,33 @@ describe('claims, doctor, release plans', () => {
     assert.equal(g1.state, 'bound');
     assert.equal(g1.address?.address, '10.9.0.1');
   });
+  it('a claim whose same-named IPAddress the controller refused is pending, with the reason and the way out', () => {
+    const refusedClaim = claim('a', 'c3', 'InClusterIPPool', 'nodes');
+    const message =
+      'IPAddress a/c3 holds 192.168.1.1/24, which InClusterIPPool a/nodes cannot hand out: it is not adopted; delete it';
+    refusedClaim.status = {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'AddressConflict',
+          message,
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    const inv = buildInventory({
+      pools: [ipPool('InClusterIPPool', 'a', 'nodes', { addresses: ['10.0.0.10-10.0.0.12'], prefix: 24 })],
+      claims: [refusedClaim],
+      addresses: [address('a', 'c3', '192.168.1.1', 24, 'InClusterIPPool', 'nodes', [])],
+    });
+    const d = diagnoseClaim(inv, inv.claims[0] ?? assert.fail(), { lease: liveLease, now: NOW });
+    assert.equal(d.state, 'pending');
+    assert.deepEqual(
+      d.blockers.map((b) => b.message),
+      [`condition Ready=False AddressConflict: ${message}`],
+    );
+  });
   it('doctor reports orphans (releasable), duplicates, out of range, overlaps, missing finalizers', () => {
     const inv = inventory();
     const f = audit(inv, { now: NOW, minAgeSeconds: 30, factsFor: () => ({ lease: liveLease, now: NOW }) });
