@@ -199,22 +199,23 @@ describe('controller: no IPAddress outlives its claim', () => {
       what: 'the orphaned IPAddress to be released',
       timeoutMs: 20_000,
     });
-    const events = await ipam.client
-      .resource<{
-        metadata?: { name?: string };
-        reason?: string;
-        message?: string;
-        involvedObject?: { kind?: string; name?: string };
-      }>({
-        group: '',
-        version: 'v1',
-        kind: 'Event',
-        plural: 'events',
-        namespaced: true,
-      })
-      .list({ namespace: ns });
-    const released = events.items.find((e) => e.reason === 'OrphanReleased');
-    assert.ok(released, 'an OrphanReleased Event');
+    const eventClient = ipam.client.resource<{
+      metadata?: { name?: string };
+      reason?: string;
+      message?: string;
+      involvedObject?: { kind?: string; name?: string };
+    }>({
+      group: '',
+      version: 'v1',
+      kind: 'Event',
+      plural: 'events',
+      namespaced: true,
+    });
+    const released = await waitFor(
+      async () =>
+        (await eventClient.list({ namespace: ns })).items.find((e) => e.reason === 'OrphanReleased'),
+      { what: 'an OrphanReleased Event' },
+    );
     assert.equal(released.involvedObject?.kind, IP);
     assert.match(released.message ?? '', /Released IPAddress .*\/gone \(10\.20\.0\.5\/16\): its claim/);
     assert.ok((await releasedCount()) >= 1);

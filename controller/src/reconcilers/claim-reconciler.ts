@@ -1,6 +1,7 @@
 // The IPAddressClaim reconciler: level-triggered from a `namespace/name` key.
-//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | finalizer -> pool ->
-//   adopt or allocate the IPAddress -> one status patch (addressRef + Ready/Paused conditions).
+//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | pool -> finalizer ->
+//   adopt, or reserve (the claim's place in the pool's FIFO) -> finalizer -> fence -> create ->
+//   one status patch (addressRef + Ready/Paused conditions).
 // Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
 // condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
 // A claim that is gone hands its key to the orphan repair: an IPAddress created for it while it was
@@ -95,12 +96,7 @@ export class ClaimReconciler {
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const { namespace, name } = splitObjectKey(key);
     const wire = this.#d.claims.get(namespace, name);
-    if (wire === undefined) {
-      // Gone: a reservation made for it (create failed ambiguously) must not leak, nor an IPAddress
-      // created for it while it was being deleted.
-      this.#d.registry.cancelReservations(key);
-      return this.#repairOrphan(namespace ?? '', name);
-    }
+    if (wire === undefined) return this.#gone(key);
     let claim = claimFromWire(wire);
     const poolId = poolIdFromRef(claim.poolRef, namespace);
     if (poolId === undefined) return undefined; // not ours: no finalizer, no status
@@ -149,19 +145,12 @@ export class ClaimReconciler {
 
     if (deleting) return this.#delete(wire, claim, pool, log);
 
-    if (!(claim.metadata.finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS)) {
-      const updated = await this.#d.claimClient.addFinalizer(
-        { namespace, name },
-        FINALIZER_RELEASE_ADDRESS,
-        wire,
-      );
-      // Observe our own write: a later read (this key's next pass) must not see the old object.
-      this.#d.claims.observe(updated);
-      claim = claimFromWire(updated);
-    }
-
     if (pool === undefined) {
+      // Waiting before the finalizer's round trip: the pool's arrival wakes claims in dequeue order.
       this.#d.registry.addWaiting(poolKey(poolId), key);
+      const withFinalizer = await this.#ensureFinalizer(wire, claim);
+      if (withFinalizer === undefined) return this.#gone(key);
+      claim = withFinalizer;
       this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.PoolNotFound);
       const message = `${poolId.kind} ${describePool(poolId)} not found`;
       return this.#finish(wire, claim, {
@@ -173,22 +162,42 @@ export class ClaimReconciler {
     return this.#ensureAddress(wire, claim, poolId, pool, log);
   }
 
+  /**
+   * Adds ReleaseAddress (upstream adds it to every claim of ours before anything else). On the
+   * allocation path it is written after the claim took its place in the pool's FIFO, so the API
+   * round trip cannot reorder claims of one pool (issue 17: creation order within a pool).
+   */
+  async #ensureFinalizer(wire: IPAddressClaimWire, claim: AddressClaim): Promise<AddressClaim | undefined> {
+    if ((claim.metadata.finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS)) return claim;
+    const updated = await this.#d.claimClient.addFinalizerIfExists(
+      { namespace: claim.metadata.namespace, name: claim.metadata.name ?? '' },
+      FINALIZER_RELEASE_ADDRESS,
+      wire,
+    );
+    if (updated === undefined) return undefined; // deleted meanwhile: its next pass cleans up
+    // Observe our own write: a later read (this key's next pass) must not see the old object.
+    this.#d.claims.observe(updated);
+    return claimFromWire(updated);
+  }
+
   #pool(id: PoolId): Pool | undefined {
     return this.#d.pools[id.kind].get(id.namespace === '' ? undefined : id.namespace, id.name);
   }
 
   async #ensureAddress(
     wire: IPAddressClaimWire,
-    claim: AddressClaim,
+    claimBefore: AddressClaim,
     poolId: PoolId,
     pool: Pool,
     log: Logger,
   ): Promise<ReconcileResult | undefined> {
-    const namespace = claim.metadata.namespace ?? '';
-    const name = claim.metadata.name ?? '';
+    const namespace = claimBefore.metadata.namespace ?? '';
+    const name = claimBefore.metadata.name ?? '';
     const identity = { kind: poolId.kind, name: poolId.name, uid: pool.metadata.uid ?? '' };
     const existingWire = this.#d.addresses.get(namespace, name);
     if (existingWire !== undefined) {
+      const claim = await this.#ensureFinalizer(wire, claimBefore);
+      if (claim === undefined) return this.#gone(`${namespace}/${name}`);
       const existing = addressFromWire(existingWire);
       const existingPool = addressPoolId(existing);
       if (existingPool === undefined || poolKey(existingPool) !== poolKey(poolId)) {
@@ -235,10 +244,18 @@ export class ClaimReconciler {
           delete patch.metadata.finalizers;
         }
         if (Object.keys(patch.metadata).length > 0) {
-          const updated = await this.#d.addressClient.mergePatch({ namespace, name }, patch, {
-            resourceVersion: existing.metadata.resourceVersion,
-            fieldManager: this.#d.fieldManager,
-          });
+          let updated: IPAddressWire;
+          try {
+            updated = await this.#d.addressClient.mergePatch({ namespace, name }, patch, {
+              resourceVersion: existing.metadata.resourceVersion,
+              fieldManager: this.#d.fieldManager,
+            });
+          } catch (error) {
+            // Gone (released with its earlier claim, or deleted by hand) while our cache still
+            // shows it: its DELETED event brings this claim back; look again soon in any case.
+            if (classifyApiError(error).kind === 'NotFound') return { requeueAfter: RECHECK_MS };
+            throw error;
+          }
           this.#d.addresses.observe(updated);
           log.info('adopted existing IPAddress', { address: existing.address });
         }
@@ -261,11 +278,24 @@ export class ClaimReconciler {
     }
 
     // Allocate: pick + reserve against the pool's in-memory index (every IPAddress of the pool plus
-    // reservations of creates in flight), so no stale cache can hand out an address twice.
+    // reservations of creates in flight), so no stale cache can hand out an address twice. The
+    // call takes the claim's place in the pool's FIFO before anything is awaited: claims of one
+    // pool are served in the order they were dequeued, i.e. created.
     const started = performance.now();
     const pk = poolKey(poolId);
     const ipKey = `${namespace}/${name}`;
     let result = await this.#d.registry.allocate(pk, ipKey);
+    let claim: AddressClaim | undefined;
+    try {
+      claim = await this.#ensureFinalizer(wire, claimBefore);
+    } catch (error) {
+      if (result.ok && !result.reservation.existing) result.reservation.release(); // nothing was created
+      throw error;
+    }
+    if (claim === undefined) {
+      if (result.ok && !result.reservation.existing) result.reservation.release();
+      return this.#gone(ipKey);
+    }
     if (!result.ok && result.reason === 'AllocationInProgress') {
       // A reservation left by an earlier try whose create failed ambiguously: settle it.
       const current = await this.#d.addressClient.find({ namespace, name });
@@ -423,6 +453,16 @@ export class ClaimReconciler {
     if (hasFinalizer)
       await this.#d.claimClient.removeFinalizer({ namespace, name }, FINALIZER_RELEASE_ADDRESS, wire);
     return undefined;
+  }
+
+  /**
+   * The claim is gone: a reservation made for it (create failed ambiguously) must not leak, nor an
+   * IPAddress created for it while it was being deleted.
+   */
+  async #gone(key: string): Promise<ReconcileResult | undefined> {
+    this.#d.registry.cancelReservations(key);
+    const { namespace, name } = splitObjectKey(key);
+    return this.#repairOrphan(namespace ?? '', name);
   }
 
   /** The claim `namespace/name` is gone: release an IPAddress of ours still named after it. */

@@ -38,6 +38,11 @@ describe('releasableOrphan', () => {
   it('is ours when made for a claim: a claim owner reference, or our finalizer after the GC stripped it', () => {
     assert.equal(releasableOrphan(address({ ownerReferences: [claimRef, poolRef] })), true);
     assert.equal(
+      releasableOrphan(address({ ownerReferences: [poolRef] })),
+      true,
+      'release cut short: pool ref only',
+    );
+    assert.equal(
       releasableOrphan(address({ finalizers: [FINALIZER_PROTECT_ADDRESS], ownerReferences: [poolRef] })),
       true,
     );
@@ -53,7 +58,8 @@ describe('releasableOrphan', () => {
   it('leaves alone what is not ours', () => {
     const cm: OwnerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u', controller: true };
     const cases: [string, Address][] = [
-      ['made by hand (no claim reference, no finalizer)', address({ ownerReferences: [poolRef] })],
+      ['made by hand (no claim or pool reference, no finalizer)', address()],
+      ['owned by another pool', address({ ownerReferences: [{ ...poolRef, name: 'other' }] })],
       [
         'controlled by another kind',
         address({ finalizers: [FINALIZER_PROTECT_ADDRESS], ownerReferences: [cm] }),

@@ -38,12 +38,25 @@ export function claimOwnerUid(address: Address): string | undefined {
   )?.uid;
 }
 
+/** Whether the IPAddress has an owner reference to the pool it references (as ours and upstream's do). */
+function ownedByItsPool(address: Address): boolean {
+  return (address.metadata.ownerReferences ?? []).some(
+    (r) =>
+      groupOf(r.apiVersion) === IPAM_GROUP &&
+      r.kind === address.poolRef.kind &&
+      r.name === address.poolRef.name &&
+      r.controller !== true,
+  );
+}
+
 /**
  * Whether this IPAddress is one the controller may release when its claim is gone: it references one
  * of our pool kinds, is named like its claim (as every IPAddress we or upstream create), is
- * controlled by no other kind of object, and was made for a claim (it has a claim owner reference or
- * our ProtectAddress finalizer — a hand-made IPAddress has neither and is left alone). One that is
- * already terminating with no finalizer of ours is going away by itself.
+ * controlled by no other kind of object, and was made for a claim by a controller: it has a claim
+ * owner reference, our ProtectAddress finalizer, or the pool owner reference we and upstream write
+ * (any one survives the others: the garbage collector strips the dead claim's reference, and a
+ * release interrupted after the finalizer went leaves the pool's). A hand-made IPAddress has none
+ * of them and is left alone. One already terminating with no finalizer of ours goes by itself.
  */
 export function releasableOrphan(address: Address): boolean {
   if (addressPoolId(address) === undefined) return false;
@@ -57,7 +70,7 @@ export function releasableOrphan(address: Address): boolean {
     return false;
   const protectedByUs = (address.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS);
   if (address.metadata.deletionTimestamp !== undefined && !protectedByUs) return false;
-  return protectedByUs || claimOwnerUid(address) !== undefined;
+  return protectedByUs || claimOwnerUid(address) !== undefined || ownedByItsPool(address);
 }
 
 export interface OrphanRepairDeps {
@@ -96,6 +109,7 @@ export class OrphanRepair {
     if (!releasableOrphan(address)) return 'none';
     const ref = { namespace, name };
     let resourceVersion = current.metadata.resourceVersion;
+    let unprotected = false;
     try {
       const finalizers = current.metadata.finalizers ?? [];
       if (finalizers.includes(FINALIZER_PROTECT_ADDRESS)) {
@@ -105,6 +119,7 @@ export class OrphanRepair {
           { resourceVersion },
         );
         resourceVersion = updated.metadata.resourceVersion;
+        unprotected = true;
         this.#d.addresses.observe(updated);
       }
       await this.#d.addressClient.delete(ref, {
@@ -115,6 +130,11 @@ export class OrphanRepair {
       });
     } catch (error) {
       const kind = classifyApiError(error).kind;
+      // Gone once our finalizer went: it was already terminating (e.g. the garbage collector).
+      if (kind === 'NotFound' && unprotected) {
+        this.#report(address, current);
+        return 'released';
+      }
       if (kind === 'NotFound') return 'none';
       if (kind === 'Conflict') return 'retry';
       throw error;

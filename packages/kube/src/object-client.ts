@@ -265,11 +265,16 @@ export class ObjectClient<T extends KubeObject> {
 
   /** Adds a finalizer if absent. Idempotent; safe against concurrent writers (resourceVersion + retry). */
   async addFinalizer(ref: ObjectRef, finalizer: string, current?: T): Promise<T> {
-    const result = await this.updateFinalizers(ref, current, (list) =>
-      list.includes(finalizer) ? undefined : [...list, finalizer],
-    );
+    const result = await this.addFinalizerIfExists(ref, finalizer, current);
     if (result === undefined) throw new Error(`${this.resource.kind} ${describe(ref)} not found`);
     return result;
+  }
+
+  /** As addFinalizer, but undefined when the object is gone (a caller for whom that is no error). */
+  async addFinalizerIfExists(ref: ObjectRef, finalizer: string, current?: T): Promise<T | undefined> {
+    return this.updateFinalizers(ref, current, (list) =>
+      list.includes(finalizer) ? undefined : [...list, finalizer],
+    );
   }
 
   /** Removes a finalizer if present; undefined when the object is already gone. */
