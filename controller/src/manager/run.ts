@@ -89,6 +89,7 @@ export async function startWebhooks(
   const server = await startWebhookServer({
     client,
     port: w.port,
+    ...(w.host === undefined ? {} : { host: w.host }),
     certDir: w.certDir,
     certName: w.certName,
     keyName: w.keyName,

@@ -49,9 +49,16 @@ export type {
   WebhookConfiguration,
   WebhookTarget,
 } from './manifests.js';
-export { DELETE_IN_USE_MESSAGE, decodeIPPoolSpec, decodePrefixPoolSpec, PoolWebhooks } from './pools.js';
+export {
+  DELETE_IN_USE_MESSAGE,
+  decodeIPPoolSpec,
+  decodePrefixPoolSpec,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
+  PoolWebhooks,
+} from './pools.js';
 export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
-export { startHttpsWebhookServer } from './server.js';
+export { ADMISSION_MAX_BODY_BYTES, CONVERSION_MAX_BODY_BYTES, startHttpsWebhookServer } from './server.js';
 export {
   createCertificateAuthority,
   inspectCertificate,

@@ -18,6 +18,8 @@ import {
 } from './admission.js';
 import {
   DELETE_IN_USE_MESSAGE,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
   PoolWebhooks,
   type Allocation,
   type PoolClusterReader,
@@ -271,6 +273,82 @@ describe('IP pool validation: upstream invalid scenarios fail on create and upda
         'spec.excludedAddresses[0]',
         'spec.allocateReservedIPAddresses',
       ],
+    );
+  });
+});
+
+describe('bounded validation cost', () => {
+  it('refuses a list longer than MAX_POOL_LIST_ENTRIES before parsing any entry, on every kind', async () => {
+    const { hooks } = setup();
+    const many = Array.from({ length: MAX_POOL_LIST_ENTRIES + 1 }, () => 'not an address');
+    for (const [kind, field, spec] of [
+      ['InClusterIPPool', 'addresses', { addresses: many, prefix: 24 }],
+      [
+        'GlobalInClusterIPPool',
+        'excludedAddresses',
+        { addresses: ['10.0.0.0/24'], prefix: 24, excludedAddresses: many },
+      ],
+      ['InClusterPrefixPool', 'prefixes', { prefixes: many }],
+      ['GlobalInClusterPrefixPool', 'excludedPrefixes', { prefixes: ['fd00::/48'], excludedPrefixes: many }],
+    ] as const) {
+      const res = await review(hooks, kind, request(kind, 'CREATE', obj(kind, spec)));
+      // One error for the list, none per entry: the entries were never looked at.
+      assert.deepEqual(
+        res.status?.details?.causes?.map((c) => c.message),
+        [
+          `Invalid value: ${String(MAX_POOL_LIST_ENTRIES + 1)}: must have at most ${String(MAX_POOL_LIST_ENTRIES)} entries (use ranges or CIDRs)`,
+        ],
+        `${kind} spec.${field}`,
+      );
+      assert.equal(res.status.details.causes[0]?.field, `spec.${field}`);
+    }
+    const atLimit = Array.from(
+      { length: MAX_POOL_LIST_ENTRIES },
+      (_, i) => `10.0.${String(i >> 8)}.${String(i & 255)}`,
+    );
+    const ok = await review(
+      hooks,
+      'InClusterIPPool',
+      request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', { addresses: atLimit, prefix: 16 })),
+    );
+    assert.equal(ok.allowed, true, JSON.stringify(ok.status));
+  });
+
+  it('refuses an entry longer than MAX_POOL_ENTRY_LENGTH and shows only its start', async () => {
+    const { hooks } = setup();
+    const long = `10.0.0.1${' '.repeat(MAX_POOL_ENTRY_LENGTH)}`;
+    const res = await review(
+      hooks,
+      'InClusterIPPool',
+      request(
+        'InClusterIPPool',
+        'CREATE',
+        obj('InClusterIPPool', { addresses: ['10.0.0.2', long], prefix: 24, gateway: long }),
+      ),
+    );
+    assert.deepEqual(
+      res.status?.details?.causes?.map((c) => c.field),
+      ['spec.addresses[1]', 'spec.gateway'],
+    );
+    const shown = `10.0.0.1${' '.repeat(56)}... (${String(long.length)} characters)`;
+    assert.equal(
+      res.status.details.causes[0]?.message,
+      `Invalid value: ${JSON.stringify(shown)}: must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+    );
+  });
+
+  it('shows at most 20 entries of a list value in a message', async () => {
+    const { hooks } = setup();
+    const mixed = [...Array.from({ length: 30 }, (_, i) => `10.0.0.${String(i + 1)}`), 'fd00::1'];
+    const res = await review(
+      hooks,
+      'InClusterIPPool',
+      request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', { addresses: mixed, prefix: 24 })),
+    );
+    const message = res.status?.details?.causes?.[0]?.message ?? '';
+    assert.match(
+      message,
+      /"10\.0\.0\.20", \.\.\. \(11 more\)\}: provided addresses are of mixed IP families$/,
     );
   });
 });

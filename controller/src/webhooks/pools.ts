@@ -76,7 +76,23 @@ function shown(v: unknown): string {
 }
 
 function typeError(path: string, value: unknown, expected: string): FieldError {
-  return { path, value: shown(value), message: `must be ${expected}` };
+  return { path, value: cut(shown(value)), message: `must be ${expected}` };
+}
+
+/**
+ * Most entries in one pool list (addresses, excludedAddresses, prefixes, excludedPrefixes). Checked
+ * before any entry is parsed, so the cost of validating one request is bounded whatever it carries
+ * (a request of 7 MiB could otherwise hold 700 000 entries). Upstream has no limit; no pool needs
+ * this many entries (ranges and CIDRs cover any set in far fewer).
+ */
+export const MAX_POOL_LIST_ENTRIES = 10_000;
+
+/** Longest pool list entry: an IPv6 range of two fully written addresses with zones fits easily. */
+export const MAX_POOL_ENTRY_LENGTH = 256;
+
+/** A long value, cut for messages (the full text could be megabytes). */
+function cut(v: string): string {
+  return v.length <= 64 ? v : `${v.slice(0, 64)}... (${String(v.length)} characters)`;
 }
 
 function stringList(s: Record<string, unknown>, field: string, errors: FieldError[]): string[] | undefined {
@@ -86,10 +102,24 @@ function stringList(s: Record<string, unknown>, field: string, errors: FieldErro
     errors.push(typeError(`spec.${field}`, v, 'a list of strings'));
     return undefined;
   }
+  if (v.length > MAX_POOL_LIST_ENTRIES) {
+    errors.push({
+      path: `spec.${field}`,
+      value: v.length,
+      message: `must have at most ${String(MAX_POOL_LIST_ENTRIES)} entries (use ranges or CIDRs)`,
+    });
+    return undefined;
+  }
   const out: string[] = [];
   v.forEach((item: unknown, i) => {
-    if (typeof item === 'string') out.push(item);
-    else errors.push(typeError(`spec.${field}[${i}]`, item, 'a string'));
+    if (typeof item !== 'string') errors.push(typeError(`spec.${field}[${i}]`, item, 'a string'));
+    else if (item.length > MAX_POOL_ENTRY_LENGTH)
+      errors.push({
+        path: `spec.${field}[${i}]`,
+        value: cut(item),
+        message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+      });
+    else out.push(item);
   });
   return out;
 }
@@ -99,6 +129,14 @@ function optString(s: Record<string, unknown>, field: string, errors: FieldError
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
     errors.push(typeError(`spec.${field}`, v, 'a string'));
+    return undefined;
+  }
+  if (v.length > MAX_POOL_ENTRY_LENGTH) {
+    errors.push({
+      path: `spec.${field}`,
+      value: cut(v),
+      message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+    });
     return undefined;
   }
   return v;
