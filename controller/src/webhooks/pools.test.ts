@@ -278,6 +278,9 @@ describe('IP pool validation: upstream invalid scenarios fail on create and upda
 });
 
 describe('bounded validation cost', () => {
+  const createIPPool = (hooks: PoolWebhooks, spec: Spec) =>
+    review(hooks, 'InClusterIPPool', request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', spec)));
+
   it('refuses a list longer than MAX_POOL_LIST_ENTRIES before parsing any entry, on every kind', async () => {
     const { hooks } = setup();
     const many = Array.from({ length: MAX_POOL_LIST_ENTRIES + 1 }, () => 'not an address');
@@ -306,26 +309,14 @@ describe('bounded validation cost', () => {
       { length: MAX_POOL_LIST_ENTRIES },
       (_, i) => `10.0.${String(i >> 8)}.${String(i & 255)}`,
     );
-    const ok = await review(
-      hooks,
-      'InClusterIPPool',
-      request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', { addresses: atLimit, prefix: 16 })),
-    );
+    const ok = await createIPPool(hooks, { addresses: atLimit, prefix: 16 });
     assert.equal(ok.allowed, true, JSON.stringify(ok.status));
   });
 
   it('refuses an entry longer than MAX_POOL_ENTRY_LENGTH and shows only its start', async () => {
     const { hooks } = setup();
     const long = `10.0.0.1${' '.repeat(MAX_POOL_ENTRY_LENGTH)}`;
-    const res = await review(
-      hooks,
-      'InClusterIPPool',
-      request(
-        'InClusterIPPool',
-        'CREATE',
-        obj('InClusterIPPool', { addresses: ['10.0.0.2', long], prefix: 24, gateway: long }),
-      ),
-    );
+    const res = await createIPPool(hooks, { addresses: ['10.0.0.2', long], prefix: 24, gateway: long });
     assert.deepEqual(
       res.status?.details?.causes?.map((c) => c.field),
       ['spec.addresses[1]', 'spec.gateway'],
@@ -340,11 +331,7 @@ describe('bounded validation cost', () => {
   it('shows at most 20 entries of a list value in a message', async () => {
     const { hooks } = setup();
     const mixed = [...Array.from({ length: 30 }, (_, i) => `10.0.0.${String(i + 1)}`), 'fd00::1'];
-    const res = await review(
-      hooks,
-      'InClusterIPPool',
-      request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', { addresses: mixed, prefix: 24 })),
-    );
+    const res = await createIPPool(hooks, { addresses: mixed, prefix: 24 });
     const message = res.status?.details?.causes?.[0]?.message ?? '';
     assert.match(
       message,
