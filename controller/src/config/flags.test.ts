@@ -128,9 +128,8 @@ describe('parseFlags', () => {
     const all = ok(['--webhook-bind-address=:9444', '--webhook-port=9444']);
     assert.deepEqual([all.webhook.host, all.webhook.port], [undefined, 9444]);
     assert.equal(ok(['--webhook-bind-address=0']).webhook.port, undefined, '0 disables webhooks');
-    assert.deepEqual(errors(['--webhook-bind-address=127.0.0.1:9443', '--webhook-port=9555']), [
-      'invalid value "127.0.0.1:9443" for --webhook-bind-address: conflicts with --webhook-port "9555" (give the port in one of them)',
-    ]);
+    const wins = ok(['--webhook-port=0', '--webhook-bind-address=127.0.0.1:9555']);
+    assert.deepEqual([wins.webhook.host, wins.webhook.port], ['127.0.0.1', 9555]);
     assert.deepEqual(errors(['--webhook-bind-address=fd00::1:9443']), [
       'invalid value "fd00::1:9443" for --webhook-bind-address: an IPv6 host must be in brackets, e.g. [::1]:8080',
     ]);

@@ -352,22 +352,10 @@ export function configFromOptions(raw: Raw): FlagParseResult {
 
   let webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
   let webhookHost: string | undefined;
-  // --webhook-bind-address carries the port too; an explicit --webhook-port must agree with it.
-  const webhookBindRaw = str(raw, 'webhookBindAddress');
-  if (webhookBindRaw !== undefined) {
-    const portRaw = str(raw, 'webhookPort');
+  // --webhook-bind-address carries the port too, and wins over --webhook-port.
+  if (str(raw, 'webhookBindAddress') !== undefined) {
     const bound = bind(raw, 'webhookBindAddress', 'webhook-bind-address', p);
     const boundPort = bound?.port ?? 0;
-    if (
-      portRaw !== undefined &&
-      portRaw !== String(FLAG_DEFAULTS.webhookPort) &&
-      portRaw !== String(boundPort)
-    )
-      p.add(
-        'webhook-bind-address',
-        webhookBindRaw,
-        `conflicts with --webhook-port ${JSON.stringify(portRaw)} (give the port in one of them)`,
-      );
     webhookPort = boundPort;
     webhookHost = bound?.host;
   }

@@ -177,6 +177,8 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       return;
     }
     const body = await readBody(req, route.type === 'convert' ? conversionLimit : admissionLimit);
+    // Let whatever queued while the body was read and parsed (probes, other requests) go first.
+    await new Promise((resolve) => setImmediate(resolve));
     if (route.type === 'convert') {
       const review = handleConversionReview(body);
       if (review === undefined)
