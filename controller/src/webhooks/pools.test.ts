@@ -6,8 +6,10 @@ import {
   ANNOTATION_ALLOW_OVERLAP,
   ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_SKIP_VALIDATE_DELETE,
+  type PendingAllocation,
   type PoolKind,
 } from '@ipam-in-cluster/api';
+import { PENDING_MAX_AGE_MS, PENDING_MAX_SKEW_MS, signPending } from '../allocation/fence-key.js';
 import {
   readAdmissionReview,
   toResponse,
@@ -48,7 +50,7 @@ function obj(
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind,
-    metadata: { name: 'pool', namespace: 'ns', ...(annotations ? { annotations } : {}) },
+    metadata: { name: 'pool', namespace: 'ns', uid: 'pool-uid', ...(annotations ? { annotations } : {}) },
     ...(spec === undefined ? {} : { spec }),
   };
 }
@@ -422,24 +424,58 @@ describe('IP pool update and delete protection', () => {
     });
 
     it(`${kind}: pending allocations on the old object count as allocated (the edit/allocation fence)`, async () => {
-      const { hooks } = setup();
-      const pending = JSON.stringify([{ address: '10.0.0.8', claim: 'ns/c1' }]);
-      const old = obj(
-        kind,
-        { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 },
-        { [ANNOTATION_PENDING_ALLOCATIONS]: pending },
-      );
-      const res = await review(
-        hooks,
-        kind,
-        request(kind, 'UPDATE', obj(kind, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 }), old),
-      );
+      const now = 1_700_000_000_000;
+      const hooks = new PoolWebhooks({
+        reader: new MemoryReader(),
+        fenceKey: () => Promise.resolve('the-key'),
+        now: () => now,
+      });
+      const pending = (...entries: PendingAllocation[]) => ({
+        [ANNOTATION_PENDING_ALLOCATIONS]: JSON.stringify(entries),
+      });
+      const genuine = signPending('the-key', 'pool-uid', {
+        address: '10.0.0.8',
+        claim: 'ns/c1',
+        at: now - 5_000,
+      });
+      const old = obj(kind, { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 }, pending(genuine));
+      const shrink = obj(kind, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 });
+      const res = await review(hooks, kind, request(kind, 'UPDATE', shrink, old));
       assert.equal(
         res.status?.message,
         'pool addresses do not contain allocated addresses: [10.0.0.8-10.0.0.8]',
       );
       const del = await review(hooks, kind, request(kind, 'DELETE', undefined, old));
       assert.equal(del.status?.message, DELETE_IN_USE_MESSAGE);
+
+      // Entries the controller did not write for this pool, or wrote too long ago, count for nothing.
+      const ignoredOnes: [string, PendingAllocation][] = [
+        ['unsigned', { address: '10.0.0.8', claim: 'ns/c1' }],
+        ['forged', { ...genuine, sig: signPending('a-guess', 'pool-uid', genuine).sig }],
+        ['altered', { ...genuine, address: '10.0.0.9' }],
+        ['from another pool', signPending('the-key', 'other-uid', genuine)],
+        ['stale', signPending('the-key', 'pool-uid', { ...genuine, at: now - PENDING_MAX_AGE_MS - 1 })],
+        [
+          'from the future',
+          signPending('the-key', 'pool-uid', { ...genuine, at: now + PENDING_MAX_SKEW_MS + 1 }),
+        ],
+      ];
+      for (const [what, entry] of ignoredOnes) {
+        const fake = obj(kind, { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 }, pending(entry));
+        assert.equal((await review(hooks, kind, request(kind, 'UPDATE', shrink, fake))).allowed, true, what);
+        assert.equal(
+          (await review(hooks, kind, request(kind, 'DELETE', undefined, fake))).allowed,
+          true,
+          what,
+        );
+      }
+      // Without a key (no leader has published one) no entry counts.
+      const keyless = new PoolWebhooks({
+        reader: new MemoryReader(),
+        fenceKey: () => Promise.resolve(undefined),
+        now: () => now,
+      });
+      assert.equal((await review(keyless, kind, request(kind, 'DELETE', undefined, old))).allowed, true);
     });
 
     it(`${kind}: metadata-only updates are never blocked (spec unchanged), even with stranded addresses`, async () => {

@@ -25,6 +25,7 @@ import {
   type PoolKind,
   type PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
+import { processFenceKey, verifyPending, type PendingVerdict } from '../allocation/fence-key.js';
 import {
   allow,
   badRequest,
@@ -61,6 +62,16 @@ export interface PoolWebhookOptions {
   reader: PoolClusterReader;
   /** Warn about overlaps with other pools of the same kind and scope (off by default). */
   overlapDetection?: boolean;
+  /**
+   * The key pending allocations are signed with (../allocation/fence-key.ts): the leader's, from the
+   * Lease, with leader election; this process's without (the default). Read only when a pool has
+   * pending entries; undefined makes every entry count as forged.
+   */
+  fenceKey?: () => Promise<string | undefined>;
+  /** Wall clock (Unix ms) for the entries' age (default Date.now). */
+  now?: () => number;
+  /** Told about entries that were ignored (the webhook logs them). */
+  onIgnoredPending?: (pool: string, ignored: { address: string; why: PendingVerdict }[]) => void;
 }
 
 export const DELETE_IN_USE_MESSAGE =
@@ -246,10 +257,12 @@ function errorMessage(error: unknown): string {
 export class PoolWebhooks {
   private readonly reader: PoolClusterReader;
   private readonly overlapDetection: boolean;
+  private readonly options: PoolWebhookOptions;
 
   constructor(options: PoolWebhookOptions) {
     this.reader = options.reader;
     this.overlapDetection = options.overlapDetection ?? false;
+    this.options = options;
   }
 
   /** The mutating webhook: prefix pools get allocationPrefixLength 64 when unset or 0; IP pools are left alone. */
@@ -352,10 +365,25 @@ export class PoolWebhooks {
       POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
       name,
     );
-    return [
-      ...listed,
-      ...readPendingAllocations(meta).map((p) => ({ address: p.address, prefix: p.prefix, name: p.claim })),
-    ];
+    return [...listed, ...(await this.authenticPending(meta))];
+  }
+
+  /** The pool's pending allocations that the controller wrote (verified) and that are recent. */
+  private async authenticPending(meta: ObjectMeta): Promise<Allocation[]> {
+    const entries = readPendingAllocations(meta);
+    if (entries.length === 0) return [];
+    const key = await (this.options.fenceKey ?? (() => Promise.resolve(processFenceKey())))();
+    const now = (this.options.now ?? Date.now)();
+    const kept: Allocation[] = [];
+    const ignored: { address: string; why: PendingVerdict }[] = [];
+    for (const e of entries) {
+      const why = verifyPending(key, meta.uid ?? '', e, now);
+      if (why === 'ok') kept.push({ address: e.address, prefix: e.prefix, name: e.claim });
+      else ignored.push({ address: e.address, why });
+    }
+    if (ignored.length > 0)
+      this.options.onIgnoredPending?.(`${meta.namespace ?? ''}/${meta.name ?? ''}`, ignored);
+    return kept;
   }
 
   private async overlapWarnings(
