@@ -93,10 +93,12 @@ function typeError(path: string, value: unknown, expected: string): FieldError {
 /**
  * Most entries in one pool list (addresses, excludedAddresses, prefixes, excludedPrefixes). Checked
  * before any entry is parsed, so the cost of validating one request is bounded whatever it carries
- * (a request of 7 MiB could otherwise hold 700 000 entries). Upstream has no limit; no pool needs
- * this many entries (ranges and CIDRs cover any set in far fewer).
+ * (a request of 7 MiB could otherwise hold 700 000 entries): parsing runs on the event loop, about
+ * 20 µs per fully written IPv6 range under the image's Node flags, so 2 × 2 000 entries keep one
+ * validation step near 100 ms (docs/performance.md, npm run bench:webhook). Upstream has no limit;
+ * ranges and CIDRs describe any set in far fewer entries.
  */
-export const MAX_POOL_LIST_ENTRIES = 10_000;
+export const MAX_POOL_LIST_ENTRIES = 2_000;
 
 /** Longest pool list entry: an IPv6 range of two fully written addresses with zones fits easily. */
 export const MAX_POOL_ENTRY_LENGTH = 256;
@@ -327,7 +329,10 @@ export class PoolWebhooks {
       oldMeta.name ?? name,
       oldMeta,
     );
-    if (checked.ip !== undefined) {
+    // The spec was parsed once already: let probes and other requests in before the update check
+    // parses it again (each step stays short; together they could not starve the loop).
+    await new Promise((resolve) => setImmediate(resolve));
+    if (checked.ip !== undefined && inUse.length > 0) {
       const outside = checkIPPoolUpdate(
         checked.ip,
         inUse.map((a) => a.address),
