@@ -129,9 +129,9 @@ export interface WebhookAnswer {
 }
 
 /**
- * POSTs `body` to the validating webhook of InClusterIPPool on 127.0.0.1:`port`. With a
- * Content-Length the body is written in 64 KiB pieces and writing stops as soon as an answer
- * arrives; `chunked` sends no length, so the server can only count what arrives.
+ * POSTs `body` to the validating webhook of InClusterIPPool on 127.0.0.1:`port`, in 64 KiB pieces,
+ * writing no more once an answer arrived. With a Content-Length the body waits for the server's
+ * "100 Continue"; `chunked` sends no length, so the server can only count what arrives.
  */
 export function postAdmission(
   port: number,
@@ -144,7 +144,12 @@ export function postAdmission(
     let answered = false;
     let written = 0;
     const headers: Record<string, string | number> = { 'content-type': 'application/json' };
-    if (framing === 'content-length') headers['content-length'] = body.length;
+    // With a length, ask first (Expect: 100-continue): the body goes only after "continue", so a
+    // refusal is read cleanly instead of racing the body being written.
+    if (framing === 'content-length') {
+      headers['content-length'] = body.length;
+      headers.expect = '100-continue';
+    }
     const req = httpsRequest(
       {
         host: '127.0.0.1',
@@ -188,8 +193,9 @@ export function postAdmission(
       }
       if (!answered) req.end();
     };
+    if (framing === 'content-length') req.once('continue', write);
+    else write();
     req.flushHeaders();
-    write();
   });
 }
 

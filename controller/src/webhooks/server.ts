@@ -217,7 +217,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   // between requests. Closing idle connections instead races a client reusing one (a reset).
   let generation = 0;
   const connectionGeneration = new WeakMap<object, number>();
-  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const born = connectionGeneration.get(req.socket) ?? generation;
     if (born < generation) res.setHeader('Connection', 'close');
     handle(req, res).catch((error: unknown) => {
@@ -229,6 +229,20 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       if (!res.headersSent) send(res, code, { message });
       else res.destroy();
     });
+  };
+  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, onRequest);
+  // A client that asks before sending its body (`Expect: 100-continue`) is told 413 instead of
+  // "continue" when the body it announces is too large, so it never sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const route = table.get((req.url ?? '/').split('?')[0] ?? '/');
+    const limit = route?.type === 'convert' ? conversionLimit : admissionLimit;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      res.setHeader('Connection', 'close');
+      send(res, 413, { message: tooLarge(limit).message });
+      return;
+    }
+    res.writeContinue();
+    onRequest(req, res);
   });
   server.on('secureConnection', (socket) => connectionGeneration.set(socket, generation));
   // Longer than Go's default idle timeout (90 s), so the API server, not us, ends idle connections:
