@@ -5,7 +5,9 @@
 //   - maximal: the costliest legal request (an UPDATE with 2 000 fully written IPv6 ranges and
 //     2 000 excluded addresses in the new and the old spec, filled up to the 7 MiB body limit).
 // Prints per kind: answer code, request latency, the slowest /healthz or /readyz answer while it was
-// served, and the controller's RSS (now and peak); whether the process is still alive at the end.
+// served (seen from this process), the controller's own longest event-loop delay meanwhile
+// (nodejs_eventloop_lag_max_seconds, reset by each scrape), and its RSS (now and peak); whether the
+// process is still alive at the end.
 //
 //   --runs R      requests of each kind (default 5)
 //   --entries N   entries per list of the maximal request (default the limit, 2 000)
@@ -19,7 +21,12 @@ import { parseArgs } from 'node:util';
 import { MAX_POOL_LIST_ENTRIES } from '@ipam-in-cluster/controller/webhooks';
 import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
-import { ControllerProcess, imageNodeFlags, type ControllerMode } from '../support/controller-process.js';
+import {
+  ControllerProcess,
+  imageNodeFlags,
+  metricValue,
+  type ControllerMode,
+} from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import {
   maximalPoolAddress,
@@ -56,6 +63,8 @@ interface Row {
   latencyMs: number[];
   probeMaxMs: number[];
   probeFailures: number;
+  /** The controller's own event-loop delay, max over the request (nodejs_eventloop_lag_max_seconds). */
+  loopMaxMs: number[];
 }
 
 async function main(): Promise<void> {
@@ -108,12 +117,16 @@ async function main(): Promise<void> {
       latencyMs: [],
       probeMaxMs: [],
       probeFailures: 0,
+      loopMaxMs: [],
     }));
     for (let run = 0; run < R; run++) {
       for (const [i, [, send]] of kinds.entries()) {
         const row = rows[i];
         if (row === undefined) continue;
+        await ctl.metrics(); // resets the controller's event-loop delay histogram (prom-client)
         const { result, probes } = await probesDuring(ctl.probePort, send());
+        const lagMax = metricValue((await ctl.metrics()) ?? '', 'nodejs_eventloop_lag_max_seconds');
+        row.loopMaxMs.push((lagMax ?? NaN) * 1000);
         row.codes.push(result.code);
         row.latencyMs.push(result.ms);
         row.probeMaxMs.push(probes.maxMs);
@@ -142,6 +155,11 @@ async function main(): Promise<void> {
         ),
         probeMaxMs: Math.max(...r.probeMaxMs),
         probeFailures: r.probeFailures,
+        loopMaxMsP50: percentile(
+          [...r.loopMaxMs].sort((a, b) => a - b),
+          50,
+        ),
+        loopMaxMs: Math.max(...r.loopMaxMs),
       })),
     };
     if (values.json) {
@@ -152,10 +170,12 @@ async function main(): Promise<void> {
     console.log(
       `controller (${mode}): alive ${String(out.alive)}, RSS idle ${out.rssIdleMiB.toFixed(1)} MiB, after ${out.rssAfterMiB.toFixed(1)} MiB, peak ${out.rssPeakMiB.toFixed(1)} MiB`,
     );
-    console.log(`${'request'.padEnd(36)} codes   p50 ms   max ms  probe p50  probe max  probe failures`);
+    console.log(
+      `${'request'.padEnd(36)} codes   p50 ms   max ms  probe p50  probe max  loop p50  loop max  probe failures`,
+    );
     for (const r of out.rows) {
       console.log(
-        `${r.kind.padEnd(36)} ${r.codes.join(',').padEnd(5)}${f(r.latencyMsP50)} ${f(r.latencyMsMax)}   ${f(r.probeMaxMsP50)}   ${f(r.probeMaxMs)}  ${String(r.probeFailures).padStart(6)}`,
+        `${r.kind.padEnd(36)} ${r.codes.join(',').padEnd(5)}${f(r.latencyMsP50)} ${f(r.latencyMsMax)}   ${f(r.probeMaxMsP50)}   ${f(r.probeMaxMs)} ${f(r.loopMaxMsP50)}  ${f(r.loopMaxMs)}  ${String(r.probeFailures).padStart(6)}`,
       );
     }
   } finally {
