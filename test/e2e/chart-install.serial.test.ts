@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
-import { helm } from '../support/helm.js';
+import { helm, kubeVersionFlag } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { waitFor } from '../support/wait.js';
@@ -299,6 +299,7 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
       ns,
       '--show-only',
       'templates/networkpolicy.yaml',
+      kubeVersionFlag(),
       '--set',
       'networkPolicy.enabled=true',
       '--set',
