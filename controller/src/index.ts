@@ -8,3 +8,11 @@ export type { ControllerConfig } from './config/flags.js';
 export { createLogger } from './log/logger.js';
 export type { LogLevel, Logger } from './log/logger.js';
 export { ControllerMetrics } from './metrics/registry.js';
+export {
+  PENDING_MAX_AGE_MS,
+  PENDING_MAX_SKEW_MS,
+  processFenceKey,
+  signPending,
+  verifyPending,
+} from './allocation/fence-key.js';
+export type { PendingVerdict } from './allocation/fence-key.js';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
-import { helm } from '../support/helm.js';
+import { helm, kubeVersionFlag } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { waitFor } from '../support/wait.js';
@@ -122,8 +122,8 @@ current-context: c
         ? `--health-probe-bind-address=127.0.0.1:${probePort}`
         : a.startsWith('--metrics-bind-address=')
           ? '--metrics-bind-address=0'
-          : a.startsWith('--webhook-port=')
-            ? `--webhook-port=${webhookPort}`
+          : a.startsWith('--webhook-bind-address=')
+            ? `--webhook-bind-address=127.0.0.1:${webhookPort}`
             : a.startsWith('--webhook-cert-dir=')
               ? `--webhook-cert-dir=${join(work, 'certs')}`
               : a,
@@ -255,6 +255,72 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
       output,
       /forbidden|"status":403|\b403\b/i,
       'the controller made a call its RBAC does not allow',
+    );
+  });
+
+  it('grants no PUT on our kinds and Lease updates only on its own Lease', () => {
+    const as = `system:serviceaccount:${ns}:${fullname}`;
+    const can = (...args: string[]): boolean => {
+      try {
+        return kubectl(['auth', 'can-i', ...args, '--as', as]).trim() === 'yes';
+      } catch {
+        return false; // `can-i` exits 1 when the answer is no
+      }
+    };
+    for (const resource of [
+      'inclusterippools.ipam.cluster.x-k8s.io',
+      'globalinclusterprefixpools.ipam.cluster.x-k8s.io',
+      'inclusterippools.ipam.cluster.x-k8s.io/status',
+      'ipaddressclaims.ipam.cluster.x-k8s.io',
+      'ipaddressclaims.ipam.cluster.x-k8s.io/status',
+      'ipaddresses.ipam.cluster.x-k8s.io',
+    ]) {
+      const [kind, sub] = resource.split('/');
+      const target = [kind ?? '', ...(sub === undefined ? [] : ['--subresource', sub])];
+      assert.equal(can('update', ...target, '-A'), false, `update ${resource}`);
+      assert.equal(can('patch', ...target, '-A'), true, `patch ${resource}`);
+    }
+    const lease = 'leases.coordination.k8s.io';
+    assert.equal(can('update', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), true);
+    assert.equal(can('get', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), true);
+    assert.equal(can('create', lease, '-n', ns), true);
+    assert.equal(can('update', `${lease}/someone-else`, '-n', ns), false);
+    assert.equal(can('get', `${lease}/someone-else`, '-n', ns), false);
+    assert.equal(can('patch', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), false);
+    assert.equal(can('list', lease, '-n', ns), false);
+  });
+
+  it('renders a NetworkPolicy the API server accepts: webhook port from the API server, metrics from the scraper', () => {
+    const rendered = helm([
+      'template',
+      release,
+      chart,
+      '--namespace',
+      ns,
+      '--show-only',
+      'templates/networkpolicy.yaml',
+      kubeVersionFlag(),
+      '--set',
+      'networkPolicy.enabled=true',
+      '--set',
+      'networkPolicy.webhookFrom[0].ipBlock.cidr=10.0.0.0/24',
+      '--set',
+      'networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=monitoring',
+    ]);
+    assert.equal(rendered.status, 0, rendered.stderr);
+    const applied = JSON.parse(
+      kubectl(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], rendered.stdout),
+    ) as { spec: { ingress: { ports: { port: string }[]; from: unknown[] }[]; policyTypes: string[] } };
+    assert.deepEqual(applied.spec.policyTypes, ['Ingress']);
+    assert.deepEqual(
+      applied.spec.ingress.map((r) => [r.ports.map((p) => p.port), r.from]),
+      [
+        [['webhook-server'], [{ ipBlock: { cidr: '10.0.0.0/24' } }]],
+        [
+          ['metrics'],
+          [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ],
+      ],
     );
   });
 

@@ -181,17 +181,17 @@ describe('our CRDs on a real API server', () => {
       [
         'an unparsable address',
         { addresses: ['10.0.0.300'], prefix: 24 },
-        /spec\.addresses: Invalid value: .*not a valid IP, range, nor CIDR: 10\.0\.0\.300/,
+        /spec\.addresses: Invalid value: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.300"/,
       ],
       [
         'a CIDR with too many bits',
         { addresses: ['10.0.0.0/33'], prefix: 24 },
-        /spec\.addresses: .*not a valid IP, range, nor CIDR: 10\.0\.0\.0\/33/,
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.0\/33"/,
       ],
       [
         'a range across families',
         { addresses: ['10.0.0.1-fd00::1'], prefix: 24 },
-        /spec\.addresses: .*not a valid IP, range, nor CIDR: 10\.0\.0\.1-fd00::1/,
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.1-fd00::1"/,
       ],
       [
         'a range with a bad end',
@@ -208,22 +208,22 @@ describe('our CRDs on a real API server', () => {
       [
         'an unparsable gateway',
         { addresses: ['10.0.0.1'], prefix: 24, gateway: 'gw' },
-        /spec\.gateway: .*"gw".*not a valid IP/,
+        /spec\.gateway: .*not a valid IP address: "gw"/,
       ],
       [
         'a gateway of the other family',
         { addresses: ['10.0.0.1'], prefix: 24, gateway: 'fd00::1' },
-        /spec\.gateway: .*mixed IP families: fd00::1/,
+        /spec\.gateway: .*mixed IP families: gateway is "fd00::1"/,
       ],
       [
         'excluded addresses of the other family',
         { addresses: ['10.0.0.0/24'], prefix: 24, excludedAddresses: ['fd00::1'] },
-        /spec\.excludedAddresses: .*addresses and excluded addresses are of mixed IP families/,
+        /spec\.excludedAddresses: .*addresses and excluded addresses are of mixed IP families: excludedAddresses\[0\] is "fd00::1"/,
       ],
       [
         'an unparsable excluded address',
         { addresses: ['10.0.0.0/24'], prefix: 24, excludedAddresses: ['nope'] },
-        /spec\.excludedAddresses: .*not a valid IP, range, nor CIDR: nope/,
+        /spec\.excludedAddresses: .*not a valid IP, range, nor CIDR: excludedAddresses\[0\] is "nope"/,
       ],
       [
         'a negative grace period',
@@ -231,6 +231,32 @@ describe('our CRDs on a real API server', () => {
         /spec\.addressReuseGracePeriodSeconds: Invalid value: -1/,
       ],
       ['a missing prefix', { addresses: ['10.0.0.1'] }, /spec\.prefix: Required value/],
+      // The value is quoted, so what cannot be seen can be read (issue 20).
+      [
+        'a trailing space',
+        { addresses: ['10.0.0.1 '], prefix: 24 },
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.1 "/,
+      ],
+      [
+        'a newline',
+        { addresses: ['10.0.0.1\n'], prefix: 24 },
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.1\\n"/,
+      ],
+      [
+        'a NUL',
+        { addresses: ['10.0.0.1\u0000'], prefix: 24 },
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.1\\x00"/,
+      ],
+      [
+        'a zone alone, with an IPv6 prefix (an address error, not a prefix error)',
+        { addresses: ['%eth0'], prefix: 64 },
+        /^(?!.*spec\.prefix:).*spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "%eth0"/,
+      ],
+      [
+        'a zone on an IPv4 address',
+        { addresses: ['10.0.0.1%eth0'], prefix: 24 },
+        /spec\.addresses: .*not a valid IP, range, nor CIDR: addresses\[0\] is "10\.0\.0\.1%eth0"/,
+      ],
     ];
     for (const kind of ['InClusterIPPool', 'GlobalInClusterIPPool'] as const) {
       for (const [what, spec, expected] of ipPools) {
@@ -245,21 +271,25 @@ describe('our CRDs on a real API server', () => {
 
     const prefixPools: [string, Spec, RegExp][] = [
       ['no prefixes', { prefixes: [] }, /spec\.prefixes: Required value: prefixes is required/],
-      ['a single IP', { prefixes: ['fd00::1'] }, /spec\.prefixes: .*not a valid IPv6 CIDR: fd00::1/],
+      [
+        'a single IP',
+        { prefixes: ['fd00::1'] },
+        /spec\.prefixes: .*not a valid IPv6 CIDR: prefixes\[0\] is "fd00::1"/,
+      ],
       [
         'an IPv4 prefix',
         { prefixes: ['10.0.0.0/8'] },
-        /spec\.prefixes: .*only IPv6 prefixes are supported: 10\.0\.0\.0\/8/,
+        /spec\.prefixes: .*only IPv6 prefixes are supported: prefixes\[0\] is "10\.0\.0\.0\/8"/,
       ],
       [
         'a misaligned prefix',
         { prefixes: ['fd00::1/64'] },
-        /spec\.prefixes: .*CIDR must be network-aligned: fd00::1\/64/,
+        /spec\.prefixes: .*CIDR must be network-aligned: prefixes\[0\] is "fd00::1\/64"/,
       ],
       [
         'a prefix longer than the allocation length',
         { prefixes: ['fd00::/48'], allocationPrefixLength: 40 },
-        /spec\.prefixes: .*must be <= allocationPrefixLength: fd00::\/48/,
+        /spec\.prefixes: .*must be <= allocationPrefixLength: prefixes\[0\] is "fd00::\/48"/,
       ],
       [
         'allocationPrefixLength 0',
@@ -284,12 +314,12 @@ describe('our CRDs on a real API server', () => {
       [
         'an IPv4 excluded entry',
         { prefixes: ['fd00::/48'], excludedPrefixes: ['10.0.0.1'] },
-        /spec\.excludedPrefixes: .*only IPv6 excluded prefixes are supported: 10\.0\.0\.1/,
+        /spec\.excludedPrefixes: .*only IPv6 excluded prefixes are supported: excludedPrefixes\[0\] is "10\.0\.0\.1"/,
       ],
       [
         'an unparsable excluded entry',
         { prefixes: ['fd00::/48'], excludedPrefixes: ['fd00::x'] },
-        /spec\.excludedPrefixes: .*not a valid IP, range, nor CIDR: fd00::x/,
+        /spec\.excludedPrefixes: .*not a valid IP, range, nor CIDR: excludedPrefixes\[0\] is "fd00::x"/,
       ],
     ];
     for (const kind of ['InClusterPrefixPool', 'GlobalInClusterPrefixPool'] as const) {

@@ -303,4 +303,27 @@ describe('controller: pools', () => {
     const ready = await poolCondition(p, 'Ready');
     assert.deepEqual([ready?.status, /garbage/.test(ready?.message ?? '')], ['True', true]);
   });
+
+  // IPAddress spec.gateway is the pool's text, as upstream copies it (issue 20; ADR 0015): upper-case
+  // hex and zones kept; only a text the IPAddress schema cannot take (over 39 characters) is canonical.
+  it('copies the pool gateway verbatim (FD00::1, fe80::1%eth0), canonical only beyond 39 characters', async () => {
+    const gatewayOf = async (kind: PoolKind, spec: Parameters<Ipam['createPool']>[3]) => {
+      const ns = await fx.namespace('gw');
+      await ipam.createPool(kind, 'p', ns, spec);
+      await ipam.createClaim('c', ns, { kind, name: 'p' });
+      return (await ipam.waitForAddress(ns, 'c')).spec.gateway;
+    };
+    const v6 = (gateway: string) => ({ addresses: ['fe80::10-fe80::20'], prefix: 64, gateway });
+    assert.equal(
+      await gatewayOf(IP, { addresses: ['fd00::10-fd00::20'], prefix: 64, gateway: 'FD00::1' }),
+      'FD00::1',
+    );
+    assert.equal(await gatewayOf(IP, v6('fe80::1%eth0')), 'fe80::1%eth0');
+    assert.equal(
+      await gatewayOf('InClusterPrefixPool', { prefixes: ['fd00::/62'], gateway: 'FD10::0001' }),
+      'FD10::0001',
+    );
+    // 44 characters: the schema's 39 would refuse every create, so the canonical form is written.
+    assert.equal(await gatewayOf(IP, v6('fe80:0000:0000:0000:0000:0000:0000:0001%eth0')), 'fe80::1');
+  });
 });

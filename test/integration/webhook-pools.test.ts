@@ -13,8 +13,10 @@ import {
   IPAM_GROUP,
   POOL_KIND_INFO,
   POOL_VERSION,
+  type PendingAllocation,
   type PoolKind,
 } from '@ipam-in-cluster/api';
+import { PENDING_MAX_AGE_MS, processFenceKey, signPending } from '@ipam-in-cluster/controller';
 import { SelfManagedCertificates } from '@ipam-in-cluster/controller/webhooks';
 import {
   applyCrds,
@@ -482,6 +484,50 @@ describe('pool webhooks on a real API server', () => {
       assert.deepEqual(await callsDuring(() => remove(kind, name)), { 'validate DELETE': 1 });
     });
   }
+
+  // Pending allocations count only when the controller wrote them (issue 20): this webhook runs in
+  // the test process without leader election, so this process's key is the controller's.
+  it('counts only authentic, recent pending allocations: forged, copied and stale entries block nothing', async () => {
+    const name = poolName(IP);
+    const created = (await create(
+      IP,
+      { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 },
+      { dryRun: false, name },
+    )) as {
+      metadata: { uid: string };
+    };
+    const uid = created.metadata.uid;
+    const fenced = { address: '10.0.0.8', claim: `${ns.name}/c1`, at: Date.now() };
+    const shrink = { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 };
+    const writeEntries = (...entries: PendingAllocation[]) =>
+      annotate(IP, name, { [ANNOTATION_PENDING_ALLOCATIONS]: formatPendingAllocations(entries) });
+    for (const [what, entry] of [
+      ['unsigned, as anyone who may annotate the pool could write', { ...fenced }],
+      ['signed with a guessed key', signPending('guessed', uid, fenced)],
+      ['signed for another pool', signPending(processFenceKey(), 'another-uid', fenced)],
+      [
+        'older than the bound',
+        signPending(processFenceKey(), uid, { ...fenced, at: Date.now() - PENDING_MAX_AGE_MS - 1_000 }),
+      ],
+    ] as const) {
+      await writeEntries(entry);
+      assert.equal(await statusOf(patchSpec(IP, name, shrink)), undefined, what);
+      await patchSpec(IP, name, { addresses: ['10.0.0.1-10.0.0.10'] }); // back, for the next one
+    }
+    await writeEntries(signPending(processFenceKey(), uid, fenced));
+    const refused = await statusOf(patchSpec(IP, name, shrink));
+    assert.equal(refused?.code, 400);
+    assert.match(
+      refused.message ?? '',
+      /pool addresses do not contain allocated addresses: \[10\.0\.0\.8-10\.0\.0\.8\]/,
+    );
+    assert.equal(
+      (await statusOf(remove(IP, name)))?.message?.includes('Pool has IPAddresses allocated'),
+      true,
+    );
+    await writeEntries(signPending('guessed', uid, fenced));
+    assert.equal(await statusOf(remove(IP, name)), undefined, 'a forged entry does not block the delete');
+  });
 
   it('rotates a self-managed CA while a client keeps creating pools, without a failed request', async () => {
     const client = await kubeClient();

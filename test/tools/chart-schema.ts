@@ -22,6 +22,8 @@ const freeForm = new Set([
   'labels',
   'issuerRef',
   'extraEnv',
+  'webhookFrom',
+  'metricsFrom',
 ]);
 
 const enums: Record<string, string[]> = {
@@ -30,6 +32,8 @@ const enums: Record<string, string[]> = {
   'webhook.certificates.mode': ['controller', 'certManager', 'secret'],
   'controller.logLevel': ['error', 'warn', 'info', 'debug'],
   'controller.logFormat': ['json', 'text'],
+  'webhook.listenOn': ['podIP', 'all'],
+  'health.listenOn': ['podIP', 'all'],
 };
 
 const patterns: Record<string, string> = {

@@ -125,6 +125,55 @@ describe('helm chart', () => {
     }
   });
 
+  it('binds the webhook server and the probes to the pod IP by default, every interface on request', () => {
+    const argsOf = (objs: Obj[]): string[] => {
+      const deploy = find(objs, 'Deployment')[0] as unknown as {
+        spec: { template: { spec: { containers: { args: string[]; env: { name: string }[] }[] } } };
+      };
+      const container = deploy.spec.template.spec.containers[0];
+      assert.ok(container !== undefined && container.env.some((e) => e.name === 'POD_IP'));
+      return container.args;
+    };
+    const byDefault = argsOf(render());
+    assert.ok(byDefault.includes('--webhook-bind-address=[$(POD_IP)]:9443'), byDefault.join(' '));
+    assert.ok(byDefault.includes('--health-probe-bind-address=[$(POD_IP)]:8081'), byDefault.join(' '));
+    const all = argsOf(render('webhook.listenOn=all', 'health.listenOn=all', 'webhook.port=9555'));
+    assert.ok(all.includes('--webhook-bind-address=:9555'), all.join(' '));
+    assert.ok(all.includes('--health-probe-bind-address=:8081'), all.join(' '));
+  });
+
+  it('renders the NetworkPolicy only when enabled, and refuses it without its peers', () => {
+    assert.equal(find(render(), 'NetworkPolicy').length, 0);
+    const peers = [
+      'networkPolicy.enabled=true',
+      'networkPolicy.webhookFrom[0].ipBlock.cidr=192.0.2.0/24',
+      'networkPolicy.metricsFrom[0].podSelector.matchLabels.app=prometheus',
+    ];
+    const [policy] = find(render(...peers), 'NetworkPolicy');
+    assert.deepEqual(policy?.spec?.ingress, [
+      { ports: [{ port: 'webhook-server', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] },
+      {
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+        from: [{ podSelector: { matchLabels: { app: 'prometheus' } } }],
+      },
+    ]);
+    const noMetrics = find(
+      render(peers[0] ?? '', peers[1] ?? '', 'metrics.enabled=false'),
+      'NetworkPolicy',
+    )[0];
+    assert.equal((noMetrics?.spec?.ingress as unknown[]).length, 1);
+    const missing = helm([
+      'template',
+      'rel',
+      chartDir,
+      kubeVersionFlag(),
+      '--set',
+      'networkPolicy.enabled=true',
+    ]);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /networkPolicy\.enabled needs networkPolicy\.webhookFrom/);
+  });
+
   it('grants no wildcard permissions', () => {
     for (const role of [...find(render(), 'ClusterRole'), ...find(render(), 'Role')]) {
       for (const rule of role.rules ?? []) {

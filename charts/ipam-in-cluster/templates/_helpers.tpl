@@ -59,6 +59,16 @@ cluster.x-k8s.io/provider: ipam-in-cluster
 {{- printf "%s/%s-serving-cert" .Release.Namespace (include "ipam.fullname" .) -}}
 {{- end -}}
 
+{{/* The host part of a bind address: the pod IP in brackets (IPv4 and IPv6 alike), or nothing (every interface). */}}
+{{- define "ipam.listenHost" -}}
+{{- if eq . "podIP" -}}[$(POD_IP)]{{- end -}}
+{{- end -}}
+
+{{/* The leader-election Lease (the controller's --leader-elect id, upstream's). */}}
+{{- define "ipam.leaseName" -}}
+7bb7acb4.ipam.cluster.x-k8s.io
+{{- end -}}
+
 {{/* Durations like 15s / 2m / 1h as Go durations the controller flags accept. */}}
 {{- define "ipam.validateValues" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) -}}
@@ -66,5 +76,11 @@ cluster.x-k8s.io/provider: ipam-in-cluster
 {{- end -}}
 {{- if and (eq .Values.webhook.certificates.mode "secret") (not .Values.webhook.certificates.secretName) -}}
 {{- fail "webhook.certificates.mode=secret needs webhook.certificates.secretName" -}}
+{{- end -}}
+{{- if and .Values.networkPolicy.enabled .Values.webhook.enabled (not .Values.networkPolicy.webhookFrom) -}}
+{{- fail "networkPolicy.enabled needs networkPolicy.webhookFrom (the API server's addresses as NetworkPolicy peers), or the webhook port would admit nobody" -}}
+{{- end -}}
+{{- if and .Values.networkPolicy.enabled .Values.metrics.enabled (not .Values.networkPolicy.metricsFrom) -}}
+{{- fail "networkPolicy.enabled needs networkPolicy.metricsFrom (the scraper as NetworkPolicy peers), or metrics.enabled=false" -}}
 {{- end -}}
 {{- end -}}

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../util/clock.js';
-import { PoolIndexes, type PoolSpecInput } from './pool-indexes.js';
+import { parseAddr } from '@ipam-in-cluster/allocator';
+import { gatewayText, PoolIndexes, type PoolSpecInput } from './pool-indexes.js';
 
 const P = 'InClusterIPPool/default/p';
 const ipPool = (addresses: string[], prefix = 24, gateway?: string): PoolSpecInput => ({
@@ -25,6 +26,22 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('gatewayText', () => {
+  const parsed = (s: string) => {
+    const a = parseAddr(s);
+    assert.ok(a.ok);
+    return a.value;
+  };
+  it("keeps the pool's text where the IPAddress schema takes it, canonical beyond 39 characters", () => {
+    assert.equal(gatewayText('FD00::1', parsed('FD00::1')), 'FD00::1');
+    assert.equal(gatewayText('fe80::1%eth0', parsed('fe80::1%eth0')), 'fe80::1%eth0');
+    assert.equal(gatewayText('10.0.0.1', parsed('10.0.0.1')), '10.0.0.1');
+    const long = 'fe80:0000:0000:0000:0000:0000:0000:0001%eth0';
+    assert.equal(gatewayText(long, parsed(long)), 'fe80::1');
+    assert.equal(gatewayText('', undefined), undefined);
+  });
+});
 
 describe('PoolIndexes', () => {
   it('hands out the lowest free address with the pool prefix and gateway, and reserves it', async () => {

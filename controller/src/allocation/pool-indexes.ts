@@ -141,6 +141,22 @@ interface Holding {
   since: number;
 }
 
+/** The IPAddress kinds' schema: `spec.gateway` is 1 to 39 characters. */
+export const IPADDRESS_GATEWAY_MAX_LENGTH = 39;
+
+/**
+ * `spec.gateway` of the IPAddresses a pool hands out: the pool's text as written, as upstream copies
+ * it (`FD00::1` stays `FD00::1`, `fe80::1%eth0` keeps its zone), where the IPAddress schema takes it;
+ * a longer text (an IPv6 address written out in full with a zone, 40+ characters) would make every
+ * create fail, so it is written in canonical form instead (docs/adr/0015-gateway-text.md).
+ */
+export function gatewayText(written: string | undefined, parsed: Addr | undefined): string | undefined {
+  if (parsed === undefined) return undefined;
+  if (written !== undefined && written.length >= 1 && written.length <= IPADDRESS_GATEWAY_MAX_LENGTH)
+    return written;
+  return formatAddr(parsed);
+}
+
 /** The part that differs between IP pools and prefix pools. */
 interface PoolAllocator {
   add(h: Holding): void;
@@ -158,7 +174,7 @@ class IPPoolAllocator implements PoolAllocator {
 
   constructor(private readonly layout: PoolLayout) {
     this.#index = new AllocationIndex(layout.allocatable);
-    this.gateway = layout.gateway === undefined ? undefined : formatAddr(layout.gateway);
+    this.gateway = gatewayText(layout.spec.gateway, layout.gateway);
   }
 
   add(h: Holding): void {
@@ -191,7 +207,7 @@ class PrefixPoolAllocator implements PoolAllocator {
   readonly gateway: string | undefined;
 
   constructor(private readonly layout: PrefixPoolLayout) {
-    this.gateway = layout.gateway === undefined ? undefined : formatAddr(layout.gateway);
+    this.gateway = gatewayText(layout.spec.gateway, layout.gateway);
   }
 
   add(h: Holding): void {

@@ -29,6 +29,7 @@ describe('parseFlags', () => {
     );
     assert.deepEqual(c.webhook, {
       port: 9443,
+      host: undefined,
       certDir: FLAG_DEFAULTS.webhookCertDir,
       certName: 'tls.crt',
       keyName: 'tls.key',
@@ -117,6 +118,21 @@ describe('parseFlags', () => {
       dnsNames: ['dev.example.com'],
     });
     assert.equal(managed.webhook.poolOverlapDetection, false);
+  });
+
+  it('binds the webhook server where --webhook-bind-address says; its port wins', () => {
+    const pod = ok(['--webhook-bind-address=[10.1.2.3]:9443']);
+    assert.deepEqual([pod.webhook.host, pod.webhook.port], ['10.1.2.3', 9443]);
+    const v6 = ok(['--webhook-bind-address', '[fd00::7]:8443']);
+    assert.deepEqual([v6.webhook.host, v6.webhook.port], ['fd00::7', 8443]);
+    const all = ok(['--webhook-bind-address=:9444', '--webhook-port=9444']);
+    assert.deepEqual([all.webhook.host, all.webhook.port], [undefined, 9444]);
+    assert.equal(ok(['--webhook-bind-address=0']).webhook.port, undefined, '0 disables webhooks');
+    const wins = ok(['--webhook-port=0', '--webhook-bind-address=127.0.0.1:9555']);
+    assert.deepEqual([wins.webhook.host, wins.webhook.port], ['127.0.0.1', 9555]);
+    assert.deepEqual(errors(['--webhook-bind-address=fd00::1:9443']), [
+      'invalid value "fd00::1:9443" for --webhook-bind-address: an IPv6 host must be in brackets, e.g. [::1]:8080',
+    ]);
   });
 
   it('checks the webhook certificate flags', () => {

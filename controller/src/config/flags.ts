@@ -32,8 +32,10 @@ export interface LeaderElectionConfig {
 }
 
 export interface WebhookConfig {
-  /** undefined when webhooks are disabled (`--webhook-port 0`). */
+  /** undefined when webhooks are disabled (`--webhook-port 0`, `--webhook-bind-address 0`). */
   readonly port: number | undefined;
+  /** Listen address of the webhook server; undefined means every interface. */
+  readonly host: string | undefined;
   readonly certDir: string;
   readonly certName: string;
   readonly keyName: string;
@@ -174,6 +176,10 @@ export function flagsCommand(output?: FlagOutput): Command {
       '--webhook-port <port>',
       'port of the admission and conversion webhook server, served on every replica ("0" disables webhooks)',
       String(d.webhookPort),
+    )
+    .option(
+      '--webhook-bind-address <addr>',
+      'address of the webhook server, host:port (e.g. the pod IP, [$(POD_IP)]:9443); its port wins over --webhook-port ("0" disables webhooks; default: every interface, --webhook-port)',
     )
     .option(
       '--webhook-cert-dir <dir>',
@@ -344,7 +350,15 @@ export function configFromOptions(raw: Raw): FlagParseResult {
   );
   bool(raw, 'insecureDiagnostics', 'insecure-diagnostics', p);
 
-  const webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
+  let webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
+  let webhookHost: string | undefined;
+  // --webhook-bind-address carries the port too, and wins over --webhook-port.
+  if (str(raw, 'webhookBindAddress') !== undefined) {
+    const bound = bind(raw, 'webhookBindAddress', 'webhook-bind-address', p);
+    const boundPort = bound?.port ?? 0;
+    webhookPort = boundPort;
+    webhookHost = bound?.host;
+  }
   const tls = str(raw, 'tlsMinVersion') ?? '';
   const tlsMinVersion = tls === 'VersionTLS12' ? 'TLSv1.2' : tls === 'VersionTLS13' ? 'TLSv1.3' : undefined;
   if (tlsMinVersion === undefined) p.add('tls-min-version', tls, 'must be VersionTLS12 or VersionTLS13');
@@ -391,6 +405,7 @@ export function configFromOptions(raw: Raw): FlagParseResult {
     metricsBindAddress,
     webhook: {
       port: webhookPort === 0 ? undefined : webhookPort,
+      host: webhookHost,
       certDir: nonEmpty(raw, 'webhookCertDir') ?? FLAG_DEFAULTS.webhookCertDir,
       certName: nonEmpty(raw, 'webhookCertName') ?? FLAG_DEFAULTS.webhookCertName,
       keyName: nonEmpty(raw, 'webhookKeyName') ?? FLAG_DEFAULTS.webhookKeyName,

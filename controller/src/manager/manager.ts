@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
+  ANNOTATION_FENCE_KEY,
   ANNOTATION_PENDING_ALLOCATIONS,
   chooseContract,
   claimFromWire,
@@ -50,6 +51,7 @@ import {
   serverStreamsLists,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
+import { processFenceKey } from '../allocation/fence-key.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers, type HandlerResult, type RunOutcome } from '../queue/workers.js';
 import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
@@ -652,6 +654,8 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       namespace: leaseNamespace,
       name: options.leaderElectionId ?? LEADER_ELECTION_ID,
       identity,
+      // The fence's signing key, for the webhooks of every replica (allocation/fence-key.ts).
+      annotations: { [ANNOTATION_FENCE_KEY]: processFenceKey() },
       ...(options.leaseDurationMs === undefined ? {} : { leaseDurationMs: options.leaseDurationMs }),
       ...(options.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: options.renewDeadlineMs }),
       ...(options.retryPeriodMs === undefined ? {} : { retryPeriodMs: options.retryPeriodMs }),

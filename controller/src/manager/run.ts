@@ -3,6 +3,7 @@
 // independent of leader election, like controller-runtime), then the manager. Readiness: caches
 // synced and, with leader election, leading or a healthy standby (no Lease error for one lease
 // duration). Shutdown: the manager stops first, then the webhook server, then diagnostics.
+import { ANNOTATION_FENCE_KEY } from '@ipam-in-cluster/api';
 import { KubeClient, KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
 import type { ControllerConfig } from '../config/flags.js';
 import { cachesSyncedCheck, HealthChecks, startDiagnostics, type Diagnostics } from '../http/server.js';
@@ -86,14 +87,26 @@ export async function startWebhooks(
     };
   }
   const webhookLog = log.child({ component: 'webhooks' });
+  // With leader election the pending allocations on pools are the leader's: verify them with the
+  // key it publishes on the Lease (a consistent read, only when a pool has pending entries).
+  const lease = config.leaderElection;
+  const leaseNamespace = lease.namespace ?? podNamespace() ?? loaded.namespace ?? 'default';
+  const fenceKey = lease.enabled
+    ? async () =>
+        (await client.leases().find({ namespace: leaseNamespace, name: lease.id }))?.metadata.annotations?.[
+          ANNOTATION_FENCE_KEY
+        ]
+    : undefined;
   const server = await startWebhookServer({
     client,
     port: w.port,
+    ...(w.host === undefined ? {} : { host: w.host }),
     certDir: w.certDir,
     certName: w.certName,
     keyName: w.keyName,
     ...(selfManaged === undefined ? {} : { selfManaged }),
     overlapDetection: w.poolOverlapDetection,
+    ...(fenceKey === undefined ? {} : { fenceKey }),
     tlsMinVersion: w.tlsMinVersion,
     log: webhookLog,
     onAdmission: metrics.admissionHook(),

@@ -7,6 +7,7 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import type { JsonPatchOperation, ObjectClient } from '@ipam-in-cluster/kube';
+import { processFenceKey, verifyPending } from '../allocation/fence-key.js';
 import { PoolFence } from './pool-fence.js';
 import { nullLogger, type Cache } from './types.js';
 
@@ -88,6 +89,18 @@ function harness() {
 }
 
 describe('PoolFence', () => {
+  it('signs each entry for the pool with its key and stamps when it was fenced', async () => {
+    const h = harness();
+    await h.fence.enter(id, 'ns/c0', { address: '10.0.0.1', prefix: 24, claim: 'ns/c0' });
+    const [entry] = readPendingAllocations(h.server().metadata);
+    assert.ok(entry !== undefined);
+    const age = Date.now() - (entry.at ?? 0);
+    assert.ok(age >= 0 && age < 5_000, `at ${String(entry.at)}`);
+    assert.equal(verifyPending(processFenceKey(), 'u1', entry, Date.now()), 'ok');
+    assert.equal(verifyPending(processFenceKey(), 'another-pool', entry, Date.now()), 'forged');
+    assert.equal(verifyPending('not-the-key', 'u1', entry, Date.now()), 'forged');
+  });
+
   it('writes pending allocations under a uid + generation precondition, batching concurrent ones, and clears them', async () => {
     const h = harness();
     const results = await Promise.all(

@@ -14,7 +14,8 @@
 // a write was in flight goes into the next write together (one write covers many allocations).
 // Entries are removed lazily once their IPAddress was created (or its create failed): the removal
 // rides on the next fence write, or is written alone after `removalDelayMs` (1 s) when the pool goes quiet.
-// A stale entry only keeps an address counted as in use by the webhook.
+// A stale entry only keeps an address counted as in use by the webhook, for PENDING_MAX_AGE_MS at
+// most. Entries carry the time they were fenced and a signature (../allocation/fence-key.ts).
 import {
   buildPoolLayout,
   buildPrefixPoolLayout,
@@ -32,6 +33,7 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import { classifyApiError, type JsonPatchOperation, type ObjectClient } from '@ipam-in-cluster/kube';
+import { processFenceKey, signPending } from '../allocation/fence-key.js';
 import { poolKey, type PoolId } from './keys.js';
 import type { Cache, Logger } from './types.js';
 
@@ -61,6 +63,10 @@ export interface PoolFenceDeps {
   removalDelayMs?: number;
   /** Attempts per batch before the waiting allocations fail (default 10). */
   maxAttempts?: number;
+  /** The key entries are signed with (default this process's, published on the Lease when leading). */
+  key?: string;
+  /** Wall clock for the entries' `at` (Unix ms; default Date.now). */
+  now?: () => number;
 }
 
 interface Waiter {
@@ -101,8 +107,9 @@ export class PoolFence implements AllocationFence {
     return this.#writes;
   }
 
-  enter(id: PoolId, ipAddressKey: string, entry: PendingAllocation): Promise<FenceResult> {
+  enter(id: PoolId, ipAddressKey: string, pending: PendingAllocation): Promise<FenceResult> {
     const state = this.#state(id);
+    const entry = { ...pending, at: pending.at ?? (this.#d.now ?? Date.now)() };
     return new Promise<FenceResult>((resolve, reject) => {
       state.waiters.get(ipAddressKey)?.resolve({ ok: false, reason: 'stale' });
       state.wanted.set(ipAddressKey, entry);
@@ -198,7 +205,13 @@ export class PoolFence implements AllocationFence {
       for (const [key, waiter] of state.waiters) {
         if (!this.#allows(id, pool, waiter.entry)) this.#settle(state, [key], { ok: false, reason: 'stale' });
       }
-      const desired = formatPendingAllocations([...state.wanted.values()]);
+      // Signed for this pool (its uid is pinned by the test op below): the webhook counts only
+      // entries it can verify (fence-key.ts).
+      const key = this.#d.key ?? processFenceKey();
+      const uid = pool.metadata.uid ?? '';
+      const desired = formatPendingAllocations(
+        [...state.wanted.values()].map((e) => signPending(key, uid, e)),
+      );
       const annotations = pool.metadata.annotations;
       const current = annotations?.[ANNOTATION_PENDING_ALLOCATIONS] ?? '';
       if (state.waiters.size === 0 && (!state.removalDue || desired === current)) {

@@ -72,8 +72,13 @@ export function allow(warnings: string[] = [], patch?: JsonPatchOp[]): Verdict {
 export function formatFieldValue(value: FieldError['value']): string {
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number') return String(value);
-  return `[]string{${value.map(goQuote).join(', ')}}`;
+  // A list is shown whole up to LIST_SHOWN entries; a longer one (thousands of entries) is cut.
+  const shown = value.slice(0, LIST_SHOWN).map(goQuote);
+  if (value.length > LIST_SHOWN) shown.push(`... (${String(value.length - LIST_SHOWN)} more)`);
+  return `[]string{${shown.join(', ')}}`;
 }
+
+const LIST_SHOWN = 20;
 
 /** `spec.x: Invalid value: "v": message` (field.Error.Error()). */
 export function formatFieldError(e: FieldError): string {

@@ -9,7 +9,7 @@ import type { KubeClient } from '@ipam-in-cluster/kube';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
 import { KubePoolReader } from './kube-reader.js';
-import { PoolWebhooks } from './pools.js';
+import { PoolWebhooks, type PoolWebhookOptions } from './pools.js';
 import {
   silentLogger,
   startHttpsWebhookServer,
@@ -49,9 +49,16 @@ export type {
   WebhookConfiguration,
   WebhookTarget,
 } from './manifests.js';
-export { DELETE_IN_USE_MESSAGE, decodeIPPoolSpec, decodePrefixPoolSpec, PoolWebhooks } from './pools.js';
+export {
+  DELETE_IN_USE_MESSAGE,
+  decodeIPPoolSpec,
+  decodePrefixPoolSpec,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
+  PoolWebhooks,
+} from './pools.js';
 export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
-export { startHttpsWebhookServer } from './server.js';
+export { ADMISSION_MAX_BODY_BYTES, CONVERSION_MAX_BODY_BYTES, startHttpsWebhookServer } from './server.js';
 export {
   createCertificateAuthority,
   inspectCertificate,
@@ -81,6 +88,8 @@ export interface StartWebhookServerOptions {
   selfManaged?: Omit<SelfManagedOptions, 'client' | 'log'>;
   /** --pool-overlap-detection: warn when pools of the same kind and scope overlap. */
   overlapDetection?: boolean;
+  /** Where the key of pending allocations comes from (default: this process's; see PoolWebhookOptions). */
+  fenceKey?: PoolWebhookOptions['fenceKey'];
   /** The contract version chosen at start-up (else discovered on first use). */
   contractVersion?: ContractVersion;
   tlsMinVersion?: SecureVersion;
@@ -128,7 +137,14 @@ export async function startWebhookServer(
     client: options.client,
     ...(options.contractVersion ? { contractVersion: options.contractVersion } : {}),
   });
-  const pools = new PoolWebhooks({ reader, overlapDetection: options.overlapDetection ?? false });
+  const pools = new PoolWebhooks({
+    reader,
+    overlapDetection: options.overlapDetection ?? false,
+    ...(options.fenceKey === undefined ? {} : { fenceKey: options.fenceKey }),
+    onIgnoredPending: (pool, ignored) => {
+      log.info('pending allocations ignored', { pool, ignored });
+    },
+  });
   const server = await startHttpsWebhookServer({
     port: options.port,
     ...(options.host === undefined ? {} : { host: options.host }),

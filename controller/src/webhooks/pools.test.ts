@@ -6,8 +6,10 @@ import {
   ANNOTATION_ALLOW_OVERLAP,
   ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_SKIP_VALIDATE_DELETE,
+  type PendingAllocation,
   type PoolKind,
 } from '@ipam-in-cluster/api';
+import { PENDING_MAX_AGE_MS, PENDING_MAX_SKEW_MS, signPending } from '../allocation/fence-key.js';
 import {
   readAdmissionReview,
   toResponse,
@@ -18,6 +20,8 @@ import {
 } from './admission.js';
 import {
   DELETE_IN_USE_MESSAGE,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
   PoolWebhooks,
   type Allocation,
   type PoolClusterReader,
@@ -46,7 +50,7 @@ function obj(
   return {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind,
-    metadata: { name: 'pool', namespace: 'ns', ...(annotations ? { annotations } : {}) },
+    metadata: { name: 'pool', namespace: 'ns', uid: 'pool-uid', ...(annotations ? { annotations } : {}) },
     ...(spec === undefined ? {} : { spec }),
   };
 }
@@ -275,6 +279,69 @@ describe('IP pool validation: upstream invalid scenarios fail on create and upda
   });
 });
 
+describe('bounded validation cost', () => {
+  const createIPPool = (hooks: PoolWebhooks, spec: Spec) =>
+    review(hooks, 'InClusterIPPool', request('InClusterIPPool', 'CREATE', obj('InClusterIPPool', spec)));
+
+  it('refuses a list longer than MAX_POOL_LIST_ENTRIES before parsing any entry, on every kind', async () => {
+    const { hooks } = setup();
+    const many = Array.from({ length: MAX_POOL_LIST_ENTRIES + 1 }, () => 'not an address');
+    for (const [kind, field, spec] of [
+      ['InClusterIPPool', 'addresses', { addresses: many, prefix: 24 }],
+      [
+        'GlobalInClusterIPPool',
+        'excludedAddresses',
+        { addresses: ['10.0.0.0/24'], prefix: 24, excludedAddresses: many },
+      ],
+      ['InClusterPrefixPool', 'prefixes', { prefixes: many }],
+      ['GlobalInClusterPrefixPool', 'excludedPrefixes', { prefixes: ['fd00::/48'], excludedPrefixes: many }],
+    ] as const) {
+      const res = await review(hooks, kind, request(kind, 'CREATE', obj(kind, spec)));
+      // One error for the list, none per entry: the entries were never looked at.
+      assert.deepEqual(
+        res.status?.details?.causes?.map((c) => c.message),
+        [
+          `Invalid value: ${String(MAX_POOL_LIST_ENTRIES + 1)}: must have at most ${String(MAX_POOL_LIST_ENTRIES)} entries (use ranges or CIDRs)`,
+        ],
+        `${kind} spec.${field}`,
+      );
+      assert.equal(res.status.details.causes[0]?.field, `spec.${field}`);
+    }
+    const atLimit = Array.from(
+      { length: MAX_POOL_LIST_ENTRIES },
+      (_, i) => `10.0.${String(i >> 8)}.${String(i & 255)}`,
+    );
+    const ok = await createIPPool(hooks, { addresses: atLimit, prefix: 16 });
+    assert.equal(ok.allowed, true, JSON.stringify(ok.status));
+  });
+
+  it('refuses an entry longer than MAX_POOL_ENTRY_LENGTH and shows only its start', async () => {
+    const { hooks } = setup();
+    const long = `10.0.0.1${' '.repeat(MAX_POOL_ENTRY_LENGTH)}`;
+    const res = await createIPPool(hooks, { addresses: ['10.0.0.2', long], prefix: 24, gateway: long });
+    assert.deepEqual(
+      res.status?.details?.causes?.map((c) => c.field),
+      ['spec.addresses[1]', 'spec.gateway'],
+    );
+    const shown = `10.0.0.1${' '.repeat(56)}... (${String(long.length)} characters)`;
+    assert.equal(
+      res.status.details.causes[0]?.message,
+      `Invalid value: ${JSON.stringify(shown)}: must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+    );
+  });
+
+  it('shows at most 20 entries of a list value in a message', async () => {
+    const { hooks } = setup();
+    const mixed = [...Array.from({ length: 30 }, (_, i) => `10.0.0.${String(i + 1)}`), 'fd00::1'];
+    const res = await createIPPool(hooks, { addresses: mixed, prefix: 24 });
+    const message = res.status?.details?.causes?.[0]?.message ?? '';
+    assert.match(
+      message,
+      /"10\.0\.0\.20", \.\.\. \(11 more\)\}: provided addresses are of mixed IP families$/,
+    );
+  });
+});
+
 describe('IP pool validation: valid specs', () => {
   const valid: Spec[] = [
     { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24, gateway: '10.0.0.254' },
@@ -357,24 +424,58 @@ describe('IP pool update and delete protection', () => {
     });
 
     it(`${kind}: pending allocations on the old object count as allocated (the edit/allocation fence)`, async () => {
-      const { hooks } = setup();
-      const pending = JSON.stringify([{ address: '10.0.0.8', claim: 'ns/c1' }]);
-      const old = obj(
-        kind,
-        { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 },
-        { [ANNOTATION_PENDING_ALLOCATIONS]: pending },
-      );
-      const res = await review(
-        hooks,
-        kind,
-        request(kind, 'UPDATE', obj(kind, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 }), old),
-      );
+      const now = 1_700_000_000_000;
+      const hooks = new PoolWebhooks({
+        reader: new MemoryReader(),
+        fenceKey: () => Promise.resolve('the-key'),
+        now: () => now,
+      });
+      const pending = (...entries: PendingAllocation[]) => ({
+        [ANNOTATION_PENDING_ALLOCATIONS]: JSON.stringify(entries),
+      });
+      const genuine = signPending('the-key', 'pool-uid', {
+        address: '10.0.0.8',
+        claim: 'ns/c1',
+        at: now - 5_000,
+      });
+      const old = obj(kind, { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 }, pending(genuine));
+      const shrink = obj(kind, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 });
+      const res = await review(hooks, kind, request(kind, 'UPDATE', shrink, old));
       assert.equal(
         res.status?.message,
         'pool addresses do not contain allocated addresses: [10.0.0.8-10.0.0.8]',
       );
       const del = await review(hooks, kind, request(kind, 'DELETE', undefined, old));
       assert.equal(del.status?.message, DELETE_IN_USE_MESSAGE);
+
+      // Entries the controller did not write for this pool, or wrote too long ago, count for nothing.
+      const ignoredOnes: [string, PendingAllocation][] = [
+        ['unsigned', { address: '10.0.0.8', claim: 'ns/c1' }],
+        ['forged', { ...genuine, sig: signPending('a-guess', 'pool-uid', genuine).sig }],
+        ['altered', { ...genuine, address: '10.0.0.9' }],
+        ['from another pool', signPending('the-key', 'other-uid', genuine)],
+        ['stale', signPending('the-key', 'pool-uid', { ...genuine, at: now - PENDING_MAX_AGE_MS - 1 })],
+        [
+          'from the future',
+          signPending('the-key', 'pool-uid', { ...genuine, at: now + PENDING_MAX_SKEW_MS + 1 }),
+        ],
+      ];
+      for (const [what, entry] of ignoredOnes) {
+        const fake = obj(kind, { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 }, pending(entry));
+        assert.equal((await review(hooks, kind, request(kind, 'UPDATE', shrink, fake))).allowed, true, what);
+        assert.equal(
+          (await review(hooks, kind, request(kind, 'DELETE', undefined, fake))).allowed,
+          true,
+          what,
+        );
+      }
+      // Without a key (no leader has published one) no entry counts.
+      const keyless = new PoolWebhooks({
+        reader: new MemoryReader(),
+        fenceKey: () => Promise.resolve(undefined),
+        now: () => now,
+      });
+      assert.equal((await review(keyless, kind, request(kind, 'DELETE', undefined, old))).allowed, true);
     });
 
     it(`${kind}: metadata-only updates are never blocked (spec unchanged), even with stranded addresses`, async () => {

@@ -25,6 +25,7 @@ import {
   type PoolKind,
   type PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
+import { processFenceKey, verifyPending, type PendingVerdict } from '../allocation/fence-key.js';
 import {
   allow,
   badRequest,
@@ -61,6 +62,16 @@ export interface PoolWebhookOptions {
   reader: PoolClusterReader;
   /** Warn about overlaps with other pools of the same kind and scope (off by default). */
   overlapDetection?: boolean;
+  /**
+   * The key pending allocations are signed with (../allocation/fence-key.ts): the leader's, from the
+   * Lease, with leader election; this process's without (the default). Read only when a pool has
+   * pending entries; undefined makes every entry count as forged.
+   */
+  fenceKey?: () => Promise<string | undefined>;
+  /** Wall clock (Unix ms) for the entries' age (default Date.now). */
+  now?: () => number;
+  /** Told about entries that were ignored (the webhook logs them). */
+  onIgnoredPending?: (pool: string, ignored: { address: string; why: PendingVerdict }[]) => void;
 }
 
 export const DELETE_IN_USE_MESSAGE =
@@ -76,7 +87,25 @@ function shown(v: unknown): string {
 }
 
 function typeError(path: string, value: unknown, expected: string): FieldError {
-  return { path, value: shown(value), message: `must be ${expected}` };
+  return { path, value: cut(shown(value)), message: `must be ${expected}` };
+}
+
+/**
+ * Most entries in one pool list (addresses, excludedAddresses, prefixes, excludedPrefixes). Checked
+ * before any entry is parsed, so the cost of validating one request is bounded whatever it carries
+ * (a request of 7 MiB could otherwise hold 700 000 entries): parsing runs on the event loop, about
+ * 20 µs per fully written IPv6 range under the image's Node flags, so 2 × 2 000 entries keep one
+ * validation step near 100 ms (docs/performance.md, npm run bench:webhook). Upstream has no limit;
+ * ranges and CIDRs describe any set in far fewer entries.
+ */
+export const MAX_POOL_LIST_ENTRIES = 2_000;
+
+/** Longest pool list entry: an IPv6 range of two fully written addresses with zones fits easily. */
+export const MAX_POOL_ENTRY_LENGTH = 256;
+
+/** A long value, cut for messages (the full text could be megabytes). */
+function cut(v: string): string {
+  return v.length <= 64 ? v : `${v.slice(0, 64)}... (${String(v.length)} characters)`;
 }
 
 function stringList(s: Record<string, unknown>, field: string, errors: FieldError[]): string[] | undefined {
@@ -86,10 +115,24 @@ function stringList(s: Record<string, unknown>, field: string, errors: FieldErro
     errors.push(typeError(`spec.${field}`, v, 'a list of strings'));
     return undefined;
   }
+  if (v.length > MAX_POOL_LIST_ENTRIES) {
+    errors.push({
+      path: `spec.${field}`,
+      value: v.length,
+      message: `must have at most ${String(MAX_POOL_LIST_ENTRIES)} entries (use ranges or CIDRs)`,
+    });
+    return undefined;
+  }
   const out: string[] = [];
   v.forEach((item: unknown, i) => {
-    if (typeof item === 'string') out.push(item);
-    else errors.push(typeError(`spec.${field}[${i}]`, item, 'a string'));
+    if (typeof item !== 'string') errors.push(typeError(`spec.${field}[${i}]`, item, 'a string'));
+    else if (item.length > MAX_POOL_ENTRY_LENGTH)
+      errors.push({
+        path: `spec.${field}[${i}]`,
+        value: cut(item),
+        message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+      });
+    else out.push(item);
   });
   return out;
 }
@@ -99,6 +142,14 @@ function optString(s: Record<string, unknown>, field: string, errors: FieldError
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
     errors.push(typeError(`spec.${field}`, v, 'a string'));
+    return undefined;
+  }
+  if (v.length > MAX_POOL_ENTRY_LENGTH) {
+    errors.push({
+      path: `spec.${field}`,
+      value: cut(v),
+      message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
+    });
     return undefined;
   }
   return v;
@@ -208,10 +259,12 @@ function errorMessage(error: unknown): string {
 export class PoolWebhooks {
   private readonly reader: PoolClusterReader;
   private readonly overlapDetection: boolean;
+  private readonly options: PoolWebhookOptions;
 
   constructor(options: PoolWebhookOptions) {
     this.reader = options.reader;
     this.overlapDetection = options.overlapDetection ?? false;
+    this.options = options;
   }
 
   /** The mutating webhook: prefix pools get allocationPrefixLength 64 when unset or 0; IP pools are left alone. */
@@ -276,7 +329,10 @@ export class PoolWebhooks {
       oldMeta.name ?? name,
       oldMeta,
     );
-    if (checked.ip !== undefined) {
+    // The spec was parsed once already: let probes and other requests in before the update check
+    // parses it again (each step stays short; together they could not starve the loop).
+    await new Promise((resolve) => setImmediate(resolve));
+    if (checked.ip !== undefined && inUse.length > 0) {
       const outside = checkIPPoolUpdate(
         checked.ip,
         inUse.map((a) => a.address),
@@ -314,10 +370,25 @@ export class PoolWebhooks {
       POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
       name,
     );
-    return [
-      ...listed,
-      ...readPendingAllocations(meta).map((p) => ({ address: p.address, prefix: p.prefix, name: p.claim })),
-    ];
+    return [...listed, ...(await this.authenticPending(meta))];
+  }
+
+  /** The pool's pending allocations that the controller wrote (verified) and that are recent. */
+  private async authenticPending(meta: ObjectMeta): Promise<Allocation[]> {
+    const entries = readPendingAllocations(meta);
+    if (entries.length === 0) return [];
+    const key = await (this.options.fenceKey ?? (() => Promise.resolve(processFenceKey())))();
+    const now = (this.options.now ?? Date.now)();
+    const kept: Allocation[] = [];
+    const ignored: { address: string; why: PendingVerdict }[] = [];
+    for (const e of entries) {
+      const why = verifyPending(key, meta.uid ?? '', e, now);
+      if (why === 'ok') kept.push({ address: e.address, prefix: e.prefix, name: e.claim });
+      else ignored.push({ address: e.address, why });
+    }
+    if (ignored.length > 0)
+      this.options.onIgnoredPending?.(`${meta.namespace ?? ''}/${meta.name ?? ''}`, ignored);
+    return kept;
   }
 
   private async overlapWarnings(

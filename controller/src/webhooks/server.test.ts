@@ -85,6 +85,62 @@ const createReview = {
   },
 };
 
+/**
+ * POSTs a body of `size` bytes: with a Content-Length, only the headers are sent until the server
+ * answers (so a 413 can only come before the body was read); chunked, the body is written in 16 KiB
+ * pieces until the server answers.
+ */
+function postRaw(
+  port: number,
+  path: string,
+  ca: string,
+  size: number,
+  mode: 'content-length' | 'chunked',
+): Promise<{ code: number; message: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    if (mode === 'content-length') headers['content-length'] = size;
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'POST', ca, agent: false, headers },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { message?: string };
+          resolve({
+            code: res.statusCode ?? 0,
+            message: body.message ?? '',
+            connection: res.headers.connection,
+          });
+          req.destroy();
+        });
+      },
+    );
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    if (mode === 'content-length') {
+      req.flushHeaders();
+      return;
+    }
+    const piece = Buffer.alloc(16 * 1024, 0x20);
+    let sent = 0;
+    const write = (): void => {
+      while (!answered && sent < size) {
+        sent += piece.length;
+        if (!req.write(piece)) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    write();
+  });
+}
+
 describe('certificates', () => {
   it('issues a CA and a serving certificate with the requested SANs', async () => {
     const ca = await createCertificateAuthority();
@@ -173,6 +229,31 @@ describe('webhook server over TLS', () => {
       addresses: ['10.0.0.1-10.0.0.254'],
       prefix: 24,
     });
+  });
+
+  it('refuses a body over the admission limit with 413 before reading it, and closes the connection', async () => {
+    const small = await startHttpsWebhookServer({
+      port: 0,
+      host: '127.0.0.1',
+      certificates: source,
+      pools: new PoolWebhooks({ reader }),
+      maxBodyBytes: 64 * 1024,
+    });
+    try {
+      const path = validatePath('InClusterIPPool');
+      // Headers only: the answer comes although no byte of the body was sent.
+      const declared = await postRaw(small.port, path, ca.cert, 65 * 1024, 'content-length');
+      assert.equal(declared.code, 413);
+      assert.match(declared.message, /request body larger than 65536 bytes/);
+      assert.equal(declared.connection, 'close');
+      const chunked = await postRaw(small.port, path, ca.cert, 1024 * 1024, 'chunked');
+      assert.equal(chunked.code, 413);
+      // Under the limit the request is read and answered (400: spaces are not a review).
+      assert.equal((await postRaw(small.port, path, ca.cert, 60 * 1024, 'chunked')).code, 400);
+      assert.equal((await post(small.port, path, createReview, ca.cert)).code, 200);
+    } finally {
+      await small.close(1000);
+    }
   });
 
   it('refuses unknown paths, other content types and non-reviews', async () => {

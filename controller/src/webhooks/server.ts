@@ -41,8 +41,13 @@ export interface WebhookServerOptions {
   certificates: CertificateSource;
   pools: PoolWebhooks;
   tlsMinVersion?: SecureVersion;
-  /** Largest request body accepted (default 32 MiB: a ConversionReview may carry a whole list). */
+  /**
+   * Largest admission request body accepted (default {@link ADMISSION_MAX_BODY_BYTES}, what the API
+   * server can send). Larger ones get 413 before their body is read.
+   */
   maxBodyBytes?: number;
+  /** Largest conversion request body (default {@link CONVERSION_MAX_BODY_BYTES}: a ConversionReview carries a whole list). */
+  maxConversionBodyBytes?: number;
   log?: WebhookLogger;
   /** Called after each admission decision (metrics). */
   onAdmission?: (event: {
@@ -61,6 +66,19 @@ export interface RunningWebhookServer {
   /** Stops accepting connections and waits (up to `graceMs`) for open ones to finish. */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * The API server accepts write requests up to 3 MiB; an AdmissionReview carries the object and the
+ * old object, each at most that size, plus less than 1 MiB of envelope: 7 MiB, controller-runtime's
+ * admission limit (its `maxRequestSize`).
+ */
+export const ADMISSION_MAX_BODY_BYTES = 7 * 1024 * 1024;
+
+/**
+ * A ConversionReview carries every object of a list the API server reads in another version, so it
+ * is not bounded by the per-request limit; 32 MiB covers tens of thousands of pools.
+ */
+export const CONVERSION_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 type Route = { type: 'validate' | 'mutate'; kind: PoolKind } | { type: 'convert' };
 
@@ -83,18 +101,44 @@ class HttpError extends Error {
   }
 }
 
+function tooLarge(limit: number): HttpError {
+  return new HttpError(
+    413,
+    `request body larger than ${String(limit)} bytes (the most the API server sends to this webhook)`,
+  );
+}
+
+/**
+ * Reads and parses a JSON body of at most `limit` bytes. A declared Content-Length above the limit
+ * is refused before anything is read; a chunked body is counted as it arrives and refused as soon as
+ * it passes the limit (never buffered beyond it).
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json'))
     throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  // Events rather than `for await`: leaving that loop early destroys the socket, and the client
+  // would see a reset instead of the 413.
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
-    chunks.push(buf);
-  }
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        chunks.length = 0;
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
@@ -112,7 +156,8 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const initial = options.certificates.current();
   if (initial === undefined) throw new Error('webhook server: no serving certificate available');
   const log = options.log ?? silentLogger;
-  const limit = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const admissionLimit = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
+  const conversionLimit = options.maxConversionBodyBytes ?? CONVERSION_MAX_BODY_BYTES;
   const table = routes();
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
@@ -131,7 +176,9 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       send(res, 405, { message: 'only POST' });
       return;
     }
-    const body = await readBody(req, limit);
+    const body = await readBody(req, route.type === 'convert' ? conversionLimit : admissionLimit);
+    // Let whatever queued while the body was read and parsed (probes, other requests) go first.
+    await new Promise((resolve) => setImmediate(resolve));
     if (route.type === 'convert') {
       const review = handleConversionReview(body);
       if (review === undefined)
@@ -170,16 +217,32 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   // between requests. Closing idle connections instead races a client reusing one (a reset).
   let generation = 0;
   const connectionGeneration = new WeakMap<object, number>();
-  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const born = connectionGeneration.get(req.socket) ?? generation;
     if (born < generation) res.setHeader('Connection', 'close');
     handle(req, res).catch((error: unknown) => {
       const code = error instanceof HttpError ? error.code : 500;
       const message = error instanceof Error ? error.message : String(error);
       if (code >= 500) log.error('webhook request failed', { path: req.url, error: message });
+      // Whatever is left of a refused body is not read: the connection closes after the answer.
+      if (code === 413 && !res.headersSent) res.setHeader('Connection', 'close');
       if (!res.headersSent) send(res, code, { message });
       else res.destroy();
     });
+  };
+  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, onRequest);
+  // A client that asks before sending its body (`Expect: 100-continue`) is told 413 instead of
+  // "continue" when the body it announces is too large, so it never sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const route = table.get((req.url ?? '/').split('?')[0] ?? '/');
+    const limit = route?.type === 'convert' ? conversionLimit : admissionLimit;
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      res.setHeader('Connection', 'close');
+      send(res, 413, { message: tooLarge(limit).message });
+      return;
+    }
+    res.writeContinue();
+    onRequest(req, res);
   });
   server.on('secureConnection', (socket) => connectionGeneration.set(socket, generation));
   // Longer than Go's default idle timeout (90 s), so the API server, not us, ends idle connections:
@@ -205,7 +268,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     });
   });
   const port = (server.address() as AddressInfo).port;
-  log.info('webhook server listening', { port });
+  log.info('webhook server listening', { host: options.host ?? 'all interfaces', port });
   return {
     port,
     server,

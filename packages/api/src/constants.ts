@@ -88,6 +88,11 @@ export const ANNOTATION_SKIP_VALIDATE_DELETE = `${IPAM_GROUP}/skip-validate-dele
  * resourceVersion precondition) before the IPAddresses; the webhook counts them as allocated. See pending.ts.
  */
 export const ANNOTATION_PENDING_ALLOCATIONS = `${IPAM_GROUP}/pending-allocations`;
+/**
+ * Ours, on the leader-election Lease: the leader's key for signing pending allocations, so every
+ * replica's webhook can verify them. Only who may read the Lease (the controller, admins) sees it.
+ */
+export const ANNOTATION_FENCE_KEY = `${IPAM_GROUP}/fence-key`;
 /** Ours: presence on a pool allows overlaps with other pools of the same scope (no overlap warning). */
 export const ANNOTATION_ALLOW_OVERLAP = `${IPAM_GROUP}/allow-overlap`;
 /** JSON of the v1alpha1 object, kept on the v1alpha2 hub by conversion. */

@@ -19,6 +19,14 @@ export interface PendingAllocation {
   prefix?: number;
   /** `namespace/name` of the claim, for people reading the annotation. */
   claim?: string;
+  /** When the controller fenced it (Unix milliseconds): the webhook ignores old entries. */
+  at?: number;
+  /**
+   * The controller's signature over the pool's uid and the fields above (HMAC-SHA256 with a key
+   * only the controller's replicas know): the webhook ignores entries it cannot verify, so someone
+   * who may only annotate the pool cannot make it refuse edits.
+   */
+  sig?: string;
 }
 
 function isPending(v: unknown): v is PendingAllocation {
@@ -27,7 +35,9 @@ function isPending(v: unknown): v is PendingAllocation {
   return (
     typeof o.address === 'string' &&
     (o.prefix === undefined || typeof o.prefix === 'number') &&
-    (o.claim === undefined || typeof o.claim === 'string')
+    (o.claim === undefined || typeof o.claim === 'string') &&
+    (o.at === undefined || typeof o.at === 'number') &&
+    (o.sig === undefined || typeof o.sig === 'string')
   );
 }
 

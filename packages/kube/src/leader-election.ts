@@ -38,6 +38,11 @@ export interface LeaderElectionOptions {
   /** Called when the observed holder changes (including to ourselves). */
   onNewLeader?: (identity: string) => void;
   onError?: (error: ClassifiedError) => void;
+  /**
+   * Annotations every write as holder (create, acquire, renew) sets on the Lease, e.g. what the
+   * other replicas need from the leader (the allocation fence's key).
+   */
+  annotations?: Readonly<Record<string, string>>;
   /** Clear the lease when run()'s signal aborts while leading (default true). */
   releaseOnCancel?: boolean;
   /** Monotonic milliseconds (default performance.now). */
@@ -205,7 +210,10 @@ export class LeaderElector {
         leaseTransitions: 0,
       };
       try {
-        const created = await this.leases.create({ metadata: { name, namespace }, spec }, { signal });
+        const created = await this.leases.create(
+          { metadata: this.withAnnotations({ name, namespace }), spec },
+          { signal },
+        );
         this.observe(created);
         return true;
       } catch (error) {
@@ -231,13 +239,22 @@ export class LeaderElector {
       leaseTransitions: iAmHolder ? (record.leaseTransitions ?? 0) : (record.leaseTransitions ?? 0) + 1,
     };
     try {
-      const updated = await this.leases.replace({ ...lease, spec }, { signal });
+      const updated = await this.leases.replace(
+        { ...lease, metadata: this.withAnnotations(lease.metadata), spec },
+        { signal },
+      );
       this.observe(updated);
       return true;
     } catch (error) {
       if (classifyApiError(error).kind !== 'Conflict') this.report(error);
       return false;
     }
+  }
+
+  private withAnnotations(metadata: Lease['metadata']): Lease['metadata'] {
+    const extra = this.options.annotations;
+    if (extra === undefined) return metadata;
+    return { ...metadata, annotations: { ...metadata.annotations, ...extra } };
   }
 
   private observe(lease: Lease): void {
