@@ -58,7 +58,7 @@ describe('HTTPS diagnostics', () => {
   const reviews: string[] = [];
 
   before(async () => {
-    certificates = await InMemoryCertificateSource.start();
+    certificates = InMemoryCertificateSource.start();
     const auth = new MetricsAuth({
       reviewer: {
         reviewToken: (token: string) =>

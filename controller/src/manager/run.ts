@@ -145,11 +145,7 @@ export async function secureServing(
   const certLog = log.child({ component: 'diagnostics' });
   let certificates: FileCertificateSource | InMemoryCertificateSource;
   if (d.certDir === undefined) {
-    certificates = await InMemoryCertificateSource.start({
-      onError: (error) => {
-        certLog.error('diagnostics certificate renewal failed', { error });
-      },
-    });
+    certificates = InMemoryCertificateSource.start();
   } else {
     const files = new FileCertificateSource({
       dir: d.certDir,
