@@ -3,11 +3,17 @@
 // sockets) that must never stall the process. Real listeners on 127.0.0.1:0; the reviewer is a
 // table (the real API server is exercised in test/integration/controller-metrics-auth.test.ts).
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { FileCertificateSource } from '../certs/file-source.js';
 import { InMemoryCertificateSource } from '../certs/in-memory.js';
+import { selfSignedCertificate } from '../certs/self-signed.js';
 import { inspectCertificate } from '../certs/generate.js';
 import { MetricsAuth, type ScrapeUser } from './metrics-auth.js';
 import { HealthChecks, startDiagnostics, type Diagnostics } from './server.js';
@@ -178,5 +184,63 @@ describe('HTTPS diagnostics', () => {
       }),
       /cannot share a port/,
     );
+  });
+
+  it('serves the certificate of a directory instead (--diagnostics-cert-dir), and a replaced one after reload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diag-certs-'));
+    const first = selfSignedCertificate({ dnsNames: ['ipam-metrics.example'] });
+    writeFileSync(join(dir, 'tls.crt'), first.cert);
+    writeFileSync(join(dir, 'tls.key'), first.key);
+    const files = new FileCertificateSource({ dir, pollMs: 100 });
+    await files.start();
+    const served = await startDiagnostics({
+      probeAddress: undefined,
+      metricsAddress: undefined,
+      diagnosticsAddress: local,
+      secure: {
+        certificates: files,
+        auth: new MetricsAuth({
+          reviewer: {
+            reviewToken: () => Promise.resolve({ authenticated: false as const }),
+            reviewAccess: () => Promise.resolve({ allowed: false, reason: '' }),
+          },
+        }),
+        tlsMinVersion: 'TLSv1.3',
+      },
+      checks: new HealthChecks(),
+      metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+    });
+    const peer = async (): Promise<{ fingerprint: string; protocol: string | null }> => {
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: served.diagnostics?.port ?? 0,
+        rejectUnauthorized: false,
+      });
+      await new Promise((resolve) => socket.once('secureConnect', resolve));
+      const result = {
+        fingerprint: socket.getPeerCertificate().fingerprint256,
+        protocol: socket.getProtocol(),
+      };
+      socket.destroy();
+      return result;
+    };
+    try {
+      assert.deepEqual(await peer(), {
+        fingerprint: new X509Certificate(first.cert).fingerprint256,
+        protocol: 'TLSv1.3',
+      });
+      const second = selfSignedCertificate({ dnsNames: ['ipam-metrics.example'] });
+      writeFileSync(join(dir, 'tls.key'), second.key);
+      writeFileSync(join(dir, 'tls.crt'), second.cert);
+      const want = new X509Certificate(second.cert).fingerprint256;
+      const deadline = Date.now() + 10_000;
+      while ((await peer()).fingerprint !== want && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal((await peer()).fingerprint, want);
+    } finally {
+      await served.close(100);
+      files.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
