@@ -119,4 +119,37 @@ subjects: [{kind: ServiceAccount, name: reader, namespace: ${ns}}]
     assert.equal(reviews('access', 'denied'), 1);
     assert.equal(reviews('token', 'error') + reviews('access', 'error'), 0);
   });
+
+  it('a flood of made-up tokens gets 401 or 429, costs one TokenReview each at most, and never stalls a scrape', async () => {
+    const before = (await scrapeHttps(port, tokens.reader)).body;
+    const unauthenticated = (body: string) =>
+      sample(body, 'capi_ipam_metrics_auth_reviews_total{review="token",result="unauthenticated"}') ?? 0;
+    const statuses = new Map<number, number>();
+    const flood = async (): Promise<void> => {
+      for (let i = 0; i < 10; i++) {
+        const r = await scrapeHttps(port, randomBytes(24).toString('base64url'));
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    };
+    // 40 clients × 10 requests, each with a token never seen before, while a scraper keeps going.
+    const attack = Promise.all(Array.from({ length: 40 }, flood));
+    const legit = await scrapeHttps(port, tokens.reader);
+    await attack;
+    assert.equal(legit.status, 200);
+    assert.deepEqual(
+      [...statuses.keys()].filter((s) => s !== 401 && s !== 429),
+      [],
+      'only 401 and 429',
+    );
+    assert.equal(
+      [...statuses.values()].reduce((a, b) => a + b, 0),
+      400,
+    );
+    const reviewed = unauthenticated((await scrapeHttps(port, tokens.reader)).body) - unauthenticated(before);
+    // One TokenReview per 401 (no retries, nothing cached for a fresh token); a 429 costs none.
+    assert.equal(reviewed, statuses.get(401) ?? 0);
+    process.stdout.write(
+      `# flood: 400 requests with made-up tokens -> ${String(statuses.get(401) ?? 0)} x 401, ${String(statuses.get(429) ?? 0)} x 429; ${String(reviewed)} TokenReviews sent\n`,
+    );
+  });
 });
