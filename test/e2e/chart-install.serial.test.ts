@@ -2,7 +2,9 @@
 // enough (and no more) by running the controller with nothing but its ServiceAccount's token.
 // No kubelet here, so the controller runs as a local process with the Deployment's own args.
 // A private control plane: the chart's webhooks (failurePolicy Fail) and CRD ownership are
-// cluster-wide.
+// cluster-wide. Metrics are scraped as a ServiceMonitor would, over HTTPS with a bearer token: the
+// chart's own ServiceAccount, bound to the chart's metrics-reader ClusterRole through
+// `metrics.readers`, gets them; no token and a token without the binding do not.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
+import { scrapeHttps } from '../support/metrics-scrape.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { waitFor } from '../support/wait.js';
 
@@ -33,6 +36,8 @@ describe('helm chart on a real control plane', () => {
   let kubectl: ReturnType<typeof kubectlWith>;
   let work: string;
   let webhookPort: number;
+  let diagnosticsPort: number;
+  let token = '';
   let controller: ChildProcess | undefined;
   let output = '';
   let manifest: Obj[] = [];
@@ -68,6 +73,8 @@ describe('helm chart on a real control plane', () => {
       'replicaCount=1',
       '--set',
       `webhook.url=https://127.0.0.1:${webhookPort}`,
+      '--set',
+      `metrics.readers={${ns}/${fullname}}`,
     ]);
     manifest = parseAllDocuments(helmIn(['get', 'manifest', release, '--namespace', ns]))
       .map((d) => d.toJS() as Obj | null)
@@ -95,7 +102,7 @@ describe('helm chart on a real control plane', () => {
   });
 
   it('runs the controller with only its ServiceAccount token: ready, leading, allocating, validating, recording events', async () => {
-    const token = kubectl(['create', 'token', fullname, '--namespace', ns, '--duration', '1h']).trim();
+    token = kubectl(['create', 'token', fullname, '--namespace', ns, '--duration', '1h']).trim();
     const admin = parse(kubectl(['config', 'view', '--raw', '-o', 'json'])) as {
       clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
     };
@@ -117,11 +124,12 @@ current-context: c
       spec: { template: { spec: { containers: { args: string[] }[] } } };
     };
     const probePort = await freePort();
+    diagnosticsPort = await freePort();
     const args = (deploy.spec.template.spec.containers[0]?.args ?? []).map((a) =>
       a.startsWith('--health-probe-bind-address=')
         ? `--health-probe-bind-address=127.0.0.1:${probePort}`
-        : a.startsWith('--metrics-bind-address=')
-          ? '--metrics-bind-address=0'
+        : a.startsWith('--diagnostics-address=')
+          ? `--diagnostics-address=127.0.0.1:${diagnosticsPort}`
           : a.startsWith('--webhook-bind-address=')
             ? `--webhook-bind-address=127.0.0.1:${webhookPort}`
             : a.startsWith('--webhook-cert-dir=')
@@ -317,11 +325,33 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
       [
         [['webhook-server'], [{ ipBlock: { cidr: '10.0.0.0/24' } }]],
         [
-          ['metrics'],
+          ['https'],
           [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
         ],
       ],
     );
+  });
+
+  it("serves metrics over HTTPS to the chart's ServiceAccount token only: 401 without a token, 403 without the binding", async () => {
+    const deploy = kubectl(['get', 'deployment', fullname, '--namespace', ns, '-o', 'json']);
+    assert.match(deploy, /"--diagnostics-address=:8443"/, 'upstream v1.1 secure default');
+    assert.doesNotMatch(deploy, /--insecure-diagnostics|--metrics-bind-address/);
+    assert.deepEqual(await scrapeHttps(diagnosticsPort), { status: 401, body: 'Unauthorized\n' });
+    kubectl(['create', 'serviceaccount', 'stranger', '--namespace', ns]);
+    const stranger = kubectl(['create', 'token', 'stranger', '--namespace', ns, '--duration', '1h']).trim();
+    assert.deepEqual(await scrapeHttps(diagnosticsPort, stranger), {
+      status: 403,
+      body: `Authorization denied for user system:serviceaccount:${ns}:stranger\n`,
+    });
+    const scraped = await scrapeHttps(diagnosticsPort, token);
+    assert.equal(scraped.status, 200, scraped.body);
+    assert.match(
+      scraped.body,
+      /capi_ipam_pool_used_addresses\{pool_kind="InClusterIPPool",pool_namespace="team-a"/,
+    );
+    assert.match(scraped.body, /capi_ipam_metrics_auth_reviews_total\{review="access",result="allowed"\} 1/);
+    // The controller made its TokenReviews and SubjectAccessReviews with the chart's RBAC alone.
+    assert.doesNotMatch(scraped.body, /result="error"/);
   });
 
   it('upgrades with changed values', () => {

@@ -25,7 +25,15 @@ interface Obj {
     labels?: Record<string, string>;
   };
   spec?: Record<string, unknown>;
-  rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+  rules?: {
+    apiGroups?: string[];
+    resources?: string[];
+    nonResourceURLs?: string[];
+    verbs: string[];
+    resourceNames?: string[];
+  }[];
+  roleRef?: { name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
   webhooks?: { name: string; clientConfig: { caBundle?: string; service?: { path: string } } }[];
 }
 
@@ -177,7 +185,12 @@ describe('helm chart', () => {
   it('grants no wildcard permissions', () => {
     for (const role of [...find(render(), 'ClusterRole'), ...find(render(), 'Role')]) {
       for (const rule of role.rules ?? []) {
-        for (const list of [rule.apiGroups, rule.resources, rule.verbs]) {
+        for (const list of [
+          rule.apiGroups ?? [],
+          rule.resources ?? [],
+          rule.nonResourceURLs ?? [],
+          rule.verbs,
+        ]) {
           assert.ok(!list.includes('*'), `${role.kind} ${role.metadata.name} has a wildcard`);
         }
       }
@@ -244,5 +257,116 @@ describe('helm chart', () => {
     const used = [...JSON.stringify(rule).matchAll(/capi_ipam_[a-z_]+/g)].map((m) => m[0]);
     assert.ok(used.length >= 4);
     for (const name of used) assert.ok(exported.has(name), `alert uses unknown metric ${name}`);
+  });
+
+  it('serves metrics over HTTPS with TokenReview + SubjectAccessReview by default, as upstream v1.1', () => {
+    const objs = render('metrics.readers={monitoring/prometheus-k8s}');
+    const [deploy] = find(objs, 'Deployment');
+    const container = (
+      deploy?.spec as {
+        template: {
+          spec: { containers: { args: string[]; ports: { name: string; containerPort: number }[] }[] };
+        };
+      }
+    ).template.spec.containers[0];
+    assert.ok(container);
+    assert.ok(container.args.includes('--diagnostics-address=:8443'));
+    assert.ok(
+      !container.args.some((a) => a.startsWith('--insecure-diagnostics') || a.startsWith('--metrics-bind')),
+    );
+    const roles = find(objs, 'ClusterRole');
+    const reader = roles.find((r) => r.metadata.name === 'rel-ipam-in-cluster-metrics-reader');
+    assert.deepEqual(reader?.rules, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+    const review = roles.find((r) => r.metadata.name === 'rel-ipam-in-cluster-metrics-auth');
+    assert.deepEqual(
+      review?.rules?.map((r) => [r.apiGroups, r.resources, r.verbs]),
+      [
+        [['authentication.k8s.io'], ['tokenreviews'], ['create']],
+        [['authorization.k8s.io'], ['subjectaccessreviews'], ['create']],
+      ],
+    );
+    const bindings = find(objs, 'ClusterRoleBinding');
+    assert.deepEqual(bindings.find((b) => b.roleRef?.name === 'rel-ipam-in-cluster-metrics-auth')?.subjects, [
+      { kind: 'ServiceAccount', name: 'rel-ipam-in-cluster', namespace: 'ipam-system' },
+    ]);
+    assert.deepEqual(
+      bindings.find((b) => b.roleRef?.name === 'rel-ipam-in-cluster-metrics-reader')?.subjects,
+      [{ kind: 'ServiceAccount', name: 'prometheus-k8s', namespace: 'monitoring' }],
+    );
+    const bad = helm([
+      'template',
+      'rel',
+      chartDir,
+      kubeVersionFlag(),
+      '--set',
+      'metrics.readers={prometheus}',
+    ]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /metrics.readers: "prometheus" must be namespace\/name of a ServiceAccount/);
+  });
+
+  it('points the metrics Service at a port the container declares, in both modes', () => {
+    for (const [sets, name, scheme] of [
+      [[], 'https', 'https'],
+      [['metrics.secure=false'], 'http', 'http'],
+    ] as const) {
+      const objs = render(...sets, 'metrics.serviceMonitor.enabled=true');
+      const [deploy] = find(objs, 'Deployment');
+      const ports = (
+        deploy?.spec as { template: { spec: { containers: { ports: { name: string }[] }[] } } }
+      ).template.spec.containers[0]?.ports.map((p) => p.name);
+      const service = find(objs, 'Service').find((s) => s.metadata.name === 'rel-ipam-in-cluster-metrics');
+      const target = (service?.spec as { ports: { targetPort: string }[] }).ports[0]?.targetPort;
+      assert.equal(target, name);
+      assert.ok(ports?.includes(target), `the container declares ${target}`);
+      const [monitor] = find(objs, 'ServiceMonitor');
+      const endpoint = (monitor?.spec as { endpoints: Record<string, unknown>[] }).endpoints[0];
+      assert.equal(endpoint?.port, name);
+      assert.equal(endpoint.scheme, scheme);
+    }
+    const insecure = render('metrics.secure=false');
+    assert.ok(JSON.stringify(insecure).includes('--insecure-diagnostics'));
+    assert.equal(
+      find(insecure, 'ClusterRole').filter((r) => r.metadata.name.includes('metrics')).length,
+      0,
+      'no metrics RBAC without authentication',
+    );
+  });
+
+  it('scrapes with a bearer token over HTTPS, verifying the certificate when it comes from a Secret', () => {
+    const [selfSigned] = find(render('metrics.serviceMonitor.enabled=true'), 'ServiceMonitor');
+    assert.deepEqual((selfSigned?.spec as { endpoints: Record<string, unknown>[] }).endpoints[0], {
+      port: 'https',
+      path: '/metrics',
+      interval: '30s',
+      scheme: 'https',
+      bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      tlsConfig: { insecureSkipVerify: true },
+    });
+    const objs = render(
+      'metrics.serviceMonitor.enabled=true',
+      'metrics.serviceMonitor.insecureSkipVerify=false',
+      'metrics.certSecret=metrics-tls',
+    );
+    const [monitor] = find(objs, 'ServiceMonitor');
+    assert.deepEqual((monitor?.spec as { endpoints: { tlsConfig: unknown }[] }).endpoints[0]?.tlsConfig, {
+      ca: { secret: { name: 'metrics-tls', key: 'ca.crt' } },
+      serverName: 'rel-ipam-in-cluster-metrics.ipam-system.svc',
+    });
+    const text = JSON.stringify(find(objs, 'Deployment'));
+    assert.ok(text.includes('--diagnostics-cert-dir=/tmp/k8s-metrics-server/serving-certs'));
+    assert.ok(text.includes('"secretName":"metrics-tls"'));
+    const unverifiable = helm([
+      'template',
+      'rel',
+      chartDir,
+      kubeVersionFlag(),
+      '--set',
+      'metrics.serviceMonitor.enabled=true',
+      '--set',
+      'metrics.serviceMonitor.insecureSkipVerify=false',
+    ]);
+    assert.notEqual(unverifiable.status, 0);
+    assert.match(unverifiable.stderr, /needs metrics.certSecret/);
   });
 });

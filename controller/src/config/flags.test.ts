@@ -20,7 +20,14 @@ describe('parseFlags', () => {
   it('has upstream defaults', () => {
     const c = ok([]);
     assert.deepEqual(c.healthProbeBindAddress, { host: undefined, port: 8081 });
-    assert.deepEqual(c.metricsBindAddress, { host: undefined, port: 8080 });
+    // Upstream v1.1: /metrics over HTTPS with TokenReview + SubjectAccessReview on :8443.
+    assert.deepEqual(c.diagnostics, {
+      address: { host: undefined, port: 8443 },
+      secure: true,
+      certDir: undefined,
+      tlsMinVersion: 'TLSv1.2',
+    });
+    assert.equal(c.metricsBindAddress, undefined);
     assert.equal(c.leaderElection.enabled, false);
     assert.equal(c.leaderElection.id, '7bb7acb4.ipam.cluster.x-k8s.io');
     assert.deepEqual(
@@ -158,18 +165,39 @@ describe('parseFlags', () => {
     );
   });
 
-  it('accepts --diagnostics-address as an alias of --metrics-bind-address, and --insecure-diagnostics', () => {
-    assert.deepEqual(ok(['--diagnostics-address=:8443', '--insecure-diagnostics']).metricsBindAddress, {
-      host: undefined,
-      port: 8443,
-    });
-    assert.deepEqual(ok(['--diagnostics-address=:8443', '--metrics-bind-address=:8443']).metricsBindAddress, {
-      host: undefined,
-      port: 8443,
-    });
-    assert.match(
-      errors(['--diagnostics-address=:8443', '--metrics-bind-address=:9000'])[0] ?? '',
-      /--diagnostics-address: conflicts with --metrics-bind-address/,
+  it('gives --diagnostics-address and --insecure-diagnostics upstream v1.1 meaning', () => {
+    // Upstream's Deployment arguments (only --leader-elect) get the protected endpoint.
+    assert.deepEqual(ok(['--leader-elect']).diagnostics.address, { host: undefined, port: 8443 });
+    assert.equal(ok(['--leader-elect']).diagnostics.secure, true);
+    const insecure = ok(['--diagnostics-address=127.0.0.1:9000', '--insecure-diagnostics']);
+    assert.deepEqual(insecure.diagnostics.address, { host: '127.0.0.1', port: 9000 });
+    assert.equal(insecure.diagnostics.secure, false);
+    assert.equal(insecure.metricsBindAddress, undefined);
+    assert.equal(ok(['--insecure-diagnostics=false']).diagnostics.secure, true);
+    assert.equal(ok(['--diagnostics-address=0']).diagnostics.address, undefined);
+    const tls13 = ok(['--diagnostics-cert-dir=/certs', '--tls-min-version=VersionTLS13']).diagnostics;
+    assert.deepEqual([tls13.certDir, tls13.tlsMinVersion], ['/certs', 'TLSv1.3']);
+  });
+
+  it('keeps --metrics-bind-address as plain HTTP; alone it replaces the diagnostics endpoint', () => {
+    const v10 = ok(['--metrics-bind-address=:8080']);
+    assert.deepEqual(v10.metricsBindAddress, { host: undefined, port: 8080 });
+    assert.equal(v10.diagnostics.address, undefined);
+    assert.equal(ok(['--metrics-bind-address=0']).diagnostics.address, undefined);
+    const both = ok(['--metrics-bind-address=:8080', '--diagnostics-address=:8443']);
+    assert.deepEqual(
+      [both.metricsBindAddress?.port, both.diagnostics.address?.port, both.diagnostics.secure],
+      [8080, 8443, true],
+    );
+    assert.deepEqual(errors(['--metrics-bind-address=:8443', '--diagnostics-address=:8443']), [
+      'invalid value ":8443" for --metrics-bind-address: is the same address as --diagnostics-address ":8443"; give one of them',
+    ]);
+    assert.deepEqual(errors(['--health-probe-bind-address=:8443']), [
+      'invalid value ":8443" for --diagnostics-address: serves HTTPS and cannot share --health-probe-bind-address ":8443" (plain HTTP)',
+    ]);
+    assert.equal(
+      ok(['--health-probe-bind-address=:8443', '--insecure-diagnostics']).diagnostics.secure,
+      false,
     );
   });
 
@@ -224,8 +252,8 @@ describe('parseFlags', () => {
     let out = '';
     const help = parseFlags(['--help'], { writeOut: (s) => (out += s), writeErr: () => undefined });
     assert.deepEqual(help, { ok: false, exitCode: 0, errors: [] });
-    assert.match(out, /--diagnostics-address <addr>\s+alias of --metrics-bind-address/);
-    assert.match(out, /plain HTTP/);
+    assert.match(out, /--diagnostics-address <addr>\s+address of \/metrics over HTTPS/);
+    assert.match(out, /--metrics-bind-address <addr>\s+address of \/metrics over plain HTTP/);
     assert.doesNotMatch(out, /not served/);
     assert.match(out, /--webhook-cert-mode <mode>/);
   });

@@ -4,9 +4,14 @@
  * Every problem is reported at once, each naming the flag and the value it got.
  *
  * Compatibility notes:
- * - `--diagnostics-address` (upstream v1.1, HTTPS with authn on :8443) is accepted as an alias of
- *   `--metrics-bind-address` but serves plain HTTP; `--insecure-diagnostics` is accepted and has
- *   no effect (metrics are always plain HTTP; put a proxy or NetworkPolicy in front if needed).
+ * - Metrics as upstream v1.1 (CAPI's `flags.AddManagerOptions`): `--diagnostics-address` (default
+ *   `:8443`) serves /metrics over HTTPS, every scrape checked with a TokenReview and a
+ *   SubjectAccessReview (`get` on `/metrics`); `--insecure-diagnostics` serves it there over plain
+ *   HTTP without checks. `--diagnostics-cert-dir` (ours; upstream always self-signs) serves
+ *   tls.crt/tls.key from a directory instead of a self-signed certificate made in memory.
+ * - `--metrics-bind-address` (upstream v1.0) serves /metrics over plain HTTP without checks. Given
+ *   alone it replaces the diagnostics endpoint (v1.0 arguments keep v1.0 behaviour); given with
+ *   `--diagnostics-address` both are served.
  * - Boolean flags take Go's forms too: `--leader-elect`, `--leader-elect=true|false`.
  * - `-v`/`--v` is klog's verbosity (0 info, ≥ 1 debug); `--log-level` wins when both are given.
  */
@@ -59,6 +64,18 @@ export interface WebhookConfig {
   readonly poolOverlapDetection: boolean;
 }
 
+/** /metrics on the diagnostics address (upstream v1.1). */
+export interface DiagnosticsConfig {
+  /** `--diagnostics-address`; undefined when disabled. */
+  readonly address: BindAddress | undefined;
+  /** HTTPS with TokenReview + SubjectAccessReview; false with `--insecure-diagnostics`. */
+  readonly secure: boolean;
+  /** tls.crt and tls.key in this directory (reloaded on change); undefined: self-signed in memory. */
+  readonly certDir: string | undefined;
+  /** Minimum TLS version (`--tls-min-version`, shared with the webhook server). */
+  readonly tlsMinVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
 /** Everything the flags decide, validated. */
 export interface ControllerConfig {
   readonly kubeconfig: string | undefined;
@@ -69,8 +86,10 @@ export interface ControllerConfig {
   readonly leaderElection: LeaderElectionConfig;
   /** /healthz and /readyz; undefined when disabled. */
   readonly healthProbeBindAddress: BindAddress | undefined;
-  /** /metrics; undefined when disabled. */
+  /** /metrics over plain HTTP without checks (`--metrics-bind-address`); undefined when not given. */
   readonly metricsBindAddress: BindAddress | undefined;
+  /** /metrics on `--diagnostics-address`. */
+  readonly diagnostics: DiagnosticsConfig;
   readonly webhook: WebhookConfig;
   /** Parallel reconciles per controller (claims of one pool are still allocated in order). */
   readonly concurrency: number;
@@ -87,7 +106,7 @@ export type FlagParseResult =
 /** Defaults, in one place (also shown by --help). */
 export const FLAG_DEFAULTS = {
   healthProbeBindAddress: ':8081',
-  metricsBindAddress: ':8080',
+  diagnosticsAddress: ':8443',
   webhookPort: 9443,
   webhookCertDir: join(tmpdir(), 'k8s-webhook-server', 'serving-certs'),
   webhookCertName: 'tls.crt',
@@ -160,17 +179,20 @@ export function flagsCommand(output?: FlagOutput): Command {
       d.healthProbeBindAddress,
     )
     .option(
-      '--metrics-bind-address <addr>',
-      'address of /metrics, plain HTTP ("0" disables)',
-      d.metricsBindAddress,
-    )
-    .option(
       '--diagnostics-address <addr>',
-      "alias of --metrics-bind-address for upstream v1.1 manifests; serves plain HTTP, not upstream's authenticated HTTPS",
+      `address of /metrics over HTTPS; every scrape needs a bearer token allowed to "get" the non-resource URL /metrics (TokenReview + SubjectAccessReview) ("0" disables) (default: "${d.diagnosticsAddress}", or none when only --metrics-bind-address is given)`,
     )
     .option(
       '--insecure-diagnostics [bool]',
-      'accepted for upstream compatibility; no effect (metrics are always plain HTTP)',
+      'serve --diagnostics-address over plain HTTP without authentication or authorisation (true|false)',
+    )
+    .option(
+      '--diagnostics-cert-dir <dir>',
+      'directory with tls.crt and tls.key for --diagnostics-address (reloaded on change) (default: a self-signed certificate made in memory)',
+    )
+    .option(
+      '--metrics-bind-address <addr>',
+      'address of /metrics over plain HTTP without checks (upstream v1.0); given alone it replaces --diagnostics-address ("0" disables)',
     )
     .option(
       '--webhook-port <port>',
@@ -215,7 +237,7 @@ export function flagsCommand(output?: FlagOutput): Command {
     )
     .option(
       '--tls-min-version <version>',
-      'minimum TLS version of the webhook server (VersionTLS12|VersionTLS13)',
+      'minimum TLS version of the webhook server and the HTTPS diagnostics endpoint (VersionTLS12|VersionTLS13)',
       'VersionTLS12',
     )
     .option(
@@ -331,24 +353,47 @@ export function configFromOptions(raw: Raw): FlagParseResult {
     );
   }
 
-  // --diagnostics-address replaces the default, but an explicit --metrics-bind-address must agree.
-  const diagnostics = str(raw, 'diagnosticsAddress');
+  // Metrics: --diagnostics-address (default :8443) unless only --metrics-bind-address is given.
+  const diagnosticsRaw = str(raw, 'diagnosticsAddress');
   const metricsRaw = str(raw, 'metricsBindAddress');
-  const metricsExplicit = metricsRaw !== undefined && metricsRaw !== FLAG_DEFAULTS.metricsBindAddress;
-  if (diagnostics !== undefined && metricsExplicit && diagnostics !== metricsRaw) {
+  const metricsBindAddress =
+    metricsRaw === undefined ? undefined : bind(raw, 'metricsBindAddress', 'metrics-bind-address', p);
+  const diagnosticsAddress =
+    diagnosticsRaw === undefined && metricsRaw !== undefined
+      ? undefined
+      : bind({ d: diagnosticsRaw ?? FLAG_DEFAULTS.diagnosticsAddress }, 'd', 'diagnostics-address', p);
+  if (
+    diagnosticsAddress !== undefined &&
+    metricsBindAddress !== undefined &&
+    diagnosticsAddress.port !== 0 &&
+    diagnosticsAddress.port === metricsBindAddress.port &&
+    diagnosticsAddress.host === metricsBindAddress.host
+  ) {
     p.add(
-      'diagnostics-address',
-      diagnostics,
-      `conflicts with --metrics-bind-address ${JSON.stringify(metricsRaw)} (they are aliases)`,
+      'metrics-bind-address',
+      metricsRaw ?? '',
+      `is the same address as --diagnostics-address ${JSON.stringify(diagnosticsRaw ?? FLAG_DEFAULTS.diagnosticsAddress)}; give one of them`,
     );
   }
-  const metricsBindAddress = bind(
-    diagnostics !== undefined ? { m: diagnostics } : { m: metricsRaw },
-    'm',
-    diagnostics !== undefined ? 'diagnostics-address' : 'metrics-bind-address',
-    p,
-  );
-  bool(raw, 'insecureDiagnostics', 'insecure-diagnostics', p);
+  const insecureDiagnostics = bool(raw, 'insecureDiagnostics', 'insecure-diagnostics', p);
+  const diagnosticsCertDir = nonEmpty(raw, 'diagnosticsCertDir');
+  const probeRaw = str(raw, 'healthProbeBindAddress') ?? '';
+  const probe = parseBindAddress(probeRaw);
+  if (
+    !insecureDiagnostics &&
+    probe.ok &&
+    probe.value !== undefined &&
+    diagnosticsAddress !== undefined &&
+    probe.value.port !== 0 &&
+    probe.value.port === diagnosticsAddress.port &&
+    probe.value.host === diagnosticsAddress.host
+  ) {
+    p.add(
+      'diagnostics-address',
+      diagnosticsRaw ?? FLAG_DEFAULTS.diagnosticsAddress,
+      `serves HTTPS and cannot share --health-probe-bind-address ${JSON.stringify(probeRaw)} (plain HTTP)`,
+    );
+  }
 
   let webhookPort = int(raw, 'webhookPort', 'webhook-port', 0, 65535, p);
   let webhookHost: string | undefined;
@@ -403,6 +448,12 @@ export function configFromOptions(raw: Raw): FlagParseResult {
     leaderElection,
     healthProbeBindAddress: bind(raw, 'healthProbeBindAddress', 'health-probe-bind-address', p),
     metricsBindAddress,
+    diagnostics: {
+      address: diagnosticsAddress,
+      secure: !insecureDiagnostics,
+      certDir: diagnosticsCertDir,
+      tlsMinVersion: tlsMinVersion ?? 'TLSv1.2',
+    },
     webhook: {
       port: webhookPort === 0 ? undefined : webhookPort,
       host: webhookHost,

@@ -104,6 +104,43 @@ describe('startDiagnostics', () => {
     await none.close();
   });
 
+  it('serves --diagnostics-address over plain HTTP without checks when insecure, alone or on the probe listener', async () => {
+    const render = () => Promise.resolve({ contentType: 'text/plain', body: 'm 1\n' });
+    const alone = await startDiagnostics({
+      probeAddress: local,
+      metricsAddress: undefined,
+      diagnosticsAddress: local,
+      checks: new HealthChecks(),
+      metrics: render,
+    });
+    try {
+      assert.notEqual(alone.diagnostics?.port, alone.probes?.port);
+      assert.deepEqual(await get(alone.diagnostics?.port, '/metrics'), {
+        status: 200,
+        body: 'm 1\n',
+        type: 'text/plain',
+      });
+    } finally {
+      await alone.close();
+    }
+    const port = alone.probes?.port ?? 0;
+    const addr = { host: '127.0.0.1', port };
+    const shared = await startDiagnostics({
+      probeAddress: addr,
+      metricsAddress: undefined,
+      diagnosticsAddress: addr,
+      checks: new HealthChecks(),
+      metrics: render,
+    });
+    try {
+      assert.equal(shared.diagnostics?.port, port);
+      assert.equal((await get(port, '/metrics')).body, 'm 1\n');
+      assert.equal((await get(port, '/readyz')).status, 200);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it('a throwing check fails the probe instead of the server', async () => {
     const checks = new HealthChecks().addHealthz('boom', () => {
       throw new Error('broken');

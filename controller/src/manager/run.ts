@@ -4,9 +4,18 @@
 // synced and, with leader election, leading or a healthy standby (no Lease error for one lease
 // duration). Shutdown: the manager stops first, then the webhook server, then diagnostics.
 import { ANNOTATION_FENCE_KEY } from '@ipam-in-cluster/api';
-import { KubeClient, KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
+import { KubeClient, KubeTransport, loadKubeConfig, reviewAccess, reviewToken } from '@ipam-in-cluster/kube';
+import { FileCertificateSource } from '../certs/file-source.js';
+import { InMemoryCertificateSource } from '../certs/in-memory.js';
 import type { ControllerConfig } from '../config/flags.js';
-import { cachesSyncedCheck, HealthChecks, startDiagnostics, type Diagnostics } from '../http/server.js';
+import { MetricsAuth, type MetricsReviewer } from '../http/metrics-auth.js';
+import {
+  cachesSyncedCheck,
+  HealthChecks,
+  startDiagnostics,
+  type Diagnostics,
+  type SecureServing,
+} from '../http/server.js';
 import type { Logger } from '../log/logger.js';
 import { ControllerMetrics } from '../metrics/registry.js';
 import { startWebhookServer, type WebhookServerHandle } from '../webhooks/index.js';
@@ -120,6 +129,65 @@ export async function startWebhooks(
   return server;
 }
 
+/** Asks the API server (10 s per review, as controller-runtime's filter). */
+export function kubeMetricsReviewer(transport: KubeTransport): MetricsReviewer {
+  return {
+    reviewToken: async (token) => {
+      const r = await reviewToken(transport, token, { timeoutMs: 10_000 });
+      return r.authenticated ? { authenticated: true, user: r.user } : { authenticated: false };
+    },
+    reviewAccess: async (user, verb, path) => {
+      const r = await reviewAccess(transport, user, { nonResource: { verb, path } }, { timeoutMs: 10_000 });
+      return { allowed: r.allowed, reason: r.reason };
+    },
+  };
+}
+
+/**
+ * HTTPS for `--diagnostics-address` (undefined with `--insecure-diagnostics` or no address): the
+ * certificate from `--diagnostics-cert-dir` or made in memory, and a client of its own for the
+ * TokenReviews and SubjectAccessReviews.
+ */
+export async function secureServing(
+  config: ControllerConfig,
+  log: Logger,
+  metrics: ControllerMetrics,
+): Promise<(SecureServing & { stop(): void }) | undefined> {
+  const d = config.diagnostics;
+  if (d.address === undefined || !d.secure) return undefined;
+  const certLog = log.child({ component: 'diagnostics' });
+  let certificates: FileCertificateSource | InMemoryCertificateSource;
+  if (d.certDir === undefined) {
+    certificates = InMemoryCertificateSource.start();
+  } else {
+    const files = new FileCertificateSource({
+      dir: d.certDir,
+      onError: (error) => {
+        certLog.error('diagnostics certificate read failed', { error });
+      },
+    });
+    await files.start();
+    certificates = files;
+  }
+  const loaded = loadKubeConfig(config.kubeconfig === undefined ? {} : { kubeconfig: config.kubeconfig });
+  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: `${COMPONENT}-metrics-auth` });
+  const auth = new MetricsAuth({
+    reviewer: kubeMetricsReviewer(transport),
+    onReview: (review, result) => {
+      metrics.metricsAuthReview(review, result);
+    },
+  });
+  log.info('diagnostics certificate', { source: d.certDir ?? 'self-signed in memory' });
+  return {
+    certificates,
+    auth,
+    tlsMinVersion: d.tlsMinVersion,
+    stop: () => {
+      certificates.stop();
+    },
+  };
+}
+
 export async function runFromConfig(config: ControllerConfig, log: Logger): Promise<Running> {
   let manager: Manager | undefined;
   const metrics = new ControllerMetrics({ defaultMetrics: true });
@@ -140,13 +208,22 @@ export async function runFromConfig(config: ControllerConfig, log: Logger): Prom
         : { ok: false, reason: 'cannot reach the Lease' };
     });
   }
-  const diagnostics = await startDiagnostics({
-    probeAddress: config.healthProbeBindAddress,
-    metricsAddress: config.metricsBindAddress,
-    checks,
-    metrics: () => metrics.render(),
-    log,
-  });
+  const secure = await secureServing(config, log, metrics);
+  let diagnostics: Diagnostics;
+  try {
+    diagnostics = await startDiagnostics({
+      probeAddress: config.healthProbeBindAddress,
+      metricsAddress: config.metricsBindAddress,
+      diagnosticsAddress: config.diagnostics.address,
+      secure,
+      checks,
+      metrics: () => metrics.render(),
+      log,
+    });
+  } catch (error) {
+    secure?.stop();
+    throw error;
+  }
   let webhooks: WebhookServerHandle | undefined;
   try {
     webhooks = await startWebhooks(config, log, metrics);
@@ -154,10 +231,14 @@ export async function runFromConfig(config: ControllerConfig, log: Logger): Prom
   } catch (error) {
     await webhooks?.stop(0);
     await diagnostics.close(0);
+    secure?.stop();
     throw error;
   }
   const mgr = manager;
-  const done = mgr.done.then(() => webhooks?.stop()).then(() => diagnostics.close());
+  const done = mgr.done
+    .then(() => webhooks?.stop())
+    .then(() => diagnostics.close())
+    .then(() => secure?.stop());
   return {
     manager: mgr,
     diagnostics,

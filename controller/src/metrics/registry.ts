@@ -92,6 +92,7 @@ export class ControllerMetrics {
   readonly #leaderStatus: Gauge<'name'>;
   readonly #webhookRequests: Counter<'webhook' | 'operation' | 'code'>;
   readonly #eventsDropped: Counter<'type' | 'reason' | 'limit'>;
+  readonly #metricsAuthReviews: Counter<'review' | 'result'>;
 
   constructor(options: ControllerMetricsOptions = {}) {
     const p = options.prefix ?? 'capi_ipam_';
@@ -220,6 +221,12 @@ export class ControllerMetrics {
       labelNames: ['type', 'reason', 'limit'],
       registers,
     });
+    this.#metricsAuthReviews = new Counter({
+      name: `${p}metrics_auth_reviews_total`,
+      help: 'TokenReviews (review="token": authenticated, unauthenticated, error) and SubjectAccessReviews (review="access": allowed, denied, error) sent for scrapes of the HTTPS diagnostics endpoint; cached answers are not counted.',
+      labelNames: ['review', 'result'],
+      registers,
+    });
   }
 
   /** Records one reconcile (the worker loop's onResult hook). */
@@ -311,6 +318,11 @@ export class ControllerMetrics {
   /** An Event was not written because of a rate limit (the EventRecorder's onDropped hook). */
   eventDropped(type: string, reason: string, limit: string): void {
     this.#eventsDropped.inc({ type, reason, limit });
+  }
+
+  /** A review sent for a scrape of the HTTPS diagnostics endpoint (MetricsAuth's onReview hook). */
+  metricsAuthReview(review: string, result: string): void {
+    this.#metricsAuthReviews.inc({ review, result });
   }
 
   /** The exposition text and its content type, for /metrics. */

@@ -94,3 +94,5 @@ export type {
 export { formatMicroTime, parseMicroTime } from './microtime.js';
 export { TokenBucket } from './rate-limit.js';
 export { sleep } from './sleep.js';
+export { reviewAccess, reviewToken } from './reviews.js';
+export type { AccessAttributes, AccessReviewResult, ReviewedUser, TokenReviewResult } from './reviews.js';

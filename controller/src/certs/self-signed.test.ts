@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { inspectCertificate, verifyPair } from './generate.js';
+import { selfSignedCertificate } from './self-signed.js';
+
+describe('selfSignedCertificate', () => {
+  it('is a valid X.509 v3 certificate signed by its own key, for the names and addresses asked', () => {
+    const now = new Date('2026-12-07T03:00:00Z');
+    const pair = selfSignedCertificate({
+      dnsNames: ['localhost', 'ipam-7d9f-x2'],
+      ipAddresses: ['127.0.0.1', '::1', '2001:db8::a:1'],
+      validityMs: 30 * 86_400_000,
+      now,
+    });
+    const c = new X509Certificate(pair.cert);
+    assert.ok(c.verify(c.publicKey), 'self-signature verifies');
+    assert.ok(c.checkPrivateKey(createPrivateKey(pair.key)));
+    assert.ok(verifyPair(pair));
+    assert.equal(c.subject, 'CN=localhost');
+    assert.equal(c.issuer, 'CN=localhost');
+    assert.equal(c.ca, false);
+    assert.deepEqual(c.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+    const info = inspectCertificate(pair.cert);
+    assert.deepEqual(info.dnsNames, ['localhost', 'ipam-7d9f-x2']);
+    assert.deepEqual(info.ipAddresses, ['127.0.0.1', '0:0:0:0:0:0:0:1', '2001:DB8:0:0:0:0:A:1']);
+    assert.equal(info.notBefore.getTime(), now.getTime() - 5 * 60_000);
+    assert.equal(info.notAfter.getTime(), now.getTime() + 30 * 86_400_000);
+    assert.ok(c.checkHost('localhost') !== undefined && c.checkIP('127.0.0.1') !== undefined);
+  });
+
+  it('writes GeneralizedTime from 2050 on and a fresh key and serial each time', () => {
+    const late = selfSignedCertificate({ dnsNames: ['localhost'], now: new Date('2049-12-01T00:00:00Z') });
+    assert.equal(inspectCertificate(late.cert).notAfter.toISOString(), '2050-12-01T00:00:00.000Z');
+    const again = selfSignedCertificate({ dnsNames: ['localhost'] });
+    assert.notEqual(
+      new X509Certificate(again.cert).serialNumber,
+      new X509Certificate(late.cert).serialNumber,
+    );
+    assert.notEqual(again.key, late.key);
+  });
+});
