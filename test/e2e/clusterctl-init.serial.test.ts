@@ -15,6 +15,7 @@ import { clusterctlBinaryPath, ensureBinaries } from '../cluster/binaries.js';
 import { CAPI_CRD_FILES, capiCrdsDir, capiRelease } from '../cluster/capi-crds.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { NAMESPACE, renderComponents, renderMetadata } from '../tools/release-artifacts.js';
+import { defaultImageRepository } from '../tools/release-prepare.js';
 
 const capiVersion = capiRelease('current');
 const ourVersion = '0.1.0';
@@ -174,9 +175,6 @@ describe('clusterctl init --ipam in-cluster', () => {
     assert.ok(item);
     assert.equal(item.metadata.labels['clusterctl.cluster.x-k8s.io'], '');
     // The image variable was substituted with its default.
-    assert.match(
-      item.spec.template.spec.containers[0]?.image ?? '',
-      /^registry\.example\.com\/ipam-in-cluster\/controller:v0\.1\.0$/,
-    );
+    assert.equal(item.spec.template.spec.containers[0]?.image, `${defaultImageRepository()}:${ourVersion}`);
   });
 });
