@@ -28,7 +28,8 @@ function outsideReferences(files: { path: string; text: string }[]): string[] {
 
 describe('self-contained repository', () => {
   it('recognises each way of pointing at the sibling folder (and nothing else)', () => {
-    const sibling = ['..', 'shared'];
+    const dots = '..';
+    const sibling = [dots, 'shared'];
     const found = outsideReferences([
       { path: 'a.ts', text: `readFileSync('${sibling.join('/')}/capi-crds/x.yaml')` },
       { path: 'b.md', text: `see ${['', 'work', 'shared'].join('/')}/reference` },
