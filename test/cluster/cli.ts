@@ -2,6 +2,8 @@
 // `npm run crds:install [-- --kubeconfig FILE] [--capi current|v1beta1]`: the Cluster API CRDs
 // (Cluster, IPAddressClaim, IPAddress) of the pinned release, fetched from Go modules
 // (test/cluster/capi-crds.ts), and ours (packages/api/crds), on the local plane or any cluster.
+// `--capi v1beta1` (Cluster API 1.10.x) needs a plane without the current line's CRDs: the API
+// server refuses to drop a version objects were stored in.
 import { parseArgs } from 'node:util';
 import { installCrds } from '../support/cluster.js';
 import { capiRelease, type CapiLine } from './capi-crds.js';
@@ -12,8 +14,23 @@ function capiLine(value: string | undefined): CapiLine {
   throw new Error(`--capi: "${value}" is not a Cluster API line (current or v1beta1)`);
 }
 
+/** The API server's own message from a client-node error (its body is a Status), else the error's. */
+function apiMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string } | undefined;
+    if (status?.message) return status.message;
+  } catch {
+    // not JSON
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 async function crds(kubeconfig: string, line: CapiLine): Promise<void> {
-  const count = await installCrds(kubeconfig, line);
+  const count = await installCrds(kubeconfig, line).catch((error: unknown) => {
+    // e.g. the v1beta1 line over the current one: the API server keeps a stored version's schema.
+    throw new Error(`installing the CRDs with ${kubeconfig} failed: ${apiMessage(error)}`);
+  });
   process.stderr.write(
     `installed ${count} CRDs (Cluster API ${capiRelease(line)}: Cluster, IPAddressClaim, IPAddress; ours: the pool kinds)\n`,
   );
