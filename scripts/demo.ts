@@ -9,9 +9,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { up } from '../test/cluster/control-plane.js';
+import { capiRelease } from '../test/cluster/capi-crds.js';
 import { clusterDir, repoRoot } from '../test/cluster/paths.js';
 import { freePort } from '../test/cluster/ports.js';
-import { applyCrds, capiCrds, ourCrds } from '../test/support/cluster.js';
+import { installCrds } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/wait.js';
 
 const step = (text: string) => process.stdout.write(`\n==> ${text}\n`);
@@ -71,10 +72,8 @@ async function main(): Promise<void> {
     `kube-apiserver ${state.kubernetesVersion} at ${state.apiServerUrl}, /readyz: ${kubectl(['get', '--raw', '/readyz'])}\n`,
   );
 
-  step('Installing the Cluster API IPAM CRDs (v1.14.0) and the pool CRDs');
-  process.env.IPAM_TEST_KUBECONFIG = state.kubeconfig;
-  await applyCrds(capiCrds('v1.14.0'));
-  await applyCrds(ourCrds());
+  step(`Installing the Cluster API CRDs (${capiRelease('current')}, from Go modules) and the pool CRDs`);
+  await installCrds(state.kubeconfig);
 
   step('Building and starting the controller');
   // `npm run build` = tsc -b plus the kubectl-ipam bundle the plugin launcher runs (as users get it).

@@ -67,7 +67,10 @@ async function runFiles(files: string[], concurrency: number, tally: Tally): Pro
     else tally.passed++;
   });
   stream.on('test:fail', (event) => {
-    if (event.details.type === 'suite') return; // a failing suite's failing tests are counted
+    // A failing suite's failing tests are counted; a suite that fails by itself (its body threw
+    // before declaring tests, or a hook failed) counts once.
+    const cause = event.details.error as Error & { failureType?: string };
+    if (event.details.type === 'suite' && cause.failureType === 'subtestsFailed') return;
     if (event.todo !== undefined && event.todo !== false) tally.skipped++;
     else tally.failed++;
   });

@@ -29,14 +29,22 @@ export function clusterctlBinaryPath(): string {
   return join(cacheDir, `clusterctl-${readPinnedVersions().clusterctl}`, 'clusterctl');
 }
 
+export function actionlintBinaryPath(): string {
+  return join(cacheDir, `actionlint-${readPinnedVersions().actionlint}`, 'actionlint');
+}
+
 /** Builds what is missing (progress goes to stderr); a warm cache returns at once. */
-export function ensureBinaries(target: 'control-plane' | 'helm' | 'clusterctl' = 'control-plane'): void {
+export function ensureBinaries(
+  target: 'control-plane' | 'helm' | 'clusterctl' | 'actionlint' = 'control-plane',
+): void {
   const wanted =
     target === 'helm'
       ? [helmBinaryPath()]
       : target === 'clusterctl'
         ? [clusterctlBinaryPath()]
-        : Object.values<string>({ ...controlPlaneBinaryPaths() });
+        : target === 'actionlint'
+          ? [actionlintBinaryPath()]
+          : Object.values<string>({ ...controlPlaneBinaryPaths() });
   if (wanted.every((path) => existsSync(path))) return;
   const result = spawnSync('bash', [buildScript, target], {
     stdio: ['ignore', 'ignore', 'inherit'],

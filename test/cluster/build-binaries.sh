@@ -7,7 +7,7 @@
 # directives, so `go install k8s.io/kubernetes/cmd/...@vX` is refused. A wrapper that requires
 # k8s.io/kubernetes and replaces every staging module with its published v0.Y.Z tag builds cleanly.
 #
-# Usage: build-binaries.sh [kubernetes|etcd|helm|clusterctl|control-plane|all]   (default: control-plane)
+# Usage: build-binaries.sh [kubernetes|etcd|helm|clusterctl|actionlint|control-plane|all]   (default: control-plane)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -97,17 +97,27 @@ GO
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
-build_helm() {
-  local out="$cache/helm-$HELM_VERSION"
-  if [[ -x $out/helm ]]; then return 0; fi
-  local log="$cache/build-helm-$HELM_VERSION.log"
+# go_install NAME VERSION PACKAGE [LDFLAGS]: `go install PACKAGE@VERSION` into $cache/NAME-VERSION/.
+go_install() {
+  local name=$1 version=$2 pkg=$3 ld=${4:-"-s -w"}
+  local out="$cache/$name-$version"
+  if [[ -x $out/$name ]]; then return 0; fi
+  local log="$cache/build-$name-$version.log"
   mkdir -p "$out.tmp"
-  echo "build-binaries: building helm $HELM_VERSION; log: $log" >&2
-  local major=${HELM_VERSION%%.*}
-  local ld="-s -w -X helm.sh/helm/$major/internal/version.version=$HELM_VERSION"
-  GOBIN="$out.tmp" go install -trimpath -ldflags "$ld" "helm.sh/helm/$major/cmd/helm@$HELM_VERSION" >"$log" 2>&1 \
-    || fail "building helm $HELM_VERSION failed; see $log"
+  echo "build-binaries: building $name $version; log: $log" >&2
+  GOBIN="$out.tmp" go install -trimpath -ldflags "$ld" "$pkg@$version" >"$log" 2>&1 \
+    || fail "building $name $version failed; see $log"
   rm -rf "$out" && mv "$out.tmp" "$out"
+}
+
+build_helm() {
+  local major=${HELM_VERSION%%.*}
+  go_install helm "$HELM_VERSION" "helm.sh/helm/$major/cmd/helm" \
+    "-s -w -X helm.sh/helm/$major/internal/version.version=$HELM_VERSION"
+}
+
+build_actionlint() {
+  go_install actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
 }
 
 build_clusterctl() {
@@ -150,8 +160,9 @@ case $what in
   etcd) build_etcd ;;
   helm) build_helm ;;
   clusterctl) build_clusterctl ;;
+  actionlint) build_actionlint ;;
   control-plane) build_etcd; build_kubernetes ;;
   all) build_etcd; build_kubernetes; build_helm; build_clusterctl ;;
-  *) fail "unknown target '$what' (kubernetes|etcd|helm|clusterctl|control-plane|all)" ;;
+  *) fail "unknown target '$what' (kubernetes|etcd|helm|clusterctl|actionlint|control-plane|all)" ;;
 esac
 echo "$cache"

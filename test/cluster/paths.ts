@@ -13,8 +13,11 @@ export const clusterDir = process.env.IPAM_CLUSTER_DIR ?? join(repoRoot, '.clust
 export const cacheDir = process.env.IPAM_CACHE_DIR ?? join(homedir(), '.cache', 'ipam-in-cluster');
 export const buildScript = join(here, 'build-binaries.sh');
 export const versionsFile = join(here, 'versions.env');
-/** The Cluster API CRDs shipped beside the repository for tests (never copied into it). */
-export const capiCrdsDir = process.env.IPAM_CAPI_CRDS_DIR ?? resolve(repoRoot, '..', 'shared', 'capi-crds');
+/**
+ * Optional: a folder of Cluster API CRDs (<dir>/<release>/*.yaml) to use instead of fetching them
+ * from Go modules (test/cluster/capi-crds.ts).
+ */
+export const capiCrdsOverride = process.env.IPAM_CAPI_CRDS_DIR || undefined;
 
 export const kubeconfigPath = join(clusterDir, 'kubeconfig');
 export const statePath = join(clusterDir, 'state.json');

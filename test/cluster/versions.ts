@@ -8,12 +8,17 @@ export interface PinnedVersions {
   etcd: string;
   helm: string;
   clusterctl: string;
+  /** Cluster API release of the current line (IPAM contract v1beta2), for its CRDs. */
+  capi: string;
+  /** Cluster API release of the v1beta1 line (1.6-1.10), for its CRDs. */
+  capiV1beta1: string;
+  actionlint: string;
 }
 
 export function readPinnedVersions(): PinnedVersions {
   const values = new Map<string, string>();
   for (const line of readFileSync(versionsFile, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+    const match = /^([A-Z][A-Z0-9_]*)=(\S+)$/.exec(line.trim());
     if (match?.[1] && match[2]) values.set(match[1], match[2]);
   }
   const get = (key: string): string => {
@@ -26,5 +31,8 @@ export function readPinnedVersions(): PinnedVersions {
     etcd: get('ETCD_VERSION'),
     helm: get('HELM_VERSION'),
     clusterctl: get('CLUSTERCTL_VERSION'),
+    capi: get('CAPI_VERSION'),
+    capiV1beta1: get('CAPI_V1BETA1_VERSION'),
+    actionlint: get('ACTIONLINT_VERSION'),
   };
 }

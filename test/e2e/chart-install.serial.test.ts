@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { capiCrdsDir } from '../cluster/capi-crds.js';
+import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
@@ -52,7 +53,7 @@ describe('helm chart on a real control plane', () => {
     kubectl = kubectlWith(plane.kubeconfig);
     work = mkdtempSync(join(tmpdir(), 'ipam-chart-'));
     webhookPort = await freePort();
-    kubectl(['apply', '--server-side', '-f', join(capiCrdsDir, 'v1.14.0')]);
+    kubectl(['apply', '--server-side', '-f', capiCrdsDir()]);
   });
 
   after(() => {

@@ -1,7 +1,7 @@
 // `clusterctl init --ipam in-cluster` from a local provider repository holding our release
 // artefacts (npm run release:artifacts). There is no network and no kubelet, so the other
 // providers clusterctl insists on are stand-ins: core "cluster-api" ships the real Cluster API
-// CRDs (from ../shared/capi-crds), kubeadm bootstrap/control-plane ship a namespace, and
+// CRDs (test/cluster/capi-crds.ts), kubeadm bootstrap/control-plane ship a namespace, and
 // cert-manager ships its CRDs only (clusterctl's readiness check creates an Issuer and a
 // Certificate). What this proves: our artefacts pass clusterctl's contract check, variable
 // substitution and inventory; what it cannot prove: pods starting (no kubelet).
@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clusterctlBinaryPath, ensureBinaries } from '../cluster/binaries.js';
-import { capiCrdsDir } from '../cluster/paths.js';
+import { CAPI_CRD_FILES, capiCrdsDir, capiRelease } from '../cluster/capi-crds.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { NAMESPACE, renderComponents, renderMetadata } from '../tools/release-artifacts.js';
+import { defaultImageRepository } from '../tools/release-prepare.js';
 
-const capiVersion = 'v1.14.2';
+const capiVersion = capiRelease('current');
 const ourVersion = '0.1.0';
 
 function certManagerStandIn(): string {
@@ -43,14 +44,10 @@ function writeRepository(root: string): string {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), text);
   };
-  const capiMetadata = `apiVersion: clusterctl.cluster.x-k8s.io/v1alpha3\nkind: Metadata\nreleaseSeries:\n  - {major: 1, minor: 14, contract: v1beta2}\n`;
-  const capiCrds = [
-    'cluster.x-k8s.io_clusters.yaml',
-    'ipam.cluster.x-k8s.io_ipaddressclaims.yaml',
-    'ipam.cluster.x-k8s.io_ipaddresses.yaml',
-  ]
-    .map((f) => `---\n${readFileSync(join(capiCrdsDir, 'v1.14.0', f), 'utf8')}`)
-    .join('\n');
+  const capiMetadata = `apiVersion: clusterctl.cluster.x-k8s.io/v1alpha3\nkind: Metadata\nreleaseSeries:\n  - {major: 1, minor: ${capiVersion.split('.')[1]}, contract: v1beta2}\n`;
+  const capiCrds = CAPI_CRD_FILES.map((f) => `---\n${readFileSync(join(capiCrdsDir(), f), 'utf8')}`).join(
+    '\n',
+  );
   put(
     `cluster-api/${capiVersion}/core-components.yaml`,
     `apiVersion: v1\nkind: Namespace\nmetadata: {name: capi-system}\n${capiCrds}`,
@@ -178,9 +175,6 @@ describe('clusterctl init --ipam in-cluster', () => {
     assert.ok(item);
     assert.equal(item.metadata.labels['clusterctl.cluster.x-k8s.io'], '');
     // The image variable was substituted with its default.
-    assert.match(
-      item.spec.template.spec.containers[0]?.image ?? '',
-      /^registry\.example\.com\/ipam-in-cluster\/controller:v0\.1\.0$/,
-    );
+    assert.equal(item.spec.template.spec.containers[0]?.image, `${defaultImageRepository()}:${ourVersion}`);
   });
 });

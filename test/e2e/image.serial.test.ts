@@ -8,7 +8,8 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { capiCrdsDir } from '../cluster/capi-crds.js';
+import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
 import { kubectlWith } from '../support/kubectl.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
@@ -83,7 +84,7 @@ describe(
 
     it('runs its entrypoint on a read-only root and allocates an address', async () => {
       const kubectl = kubectlWith(plane.kubeconfig);
-      kubectl(['apply', '--server-side', '-f', join(capiCrdsDir, 'v1.14.0')]);
+      kubectl(['apply', '--server-side', '-f', capiCrdsDir()]);
       kubectl(['apply', '--server-side', '-f', join(repoRoot, 'packages/api/crds')]);
       kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
       // The kubeconfig goes where a mounted Secret would: inside the container's writable /tmp.

@@ -150,7 +150,7 @@ describe('kubectl-ipam against the control plane', () => {
     ensurePluginBuilt();
     const c = await testCluster();
     kubeconfig = c.kubeconfigPath;
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     await applyCrds(ourCrds());
     ns = await createTestNamespace('plugin-cli');
     custom = c.kc.makeApiClient(k8s.CustomObjectsApi);

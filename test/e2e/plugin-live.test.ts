@@ -37,7 +37,7 @@ describe('plugin live source (watches)', () => {
 
   before(async () => {
     const cluster = await testCluster();
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     await applyCrds(ourCrds());
     ns = await createTestNamespace('plugin-live');
     objects = new Objects(cluster.kc, ns.name);

@@ -19,7 +19,7 @@ describe('local control plane', () => {
 
   it('stores an IPAddressClaim, delivers a watch event, and deletes the namespace', async () => {
     const { kc } = await testCluster();
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     const ns = await createTestNamespace('smoke');
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const core = kc.makeApiClient(k8s.CoreV1Api);

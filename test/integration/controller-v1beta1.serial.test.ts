@@ -1,6 +1,6 @@
 // The v1beta1 contract (Cluster API 1.6-1.10: IPAddressClaim/IPAddress v1beta1, Cluster v1beta1),
-// chosen by discovery. Runs on a private control plane with the v1.10.10 Cluster API CRDs, so the
-// shared plane (and every other test on it) keeps the v1.14.0 CRDs: nothing to swap back.
+// chosen by discovery. Runs on a private control plane with the Cluster API CRDs of the v1beta1
+// line (v1.10.x), so the shared plane (and every other test on it) keeps the current line's: nothing to swap back.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,8 @@ import {
   type IPAddressClaimV1Beta1,
   type IPAddressV1Beta1,
 } from '@ipam-in-cluster/api';
-import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { capiCrdsDir, capiRelease } from '../cluster/capi-crds.js';
+import { repoRoot } from '../cluster/paths.js';
 import { Ipam, startTestController, uniqueWatchFilter, type TestController } from '../support/controller.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
@@ -39,10 +40,10 @@ let ipam: Ipam;
 let ctl: TestController | undefined;
 const ns = 'v1beta1';
 
-describe('controller: v1beta1 contract (Cluster API v1.10.10 CRDs, private control plane)', () => {
+describe(`controller: v1beta1 contract (Cluster API ${capiRelease('v1beta1')} CRDs, private control plane)`, () => {
   before(async () => {
     kubeconfig = cli('up').trim();
-    kubectl(kubeconfig, 'apply', '--server-side', '-f', join(capiCrdsDir, 'v1.10.10'));
+    kubectl(kubeconfig, 'apply', '--server-side', '-f', capiCrdsDir('v1beta1'));
     kubectl(kubeconfig, 'apply', '--server-side', '-f', join(repoRoot, 'packages/api/crds'));
     kubectl(kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
     kubectl(kubeconfig, 'create', 'namespace', ns);

@@ -155,7 +155,7 @@ describe('kube informer', () => {
   }
 
   before(async () => {
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     await applyCrds(ourCrds());
     ns = await createTestNamespace('kube-informer');
     other = await createTestNamespace('kube-informer-other');

@@ -54,7 +54,7 @@ describe('kube object clients', () => {
   let transport: KubeTransport;
 
   before(async () => {
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     await applyCrds(ourCrds());
     ns = await createTestNamespace('kube-objects');
     ({ client, transport } = await kube());

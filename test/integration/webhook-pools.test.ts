@@ -176,7 +176,7 @@ before(async () => {
   const { kc } = await testCluster();
   custom = kc.makeApiClient(k8s.CustomObjectsApi);
   await applyCrds(ourCrds());
-  await applyCrds(capiCrds('v1.14.0'));
+  await applyCrds(capiCrds());
   ns = await createTestNamespace('webhook-pools');
   hooks = await startTestWebhooks({ namespaces: [ns.name] });
   // The API server picks up new webhook configurations asynchronously: wait until ours answers.

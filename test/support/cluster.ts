@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { up } from '../cluster/control-plane.js';
-import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { capiCrdsDir, type CapiLine } from '../cluster/capi-crds.js';
+import { repoRoot } from '../cluster/paths.js';
 import { waitFor } from './wait.js';
 
 export interface TestCluster {
@@ -69,9 +70,12 @@ function readManifests(dir: string): k8s.KubernetesObject[] {
   return objects;
 }
 
-/** Server-side applies CRDs and waits until every one is Established. */
-export async function applyCrds(crds: k8s.KubernetesObject[]): Promise<void> {
-  const { kc } = await testCluster();
+/**
+ * Server-side applies CRDs and waits until every one is Established and served: on the test cluster,
+ * or on the cluster of `kc`.
+ */
+export async function applyCrds(crds: k8s.KubernetesObject[], kc?: k8s.KubeConfig): Promise<void> {
+  kc ??= (await testCluster()).kc;
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   // Not KubernetesObjectApi: it re-serialises through the typed model, which drops raw JSON keys
   // such as x-kubernetes-int-or-string. A patch body is sent as is.
@@ -125,14 +129,27 @@ interface CrdShape extends k8s.KubernetesObject {
   };
 }
 
-export type CapiVersion = 'v1.14.0' | 'v1.10.10';
-
-/** The real Cluster API CRDs (Cluster, IPAddressClaim, IPAddress) of one release, from ../shared. */
-export function capiCrds(version: CapiVersion): k8s.KubernetesObject[] {
-  return readManifests(join(capiCrdsDir, version));
+/**
+ * The real Cluster API CRDs (Cluster, IPAddressClaim, IPAddress) of a line's pinned release
+ * (test/cluster/versions.env), fetched from Go modules on first use (test/cluster/capi-crds.ts).
+ */
+export function capiCrds(line: CapiLine = 'current'): k8s.KubernetesObject[] {
+  return readManifests(capiCrdsDir(line));
 }
 
 /** Our own CRDs, from packages/api/crds (the single source). */
 export function ourCrds(): k8s.KubernetesObject[] {
   return readManifests(join(repoRoot, 'packages', 'api', 'crds'));
+}
+
+/**
+ * Installs the Cluster API CRDs of `line` and ours on the cluster of `kubeconfigPath` and waits
+ * until they are served (`npm run crds:install`, `npm run cluster:up -- --crds`).
+ */
+export async function installCrds(kubeconfigPath: string, line: CapiLine = 'current'): Promise<number> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const crds = [...capiCrds(line), ...ourCrds()];
+  await applyCrds(crds, kc);
+  return crds.length;
 }

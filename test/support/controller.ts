@@ -309,11 +309,11 @@ export class Ipam {
 
 /** Namespaces and cluster-scoped pools of one test file, removed (finalizers stripped) in after(). */
 /**
- * The set-up every controller test file shares: the Cluster API v1.14.0 CRDs and ours installed,
+ * The set-up every controller test file shares: the Cluster API CRDs (current line) and ours installed,
  * a client scoped to the file's watch filter, and a fixture that cleans up after it.
  */
 export async function openFixture(watchFilter: string): Promise<{ ipam: Ipam; fx: Fixture }> {
-  await applyCrds([...capiCrds('v1.14.0'), ...ourCrds()]);
+  await applyCrds([...capiCrds(), ...ourCrds()]);
   const ipam = await Ipam.connect(watchFilter);
   return { ipam, fx: new Fixture(ipam, watchFilter) };
 }

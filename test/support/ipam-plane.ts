@@ -1,8 +1,9 @@
-// A private control plane with the Cluster API v1.14.0 CRDs and ours installed, for benchmarks and
+// A private control plane with the Cluster API CRDs (current line) and ours installed, for benchmarks and
 // chaos runs that restart kube-apiserver or push the API server hard (never the shared plane).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
+import { capiCrdsDir } from '../cluster/capi-crds.js';
+import { repoRoot } from '../cluster/paths.js';
 import { Ipam } from './controller.js';
 import { startPrivatePlane, type PrivatePlane } from './private-plane.js';
 import { waitFor } from './wait.js';
@@ -24,7 +25,7 @@ export async function startIpamPlane(prefix: string): Promise<IpamPlane> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   try {
-    kubectl('apply', '--server-side', '-f', join(capiCrdsDir, 'v1.14.0'));
+    kubectl('apply', '--server-side', '-f', capiCrdsDir());
     kubectl('apply', '--server-side', '-f', join(repoRoot, 'packages/api/crds'));
     kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
     // Our IP pool CRDs serve v1alpha1 next to v1alpha2 (storage) through a conversion webhook that

@@ -1,8 +1,9 @@
 // `npm run release:artifacts [-- --version 0.1.0 --contract v1beta2 --out artifacts]`
 // Produces the clusterctl release artefacts, like upstream's:
 //   ipam-components.yaml  the chart rendered for clusterctl (namespace capi-ipam-in-cluster-system,
-//                         cert-manager certificates, clusterctl ${VAR:=default} variables,
-//                         every object labelled cluster.x-k8s.io/provider: ipam-in-cluster)
+//                         cert-manager certificates, clusterctl ${VAR:=default} variables, the
+//                         image tagged <version> as the release workflow pushes it, every object
+//                         labelled cluster.x-k8s.io/provider: ipam-in-cluster)
 //   metadata.yaml         release series -> Cluster API contract
 // The controller speaks both contracts (chosen by discovery); clusterctl maps a release series to
 // one, so the artefacts are produced per contract (v1beta2 for CAPI >= 1.11, v1beta1 for 1.6-1.10).
@@ -12,15 +13,19 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
 import { repoRoot } from '../cluster/paths.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
+import { defaultImageRepository } from './release-prepare.js';
 
 export const PROVIDER_LABEL = 'cluster.x-k8s.io/provider';
 export const PROVIDER_NAME = 'ipam-in-cluster';
 export const NAMESPACE = 'capi-ipam-in-cluster-system';
 
-/** Values set to clusterctl variables, which clusterctl substitutes at `clusterctl init` time. */
-const variables: Record<string, string> = {
-  'image.repository': '${IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=registry.example.com/ipam-in-cluster/controller}',
-};
+/**
+ * Values set to clusterctl variables, which clusterctl substitutes at `clusterctl init` time; the
+ * defaults are the chart's (after `npm run release:prepare`, the image the release pushed).
+ */
+const variables = (): Record<string, string> => ({
+  'image.repository': `\${IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=${defaultImageRepository()}}`,
+});
 
 interface K8sObject {
   kind: string;
@@ -41,12 +46,12 @@ export function renderComponents(version: string): string {
     'webhook.certificates.mode=certManager',
     '--set',
     'replicaCount=1',
-    '--set',
-    `image.tag=v${version}`,
+    '--set-string',
+    `image.tag=${version}`,
     '--set',
     'crds.keep=false',
   ];
-  for (const [key, value] of Object.entries(variables)) args.push('--set-string', `${key}=${value}`);
+  for (const [key, value] of Object.entries(variables())) args.push('--set-string', `${key}=${value}`);
   const result = helm(args);
   if (result.status !== 0) throw new Error(`helm template failed: ${result.stderr.trim()}`);
   const objects = parseAllDocuments(result.stdout)

@@ -33,7 +33,7 @@ describe(
     before(async () => {
       const cluster = await testCluster();
       kubeconfig = cluster.kubeconfigPath;
-      await applyCrds(capiCrds('v1.14.0'));
+      await applyCrds(capiCrds());
       await applyCrds(ourCrds());
       ns = await createTestNamespace('tui-browse');
       objects = new Objects(cluster.kc, ns.name);

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { NAMESPACE, PROVIDER_LABEL, renderComponents, renderMetadata } from '../tools/release-artifacts.js';
+import { defaultImageRepository } from '../tools/release-prepare.js';
 
 interface Obj {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { versions?: { name: string; served: boolean }[] };
 }
 
 describe('release artefacts', () => {
@@ -36,8 +38,29 @@ describe('release artefacts', () => {
   });
 
   it('use clusterctl variables with non-empty defaults (clusterctl treats an empty default as unset)', () => {
-    assert.match(text, /image: \$\{IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=[^}]+\}:v0\.1\.0/);
+    assert.ok(
+      text.includes(`image: \${IPAM_IN_CLUSTER_IMAGE_REPOSITORY:=${defaultImageRepository()}}:0.1.0`),
+      'the chart default repository, tagged with the version as the release workflow pushes it',
+    );
     assert.doesNotMatch(text, /\$\{[A-Z_]+(:=)?\}/, 'a variable without a default blocks clusterctl init');
+  });
+
+  it('label every CRD with the contract metadata.yaml names, mapped to a version the CRD serves', () => {
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    assert.equal(crds.length, 4);
+    for (const contract of ['v1beta2', 'v1beta1'] as const) {
+      const meta = parse(renderMetadata('0.1.0', contract)) as { releaseSeries: { contract: string }[] };
+      for (const series of meta.releaseSeries) {
+        for (const crd of crds) {
+          const value = crd.metadata.labels?.[`cluster.x-k8s.io/${series.contract}`] ?? '';
+          const served = (crd.spec?.versions ?? []).filter((v) => v.served).map((v) => v.name);
+          assert.ok(
+            served.includes(value),
+            `${crd.metadata.name}: cluster.x-k8s.io/${series.contract}=${value}`,
+          );
+        }
+      }
+    }
   });
 
   it('map the release series to the requested contract', () => {

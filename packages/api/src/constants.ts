@@ -105,6 +105,15 @@ export const LABEL_CLUSTER_NAME = `${CLUSTER_API_GROUP}/cluster-name`;
 export const LABEL_WATCH_FILTER = `${CLUSTER_API_GROUP}/watch-filter`;
 /** On our CRDs (value ""): clusterctl move takes pools with their descendants. */
 export const LABEL_MOVE_HIERARCHY = 'clusterctl.cluster.x-k8s.io/move-hierarchy';
+/**
+ * On our CRDs: `cluster.x-k8s.io/<Cluster API contract>: <our API version>`, for each IPAM contract
+ * we implement (Cluster API controllers resolve references with it, and clusterctl >= 1.13 checks
+ * that the CRDs carry the label of the contract metadata.yaml names).
+ */
+export const CONTRACT_LABELS: Readonly<Record<string, string>> = {
+  [`${CLUSTER_API_GROUP}/v1beta2`]: 'v1alpha2',
+  [`${CLUSTER_API_GROUP}/v1beta1`]: 'v1alpha2',
+};
 
 /** Lease name for leader election; the upstream value, so the two can never both lead. */
 export const LEADER_ELECTION_ID = `7bb7acb4.${IPAM_GROUP}`;

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IPAM_GROUP, LABEL_MOVE_HIERARCHY, POOL_KIND_INFO, POOL_KINDS, type PoolKind } from './constants.js';
+import {
+  CONTRACT_LABELS,
+  IPAM_GROUP,
+  LABEL_MOVE_HIERARCHY,
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  type PoolKind,
+} from './constants.js';
 import { crdFileName, loadCrd, loadCrds, type JSONSchemaProps } from './crds.js';
 
 function specOf(kind: PoolKind): JSONSchemaProps {
@@ -57,8 +64,10 @@ describe('CRD manifests', () => {
         });
       });
 
-      it('carries the clusterctl move-hierarchy label', () => {
-        assert.deepEqual(crd.metadata.labels, { [LABEL_MOVE_HIERARCHY]: '' });
+      it('carries the clusterctl move-hierarchy label and the contract labels, naming a served version', () => {
+        assert.deepEqual(crd.metadata.labels, { [LABEL_MOVE_HIERARCHY]: '', ...CONTRACT_LABELS });
+        const served = crd.spec.versions.filter((v) => v.served).map((v) => v.name);
+        for (const value of Object.values(CONTRACT_LABELS)) assert.ok(served.includes(value), value);
       });
 
       it('stores v1alpha2 (IP pools also serve the deprecated v1alpha1), with a status subresource', () => {

@@ -1,6 +1,7 @@
 // Wire shapes: what the API server sends and accepts for our pools and for the Cluster API objects we
 // read and write. Only the fields we use are typed; objects keep unknown fields when round-tripped by
-// the kube layer. Field names and optionality follow the CRDs in ../crds and ../../shared/capi-crds.
+// the kube layer. Field names and optionality follow the CRDs in ../crds and Cluster API's
+// (sigs.k8s.io/cluster-api, fetched by test/cluster/capi-crds.ts).
 
 /** metav1.OwnerReference. */
 export interface OwnerReference {

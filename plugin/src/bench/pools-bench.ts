@@ -2,35 +2,29 @@
 // users run it (counts from pool status) and with --recount (every IPAddress listed and counted).
 // Not a timed test: prints the figures. Creates its objects in a namespace of its own and deletes
 // it afterwards (pass --keep to keep it for re-runs). Installs the CRDs when the cluster lacks them
-// (ours from packages/api/crds, Cluster API's from ../shared/capi-crds/v1.14.0 or IPAM_CAPI_CRDS_DIR).
+// (`npm run crds:install`: ours and the Cluster API's of the pinned release).
 // No controller runs: the bench writes each pool's status the way ours does (counts, and conditions
 // stamped with the generation; test/e2e/plugin-status checks the real controller's is used alike).
 // Runs plugin/bin/kubectl-ipam as built by `npm run build` (the npm script builds first).
 //   npm run bench:plugin [-- --kubeconfig FILE] [--keep] [--only status|recount]
 //   (IPAM_BENCH_NAMESPACE=NS to reuse one)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { buildPoolLayout } from '@ipam-in-cluster/allocator';
 import {
   FINALIZER_PROTECT_ADDRESS,
   IPAM_GROUP,
-  POOL_KINDS,
   type IPAddressWire,
   type IPPoolSpec,
   type Pool,
 } from '@ipam-in-cluster/api';
 import {
-  CustomResourceDefinitionResource,
   KubeClient,
   KubeTransport,
   classifyApiError,
   discoverServedResources,
   loadKubeConfig,
-  type KubeObject,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
 import { withControllerStatus } from '../data/fixtures.test-helper.js';
@@ -57,7 +51,6 @@ if (only !== undefined && only !== 'status' && only !== 'recount') {
 }
 const bin = fileURLToPath(new URL('../../bin/kubectl-ipam', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const capiCrdsDir = process.env.IPAM_CAPI_CRDS_DIR ?? join(repoRoot, '..', 'shared', 'capi-crds', 'v1.14.0');
 
 async function pool<T>(
   items: readonly T[],
@@ -75,30 +68,18 @@ async function pool<T>(
   );
 }
 
-function readCrds(dir: string): KubeObject[] {
-  if (!existsSync(dir)) throw new Error(`CRD directory ${dir} does not exist (set IPAM_CAPI_CRDS_DIR)`);
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as KubeObject))
-    .filter((o) => o.kind === 'CustomResourceDefinition');
-}
-
 /** Installs our CRDs and Cluster API's when IPAddress v1beta2 or a pool kind is not served. */
 async function ensureCrds(client: KubeClient): Promise<void> {
   const served = await discoverServedResources(client.transport);
   const ready = (s: typeof served): boolean => s.poolCrdsInstalled && s.ipAddressVersions.includes('v1beta2');
   if (ready(served)) return;
-  const crds = [...readCrds(join(repoRoot, 'packages', 'api', 'crds')), ...readCrds(capiCrdsDir)];
-  const api = client.resource<KubeObject>(CustomResourceDefinitionResource);
-  for (const crd of crds) await api.apply(crd, { fieldManager: 'kubectl-ipam-bench', force: true });
-  for (let waited = 0; !ready(await discoverServedResources(client.transport)); waited += 200) {
-    if (waited > 60_000) throw new Error('CRDs installed but not served after 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  process.stdout.write(
-    `installed ${crds.length} CRDs (${POOL_KINDS.length} pool kinds, Cluster API v1.14.0)\n`,
-  );
+  // Waits until they are served and says what it installed.
+  const target = kubeconfig === undefined ? [] : ['--kubeconfig', kubeconfig];
+  const install = spawnSync('npm', ['run', '--silent', 'crds:install', '--', ...target], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) throw new Error(`npm run crds:install failed (exit ${String(install.status)})`);
 }
 
 function poolSpec(p: number): IPPoolSpec {
