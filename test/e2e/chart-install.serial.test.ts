@@ -4,14 +4,15 @@
 // A private control plane: the chart's webhooks (failurePolicy Fail) and CRD ownership are
 // cluster-wide.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { capiCrdsDir, repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
+import { runChartController } from '../support/chart-controller.js';
 import { helm } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
@@ -34,7 +35,6 @@ describe('helm chart on a real control plane', () => {
   let work: string;
   let webhookPort: number;
   let controller: ChildProcess | undefined;
-  let output = '';
   let manifest: Obj[] = [];
   const helmIn = (args: string[]) => {
     const result = helm([...args, '--kubeconfig', plane.kubeconfig]);
@@ -95,56 +95,9 @@ describe('helm chart on a real control plane', () => {
   });
 
   it('runs the controller with only its ServiceAccount token: ready, leading, allocating, validating, recording events', async () => {
-    const token = kubectl(['create', 'token', fullname, '--namespace', ns, '--duration', '1h']).trim();
-    const admin = parse(kubectl(['config', 'view', '--raw', '-o', 'json'])) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    };
-    const cluster = admin.clusters[0]?.cluster;
-    assert.ok(cluster);
-    const kubeconfig = join(work, 'sa.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "${cluster.server}", certificate-authority-data: ${cluster['certificate-authority-data']}}}]
-users: [{name: sa, user: {token: ${token}}}]
-contexts: [{name: c, context: {cluster: c, user: sa, namespace: ${ns}}}]
-current-context: c
-`,
-    );
-    // The Deployment's own arguments, with the listen addresses moved to free loopback ports.
-    const deploy = JSON.parse(kubectl(['get', 'deployment', fullname, '--namespace', ns, '-o', 'json'])) as {
-      spec: { template: { spec: { containers: { args: string[] }[] } } };
-    };
-    const probePort = await freePort();
-    const args = (deploy.spec.template.spec.containers[0]?.args ?? []).map((a) =>
-      a.startsWith('--health-probe-bind-address=')
-        ? `--health-probe-bind-address=127.0.0.1:${probePort}`
-        : a.startsWith('--metrics-bind-address=')
-          ? '--metrics-bind-address=0'
-          : a.startsWith('--webhook-port=')
-            ? `--webhook-port=${webhookPort}`
-            : a.startsWith('--webhook-cert-dir=')
-              ? `--webhook-cert-dir=${join(work, 'certs')}`
-              : a,
-    );
-    controller = spawn(
-      process.execPath,
-      [...process.execArgv, join(repoRoot, 'controller/src/main.ts'), `--kubeconfig=${kubeconfig}`, ...args],
-      {
-        env: { ...process.env, POD_NAMESPACE: ns, POD_NAME: `${fullname}-0` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    controller.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    controller.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor(
-      async () => {
-        if (controller?.exitCode !== null) throw new Error(`controller exited: ${output.slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.ok;
-      },
-      { what: 'the controller to be ready', timeoutMs: 60_000 },
-    );
+    const run = await runChartController({ kubectl, namespace: ns, deployment: fullname, webhookPort, work });
+    controller = run.process;
+    const output = run.output;
 
     const lease = JSON.parse(
       kubectl(['get', 'lease', '7bb7acb4.ipam.cluster.x-k8s.io', '--namespace', ns, '-o', 'json']),
@@ -252,7 +205,7 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
       { what: 'an Event on a claim', timeoutMs: 20_000 },
     );
     assert.doesNotMatch(
-      output,
+      output(),
       /forbidden|"status":403|\b403\b/i,
       'the controller made a call its RBAC does not allow',
     );
