@@ -38,6 +38,7 @@ const ns = 'capi-ipam-in-cluster-system';
 const deployment = 'ipam-ipam-in-cluster';
 const GROUP = 'ipam.cluster.x-k8s.io';
 const LEASE = '7bb7acb4.ipam.cluster.x-k8s.io';
+const UPSTREAM_HOLDER = 'capi-ipam-in-cluster-controller-manager-6b9c7d5f4-x2x9q_0f8e';
 const FINALIZER = {
   pool: `${GROUP}/ProtectPool`,
   claim: `${GROUP}/ReleaseAddress`,
@@ -127,7 +128,7 @@ describe('switch-over from the upstream provider, by docs/migrate-from-upstream.
               spec: { holderIdentity?: string };
             };
             const h = lease.spec.holderIdentity ?? '';
-            return Promise.resolve(h.startsWith(deployment) ? h : undefined);
+            return Promise.resolve(h !== '' && h !== UPSTREAM_HOLDER ? h : undefined);
           },
           { what: 'the controller to take over upstream’s Lease', timeoutMs: 90_000, intervalMs: 500 },
         );
@@ -314,7 +315,7 @@ esac
         kind: 'Lease',
         metadata: { name: LEASE, namespace: ns },
         spec: {
-          holderIdentity: 'capi-ipam-in-cluster-controller-manager-6b9c7d5f4-x2x9q_0f8e',
+          holderIdentity: UPSTREAM_HOLDER,
           leaseDurationSeconds: 15,
           acquireTime: now,
           renewTime: now,
