@@ -18,7 +18,9 @@ interface Obj {
   spec?: {
     conversion?: {
       strategy: string;
-      webhook?: { clientConfig: { service?: Record<string, unknown>; caBundle?: string; url?: string } };
+      webhook?: null | {
+        clientConfig: { service?: Record<string, unknown> | null; caBundle?: string; url?: string | null };
+      };
     };
     dnsNames?: string[];
     template?: { spec: { containers: { env?: { name: string; value?: string }[] }[] } };
@@ -112,7 +114,8 @@ describe('helm chart details', () => {
     const controller = render();
     for (const crd of IP_POOL_CRDS) {
       const obj = named(controller, 'CustomResourceDefinition', crd);
-      assert.deepEqual(obj.spec?.conversion?.webhook?.clientConfig, { service });
+      // url: null, so that adopting upstream's CRD (helm --take-ownership) leaves one target.
+      assert.deepEqual(obj.spec?.conversion?.webhook?.clientConfig, { service, url: null });
       assert.equal(obj.metadata.annotations?.['cert-manager.io/inject-ca-from'], undefined);
     }
     const ownRole = JSON.stringify(named(controller, 'ClusterRole', 'rel-ipam-in-cluster').rules);
@@ -121,7 +124,7 @@ describe('helm chart details', () => {
     const certManager = render('webhook.certificates.mode=certManager');
     for (const crd of IP_POOL_CRDS) {
       const obj = named(certManager, 'CustomResourceDefinition', crd);
-      assert.deepEqual(obj.spec?.conversion?.webhook?.clientConfig, { service });
+      assert.deepEqual(obj.spec?.conversion?.webhook?.clientConfig, { service, url: null });
       assert.equal(
         obj.metadata.annotations?.['cert-manager.io/inject-ca-from'],
         'ipam-system/rel-ipam-in-cluster-serving-cert',
@@ -143,10 +146,29 @@ describe('helm chart details', () => {
         named(secret, 'CustomResourceDefinition', crd).spec?.conversion?.webhook?.clientConfig,
         {
           service,
+          url: null,
           caBundle: Buffer.from('PEM').toString('base64'),
         },
       );
     }
+    // webhook.url (a controller outside the cluster): the URL, and the Service form nulled.
+    for (const crd of IP_POOL_CRDS) {
+      const clientConfig = named(
+        render('webhook.url=https://127.0.0.1:9443'),
+        'CustomResourceDefinition',
+        crd,
+      ).spec?.conversion?.webhook?.clientConfig;
+      assert.deepEqual(clientConfig, { url: 'https://127.0.0.1:9443/convert', service: null });
+    }
+    // The prefix pools serve one version: no conversion, any adopted webhook block nulled.
+    for (const crd of [
+      'inclusterprefixpools.ipam.cluster.x-k8s.io',
+      'globalinclusterprefixpools.ipam.cluster.x-k8s.io',
+    ])
+      assert.deepEqual(named(controller, 'CustomResourceDefinition', crd).spec?.conversion, {
+        strategy: 'None',
+        webhook: null,
+      });
   });
 
   it('aggregates read access into view and write access into edit, for the pool kinds and the CAPI IPAM kinds', () => {
