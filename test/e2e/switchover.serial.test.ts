@@ -497,6 +497,50 @@ esac
     assert.equal(again?.spec?.address, adopted.nodes[0]);
   });
 
+  it('grants namespace users read (view) and write (edit) on pools, claims and addresses through the aggregated roles', () => {
+    // The test plane's kube-controller-manager runs no clusterrole-aggregation controller, so the
+    // chart's roles are bound directly here; their aggregate-to-* labels are checked live.
+    for (const [role, user] of [
+      [`${deployment}-view`, 'jane'],
+      [`${deployment}-edit`, 'joe'],
+    ] as const) {
+      const labels = JSON.parse(
+        kubectl(['get', 'clusterrole', role, '-o', 'jsonpath={.metadata.labels}']),
+      ) as Record<string, string>;
+      assert.equal(labels['rbac.authorization.k8s.io/aggregate-to-edit'], 'true', role);
+      kubectl([
+        'create',
+        'rolebinding',
+        `${user}-${role}`,
+        '-n',
+        'team-a',
+        `--clusterrole=${role}`,
+        `--user=${user}`,
+      ]);
+    }
+    const canI = (user: string, verb: string, resource: string) => {
+      try {
+        return (
+          kubectl(['auth', 'can-i', verb, `${resource}.${GROUP}`, '-n', 'team-a', '--as', user]).trim() ===
+          'yes'
+        );
+      } catch {
+        return false; // `no` exits 1
+      }
+    };
+    for (const resource of ['inclusterippools', 'inclusterprefixpools', 'ipaddressclaims', 'ipaddresses']) {
+      assert.ok(canI('jane', 'get', resource), `view: get ${resource}`);
+      assert.ok(canI('jane', 'watch', resource), `view: watch ${resource}`);
+      assert.ok(!canI('jane', 'create', resource), `view must not create ${resource}`);
+    }
+    for (const resource of ['inclusterippools', 'inclusterprefixpools', 'ipaddressclaims'])
+      assert.ok(canI('joe', 'delete', resource), `edit: delete ${resource}`);
+    assert.ok(
+      !canI('joe', 'create', 'ipaddresses'),
+      'edit must not create IPAddresses (the controller does)',
+    );
+  });
+
   it('goes back: uninstall keeps every object unchanged, with upstream’s finalizers; upstream’s manifest retargets the CRDs', async () => {
     controller?.kill('SIGTERM');
     await waitFor(() => Promise.resolve(controller?.exitCode !== null), {
