@@ -6,15 +6,16 @@
 // chart's own ServiceAccount, bound to the chart's metrics-reader ClusterRole through
 // `metrics.readers`, gets them; no token and a token without the binding do not.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { capiCrdsDir } from '../cluster/capi-crds.js';
 import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
+import { runChartController } from '../support/chart-controller.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';
 import { scrapeHttps } from '../support/metrics-scrape.js';
@@ -40,7 +41,6 @@ describe('helm chart on a real control plane', () => {
   let diagnosticsPort: number;
   let token = '';
   let controller: ChildProcess | undefined;
-  let output = '';
   let manifest: Obj[] = [];
   const helmIn = (args: string[]) => {
     const result = helm([...args, '--kubeconfig', plane.kubeconfig]);
@@ -103,57 +103,11 @@ describe('helm chart on a real control plane', () => {
   });
 
   it('runs the controller with only its ServiceAccount token: ready, leading, allocating, validating, recording events', async () => {
-    token = kubectl(['create', 'token', fullname, '--namespace', ns, '--duration', '1h']).trim();
-    const admin = parse(kubectl(['config', 'view', '--raw', '-o', 'json'])) as {
-      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    };
-    const cluster = admin.clusters[0]?.cluster;
-    assert.ok(cluster);
-    const kubeconfig = join(work, 'sa.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "${cluster.server}", certificate-authority-data: ${cluster['certificate-authority-data']}}}]
-users: [{name: sa, user: {token: ${token}}}]
-contexts: [{name: c, context: {cluster: c, user: sa, namespace: ${ns}}}]
-current-context: c
-`,
-    );
-    // The Deployment's own arguments, with the listen addresses moved to free loopback ports.
-    const deploy = JSON.parse(kubectl(['get', 'deployment', fullname, '--namespace', ns, '-o', 'json'])) as {
-      spec: { template: { spec: { containers: { args: string[] }[] } } };
-    };
-    const probePort = await freePort();
-    diagnosticsPort = await freePort();
-    const args = (deploy.spec.template.spec.containers[0]?.args ?? []).map((a) =>
-      a.startsWith('--health-probe-bind-address=')
-        ? `--health-probe-bind-address=127.0.0.1:${probePort}`
-        : a.startsWith('--diagnostics-address=')
-          ? `--diagnostics-address=127.0.0.1:${diagnosticsPort}`
-          : a.startsWith('--webhook-bind-address=')
-            ? `--webhook-bind-address=127.0.0.1:${webhookPort}`
-            : a.startsWith('--webhook-cert-dir=')
-              ? `--webhook-cert-dir=${join(work, 'certs')}`
-              : a,
-    );
-    controller = spawn(
-      process.execPath,
-      [...process.execArgv, join(repoRoot, 'controller/src/main.ts'), `--kubeconfig=${kubeconfig}`, ...args],
-      {
-        env: { ...process.env, POD_NAMESPACE: ns, POD_NAME: `${fullname}-0` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    controller.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    controller.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor(
-      async () => {
-        if (controller?.exitCode !== null) throw new Error(`controller exited: ${output.slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.ok;
-      },
-      { what: 'the controller to be ready', timeoutMs: 60_000 },
-    );
+    const run = await runChartController({ kubectl, namespace: ns, deployment: fullname, webhookPort, work });
+    controller = run.process;
+    token = run.token;
+    diagnosticsPort = run.diagnosticsPort;
+    const output = run.output;
 
     const lease = JSON.parse(
       kubectl(['get', 'lease', '7bb7acb4.ipam.cluster.x-k8s.io', '--namespace', ns, '-o', 'json']),
@@ -261,7 +215,7 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
       { what: 'an Event on a claim', timeoutMs: 20_000 },
     );
     assert.doesNotMatch(
-      output,
+      output(),
       /forbidden|"status":403|\b403\b/i,
       'the controller made a call its RBAC does not allow',
     );

@@ -20,6 +20,7 @@ const canRun = process.getuid?.() === 0 && spawnSync('buildah', ['--version']).s
 
 interface ImageConfig {
   Entrypoint: string[];
+  Env?: string[];
   User: string;
   Labels: Record<string, string>;
 }
@@ -74,6 +75,7 @@ describe(
     it('is labelled and configured to run as non-root', () => {
       assert.equal(config.User, '65532:65532');
       assert.deepEqual(config.Entrypoint.slice(0, 1), ['/nodejs/bin/node']);
+      assert.ok(config.Env?.includes('NODE_OPTIONS=--max-old-space-size=128'), 'the heap cap, overridable');
       assert.ok(config.Labels['org.opencontainers.image.title']);
       assert.ok(config.Labels['org.opencontainers.image.version']);
       const size = execFileSync('buildah', ['images', '--format', '{{.Size}}', tag], {
@@ -105,7 +107,17 @@ describe(
           '--webhook-port=0',
         ],
         {
-          env: { PATH: '/nodejs/bin', HOME: '/home/nonroot', NODE_ENV: 'production' },
+          // The image's own environment (NODE_OPTIONS carries the heap cap), as a runtime sets it.
+          env: {
+            PATH: '/nodejs/bin',
+            HOME: '/home/nonroot',
+            ...Object.fromEntries(
+              (config.Env ?? []).map((e): [string, string] => [
+                e.slice(0, e.indexOf('=')),
+                e.slice(e.indexOf('=') + 1),
+              ]),
+            ),
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

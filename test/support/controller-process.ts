@@ -19,14 +19,21 @@ export type ControllerMode = 'source' | 'dist' | 'bundle';
 /** The bundle the image runs (built by `node controller/image/bundle.mjs`). */
 export const BUNDLE = join(repoRoot, 'controller/dist/bundle/main.mjs');
 
-/** The Node flags of the image's ENTRYPOINT (everything between the node binary and the script). */
+/**
+ * The Node flags the image runs with: its `ENV NODE_OPTIONS=...` (the heap cap) followed by the
+ * ENTRYPOINT's (everything between the node binary and the script).
+ */
 export function imageNodeFlags(containerfile = join(repoRoot, 'controller/Containerfile')): string[] {
-  const line = readFileSync(containerfile, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('ENTRYPOINT '));
+  const lines = readFileSync(containerfile, 'utf8').split('\n');
+  const line = lines.find((l) => l.startsWith('ENTRYPOINT '));
   if (line === undefined) throw new Error(`${containerfile}: no ENTRYPOINT`);
   const argv = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
-  return argv.slice(1).filter((a) => a.startsWith('--'));
+  const nodeOptions = lines
+    .find((l) => l.startsWith('ENV NODE_OPTIONS='))
+    ?.slice('ENV NODE_OPTIONS='.length)
+    .split(/\s+/)
+    .filter((a) => a !== '');
+  return [...(nodeOptions ?? []), ...argv.slice(1).filter((a) => a.startsWith('--'))];
 }
 
 /**

@@ -1,14 +1,19 @@
-{{/* Chart name, truncated to the 63 characters Kubernetes names allow. */}}
+{{/* Chart name (or nameOverride), truncated to the 63 characters Kubernetes names allow. */}}
 {{- define "ipam.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Full name: <release>-ipam-in-cluster, or the release name when it already contains the chart name. */}}
+{{/* Full name: fullnameOverride; else <release>-<name>, or the release name when it already contains the name. */}}
 {{- define "ipam.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
