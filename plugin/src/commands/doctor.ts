@@ -42,8 +42,13 @@ export function renderDoctor(report: DoctorReport, pal: Palette): string {
     `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.info} info`,
   ];
   if (s.releasable > 0) {
+    const scope = report.scope.allNamespaces
+      ? ' -A'
+      : report.scope.namespace === null
+        ? ''
+        : ` -n ${report.scope.namespace}`;
     lines.push(
-      `${s.releasable} releasable: kubectl ipam doctor -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`,
+      `${s.releasable} releasable: kubectl ipam doctor${scope} -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`,
     );
   }
   return `${table}\n${lines.join('\n')}\n`;
