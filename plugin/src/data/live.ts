@@ -49,6 +49,7 @@ export interface LiveSource {
     namespace: string;
     name: string;
     address: string;
+    force: boolean;
   }): Promise<{ ok: boolean; message: string }>;
 }
 
@@ -350,9 +351,10 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       const a = inv?.addresses.find((x) => x.namespace === target.namespace && x.name === target.name);
       if (a === undefined)
         return { ok: false, message: `IPAddress ${target.namespace}/${target.name} not found` };
-      // The browser asks for confirmation itself; it releases even when the claim exists (force).
-      const plan = planRelease(releaseTargetOf(a), { force: true });
-      const r = await applyRelease(session, plan, { force: true });
+      // The CLI's rule and path: an address whose claim exists needs force (the dialog's extra
+      // confirmation); without it, the plan refuses, and applyRelease re-checks the claim.
+      const plan = planRelease(releaseTargetOf(a), { force: target.force });
+      const r = await applyRelease(session, plan, { force: target.force });
       return { ok: r.outcome === 'released' || r.outcome === 'already-gone', message: r.message };
     },
   };
