@@ -362,7 +362,11 @@ function explainPrefixAddress(p: PoolSnapshot, text: string): string {
     throw new CliError(ExitCode.Error, `pool ${p.id} has an invalid spec: ${p.error ?? ''}`);
   const withLen = text.includes('/') ? text : `${text}/${layout.allocationPrefixLength}`;
   const parsed = parsePrefix(withLen);
-  if (!parsed.ok) throw new CliError(ExitCode.Usage, `bad prefix "${text}": ${parsed.error.message}`);
+  if (!parsed.ok)
+    throw new CliError(
+      ExitCode.Usage,
+      `"${text}" is not an IPv6 prefix (pool ${p.id} hands out /${layout.allocationPrefixLength} prefixes: give one such as fd00::/${layout.allocationPrefixLength}, or its base address)`,
+    );
   const allocatable = prefixIsAllocatable(layout, parsed.value);
   const holders = p.addresses.filter((a) => {
     const q = parsePrefixInUse({ address: a.address, prefix: a.prefix });
@@ -458,7 +462,16 @@ export async function runExplain(
     return;
   }
   const addr = parseAddr(second);
-  if (!addr.ok) throw new CliError(ExitCode.Usage, `bad address "${second}": ${addr.error.message}`);
+  if (!addr.ok)
+    throw new CliError(
+      ExitCode.Usage,
+      `"${second}" is not an IP address (give one such as ${pool.family === 6 ? 'fd00::17' : '10.0.0.17'})`,
+    );
+  if (pool.family !== undefined && addr.value.family !== pool.family)
+    throw new CliError(
+      ExitCode.Usage,
+      `${second} is an IPv${addr.value.family} address, but pool ${pool.id} is IPv${pool.family}`,
+    );
   if (pool.layout === undefined)
     throw new CliError(
       ExitCode.Error,

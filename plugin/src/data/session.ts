@@ -38,6 +38,7 @@ import {
 } from './coverage.js';
 import { leaseState, readControllerLease, type ControllerLease } from './diagnose.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';
+import { RetryingTransport } from './retry.js';
 import { buildInventory } from './snapshot.js';
 
 export const USER_AGENT = 'kubectl-ipam/0.1.0';
@@ -56,6 +57,8 @@ export interface SessionOptions {
   readonly asGroups?: readonly string[] | undefined;
   /** -n; falls back to the context's namespace, then "default". */
   readonly namespace?: string | undefined;
+  /** --request-timeout: per request; 0 or absent waits as long as the server takes (as kubectl). */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 export interface Session {
@@ -86,7 +89,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       throw toCliError(error);
     }
   })();
-  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: USER_AGENT, requestTimeoutMs: 60_000 });
+  // Requests answered 429 ("storage is (re)initializing") are retried as kubectl does (./retry.ts).
+  const transport = new RetryingTransport(loaded.kubeConfig, {
+    userAgent: USER_AGENT,
+    requestTimeoutMs: options.requestTimeoutMs ?? 0,
+  });
   let served: ServedResources;
   try {
     served = await discoverServedResources(transport);
