@@ -17,9 +17,10 @@ function objText(f: Finding): string {
   return `${f.object.kind} ${f.object.namespace === null ? '' : `${f.object.namespace}/`}${f.object.name}`;
 }
 
-export function renderDoctor(report: DoctorReport, pal: Palette): string {
+export function renderDoctor(report: DoctorReport, pal: Palette, partial = false): string {
   const s = report.summary;
-  if (report.findings.length === 0) return `${pal.paint('good', '✓ no problems found')}\n`;
+  if (report.findings.length === 0)
+    return `${pal.paint('good', partial ? '✓ no problems found in what you may see' : '✓ no problems found')}\n`;
   const token = (f: Finding): 'error' | 'warning' | 'muted' =>
     f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'muted';
   const table = renderTable(
@@ -88,7 +89,11 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
   });
   const out = ctx.globals.output;
   ctx.out(
-    out === 'json' ? toJson(report) : out === 'yaml' ? toYaml(report) : renderDoctor(report, ctx.palette),
+    out === 'json'
+      ? toJson(report)
+      : out === 'yaml'
+        ? toYaml(report)
+        : renderDoctor(report, ctx.palette, inv.coverage.skipped.length > 0),
   );
   if (report.summary.errors + report.summary.warnings > 0) throw new DoctorFindings();
 }

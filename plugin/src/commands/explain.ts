@@ -22,6 +22,7 @@ import {
   type ClaimDiagnosis,
 } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
+import { covers } from '../data/coverage.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readInventory } from '../data/session.js';
@@ -313,6 +314,8 @@ async function explainClaim(ctx: CommandContext, name: string | undefined): Prom
   const inv = await readInventory(session, { namespace: ns, allNamespaces: false });
   for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const claim = inv.claims.find((c) => c.namespace === ns && c.name === claimName);
+  if (claim === undefined && !covers(inv.coverage.claims, ns))
+    throw new CliError(ExitCode.Forbidden, `not allowed to list ipaddressclaims in namespace ${ns}`);
   if (claim === undefined)
     throw new CliError(ExitCode.NotFound, `IPAddressClaim ${ns}/${claimName} not found`);
   const now = ctx.now();

@@ -67,7 +67,7 @@ export function poolAddressesCovered(rc: ReadCoverage, poolNamespace: string | u
 /** The one warning line naming what was skipped, or undefined when nothing was. */
 export function coverageWarning(rc: ReadCoverage): string | undefined {
   if (rc.skipped.length === 0) return undefined;
-  return `not allowed to list ${rc.skipped.join('; ')}: showing what you may see (counts and checks that need the rest are marked or left out)`;
+  return `not allowed to list ${[...rc.skipped].sort().join('; ')}: showing what you may see (counts and checks that need the rest are marked or left out)`;
 }
 
 /** A record of what a read could not see, filled while reading. */

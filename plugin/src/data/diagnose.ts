@@ -170,7 +170,7 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
   const lease = leaseState(facts.lease);
   const leaseProblem = (): string | undefined =>
     lease.state === 'stale' || lease.state === 'released' ? lease.message : undefined;
-  if (lease.state === 'none') notes.push(lease.message);
+  if (lease.state === 'none' || lease.state === 'unknown') notes.push(lease.message);
 
   if (claim.deleting) {
     const grace = pool?.ipSpec?.addressReuseGracePeriodSeconds;

@@ -223,9 +223,13 @@ async function listAllPools(
     kinds.length > 0 &&
     kinds.every((k) => seen.pools[k]?.all === false && seen.pools[k].namespaces.length === 0)
   ) {
-    throw new CliError(ExitCode.Forbidden, `not allowed to list any pools: ${seen.skipped.join('; ')}`, {
-      hint: 'ask for get/list on the pool kinds (see "RBAC" in the kubectl-ipam README)',
-    });
+    throw new CliError(
+      ExitCode.Forbidden,
+      `not allowed to list any pools (forbidden): ${seen.skipped.join('; ')}`,
+      {
+        hint: 'ask for get/list on the pool kinds (see "RBAC" in the kubectl-ipam README)',
+      },
+    );
   }
   return lists.flat();
 }
