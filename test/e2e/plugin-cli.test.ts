@@ -1,13 +1,11 @@
 // kubectl-ipam end to end: the BUILT plugin (plugin/bin/kubectl-ipam) against the real control plane,
 // with pools, claims and IPAddresses created by hand the way the controller would create them.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { repoRoot } from '../cluster/paths.js';
 import {
   applyCrds,
   capiCrds,
@@ -16,38 +14,16 @@ import {
   testCluster,
   type TestNamespace,
 } from '../support/cluster.js';
+import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../tui/build.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
 const CAPI = 'v1beta2';
-const bin = join(repoRoot, 'plugin', 'bin', 'kubectl-ipam');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let kubeconfig = '';
 
-function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      bin,
-      ['--kubeconfig', kubeconfig, ...args],
-      // The runner's NODE_OPTIONS load workspace sources (--conditions=source); the built plugin must not.
-      {
-        cwd: repoRoot,
-        env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PluginResult> {
+  return runPlugin(kubeconfig, args, env);
 }
 
 describe('kubectl-ipam against the control plane', () => {
@@ -357,7 +333,10 @@ describe('kubectl-ipam against the control plane', () => {
     assert.match(unknownPool.stderr, /^error: pool "nope" not found in namespace .* or among global pools\n/);
     const badAddr = await plugin(['explain', '-n', ns.name, 'nodes-v4', '10.0.0.300']);
     assert.equal(badAddr.code, 2);
-    assert.match(badAddr.stderr, /^error: bad address "10\.0\.0\.300"/);
+    assert.equal(badAddr.stderr, 'error: "10.0.0.300" is not an IP address (give one such as 10.0.0.17)\n');
+    const wrongFamily = await plugin(['explain', '-n', ns.name, 'nodes-v4', 'fd00::1']);
+    assert.equal(wrongFamily.code, 2);
+    assert.match(wrongFamily.stderr, /^error: fd00::1 is an IPv6 address, but pool .*\/nodes-v4 is IPv4\n/);
     const noCluster = await plugin(['--kubeconfig', '/nonexistent/kubeconfig', 'pools']);
     assert.equal(noCluster.code, 4);
     assert.equal(noCluster.stderr.trim().split('\n').length, 1);
@@ -373,6 +352,8 @@ describe('kubectl-ipam against the control plane', () => {
     assert.match(r.stdout, /error\s+orphaned-address\s+IPAddress .*\/orphan-1\s+10\.0\.0\.12/);
     assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/tiny-b/);
     assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/lost/);
+    // The hand-off keeps the scope the audit ran in.
+    assert.match(r.stdout, new RegExp(`kubectl ipam doctor -n ${ns.name} -o json > report\\.json`));
 
     const json = await plugin(['doctor', '-n', ns.name, '--min-age', '0', '-o', 'json']);
     const report = JSON.parse(json.stdout) as { kind: string; summary: { releasable: number } };
@@ -421,6 +402,7 @@ describe('kubectl-ipam against the control plane', () => {
     const refused = await plugin(['release', '-n', ns.name, '10.0.0.11']);
     assert.equal(refused.code, 6);
     assert.match(refused.stdout, /Refusing to release 10\.0\.0\.11 .*\n\s+its claim .*\/md-0-b still exists/);
+    assert.match(refused.stdout, /Dry run: nothing changed\. Re-run with --force --yes to release anyway/);
 
     const dry = await plugin(['release', '-n', ns.name, '10.0.0.11', '--force']);
     assert.equal(dry.code, 0, dry.stderr);

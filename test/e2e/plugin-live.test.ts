@@ -96,9 +96,16 @@ describe('plugin live source (watches)', () => {
     await until('the new address', (s) => addressesOf(s).join() === '10.30.0.10,10.30.0.11', LIVE_MS);
     const addedMs = Math.round(performance.now() - t0);
 
-    // Released through the source (finalizer removed, deleted): gone from the next snapshot.
+    // The CLI's release rule: its claim exists, so without force (the dialog's extra confirmation)
+    // the source refuses and nothing changes.
+    const target = { namespace: ns.name, name: 'live-a', address: '10.30.0.10' };
+    const refused = await source.release({ ...target, force: false });
+    assert.equal(refused.ok, false);
+    assert.match(refused.message, /refusing to release 10\.30\.0\.10 .*claim .*\/live-a still exists/);
+    assert.equal(await objects.addressExists('live-a'), true);
+    // Released with force (finalizer removed, deleted): gone from the next snapshot.
     const t1 = performance.now();
-    const r = await source.release({ namespace: ns.name, name: 'live-a', address: '10.30.0.10' });
+    const r = await source.release({ ...target, force: true });
     assert.equal(r.ok, true, r.message);
     await until('the released address gone', (s) => addressesOf(s).join() === '10.30.0.11', LIVE_MS);
     const releasedMs = Math.round(performance.now() - t1);

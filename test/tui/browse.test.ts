@@ -46,6 +46,7 @@ describe(
       const ref = { name: 'nodes', uid: pool.uid };
       await objects.allocated('md-0-x7k2-ip0', '10.20.0.17', ref);
       await objects.allocated('md-0-q9-ip0', '10.20.0.18', ref);
+      await objects.orphan('orphan-1', '10.20.0.19', ref, 'gone-claim');
     });
 
     after(async () => {
@@ -64,7 +65,7 @@ describe(
 
     it('browse, open the pool, explain an allocated address, force-release it', async () => {
       const t = await browse();
-      await t.waitFor(new RegExp(`${ns.name}/nodes +pool +IPv4 +2/245`), 'the pool row', FIRST_DATA_MS);
+      await t.waitFor(new RegExp(`${ns.name}/nodes +pool +IPv4 +3/245`), 'the pool row', FIRST_DATA_MS);
       // Filter to our pool (global pools of other tests may be listed too), then open it.
       await t.keys(['/']);
       await t.type('nodes');
@@ -94,22 +95,26 @@ describe(
       assert.match(screen, /cluster +tui-cluster/);
       assert.match(screen, /ipam\.cluster\.x-k8s\.io\/ProtectAddress/);
 
-      // Release: the dialog names claim and machine and warns; a wrong address is refused.
+      // Release of a live claim's address: the dialog says the claim exists and what will happen,
+      // and demands the extra confirmation --force demands: the address alone is refused.
       await t.keys(['r']);
       screen = await t.waitFor(/Force-release 10\.20\.0\.17/, 'the release dialog');
       assert.match(screen, /The machine may still be using 10\.20\.0\.17/);
       assert.match(screen, /machine +ConfigMap md-0-x7k2-ip0-machine/);
-      await t.type('10.20.0.71');
+      assert.match(screen, /Claim .*md-0-x7k2-ip0 still exists: the controller will/);
+      assert.match(screen, /possibly a different one\./);
+      assert.match(screen, /Type force 10\.20\.0\.17 and press ⏎ to release anyway/);
+      await t.type('10.20.0.17');
       await t.keys(['Enter']);
-      await t.waitFor(/type 10\.20\.0\.17 exactly to confirm/, 'the refusal');
+      await t.waitFor(/type force 10\.20\.0\.17 exactly to confirm/, 'the refusal');
       await staysFalse(
         async () => !(await objects.addressExists('md-0-x7k2-ip0')),
         300,
-        'the IPAddress to go on a wrong confirmation',
+        'the IPAddress to go without the extra confirmation',
       );
-      for (let i = 0; i < 2; i++) await t.keys(['BSpace']);
-      await t.type('17');
-      await t.waitFor(/> 10\.20\.0\.17 .*⏎ releases/, 'the typed confirmation');
+      for (let i = 0; i < '10.20.0.17'.length; i++) await t.keys(['BSpace']);
+      await t.type('force 10.20.0.17');
+      await t.waitFor(/> force 10\.20\.0\.17 .*⏎ releases/, 'the typed confirmation');
       await t.keys(['Enter']);
       await t.waitFor(/✓ .*10\.20\.0\.17/, 'the release message', RELEASE_MS);
       await waitFor(async () => !(await objects.addressExists('md-0-x7k2-ip0')), {
@@ -121,6 +126,36 @@ describe(
       await t.keys(['q']);
       await waitFor(async () => t.exited(), { what: 'the browser to exit on q' });
       assert.equal(await objects.addressExists('md-0-q9-ip0'), true, 'the other address is untouched');
+    });
+
+    it('release of an orphan: no claim, so the address alone confirms (no force)', async () => {
+      const t = await browse();
+      await t.waitFor(new RegExp(`${ns.name}/nodes`), 'the pool row', FIRST_DATA_MS);
+      await t.keys(['/']);
+      await t.type('nodes');
+      await t.keys(['Enter']);
+      await t.waitFor(/filter "nodes"/, 'the filter applied');
+      await t.keys(['Enter']);
+      await t.waitFor(/nodes · 10\.20\.0\.0\/24/, 'the occupancy map');
+      await t.keys(['/']);
+      await t.type('10.20.0.19');
+      await t.keys(['Enter']);
+      await t.waitFor(/claim +.*gone-claim/, 'cursor on the orphan');
+      await t.keys(['r']);
+      const screen = await t.waitFor(/Force-release 10\.20\.0\.19/, 'the release dialog');
+      assert.match(screen, /gone-claim \(not found\)/);
+      assert.doesNotMatch(screen, /still exists/);
+      assert.doesNotMatch(screen, /force 10\.20\.0\.19/);
+      assert.match(screen, /Type 10\.20\.0\.19 and press ⏎ to release, Esc to cancel/);
+      await t.type('10.20.0.19');
+      await t.waitFor(/> 10\.20\.0\.19 .*⏎ releases/, 'the typed confirmation');
+      await t.keys(['Enter']);
+      await t.waitFor(/✓ .*10\.20\.0\.19/, 'the release message', RELEASE_MS);
+      await waitFor(async () => !(await objects.addressExists('orphan-1')), {
+        what: 'IPAddress orphan-1 to be gone from the API server',
+      });
+      await t.keys(['q']);
+      await waitFor(async () => t.exited(), { what: 'the browser to exit on q' });
     });
 
     it('live updates and --read-only: a new IPAddress appears; release is not offered', async () => {

@@ -81,8 +81,21 @@ export class Objects {
     name: string,
     address: string,
     pool: { name: string; uid: string },
-    claim: { name: string; uid: string },
+    claim: { name: string; uid?: string },
   ): Promise<Made> {
+    const claimOwner =
+      claim.uid === undefined
+        ? []
+        : [
+            {
+              apiVersion: `${IPAM_GROUP}/${V}`,
+              kind: 'IPAddressClaim',
+              name: claim.name,
+              uid: claim.uid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ];
     const body = {
       apiVersion: `${IPAM_GROUP}/${V}`,
       kind: 'IPAddress',
@@ -92,14 +105,7 @@ export class Objects {
         finalizers: [FINALIZER_PROTECT_ADDRESS],
         labels: { 'cluster.x-k8s.io/cluster-name': 'tui-cluster' },
         ownerReferences: [
-          {
-            apiVersion: `${IPAM_GROUP}/${V}`,
-            kind: 'IPAddressClaim',
-            name: claim.name,
-            uid: claim.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
+          ...claimOwner,
           {
             apiVersion: POOL_API_VERSION,
             kind: 'InClusterIPPool',
@@ -137,6 +143,16 @@ export class Objects {
       uid: m.uid,
     });
     await this.address(name, address, pool, { name, uid: c.uid });
+  }
+
+  /** An orphaned address: an IPAddress whose claim does not exist (no claim owner reference). */
+  async orphan(
+    name: string,
+    address: string,
+    pool: { name: string; uid: string },
+    claim: string,
+  ): Promise<void> {
+    await this.address(name, address, pool, { name: claim });
   }
 
   async addressExists(name: string): Promise<boolean> {

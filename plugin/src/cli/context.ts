@@ -15,6 +15,8 @@ export interface GlobalOptions {
   readonly as: string | undefined;
   readonly asGroup: readonly string[];
   readonly output: OutputFormat;
+  /** --request-timeout in milliseconds; 0 (kubectl's default) waits as long as the server takes. */
+  readonly requestTimeoutMs: number;
   /** false with --no-color or NO_COLOR, or when stdout is not a terminal. */
   readonly colour: boolean;
   readonly verbose: boolean;
@@ -66,6 +68,7 @@ export function makeContext(globals: GlobalOptions, io: ContextIO): CommandConte
           as: globals.as,
           asGroups: globals.asGroup,
           namespace: globals.namespace,
+          requestTimeoutMs: globals.requestTimeoutMs,
         }),
       );
       return session;

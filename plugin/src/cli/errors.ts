@@ -60,8 +60,16 @@ export function toCliError(error: unknown, what?: string): CliError {
   const c = classify(error);
   const doing = what === undefined ? '' : `cannot ${what}: `;
   switch (c.kind) {
-    case 'Network':
     case 'Timeout':
+      return new CliError(
+        ExitCode.NoCluster,
+        `${doing}the API server did not answer in time (${c.message})`,
+        {
+          hint: 'it may be overloaded or hung; --request-timeout sets how long to wait (0: no limit, as kubectl)',
+          cause: error,
+        },
+      );
+    case 'Network':
       return new CliError(ExitCode.NoCluster, `${doing}cannot reach the API server (${c.message})`, {
         hint: 'check --kubeconfig / --context and that the cluster is running',
         cause: error,

@@ -13,6 +13,7 @@ import {
   type GlobalOptions,
 } from './context.js';
 import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+import { DEFAULT_REQUEST_TIMEOUT, parseRequestTimeout } from './request-timeout.js';
 
 export const VERSION = '0.1.0';
 
@@ -26,6 +27,7 @@ interface RawGlobals {
   output?: string;
   color?: boolean;
   verbose?: boolean;
+  requestTimeout?: string;
 }
 
 export interface ProgramIO extends ContextIO {
@@ -45,6 +47,7 @@ export function globalsFrom(raw: RawGlobals, io: ProgramIO): GlobalOptions {
     as: raw.as,
     asGroup: raw.asGroup ?? [],
     output: parseOutput(raw.output ?? 'table'),
+    requestTimeoutMs: parseRequestTimeout(raw.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT),
     colour: colourEnabled({ noColorFlag: raw.color === false, env: io.env, isTTY: io.isTTY }),
     verbose: raw.verbose === true,
   };
@@ -76,6 +79,11 @@ export function buildProgram(io: ProgramIO): {
     .addOption(new Option('-o, --output <format>', 'output format: table|wide|json|yaml').default('table'))
     .option('--no-color', 'no colours (also: NO_COLOR=1, or when stdout is not a terminal)')
     .option('-v, --verbose', 'on errors, print causes and stack traces')
+    .option(
+      '--request-timeout <duration>',
+      'give up on a single server request after this long (30s, 2m); 0: never (as kubectl)',
+      DEFAULT_REQUEST_TIMEOUT,
+    )
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => {
@@ -244,10 +252,23 @@ deleting, controller's Lease expired) are counted from their IPAddresses. -o wid
       runCompletion(contextOf(cmd), shell, program);
     });
 
+  // Words after the program name that are no sub-command reach this action (it takes no arguments
+  // but accepts them, so a typo is "unknown command, did you mean …", not "too many arguments").
+  program.allowExcessArguments(true);
   program.action(async (_opts: unknown, cmd: Command) => {
     // No sub-command: the browser on a terminal, help otherwise.
-    if (cmd.args.length > 0)
-      throw new CliError(ExitCode.Usage, `unknown command "${cmd.args[0] ?? ''}" (see kubectl ipam --help)`);
+    if (cmd.args.length > 0) {
+      const word = cmd.args[0] ?? '';
+      const near = closestCommand(
+        word,
+        program.commands.map((c) => c.name()),
+      );
+      throw new CliError(
+        ExitCode.Usage,
+        `unknown command "${word}"${near === undefined ? '' : `, did you mean ${near}?`}`,
+        { hint: 'see kubectl ipam --help' },
+      );
+    }
     if (io.isTTY) {
       const { runBrowse } = await import('../commands/browse.js');
       await runBrowse(contextOf(cmd), { readOnly: false });
@@ -255,6 +276,35 @@ deleting, controller's Lease expired) are counted from their IPAddresses. -o wid
   });
 
   return { program, contextOf };
+}
+
+/** Levenshtein distance (commander's suggestion uses the same measure). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row.push(
+        Math.min(
+          (prev[j] ?? 0) + 1,
+          (row[j - 1] ?? 0) + 1,
+          (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+        ),
+      );
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The sub-command a mistyped word most likely meant (at most a third of it wrong), if any. */
+export function closestCommand(word: string, commands: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of commands) {
+    const d = editDistance(word.toLowerCase(), name);
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d))
+      best = { name, d };
+  }
+  return best?.name;
 }
 
 /** Parses argv (without node and script) and runs; returns the exit code. Never throws. */

@@ -101,6 +101,9 @@ export function deferredSource(
 }
 
 export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Promise<void> {
+  // Ink needs a terminal on both sides (raw keys in, frames out); without one it would only throw.
+  if (!ctx.isTTY || !process.stdin.isTTY)
+    throw new CliError(ExitCode.Usage, 'browse needs an interactive terminal; try kubectl ipam pools');
   let mod: unknown;
   try {
     mod = await import('../ui/index.js');

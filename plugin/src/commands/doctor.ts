@@ -17,9 +17,10 @@ function objText(f: Finding): string {
   return `${f.object.kind} ${f.object.namespace === null ? '' : `${f.object.namespace}/`}${f.object.name}`;
 }
 
-export function renderDoctor(report: DoctorReport, pal: Palette): string {
+export function renderDoctor(report: DoctorReport, pal: Palette, partial = false): string {
   const s = report.summary;
-  if (report.findings.length === 0) return `${pal.paint('good', '✓ no problems found')}\n`;
+  if (report.findings.length === 0)
+    return `${pal.paint('good', partial ? '✓ no problems found in what you may see' : '✓ no problems found')}\n`;
   const token = (f: Finding): 'error' | 'warning' | 'muted' =>
     f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'muted';
   const table = renderTable(
@@ -42,8 +43,13 @@ export function renderDoctor(report: DoctorReport, pal: Palette): string {
     `${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}, ${s.info} info`,
   ];
   if (s.releasable > 0) {
+    const scope = report.scope.allNamespaces
+      ? ' -A'
+      : report.scope.namespace === null
+        ? ''
+        : ` -n ${report.scope.namespace}`;
     lines.push(
-      `${s.releasable} releasable: kubectl ipam doctor -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`,
+      `${s.releasable} releasable: kubectl ipam doctor${scope} -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]`,
     );
   }
   return `${table}\n${lines.join('\n')}\n`;
@@ -83,7 +89,11 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
   });
   const out = ctx.globals.output;
   ctx.out(
-    out === 'json' ? toJson(report) : out === 'yaml' ? toYaml(report) : renderDoctor(report, ctx.palette),
+    out === 'json'
+      ? toJson(report)
+      : out === 'yaml'
+        ? toYaml(report)
+        : renderDoctor(report, ctx.palette, inv.coverage.skipped.length > 0),
   );
   if (report.summary.errors + report.summary.warnings > 0) throw new DoctorFindings();
 }

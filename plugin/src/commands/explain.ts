@@ -12,6 +12,7 @@ import {
   type AddressExplanation,
   type PoolExplanation,
 } from '@ipam-in-cluster/allocator';
+import { POOL_KIND_INFO, POOL_KINDS } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import {
@@ -21,6 +22,7 @@ import {
   type ClaimDiagnosis,
 } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
+import { covers } from '../data/coverage.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readInventory } from '../data/session.js';
@@ -54,7 +56,12 @@ function line(mark: string, what: string, size: bigint | undefined, why: string,
   return `  ${mark} ${what.padEnd(width)}  ${s.padStart(6)}  ${why}`.trimEnd();
 }
 
+/** For a pool counted from IPAddresses the user could not all read: what that means. */
+export const PARTIAL_NOTE =
+  '⚠ partial: some IPAddresses that can belong to this pool could not be read (forbidden); counts are a lower bound and an address shown free may be held';
+
 function statusLine(p: PoolSnapshot): string | undefined {
+  if (p.partial === true) return `  ${PARTIAL_NOTE}`;
   if (p.status === undefined) return '  status: not written yet (no controller has reconciled this pool)';
   const s = p.status;
   const text = `total ${s.total} · used ${s.used} · free ${s.free} · outOfRange ${s.outOfRange}`;
@@ -213,7 +220,11 @@ export function renderAddressExplanation(
 ): string {
   const out: string[] = [];
   const ok = e.verdict === 'free' || e.verdict === 'allocated';
-  out.push(pal.paint(ok ? 'heading' : 'warning', `${e.address} ${VERDICT_TEXT[e.verdict]} in ${p.id}`));
+  const verdict =
+    e.verdict === 'free' && p.partial === true
+      ? 'looks free (as far as you may see)'
+      : VERDICT_TEXT[e.verdict];
+  out.push(pal.paint(ok ? 'heading' : 'warning', `${e.address} ${verdict} in ${p.id}`));
   for (const r of e.reasons) {
     const mark =
       r.code === 'included'
@@ -227,6 +238,7 @@ export function renderAddressExplanation(
     out.push(
       `  ${nextFree === e.address ? 'the next claim of this pool gets this address (first free, lowest first)' : `the next claim gets ${nextFree ?? 'nothing'} (first free, lowest first)`}`,
     );
+  if (p.partial === true) out.push(`  ${pal.paint('warning', PARTIAL_NOTE)}`);
   for (const h of holders) {
     const claim =
       h.claim === undefined
@@ -300,7 +312,10 @@ async function explainClaim(ctx: CommandContext, name: string | undefined): Prom
   const [ns, claimName] =
     slash === -1 ? [session.namespace, name] : [name.slice(0, slash), name.slice(slash + 1)];
   const inv = await readInventory(session, { namespace: ns, allNamespaces: false });
+  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const claim = inv.claims.find((c) => c.namespace === ns && c.name === claimName);
+  if (claim === undefined && !covers(inv.coverage.claims, ns))
+    throw new CliError(ExitCode.Forbidden, `not allowed to list ipaddressclaims in namespace ${ns}`);
   if (claim === undefined)
     throw new CliError(ExitCode.NotFound, `IPAddressClaim ${ns}/${claimName} not found`);
   const now = ctx.now();
@@ -350,7 +365,11 @@ function explainPrefixAddress(p: PoolSnapshot, text: string): string {
     throw new CliError(ExitCode.Error, `pool ${p.id} has an invalid spec: ${p.error ?? ''}`);
   const withLen = text.includes('/') ? text : `${text}/${layout.allocationPrefixLength}`;
   const parsed = parsePrefix(withLen);
-  if (!parsed.ok) throw new CliError(ExitCode.Usage, `bad prefix "${text}": ${parsed.error.message}`);
+  if (!parsed.ok)
+    throw new CliError(
+      ExitCode.Usage,
+      `"${text}" is not an IPv6 prefix (pool ${p.id} hands out /${layout.allocationPrefixLength} prefixes: give one such as fd00::/${layout.allocationPrefixLength}, or its base address)`,
+    );
   const allocatable = prefixIsAllocatable(layout, parsed.value);
   const holders = p.addresses.filter((a) => {
     const q = parsePrefixInUse({ address: a.address, prefix: a.prefix });
@@ -384,10 +403,16 @@ export async function runExplain(
   const named = parsePoolName(first, options.global);
   const namespace =
     named.scope === 'namespace' && named.namespace !== undefined ? named.namespace : session.namespace;
+  // global/NAME reads global pools only, NAMESPACE/NAME namespaced ones only: no list the user may
+  // not need (and may not be allowed) to read.
   const inv: Inventory = await readInventory(session, {
     namespace,
     allNamespaces: ctx.globals.allNamespaces,
+    poolKinds: POOL_KINDS.filter(
+      (k) => named.scope === 'any' || POOL_KIND_INFO[k].namespaced === (named.scope === 'namespace'),
+    ),
   });
+  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const pool = resolvePool(inv, {
     text: first,
     global: options.global,
@@ -440,7 +465,16 @@ export async function runExplain(
     return;
   }
   const addr = parseAddr(second);
-  if (!addr.ok) throw new CliError(ExitCode.Usage, `bad address "${second}": ${addr.error.message}`);
+  if (!addr.ok)
+    throw new CliError(
+      ExitCode.Usage,
+      `"${second}" is not an IP address (give one such as ${pool.family === 6 ? 'fd00::17' : '10.0.0.17'})`,
+    );
+  if (pool.family !== undefined && addr.value.family !== pool.family)
+    throw new CliError(
+      ExitCode.Usage,
+      `${second} is an IPv${addr.value.family} address, but pool ${pool.id} is IPv${pool.family}`,
+    );
   if (pool.layout === undefined)
     throw new CliError(
       ExitCode.Error,

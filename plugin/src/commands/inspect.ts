@@ -3,6 +3,7 @@ import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { AddressView, Inventory } from '../data/model.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
+import { covers } from '../data/coverage.js';
 import { canonicalAddress, findAddresses, readInventoryAndPool } from '../data/resolve.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
@@ -39,7 +40,9 @@ export function renderInspect(
     ],
   ];
   const c = a.claim;
-  if (c === undefined)
+  if (c === undefined && !covers(inv.coverage.claims, a.namespace))
+    rows.push(['claim', `${a.namespace}/${a.claimName} (not allowed to read claims in ${a.namespace})`]);
+  else if (c === undefined)
     rows.push([
       'claim',
       pal.paint('bad', `${a.namespace}/${a.claimName} does not exist — orphaned; see kubectl ipam release`),
@@ -112,6 +115,7 @@ export async function runInspect(
   const session = await ctx.session();
   const all = ctx.globals.allNamespaces;
   const { inv, pool } = await readInventoryAndPool(session, { pool: options.pool, allNamespaces: all });
+  for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const found = findAddresses(inv, target, { namespace: session.namespace, allNamespaces: all, pool });
   if (found.length === 0) {
     const isIP = canonicalAddress(target) !== undefined;

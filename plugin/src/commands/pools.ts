@@ -48,6 +48,8 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
     severity: p.severity,
     status: p.status === undefined ? null : { ...p.status },
     statusMismatch: [...p.statusMismatch],
+    // Only when true: some IPAddresses that can belong to the pool could not be read.
+    ...(p.partial === true ? { partial: true } : {}),
     paused: p.paused,
     deleting: p.deleting,
     error: p.error ?? null,

@@ -35,6 +35,16 @@ export function renderPlan(plan: ReleasePlan, dryRun: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What to re-run with after a dry run: `--force --yes` where a claim still exists. */
+export function dryRunAdvice(plans: readonly ReleasePlan[], force: boolean): string {
+  const refused = plans.filter((p) => p.refused !== undefined).length;
+  const flags = force ? '--force --yes' : '--yes';
+  if (refused === 0) return `Re-run with ${flags} to release.`;
+  if (refused === plans.length)
+    return `Re-run with --force --yes to release anyway (the controller will allocate ${refused === 1 ? 'its claim' : 'their claims'} an address again).`;
+  return `Re-run with --yes to release the ${plans.length - refused} without a claim, or with --force --yes to release all ${plans.length}.`;
+}
+
 function readReport(file: string): unknown {
   let text: string;
   try {
@@ -91,7 +101,7 @@ export async function runRelease(
       resourceVersion: it.object.resourceVersion,
       address: it.address,
       pool: it.pool ?? undefined,
-      claimName: it.object.name,
+      claimName: it.claim,
       claimExists: false,
       claimDeleting: false,
       finalizers: ['ipam.cluster.x-k8s.io/ProtectAddress'],
@@ -102,6 +112,7 @@ export async function runRelease(
     }
   } else {
     const { inv, pool } = await readInventoryAndPool(session, { pool: options.pool, allNamespaces: all });
+    for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
     releaseTargets = [];
     for (const t of targets) {
       const found = findAddresses(inv, t, { namespace: session.namespace, allNamespaces: all, pool });
@@ -169,7 +180,7 @@ export async function runRelease(
     };
     ctx.out(ctx.globals.output === 'json' ? toJson(doc) : toYaml(doc));
   } else if (!options.yes) {
-    ctx.out('Dry run: nothing changed. Re-run with --yes to release.\n');
+    ctx.out(`Dry run: nothing changed. ${dryRunAdvice(plans, options.force)}\n`);
   }
   if (worst !== ExitCode.Ok)
     throw new CliError(

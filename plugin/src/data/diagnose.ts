@@ -39,6 +39,8 @@ export interface ControllerLease {
   readonly found: boolean;
   readonly namespace?: string | undefined;
   readonly holder?: string | undefined;
+  /** renewTime (else acquireTime), when known: for a released Lease, when the controller stopped. */
+  readonly renewedAt?: Date | undefined;
   /** renewTime + leaseDurationSeconds, when known. */
   readonly expiresAt?: Date | undefined;
   /** true when found, held, and not expired at `now`. */
@@ -66,6 +68,43 @@ export interface ClaimDiagnosis {
   readonly blockers: readonly Blocker[];
   /** Further facts worth printing. */
   readonly notes: readonly string[];
+}
+
+/**
+ * What the leader Lease says about the controller, honestly: `live` (held and renewed), `stale` (a
+ * holder stopped renewing it: the controller died or hangs), `released` (no holder: a controller
+ * that stopped cleanly, at the time the Lease was released), `none` (no Lease: leader election off,
+ * or another id — nothing can be concluded), `unknown` (the Lease could not be read).
+ */
+export type LeaseState =
+  | { readonly state: 'live' }
+  | { readonly state: 'unknown' | 'none' | 'released' | 'stale'; readonly message: string };
+
+export function leaseState(lease: ControllerLease): LeaseState {
+  if (lease.unknown)
+    return {
+      state: 'unknown',
+      message: `cannot tell whether a controller is running: not allowed to read Lease ${LEADER_ELECTION_ID}`,
+    };
+  if (!lease.found)
+    return {
+      state: 'none',
+      message: `cannot tell whether a controller is running: no leader-election Lease ${LEADER_ELECTION_ID} in any namespace (a controller run without leader election leaves none)`,
+    };
+  if (lease.live) return { state: 'live' };
+  const name = `${lease.namespace ?? ''}/${LEADER_ELECTION_ID}`;
+  if (lease.holder === undefined || lease.holder === '') {
+    const at = lease.renewedAt === undefined ? '' : ` at ${fmtTime(lease.renewedAt)}`;
+    return {
+      state: 'released',
+      message: `the controller stopped${at}: it released its leader Lease ${name} and no controller holds it now`,
+    };
+  }
+  const exp = lease.expiresAt === undefined ? '' : ` (expired ${fmtTime(lease.expiresAt)})`;
+  return {
+    state: 'stale',
+    message: `the controller's leader Lease ${name} is not renewed${exp}; holder ${lease.holder}: the controller stopped or hangs`,
+  };
 }
 
 /** Seconds after which a claim without our finalizer means the controller has not seen it. */
@@ -128,17 +167,11 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
       blockers.push({ code: 'pool-invalid', message: `pool ${pool.id} has an invalid spec: ${pool.error}` });
   }
 
-  const lease = facts.lease;
-  const leaseProblem = (): string | undefined => {
-    if (lease.unknown) return undefined;
-    if (!lease.found)
-      return `no controller is running: no leader-election Lease ${LEADER_ELECTION_ID} in any namespace`;
-    if (!lease.live) {
-      const exp = lease.expiresAt === undefined ? '' : ` (expired ${fmtTime(lease.expiresAt)})`;
-      return `the controller's leader Lease ${lease.namespace ?? ''}/${LEADER_ELECTION_ID} is not renewed${exp}; holder ${lease.holder ?? 'none'}`;
-    }
-    return undefined;
-  };
+  // Only evidence blocks: a stale or released Lease. No Lease proves nothing (leader election off).
+  const lease = leaseState(facts.lease);
+  const leaseProblem = (): string | undefined =>
+    lease.state === 'stale' || lease.state === 'released' ? lease.message : undefined;
+  if (lease.state === 'none' || lease.state === 'unknown') notes.push(lease.message);
 
   if (claim.deleting) {
     const grace = pool?.ipSpec?.addressReuseGracePeriodSeconds;
@@ -254,7 +287,15 @@ export async function readControllerLease(
           ? undefined
           : new Date(new Date(renew).getTime() + duration * 1000);
       const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
-      return { found: true, namespace: lease.metadata.namespace, holder, expiresAt, live, unknown: false };
+      return {
+        found: true,
+        namespace: lease.metadata.namespace,
+        holder,
+        renewedAt: renew === undefined ? undefined : new Date(renew),
+        expiresAt,
+        live,
+        unknown: false,
+      };
     });
     const expiry = (l: ControllerLease): number => l.expiresAt?.getTime() ?? 0;
     const best = leases.find((l) => l.live) ?? leases.sort((a, b) => expiry(b) - expiry(a))[0];

@@ -1,6 +1,7 @@
 // The leak and consistency audit behind `kubectl ipam doctor`. Pure over the inventory (plus the
 // claim facts for pending claims); the report is JSON that `release --from-report` reads back.
-import { FINALIZER_PROTECT_ADDRESS, isOurPoolRef } from '@ipam-in-cluster/api';
+import { FINALIZER_PROTECT_ADDRESS, POOL_KIND_INFO, isOurPoolRef, isPoolKind } from '@ipam-in-cluster/api';
+import { covers, poolKindCovered } from './coverage.js';
 import { diagnoseClaim, type ClaimFacts } from './diagnose.js';
 import type { AddressView, ClaimView, Inventory } from './model.js';
 import { canonicalAddress } from './resolve.js';
@@ -35,6 +36,8 @@ export interface Finding {
   readonly object: FindingObject;
   readonly address: string | null;
   readonly pool: string | null;
+  /** IPAddress findings: the claim it names (spec.claimRef.name), which is not always its own name. */
+  readonly claim?: string | null;
   /** `release --from-report` releases exactly these (orphaned IPAddresses). */
   readonly releasable: boolean;
 }
@@ -78,6 +81,12 @@ function olderThan(d: Date | undefined, now: Date, seconds: number): boolean {
   return d === undefined || now.getTime() - d.getTime() >= seconds * 1000;
 }
 
+/** Whether the pool a reference names could have been seen (its kind was listed where it lives). */
+function poolRefCovered(inv: Inventory, ref: { readonly kind: string }, namespace: string): boolean {
+  if (!isPoolKind(ref.kind)) return true;
+  return poolKindCovered(inv.coverage, ref.kind, POOL_KIND_INFO[ref.kind].namespaced ? namespace : undefined);
+}
+
 export interface AuditOptions {
   readonly now: Date;
   /** Ignore objects younger than this: the controller may still be working on them. */
@@ -96,10 +105,13 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
     const old = olderThan(a.createdAt, now, minAgeSeconds);
     const base = {
       object: addrObject(a),
+      claim: a.claimName,
       address: a.address,
       pool: a.poolId ?? `${a.poolRef.kind}/${a.poolRef.name}`,
     };
-    if (a.claim === undefined && old) {
+    // Partial data proves nothing: an address whose claims could not be read is not "orphaned",
+    // one whose pool kind could not be listed does not reference a "missing" pool.
+    if (a.claim === undefined && old && covers(inv.coverage.claims, a.namespace)) {
       out.push({
         ...base,
         check: 'orphaned-address',
@@ -108,7 +120,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
         releasable: true,
       });
     }
-    if (a.poolId === undefined) {
+    if (a.poolId === undefined && poolRefCovered(inv, a.poolRef, a.namespace)) {
       out.push({
         ...base,
         check: 'address-pool-missing',
@@ -189,6 +201,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
   for (const c of inv.claims) {
     if (!isOurPoolRef(c.poolRef)) continue;
     if (!olderThan(c.createdAt, now, minAgeSeconds)) continue;
+    if (c.poolId === undefined && !poolRefCovered(inv, c.poolRef, c.namespace)) continue;
     const d = diagnoseClaim(inv, c, options.factsFor(c));
     const pool = d.pool?.id ?? `${c.poolRef.kind}/${c.poolRef.name}`;
     if (d.state === 'pending') {
@@ -287,14 +300,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A releasable finding as `release --from-report` reads it back. */
+export interface ReleasableFinding {
+  readonly object: FindingObject;
+  readonly address: string;
+  readonly pool: string | null;
+  /** The claim the IPAddress names. */
+  readonly claim: string;
+}
+
 /** The releasable findings of a report read from JSON; throws a message on a malformed file. */
-export function releasableFromReport(
-  doc: unknown,
-): { object: FindingObject; address: string; pool: string | null }[] {
+export function releasableFromReport(doc: unknown): ReleasableFinding[] {
   if (!isRecord(doc) || doc.kind !== 'DoctorReport' || !Array.isArray(doc.findings)) {
     throw new Error('not a kubectl-ipam DoctorReport (expected kind: DoctorReport with findings)');
   }
-  const out: { object: FindingObject; address: string; pool: string | null }[] = [];
+  const out: ReleasableFinding[] = [];
   for (const [i, f] of (doc.findings as unknown[]).entries()) {
     if (!isRecord(f) || f.releasable !== true) continue;
     const o = f.object;
@@ -320,6 +340,9 @@ export function releasableFromReport(
       },
       address: typeof f.address === 'string' ? f.address : '?',
       pool: typeof f.pool === 'string' ? f.pool : null,
+      // Reports written before `claim` was added name only the IPAddress: its name is the claim's
+      // when the controller made it, and release re-reads that claim before acting.
+      claim: typeof f.claim === 'string' && f.claim !== '' ? f.claim : o.name,
     });
   }
   return out;

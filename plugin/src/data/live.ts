@@ -2,8 +2,9 @@
 // — the served pool kinds, IPAddresses, IPAddressClaims — and a snapshot rebuilt from the caches
 // when they change, at most once per `debounceMs` (and never more often than twice the time a
 // rebuild takes, so a burst of events on a big inventory does not keep a core busy).
-// Fallbacks, each announced as a warning on the status line:
+// Fallbacks, announced as warnings on the status line (forbidden lists as one, like the CLI's):
 //   - listing cluster-wide is forbidden (and the scope is one namespace): watch that namespace;
+//   - listing is forbidden altogether (global pools for a namespace user): skip that resource;
 //   - watching is forbidden: re-list that resource every `pollMs` (2 s, k9s' refresh).
 // Release goes through the same path as the CLI.
 import {
@@ -24,6 +25,14 @@ import {
   type KubeObject,
   type ResourceDescriptor,
 } from '@ipam-in-cluster/kube';
+import {
+  EVERYWHERE,
+  NOWHERE,
+  coverageWarning,
+  inNamespace,
+  type Coverage,
+  type ReadCoverage,
+} from './coverage.js';
 import type { Inventory } from './model.js';
 import { applyRelease, planRelease, releaseTargetOf } from './release.js';
 import type { ReadScope, Session } from './session.js';
@@ -40,6 +49,7 @@ export interface LiveSource {
     namespace: string;
     name: string;
     address: string;
+    force: boolean;
   }): Promise<{ ok: boolean; message: string }>;
 }
 
@@ -73,7 +83,9 @@ class Feed<T extends KubeObject> {
   private informer: Informer<T> | undefined;
   private polled: T[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
-  private mode: 'watch' | 'poll' = 'watch';
+  private mode: 'watch' | 'poll' | 'skipped' = 'watch';
+  /** What could not be listed (forbidden), for the coverage warning. */
+  skipped: string | undefined;
   private namespace: string | undefined;
   private stopped = false;
   private failing = false;
@@ -95,6 +107,7 @@ class Feed<T extends KubeObject> {
   }
 
   items(): T[] {
+    if (this.mode === 'skipped') return [];
     if (this.mode === 'poll') return this.polled;
     return this.informer?.list() ?? [];
   }
@@ -148,11 +161,20 @@ class Feed<T extends KubeObject> {
       this.o.fallbackNamespace !== undefined
     ) {
       this.namespace = this.o.fallbackNamespace;
-      this.o.onWarning(
-        `cannot list ${this.o.what} in all namespaces; counts of global pools include namespace ${this.namespace} only`,
-      );
+      this.skipped = `${this.o.what} in all namespaces (read in ${this.namespace} only)`;
       void informer.stop();
       this.watch();
+      this.o.onChange();
+      return;
+    }
+    if (forbidden && phase === 'list') {
+      // Nothing of this resource may be listed here: show the rest instead of waiting forever.
+      this.skipped = `${this.o.what}${this.namespace === undefined ? '' : ` in namespace ${this.namespace}`}`;
+      this.mode = 'skipped';
+      this.informer = undefined;
+      void informer.stop();
+      this.resolveReady();
+      this.o.onChange();
       return;
     }
     if (forbidden && phase === 'watch') {
@@ -194,6 +216,12 @@ class Feed<T extends KubeObject> {
     if (!this.isStopped()) this.pollTimer = setTimeout(() => void this.poll(), this.o.pollMs);
   }
 
+  /** Where this feed's objects come from. */
+  coverage(): Coverage {
+    if (this.mode === 'skipped') return NOWHERE;
+    return this.namespace === undefined ? EVERYWHERE : inNamespace(this.namespace);
+  }
+
   /** A method, not a field read: stop() may have run during the await above. */
   private isStopped(): boolean {
     return this.stopped;
@@ -222,6 +250,13 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         timer = undefined;
         if (closed) return;
         const started = performance.now();
+        const coverage: ReadCoverage = {
+          pools: Object.fromEntries(poolFeeds.map(([kind, feed]) => [kind, feed.coverage()])),
+          addresses: addresses.coverage(),
+          claims: claims.coverage(),
+          skipped: feeds.flatMap((f) => (f.skipped === undefined ? [] : [f.skipped])),
+        };
+        const skipped = coverageWarning(coverage);
         try {
           latest = buildInventory({
             pools: poolFeeds.flatMap(([kind, feed]) =>
@@ -234,7 +269,8 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
               namespace: scope.allNamespaces ? undefined : scope.namespace,
               allNamespaces: scope.allNamespaces,
             },
-            warnings: [...warnings],
+            warnings: skipped === undefined ? [...warnings] : [...warnings, skipped],
+            coverage,
           });
           emit({ type: 'snapshot', snapshot: latest });
         } catch (error) {
@@ -315,9 +351,10 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       const a = inv?.addresses.find((x) => x.namespace === target.namespace && x.name === target.name);
       if (a === undefined)
         return { ok: false, message: `IPAddress ${target.namespace}/${target.name} not found` };
-      // The browser asks for confirmation itself; it releases even when the claim exists (force).
-      const plan = planRelease(releaseTargetOf(a), { force: true });
-      const r = await applyRelease(session, plan, { force: true });
+      // The CLI's rule and path: an address whose claim exists needs force (the dialog's extra
+      // confirmation); without it, the plan refuses, and applyRelease re-checks the claim.
+      const plan = planRelease(releaseTargetOf(a), { force: target.force });
+      const r = await applyRelease(session, plan, { force: target.force });
       return { ok: r.outcome === 'released' || r.outcome === 'already-gone', message: r.message };
     },
   };

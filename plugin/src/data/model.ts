@@ -18,6 +18,7 @@ import type {
   PoolKind,
   PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
+import type { ReadCoverage } from './coverage.js';
 
 /** Short kind names used in tables and in `-o json` (`kindShort`). */
 export type PoolKindShort = 'pool' | 'global' | 'prefix' | 'global-prefix';
@@ -160,6 +161,12 @@ export interface PoolSummary {
   /** How many IPAddressClaims reference this pool; undefined when claims were not read. */
   readonly claimCount: number | undefined;
   readonly conditions: readonly Condition[];
+  /**
+   * Counted from IPAddresses of which some could not be read (listing them in a namespace that can
+   * hold this pool's addresses is forbidden): the counts are a lower bound, not compared with the
+   * status (`statusMismatch` is empty). Absent or false: complete.
+   */
+  readonly partial?: boolean | undefined;
 }
 
 /** One pool with everything computed: the summary plus layout, index, addresses and claims. */
@@ -191,6 +198,8 @@ export interface Inventory {
   readonly scope: { readonly namespace: string | undefined; readonly allNamespaces: boolean };
   /** Things that limited what could be read (e.g. "cannot list IPAddresses in all namespaces"). */
   readonly warnings: readonly string[];
+  /** What could be read (data/coverage.ts); everything when no list was forbidden. */
+  readonly coverage: ReadCoverage;
 }
 
 export const KIND_SHORT: Readonly<Record<PoolKind, PoolKindShort>> = {

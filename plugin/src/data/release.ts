@@ -4,6 +4,7 @@
 import { FINALIZER_PROTECT_ADDRESS, IPADDRESS_KIND } from '@ipam-in-cluster/api';
 import { classifyApiError } from '@ipam-in-cluster/kube';
 import type { AddressView } from './model.js';
+import { releaseRule } from './release-rule.js';
 import type { Session } from './session.js';
 
 /** What to release, with the versions the decision was made on. */
@@ -72,16 +73,11 @@ export function planRelease(t: ReleaseTarget, options: { force: boolean }): Rele
     warnings.push(
       `other finalizers remain (${others.join(', ')}): the IPAddress stays terminating until their owners remove them`,
     );
+  const rule = releaseRule(t);
   let refused: string | undefined;
-  if (t.claimExists && !t.claimDeleting && !options.force) {
-    refused = `its claim ${t.namespace}/${t.claimName} still exists; the controller would keep or re-create its address (pass --force to release anyway)`;
-  } else if (t.claimExists) {
-    warnings.push(
-      t.claimDeleting
-        ? `claim ${t.namespace}/${t.claimName} is being deleted; releasing skips the controller's own release (and any reuse grace period)`
-        : `claim ${t.namespace}/${t.claimName} still exists: the controller will allocate it an address again, possibly a different one`,
-    );
-  }
+  if (rule.needsForce && !options.force)
+    refused = `${rule.consequence ?? ''} (pass --force to release anyway)`;
+  else if (rule.consequence !== undefined) warnings.push(rule.consequence);
   warnings.push(`releasing does not unconfigure the address: a machine may still be using ${t.address}`);
   return { target: t, refused, steps, warnings };
 }

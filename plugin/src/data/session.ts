@@ -25,8 +25,20 @@ import '../cli/kube-errors.js';
 import { CliError, ExitCode, toCliError } from '../cli/errors.js';
 import type { Inventory, PoolSummary } from './model.js';
 import { prefetchPages } from './pages.js';
-import { readControllerLease, type ControllerLease } from './diagnose.js';
+import {
+  CoverageRecorder,
+  EVERYWHERE,
+  NOWHERE,
+  coverageWarning,
+  inNamespace,
+  markPartial,
+  merged,
+  type Coverage,
+  type ReadCoverage,
+} from './coverage.js';
+import { leaseState, readControllerLease, type ControllerLease } from './diagnose.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';
+import { RetryingTransport } from './retry.js';
 import { buildInventory } from './snapshot.js';
 
 export const USER_AGENT = 'kubectl-ipam/0.1.0';
@@ -45,6 +57,8 @@ export interface SessionOptions {
   readonly asGroups?: readonly string[] | undefined;
   /** -n; falls back to the context's namespace, then "default". */
   readonly namespace?: string | undefined;
+  /** --request-timeout: per request; 0 or absent waits as long as the server takes (as kubectl). */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 export interface Session {
@@ -75,7 +89,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       throw toCliError(error);
     }
   })();
-  const transport = new KubeTransport(loaded.kubeConfig, { userAgent: USER_AGENT, requestTimeoutMs: 60_000 });
+  // Requests answered 429 ("storage is (re)initializing") are retried as kubectl does (./retry.ts).
+  const transport = new RetryingTransport(loaded.kubeConfig, {
+    userAgent: USER_AGENT,
+    requestTimeoutMs: options.requestTimeoutMs ?? 0,
+  });
   let served: ServedResources;
   try {
     served = await discoverServedResources(transport);
@@ -111,6 +129,8 @@ export interface ReadScope {
   /** Namespace of namespaced pools; ignored with allNamespaces. */
   readonly namespace: string;
   readonly allNamespaces: boolean;
+  /** Only these pool kinds (`explain global/NAME` reads no namespaced pools); default: every served kind. */
+  readonly poolKinds?: readonly PoolKind[] | undefined;
 }
 
 export interface WireObjects {
@@ -118,44 +138,100 @@ export interface WireObjects {
   readonly addresses: IPAddressWire[];
   readonly claims: IPAddressClaimWire[];
   readonly warnings: string[];
+  readonly coverage: ReadCoverage;
 }
 
-async function listPools(session: Session, kind: PoolKind, scope: ReadScope): Promise<Pool[]> {
-  const namespace = POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
+function isForbidden(error: unknown): boolean {
+  return classifyApiError(error).kind === 'Forbidden';
+}
+
+/**
+ * Lists in all namespaces; when that is forbidden, in the scope's namespace; when that is forbidden
+ * too, nothing. What was read goes to `set`, what was skipped to the recorder (one warning later).
+ */
+async function listCovering<T>(
+  what: string,
+  scope: ReadScope,
+  list: (namespace: string | undefined) => Promise<T[]>,
+  rec: CoverageRecorder,
+  set: (c: Coverage) => void,
+): Promise<T[]> {
   try {
-    const list = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV });
-    // Lists omit apiVersion/kind on items; put them back so the view model can tell the kinds apart.
-    return list.items.map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool);
+    const items = await list(undefined);
+    set(EVERYWHERE);
+    return items;
   } catch (error) {
-    throw toCliError(error, `list ${POOL_KIND_INFO[kind].plural}`);
+    if (!isForbidden(error)) throw toCliError(error, `list ${what}`);
+  }
+  try {
+    const items = await list(scope.namespace);
+    set(inNamespace(scope.namespace));
+    rec.skip(`${what} in all namespaces (read in ${scope.namespace} only)`);
+    return items;
+  } catch (error) {
+    if (!isForbidden(error)) throw toCliError(error, `list ${what} in namespace ${scope.namespace}`);
+    set(NOWHERE);
+    rec.skip(what);
+    return [];
   }
 }
 
 /**
- * Lists in all namespaces; with a single-namespace scope, falls back to that namespace when the
- * user may not list cluster-wide (global pools then count only what is visible).
+ * Pools of one kind: global kinds cluster-wide, namespaced kinds in the scope (every namespace with
+ * -A, falling back to the namespace). A forbidden list is skipped and recorded, never fatal here.
  */
-async function listEverywhere<T>(
-  what: string,
+async function listPools(
+  session: Session,
+  kind: PoolKind,
   scope: ReadScope,
-  list: (namespace: string | undefined) => Promise<T[]>,
-  warnings: string[],
-): Promise<T[]> {
+  rec: CoverageRecorder,
+): Promise<Pool[]> {
+  const info = POOL_KIND_INFO[kind];
+  const list = async (namespace: string | undefined): Promise<Pool[]> => {
+    const got = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV });
+    // Lists omit apiVersion/kind on items; put them back so the view model can tell the kinds apart.
+    return got.items.map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool);
+  };
+  const set = (c: Coverage): void => {
+    rec.pool(kind, c);
+  };
+  if (info.namespaced && scope.allNamespaces) return listCovering(info.plural, scope, list, rec, set);
+  const namespace = info.namespaced ? scope.namespace : undefined;
   try {
-    return await list(undefined);
+    const items = await list(namespace);
+    set(namespace === undefined ? EVERYWHERE : inNamespace(namespace));
+    return items;
   } catch (error) {
-    if (!scope.allNamespaces && classifyApiError(error).kind === 'Forbidden') {
-      warnings.push(
-        `cannot list ${what} in all namespaces; counts of global pools include namespace ${scope.namespace} only`,
-      );
-      try {
-        return await list(scope.namespace);
-      } catch (inner) {
-        throw toCliError(inner, `list ${what} in namespace ${scope.namespace}`);
-      }
-    }
-    throw toCliError(error, `list ${what}`);
+    const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
+    if (!isForbidden(error)) throw toCliError(error, `list ${info.plural}${where}`);
+    set(NOWHERE);
+    rec.skip(`${info.plural}${where}`);
+    return [];
   }
+}
+
+/** Lists every served pool kind in `kinds`; fails (exit 5) when every one of them was forbidden. */
+async function listAllPools(
+  session: Session,
+  kinds: readonly PoolKind[],
+  scope: ReadScope,
+  rec: CoverageRecorder,
+): Promise<Pool[]> {
+  const lists = await Promise.all(kinds.map((k) => listPools(session, k, scope, rec)));
+  const seen = rec.result();
+  if (
+    kinds.length > 0 &&
+    kinds.every((k) => seen.pools[k]?.all === false && seen.pools[k].namespaces.length === 0)
+  ) {
+    throw new CliError(
+      ExitCode.Forbidden,
+      `not allowed to list any pools (forbidden): ${seen.skipped.join('; ')}`,
+      {
+        hint: 'ask for get/list on the pool kinds (see "RBAC" in the kubectl-ipam README)',
+      },
+    );
+  }
+  return lists.flat();
 }
 
 /** The pool kinds the cluster serves (a warning for each missing CRD). */
@@ -170,15 +246,30 @@ function servedPoolKinds(session: Session, warnings: string[]): PoolKind[] {
 async function listClaims(
   session: Session,
   scope: ReadScope,
-  warnings: string[],
+  rec: CoverageRecorder,
 ): Promise<IPAddressClaimWire[]> {
   const client = session.client.ipAddressClaims(session.contract.version);
-  return listEverywhere(
+  return listCovering(
     'ipaddressclaims',
     scope,
     async (namespace) => (await client.list({ namespace, resourceVersion: LIST_RV })).items,
-    warnings,
+    rec,
+    (c) => {
+      rec.claims(c);
+    },
   );
+}
+
+/** The served pool kinds the scope asks for. */
+function scopedPoolKinds(session: Session, scope: ReadScope, warnings: string[]): PoolKind[] {
+  const kinds = servedPoolKinds(session, warnings);
+  return scope.poolKinds === undefined ? kinds : kinds.filter((k) => scope.poolKinds?.includes(k));
+}
+
+/** Adds the coverage warning (one line) to `warnings`. */
+function warnCoverage(rc: ReadCoverage, warnings: string[]): void {
+  const w = coverageWarning(rc);
+  if (w !== undefined) warnings.push(w);
 }
 
 /** Puts back apiVersion/kind when a list left them out (addressFromWire reads the version). */
@@ -186,27 +277,37 @@ function withType<T extends { apiVersion?: string; kind?: string }>(session: Ses
   return o.apiVersion === undefined ? { ...o, apiVersion: session.contract.ipamApiVersion, kind } : o;
 }
 
-/** Reads pools (every kind the cluster serves), IPAddresses and IPAddressClaims, in parallel. */
+/**
+ * Reads pools (every kind the cluster serves, or those of `scope.poolKinds`), IPAddresses and
+ * IPAddressClaims, in parallel. Lists that are forbidden are skipped (see data/coverage.ts).
+ */
 export async function readWireObjects(session: Session, scope: ReadScope): Promise<WireObjects> {
   const warnings: string[] = [];
-  const kinds = servedPoolKinds(session, warnings);
+  const rec = new CoverageRecorder();
+  const kinds = scopedPoolKinds(session, scope, warnings);
   const version = session.contract.version;
-  const [poolLists, addresses, claims] = await Promise.all([
-    Promise.all(kinds.map((k) => listPools(session, k, scope))),
-    listEverywhere(
+  const [pools, addresses, claims] = await Promise.all([
+    listAllPools(session, kinds, scope, rec),
+    listCovering(
       'ipaddresses',
       scope,
       async (namespace) =>
         (await session.client.ipAddresses(version).list({ namespace, resourceVersion: LIST_RV })).items,
-      warnings,
+      rec,
+      (c) => {
+        rec.addresses(c);
+      },
     ),
-    listClaims(session, scope, warnings),
+    listClaims(session, scope, rec),
   ]);
+  const coverage = rec.result();
+  warnCoverage(coverage, warnings);
   return {
-    pools: poolLists.flat(),
+    pools,
     addresses: addresses.map((o) => withType(session, o, 'IPAddress')),
     claims: claims.map((o) => withType(session, o, 'IPAddressClaim')),
     warnings,
+    coverage,
   };
 }
 
@@ -247,21 +348,31 @@ async function countAddresses(
   }
 }
 
-/** Feeds `counter` the IPAddresses of the namespaces that can hold addresses of its recounted pools. */
+/**
+ * Feeds `counter` the IPAddresses of the namespaces that can hold addresses of its recounted pools;
+ * namespaces where listing is forbidden are skipped and left out of the recorded coverage.
+ */
 async function countPoolAddresses(
   session: Session,
   scope: ReadScope,
   counter: PoolCounter,
   chunkSize: number,
-  warnings: string[],
+  rec: CoverageRecorder,
 ): Promise<void> {
   const namespaces = addressNamespaces(counter.recountPools);
   if (namespaces.length === 0) return;
   if (!namespaces.includes(undefined)) {
     const todo = [...namespaces];
+    const read: Coverage[] = [];
     const worker = async (): Promise<void> => {
       for (let ns = todo.shift(); ns !== undefined; ns = todo.shift()) {
-        await countAddresses(session, ns, counter, chunkSize);
+        try {
+          await countAddresses(session, ns, counter, chunkSize);
+          read.push(inNamespace(ns));
+        } catch (error) {
+          if (!isForbidden(error)) throw error;
+          rec.skip(`ipaddresses in namespace ${ns}`);
+        }
       }
     };
     try {
@@ -269,28 +380,33 @@ async function countPoolAddresses(
     } catch (error) {
       throw toCliError(error, 'list ipaddresses');
     }
+    rec.addresses(merged(read));
     return;
   }
-  await listEverywhere(
+  await listCovering(
     'ipaddresses',
     scope,
     async (namespace) => {
       await countAddresses(session, namespace, counter, chunkSize);
       return [];
     },
-    warnings,
+    rec,
+    (c) => {
+      rec.addresses(c);
+    },
   );
 }
 
 /**
- * Whether the controller may be keeping pool status current: a leader Lease that is held and renewed
- * (or none readable: leader election off, another id, no permission — then each pool's status is
- * judged alone). An expired Lease means the controller stopped and the status may lag behind.
+ * Whether the controller may be keeping pool status current. Only a Lease whose holder stopped
+ * renewing it says it is not (the controller died; its status may lag behind). No Lease (leader
+ * election off, another id, no permission) and a released Lease (a controller that stopped
+ * cleanly, leaving the status as it was) say nothing: each pool's status is judged alone.
  */
 async function controllerStopped(session: Session): Promise<ControllerLease | undefined> {
   try {
     const lease = await readControllerLease(session, new Date(), { resourceVersion: LIST_RV });
-    return lease.found && !lease.live ? lease : undefined;
+    return leaseState(lease).state === 'stale' ? lease : undefined;
   } catch {
     return undefined;
   }
@@ -300,8 +416,10 @@ async function controllerStopped(session: Session): Promise<ControllerLease | un
  * What `kubectl ipam pools` prints: every pool's summary without building the full snapshot. By
  * default only pools are read: each pool's counts come from its status when that was written for
  * the current spec (data/pool-status.ts), total from the spec. The others (all with `recount`, or
- * when the controller's Lease has expired) are counted from their IPAddresses, read only from the
- * namespaces that can hold addresses of those pools, counted as the pages arrive and not kept.
+ * when the controller's Lease holder stopped renewing it) are counted from their IPAddresses, read
+ * only from the namespaces that can hold addresses of those pools, counted as the pages arrive and
+ * not kept. Forbidden lists are skipped (one warning); pools whose IPAddresses could not all be
+ * read are marked `partial`.
  */
 export async function readPoolSummaries(
   session: Session,
@@ -309,16 +427,17 @@ export async function readPoolSummaries(
   options: SummaryOptions,
 ): Promise<{ pools: PoolSummary[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const kinds = servedPoolKinds(session, warnings);
+  const rec = new CoverageRecorder();
+  const kinds = scopedPoolKinds(session, scope, warnings);
   const [pools, stopped, claims] = await Promise.all([
-    Promise.all(kinds.map((k) => listPools(session, k, scope))).then((lists) => lists.flat()),
+    listAllPools(session, kinds, scope, rec),
     options.recount ? undefined : controllerStopped(session),
-    options.claims ? listClaims(session, scope, warnings) : undefined,
+    options.claims ? listClaims(session, scope, rec) : undefined,
   ]);
   if (stopped !== undefined) {
     const since = stopped.expiresAt === undefined ? '' : ` since ${stopped.expiresAt.toISOString()}`;
     warnings.push(
-      `the controller's leader Lease ${stopped.namespace ?? ''}/${LEADER_ELECTION_ID} is not renewed${since}: ` +
+      `the controller's leader Lease ${stopped.namespace ?? ''}/${LEADER_ELECTION_ID} (holder ${stopped.holder ?? '?'}) is not renewed${since}: ` +
         'pool status may be stale, so every pool is counted from its IPAddresses',
     );
   }
@@ -329,7 +448,7 @@ export async function readPoolSummaries(
       : { from: 'status' };
   const count = async (chunkSize: number): Promise<PoolCounter> => {
     const counter = new PoolCounter(pools, plan);
-    await countPoolAddresses(session, scope, counter, chunkSize, warnings);
+    await countPoolAddresses(session, scope, counter, chunkSize, rec);
     return counter;
   };
   let counter: PoolCounter;
@@ -343,7 +462,12 @@ export async function readPoolSummaries(
   }
   if (claims !== undefined)
     counter.addClaims(claims.map((c) => claimFromWire(withType(session, c, 'IPAddressClaim'))));
-  return { pools: counter.summaries(), warnings: [...new Set(warnings)] };
+  const coverage = rec.result();
+  warnCoverage(coverage, warnings);
+  return {
+    pools: counter.summaries().map((p) => markPartial(p, coverage)),
+    warnings: [...new Set(warnings)],
+  };
 }
 
 /** readWireObjects + buildInventory. */
@@ -359,5 +483,6 @@ export async function readInventory(session: Session, scope: ReadScope): Promise
       allNamespaces: scope.allNamespaces,
     },
     warnings: wire.warnings,
+    coverage: wire.coverage,
   });
 }

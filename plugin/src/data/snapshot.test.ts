@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError, ExitCode } from '../cli/errors.js';
-import { diagnoseClaim } from './diagnose.js';
+import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
+import { diagnoseClaim, leaseState } from './diagnose.js';
 import { audit } from './doctor.js';
 import { address, claim, ipPool } from './fixtures.test-helper.js';
 import { planRelease, releaseTargetOf } from './release.js';
@@ -134,10 +135,32 @@ describe('claims, doctor, release plans', () => {
       lease: { found: false, live: false, unknown: false },
       now: NOW,
     });
+    // No Lease proves nothing (a controller run without leader election leaves none): a note, not a blocker.
     assert.deepEqual(
       noCtl.blockers.map((b) => b.code),
-      ['pool-missing', 'controller-not-running'],
+      ['pool-missing'],
     );
+    assert.ok(
+      noCtl.notes.some((n) =>
+        /^cannot tell whether a controller is running: no leader-election Lease/.test(n),
+      ),
+    );
+    // A Lease of namespace sys that is not live: released (no holder) or stale (a holder).
+    const stopped = (lease: { holder: string; renewedAt?: Date; expiresAt?: Date }) =>
+      diagnoseClaim(inv, get('fresh'), {
+        lease: { found: true, namespace: 'sys', live: false, unknown: false, ...lease },
+        now: NOW,
+      }).blockers.find((b) => b.code === 'controller-not-running')?.message;
+    assert.equal(
+      stopped({ holder: '', renewedAt: new Date('2026-01-01T10:00:00Z') }),
+      `the controller stopped at 2026-01-01T10:00:00Z: it released its leader Lease sys/${LEADER_ELECTION_ID} and no controller holds it now`,
+    );
+    assert.equal(
+      stopped({ holder: 'pod-1', expiresAt: new Date('2026-01-01T10:00:15Z') }),
+      `the controller's leader Lease sys/${LEADER_ELECTION_ID} is not renewed (expired 2026-01-01T10:00:15Z); holder pod-1: the controller stopped or hangs`,
+    );
+    assert.equal(leaseState({ found: false, live: false, unknown: true }).state, 'unknown');
+    assert.equal(leaseState(liveLease).state, 'live');
     const g1 = diagnoseClaim(inv, get('g1'), { lease: liveLease, now: NOW });
     assert.equal(g1.state, 'bound');
     assert.equal(g1.address?.address, '10.9.0.1');

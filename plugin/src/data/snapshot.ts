@@ -25,6 +25,7 @@ import {
   type Pool,
   type PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
+import { FULL_COVERAGE, markPartial, type ReadCoverage } from './coverage.js';
 import type { AddressView, ClaimView, Inventory, PoolSnapshot } from './model.js';
 import {
   ZERO_COUNTS,
@@ -49,6 +50,8 @@ export interface InventoryInput {
   readonly readAt?: Date;
   readonly scope?: Inventory['scope'];
   readonly warnings?: readonly string[];
+  /** What could be read; pools whose IPAddresses were not all readable are marked `partial`. */
+  readonly coverage?: ReadCoverage;
 }
 
 function claimView(wire: IPAddressClaimWire): ClaimView {
@@ -258,6 +261,7 @@ function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Compu
 
 /** Joins pools, IPAddresses and claims and computes every pool's layout, counts and per-address state. */
 export function buildInventory(input: InventoryInput): Inventory {
+  const coverage = input.coverage ?? FULL_COVERAGE;
   const claims = input.claims.map(claimView);
   const claimByName = new Map(claims.map((c) => [`${c.namespace}/${c.name}`, c]));
   const addresses = input.addresses.map((w) => addressView(w, claimByName));
@@ -303,7 +307,7 @@ export function buildInventory(input: InventoryInput): Inventory {
       .slice()
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
     pools.push({
-      ...summarise(pool, id, computed, poolClaims.length),
+      ...markPartial(summarise(pool, id, computed, poolClaims.length), coverage),
       layout: computed.layout,
       prefixLayout: computed.prefixLayout,
       index: computed.index,
@@ -321,5 +325,6 @@ export function buildInventory(input: InventoryInput): Inventory {
     readAt: input.readAt ?? new Date(),
     scope: input.scope ?? { namespace: undefined, allNamespaces: true },
     warnings: input.warnings ?? [],
+    coverage,
   };
 }

@@ -38,6 +38,7 @@ export function markers(p: PoolSummary): string[] {
   if (p.paused) m.push('⏸ paused');
   if (p.deleting) m.push('✗ deleting');
   if (p.statusMismatch.length > 0) m.push('≠ status');
+  if (p.partial === true) m.push('? partial');
   return m;
 }
 

@@ -283,7 +283,7 @@ for (const size of SIZES) {
       assert.match(f, /! in use by 1 IPAddress but not allocatable/);
     });
 
-    it('release: shows claim, machine and the warning; wrong text refuses; typing the address releases', async () => {
+    it('release of a live claim’s address: says what will happen and demands force ADDRESS (as --force)', async () => {
       covers('release', 'quit');
       covers('prompt', 'submit', 'erase', 'cancel');
       const { h, s } = await start(size);
@@ -294,19 +294,27 @@ for (const size of SIZES) {
       assert.match(f, /claim {6}capi-a\/md-0-x7k2-ip0/);
       assert.match(f, /machine {4}VSphereMachine md-0-x7k2/);
       assert.match(f, /The machine may still be using 10\.0\.0\.17/);
-      assert.match(f, /Type 10\.0\.0\.17 and press ⏎ to release, Esc to cancel/);
-      await h.typeText('10.0.0.1q');
-      assert.match(h.frame(), /> 10\.0\.0\.1q/, 'q is text here, not quit');
-      assert.equal(h.quits, 0);
+      assert.match(f, /Claim capi-a\/md-0-x7k2-ip0 still exists: the controller will allocate/);
+      assert.match(f, /again, possibly a different one\./);
+      assert.match(f, /Type force 10\.0\.0\.17 and press ⏎ to release anyway, Esc to cancel\./);
+      // The address alone, enough for an orphan, is not enough here.
+      await h.typeText('10.0.0.17');
+      assert.doesNotMatch(h.frame(), /⏎ releases/);
       await h.press(KEY.enter);
-      assert.match(h.frame(), /type 10\.0\.0\.17 exactly to confirm/);
+      assert.match(h.frame(), /type force 10\.0\.0\.17 exactly to confirm/);
       assert.equal(s.releases.length, 0);
+      for (let i = 0; i < 9; i++) await h.press(KEY.backspace);
+      await h.typeText('force 10.0.0.1q');
+      assert.match(h.frame(), /> force 10\.0\.0\.1q/, 'q is text here, not quit');
+      assert.equal(h.quits, 0);
       await h.press(KEY.backspace);
       await h.typeText('7');
       assert.match(h.frame(), /⏎ releases/);
       await h.press(KEY.enter);
       await h.settle();
-      assert.deepEqual(s.releases, [{ namespace: 'capi-a', name: 'md-0-x7k2-ip0', address: '10.0.0.17' }]);
+      assert.deepEqual(s.releases, [
+        { namespace: 'capi-a', name: 'md-0-x7k2-ip0', address: '10.0.0.17', force: true },
+      ]);
       f = h.frame();
       assert.match(f, /✓ released 10\.0\.0\.17/);
       assert.match(f, /10\.0\.0\.16 ·\[·\]■/, 'back on the map, the cell now free');
@@ -320,7 +328,7 @@ for (const size of SIZES) {
       await h.press('r', KEY.escape);
       assert.match(h.frame(), /is allocated to claim/);
       await h.press('r');
-      await h.typeText('10.0.0.17');
+      await h.typeText('force 10.0.0.17');
       s.failNext = 'forbidden: cannot delete ipaddresses';
       s.hold = true;
       await h.press(KEY.enter);

@@ -1,5 +1,6 @@
 // Address detail view model: the allocator's explanation plus who holds the address.
 import { equalAddr, explainAddress, parseAddr, type AddressVerdict } from '@ipam-in-cluster/allocator';
+import { releaseRule, type ReleaseRule } from '../../data/release-rule.js';
 import { age } from './format.js';
 import type { BrowserAddress, BrowserClaim, BrowserPool } from './source.js';
 
@@ -16,6 +17,8 @@ export interface HolderView {
   /** `namespace/name` of the IPAddressClaim (named even when the claim no longer exists). */
   readonly claim: string;
   readonly claimExists: boolean;
+  /** The release rule for this holder (data/release-rule.ts): the claim is live, and what releasing does. */
+  readonly release: ReleaseRule;
   /** `Kind name` of the claim's owner (the machine-ish object), when known. */
   readonly machine: string | undefined;
   readonly cluster: string | undefined;
@@ -45,6 +48,12 @@ export function holderView(a: BrowserAddress, now: Date): HolderView {
     name: a.name,
     claim: `${a.namespace}/${a.claimName}`,
     claimExists: a.claim !== undefined,
+    release: releaseRule({
+      namespace: a.namespace,
+      claimName: a.claimName,
+      claimExists: a.claim !== undefined,
+      claimDeleting: a.claim?.deleting === true,
+    }),
     machine: machineOf(a.claim),
     cluster: a.clusterName ?? a.claim?.clusterName,
     age: age(a.createdAt, now),

@@ -18,6 +18,8 @@ export interface BrowserClaim {
   readonly namespace: string;
   readonly name: string;
   readonly clusterName: string | undefined;
+  /** Being deleted (the release rule then needs no extra confirmation). */
+  readonly deleting?: boolean | undefined;
   /** The normalised object; the browser reads its owner references (the machine). */
   readonly raw: { readonly metadata: { readonly ownerReferences?: readonly BrowserOwnerRef[] | undefined } };
 }
@@ -79,6 +81,11 @@ export interface ReleaseTarget {
   readonly namespace: string;
   readonly name: string;
   readonly address: string;
+  /**
+   * The user confirmed releasing although the claim exists (typed `force ADDRESS`, as `--force`).
+   * Without it the source refuses an address whose claim exists, as the CLI does.
+   */
+  readonly force: boolean;
 }
 
 export type ReleaseOutcome =

@@ -2,6 +2,7 @@
 // Screen 4: force-release behind a typed confirmation, with who holds the address and a plain warning.
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { releaseConfirmation } from '../../data/release-rule.js';
 import { Styled } from '../components/Styled.js';
 import { useView } from '../state/context.js';
 import { HolderLines } from './AddressDetail.js';
@@ -10,7 +11,10 @@ export function ReleaseDialog(): ReactNode {
   const { state, releaseHolders, theme, geometry } = useView();
   const address = state.address ?? '';
   const typed = state.prompt?.text ?? '';
-  const matches = typed.trim() === address;
+  // The same rule as `kubectl ipam release`: a live claim needs the extra confirmation (--force).
+  const live = releaseHolders.filter((h) => h.release.needsForce);
+  const expected = releaseConfirmation(address, live.length > 0);
+  const matches = typed.trim() === expected;
   return (
     <Box
       flexDirection="column"
@@ -20,20 +24,35 @@ export function ReleaseDialog(): ReactNode {
       width={Math.min(geometry.innerWidth, 90)}
     >
       <Styled token="danger">{`Force-release ${address}`}</Styled>
-      <Text wrap="wrap">{`This deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `${releaseHolders.length} IPAddresses`} holding it (removing the protecting finalizer):`}</Text>
+      <Text wrap="wrap">{`Deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `the ${releaseHolders.length} IPAddresses`} holding it (removes the protecting finalizer):`}</Text>
       {releaseHolders.map((h) => (
         <HolderLines key={`${h.namespace}/${h.name}`} holder={h} />
       ))}
-      <Box marginTop={1}>
+      <Box marginTop={1} flexDirection="column">
+        {releaseHolders.flatMap((h) =>
+          h.release.consequence === undefined
+            ? []
+            : [
+                <Styled
+                  key={`${h.namespace}/${h.name}`}
+                  token={h.release.needsForce ? 'danger' : 'warning'}
+                  wrap="wrap"
+                >
+                  {`⚠ ${h.release.consequence.replace(/^its c/, 'C')}.`}
+                </Styled>,
+              ],
+        )}
         <Styled token="warning" wrap="wrap">
-          {`⚠ The machine may still be using ${address}. Releasing does not touch the machine: the pool can hand the address to another claim at once, and two machines would then share it.`}
+          {`⚠ The machine may still be using ${address}: releasing does not touch it, and the pool can hand the address to another claim at once.`}
         </Styled>
       </Box>
       <Box marginTop={1}>
         <Text wrap="truncate">
           {'Type '}
-          <Styled token="title">{address}</Styled>
-          {' and press ⏎ to release, Esc to cancel.'}
+          <Styled token="title">{expected}</Styled>
+          {live.length > 0
+            ? ' and press ⏎ to release anyway, Esc to cancel.'
+            : ' and press ⏎ to release, Esc to cancel.'}
         </Text>
       </Box>
       <Text wrap="truncate">

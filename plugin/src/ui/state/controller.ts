@@ -2,6 +2,7 @@
 // actions (pure `decide`) and runs the two side effects (quit, release) through the data source.
 import { parseAddr } from '@ipam-in-cluster/allocator';
 import type { Key } from 'ink';
+import { releaseConfirmation } from '../../data/release-rule.js';
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { resolveKey, type Action, type Screen } from '../keys.js';
 import { geometry } from '../layout.js';
@@ -225,17 +226,24 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
         case 'confirm': {
           const address = v.state.address ?? '';
           if (v.state.releasing) return { actions: [] };
-          if (prompt.text.trim() !== address) {
+          const force = v.releaseHolders.some((h) => h.release.needsForce);
+          const expected = releaseConfirmation(address, force);
+          if (prompt.text.trim() !== expected) {
             return {
               actions: [
                 {
                   type: 'message',
-                  message: { text: `type ${address} exactly to confirm, or Esc to cancel`, tone: 'error' },
+                  message: { text: `type ${expected} exactly to confirm, or Esc to cancel`, tone: 'error' },
                 },
               ],
             };
           }
-          const targets = v.releaseHolders.map((h) => ({ namespace: h.namespace, name: h.name, address }));
+          const targets = v.releaseHolders.map((h) => ({
+            namespace: h.namespace,
+            name: h.name,
+            address,
+            force,
+          }));
           if (targets.length === 0)
             return {
               actions: [
