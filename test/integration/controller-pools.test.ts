@@ -304,7 +304,7 @@ describe('controller: pools', () => {
     assert.deepEqual([ready?.status, /garbage/.test(ready?.message ?? '')], ['True', true]);
   });
 
-  // IPAddress spec.gateway is the pool's text, as upstream copies it (issue 20; ADR 0015): upper-case
+  // IPAddress spec.gateway is the pool's text, as upstream copies it (issue 20; ADR 0016): upper-case
   // hex and zones kept; only a text the IPAddress schema cannot take (over 39 characters) is canonical.
   it('copies the pool gateway verbatim (FD00::1, fe80::1%eth0), canonical only beyond 39 characters', async () => {
     const gatewayOf = async (kind: PoolKind, spec: Parameters<Ipam['createPool']>[3]) => {

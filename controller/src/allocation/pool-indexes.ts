@@ -148,7 +148,7 @@ export const IPADDRESS_GATEWAY_MAX_LENGTH = 39;
  * `spec.gateway` of the IPAddresses a pool hands out: the pool's text as written, as upstream copies
  * it (`FD00::1` stays `FD00::1`, `fe80::1%eth0` keeps its zone), where the IPAddress schema takes it;
  * a longer text (an IPv6 address written out in full with a zone, 40+ characters) would make every
- * create fail, so it is written in canonical form instead (docs/adr/0015-gateway-text.md).
+ * create fail, so it is written in canonical form instead (docs/adr/0016-gateway-text.md).
  */
 export function gatewayText(written: string | undefined, parsed: Addr | undefined): string | undefined {
   if (parsed === undefined) return undefined;
