@@ -120,10 +120,17 @@ export interface WireObjects {
   readonly warnings: string[];
 }
 
-async function listPools(session: Session, kind: PoolKind, scope: ReadScope): Promise<Pool[]> {
+async function listPools(
+  session: Session,
+  kind: PoolKind,
+  scope: ReadScope,
+  labelSelector?: string,
+): Promise<Pool[]> {
   const namespace = POOL_KIND_INFO[kind].namespaced && !scope.allNamespaces ? scope.namespace : undefined;
   try {
-    const list = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV });
+    const list = await session.client
+      .pools(kind)
+      .list({ namespace, resourceVersion: LIST_RV, labelSelector });
     // Lists omit apiVersion/kind on items; put them back so the view model can tell the kinds apart.
     return list.items.map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool);
   } catch (error) {
@@ -220,6 +227,8 @@ export interface SummaryOptions {
   readonly recount: boolean;
   /** Read IPAddressClaims for the claim counts (`-o wide|json|yaml` show them; the table does not). */
   readonly claims: boolean;
+  /** `pools -l`: only pools with these labels (the API server filters). */
+  readonly labelSelector?: string | undefined;
 }
 
 /** Namespaces read at a time when the pools live in several namespaces (and none is global). */
@@ -311,7 +320,9 @@ export async function readPoolSummaries(
   const warnings: string[] = [];
   const kinds = servedPoolKinds(session, warnings);
   const [pools, stopped, claims] = await Promise.all([
-    Promise.all(kinds.map((k) => listPools(session, k, scope))).then((lists) => lists.flat()),
+    Promise.all(kinds.map((k) => listPools(session, k, scope, options.labelSelector))).then((lists) =>
+      lists.flat(),
+    ),
     options.recount ? undefined : controllerStopped(session),
     options.claims ? listClaims(session, scope, warnings) : undefined,
   ]);
