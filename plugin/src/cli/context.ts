@@ -40,6 +40,8 @@ export interface GlobalOptions {
   readonly outputSpec: OutputSpec;
   /** Columns text and tables fit (terminal.ts: $COLUMNS, the terminal, else 80). */
   readonly width: number;
+  /** Whether `width` is the reader's ($COLUMNS or a terminal): prose is wrapped only then. */
+  readonly widthKnown: boolean;
   /** Whether block and mark characters can be shown; without, table/text output is ASCII. */
   readonly unicode: boolean;
   /** false with --no-color or NO_COLOR, or when stdout is not a terminal. */

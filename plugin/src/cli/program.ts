@@ -7,7 +7,7 @@ import { DEFAULT_CHUNK_SIZE, POOL_SORTS, POOL_SORT_ALIASES, type PoolSort } from
 import { colourEnabled } from '../output/colour.js';
 import { printDocument } from '../output/documents.js';
 import { parseTemplate } from '../output/jsonpath.js';
-import { terminalWidth, unicodeCapable, wrapText } from '../output/terminal.js';
+import { terminalWidth, unicodeCapable, widthKnown, wrapText } from '../output/terminal.js';
 import {
   makeContext,
   parseOutput,
@@ -58,13 +58,14 @@ export function globalsFrom(raw: RawGlobals, io: ProgramIO): GlobalOptions {
     output: renderedFormat(outputSpec),
     outputSpec,
     width: terminalWidth({ env: io.env, isTTY: io.isTTY, columns: io.columns }),
+    widthKnown: widthKnown({ env: io.env, isTTY: io.isTTY }),
     unicode: unicodeCapable(io.env),
     colour: colourEnabled({ noColorFlag: raw.color === false, env: io.env, isTTY: io.isTTY }),
     verbose: raw.verbose === true,
   };
 }
 
-/** Commands that print prose (not tables): their text output is word-wrapped to the width. */
+/** Commands that print prose (not tables): their text is word-wrapped when the width is known. */
 const PROSE_COMMANDS: ReadonlySet<string> = new Set(['explain', 'inspect', 'release']);
 
 function checkOutput(command: string, globals: GlobalOptions): void {
@@ -114,7 +115,7 @@ export function buildProgram(io: ProgramIO): {
     checkOutput(cmd.name(), globals);
     const spec = globals.outputSpec;
     if (spec.choice !== 'name' && spec.choice !== 'jsonpath') {
-      const prose = PROSE_COMMANDS.has(cmd.name()) && globals.output === 'table';
+      const prose = PROSE_COMMANDS.has(cmd.name()) && globals.output === 'table' && globals.widthKnown;
       return body(
         makeContext(
           globals,
@@ -442,6 +443,11 @@ ${examples(['kubectl ipam completion bash > /etc/bash_completion.d/kubectl-ipam'
 export async function run(argv: readonly string[], io: ProgramIO): Promise<number> {
   const { program } = buildProgram(io);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
+  // Cobra's completion protocol, which kubectl uses for plugins (bin/kubectl_complete-ipam).
+  if (argv[0] === '__complete') {
+    const { complete } = await import('../commands/complete.js');
+    return complete(argv.slice(1), program, io);
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.Ok;

@@ -25,6 +25,16 @@ export function terminalWidth(t: TerminalFacts): number {
 }
 
 /**
+ * Whether the width is the reader's: `$COLUMNS` is set or stdout is a terminal. Prose (explain,
+ * inspect, release) is wrapped only then, so that grep on piped output sees whole lines; tables
+ * fit 80 columns either way.
+ */
+export function widthKnown(t: TerminalFacts): boolean {
+  const fromEnv = Number(t.env.COLUMNS);
+  return (t.env.COLUMNS !== undefined && Number.isSafeInteger(fromEnv) && fromEnv > 0) || t.isTTY;
+}
+
+/**
  * Whether block characters (`█▏░`), marks (`≠ ✗ ■ ▲ ⏸`) and dashes can be shown: not with
  * `TERM=dumb`, nor when the locale (the first set of LC_ALL, LC_CTYPE, LANG, as the C library picks
  * it) is not UTF-8, e.g. `LANG=C` or `POSIX`. No locale variable at all counts as UTF-8: that is what
