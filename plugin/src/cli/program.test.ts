@@ -100,6 +100,34 @@ describe('argument parsing', () => {
     );
     assert.equal((await cli(['completion', 'tcsh'])).code, ExitCode.Usage);
   });
+  it("__complete answers in Cobra's protocol without a cluster for commands, flags and values", async () => {
+    const lines = async (...words: string[]): Promise<string[]> =>
+      (await cli(['__complete', '--kubeconfig', '/nonexistent/config', ...words])).out
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split('\t')[0] ?? '');
+    assert.deepEqual(await lines(''), [
+      'pools',
+      'explain',
+      'inspect',
+      'release',
+      'doctor',
+      'browse',
+      'completion',
+      ':4',
+    ]);
+    assert.deepEqual(await lines('pools', '--sort', 'u'), ['utilization', 'used', ':4']);
+    assert.deepEqual(await lines('pools', '--sort=n'), ['--sort=name', ':4']);
+    assert.deepEqual(await lines('explain', '-o', ''), ['table', 'json', 'yaml', 'jsonpath=', ':4']);
+    assert.deepEqual(await lines('pools', '--kind', 'g'), ['global', 'global-prefix', ':4']);
+    assert.deepEqual(await lines('completion', ''), ['bash', 'zsh', 'fish', ':4']);
+    assert.deepEqual(await lines('--kubeconfig', ''), [':0']);
+    const flags = await lines('doctor', '--');
+    for (const f of ['--min-age', '--no-headers', '--kubeconfig', '--all-namespaces', '--help'])
+      assert.ok(flags.includes(f), f);
+    // The cluster part is empty without a cluster; "claim" is still offered.
+    assert.deepEqual(await lines('explain', ''), ['claim', ':4']);
+  });
   it('no kubeconfig: one line, exit 4', async () => {
     const r = await cli(['--kubeconfig', '/nonexistent/config', 'pools']);
     assert.equal(r.code, ExitCode.NoCluster);
