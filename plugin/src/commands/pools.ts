@@ -235,8 +235,8 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
       chunkSize: options.chunkSize,
       recount: options.recount,
       labelSelector: options.selector,
-      // Only the wide table and json/yaml show claim counts: the table does not read claims.
-      claims: ctx.globals.output !== 'table',
+      // Only the wide table and json/yaml/jsonpath show claim counts: table and -o name read no claims.
+      claims: ctx.globals.output !== 'table' && ctx.globals.outputSpec.choice !== 'name',
     },
   );
   for (const w of read.warnings) ctx.err(`warning: ${w}\n`);
