@@ -138,7 +138,7 @@ describe('kubectl-ipam with limited rights (--as)', () => {
     kubeconfig = cluster.kubeconfigPath;
     rbac = cluster.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
-    await applyCrds(capiCrds('v1.14.0'));
+    await applyCrds(capiCrds());
     await applyCrds(ourCrds());
     a = await createTestNamespace('rbac-a');
     b = await createTestNamespace('rbac-b');
