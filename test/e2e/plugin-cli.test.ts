@@ -386,8 +386,24 @@ describe('kubectl-ipam against the control plane', () => {
   });
 
   it('pools in a real 80-column terminal (tmux): no row wraps, the bar shrank', async () => {
+    // The shell keeps the pane alive after the table: when a pane dies, tmux (3.3) writes "Pane is
+    // dead" on its last row and scrolls the screen by a line, which would take the header off.
     const s = await TmuxSession.start(
-      [bin, '--kubeconfig', kubeconfig, 'pools', '-n', ns.name, '--kind', 'pool', '--kind', 'prefix'],
+      [
+        'sh',
+        '-c',
+        '"$0" "$@"; exec sleep 120',
+        bin,
+        '--kubeconfig',
+        kubeconfig,
+        'pools',
+        '-n',
+        ns.name,
+        '--kind',
+        'pool',
+        '--kind',
+        'prefix',
+      ],
       { columns: 80, rows: 20, env: { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } },
     );
     try {

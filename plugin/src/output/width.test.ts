@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { explainAddress, explainPool, parseAddr } from '@ipam-in-cluster/allocator';
-import { renderDoctor } from '../commands/doctor.js';
+import { renderDoctor, wrapSteps } from '../commands/doctor.js';
 import {
   renderAddressExplanation,
   renderClaimDiagnosis,
@@ -162,6 +162,18 @@ describe('every table and text fits 80 columns', () => {
     assert.equal(wide.filter((l) => /^(error|warning|info) /.test(l)).length, findings.length);
     const bare = renderDoctor(report, PAL, { width: 80, headers: false });
     assert.doesNotMatch(bare, /SEVERITY/);
+  });
+  it("doctor's hand-off is broken between its steps only: each command stays whole", () => {
+    const line =
+      '2 releasable: kubectl ipam doctor -n a-rather-long-namespace-name -o json > report.json; review it; kubectl ipam release --from-report report.json [--yes]';
+    const lines = wrapSteps(line, 80);
+    assert.deepEqual(lines, [
+      '2 releasable: kubectl ipam doctor -n a-rather-long-namespace-name -o json > report.json;',
+      '    review it; kubectl ipam release --from-report report.json [--yes]',
+    ]);
+    assert.deepEqual(wrapSteps('1 releasable: a; b', 80), ['1 releasable: a; b']);
+    const short = wrapSteps('1 releasable: kubectl ipam doctor -A -o json > report.json; review it; x', 60);
+    assert.equal(short[0], '1 releasable: kubectl ipam doctor -A -o json > report.json;');
   });
   it('explain (pool, prefix pool, address, claim), inspect and release dry runs, wrapped', () => {
     const v4 = inv.pools.find((p) => p.key.name === 'nodes-v4');
