@@ -161,7 +161,7 @@ describe('helm chart', () => {
     assert.deepEqual(policy?.spec?.ingress, [
       { ports: [{ port: 'webhook-server', protocol: 'TCP' }], from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] },
       {
-        ports: [{ port: 'metrics', protocol: 'TCP' }],
+        ports: [{ port: 'https', protocol: 'TCP' }],
         from: [{ podSelector: { matchLabels: { app: 'prometheus' } } }],
       },
     ]);
