@@ -13,6 +13,7 @@ void import('./cli/program.js')
       out: (s) => process.stdout.write(s),
       err: (s) => process.stderr.write(s),
       isTTY: process.stdout.isTTY,
+      columns: process.stdout.columns,
       env: process.env,
     }),
   )

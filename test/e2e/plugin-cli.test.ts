@@ -1,11 +1,13 @@
 // kubectl-ipam end to end: the BUILT plugin (plugin/bin/kubectl-ipam) against the real control plane,
 // with pools, claims and IPAddresses created by hand the way the controller would create them.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { repoRoot } from '../cluster/paths.js';
 import {
   applyCrds,
   capiCrds,
@@ -14,9 +16,10 @@ import {
   testCluster,
   type TestNamespace,
 } from '../support/cluster.js';
-import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
+import { KUBECTL_IPAM_BIN as bin, runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../tui/build.js';
+import { TmuxSession } from '../tui/tmux.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
 const CAPI = 'v1beta2';
@@ -135,7 +138,7 @@ describe('kubectl-ipam against the control plane', () => {
     const v4 = await create('inclusterippools', {
       apiVersion: `${GROUP}/v1alpha2`,
       kind: 'InClusterIPPool',
-      metadata: { name: 'nodes-v4' },
+      metadata: { name: 'nodes-v4', labels: { tier: 'nodes', family: 'v4' } },
       spec: {
         addresses: ['10.0.0.0/24'],
         prefix: 24,
@@ -146,7 +149,7 @@ describe('kubectl-ipam against the control plane', () => {
     const v6 = await create('inclusterippools', {
       apiVersion: `${GROUP}/v1alpha2`,
       kind: 'InClusterIPPool',
-      metadata: { name: 'nodes-v6' },
+      metadata: { name: 'nodes-v6', labels: { tier: 'nodes', family: 'v6' } },
       spec: { addresses: ['fd00::/64'], prefix: 64, gateway: 'fd00::1' },
     });
     const tiny = await create('inclusterippools', {
@@ -204,19 +207,20 @@ describe('kubectl-ipam against the control plane', () => {
     const r = await plugin(['pools', '-n', ns.name]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.match(
-      lines[0] ?? '',
-      /^NAMESPACE\s+NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/,
-    );
-    const row = (name: string): string => lines.find((l) => l.includes(` ${name} `)) ?? '';
-    assert.match(
-      row('nodes-v4'),
-      new RegExp(`^${ns.name}\\s+nodes-v4\\s+pool\\s+IPv4\\s+245\\s+3\\s+242\\s+0\\s+`),
-    );
-    assert.match(row('nodes-v6'), /pool\s+IPv6\s+1\.8e19\s+1\s+1\.8e19\s+0\s+▏░{19}\s+<1%$/);
-    assert.match(row('tiny'), /pool\s+IPv4\s+1\s+1\s+0\s+0\s+█{20}\s+100%\s+■ full/);
+    // One namespace: no NAMESPACE column (kubectl get's convention); 80 columns off a terminal.
+    assert.match(lines[0] ?? '', /^NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/);
+    const row = (name: string): string => lines.find((l) => l.startsWith(`${name} `)) ?? '';
+    assert.match(row('nodes-v4'), /^nodes-v4\s+pool\s+IPv4\s+245\s+3\s+242\s+0\s+/);
+    assert.match(row('nodes-v6'), /pool\s+IPv6\s+1\.8e19\s+1\s+1\.8e19\s+0\s+▏░+\s+<1%$/);
+    assert.match(row('tiny'), /pool\s+IPv4\s+1\s+1\s+0\s+0\s+█+\s+100%\s+■ full/);
     assert.match(row('delegated'), /prefix\s+IPv6\/64\s+4\s+0\s+4\s+0/);
-    assert.match(row(globalPool), /^—\s+shared-\w+\s+global\s+IPv4\s+3\s+0\s+3/);
+    assert.match(row(globalPool), /^shared-\w+\s+global\s+IPv4\s+3\s+0\s+3/);
+    for (const l of lines) assert.ok(l.length <= 80, l);
+    // -A: the NAMESPACE column, `—` for global pools.
+    const all = await plugin(['pools', '-A', '--kind', 'global']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /^NAMESPACE\s+NAME\s+KIND/);
+    assert.match(all.stdout, new RegExp(`^—\\s+${globalPool}\\s+global\\s+IPv4\\s+3\\s+0\\s+3`, 'm'));
   });
 
   it('pools -o json: exact counts as strings, stable shape', async () => {
@@ -266,6 +270,224 @@ describe('kubectl-ipam against the control plane', () => {
     const bad = await plugin(['pools', '-n', ns.name, '--chunk-size', '-5']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--chunk-size must be a whole number >= 0/);
+  });
+
+  it("kubectl's conventions: -l, --sort utilization, --no-headers, -o name, -o jsonpath", async () => {
+    const selected = await plugin([
+      'pools',
+      '-n',
+      ns.name,
+      '-l',
+      'tier=nodes,family in (v4)',
+      '--no-headers',
+    ]);
+    assert.equal(selected.code, 0, selected.stderr);
+    assert.match(selected.stdout, /^nodes-v4\s+pool\s+IPv4\s+245\s+3\s+242\s+0\s+/);
+    assert.equal(selected.stdout.trimEnd().split('\n').length, 1);
+    const none = await plugin(['pools', '-n', ns.name, '-l', 'tier=none']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stderr, /No pools found in namespace .* matching -l tier=none\./);
+    const badSelector = await plugin(['pools', '-n', ns.name, '-l', 'tier==='], {});
+    assert.notEqual(badSelector.code, 0);
+    assert.match(badSelector.stderr, /^error: /);
+
+    for (const sort of ['utilization', 'utilisation']) {
+      const r = await plugin(['pools', '-n', ns.name, '--kind', 'pool', '--sort', sort, '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      // The full pool first; kubectl's -o name: <kind>.<group>/<name>.
+      assert.equal(r.stdout.split('\n')[0], 'inclusterippool.ipam.cluster.x-k8s.io/tiny');
+    }
+    const globals = await plugin(['pools', '-n', ns.name, '--kind', 'global', '-o', 'name']);
+    assert.match(
+      globals.stdout,
+      new RegExp(`^globalinclusterippool\\.ipam\\.cluster\\.x-k8s\\.io/${globalPool}$`, 'm'),
+    );
+    const path = await plugin([
+      'pools',
+      '-n',
+      ns.name,
+      '-l',
+      'tier=nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.name}={.counts.used}/{.counts.total}{"\\n"}{end}',
+    ]);
+    assert.equal(path.code, 0, path.stderr);
+    assert.equal(path.stdout, 'nodes-v4=3/245\nnodes-v6=1/18446744073709551614\n');
+    const filtered = await plugin([
+      'pools',
+      '-n',
+      ns.name,
+      '-o',
+      "jsonpath={.items[?(@.severity=='full')].id}",
+    ]);
+    assert.equal(filtered.stdout, `${ns.name}/tiny`);
+    const inspectName = await plugin(['inspect', '-n', ns.name, '10.0.0.11', '-o', 'name']);
+    assert.equal(inspectName.stdout, 'ipaddress.ipam.cluster.x-k8s.io/md-0-b\n');
+    const explained = await plugin([
+      'explain',
+      '-n',
+      ns.name,
+      'nodes-v4',
+      '10.0.0.10',
+      '-o',
+      'jsonpath={.verdict}',
+    ]);
+    assert.equal(explained.code, 0, explained.stderr);
+    assert.equal(explained.stdout, 'allocated');
+    const wide = await plugin(['explain', '-n', ns.name, 'nodes-v4', '-o', 'wide']);
+    assert.equal(wide.code, 2);
+    assert.match(wide.stderr, /^error: explain has no wide output/);
+    const group = await plugin(['pools', '-n', ns.name, '--as-group', 'system:masters']);
+    assert.equal(group.code, 2);
+  });
+
+  it('every command fits 80 columns ($COLUMNS=80), and is ASCII with LANG=C or TERM=dumb', async () => {
+    const commands = [
+      ['pools', '-n', ns.name],
+      ['pools', '-n', ns.name, '--recount'],
+      ['explain', '-n', ns.name, 'nodes-v4'],
+      ['explain', '-n', ns.name, 'nodes-v6'],
+      ['explain', '-n', ns.name, 'delegated'],
+      ['explain', '-n', ns.name, 'nodes-v4', '10.0.0.10'],
+      ['explain', '-n', ns.name, 'nodes-v4', '10.0.0.5'],
+      ['explain', '-n', ns.name, 'claim', 'tiny-b'],
+      ['explain', '-n', ns.name, 'claim', 'md-0-a'],
+      ['inspect', '-n', ns.name, '10.0.0.12'],
+      ['release', '-n', ns.name, '10.0.0.12'],
+      ['release', '-n', ns.name, '10.0.0.11', '--force'],
+      ['doctor', '-n', ns.name, '--min-age', '0'],
+    ];
+    // LC_ALL and LC_CTYPE would win over LANG (as in the C library): clear them.
+    const locale = { LC_ALL: '', LC_CTYPE: '' };
+    const envs: Record<string, string>[] = [
+      { COLUMNS: '80', LANG: 'C.UTF-8', ...locale },
+      { COLUMNS: '80', LANG: 'C', ...locale },
+      { COLUMNS: '80', TERM: 'dumb' },
+    ];
+    for (const env of envs) {
+      for (const args of commands) {
+        const r = await plugin(args, env);
+        assert.ok([0, 6, 7].includes(r.code), `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+        assert.notEqual(r.stdout, '', args.join(' '));
+        for (const line of r.stdout.split('\n'))
+          assert.ok(Array.from(line).length <= 80, `${args.join(' ')} (${JSON.stringify(env)}): ${line}`);
+        if (env.LANG === 'C' || env.TERM === 'dumb') {
+          assert.doesNotMatch(
+            r.stdout,
+            /[\u0080-\u{10ffff}]/u,
+            `${args.join(' ')} is ASCII (${JSON.stringify(env)})`,
+          );
+          assert.doesNotMatch(r.stderr, /[\u0080-\u{10ffff}]/u, `${args.join(' ')} stderr is ASCII`);
+        }
+      }
+    }
+    const ascii = await plugin(['pools', '-n', ns.name], { LANG: 'C', ...locale });
+    assert.match(ascii.stdout, /^tiny\s+pool\s+IPv4\s+1\s+1\s+0\s+0\s+#+\s+100%\s+# full$/m);
+  });
+
+  it('pools in a real 80-column terminal (tmux): no row wraps, the bar shrank', async () => {
+    // The shell keeps the pane alive after the table: when a pane dies, tmux (3.3) writes "Pane is
+    // dead" on its last row and scrolls the screen by a line, which would take the header off.
+    const s = await TmuxSession.start(
+      [
+        'sh',
+        '-c',
+        '"$0" "$@"; exec sleep 120',
+        bin,
+        '--kubeconfig',
+        kubeconfig,
+        'pools',
+        '-n',
+        ns.name,
+        '--kind',
+        'pool',
+        '--kind',
+        'prefix',
+      ],
+      { columns: 80, rows: 20, env: { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' } },
+    );
+    try {
+      const screen = await s.waitFor(/^tiny .*100%/m, 'the pools table');
+      // Header and one line per pool, nothing else: a wrapped row would leave its tail on a line.
+      const lines = screen.split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, 5, screen);
+      assert.match(lines[0] ?? '', /^NAME\s+KIND\s+FAMILY\s+TOTAL\s+USED\s+FREE\s+OOR\s+UTILISATION$/);
+      const bar = /\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\d+\s+[█▏▎▍▌▋▊▉░]{5,19}\s+\S+%/;
+      ['delegated', 'nodes-v4', 'nodes-v6', 'tiny'].forEach((name, i) => {
+        assert.match(lines[i + 1] ?? '', new RegExp(`^${name}${bar.source}`), screen);
+      });
+    } finally {
+      await s.kill();
+    }
+  });
+
+  it('kubectl completes `kubectl ipam …` through kubectl_complete-ipam (Cobra protocol)', async () => {
+    const complete = (args: string[]): Promise<{ lines: string[]; directive: string }> =>
+      new Promise((resolve, reject) => {
+        execFile(
+          'kubectl',
+          ['__complete', 'ipam', ...args],
+          {
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              KUBECONFIG: kubeconfig,
+              PATH: `${join(repoRoot, 'plugin', 'bin')}:${process.env.PATH ?? ''}`,
+            },
+          },
+          (error, stdout) => {
+            if (error !== null) {
+              reject(new Error(`kubectl __complete ipam ${args.join(' ')}`, { cause: error }));
+              return;
+            }
+            const lines = stdout.trimEnd().split('\n');
+            resolve({
+              lines: lines.slice(0, -1).map((l) => l.split('\t')[0] ?? ''),
+              directive: lines.at(-1) ?? '',
+            });
+          },
+        );
+      });
+    const sub = await complete(['']);
+    assert.deepEqual(sub.lines, ['pools', 'explain', 'inspect', 'release', 'doctor', 'browse', 'completion']);
+    assert.equal(sub.directive, ':4');
+    assert.deepEqual((await complete(['ex'])).lines, ['explain']);
+    assert.deepEqual((await complete(['pools', '--sort', ''])).lines, [
+      'name',
+      'utilization',
+      'free',
+      'used',
+    ]);
+    assert.deepEqual((await complete(['pools', '--sort=u'])).lines, ['--sort=utilization', '--sort=used']);
+    assert.ok((await complete(['pools', '--s'])).lines.includes('--sort'));
+    assert.ok((await complete(['pools', '--s'])).lines.includes('--selector'));
+    // Pools: namespaced ones by NAME in the namespace, global ones as global/NAME; "claim" too.
+    const pools = await complete(['-n', ns.name, 'explain', '']);
+    for (const p of ['claim', 'nodes-v4', 'nodes-v6', 'tiny', 'delegated', `global/${globalPool}`])
+      assert.ok(pools.lines.includes(p), `${p} in ${pools.lines.join(' ')}`);
+    assert.deepEqual((await complete(['-n', ns.name, 'explain', 'nodes-'])).lines, ['nodes-v4', 'nodes-v6']);
+    assert.ok(
+      (await complete(['explain', `${ns.name}/`])).lines.includes(`${ns.name}/nodes-v4`),
+      'NAMESPACE/ completes that namespace',
+    );
+    // After a pool: its allocated addresses, in address order.
+    assert.deepEqual((await complete(['-n', ns.name, 'explain', 'nodes-v4', ''])).lines, [
+      '10.0.0.10',
+      '10.0.0.11',
+      '10.0.0.12',
+    ]);
+    assert.deepEqual((await complete(['-n', ns.name, 'explain', 'nodes-v6', 'fd'])).lines, ['fd00::2']);
+    // Claims after `explain claim`.
+    const claims = await complete(['-n', ns.name, 'explain', 'claim', '']);
+    assert.deepEqual([...claims.lines].sort(), ['lost', 'md-0-a', 'md-0-b', 'tiny-a', 'tiny-b', 'v6-a']);
+    // --pool and release/inspect addresses.
+    assert.ok((await complete(['-n', ns.name, 'release', '--pool', ''])).lines.includes('nodes-v4'));
+    assert.deepEqual((await complete(['-n', ns.name, 'inspect', '--pool', 'tiny', ''])).lines, ['10.9.0.10']);
+    assert.ok((await complete(['-n', ns.name, '-o', ''])).lines.includes('json'));
+    // No cluster: nothing, no error on the terminal.
+    const lost = await complete(['--kubeconfig', '/nonexistent', 'explain', '']);
+    assert.deepEqual(lost.lines, ['claim']);
   });
 
   it('explain POOL shows ranges with their sources, reserved, gateway and free blocks', async () => {
@@ -349,11 +571,18 @@ describe('kubectl-ipam against the control plane', () => {
   it('doctor finds the orphan and the pending claims; -o json report feeds release --from-report', async () => {
     const r = await plugin(['doctor', '-n', ns.name, '--min-age', '0']);
     assert.equal(r.code, 7, r.stderr);
-    assert.match(r.stdout, /error\s+orphaned-address\s+IPAddress .*\/orphan-1\s+10\.0\.0\.12/);
-    assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/tiny-b/);
-    assert.match(r.stdout, /pending-claim\s+IPAddressClaim .*\/lost/);
-    // The hand-off keeps the scope the audit ran in.
+    // Each message wrapped under its finding (SEVERITY CHECK ADDRESS).
+    assert.match(r.stdout, /^error\s+orphaned-address\s+10\.0\.0\.12\n {2}IPAddress .*\/orphan-1 holds/m);
+    assert.match(r.stdout, /^warning\s+pending-claim\s+-\n {2}claim .*\/tiny-b /m);
+    assert.match(r.stdout, /^warning\s+pending-claim\s+-\n {2}claim .*\/lost /m);
+    // The hand-off keeps the scope the audit ran in, whole on one line however the text is wrapped.
     assert.match(r.stdout, new RegExp(`kubectl ipam doctor -n ${ns.name} -o json > report\\.json`));
+    const wide = await plugin(['doctor', '-n', ns.name, '--min-age', '0', '-o', 'wide', '--no-headers']);
+    assert.equal(wide.code, 7, wide.stderr);
+    assert.match(
+      wide.stdout,
+      /^error\s+orphaned-address\s+IPAddress .*\/orphan-1\s+10\.0\.0\.12\s+IPAddress/,
+    );
 
     const json = await plugin(['doctor', '-n', ns.name, '--min-age', '0', '-o', 'json']);
     const report = JSON.parse(json.stdout) as { kind: string; summary: { releasable: number } };

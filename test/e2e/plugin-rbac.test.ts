@@ -51,8 +51,8 @@ describe('kubectl-ipam with limited rights (--as)', () => {
   const globalPool = `rbac-g-${sfx}`;
   const clusterObjects: { kind: 'ClusterRole' | 'ClusterRoleBinding'; name: string }[] = [];
 
-  function plugin(as: string, args: string[]): Promise<PluginResult> {
-    return runPlugin(kubeconfig, ['--as', as, ...args]);
+  function plugin(as: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<PluginResult> {
+    return runPlugin(kubeconfig, ['--as', as, ...args], env);
   }
 
   async function create(plural: string, namespace: string | undefined, body: object, version = CAPI) {
@@ -233,7 +233,8 @@ describe('kubectl-ipam with limited rights (--as)', () => {
     const n = ['-n', a.name];
     const pools = await plugin(as, ['pools', ...n]);
     assert.equal(pools.code, 0, pools.stderr);
-    assert.match(pools.stdout, new RegExp(`${a.name}\\s+nodes\\s+pool\\s+IPv4\\s+254\\s+2\\s+252`));
+    // pools -n has no NAMESPACE column (plugin-cli): the row starts with the pool's name.
+    assert.match(pools.stdout, /^nodes\s+pool\s+IPv4\s+254\s+2\s+252/m);
     assert.doesNotMatch(pools.stdout, new RegExp(globalPool));
     assert.deepEqual(coverageWarnings(pools), [
       'warning: not allowed to list globalinclusterippools; globalinclusterprefixpools: showing what you may see (counts and checks that need the rest are marked or left out)',
@@ -264,7 +265,11 @@ describe('kubectl-ipam with limited rights (--as)', () => {
     // doctor: the orphan is a fact (claims of a were read); nothing about the unread global pools.
     const doctor = await plugin(as, ['doctor', ...n, '--min-age', '0']);
     assert.equal(doctor.code, 7, doctor.stderr);
-    assert.match(doctor.stdout, /error\s+orphaned-address\s+IPAddress .*\/orphan-1\s+10\.61\.0\.11/);
+    // doctor's default layout (plugin-cli): SEVERITY CHECK ADDRESS, the message under it.
+    assert.match(
+      doctor.stdout,
+      /^error\s+orphaned-address\s+10\.61\.0\.11\n {2}IPAddress .*\/orphan-1 holds/m,
+    );
     assert.doesNotMatch(doctor.stdout, /status-mismatch|address-pool-missing/);
     assert.equal(coverageWarnings(doctor).length, 1, doctor.stderr);
 
@@ -290,8 +295,15 @@ describe('kubectl-ipam with limited rights (--as)', () => {
     const as = users.global;
     const pools = await plugin(as, ['pools', '-A']);
     assert.equal(pools.code, 0, pools.stderr);
+    // At 80 columns (stdout is no terminal) the marker is its symbol `?`; wider, `? partial`.
     assert.match(
       pools.stdout,
+      new RegExp(`^—\\s+${globalPool}\\s+global\\s+IPv4\\s+254\\s+0\\s+254 .*%  \\?$`, 'm'),
+    );
+    for (const line of pools.stdout.split('\n')) assert.ok(Array.from(line).length <= 80, line);
+    const wide = await plugin(as, ['pools', '-A'], { COLUMNS: '120' });
+    assert.match(
+      wide.stdout,
       new RegExp(`—\\s+${globalPool}\\s+global\\s+IPv4\\s+254\\s+0\\s+254 .*\\? partial`),
     );
     assert.doesNotMatch(pools.stdout, new RegExp(a.name));
@@ -358,7 +370,10 @@ describe('kubectl-ipam with limited rights (--as)', () => {
     assert.match(explain.stdout, new RegExp(`held by IPAddress ${b.name}/gb`));
     const doctor = await plugin(as, ['doctor', '-A', '--min-age', '0']);
     assert.equal(doctor.code, 7, doctor.stderr);
-    assert.match(doctor.stdout, /orphaned-address\s+IPAddress .*\/orphan-1/);
+    assert.match(
+      doctor.stdout,
+      /^error\s+orphaned-address\s+10\.61\.0\.11\n {2}IPAddress .*\/orphan-1 holds/m,
+    );
     assert.match(doctor.stdout, /kubectl ipam doctor -A -o json > report\.json/);
     const inspect = await plugin(as, ['inspect', '-n', a.name, '10.61.0.10']);
     assert.equal(inspect.code, 0, inspect.stderr);

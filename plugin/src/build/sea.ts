@@ -2,7 +2,8 @@
 //   1. esbuild bundles dist/main.js and its dependencies into one CommonJS file (SEA runs CJS);
 //   2. node --experimental-sea-config writes the preparation blob (Node 24 has no --build-sea yet);
 //   3. the running node binary is copied and postject injects the blob.
-// Output: plugin/dist/sea/kubectl-ipam (for the OS/arch of the node that runs this script).
+// Output: plugin/dist/sea/kubectl-ipam (for the OS/arch of the node that runs this script), and next
+// to it kubectl_complete-ipam (bin/): the script kubectl (>= 1.26) runs to complete `kubectl ipam …`.
 // Usage: npm run build:sea -w plugin (compiles first; this file runs as dist/build/sea.js)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,4 +72,8 @@ const args = [
 if (process.platform === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
 execFileSync(process.execPath, args, { stdio: 'inherit' });
 if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', exe]);
-process.stdout.write(`built ${exe}\n`);
+// The completion helper is a POSIX shell script that runs the kubectl-ipam beside it (not on Windows).
+const completer = join(out, 'kubectl_complete-ipam');
+copyFileSync(join(plugin, 'bin', 'kubectl_complete-ipam'), completer);
+chmodSync(completer, 0o755);
+process.stdout.write(`built ${exe} and ${completer}\n`);

@@ -2,10 +2,31 @@
 // opened cluster session (commands that never touch the cluster never load a kubeconfig).
 import type { Session } from '../data/session.js';
 import { palette, type Palette } from '../output/colour.js';
+import { toAscii } from '../output/terminal.js';
 import { CliError, ExitCode } from './errors.js';
 
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** What a command prints in: `name` and `jsonpath` are made from its `json` document (cli/printers.ts). */
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'] as const;
+export type OutputChoice = (typeof OUTPUT_FORMATS)[number];
+/** What a command renders; `-o name|jsonpath` run it as `json`. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
+
+/** The -o choices each command takes; anything else (e.g. `-o wide` where it changes nothing) exits 2. */
+export const COMMAND_OUTPUTS: Readonly<Record<string, readonly OutputChoice[]>> = {
+  pools: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'],
+  doctor: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'],
+  inspect: ['table', 'json', 'yaml', 'name', 'jsonpath'],
+  explain: ['table', 'json', 'yaml', 'jsonpath'],
+  release: ['table', 'json', 'yaml', 'jsonpath'],
+  browse: ['table'],
+  completion: ['table'],
+};
+
+export interface OutputSpec {
+  readonly choice: OutputChoice;
+  /** The template of `-o jsonpath=TEMPLATE`. */
+  readonly template?: string;
+}
 
 export interface GlobalOptions {
   readonly kubeconfig: string | undefined;
@@ -17,6 +38,14 @@ export interface GlobalOptions {
   readonly output: OutputFormat;
   /** --request-timeout in milliseconds; 0 (kubectl's default) waits as long as the server takes. */
   readonly requestTimeoutMs: number;
+  /** What -o asked for (output is `json` for `name` and `jsonpath`). */
+  readonly outputSpec: OutputSpec;
+  /** Columns text and tables fit (terminal.ts: $COLUMNS, the terminal, else 80). */
+  readonly width: number;
+  /** Whether `width` is the reader's ($COLUMNS or a terminal): prose is wrapped only then. */
+  readonly widthKnown: boolean;
+  /** Whether block and mark characters can be shown; without, table/text output is ASCII. */
+  readonly unicode: boolean;
   /** false with --no-color or NO_COLOR, or when stdout is not a terminal. */
   readonly colour: boolean;
   readonly verbose: boolean;
@@ -34,13 +63,29 @@ export interface CommandContext {
   resetSession(): void;
 }
 
-export function parseOutput(value: string): OutputFormat {
-  const v = value.toLowerCase();
-  if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
+/** Reads `-o`: a format, or `jsonpath=TEMPLATE` (also `jsonpath='TEMPLATE'`, as kubectl takes it). */
+export function parseOutput(value: string): OutputSpec {
+  const eq = value.indexOf('=');
+  const name = (eq < 0 ? value : value.slice(0, eq)).toLowerCase();
+  if (name === 'jsonpath') {
+    const template = eq < 0 ? '' : value.slice(eq + 1).replace(/^'(.*)'$/s, '$1');
+    if (template === '')
+      throw new CliError(
+        ExitCode.Usage,
+        'template format specified but no template given (-o jsonpath=TEMPLATE)',
+      );
+    return { choice: 'jsonpath', template };
+  }
+  if (eq < 0 && (OUTPUT_FORMATS as readonly string[]).includes(name)) return { choice: name as OutputChoice };
   throw new CliError(
     ExitCode.Usage,
-    `unknown output format "${value}" (use one of: ${OUTPUT_FORMATS.join(', ')})`,
+    `unknown output format "${value}" (use one of: ${OUTPUT_FORMATS.map((f) => (f === 'jsonpath' ? 'jsonpath=TEMPLATE' : f)).join(', ')})`,
   );
+}
+
+/** The format a command renders for an -o choice. */
+export function renderedFormat(spec: OutputSpec): OutputFormat {
+  return spec.choice === 'name' || spec.choice === 'jsonpath' ? 'json' : spec.choice;
 }
 
 export interface ContextIO {
@@ -54,8 +99,18 @@ export function makeContext(globals: GlobalOptions, io: ContextIO): CommandConte
   let session: Promise<Session> | undefined;
   return {
     globals,
-    out: io.out,
-    err: io.err,
+    // Table and text output in ASCII when the terminal cannot draw our characters; documents never.
+    out:
+      !globals.unicode && (globals.output === 'table' || globals.output === 'wide')
+        ? (s) => {
+            io.out(toAscii(s));
+          }
+        : io.out,
+    err: globals.unicode
+      ? io.err
+      : (s) => {
+          io.err(toAscii(s));
+        },
     palette: palette(globals.colour),
     now: io.now ?? (() => new Date()),
     isTTY: io.isTTY,

@@ -1,7 +1,10 @@
 // `pools` flag values (--sort choices, --chunk-size default): a module of its own so the program can
 // declare the flags without loading the command (and with it the Kubernetes client).
-export const POOL_SORTS = ['name', 'utilisation', 'free', 'used'] as const;
+/** --sort values; `utilization` as the controller, metrics and chart spell it. */
+export const POOL_SORTS = ['name', 'utilization', 'free', 'used'] as const;
 export type PoolSort = (typeof POOL_SORTS)[number];
+/** Other spellings --sort takes (`utilisation`, the plugin's first spelling, still works). */
+export const POOL_SORT_ALIASES: Readonly<Record<string, PoolSort>> = { utilisation: 'utilization' };
 
 /**
  * Default `pools --chunk-size`: 0, one list request served from the API server's watch cache. Paged

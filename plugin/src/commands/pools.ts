@@ -8,9 +8,18 @@ import type { PoolSort } from './pool-sorts.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
-import { count, familyText, utilisationCell } from '../output/pool-cells.js';
+import {
+  BAR_WIDTH,
+  MIN_BAR_WIDTH,
+  count,
+  familyText,
+  markersWidth,
+  utilisationCell,
+  type MarkerFit,
+} from '../output/pool-cells.js';
 import { toJson, toYaml } from '../output/serialize.js';
-import { renderTable, type Column } from '../output/table.js';
+import { renderTable, tableWidths, type Column, type TableOptions } from '../output/table.js';
+import { DEFAULT_WIDTH } from '../output/terminal.js';
 
 export { POOL_SORTS, type PoolSort } from './pool-sorts.js';
 
@@ -18,6 +27,10 @@ export interface PoolsOptions {
   readonly sort: PoolSort;
   /** Only pools of these short kinds (pool, global, prefix, global-prefix). */
   readonly kinds: readonly string[];
+  /** `-l`: a label selector, passed to the API server's pool lists. */
+  readonly selector?: string | undefined;
+  /** false with `--no-headers`. */
+  readonly headers?: boolean;
   /** IPAddresses per list request; 0: one request (see SummaryOptions). */
   readonly chunkSize: number;
   /** Count every pool from its IPAddresses instead of taking counts from its status. */
@@ -67,7 +80,7 @@ function sortPools<P extends PoolSummary>(pools: readonly P[], sort: PoolSort): 
   switch (sort) {
     case 'name':
       return out;
-    case 'utilisation':
+    case 'utilization':
       return out.sort((a, b) => b.utilisation - a.utilisation || desc(a.counts.used, b.counts.used));
     case 'free':
       return out.sort((a, b) => -desc(a.counts.free, b.counts.free));
@@ -97,18 +110,39 @@ function specCell(p: PoolSummary): string {
   return list.length === 0 ? '-' : list.join(',');
 }
 
-/** The pools table (or wide table, or json/yaml document). Pure: golden-tested. */
+/** How a table is laid out: the columns to fit (80 by default), headers, ASCII cells. */
+export interface TableLayout extends TableOptions {
+  /** Columns the default table fits (`-o wide` does not shrink). */
+  readonly width?: number;
+  /**
+   * The NAMESPACE column (default true). Like kubectl get, `pools` shows it with -A only: in one
+   * namespace it says nothing that KIND (global or not) does not.
+   */
+  readonly namespaceColumn?: boolean;
+}
+
+/** Percentage (4 columns) and the two spaces after the bar. */
+const PERCENT_WIDTH = 4;
+
+/**
+ * The pools table (or wide table, or json/yaml document). Pure: golden-tested. The default table
+ * fits `layout.width`: the bar shrinks from 20 cells, goes when fewer than 5 would fit, and then the
+ * markers are cut (`…`). Names are never cut (they are what people copy); a row of very long names
+ * can still run over.
+ */
 export function renderPools(
   pools: readonly PoolSummary[],
   format: OutputFormat,
   pal: Palette,
   now: Date,
+  layout: TableLayout = {},
 ): string {
   if (format === 'json') return toJson(poolListJson(pools));
   if (format === 'yaml') return toYaml(poolListJson(pools));
   const wide = format === 'wide';
+  const ns = layout.namespaceColumn !== false;
   const columns: Column[] = [
-    { header: 'NAMESPACE' },
+    ...(ns ? [{ header: 'NAMESPACE' }] : []),
     { header: 'NAME' },
     { header: 'KIND' },
     { header: 'FAMILY' },
@@ -118,6 +152,7 @@ export function renderPools(
     { header: 'OOR', align: 'right' },
     { header: 'UTILISATION' },
   ];
+  const last = columns.length - 1;
   if (wide)
     columns.push(
       { header: 'COUNTS' },
@@ -126,19 +161,41 @@ export function renderPools(
       { header: 'AGE' },
       { header: 'SPEC' },
     );
-  // In wide output the utilisation column is not last, so markers go to STATUS-side cells.
-  const rows = pools.map((p) => {
-    const row = [
-      p.key.namespace ?? '—',
-      p.key.name,
-      p.kindShort,
-      familyText(p),
-      count(p.counts.total, wide),
-      count(p.counts.used, wide),
-      count(p.counts.free, wide),
-      count(p.counts.outOfRange, wide),
-      utilisationCell(p, pal),
-    ];
+  const fixed = pools.map((p) => [
+    ...(ns ? [p.key.namespace ?? '—'] : []),
+    p.key.name,
+    p.kindShort,
+    familyText(p),
+    count(p.counts.total, wide),
+    count(p.counts.used, wide),
+    count(p.counts.free, wide),
+    count(p.counts.outOfRange, wide),
+  ]);
+  let barWidth = BAR_WIDTH;
+  let fit: MarkerFit = {};
+  if (!wide) {
+    // What is left for UTILISATION after the other columns and their two-space gaps. In order:
+    // the bar shrinks; then goes (the percentage says it); then markers become symbols; then are cut.
+    const before = tableWidths(columns.slice(0, -1), fixed, layout);
+    const room = (layout.width ?? DEFAULT_WIDTH) - before.reduce((sum, w) => sum + w + 2, 0);
+    if (room < (columns[last]?.header.length ?? 0)) columns[last] = { header: 'UTIL' };
+    const ascii = layout.ascii === true;
+    const words = Math.max(0, ...pools.map((p) => markersWidth(p, false, ascii)));
+    const symbols = Math.max(0, ...pools.map((p) => markersWidth(p, true, ascii)));
+    const barFor = (markers: number): number => Math.min(BAR_WIDTH, room - 2 - PERCENT_WIDTH - markers);
+    fit = { ascii };
+    if (barFor(words) >= MIN_BAR_WIDTH) barWidth = barFor(words);
+    else if (room - PERCENT_WIDTH >= words) barWidth = 0;
+    else if (barFor(symbols) >= MIN_BAR_WIDTH) {
+      barWidth = barFor(symbols);
+      fit = { ascii, symbols: true };
+    } else {
+      barWidth = 0;
+      fit = { ascii, symbols: true, room: room - PERCENT_WIDTH };
+    }
+  }
+  const rows = pools.map((p, i) => {
+    const row = [...(fixed[i] ?? []), utilisationCell(p, pal, barWidth, fit)];
     if (wide)
       row.push(
         countsCell(p),
@@ -149,7 +206,7 @@ export function renderPools(
       );
     return row;
   });
-  return renderTable(columns, rows);
+  return renderTable(columns, rows, layout);
 }
 
 export function filterPools<P extends PoolSummary>(
@@ -179,21 +236,30 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
     {
       chunkSize: options.chunkSize,
       recount: options.recount,
-      // Only the wide table and json/yaml show claim counts: the table does not read claims.
-      claims: ctx.globals.output !== 'table',
+      labelSelector: options.selector,
+      // Only the wide table and json/yaml/jsonpath show claim counts: table and -o name read no claims.
+      claims: ctx.globals.output !== 'table' && ctx.globals.outputSpec.choice !== 'name',
     },
   );
   for (const w of read.warnings) ctx.err(`warning: ${w}\n`);
   const pools = filterPools(read.pools, options);
   if (pools.length === 0 && (ctx.globals.output === 'table' || ctx.globals.output === 'wide')) {
     ctx.err(
-      ctx.globals.allNamespaces
-        ? 'No pools found.\n'
-        : `No pools found in namespace ${session.namespace} (and no global pools).\n`,
+      (ctx.globals.allNamespaces
+        ? 'No pools found'
+        : `No pools found in namespace ${session.namespace} (and no global pools)`) +
+        (options.selector === undefined ? '.\n' : ` matching -l ${options.selector}.\n`),
     );
     return;
   }
-  ctx.out(renderPools(pools, ctx.globals.output, ctx.palette, ctx.now()));
+  ctx.out(
+    renderPools(pools, ctx.globals.output, ctx.palette, ctx.now(), {
+      width: ctx.globals.width,
+      namespaceColumn: ctx.globals.allNamespaces,
+      headers: options.headers,
+      ascii: !ctx.globals.unicode,
+    }),
+  );
   for (const p of pools) {
     if (p.error !== undefined && ctx.globals.output !== 'json' && ctx.globals.output !== 'yaml') {
       ctx.err(`warning: pool ${p.id}: ${p.error}\n`);

@@ -179,16 +179,18 @@ async function listCovering<T>(
 /**
  * Pools of one kind: global kinds cluster-wide, namespaced kinds in the scope (every namespace with
  * -A, falling back to the namespace). A forbidden list is skipped and recorded, never fatal here.
+ * `labelSelector` (pools -l) is passed to every pool list, the namespace fallback's too.
  */
 async function listPools(
   session: Session,
   kind: PoolKind,
   scope: ReadScope,
   rec: CoverageRecorder,
+  labelSelector?: string,
 ): Promise<Pool[]> {
   const info = POOL_KIND_INFO[kind];
   const list = async (namespace: string | undefined): Promise<Pool[]> => {
-    const got = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV });
+    const got = await session.client.pools(kind).list({ namespace, resourceVersion: LIST_RV, labelSelector });
     // Lists omit apiVersion/kind on items; put them back so the view model can tell the kinds apart.
     return got.items.map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool);
   };
@@ -210,14 +212,18 @@ async function listPools(
   }
 }
 
-/** Lists every served pool kind in `kinds`; fails (exit 5) when every one of them was forbidden. */
+/**
+ * Lists every served pool kind in `kinds` (only pools matching `labelSelector`, when given); fails
+ * (exit 5) when every one of them was forbidden.
+ */
 async function listAllPools(
   session: Session,
   kinds: readonly PoolKind[],
   scope: ReadScope,
   rec: CoverageRecorder,
+  labelSelector?: string,
 ): Promise<Pool[]> {
-  const lists = await Promise.all(kinds.map((k) => listPools(session, k, scope, rec)));
+  const lists = await Promise.all(kinds.map((k) => listPools(session, k, scope, rec, labelSelector)));
   const seen = rec.result();
   if (
     kinds.length > 0 &&
@@ -321,6 +327,8 @@ export interface SummaryOptions {
   readonly recount: boolean;
   /** Read IPAddressClaims for the claim counts (`-o wide|json|yaml` show them; the table does not). */
   readonly claims: boolean;
+  /** `pools -l`: only pools with these labels (the API server filters). */
+  readonly labelSelector?: string | undefined;
 }
 
 /** Namespaces read at a time when the pools live in several namespaces (and none is global). */
@@ -430,7 +438,7 @@ export async function readPoolSummaries(
   const rec = new CoverageRecorder();
   const kinds = scopedPoolKinds(session, scope, warnings);
   const [pools, stopped, claims] = await Promise.all([
-    listAllPools(session, kinds, scope, rec),
+    listAllPools(session, kinds, scope, rec, options.labelSelector),
     options.recount ? undefined : controllerStopped(session),
     options.claims ? listClaims(session, scope, rec) : undefined,
   ]);

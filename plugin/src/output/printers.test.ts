@@ -98,8 +98,8 @@ describe('colours', () => {
 });
 
 describe('pools printer', () => {
-  it('table: compact counts, bars, markers (golden, NO_COLOR)', () => {
-    const out = renderPools(fixture().pools, 'table', palette(false), NOW);
+  it('table: compact counts, bars, markers (golden, NO_COLOR, wide terminal)', () => {
+    const out = renderPools(fixture().pools, 'table', palette(false), NOW, { width: 120 });
     assert.equal(
       out,
       [
@@ -113,9 +113,12 @@ describe('pools printer', () => {
     );
   });
   it('colour marks severity but the text is the same', () => {
-    const coloured = renderPools(fixture().pools, 'table', palette(true), NOW);
+    const coloured = renderPools(fixture().pools, 'table', palette(true), NOW, { width: 120 });
     assert.ok(coloured.includes('\u001b[33m████████████████▎░░░'));
-    assert.equal(stripAnsi(coloured), renderPools(fixture().pools, 'table', palette(false), NOW));
+    assert.equal(
+      stripAnsi(coloured),
+      renderPools(fixture().pools, 'table', palette(false), NOW, { width: 120 }),
+    );
   });
   it('wide: exact IPv6 counts and status comparison', () => {
     const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
