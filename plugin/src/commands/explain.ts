@@ -4,11 +4,13 @@ import {
   explainPool,
   formatAddr,
   formatPrefix,
+  maskPrefix,
   nextFreePrefix,
   parseAddr,
   parsePrefix,
   parsePrefixInUse,
   prefixIsAllocatable,
+  rangeOfPrefix,
   type AddressExplanation,
   type PoolExplanation,
 } from '@ipam-in-cluster/allocator';
@@ -359,7 +361,12 @@ async function explainClaim(ctx: CommandContext, name: string | undefined): Prom
   ctx.out(renderClaimDiagnosis(d, chain, ctx.palette, now));
 }
 
-function explainPrefixAddress(p: PoolSnapshot, text: string): string {
+/**
+ * `explain POOL PREFIX` for a prefix pool. A prefix with host bits set, or a bare address, stands for
+ * the address inside the /allocationPrefixLength prefix that contains it; any allocation that
+ * overlaps that prefix is named with its holder (an address inside an allocated prefix is not free).
+ */
+export function explainPrefixAddress(p: PoolSnapshot, text: string): string {
   const layout = p.prefixLayout;
   if (layout === undefined)
     throw new CliError(ExitCode.Error, `pool ${p.id} has an invalid spec: ${p.error ?? ''}`);
@@ -370,21 +377,42 @@ function explainPrefixAddress(p: PoolSnapshot, text: string): string {
       ExitCode.Usage,
       `"${text}" is not an IPv6 prefix (pool ${p.id} hands out /${layout.allocationPrefixLength} prefixes: give one such as fd00::/${layout.allocationPrefixLength}, or its base address)`,
     );
-  const allocatable = prefixIsAllocatable(layout, parsed.value);
-  const holders = p.addresses.filter((a) => {
+  const asked = maskPrefix(parsed.value);
+  const inside = asked.value !== parsed.value.value; // host bits: an address inside `asked`
+  const allocatable = prefixIsAllocatable(layout, asked);
+  const range = rangeOfPrefix(asked);
+  const overlapping = p.addresses.flatMap((a) => {
     const q = parsePrefixInUse({ address: a.address, prefix: a.prefix });
-    return q.ok && q.value.value === parsed.value.value && q.value.bits === parsed.value.bits;
+    if (!q.ok) return [];
+    const r = rangeOfPrefix(q.value);
+    return r.family === range.family && r.from <= range.to && range.from <= r.to
+      ? [{ holder: a, held: q.value }]
+      : [];
   });
-  const lines = [
-    `${formatPrefix(parsed.value)} ${allocatable ? (holders.length > 0 ? 'is allocated' : 'is free') : 'is not allocatable'} in ${p.id}`,
-  ];
+  const holders = overlapping.map((o) => o.holder);
+  const exact = overlapping.some((o) => o.held.value === asked.value && o.held.bits === asked.bits);
+  const state = !allocatable
+    ? holders.length > 0
+      ? 'is not allocatable, and overlaps an allocation'
+      : 'is not allocatable'
+    : holders.length === 0
+      ? 'is free'
+      : exact
+        ? 'is allocated'
+        : 'overlaps an allocation';
+  const subject = inside
+    ? `${formatAddr({ family: parsed.value.family, value: parsed.value.value })} is inside ${formatPrefix(asked)}, which`
+    : formatPrefix(asked);
+  const lines = [`${subject} ${state} in ${p.id}`];
   if (!allocatable) {
     if (parsed.value.bits !== layout.allocationPrefixLength)
       lines.push(`  ✗ the pool hands out /${layout.allocationPrefixLength} prefixes`);
     else lines.push('  ✗ not wholly inside spec.prefixes, or overlaps spec.excludedPrefixes');
   }
   for (const h of holders)
-    lines.push(`  held by IPAddress ${h.namespace}/${h.name} for claim ${h.claimName}`);
+    lines.push(
+      `  ${h.address}/${h.prefix ?? '?'} held by IPAddress ${h.namespace}/${h.name} for claim ${h.claimName}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
