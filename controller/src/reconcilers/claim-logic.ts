@@ -44,9 +44,19 @@ export function graceRemainingMs(
   return Math.max(0, deleted + gracePeriodSeconds * 1000 - now.getTime());
 }
 
-function groupOf(apiVersion: string): string {
+/** The API group of an apiVersion (`''` for the core group's `v1`). */
+export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/** Whether an owner reference points at an IPAddressClaim (of `name`, when given). */
+export function isClaimReference(r: OwnerReference, name?: string): boolean {
+  return (
+    r.kind === IPADDRESS_CLAIM_KIND &&
+    groupOf(r.apiVersion) === IPAM_GROUP &&
+    (name === undefined || r.name === name)
+  );
 }
 
 export interface OwnershipResult {
@@ -68,10 +78,7 @@ export function ensureOwnerReferences(
 ): OwnershipResult {
   const refs = (existing ?? []).map((r) => ({ ...r }));
   const claimRef = claimOwnerReference(claim, ipamApiVersion);
-  const isClaim = (r: OwnerReference): boolean =>
-    groupOf(r.apiVersion) === groupOf(claimRef.apiVersion) &&
-    r.kind === IPADDRESS_CLAIM_KIND &&
-    r.name === claimRef.name;
+  const isClaim = (r: OwnerReference): boolean => isClaimReference(r, claimRef.name);
   // A controller reference to a claim of the same name is ours even with another uid: names are
   // unique, so that uid belongs to an earlier claim of this name that no longer exists (deleted and
   // recreated while its IPAddress was being created). controller-runtime's SetControllerReference
@@ -158,23 +165,13 @@ export function adoptionPatch(
  */
 export function releasableBy(address: ObjectMeta, claim: AddressClaim): boolean {
   const controller = address.ownerReferences?.find((r) => r.controller === true);
-  return (
-    controller === undefined ||
-    (groupOf(controller.apiVersion) === IPAM_GROUP &&
-      controller.kind === IPADDRESS_CLAIM_KIND &&
-      controller.name === claim.metadata.name)
-  );
+  return controller === undefined || isClaimReference(controller, claim.metadata.name ?? '');
 }
 
 /** Whether the IPAddress's controller reference is this very claim (same uid): one we created or adopted. */
 export function controlledBy(address: ObjectMeta, claim: AddressClaim): boolean {
   const controller = address.ownerReferences?.find((r) => r.controller === true);
-  return (
-    controller !== undefined &&
-    controller.kind === IPADDRESS_CLAIM_KIND &&
-    groupOf(controller.apiVersion) === IPAM_GROUP &&
-    controller.uid === claim.metadata.uid
-  );
+  return controller !== undefined && isClaimReference(controller) && controller.uid === claim.metadata.uid;
 }
 
 /** What the pool knows about an existing IPAddress's address (PoolIndexes.check). */
@@ -202,16 +199,10 @@ export function adoptionConflict(
   const claimName = claim.metadata.name ?? '';
   if (address.claimName !== '' && address.claimName !== claimName)
     return `${what} references claim ${address.claimName}, not ${claimName}: it is not adopted; ${remedy}`;
-  const controller = address.metadata.ownerReferences?.find((r) => r.controller === true);
-  if (
-    controller !== undefined &&
-    !(
-      controller.kind === IPADDRESS_CLAIM_KIND &&
-      groupOf(controller.apiVersion) === IPAM_GROUP &&
-      controller.name === claimName
-    )
-  )
-    return `${what} is controlled by ${controller.kind} ${controller.name}: it is not adopted; ${remedy}`;
+  if (!releasableBy(address.metadata, claim)) {
+    const controller = address.metadata.ownerReferences?.find((r) => r.controller === true);
+    return `${what} is controlled by ${controller?.kind ?? ''} ${controller?.name ?? ''}: it is not adopted; ${remedy}`;
+  }
   if (controlledBy(address.metadata, claim)) return undefined;
   const held = address.prefix === undefined ? address.address : `${address.address}/${address.prefix}`;
   if (check === undefined)

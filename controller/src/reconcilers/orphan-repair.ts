@@ -10,7 +10,6 @@
 import {
   addressFromWire,
   FINALIZER_PROTECT_ADDRESS,
-  IPADDRESS_CLAIM_KIND,
   IPAM_GROUP,
   PoolEventReason,
   type Address,
@@ -20,22 +19,16 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import { classifyApiError, type ObjectClient } from '@ipam-in-cluster/kube';
+import { groupOf, isClaimReference } from './claim-logic.js';
 import { addressPoolId } from './pool-registry.js';
 import type { Cache, EventSink, Logger } from './types.js';
 
 /** What one repair pass did. `retry`: a precondition failed (someone wrote meanwhile); look again. */
 export type RepairOutcome = 'released' | 'kept' | 'none' | 'retry';
 
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash === -1 ? '' : apiVersion.slice(0, slash);
-}
-
 /** The owner reference to an IPAddressClaim, if the IPAddress still has one. */
 export function claimOwnerUid(address: Address): string | undefined {
-  return address.metadata.ownerReferences?.find(
-    (r) => r.kind === IPADDRESS_CLAIM_KIND && groupOf(r.apiVersion) === IPAM_GROUP,
-  )?.uid;
+  return address.metadata.ownerReferences?.find((r) => isClaimReference(r))?.uid;
 }
 
 /** Whether the IPAddress has an owner reference to the pool it references (as ours and upstream's do). */
@@ -63,11 +56,7 @@ export function releasableOrphan(address: Address): boolean {
   const name = address.metadata.name ?? '';
   if (address.claimName !== '' && address.claimName !== name) return false;
   const controller = address.metadata.ownerReferences?.find((r) => r.controller === true);
-  if (
-    controller !== undefined &&
-    !(controller.kind === IPADDRESS_CLAIM_KIND && groupOf(controller.apiVersion) === IPAM_GROUP)
-  )
-    return false;
+  if (controller !== undefined && !isClaimReference(controller)) return false;
   const protectedByUs = (address.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS);
   if (address.metadata.deletionTimestamp !== undefined && !protectedByUs) return false;
   return protectedByUs || claimOwnerUid(address) !== undefined || ownedByItsPool(address);
