@@ -33,6 +33,7 @@ import { classifyApiError, type ObjectClient } from '@ipam-in-cluster/kube';
 import {
   adoptionConflict,
   adoptionPatch,
+  controlledBy,
   claimClusterName,
   copiedLabels,
   graceRemainingMs,
@@ -209,17 +210,17 @@ export class ClaimReconciler {
           event: { type: 'Warning', reason: ClaimReadyReason.AllocationFailed, message },
         });
       }
-      const conflict = adoptionConflict(
-        existing,
-        claim,
-        `${poolId.kind} ${describePool(poolId)}`,
-        this.#d.registry.indexes.check(
-          poolKey(poolId),
-          `${namespace}/${name}`,
-          existing.address,
-          existing.prefix,
-        ),
-      );
+      // The pool check scans the pool's holdings: only for an IPAddress this claim does not control
+      // yet (adoptionConflict does not read it otherwise), not on every pass of an allocated claim.
+      const check = controlledBy(existing.metadata, claim)
+        ? undefined
+        : this.#d.registry.indexes.check(
+            poolKey(poolId),
+            `${namespace}/${name}`,
+            existing.address,
+            existing.prefix,
+          );
+      const conflict = adoptionConflict(existing, claim, `${poolId.kind} ${describePool(poolId)}`, check);
       if (conflict !== undefined) {
         // Not ours to adopt: no finalizer, no owner reference; an IPAddress event brings the claim back.
         this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AddressConflict);
