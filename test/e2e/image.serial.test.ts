@@ -64,9 +64,16 @@ describe(
       plane = startPrivatePlane('image');
     });
 
-    after(() => {
-      controller?.kill('SIGKILL');
-      for (const m of mounts) spawnSync('umount', [m]);
+    after(async () => {
+      // The killed process holds the mount until it has exited: unmounting before that fails, and
+      // the rmSync below then walks into the read-only root (EROFS; seen once in a CI trial).
+      if (controller !== undefined && controller.exitCode === null && controller.signalCode === null) {
+        const exited = new Promise((resolve) => controller?.once('exit', resolve));
+        controller.kill('SIGKILL');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      }
+      // Lazy: a mount still busy is detached now and freed when its last user goes.
+      for (const m of mounts) spawnSync('umount', ['--lazy', m]);
       if (readOnlyRoot) rmSync(readOnlyRoot, { recursive: true, force: true });
       if (container) spawnSync('buildah', ['rm', container]);
       plane.stop();
