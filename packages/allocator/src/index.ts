@@ -35,7 +35,7 @@ export {
 } from './explain.js';
 export { formatAddr, formatPrefix, formatRange, formatRangeList, goQuote } from './format.js';
 export { IPSet, IPSetBuilder } from './ipset.js';
-export { stringifyJson, toJsonValue, type JsonValue } from './json.js';
+export { isRecord, stringifyJson, toJsonValue, type JsonValue } from './json.js';
 export {
   buildPoolLayout,
   inferSubnet,
@@ -45,6 +45,18 @@ export {
   type ReservedAddress,
   type ReservedKind,
 } from './layout.js';
+export {
+  poolModel,
+  unlaidCounts,
+  type Holding,
+  type IPPoolModel,
+  type NextAllocation,
+  type PoolModel,
+  type PoolSpecInput,
+  type PoolTracker,
+  type PoolType,
+  type PrefixPoolModel,
+} from './pool-model.js';
 export { occupancy, type OccupancyBlock, type OccupancyMap, type OccupancyOptions } from './occupancy.js';
 export {
   parseAddr,

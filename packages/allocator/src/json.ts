@@ -8,7 +8,8 @@
 export type JsonValue =
   null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A JSON object (not null, not an array): the one shape test every package uses. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
