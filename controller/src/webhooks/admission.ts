@@ -2,7 +2,7 @@
 // 422 Invalid Status whose causes carry the field paths, in-use refusals a 400 BadRequest, failures
 // to read the cluster a 500 InternalError. The API server passes the Status through to the client
 // (prefixed "admission webhook ... denied the request: ").
-import { goQuote } from '@ipam-in-cluster/allocator';
+import { goQuote, isRecord } from '@ipam-in-cluster/allocator';
 import { IPAM_GROUP, type FieldError } from '@ipam-in-cluster/api';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -140,10 +140,6 @@ export function toResponse(uid: string, verdict: Verdict): AdmissionResponse {
     response.status = verdict.status;
   }
   return response;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Checks the envelope of an AdmissionReview; returns the request or why it is unusable. */

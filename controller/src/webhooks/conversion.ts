@@ -1,6 +1,7 @@
 // The CRD conversion webhook (`/convert`): a ConversionReview (apiextensions.k8s.io/v1) in, every
 // object converted by the pure functions of @ipam-in-cluster/api out. One failure fails the review,
 // as the API server requires (it then fails the client's request with the message).
+import { isRecord } from '@ipam-in-cluster/allocator';
 import { convertPoolObject } from '@ipam-in-cluster/api';
 
 export interface ConversionReview {
@@ -12,10 +13,6 @@ export interface ConversionReview {
     convertedObjects: unknown[];
     result: { status: 'Success' | 'Failure'; message?: string };
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Handles one ConversionReview body; `undefined` when the body is not a ConversionReview at all. */

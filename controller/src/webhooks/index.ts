@@ -49,15 +49,9 @@ export type {
   WebhookConfiguration,
   WebhookTarget,
 } from './manifests.js';
-export {
-  DELETE_IN_USE_MESSAGE,
-  decodeIPPoolSpec,
-  decodePrefixPoolSpec,
-  MAX_POOL_ENTRY_LENGTH,
-  MAX_POOL_LIST_ENTRIES,
-  PoolWebhooks,
-} from './pools.js';
-export type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
+export { MAX_POOL_ENTRY_LENGTH, MAX_POOL_LIST_ENTRIES } from '@ipam-in-cluster/api';
+export { DELETE_IN_USE_MESSAGE, PoolWebhooks } from './pools.js';
+export type { PoolClusterReader, StoredPool } from './pools.js';
 export { ADMISSION_MAX_BODY_BYTES, CONVERSION_MAX_BODY_BYTES, startHttpsWebhookServer } from './server.js';
 export {
   createCertificateAuthority,

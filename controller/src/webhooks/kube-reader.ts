@@ -9,7 +9,8 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import { discoverServedResources, type KubeClient } from '@ipam-in-cluster/kube';
-import type { Allocation, PoolClusterReader, PoolSummary } from './pools.js';
+import type { Holding } from '@ipam-in-cluster/allocator';
+import type { PoolClusterReader, StoredPool } from './pools.js';
 
 export interface KubePoolReaderOptions {
   client: KubeClient;
@@ -39,10 +40,10 @@ export class KubePoolReader implements PoolClusterReader {
     return this.version;
   }
 
-  async allocations(kind: PoolKind, namespace: string | undefined, name: string): Promise<Allocation[]> {
+  async allocations(kind: PoolKind, namespace: string | undefined, name: string): Promise<Holding[]> {
     const version = await this.contractVersion();
     const { items } = await this.client.ipAddresses(version).listAll({ namespace });
-    const out: Allocation[] = [];
+    const out: Holding[] = [];
     for (const item of items) {
       const ref = item.spec.poolRef;
       const group = ref.apiGroup === undefined || ref.apiGroup === '' ? IPAM_GROUP : ref.apiGroup;
@@ -56,7 +57,7 @@ export class KubePoolReader implements PoolClusterReader {
     return out;
   }
 
-  async pools(kind: PoolKind, namespace: string | undefined): Promise<PoolSummary[]> {
+  async pools(kind: PoolKind, namespace: string | undefined): Promise<StoredPool[]> {
     const { items } = await this.client
       .pools(kind)
       .listAll({ namespace: POOL_KIND_INFO[kind].namespaced ? namespace : undefined });

@@ -6,6 +6,8 @@ import {
   ANNOTATION_ALLOW_OVERLAP,
   ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_SKIP_VALIDATE_DELETE,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
   type PendingAllocation,
   type PoolKind,
 } from '@ipam-in-cluster/api';
@@ -18,24 +20,17 @@ import {
   type Operation,
   type Verdict,
 } from './admission.js';
-import {
-  DELETE_IN_USE_MESSAGE,
-  MAX_POOL_ENTRY_LENGTH,
-  MAX_POOL_LIST_ENTRIES,
-  PoolWebhooks,
-  type Allocation,
-  type PoolClusterReader,
-  type PoolSummary,
-} from './pools.js';
+import type { Holding } from '@ipam-in-cluster/allocator';
+import { DELETE_IN_USE_MESSAGE, PoolWebhooks, type PoolClusterReader, type StoredPool } from './pools.js';
 
 class MemoryReader implements PoolClusterReader {
-  allocs: Allocation[] = [];
-  others: PoolSummary[] = [];
+  allocs: Holding[] = [];
+  others: StoredPool[] = [];
   fail = false;
-  allocations(): Promise<Allocation[]> {
+  allocations(): Promise<Holding[]> {
     return this.fail ? Promise.reject(new Error('list failed')) : Promise.resolve(this.allocs);
   }
-  pools(): Promise<PoolSummary[]> {
+  pools(): Promise<StoredPool[]> {
     return Promise.resolve(this.others);
   }
 }

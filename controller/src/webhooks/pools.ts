@@ -4,26 +4,30 @@
 // are allocated are refused (400 BadRequest, upstream's messages). Addresses the controller is about
 // to create (the pending-allocations fence, docs/adr/0009-pool-edit-race.md) count as allocated.
 import {
-  buildPoolLayout,
-  buildPrefixPoolLayout,
-  checkIPPoolUpdate,
   checkPrefixPoolUpdate,
   formatRangeList,
   ipPoolUpdateRejection,
+  isRecord,
+  outOfRangeAllocations,
+  parseAddr,
+  poolModel,
+  type Addr,
+  type Holding,
   type IPSet,
+  type PoolModel,
+  type Result,
 } from '@ipam-in-cluster/allocator';
 import {
   ANNOTATION_ALLOW_OVERLAP,
   ANNOTATION_SKIP_VALIDATE_DELETE,
+  decodePoolSpec,
   POOL_KIND_INFO,
   readPendingAllocations,
-  validateIPPool,
-  validatePrefixPool,
+  validatePoolSpec,
   type FieldError,
-  type IPPoolSpec,
   type ObjectMeta,
   type PoolKind,
-  type PrefixPoolSpec,
+  type TypedPoolSpec,
 } from '@ipam-in-cluster/api';
 import { processFenceKey, verifyPending, type PendingVerdict } from '../allocation/fence-key.js';
 import {
@@ -35,16 +39,8 @@ import {
   type Verdict,
 } from './admission.js';
 
-/** One IPAddress (or pending allocation) of a pool: `spec.address` and `spec.prefix`. */
-export interface Allocation {
-  address: string;
-  prefix?: number | undefined;
-  /** `namespace/name`, for messages. */
-  name?: string | undefined;
-}
-
-/** A pool as the overlap check needs it. */
-export interface PoolSummary {
+/** A pool as the overlap check needs it: name, annotations and the spec as stored. */
+export interface StoredPool {
   name: string;
   annotations: Record<string, string>;
   spec: unknown;
@@ -53,9 +49,9 @@ export interface PoolSummary {
 /** Reads from the cluster what the checks need; consistent (quorum) reads, never a stale cache. */
 export interface PoolClusterReader {
   /** IPAddresses whose poolRef names this pool (group ipam.cluster.x-k8s.io or empty). */
-  allocations(kind: PoolKind, namespace: string | undefined, name: string): Promise<Allocation[]>;
+  allocations(kind: PoolKind, namespace: string | undefined, name: string): Promise<Holding[]>;
   /** Pools of this kind in the same scope (the namespace for namespaced kinds). */
-  pools(kind: PoolKind, namespace: string | undefined): Promise<PoolSummary[]>;
+  pools(kind: PoolKind, namespace: string | undefined): Promise<StoredPool[]>;
 }
 
 export interface PoolWebhookOptions {
@@ -76,132 +72,6 @@ export interface PoolWebhookOptions {
 
 export const DELETE_IN_USE_MESSAGE =
   'Pool has IPAddresses allocated. Cannot delete Pool until all IPAddresses have been removed.';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function shown(v: unknown): string {
-  const json = JSON.stringify(v) as string | undefined;
-  return json ?? String(v);
-}
-
-function typeError(path: string, value: unknown, expected: string): FieldError {
-  return { path, value: cut(shown(value)), message: `must be ${expected}` };
-}
-
-/**
- * Most entries in one pool list (addresses, excludedAddresses, prefixes, excludedPrefixes). Checked
- * before any entry is parsed, so the cost of validating one request is bounded whatever it carries
- * (a request of 7 MiB could otherwise hold 700 000 entries): parsing runs on the event loop, about
- * 20 µs per fully written IPv6 range under the image's Node flags, so 2 × 2 000 entries keep one
- * validation step near 100 ms (docs/performance.md, npm run bench:webhook). Upstream has no limit;
- * ranges and CIDRs describe any set in far fewer entries.
- */
-export const MAX_POOL_LIST_ENTRIES = 2_000;
-
-/** Longest pool list entry: an IPv6 range of two fully written addresses with zones fits easily. */
-export const MAX_POOL_ENTRY_LENGTH = 256;
-
-/** A long value, cut for messages (the full text could be megabytes). */
-function cut(v: string): string {
-  return v.length <= 64 ? v : `${v.slice(0, 64)}... (${String(v.length)} characters)`;
-}
-
-function stringList(s: Record<string, unknown>, field: string, errors: FieldError[]): string[] | undefined {
-  const v = s[field];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) {
-    errors.push(typeError(`spec.${field}`, v, 'a list of strings'));
-    return undefined;
-  }
-  if (v.length > MAX_POOL_LIST_ENTRIES) {
-    errors.push({
-      path: `spec.${field}`,
-      value: v.length,
-      message: `must have at most ${String(MAX_POOL_LIST_ENTRIES)} entries (use ranges or CIDRs)`,
-    });
-    return undefined;
-  }
-  const out: string[] = [];
-  v.forEach((item: unknown, i) => {
-    if (typeof item !== 'string') errors.push(typeError(`spec.${field}[${i}]`, item, 'a string'));
-    else if (item.length > MAX_POOL_ENTRY_LENGTH)
-      errors.push({
-        path: `spec.${field}[${i}]`,
-        value: cut(item),
-        message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
-      });
-    else out.push(item);
-  });
-  return out;
-}
-
-function optString(s: Record<string, unknown>, field: string, errors: FieldError[]): string | undefined {
-  const v = s[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') {
-    errors.push(typeError(`spec.${field}`, v, 'a string'));
-    return undefined;
-  }
-  if (v.length > MAX_POOL_ENTRY_LENGTH) {
-    errors.push({
-      path: `spec.${field}`,
-      value: cut(v),
-      message: `must be at most ${String(MAX_POOL_ENTRY_LENGTH)} characters`,
-    });
-    return undefined;
-  }
-  return v;
-}
-
-function optInt(s: Record<string, unknown>, field: string, errors: FieldError[]): number | undefined {
-  const v = s[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
-    errors.push(typeError(`spec.${field}`, v, 'an integer'));
-    return undefined;
-  }
-  return v;
-}
-
-/** Decodes an IP pool spec from JSON; wrong types become field errors (the schema normally stops them first). */
-export function decodeIPPoolSpec(raw: unknown): { spec: IPPoolSpec; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  if (raw !== undefined && !isRecord(raw)) errors.push(typeError('spec', raw, 'an object'));
-  const s = isRecord(raw) ? raw : {};
-  const spec: IPPoolSpec = {
-    addresses: stringList(s, 'addresses', errors) ?? [],
-    prefix: optInt(s, 'prefix', errors) ?? 0,
-  };
-  const gateway = optString(s, 'gateway', errors);
-  if (gateway !== undefined) spec.gateway = gateway;
-  const excluded = stringList(s, 'excludedAddresses', errors);
-  if (excluded !== undefined) spec.excludedAddresses = excluded;
-  const reserved = s.allocateReservedIPAddresses;
-  if (reserved !== undefined && reserved !== null) {
-    if (typeof reserved === 'boolean') spec.allocateReservedIPAddresses = reserved;
-    else errors.push(typeError('spec.allocateReservedIPAddresses', reserved, 'a boolean'));
-  }
-  const grace = optInt(s, 'addressReuseGracePeriodSeconds', errors);
-  if (grace !== undefined) spec.addressReuseGracePeriodSeconds = grace;
-  return { spec, errors };
-}
-
-/** Decodes a prefix pool spec from JSON, like decodeIPPoolSpec. */
-export function decodePrefixPoolSpec(raw: unknown): { spec: PrefixPoolSpec; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  if (raw !== undefined && !isRecord(raw)) errors.push(typeError('spec', raw, 'an object'));
-  const s = isRecord(raw) ? raw : {};
-  const spec: PrefixPoolSpec = { prefixes: stringList(s, 'prefixes', errors) ?? [] };
-  const len = optInt(s, 'allocationPrefixLength', errors);
-  if (len !== undefined) spec.allocationPrefixLength = len;
-  const gateway = optString(s, 'gateway', errors);
-  if (gateway !== undefined) spec.gateway = gateway;
-  const excluded = stringList(s, 'excludedPrefixes', errors);
-  if (excluded !== undefined) spec.excludedPrefixes = excluded;
-  return { spec, errors };
-}
 
 function metaOf(obj: unknown): ObjectMeta {
   return isRecord(obj) && isRecord(obj.metadata) ? obj.metadata : {};
@@ -227,29 +97,54 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 interface Checked {
   errors: FieldError[];
   warnings: string[];
+  /** The decoded spec, when it has no errors. */
+  input?: TypedPoolSpec;
 }
 
-function validateSpec(kind: PoolKind, raw: unknown): Checked & { ip?: IPPoolSpec; prefix?: PrefixPoolSpec } {
-  if (POOL_KIND_INFO[kind].family === 'ip') {
-    const d = decodeIPPoolSpec(raw);
-    if (d.errors.length > 0) return { errors: d.errors, warnings: [] };
-    return { ...validateIPPool(d.spec), ip: d.spec };
-  }
-  const d = decodePrefixPoolSpec(raw);
+/** Decodes and validates a spec, once per request. */
+function checkSpec(kind: PoolKind, raw: unknown): Checked {
+  const d = decodePoolSpec(kind, raw);
   if (d.errors.length > 0) return { errors: d.errors, warnings: [] };
-  return { ...validatePrefixPool(d.spec), prefix: d.spec };
+  return { ...validatePoolSpec(d), input: d };
+}
+
+/** The model of a spec that passed {@link checkSpec} (laid out once per request). */
+function modelOf(checked: Checked): Result<PoolModel> | undefined {
+  return checked.input === undefined ? undefined : poolModel(checked.input);
+}
+
+/** `f`, computed at most once. */
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T | undefined;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value as T;
+  };
+}
+
+/** The model of another pool's spec as stored (decoded, not validated). */
+function layOut(kind: PoolKind, raw: unknown): Result<PoolModel> | undefined {
+  const d = decodePoolSpec(kind, raw);
+  return d.errors.length === 0 ? poolModel(d) : undefined;
+}
+
+/** Allocated addresses that parse (upstream ignores the others in the update check). */
+function parsedAddresses(inUse: readonly Holding[]): Addr[] {
+  const out: Addr[] = [];
+  for (const a of inUse) {
+    const p = parseAddr(a.address);
+    if (p.ok) out.push(p.value);
+  }
+  return out;
 }
 
 /** The set a pool can hand out, for the overlap check; undefined when the spec is invalid. */
-function allocatableSet(kind: PoolKind, raw: unknown): IPSet | undefined {
-  if (POOL_KIND_INFO[kind].family === 'ip') {
-    const d = decodeIPPoolSpec(raw);
-    const layout = d.errors.length === 0 ? buildPoolLayout(d.spec) : undefined;
-    return layout?.ok === true ? layout.value.allocatable : undefined;
-  }
-  const d = decodePrefixPoolSpec(raw);
-  const layout = d.errors.length === 0 ? buildPrefixPoolLayout(d.spec) : undefined;
-  return layout?.ok === true ? layout.value.pool.difference(layout.value.excluded) : undefined;
+function allocatableSet(model: Result<PoolModel> | undefined): IPSet | undefined {
+  return model?.ok === true ? model.value.allocatable : undefined;
 }
 
 function errorMessage(error: unknown): string {
@@ -304,11 +199,11 @@ export class PoolWebhooks {
   private async validateCreate(kind: PoolKind, request: AdmissionRequest): Promise<Verdict> {
     const meta = metaOf(request.object);
     const name = meta.name ?? request.name ?? '';
-    const checked = validateSpec(kind, specOf(request.object));
+    const checked = checkSpec(kind, specOf(request.object));
     if (checked.errors.length > 0) return invalid(kind, name, checked.errors);
     return allow([
       ...checked.warnings,
-      ...(await this.overlapWarnings(kind, request.namespace, name, meta, specOf(request.object))),
+      ...(await this.overlapWarnings(kind, request.namespace, name, meta, () => modelOf(checked))),
     ]);
   }
 
@@ -320,7 +215,7 @@ export class PoolWebhooks {
     // Metadata/status-only updates (finalizers, the controller's fence, labels) are never blocked:
     // with the spec unchanged nothing can become invalid or stranded.
     if (jsonEqual(newSpec, oldSpec)) return allow();
-    const checked = validateSpec(kind, newSpec);
+    const checked = checkSpec(kind, newSpec);
     if (checked.errors.length > 0) return invalid(kind, name, checked.errors);
     const oldMeta = metaOf(request.oldObject);
     const inUse = await this.inUse(
@@ -329,24 +224,27 @@ export class PoolWebhooks {
       oldMeta.name ?? name,
       oldMeta,
     );
-    // The spec was parsed once already: let probes and other requests in before the update check
-    // parses it again (each step stays short; together they could not starve the loop).
+    // The spec was validated already: let probes and other requests in before it is laid out
+    // (each step stays short; together they could not starve the loop).
     await new Promise((resolve) => setImmediate(resolve));
-    if (checked.ip !== undefined && inUse.length > 0) {
-      const outside = checkIPPoolUpdate(
-        checked.ip,
-        inUse.map((a) => a.address),
-      );
-      if (!outside.ok) return internalError(outside.error.message);
-      if (outside.value.length > 0) return badRequest(ipPoolUpdateRejection(outside.value));
-    } else if (checked.prefix !== undefined) {
-      const old = decodePrefixPoolSpec(oldSpec).spec;
-      const result = checkPrefixPoolUpdate(old, checked.prefix, inUse);
+    const model = once(() => modelOf(checked));
+    const input = checked.input;
+    if (input?.type === 'ip' && inUse.length > 0) {
+      const m = model();
+      if (m === undefined || !m.ok) return internalError(m?.error.message ?? 'no spec');
+      if (m.value.type !== 'ip') return internalError(`expected an IP pool model for ${kind}`);
+      const outside = outOfRangeAllocations(m.value.layout, parsedAddresses(inUse));
+      if (outside.length > 0) return badRequest(ipPoolUpdateRejection(outside));
+    } else if (input?.type === 'prefix') {
+      const old = decodePoolSpec(kind, oldSpec);
+      const m = model();
+      const newer = m?.ok === true && m.value.type === 'prefix' ? m.value.layout : input.spec;
+      const result = checkPrefixPoolUpdate(old.type === 'prefix' ? old.spec : input.spec, newer, inUse);
       if (result.rejection !== undefined) return badRequest(result.rejection);
     }
     return allow([
       ...checked.warnings,
-      ...(await this.overlapWarnings(kind, request.namespace, name, meta, newSpec)),
+      ...(await this.overlapWarnings(kind, request.namespace, name, meta, model)),
     ]);
   }
 
@@ -364,7 +262,7 @@ export class PoolWebhooks {
     namespace: string | undefined,
     name: string,
     meta: ObjectMeta,
-  ): Promise<Allocation[]> {
+  ): Promise<Holding[]> {
     const listed = await this.reader.allocations(
       kind,
       POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
@@ -374,12 +272,12 @@ export class PoolWebhooks {
   }
 
   /** The pool's pending allocations that the controller wrote (verified) and that are recent. */
-  private async authenticPending(meta: ObjectMeta): Promise<Allocation[]> {
+  private async authenticPending(meta: ObjectMeta): Promise<Holding[]> {
     const entries = readPendingAllocations(meta);
     if (entries.length === 0) return [];
     const key = await (this.options.fenceKey ?? (() => Promise.resolve(processFenceKey())))();
     const now = (this.options.now ?? Date.now)();
-    const kept: Allocation[] = [];
+    const kept: Holding[] = [];
     const ignored: { address: string; why: PendingVerdict }[] = [];
     for (const e of entries) {
       const why = verifyPending(key, meta.uid ?? '', e, now);
@@ -396,12 +294,12 @@ export class PoolWebhooks {
     namespace: string | undefined,
     name: string,
     meta: ObjectMeta,
-    spec: unknown,
+    model: () => Result<PoolModel> | undefined,
   ): Promise<string[]> {
     if (!this.overlapDetection || meta.annotations?.[ANNOTATION_ALLOW_OVERLAP] !== undefined) return [];
-    const mine = allocatableSet(kind, spec);
+    const mine = allocatableSet(model());
     if (mine === undefined || mine.isEmpty) return [];
-    let others: PoolSummary[];
+    let others: StoredPool[];
     try {
       others = await this.reader.pools(kind, POOL_KIND_INFO[kind].namespaced ? namespace : undefined);
     } catch {
@@ -410,7 +308,7 @@ export class PoolWebhooks {
     const warnings: string[] = [];
     for (const other of others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (other.name === name || other.annotations[ANNOTATION_ALLOW_OVERLAP] !== undefined) continue;
-      const theirs = allocatableSet(kind, other.spec);
+      const theirs = allocatableSet(layOut(kind, other.spec));
       if (theirs === undefined) continue;
       const common = mine.intersection(theirs);
       if (common.isEmpty) continue;

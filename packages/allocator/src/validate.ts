@@ -10,9 +10,11 @@ import { buildPoolLayout, inferSubnet, type IPPoolSpec, type PoolLayout } from '
 import { parseAddr, parseAddressEntry, parsePrefix } from './parse.js';
 import { isMasked, rangeOfPrefix } from './prefix.js';
 import {
+  buildPrefixPoolLayout,
   effectiveAllocationPrefixLength,
   prefixIsAllocatable,
   type PrefixInUse,
+  type PrefixPoolLayout,
   type PrefixPoolSpec,
 } from './prefix-pool.js';
 import type { IPRange } from './range.js';
@@ -245,12 +247,14 @@ export interface PrefixPoolUpdateCheck {
 /** Update check for prefix pools (§11.4): immutable length, then every allocation must stay allocatable. */
 export function checkPrefixPoolUpdate(
   oldSpec: PrefixPoolSpec,
-  newSpec: PrefixPoolSpec,
+  newSpec: PrefixPoolSpec | PrefixPoolLayout,
   inUse: readonly PrefixInUse[],
 ): PrefixPoolUpdateCheck {
+  const newer = 'slots' in newSpec ? newSpec : undefined;
+  const spec = newer?.spec ?? (newSpec as PrefixPoolSpec);
   if (
     effectiveAllocationPrefixLength(oldSpec.allocationPrefixLength) !==
-    effectiveAllocationPrefixLength(newSpec.allocationPrefixLength)
+    effectiveAllocationPrefixLength(spec.allocationPrefixLength)
   ) {
     return {
       allocationPrefixLengthChanged: true,
@@ -258,7 +262,9 @@ export function checkPrefixPoolUpdate(
       rejection: 'spec.allocationPrefixLength is immutable',
     };
   }
-  const bad = inUse.filter((u) => !prefixIsAllocatable(newSpec, u)).map((u) => u.address);
+  // Laid out once, not once per allocation.
+  const built = newer === undefined ? buildPrefixPoolLayout(spec) : ok(newer);
+  const bad = inUse.filter((u) => !built.ok || !prefixIsAllocatable(built.value, u)).map((u) => u.address);
   // Go's sort.Strings orders by bytes; for these ASCII strings that is code-unit order.
   bad.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return {

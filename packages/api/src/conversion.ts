@@ -16,6 +16,7 @@
 //   client's read-modify-write (`kubectl edit`) no longer drops them.
 import {
   formatAddr,
+  isRecord,
   nextAddr,
   parsePrefix,
   prevAddr,
@@ -64,10 +65,6 @@ export interface IPPoolV1Alpha2 {
 }
 
 export type ConversionResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;

@@ -81,8 +81,17 @@ export type {
   ValidationRule,
 } from './crds.js';
 export type * from './types.js';
-export { isIPPool, isPrefixPool, validateIPPool, validatePool, validatePrefixPool } from './validation.js';
-export type { FieldError, PoolValidation } from './validation.js';
+export {
+  decodePoolSpec,
+  isIPPool,
+  isPrefixPool,
+  MAX_POOL_ENTRY_LENGTH,
+  MAX_POOL_LIST_ENTRIES,
+  typedSpec,
+  validatePool,
+  validatePoolSpec,
+} from './validation.js';
+export type { DecodedPoolSpec, FieldError, PoolValidation, TypedPoolSpec } from './validation.js';
 export {
   convertPoolObject,
   CONVERTIBLE_KINDS,

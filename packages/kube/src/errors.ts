@@ -3,6 +3,7 @@
 // either AlreadyExists (create) or Conflict (stale resourceVersion), told apart only by `reason`.
 // Network failures are Node socket errors (`code`: ECONNRESET, …), possibly wrapped (`cause`: undici
 // used to throw `TypeError: fetch failed`); aborts reject with the signal's reason (TimeoutError).
+import { isRecord } from '@ipam-in-cluster/allocator';
 import { parseJson } from './json.js';
 
 export type ApiErrorKind =
@@ -78,10 +79,6 @@ const retriableKinds = new Set<ApiErrorKind>([
   'ServerError',
   'Network',
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

@@ -1,5 +1,6 @@
 // The leak and consistency audit behind `kubectl ipam doctor`. Pure over the inventory (plus the
 // claim facts for pending claims); the report is JSON that `release --from-report` reads back.
+import { isRecord } from '@ipam-in-cluster/allocator';
 import { FINALIZER_PROTECT_ADDRESS, POOL_KIND_INFO, isOurPoolRef, isPoolKind } from '@ipam-in-cluster/api';
 import { covers, poolKindCovered } from './coverage.js';
 import { diagnoseClaim, type ClaimFacts } from './diagnose.js';
@@ -294,10 +295,6 @@ export function makeReport(
     },
     findings,
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A releasable finding as `release --from-report` reads it back. */
