@@ -174,7 +174,7 @@ export function controlledBy(address: ObjectMeta, claim: AddressClaim): boolean 
   return controller !== undefined && isClaimReference(controller) && controller.uid === claim.metadata.uid;
 }
 
-/** What the pool knows about an existing IPAddress's address (PoolIndexes.check). */
+/** What the pool knows about an existing IPAddress's address (PoolRegistry.check). */
 export interface PoolCheck {
   inPool: boolean;
   alsoHeldBy: readonly string[];

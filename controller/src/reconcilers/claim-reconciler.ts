@@ -214,12 +214,7 @@ export class ClaimReconciler {
       // yet (adoptionConflict does not read it otherwise), not on every pass of an allocated claim.
       const check = controlledBy(existing.metadata, claim)
         ? undefined
-        : this.#d.registry.indexes.check(
-            poolKey(poolId),
-            `${namespace}/${name}`,
-            existing.address,
-            existing.prefix,
-          );
+        : this.#d.registry.check(poolKey(poolId), `${namespace}/${name}`, existing.address, existing.prefix);
       const conflict = adoptionConflict(existing, claim, `${poolId.kind} ${describePool(poolId)}`, check);
       if (conflict !== undefined) {
         // Not ours to adopt: no finalizer, no owner reference; an IPAddress event brings the claim back.
@@ -304,7 +299,7 @@ export class ClaimReconciler {
         this.#d.addresses.observe(current);
         return { requeueAfter: AGAIN_NOW_MS };
       }
-      this.#d.registry.indexes.release(pk, ipKey);
+      this.#d.registry.release(pk, ipKey);
       result = await this.#d.registry.allocate(pk, ipKey);
     }
     // The fence (docs/adr/0009): the address goes into the pool's pending-allocations annotation,

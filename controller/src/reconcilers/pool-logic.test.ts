@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_STATUS_COUNT } from '@ipam-in-cluster/api';
-import { PoolIndexes } from '../allocation/pool-indexes.js';
+import { toStatusCounts } from '@ipam-in-cluster/allocator';
+import { PoolRegistry } from './pool-registry.js';
+import { setPoolSpec } from './pool-registry.test-helper.js';
 import {
   duplicatesMessage,
   findDuplicates,
   mayHaveDuplicates,
   poolConditions,
   sameCounts,
-  statusCounts,
   utilisationAtLeast,
 } from './pool-logic.js';
 
@@ -20,10 +21,10 @@ const counts = (total: bigint, free: bigint, used = total - free, outOfRange = 0
   outOfRange,
 });
 
-describe('statusCounts', () => {
+describe('toStatusCounts', () => {
   it('caps every count at 2^63-1 exactly', () => {
     const huge = 1n << 72n;
-    assert.deepEqual(statusCounts(counts(huge, huge - 1n, 1n)), {
+    assert.deepEqual(toStatusCounts(counts(huge, huge - 1n, 1n)), {
       total: MAX_STATUS_COUNT,
       used: 1n,
       free: MAX_STATUS_COUNT,
@@ -42,11 +43,11 @@ describe('statusCounts', () => {
     assert.equal(
       sameCounts(
         { total: MAX_STATUS_COUNT, used: 0, free: MAX_STATUS_COUNT, outOfRange: 0 },
-        statusCounts(counts(1n << 70n, 1n << 70n, 0n)),
+        toStatusCounts(counts(1n << 70n, 1n << 70n, 0n)),
       ),
       true,
     );
-    assert.equal(sameCounts(undefined, statusCounts(counts(1n, 1n, 0n))), false);
+    assert.equal(sameCounts(undefined, toStatusCounts(counts(1n, 1n, 0n))), false);
   });
 });
 
@@ -177,10 +178,10 @@ describe('duplicate addresses', () => {
   });
 
   it('the counts of a real pool index flag duplicates exactly (IP pools), and the address is never handed out', async () => {
-    const indexes = new PoolIndexes();
+    const indexes = new PoolRegistry();
     const key = 'InClusterIPPool/ns/p';
     assert.equal(
-      indexes.rebuild(key, { type: 'ip', spec: { addresses: ['10.0.0.1-10.0.0.3'], prefix: 24 } }).ok,
+      setPoolSpec(indexes, key, { type: 'ip', spec: { addresses: ['10.0.0.1-10.0.0.3'], prefix: 24 } }).ok,
       true,
     );
     const flagged = (): boolean => {
@@ -188,11 +189,11 @@ describe('duplicate addresses', () => {
       assert.ok(c);
       return mayHaveDuplicates(c, 'ip');
     };
-    indexes.markUsed(key, 'ns/a', '10.0.0.1', 24);
-    indexes.markUsed(key, 'ns/out', '192.168.0.1', 24); // out of range, held once
-    indexes.markUsed(key, 'ns/bad', 'nonsense', 24); // unparsable, counted in used
+    indexes.hold(key, 'ns/a', '10.0.0.1', 24);
+    indexes.hold(key, 'ns/out', '192.168.0.1', 24); // out of range, held once
+    indexes.hold(key, 'ns/bad', 'nonsense', 24); // unparsable, counted in used
     assert.equal(flagged(), false);
-    indexes.markUsed(key, 'ns/b', '10.0.0.1', 24);
+    indexes.hold(key, 'ns/b', '10.0.0.1', 24);
     assert.equal(flagged(), true);
     // used counts both IPAddresses; free counts 10.0.0.1 once (2 of 3 left).
     const c = indexes.counts(key);
@@ -200,11 +201,11 @@ describe('duplicate addresses', () => {
     // A shared out-of-range address is a duplicate too.
     indexes.release(key, 'ns/b');
     assert.equal(flagged(), false);
-    indexes.markUsed(key, 'ns/out2', '192.168.0.1', 24);
+    indexes.hold(key, 'ns/out2', '192.168.0.1', 24);
     assert.equal(flagged(), true);
     indexes.release(key, 'ns/out2');
     // One holder of a shared address gone: the other still holds it; the allocator skips it.
-    indexes.markUsed(key, 'ns/b', '10.0.0.1', 24);
+    indexes.hold(key, 'ns/b', '10.0.0.1', 24);
     indexes.release(key, 'ns/a');
     const r = await indexes.allocate(key, 'ns/new');
     assert.equal(r.ok ? r.reservation.address : r.reason, '10.0.0.2');

@@ -1,11 +1,11 @@
 // Pure decisions of the pool reconciler: the status counts, duplicate addresses and the pool conditions.
 import {
-  capInt64,
   formatAddr,
   formatPrefix,
   parseAddr,
   parsePrefixInUse,
   type PoolCounts,
+  type StatusCounts,
 } from '@ipam-in-cluster/allocator';
 import {
   ConditionType,
@@ -16,23 +16,6 @@ import {
   type ConditionUpdate,
   type PoolAddressCounts,
 } from '@ipam-in-cluster/api';
-
-/** status.ipAddresses: exact bigints capped at 2^63-1 (written as exact JSON integers). */
-export interface StatusCounts {
-  total: bigint;
-  used: bigint;
-  free: bigint;
-  outOfRange: bigint;
-}
-
-export function statusCounts(c: PoolCounts): StatusCounts {
-  return {
-    total: capInt64(c.total),
-    used: capInt64(c.used),
-    free: capInt64(c.free),
-    outOfRange: capInt64(c.outOfRange),
-  };
-}
 
 function big(n: number | bigint | undefined): bigint | undefined {
   if (n === undefined) return undefined;

@@ -2,6 +2,7 @@
 //   fetch -> sync the in-memory state -> finalizer (ProtectPool; released only when no IPAddress
 //   references the pool) -> counts (and duplicate addresses, when the counts allow one) -> one status
 //   patch (status.ipAddresses + conditions) -> Events on condition transitions.
+import { toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
 import {
   addressFromWire,
   conditionTime,
@@ -28,7 +29,6 @@ import {
   mayHaveDuplicates,
   poolConditions,
   sameCounts,
-  statusCounts,
   type DuplicateAddress,
 } from './pool-logic.js';
 import type { PoolRegistry } from './pool-registry.js';
@@ -131,7 +131,7 @@ export class PoolReconciler {
       unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
     });
-    const status = counts === undefined ? undefined : statusCounts(counts);
+    const status = counts === undefined ? undefined : toStatusCounts(counts);
     if (status !== undefined) this.#d.metrics.poolUsage(id, status);
     const before = current.status?.conditions ?? [];
     const after = await this.#patchStatus(current, status, updates);
@@ -157,7 +157,7 @@ export class PoolReconciler {
 
   async #patchStatus(
     pool: Pool,
-    counts: ReturnType<typeof statusCounts> | undefined,
+    counts: StatusCounts | undefined,
     updates: ReturnType<typeof poolConditions>,
   ): Promise<Condition[]> {
     const now = conditionTime(this.#now());

@@ -1,22 +1,90 @@
-// What the reconcilers know about each pool, on top of the engine's PoolIndexes (allocation state:
-// layouts, holdings, reservations, per-pool mutex): the pool's lifecycle (terminating), spec
-// validation beyond the layout (the webhook's rules, for pools written without it), and the claims
-// waiting for the pool to have room. Fed synchronously by the informer handlers.
+/**
+ * PoolRegistry: everything the controller knows about the pools it serves, in one place
+ * (docs/adr/0021-pool-model.md). Per pool key (`Kind/namespace/name`, ./keys.ts):
+ * - the pool: its lifecycle (terminating), its spec and why it cannot be served (the layout error
+ *   or the webhook's validation errors, for pools written without the webhook);
+ * - its allocation state: the allocator's pool model and {@link PoolTracker} built from the spec, and
+ *   the holdings, one per IPAddress object (key `namespace/name`) that references the pool;
+ * - the claims waiting for it to have room.
+ * Fed synchronously by the informer handlers; the claim reconciler allocates and releases here.
+ *
+ * Why this cannot hand out one address twice (upstream needed one worker plus a 5 s poll on its
+ * cache for this, and still raced — upstream PR #338, issue #98):
+ * 1. `allocate` picks the lowest free address AND records a holding for it in one step, before
+ *    the caller creates the IPAddress. From then on the address is in use for every other
+ *    caller, whatever the informer cache shows.
+ * 2. Holdings are keyed by IPAddress key, so the informer event that later reports the object
+ *    the controller created itself finds the holding and changes nothing (idempotent), and an
+ *    event that arrives before the create call returns does the same.
+ * 3. A holding only goes away when its IPAddress is deleted (informer event or relist), or when
+ *    its create definitely failed (`Reservation.release`), and never while the object might
+ *    exist: once the create was confirmed or the object observed, release() is a no-op.
+ * 4. All state changes are synchronous, so on Node's single thread each is atomic. Allocations
+ *    of one pool additionally queue on a per-pool async mutex (FIFO, so claims are served in
+ *    arrival order, and the guarantee survives if the allocation step ever has to await);
+ *    different pools never wait for each other.
+ * The remaining gap is outside this process: an ambiguous create failure (a timeout after the
+ * server committed) — callers release only on definite failures and keep the reservation
+ * otherwise; the informer event or the next relist settles it.
+ */
+import {
+  formatAddr,
+  parseAddr,
+  poolModel,
+  type Addr,
+  type Holding,
+  type PoolCounts,
+  type PoolModel,
+  type PoolTracker,
+  type PoolType,
+} from '@ipam-in-cluster/allocator';
 import {
   ClaimReadyReason,
   IPAM_GROUP,
-  isIPPool,
   POOL_KIND_INFO,
-  validatePool,
+  typedSpec,
+  validatePoolSpec,
   type Address,
   type Pool,
 } from '@ipam-in-cluster/api';
-import { PoolIndexes, type PoolIndexCounts, type Reservation } from '../allocation/pool-indexes.js';
-import { objectKey, poolIdFromRef, poolKey, type PoolId } from './keys.js';
+import { keyOf } from '@ipam-in-cluster/kube';
+import { KeyedMutex } from '../util/async-mutex.js';
+import { realClock, type Clock } from '../util/clock.js';
+import { poolIdFromRef, poolKey, type PoolId } from './keys.js';
+
+/** What an IPAddress must be written with. */
+export interface Allocation {
+  /** spec.address */
+  readonly address: string;
+  /** spec.prefix: the pool's prefix (IP pools) or the allocation length (prefix pools). */
+  readonly prefix: number;
+  /** spec.gateway, when the pool has one. */
+  readonly gateway: string | undefined;
+}
 
 /**
- * Why an allocation could not be made: the claim's Ready reason, or AllocationInProgress (the claim
- * reconciler requeues; never written as a condition).
+ * Reservation: an address picked for one IPAddress and held for it. The caller creates the
+ * IPAddress, then calls exactly one of confirm() (created, or AlreadyExists with this address)
+ * or release() (the create definitely failed).
+ */
+export interface Reservation extends Allocation {
+  readonly poolKey: string;
+  readonly ipAddressKey: string;
+  /** True when the key already held this address (adopt it; there is nothing to pick). */
+  readonly existing: boolean;
+  /** The create succeeded: keep the holding until the IPAddress is deleted. Idempotent. */
+  confirm(): void;
+  /**
+   * The create failed: free the address again. Returns false (and changes nothing) when the
+   * holding was confirmed, observed through the informer, or replaced meanwhile.
+   */
+  release(): boolean;
+}
+
+/**
+ * Why an allocation could not be made: the claim's Ready reason, or AllocationInProgress (another
+ * allocation for the same IPAddress key is in flight; the claim reconciler settles it and retries,
+ * it is never written as a condition).
  */
 export type AllocationFailure =
   | typeof ClaimReadyReason.PoolNotFound
@@ -25,15 +93,86 @@ export type AllocationFailure =
   | 'AllocationInProgress';
 
 export type AllocationResult =
-  { ok: true; reservation: Reservation } | { ok: false; reason: AllocationFailure; message: string };
+  | { readonly ok: true; readonly reservation: Reservation }
+  | { readonly ok: false; readonly reason: AllocationFailure; readonly message: string };
 
-interface PoolMeta {
-  readonly id: PoolId;
-  readonly family: 'ip' | 'prefix';
+/** What {@link PoolRegistry.hold} did. */
+export type HoldResult = 'added' | 'unchanged' | 'replaced';
+
+/** One IPAddress as a full list shows it. */
+export interface ObservedAddress {
+  readonly ipAddressKey: string;
+  readonly address: string;
+  readonly prefix?: number | undefined;
+}
+
+/** Exact counts of a pool plus what its status conditions need about the holdings. */
+export interface HeldCounts extends PoolCounts {
+  /** IPAddress keys whose address does not parse; counted in `used`, never block allocation. */
+  readonly invalid: readonly string[];
+  /** Holdings picked by allocate() whose create has not been answered yet (counted in used). */
+  readonly reserved: number;
+}
+
+/** Options of {@link PoolRegistry}. */
+export interface PoolRegistryOptions {
+  readonly clock?: Clock;
+  /**
+   * How long a confirmed-but-never-observed holding survives a {@link PoolRegistry.sync} that
+   * does not list it (the informer may lag behind our own create). Default 60 s.
+   */
+  readonly confirmGraceMs?: number;
+}
+
+type HoldingState = 'reserved' | 'created' | 'observed';
+
+/** One IPAddress of a pool: the model's Holding with `name` = the IPAddress key. */
+interface HeldAddress extends Holding {
+  readonly name: string;
+  /** Parsed spec.address; undefined when it does not parse. */
+  readonly addr: Addr | undefined;
+  state: HoldingState;
+  /** Clock time of the last state change. */
+  since: number;
+}
+
+/** The IPAddress kinds' schema: `spec.gateway` is 1 to 39 characters. */
+export const IPADDRESS_GATEWAY_MAX_LENGTH = 39;
+
+/**
+ * `spec.gateway` of the IPAddresses a pool hands out: the pool's text as written, as upstream copies
+ * it (`FD00::1` stays `FD00::1`, `fe80::1%eth0` keeps its zone), where the IPAddress schema takes it;
+ * a longer text (an IPv6 address written out in full with a zone, 40+ characters) would make every
+ * create fail, so it is written in canonical form instead (docs/adr/0016-gateway-text.md).
+ */
+export function gatewayText(written: string | undefined, parsed: Addr | undefined): string | undefined {
+  if (parsed === undefined) return undefined;
+  if (written !== undefined && written.length >= 1 && written.length <= IPADDRESS_GATEWAY_MAX_LENGTH)
+    return written;
+  return formatAddr(parsed);
+}
+
+/** A pool that can allocate: its model and tracker, built from one spec. */
+interface Served {
+  readonly model: PoolModel;
+  readonly tracker: PoolTracker;
+  readonly gateway: string | undefined;
+}
+
+interface PoolEntry {
+  /** The pool key, one instance per pool (every holding's #poolOf entry points at it). */
+  readonly key: string;
+  /** The pool object's identity; undefined while only its IPAddresses are known (or it was deleted). */
+  id: PoolId | undefined;
+  type: PoolType | undefined;
   terminating: boolean;
+  /** JSON of the spec the model was built from, to skip no-op rebuilds (status updates). */
+  specJson: string | undefined;
+  /** Model and tracker; undefined while the pool is unknown or its spec does not lay out. */
+  served: Served | undefined;
   /** Why the spec cannot be served (layout error or validation errors); undefined when valid. */
   specError: string | undefined;
-  specJson: string;
+  readonly holdings: Map<string, HeldAddress>;
 }
 
 /** Where an IPAddress belongs: its pool (upstream's index reads an empty group as ours). */
@@ -44,77 +183,107 @@ export function addressPoolId(address: Address): PoolId | undefined {
 }
 
 export function addressKey(address: Address): string {
-  return objectKey(address.metadata.namespace, address.metadata.name ?? '');
+  return keyOf(address.metadata.namespace, address.metadata.name ?? '');
 }
 
 function describe(id: PoolId): string {
   return `${id.kind} ${id.namespace === '' ? id.name : `${id.namespace}/${id.name}`}`;
 }
 
+const NOT_FOUND = { ok: false, reason: ClaimReadyReason.PoolNotFound, message: 'pool not found' } as const;
+
 export class PoolRegistry {
-  readonly indexes: PoolIndexes;
-  readonly #meta = new Map<string, PoolMeta>();
+  readonly #pools = new Map<string, PoolEntry>();
+  /** IPAddress key → pool key of its holding (an IPAddress belongs to one pool at a time). */
+  readonly #poolOf = new Map<string, string>();
   /** Claims (keys) that a pool could not serve (missing, not ready, full), by pool key. */
   readonly #waiting = new Map<string, Set<string>>();
+  readonly #mutex = new KeyedMutex();
+  readonly #clock: Clock;
+  readonly #confirmGraceMs: number;
+  #known = 0;
 
-  constructor(indexes: PoolIndexes = new PoolIndexes()) {
-    this.indexes = indexes;
+  constructor(options: PoolRegistryOptions = {}) {
+    this.#clock = options.clock ?? realClock;
+    this.#confirmGraceMs = options.confirmGraceMs ?? 60_000;
   }
 
+  /** Number of known pools (pool objects seen and not deleted). */
   get size(): number {
-    return this.#meta.size;
+    return this.#known;
   }
 
+  /** Keys of the known pools. */
   keys(): string[] {
-    return [...this.#meta.keys()];
+    return [...this.#pools.values()].filter((e) => e.id !== undefined).map((e) => e.key);
   }
 
   has(key: string): boolean {
-    return this.#meta.has(key);
+    return this.#pools.get(key)?.id !== undefined;
   }
 
-  family(key: string): 'ip' | 'prefix' | undefined {
-    return this.#meta.get(key)?.family;
+  type(key: string): PoolType | undefined {
+    return this.#pools.get(key)?.type;
   }
 
   specError(key: string): string | undefined {
-    return this.#meta.get(key)?.specError;
+    return this.#pools.get(key)?.specError;
   }
 
-  /** Applies a pool object (informer add/update). Returns whether its spec changed. */
+  /** Whether the pool's spec lays out (it has counts; allocation also needs a valid, live pool). */
+  isReady(key: string): boolean {
+    return this.#pools.get(key)?.served !== undefined;
+  }
+
+  /**
+   * Applies a pool object (informer add/update). A changed spec rebuilds the model and re-adds
+   * every holding (ones now outside the layout count as out of range); an equal spec is a no-op,
+   * so status-only updates cost nothing. Returns whether the spec changed.
+   */
   upsertPool(id: PoolId, pool: Pool): { key: string; specChanged: boolean } {
     const key = poolKey(id);
-    let meta = this.#meta.get(key);
-    if (meta === undefined) {
-      meta = {
-        id,
-        family: POOL_KIND_INFO[id.kind].family,
-        terminating: false,
-        specError: undefined,
-        specJson: '',
-      };
-      this.#meta.set(key, meta);
-    }
-    meta.terminating = pool.metadata.deletionTimestamp !== undefined;
+    const entry = this.#entry(key);
+    if (entry.id === undefined) this.#known++;
+    entry.id = id;
+    entry.type = POOL_KIND_INFO[id.kind].family;
+    entry.terminating = pool.metadata.deletionTimestamp !== undefined;
     const specJson = JSON.stringify(pool.spec);
-    if (specJson === meta.specJson) return { key, specChanged: false };
-    meta.specJson = specJson;
-    const built = isIPPool(pool)
-      ? this.indexes.rebuild(key, { type: 'ip', spec: pool.spec })
-      : this.indexes.rebuild(key, { type: 'prefix', spec: pool.spec });
-    if (!built.ok) {
-      meta.specError = built.error.message;
-    } else {
-      const errors = validatePool(pool).errors;
-      meta.specError =
-        errors.length === 0 ? undefined : errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+    if (specJson === entry.specJson) return { key, specChanged: false };
+    entry.specJson = specJson;
+    const input = typedSpec(pool);
+    const model = poolModel(input);
+    if (!model.ok) {
+      entry.served = undefined;
+      entry.specError = model.error.message;
+      return { key, specChanged: true };
     }
+    const tracker = model.value.tracker();
+    for (const h of entry.holdings.values()) tracker.add(h);
+    entry.served = {
+      model: model.value,
+      tracker,
+      gateway: gatewayText(model.value.layout.spec.gateway, model.value.gateway),
+    };
+    const errors = validatePoolSpec(input).errors;
+    entry.specError =
+      errors.length === 0 ? undefined : errors.map((e) => `${e.path}: ${e.message}`).join('; ');
     return { key, specChanged: true };
   }
 
+  /**
+   * The pool was deleted (pool informer delete). Allocation stops; holdings stay while their
+   * IPAddresses exist, so a pool re-created with the same name starts with them in use.
+   */
   removePool(key: string): void {
-    this.#meta.delete(key);
-    this.indexes.remove(key);
+    const entry = this.#pools.get(key);
+    if (entry === undefined) return;
+    if (entry.id !== undefined) this.#known--;
+    entry.id = undefined;
+    entry.served = undefined;
+    entry.specJson = undefined;
+    entry.specError = undefined;
+    entry.terminating = false;
+    this.#dropIfEmpty(entry);
   }
 
   /** An IPAddress was added or changed. Returns its pool key when the pool is one of ours (served or not). */
@@ -122,7 +291,7 @@ export class PoolRegistry {
     const id = addressPoolId(address);
     if (id === undefined) return undefined;
     const key = poolKey(id);
-    this.indexes.markUsed(key, addressKey(address), address.address, address.prefix);
+    this.hold(key, addressKey(address), address.address, address.prefix);
     return key;
   }
 
@@ -131,52 +300,170 @@ export class PoolRegistry {
     const id = addressPoolId(address);
     if (id === undefined) return undefined;
     const key = poolKey(id);
-    return { key, freed: this.indexes.release(key, addressKey(address)) };
+    return { key, freed: this.release(key, addressKey(address)) };
   }
 
   /**
-   * Reserves the lowest free address for the IPAddress `ipAddressKey`. Refuses pools that are not
-   * known, being deleted, or whose spec is invalid (PoolNotReady).
+   * Records that the IPAddress `ipAddressKey` holds `address` in the pool (informer add/update,
+   * or a successful create of our own). Idempotent: the same key with the same address changes
+   * nothing; a different address replaces the old one; a key held by another pool moves.
+   * Works before the pool itself is known (the holding is applied when the spec arrives).
    */
-  async allocate(key: string, ipAddressKey: string): Promise<AllocationResult> {
-    const meta = this.#meta.get(key);
-    if (meta === undefined)
-      return { ok: false, reason: ClaimReadyReason.PoolNotFound, message: 'pool not found' };
-    if (meta.terminating) {
-      return {
-        ok: false,
-        reason: ClaimReadyReason.PoolNotReady,
-        message: `${describe(meta.id)} is being deleted`,
-      };
+  hold(key: string, ipAddressKey: string, address: string, prefix?: number): HoldResult {
+    const otherPool = this.#poolOf.get(ipAddressKey);
+    if (otherPool !== undefined && otherPool !== key) this.release(otherPool, ipAddressKey);
+    const entry = this.#entry(key);
+    const existing = entry.holdings.get(ipAddressKey);
+    if (existing?.address === address && existing.prefix === prefix) {
+      if (existing.state !== 'observed') {
+        existing.state = 'observed';
+        existing.since = this.#clock.now();
+      }
+      return 'unchanged';
     }
-    if (meta.specError !== undefined) {
-      return {
-        ok: false,
-        reason: ClaimReadyReason.PoolNotReady,
-        message: `${describe(meta.id)} has an invalid spec: ${meta.specError}`,
-      };
-    }
-    const r = await this.indexes.allocate(key, ipAddressKey);
-    if (r.ok) return r;
-    const message =
-      r.reason === 'PoolExhausted'
-        ? `${describe(meta.id)} has no free ${meta.family === 'ip' ? 'address' : 'prefix'}`
-        : r.reason === 'PoolNotReady'
-          ? `${describe(meta.id)} has an invalid spec: ${r.message}`
-          : r.message;
-    return { ok: false, reason: r.reason, message };
+    if (existing !== undefined) entry.served?.tracker.remove(existing);
+    this.#add(entry, ipAddressKey, address, prefix, 'observed');
+    return existing === undefined ? 'added' : 'replaced';
   }
 
-  counts(key: string): PoolIndexCounts | undefined {
-    return this.indexes.counts(key);
+  /** The IPAddress is gone (or its in-flight allocation is abandoned): frees its address. Returns whether it was held. */
+  release(key: string, ipAddressKey: string): boolean {
+    const entry = this.#pools.get(key);
+    const h = entry?.holdings.get(ipAddressKey);
+    if (entry === undefined || h === undefined) return false;
+    this.#drop(entry, h);
+    return true;
+  }
+
+  /**
+   * Replaces the pool's holdings with what a full list shows (after an informer relist, or a
+   * consistent list before this replica starts allocating). Keeps in-flight reservations and
+   * confirmed creates younger than the grace period that the list does not show yet.
+   */
+  sync(key: string, observed: Iterable<ObservedAddress>): void {
+    const entry = this.#entry(key);
+    const seen = new Set<string>();
+    for (const o of observed) {
+      seen.add(o.ipAddressKey);
+      this.hold(key, o.ipAddressKey, o.address, o.prefix);
+    }
+    const now = this.#clock.now();
+    for (const h of [...entry.holdings.values()]) {
+      if (seen.has(h.name) || h.state === 'reserved') continue;
+      if (h.state === 'created' && now - h.since < this.#confirmGraceMs) continue;
+      this.#drop(entry, h);
+    }
+  }
+
+  /**
+   * Reserves the lowest free address of the pool for the IPAddress `ipAddressKey` (= the claim's
+   * key: the IPAddress is named like its claim). Refuses pools that are not known, being deleted,
+   * or whose spec is invalid. Serialised per pool, FIFO; pools in parallel. If the key already
+   * holds a created or observed address, that address is returned with `existing: true`.
+   */
+  async allocate(key: string, ipAddressKey: string): Promise<AllocationResult> {
+    return this.#mutex.runExclusive(key, () => this.#allocateLocked(key, ipAddressKey));
+  }
+
+  #allocateLocked(key: string, ipAddressKey: string): AllocationResult {
+    const entry = this.#pools.get(key);
+    const id = entry?.id;
+    if (entry === undefined || id === undefined) return NOT_FOUND;
+    if (entry.terminating)
+      return {
+        ok: false,
+        reason: ClaimReadyReason.PoolNotReady,
+        message: `${describe(id)} is being deleted`,
+      };
+    if (entry.specError !== undefined || entry.served === undefined) {
+      return {
+        ok: false,
+        reason: ClaimReadyReason.PoolNotReady,
+        message: `${describe(id)} has an invalid spec: ${entry.specError ?? 'no layout'}`,
+      };
+    }
+    const existing = entry.holdings.get(ipAddressKey);
+    if (existing !== undefined) {
+      if (existing.state === 'reserved') {
+        return {
+          ok: false,
+          reason: 'AllocationInProgress',
+          message: `an allocation for ${ipAddressKey} is in progress`,
+        };
+      }
+      return { ok: true, reservation: this.#reservation(entry, existing, true) };
+    }
+    const next = entry.served.tracker.next();
+    if (!next.ok) {
+      const exhausted = next.error.code === 'PoolExhausted';
+      const unit = entry.type === 'prefix' ? 'prefix' : 'address';
+      return {
+        ok: false,
+        reason: exhausted ? ClaimReadyReason.PoolExhausted : ClaimReadyReason.PoolNotReady,
+        message: exhausted
+          ? `${describe(id)} has no free ${unit}`
+          : `${describe(id)} has an invalid spec: ${next.error.message}`,
+      };
+    }
+    const h = this.#add(entry, ipAddressKey, next.value.address, next.value.prefix, 'reserved');
+    return { ok: true, reservation: this.#reservation(entry, h, false) };
+  }
+
+  /** Exact counts of the pool (for its status), or undefined while its spec does not lay out. */
+  counts(key: string): HeldCounts | undefined {
+    const entry = this.#pools.get(key);
+    if (entry?.served === undefined) return undefined;
+    const invalid: string[] = [];
+    let reserved = 0;
+    for (const h of entry.holdings.values()) {
+      if (h.state === 'reserved') reserved++;
+      if (h.addr === undefined) invalid.push(h.name);
+    }
+    return { ...entry.served.tracker.counts(), invalid, reserved };
+  }
+
+  /** The address `ipAddressKey` holds in the pool, and in which state. */
+  holding(
+    key: string,
+    ipAddressKey: string,
+  ): { address: string; prefix: number | undefined; state: HoldingState } | undefined {
+    const h = this.#pools.get(key)?.holdings.get(ipAddressKey);
+    return h === undefined ? undefined : { address: h.address, prefix: h.prefix, state: h.state };
+  }
+
+  /**
+   * Whether `address` (with `prefix`, for prefix pools) is one the pool could hand out, and which
+   * other IPAddresses hold the same address in it; undefined while the pool has no layout.
+   * O(holdings of the pool): for the rare adoption of an IPAddress this controller did not create.
+   */
+  check(
+    key: string,
+    ipAddressKey: string,
+    address: string,
+    prefix: number | undefined,
+  ): { inPool: boolean; alsoHeldBy: string[] } | undefined {
+    const entry = this.#pools.get(key);
+    if (entry?.served === undefined) return undefined;
+    const parsed = parseAddr(address);
+    const addr = parsed.ok ? parsed.value : undefined;
+    const inPool = entry.served.model.covers({ address, prefix });
+    const alsoHeldBy: string[] = [];
+    for (const h of entry.holdings.values()) {
+      if (h.name === ipAddressKey) continue;
+      const same =
+        addr !== undefined && h.addr !== undefined
+          ? h.addr.family === addr.family && h.addr.value === addr.value
+          : h.address === address;
+      if (same) alsoHeldBy.push(h.name);
+    }
+    return { inPool, alsoHeldBy: alsoHeldBy.sort() };
   }
 
   /** Drops in-flight reservations held under an IPAddress key in any pool (its claim is gone). */
   cancelReservations(ipAddressKey: string): void {
-    for (const key of this.indexes.poolKeys()) {
-      if (this.indexes.holding(key, ipAddressKey)?.state === 'reserved')
-        this.indexes.release(key, ipAddressKey);
-    }
+    const key = this.#poolOf.get(ipAddressKey);
+    if (key !== undefined && this.holding(key, ipAddressKey)?.state === 'reserved')
+      this.release(key, ipAddressKey);
   }
 
   addWaiting(pool: string, claim: string): void {
@@ -190,5 +477,78 @@ export class PoolRegistry {
     const set = this.#waiting.get(pool);
     this.#waiting.delete(pool);
     return set === undefined ? [] : [...set];
+  }
+
+  #entry(key: string): PoolEntry {
+    let entry = this.#pools.get(key);
+    if (entry === undefined) {
+      entry = {
+        key,
+        id: undefined,
+        type: undefined,
+        terminating: false,
+        specJson: undefined,
+        served: undefined,
+        specError: undefined,
+        holdings: new Map(),
+      };
+      this.#pools.set(key, entry);
+    }
+    return entry;
+  }
+
+  #add(
+    entry: PoolEntry,
+    ipAddressKey: string,
+    address: string,
+    prefix: number | undefined,
+    state: HoldingState,
+  ): HeldAddress {
+    const parsed = parseAddr(address);
+    const h: HeldAddress = {
+      name: ipAddressKey,
+      address,
+      prefix,
+      addr: parsed.ok ? parsed.value : undefined,
+      state,
+      since: this.#clock.now(),
+    };
+    entry.holdings.set(ipAddressKey, h);
+    entry.served?.tracker.add(h);
+    this.#poolOf.set(ipAddressKey, entry.key);
+    return h;
+  }
+
+  #drop(entry: PoolEntry, h: HeldAddress): void {
+    entry.holdings.delete(h.name);
+    entry.served?.tracker.remove(h);
+    if (this.#poolOf.get(h.name) === entry.key) this.#poolOf.delete(h.name);
+    this.#dropIfEmpty(entry);
+  }
+
+  #dropIfEmpty(entry: PoolEntry): void {
+    if (entry.id === undefined && entry.holdings.size === 0) this.#pools.delete(entry.key);
+  }
+
+  #reservation(entry: PoolEntry, h: HeldAddress, existing: boolean): Reservation {
+    return {
+      poolKey: entry.key,
+      ipAddressKey: h.name,
+      existing,
+      address: h.address,
+      prefix: h.prefix ?? 0,
+      gateway: entry.served?.gateway,
+      confirm: () => {
+        if (entry.holdings.get(h.name) === h && h.state === 'reserved') {
+          h.state = 'created';
+          h.since = this.#clock.now();
+        }
+      },
+      release: () => {
+        if (entry.holdings.get(h.name) !== h || h.state !== 'reserved') return false;
+        this.#drop(entry, h);
+        return true;
+      },
+    };
   }
 }

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../util/clock.js';
 import { parseAddr } from '@ipam-in-cluster/allocator';
-import { gatewayText, PoolIndexes, type PoolSpecInput } from './pool-indexes.js';
+import type { TypedPoolSpec } from '@ipam-in-cluster/api';
+import { gatewayText, PoolRegistry } from './pool-registry.js';
+import { setPoolSpec } from './pool-registry.test-helper.js';
 
 const P = 'InClusterIPPool/default/p';
-const ipPool = (addresses: string[], prefix = 24, gateway?: string): PoolSpecInput => ({
+const ipPool = (addresses: string[], prefix = 24, gateway?: string): TypedPoolSpec => ({
   type: 'ip',
   spec: { addresses, prefix, ...(gateway === undefined ? {} : { gateway }) },
 });
 
-async function reserve(idx: PoolIndexes, pool: string, key: string) {
+async function reserve(idx: PoolRegistry, pool: string, key: string) {
   const r = await idx.allocate(pool, key);
   assert.ok(r.ok, r.ok ? '' : `${r.reason}: ${r.message}`);
   return r.reservation;
@@ -43,10 +45,10 @@ describe('gatewayText', () => {
   });
 });
 
-describe('PoolIndexes', () => {
+describe('PoolRegistry allocation', () => {
   it('hands out the lowest free address with the pool prefix and gateway, and reserves it', async () => {
-    const idx = new PoolIndexes();
-    assert.ok(idx.rebuild(P, ipPool(['10.0.0.10-10.0.0.20'], 24, '10.0.0.10')).ok);
+    const idx = new PoolRegistry();
+    assert.ok(setPoolSpec(idx, P, ipPool(['10.0.0.10-10.0.0.20'], 24, '10.0.0.10')).ok);
     const a = await reserve(idx, P, 'default/a');
     const b = await reserve(idx, P, 'default/b');
     assert.deepEqual([a.address, a.prefix, a.gateway, a.existing], ['10.0.0.11', 24, '10.0.0.10', false]);
@@ -66,8 +68,8 @@ describe('PoolIndexes', () => {
   });
 
   it('a failed create releases its reservation; the address is handed out again', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
     const a = await reserve(idx, P, 'default/a');
     assert.equal(a.release(), true);
     assert.equal(a.release(), false, 'release is one-shot');
@@ -76,12 +78,12 @@ describe('PoolIndexes', () => {
   });
 
   it('events for addresses the controller created itself are idempotent', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
     const a = await reserve(idx, P, 'default/a');
     a.confirm();
-    assert.equal(idx.markUsed(P, 'default/a', a.address, 24), 'unchanged');
-    assert.equal(idx.markUsed(P, 'default/a', a.address, 24), 'unchanged');
+    assert.equal(idx.hold(P, 'default/a', a.address, 24), 'unchanged');
+    assert.equal(idx.hold(P, 'default/a', a.address, 24), 'unchanged');
     assert.equal(idx.counts(P)?.used, 1n);
     assert.equal(idx.holding(P, 'default/a')?.state, 'observed');
     assert.equal(a.release(), false, 'a confirmed holding is never released by the reservation');
@@ -92,17 +94,17 @@ describe('PoolIndexes', () => {
   });
 
   it('a watch event that beats the create answer makes release a no-op (the object exists)', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
     const a = await reserve(idx, P, 'default/a');
-    idx.markUsed(P, 'default/a', a.address, 24);
+    idx.hold(P, 'default/a', a.address, 24);
     assert.equal(a.release(), false);
     assert.equal(idx.counts(P)?.used, 1n);
   });
 
   it('returns the existing address for a key that already holds one, and refuses a second in-flight pick', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
     const a = await reserve(idx, P, 'default/a');
     const again = await idx.allocate(P, 'default/a');
     assert.deepEqual(again.ok ? undefined : again.reason, 'AllocationInProgress');
@@ -113,33 +115,33 @@ describe('PoolIndexes', () => {
   });
 
   it('reports PoolNotFound, PoolNotReady (invalid spec) and PoolExhausted as values', async () => {
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     const missing = await idx.allocate(P, 'default/a');
     assert.equal(missing.ok ? '' : missing.reason, 'PoolNotFound');
-    const bad = idx.rebuild(P, ipPool(['10.0.0.x']));
+    const bad = setPoolSpec(idx, P, ipPool(['10.0.0.x']));
     assert.equal(bad.ok, false);
     const notReady = await idx.allocate(P, 'default/a');
     assert.equal(notReady.ok ? '' : notReady.reason, 'PoolNotReady');
-    idx.rebuild(P, ipPool(['10.0.0.5'], 24));
+    setPoolSpec(idx, P, ipPool(['10.0.0.5'], 24));
     await reserve(idx, P, 'default/a');
     const full = await idx.allocate(P, 'default/b');
     assert.equal(full.ok ? '' : full.reason, 'PoolExhausted');
-    idx.remove(P);
+    idx.removePool(P);
     const gone = await idx.allocate(P, 'default/c');
     assert.equal(gone.ok ? '' : gone.reason, 'PoolNotFound');
   });
 
   it('addresses seen before the pool are applied when its spec arrives', async () => {
-    const idx = new PoolIndexes();
-    idx.markUsed(P, 'default/old', '10.0.0.1', 24);
+    const idx = new PoolRegistry();
+    idx.hold(P, 'default/old', '10.0.0.1', 24);
     assert.equal(idx.isReady(P), false);
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
     assert.equal((await reserve(idx, P, 'default/new')).address, '10.0.0.2');
   });
 
   it('rebuild on a spec change re-marks holdings; ones now outside are out of range; same spec is a no-op', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, {
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, {
       type: 'ip',
       spec: {
         addresses: ['10.0.0.10-10.0.0.20'],
@@ -150,7 +152,7 @@ describe('PoolIndexes', () => {
     });
     for (const k of ['a', 'b', 'c', 'd', 'e']) (await reserve(idx, P, `default/${k}`)).confirm();
     assert.equal(idx.holding(P, 'default/e')?.address, '10.0.0.14');
-    idx.rebuild(P, {
+    setPoolSpec(idx, P, {
       type: 'ip',
       spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' },
     });
@@ -158,7 +160,7 @@ describe('PoolIndexes', () => {
     assert.deepEqual([c?.total, c?.used, c?.free, c?.outOfRange], [8n, 5n, 6n, 3n]);
     assert.equal((await reserve(idx, P, 'default/f')).address, '10.0.0.15');
     const before = idx.counts(P);
-    idx.rebuild(P, {
+    setPoolSpec(idx, P, {
       type: 'ip',
       spec: { addresses: ['10.0.0.13-10.0.0.20'], prefix: 24, gateway: '10.0.0.1' },
     });
@@ -169,10 +171,10 @@ describe('PoolIndexes', () => {
 
   it('sync drops holdings a relist no longer shows, keeping in-flight and recently created ones', async () => {
     const clock = new FakeClock();
-    const idx = new PoolIndexes({ clock, confirmGraceMs: 1000 });
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.9']));
-    idx.markUsed(P, 'default/gone', '10.0.0.1', 24);
-    idx.markUsed(P, 'default/kept', '10.0.0.2', 24);
+    const idx = new PoolRegistry({ clock, confirmGraceMs: 1000 });
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.9']));
+    idx.hold(P, 'default/gone', '10.0.0.1', 24);
+    idx.hold(P, 'default/kept', '10.0.0.2', 24);
     const inflight = await reserve(idx, P, 'default/inflight');
     const created = await reserve(idx, P, 'default/created');
     created.confirm();
@@ -198,31 +200,31 @@ describe('PoolIndexes', () => {
   });
 
   it('moves an IPAddress key to another pool instead of holding it twice', () => {
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     const Q = 'InClusterIPPool/default/q';
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
-    idx.rebuild(Q, ipPool(['10.0.1.1-10.0.1.3']));
-    idx.markUsed(P, 'default/a', '10.0.0.1', 24);
-    idx.markUsed(Q, 'default/a', '10.0.1.1', 24);
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
+    setPoolSpec(idx, Q, ipPool(['10.0.1.1-10.0.1.3']));
+    idx.hold(P, 'default/a', '10.0.0.1', 24);
+    idx.hold(Q, 'default/a', '10.0.1.1', 24);
     assert.equal(idx.counts(P)?.used, 0n);
     assert.equal(idx.counts(Q)?.used, 1n);
   });
 
   it('counts unparsable addresses as used without blocking allocation', async () => {
-    const idx = new PoolIndexes();
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.3']));
-    idx.markUsed(P, 'default/junk', 'not-an-ip', 24);
+    const idx = new PoolRegistry();
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.3']));
+    idx.hold(P, 'default/junk', 'not-an-ip', 24);
     assert.deepEqual(idx.counts(P)?.invalid, ['default/junk']);
     assert.equal(idx.counts(P)?.used, 1n);
     assert.equal((await reserve(idx, P, 'default/a')).address, '10.0.0.1');
   });
 
   it('check: whether the pool could hand out an address, and who else holds it', () => {
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     assert.equal(idx.check(P, 'default/x', '10.0.0.11', 24), undefined, 'no layout yet');
-    assert.ok(idx.rebuild(P, ipPool(['10.0.0.10-10.0.0.20'], 24, '10.0.0.10')).ok);
-    idx.markUsed(P, 'default/a', '10.0.0.11', 24);
-    idx.markUsed(P, 'default/b', '10.0.0.11', 24);
+    assert.ok(setPoolSpec(idx, P, ipPool(['10.0.0.10-10.0.0.20'], 24, '10.0.0.10')).ok);
+    idx.hold(P, 'default/a', '10.0.0.11', 24);
+    idx.hold(P, 'default/b', '10.0.0.11', 24);
     assert.deepEqual(idx.check(P, 'default/x', '10.0.0.11', 24), {
       inPool: true,
       alsoHeldBy: ['default/a', 'default/b'],
@@ -234,7 +236,8 @@ describe('PoolIndexes', () => {
       assert.equal(idx.check(P, 'default/x', address, 24)?.inPool, false, address);
     const Q = 'InClusterPrefixPool/default/q';
     assert.ok(
-      idx.rebuild(Q, { type: 'prefix', spec: { prefixes: ['fd00::/48'], allocationPrefixLength: 64 } }).ok,
+      setPoolSpec(idx, Q, { type: 'prefix', spec: { prefixes: ['fd00::/48'], allocationPrefixLength: 64 } })
+        .ok,
     );
     assert.equal(idx.check(Q, 'default/x', 'fd00:0:0:5::', 64)?.inPool, true);
     assert.equal(idx.check(Q, 'default/x', 'fd00:0:0:5::', 80)?.inPool, false, 'wrong prefix length');
@@ -242,29 +245,29 @@ describe('PoolIndexes', () => {
   });
 
   it('prefix pools hand out the lowest free sub-prefix', async () => {
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     const X = 'InClusterPrefixPool/default/x';
     assert.ok(
-      idx.rebuild(X, {
+      setPoolSpec(idx, X, {
         type: 'prefix',
         spec: { prefixes: ['fd00::/62'], allocationPrefixLength: 64, gateway: 'fd00::1' },
       }).ok,
     );
-    idx.markUsed(X, 'default/old', 'fd00::', 64);
+    idx.hold(X, 'default/old', 'fd00::', 64);
     const a = await reserve(idx, X, 'default/a');
     assert.deepEqual([a.address, a.prefix, a.gateway], ['fd00:0:0:1::', 64, 'fd00::1']);
     a.confirm();
-    idx.markUsed(X, 'default/a', a.address, 64);
+    idx.hold(X, 'default/a', a.address, 64);
     const c = idx.counts(X);
     assert.deepEqual([c?.total, c?.used, c?.free], [4n, 2n, 2n]);
   });
 
   it('hundreds of concurrent allocations across pools, with failing creates and racing watch events, never duplicate', async () => {
     const random = rng(42);
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     const pools = ['a', 'b', 'c', 'd'].map((n) => `InClusterIPPool/ns/${n}`);
     // 4 pools of 140 addresses; 600 claims → some pools run out, which must be reported, not duplicated.
-    pools.forEach((p, i) => idx.rebuild(p, ipPool([`10.${String(i)}.0.1-10.${String(i)}.0.140`])));
+    pools.forEach((p, i) => setPoolSpec(idx, p, ipPool([`10.${String(i)}.0.1-10.${String(i)}.0.140`])));
     /** The "API server": IPAddress key → address, per pool. Names are claim names, so unique. */
     const api = new Map<string, Map<string, string>>(pools.map((p) => [p, new Map()]));
     const tick = async (): Promise<void> => {
@@ -293,7 +296,7 @@ describe('PoolIndexes', () => {
         // The watch event may arrive before or after the create answer.
         const echo = async (): Promise<void> => {
           await tick();
-          idx.markUsed(pool, key, r.reservation.address, 24);
+          idx.hold(pool, key, r.reservation.address, 24);
         };
         const echoed = echo();
         await tick();
@@ -328,10 +331,10 @@ describe('PoolIndexes', () => {
   });
 
   it('allocations of one pool are served in arrival order, pools independently', async () => {
-    const idx = new PoolIndexes();
+    const idx = new PoolRegistry();
     const Q = 'InClusterIPPool/default/q';
-    idx.rebuild(P, ipPool(['10.0.0.1-10.0.0.50']));
-    idx.rebuild(Q, ipPool(['10.0.1.1-10.0.1.50']));
+    setPoolSpec(idx, P, ipPool(['10.0.0.1-10.0.0.50']));
+    setPoolSpec(idx, Q, ipPool(['10.0.1.1-10.0.1.50']));
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => idx.allocate(i % 2 === 0 ? P : Q, `default/c${String(i)}`)),
     );
