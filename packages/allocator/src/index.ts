@@ -47,8 +47,11 @@ export {
 } from './layout.js';
 export {
   poolModel,
+  unlaidAssessment,
   unlaidCounts,
+  type Assessment,
   type Holding,
+  type HoldingState,
   type IPPoolModel,
   type NextAllocation,
   type PoolModel,

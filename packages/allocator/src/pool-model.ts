@@ -46,6 +46,18 @@ export interface Holding {
   readonly name?: string | undefined;
 }
 
+/** What one holding is in its pool: by the model's rules, in the order the holdings were given. */
+export type HoldingState = 'allocated' | 'duplicate' | 'out-of-range' | 'invalid';
+
+/** Counts of a pool's holdings plus each holding's state (for views that list the addresses). */
+export interface Assessment {
+  readonly counts: PoolCounts;
+  /** One per holding, same order: shared addresses (prefixes) are 'duplicate' for every holder. */
+  readonly states: readonly HoldingState[];
+  /** IP pools: the allocation index over the holdings (free ranges, explain, occupancy). */
+  readonly index: AllocationIndex | undefined;
+}
+
 /** The next allocation a tracker offers: `spec.address` and `spec.prefix` of the IPAddress. */
 export interface NextAllocation {
   readonly address: string;
@@ -78,6 +90,8 @@ interface ModelBase {
   readonly gateway: Addr | undefined;
   /** Exact counts of these holdings: used counts every holding, unparsable ones included. */
   counts(holdings: Iterable<Holding>): PoolCounts;
+  /** Counts and per-holding states of these holdings, in one pass. */
+  assess(holdings: readonly Holding[]): Assessment;
   /** Whether the pool could have handed this holding out (allocatable; prefix pools: the right length). */
   covers(h: Holding): boolean;
   /** A fresh, empty tracker. */
@@ -117,6 +131,34 @@ export function unlaidCounts(type: PoolType, holdings: Iterable<Holding>): PoolC
   return type === 'ip' ? ipCounts(IPSet.EMPTY, holdings) : prefixUnlaid(holdings);
 }
 
+/**
+ * {@link unlaidCounts} with per-holding states: nothing is allocatable, so every holding that
+ * parses is out of range and every other one is invalid.
+ */
+export function unlaidAssessment(type: PoolType, holdings: readonly Holding[]): Assessment {
+  const states = holdings.map((h): HoldingState => {
+    const usable = type === 'ip' ? parsed(h) !== undefined : parsePrefixInUse(inUseOf(h)).ok;
+    return usable ? 'out-of-range' : 'invalid';
+  });
+  return { counts: unlaidCounts(type, holdings), states, index: undefined };
+}
+
+/** Marks every holder of a key held more than once as 'duplicate' (only from `from` states). */
+function markShared(
+  states: HoldingState[],
+  keys: readonly (string | undefined)[],
+  from: HoldingState[],
+): void {
+  const byKey = new Map<string, number[]>();
+  keys.forEach((k, i) => {
+    if (k === undefined || !from.includes(states[i] as HoldingState)) return;
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [i]);
+    else list.push(i);
+  });
+  for (const list of byKey.values()) if (list.length > 1) for (const i of list) states[i] = 'duplicate';
+}
+
 function prefixUnlaid(holdings: Iterable<Holding>): PoolCounts {
   let n = 0n;
   for (const _ of holdings) n++;
@@ -151,6 +193,25 @@ function ipModel(layout: PoolLayout): IPPoolModel {
     gateway: layout.gateway,
     allocationPrefixLength: undefined,
     counts: (holdings) => ipCounts(layout.allocatable, holdings),
+    assess: (holdings) => {
+      const index = new AllocationIndex(layout.allocatable);
+      let unparsable = 0n;
+      const keys: (string | undefined)[] = [];
+      const states = holdings.map((h): HoldingState => {
+        const a = parsed(h);
+        keys.push(a === undefined ? undefined : `${a.family}:${a.value}`);
+        if (a === undefined) {
+          unparsable++;
+          return 'invalid';
+        }
+        const outcome = index.markUsed(a);
+        return outcome === 'allocated' ? 'allocated' : outcome;
+      });
+      // markUsed calls the first holder of a shared address 'allocated': every holder is a duplicate.
+      markShared(states, keys, ['allocated', 'duplicate']);
+      const c = index.counts();
+      return { counts: unparsable === 0n ? c : { ...c, used: c.used + unparsable }, states, index };
+    },
     covers: (h) => {
       const a = parsed(h);
       return a !== undefined && layout.allocatable.contains(a);
@@ -212,6 +273,18 @@ function prefixModel(layout: PrefixPoolLayout): PrefixPoolModel {
     gateway: layout.gateway,
     allocationPrefixLength: layout.allocationPrefixLength,
     counts: (holdings) => prefixPoolCounts(layout, [...holdings].map(inUseOf)),
+    assess: (holdings) => {
+      const inUse = holdings.map(inUseOf);
+      const keys: (string | undefined)[] = [];
+      const states = inUse.map((u): HoldingState => {
+        const p = parsePrefixInUse(u);
+        keys.push(p.ok ? `${p.value.value}/${p.value.bits}` : undefined);
+        if (!p.ok) return 'invalid';
+        return prefixIsAllocatable(layout, p.value) ? 'allocated' : 'out-of-range';
+      });
+      markShared(states, keys, ['allocated']);
+      return { counts: prefixPoolCounts(layout, inUse), states, index: undefined };
+    },
     covers: (h) => prefixIsAllocatable(layout, inUseOf(h)),
     tracker: () => new PrefixTracker(layout),
   };

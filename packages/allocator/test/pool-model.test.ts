@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   formatAddr,
   poolModel,
+  unlaidAssessment,
   unlaidCounts,
   type Holding,
   type IPPoolSpec,
@@ -97,6 +98,21 @@ describe('poolModel counts (IP pools) against brute-force enumeration', () => {
         };
         assert.deepEqual(model.counts(holdings), expected);
         assert.equal(model.total, expected.total);
+        const assessed = model.assess(holdings);
+        assert.deepEqual(assessed.counts, expected);
+        const held = (o: number) => c.holdings.filter((x) => x === o).length;
+        assert.deepEqual(
+          assessed.states,
+          c.holdings.map((o) =>
+            o < 0
+              ? 'invalid'
+              : !allocatable.has(o)
+                ? 'out-of-range'
+                : held(o) > 1
+                  ? 'duplicate'
+                  : 'allocated',
+          ),
+        );
 
         // The tracker, fed the same holdings one by one, agrees and offers the lowest free address.
         const tracker = model.tracker();
@@ -200,6 +216,22 @@ describe('poolModel counts (prefix pools) against brute-force enumeration', () =
           outOfRange: BigInt(outOfRange),
         };
         assert.deepEqual(model.counts(holdings), expected);
+        const assessed = model.assess(holdings);
+        assert.deepEqual(assessed.counts, expected);
+        const same = (x: { from: number; bits: number }) =>
+          masked.filter((m) => m !== undefined && m.from === x.from && m.bits === x.bits).length;
+        assert.deepEqual(
+          assessed.states,
+          masked.map((m) =>
+            m === undefined
+              ? 'invalid'
+              : m.bits !== c.allocLen || !slots.includes(m.from)
+                ? 'out-of-range'
+                : same(m) > 1
+                  ? 'duplicate'
+                  : 'allocated',
+          ),
+        );
         const tracker = model.tracker();
         for (const h of holdings) tracker.add(h);
         assert.deepEqual(tracker.counts(), expected);
@@ -240,6 +272,21 @@ describe('poolModel', () => {
     assert.equal(px.total, 3n);
     assert.equal(px.allocationPrefixLength, 66);
     assert.equal(px.allocatable.first()?.value, (0xfd00n << 112n) + (1n << 62n));
+  });
+});
+
+describe('unlaidAssessment', () => {
+  it('marks what parses out of range and the rest invalid, with unlaidCounts', () => {
+    const held: Holding[] = [{ address: '10.0.0.5' }, { address: 'x' }];
+    assert.deepEqual(unlaidAssessment('ip', held), {
+      counts: { total: 0n, used: 2n, allocated: 0n, free: 0n, outOfRange: 1n },
+      states: ['out-of-range', 'invalid'],
+      index: undefined,
+    });
+    assert.deepEqual(
+      unlaidAssessment('prefix', [{ address: 'fd00::' }, { address: 'fd00::', prefix: 64 }]).states,
+      ['invalid', 'out-of-range'],
+    );
   });
 });
 

@@ -236,19 +236,29 @@ describe('pool counts from status', () => {
     }
   });
 
-  it('an invalid spec needs no IPAddresses and has no counts, whatever its status says', () => {
+  it('an invalid spec is counted from its IPAddresses, all held out of range, whatever its status says (issue 16.4)', () => {
     const broken = withControllerStatus(
       ipPool('InClusterIPPool', 'a', 'broken', { addresses: ['nope'], prefix: 24 }),
       { total: 3, used: 1, free: 2, outOfRange: 0 },
     );
+    const held = [
+      address('a', 'h1', '10.0.0.1', 24, 'InClusterIPPool', 'broken'),
+      address('a', 'h2', '10.0.0.2', 24, 'InClusterIPPool', 'broken'),
+      address('a', 'h3', 'garbage', 24, 'InClusterIPPool', 'broken'),
+    ];
     for (const plan of [FROM_STATUS, undefined]) {
-      const { counter, summaries } = count([broken], plan);
-      const [one] = summaries;
+      const counter = new PoolCounter([broken], plan);
+      assert.deepEqual(
+        counter.recountPools.map((p) => p.metadata.name),
+        ['broken'],
+      );
+      for (const a of held) counter.addAddress(addressFromWire(a));
+      const [one] = counter.summaries();
       assert.ok(one);
-      assert.deepEqual(counter.recountPools, []);
       assert.equal(one.countsFrom, 'none');
       assert.equal(one.recountReason, undefined);
       assert.equal(one.severity, 'invalid');
+      assert.deepEqual(one.counts, { total: 0n, used: 3n, allocated: 0n, free: 0n, outOfRange: 2n });
     }
   });
 

@@ -5,22 +5,20 @@
 // arriving page by page and never holds the whole list.
 // Pure and synchronous, like snapshot.ts.
 import {
-  AllocationIndex,
-  buildPoolLayout,
-  buildPrefixPoolLayout,
   capInt64,
-  parseAddr,
-  prefixPoolCounts,
+  poolModel,
+  unlaidCounts,
+  type Holding,
   type PoolCounts,
-  type PoolLayout,
-  type PrefixInUse,
-  type PrefixPoolLayout,
+  type PoolModel,
+  type Result,
 } from '@ipam-in-cluster/allocator';
 import {
   ANNOTATION_PAUSED,
   IPAM_GROUP,
   POOL_KIND_INFO,
   isPoolKind,
+  typedSpec,
   type Address,
   type AddressClaim,
   type IPPoolSpec,
@@ -208,15 +206,6 @@ export function summarise<C extends number | undefined>(
 }
 
 /**
- * An IP pool's counts with its unparsable IPAddresses added to `used`: used counts IPAddress
- * objects, every one (upstream's definition, and what the controller writes to the status); the
- * allocation index only sees the ones that parse.
- */
-export function withUnparsable(counts: PoolCounts, unparsable: bigint): PoolCounts {
-  return unparsable === 0n ? counts : { ...counts, used: counts.used + unparsable };
-}
-
-/**
  * How a PoolCounter counts: every pool from its IPAddresses (saying why), or each pool from its
  * status where data/pool-status.ts trusts it, the others from their IPAddresses.
  */
@@ -231,45 +220,52 @@ interface Tally {
   result(): PoolComputed;
 }
 
-function ipTally(layout: PoolLayout, reason: RecountReason): Tally {
-  const index = new AllocationIndex(layout.allocatable);
-  let unparsable = 0n;
+/** The allocator's pool model of a pool object, or the layout error. */
+export function modelOf(pool: Pool): Result<PoolModel> {
+  return poolModel(typedSpec(pool));
+}
+
+/** The pool's type and spec family for the summary: IPv6 for prefix pools, the model's otherwise. */
+function familyOf(pool: Pool, model: PoolModel | undefined): PoolSummary['family'] {
+  return POOL_KIND_INFO[pool.kind].family === 'prefix' ? 6 : model?.family;
+}
+
+/** Counts the pool's IPAddresses one at a time with the model's tracker (never holding the list for IP pools). */
+function recount(model: PoolModel, reason: RecountReason): Tally {
+  const tracker = model.tracker();
   return {
     needsAddresses: true,
-    add(a) {
-      const p = parseAddr(a.address);
-      if (p.ok) index.markUsed(p.value);
-      else unparsable++;
+    add: (a) => {
+      tracker.add({ address: a.address, prefix: a.prefix });
     },
     result: () => ({
-      family: layout.family,
-      counts: withUnparsable(index.counts(), unparsable),
+      family: model.family,
+      counts: tracker.counts(),
       countsFrom: 'ipaddresses',
       recountReason: reason,
       error: undefined,
-      allocationPrefixLength: undefined,
+      allocationPrefixLength: model.allocationPrefixLength,
     }),
   };
 }
 
-function prefixTally(layout: PrefixPoolLayout, reason: RecountReason): Tally {
-  const inUse: PrefixInUse[] = [];
+/**
+ * A pool whose spec does not lay out: nothing is allocatable, but what its IPAddresses hold is still
+ * counted (used, all of it out of range), so a broken pool with live addresses never shows 0 used.
+ */
+function unlaidTally(pool: Pool, error: string): Tally {
+  const held: Holding[] = [];
+  const type = POOL_KIND_INFO[pool.kind].family;
   return {
     needsAddresses: true,
-    add(a) {
-      inUse.push({
-        address: a.address,
-        prefix: a.prefix,
-        name: `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`,
-      });
-    },
+    add: (a) => held.push({ address: a.address, prefix: a.prefix }),
     result: () => ({
-      family: 6,
-      counts: prefixPoolCounts(layout, inUse),
-      countsFrom: 'ipaddresses',
-      recountReason: reason,
-      error: undefined,
-      allocationPrefixLength: layout.allocationPrefixLength,
+      family: familyOf(pool, undefined),
+      counts: unlaidCounts(type, held),
+      countsFrom: 'none',
+      recountReason: undefined,
+      error,
+      allocationPrefixLength: undefined,
     }),
   };
 }
@@ -289,53 +285,20 @@ function invalidTally(family: PoolSummary['family'], error: string): Tally {
   });
 }
 
-/** What a pool's spec lays out to, as far as a tally needs it. */
-interface Laid {
-  readonly total: bigint;
-  readonly family: PoolSummary['family'];
-  readonly allocationPrefixLength: number | undefined;
-  /** A tally of the pool's IPAddresses. */
-  recount(reason: RecountReason): Tally;
-}
-
-/** Lays the pool's spec out, or says why it does not lay out. */
-function layOut(pool: Pool): Laid | Tally {
-  if (POOL_KIND_INFO[pool.kind].family === 'ip') {
-    const built = buildPoolLayout(pool.spec as IPPoolSpec);
-    if (!built.ok) return invalidTally(undefined, built.error.message);
-    const layout = built.value;
-    return {
-      total: layout.total,
-      family: layout.family,
-      allocationPrefixLength: undefined,
-      recount: (reason) => ipTally(layout, reason),
-    };
-  }
-  const built = buildPrefixPoolLayout(pool.spec as PrefixPoolSpec);
-  if (!built.ok) return invalidTally(6, built.error.message);
-  const layout = built.value;
-  return {
-    total: layout.total,
-    family: 6,
-    allocationPrefixLength: layout.allocationPrefixLength,
-    recount: (reason) => prefixTally(layout, reason),
-  };
-}
-
 /** The pool's counts from its status when the plan allows and the status is trusted, else a tally. */
 function tallyOf(pool: Pool, plan: CountPlan): Tally {
-  const laid = layOut(pool);
-  if (!('recount' in laid)) return laid;
-  if (plan.from === 'ipaddresses') return laid.recount(plan.reason);
-  const fromStatus = countsFromStatus(pool, POOL_KIND_INFO[pool.kind].family, laid.total);
-  if (!fromStatus.ok) return laid.recount(fromStatus.reason);
+  const model = modelOf(pool);
+  if (!model.ok) return unlaidTally(pool, model.error.message);
+  if (plan.from === 'ipaddresses') return recount(model.value, plan.reason);
+  const fromStatus = countsFromStatus(pool, model.value.type, model.value.total);
+  if (!fromStatus.ok) return recount(model.value, fromStatus.reason);
   return fixedTally({
-    family: laid.family,
+    family: familyOf(pool, model.value),
     counts: fromStatus.counts,
     countsFrom: 'status',
     recountReason: undefined,
     error: undefined,
-    allocationPrefixLength: laid.allocationPrefixLength,
+    allocationPrefixLength: model.value.allocationPrefixLength,
   });
 }
 

@@ -1,13 +1,9 @@
 // buildInventory: pools + IPAddresses + IPAddressClaims (wire objects) → the view model in model.ts.
 // Pure and synchronous, so the Ink browser can rebuild it from watch events and tests need no cluster.
 import {
-  AllocationIndex,
-  buildPoolLayout,
-  buildPrefixPoolLayout,
   parseAddr,
-  parsePrefixInUse,
-  prefixIsAllocatable,
-  prefixPoolCounts,
+  unlaidAssessment,
+  type AllocationIndex,
   type Addr,
   type PoolLayout,
   type PrefixPoolLayout,
@@ -21,23 +17,20 @@ import {
   claimFromWire,
   type IPAddressClaimWire,
   type IPAddressWire,
-  type IPPoolSpec,
   type Pool,
-  type PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
 import { FULL_COVERAGE, markPartial, type ReadCoverage } from './coverage.js';
 import type { AddressView, ClaimView, Inventory, PoolSnapshot } from './model.js';
 import {
-  ZERO_COUNTS,
   comparePools,
   lookupKey,
+  modelOf,
   parseDate as date,
   poolIds,
   poolKeyOf,
   poolKeyText,
   refKey,
   summarise,
-  withUnparsable,
   type PoolComputed,
 } from './pool-summary.js';
 
@@ -129,8 +122,8 @@ function compareKeys(a: SortKey, b: SortKey): number {
 }
 
 /** Sorts by address, parsing each address once (not once per comparison). */
-function sortAddresses(addrs: MutableAddress[], parsed: ReadonlyMap<MutableAddress, Addr>): void {
-  const keyed = addrs.map((a) => ({ a, k: sortKey(a, parsed.get(a) ?? parseOnce(a)) }));
+function sortAddresses(addrs: MutableAddress[]): void {
+  const keyed = addrs.map((a) => ({ a, k: sortKey(a, parseOnce(a)) }));
   keyed.sort((x, y) => compareKeys(x.k, y.k));
   for (let i = 0; i < keyed.length; i++) addrs[i] = (keyed[i] as { a: MutableAddress }).a;
 }
@@ -146,116 +139,30 @@ interface Computed extends PoolComputed {
   index: AllocationIndex | undefined;
 }
 
-function computeIPPool(
-  spec: IPPoolSpec,
-  addrs: MutableAddress[],
-  parsed: Map<MutableAddress, Addr>,
-): Computed {
-  const built = buildPoolLayout(spec);
-  if (!built.ok) {
-    for (const a of addrs) a.state = 'invalid';
-    return {
-      family: undefined,
-      layout: undefined,
-      prefixLayout: undefined,
-      index: undefined,
-      counts: ZERO_COUNTS,
-      countsFrom: 'none',
-      recountReason: undefined,
-      error: built.error.message,
-      allocationPrefixLength: undefined,
-    };
-  }
-  const layout = built.value;
-  const index = new AllocationIndex(layout.allocatable);
-  let duplicates = false;
-  let unparsable = 0n;
-  for (const a of addrs) {
-    const p = parseAddr(a.address);
-    if (!p.ok) {
-      a.state = 'invalid';
-      unparsable++;
-      continue;
-    }
-    parsed.set(a, p.value);
-    const outcome = index.markUsed(p.value);
-    a.state = outcome === 'allocated' ? 'allocated' : outcome;
-    if (outcome === 'duplicate') duplicates = true;
-  }
-  // A duplicate's first holder was marked 'allocated'; mark every holder of a shared address.
-  if (duplicates) {
-    const byAddr = new Map<string, MutableAddress[]>();
-    for (const a of addrs) {
-      if (a.state !== 'allocated' && a.state !== 'duplicate') continue;
-      const p = parsed.get(a);
-      if (p === undefined) continue;
-      const k = `${p.family}:${p.value}`;
-      const list = byAddr.get(k) ?? [];
-      list.push(a);
-      byAddr.set(k, list);
-    }
-    for (const list of byAddr.values()) if (list.length > 1) for (const a of list) a.state = 'duplicate';
-  }
+/**
+ * Counts and per-address states of one pool from the allocator's pool model. A spec that does not
+ * lay out still counts what its addresses hold (all of it out of range), with the layout error.
+ */
+function computePool(pool: Pool, addrs: MutableAddress[]): Computed {
+  const holdings = addrs.map((a) => ({ address: a.address, prefix: a.prefix }));
+  const model = modelOf(pool);
+  const assessed = model.ok
+    ? model.value.assess(holdings)
+    : unlaidAssessment(POOL_KIND_INFO[pool.kind].family, holdings);
+  addrs.forEach((a, i) => {
+    a.state = assessed.states[i] ?? 'invalid';
+  });
+  const m = model.ok ? model.value : undefined;
   return {
-    family: layout.family,
-    layout,
-    prefixLayout: undefined,
-    index,
-    counts: withUnparsable(index.counts(), unparsable),
-    countsFrom: 'ipaddresses',
-    recountReason: 'requested',
-    error: undefined,
-    allocationPrefixLength: undefined,
-  };
-}
-
-function computePrefixPool(spec: PrefixPoolSpec, addrs: MutableAddress[]): Computed {
-  const built = buildPrefixPoolLayout(spec);
-  if (!built.ok) {
-    for (const a of addrs) a.state = 'invalid';
-    return {
-      family: 6,
-      layout: undefined,
-      prefixLayout: undefined,
-      index: undefined,
-      counts: ZERO_COUNTS,
-      countsFrom: 'none',
-      recountReason: undefined,
-      error: built.error.message,
-      allocationPrefixLength: undefined,
-    };
-  }
-  const layout = built.value;
-  const inUse = addrs.map((a) => ({
-    address: a.address,
-    prefix: a.prefix,
-    name: `${a.namespace}/${a.name}`,
-  }));
-  const seen = new Map<string, MutableAddress[]>();
-  for (const a of addrs) {
-    const p = parsePrefixInUse({ address: a.address, prefix: a.prefix });
-    if (!p.ok) {
-      a.state = 'invalid';
-      continue;
-    }
-    a.state = prefixIsAllocatable(layout, p.value) ? 'allocated' : 'out-of-range';
-    const k = `${p.value.value}/${p.value.bits}`;
-    const list = seen.get(k) ?? [];
-    list.push(a);
-    seen.set(k, list);
-  }
-  for (const list of seen.values())
-    if (list.length > 1) for (const a of list) if (a.state === 'allocated') a.state = 'duplicate';
-  return {
-    family: 6,
-    layout: undefined,
-    prefixLayout: layout,
-    index: undefined,
-    counts: prefixPoolCounts(layout, inUse),
-    countsFrom: 'ipaddresses',
-    recountReason: 'requested',
-    error: undefined,
-    allocationPrefixLength: layout.allocationPrefixLength,
+    family: m?.family ?? (POOL_KIND_INFO[pool.kind].family === 'prefix' ? 6 : undefined),
+    layout: m?.type === 'ip' ? m.layout : undefined,
+    prefixLayout: m?.type === 'prefix' ? m.layout : undefined,
+    index: assessed.index,
+    counts: assessed.counts,
+    countsFrom: m === undefined ? 'none' : 'ipaddresses',
+    recountReason: m === undefined ? undefined : 'requested',
+    error: model.ok ? undefined : model.error.message,
+    allocationPrefixLength: m?.allocationPrefixLength,
   };
 }
 
@@ -296,13 +203,9 @@ export function buildInventory(input: InventoryInput): Inventory {
     const lk = lookupKey(key.kind, key.namespace, key.name);
     const id = poolIdByKey.get(lk) ?? poolKeyText(key);
     const addrs = byPool.get(lk) ?? [];
-    const parsed = new Map<MutableAddress, Addr>();
-    const computed =
-      POOL_KIND_INFO[pool.kind].family === 'ip'
-        ? computeIPPool(pool.spec as IPPoolSpec, addrs, parsed)
-        : computePrefixPool(pool.spec as PrefixPoolSpec, addrs);
+    const computed = computePool(pool, addrs);
     for (const a of addrs) a.poolId = id;
-    sortAddresses(addrs, parsed);
+    sortAddresses(addrs);
     const poolClaims = (claimsByPool.get(lk) ?? [])
       .slice()
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));

@@ -1,6 +1,6 @@
 // Builds a BrowserPool from a pool spec and its IPAddress objects with the allocator. Used by
 // tests and by any data source that does not already compute the view model (the data layer does).
-import { AllocationIndex, buildPoolLayout, parseAddr, type IPPoolSpec } from '@ipam-in-cluster/allocator';
+import { parseAddr, poolModel, unlaidAssessment, type IPPoolSpec } from '@ipam-in-cluster/allocator';
 import type { BrowserAddress, BrowserPool, BrowserSeverity } from './source.js';
 
 export interface PoolInput {
@@ -25,17 +25,12 @@ export function severityOf(used: bigint, total: bigint, invalid: boolean): Brows
 export function buildBrowserPool(input: PoolInput): BrowserPool {
   const global = input.kind === 'GlobalInClusterIPPool';
   const id = global ? `global/${input.name}` : `${input.namespace ?? ''}/${input.name}`;
-  const laid = buildPoolLayout(input.spec);
-  const layout = laid.ok ? laid.value : undefined;
-  let index: AllocationIndex | undefined;
-  if (layout !== undefined) {
-    index = new AllocationIndex(layout.allocatable);
-    for (const a of input.addresses) {
-      const p = parseAddr(a.address);
-      if (p.ok) index.markUsed(p.value);
-    }
-  }
-  const counts = index?.counts() ?? { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n };
+  const laid = poolModel({ type: 'ip', spec: input.spec });
+  const holdings = input.addresses.map((a) => ({ address: a.address }));
+  const assessed = laid.ok ? laid.value.assess(holdings) : unlaidAssessment('ip', holdings);
+  const layout = laid.ok && laid.value.type === 'ip' ? laid.value.layout : undefined;
+  const index = assessed.index;
+  const counts = assessed.counts;
   const utilisation =
     counts.total === 0n ? 0 : Math.min(1, Number((counts.allocated * 1_000_000n) / counts.total) / 1_000_000);
   return {
