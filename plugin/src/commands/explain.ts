@@ -273,9 +273,17 @@ export function renderClaimDiagnosis(
           `${who} holds ${a?.address ?? '?'}${a?.prefix === undefined ? '' : `/${a.prefix}`} from pool ${poolText} (IPAddress ${a?.name ?? '?'}, ${age(a?.createdAt, now)} ago)`,
         ),
       );
-      out.push(
-        '  why this address: the controller hands out the lowest free address of the pool (first fit) at the time of allocation;',
-      );
+      if (d.pool?.error !== undefined)
+        out.push(
+          pal.paint(
+            'warning',
+            `  warning: pool ${d.pool.id} has an invalid spec (${d.pool.error}); it cannot account for this address, which is counted as used and out of range;`,
+          ),
+        );
+      else
+        out.push(
+          '  why this address: the controller hands out the lowest free address of the pool (first fit) at the time of allocation;',
+        );
       out.push('  an IPAddress spec is immutable, so it keeps this address until the claim is deleted.');
       break;
     }

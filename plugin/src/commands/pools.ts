@@ -262,7 +262,11 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
   );
   for (const p of pools) {
     if (p.error !== undefined && ctx.globals.output !== 'json' && ctx.globals.output !== 'yaml') {
-      ctx.err(`warning: pool ${p.id}: ${p.error}\n`);
+      const held =
+        p.counts.used > 0n
+          ? `; ${p.counts.used} IPAddress(es) still hold addresses in it (counted as used, out of range)`
+          : '';
+      ctx.err(`warning: pool ${p.id}: ${p.error}${held}\n`);
     }
   }
 }

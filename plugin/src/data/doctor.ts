@@ -101,6 +101,9 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
   const out: Finding[] = [];
   const { now, minAgeSeconds } = options;
   const ours = inv.addresses.filter((a) => isOurPoolRef(a.poolRef));
+  const invalidPools = new Map(
+    inv.pools.filter((p) => p.error !== undefined).map((p) => [p.id, p.error] as const),
+  );
 
   for (const a of ours) {
     const old = olderThan(a.createdAt, now, minAgeSeconds);
@@ -135,7 +138,10 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
         ...base,
         check: 'address-out-of-range',
         severity: 'warning',
-        message: `${a.address} (IPAddress ${a.namespace}/${a.name}) is outside its pool's allocatable set (spec changed after allocation)`,
+        message:
+          a.poolId !== undefined && invalidPools.has(a.poolId)
+            ? `${a.address} (IPAddress ${a.namespace}/${a.name}) is held in pool ${a.poolId}, whose spec is invalid (${invalidPools.get(a.poolId) ?? ''}): the pool cannot account for it`
+            : `${a.address} (IPAddress ${a.namespace}/${a.name}) is outside its pool's allocatable set (spec changed after allocation)`,
         releasable: false,
       });
     }
