@@ -8,7 +8,6 @@ import {
   type PoolKind,
   type PoolReference,
 } from '@ipam-in-cluster/api';
-import { keyOf } from '@ipam-in-cluster/kube';
 
 export interface PoolId {
   readonly kind: PoolKind;
@@ -37,11 +36,6 @@ export function poolIdFromRef(ref: PoolReference, namespace: string | undefined)
   if (ref.apiGroup !== IPAM_GROUP || !isPoolKind(ref.kind)) return undefined;
   const namespaced = POOL_KIND_INFO[ref.kind].namespaced;
   return { kind: ref.kind, namespace: namespaced ? (namespace ?? '') : '', name: ref.name };
-}
-
-/** `namespace/name` as one flat string (see keyOf in @ipam-in-cluster/kube: a template literal makes a rope). */
-export function objectKey(namespace: string | undefined, name: string): string {
-  return keyOf(namespace, name);
 }
 
 export function splitObjectKey(key: string): { namespace: string | undefined; name: string } {
