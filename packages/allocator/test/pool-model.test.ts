@@ -8,7 +8,10 @@ import {
   unlaidCounts,
   type Holding,
   type IPPoolSpec,
+  type NextAllocation,
   type PoolCounts,
+  type PoolModel,
+  type PoolTracker,
   type PrefixPoolSpec,
 } from '../src/index.js';
 import { must } from './helpers.js';
@@ -48,6 +51,22 @@ function ipAllocatableOracle(
     out.add(o);
   }
   return out;
+}
+
+/** A tracker fed the holdings one by one agrees with the counts and offers the lowest free one. */
+function trackerAgrees(
+  model: PoolModel,
+  holdings: readonly Holding[],
+  expected: PoolCounts,
+  next: NextAllocation | undefined,
+): PoolTracker {
+  const tracker = model.tracker();
+  for (const h of holdings) tracker.add(h);
+  assert.deepEqual(tracker.counts(), expected);
+  const r = tracker.next();
+  if (next === undefined) assert.equal(r.ok ? 'ok' : r.error.code, 'PoolExhausted');
+  else assert.deepEqual(r.ok ? r.value : r.error, next);
+  return tracker;
 }
 
 const pair = fc.tuple(fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: 63 }));
@@ -115,13 +134,13 @@ describe('poolModel counts (IP pools) against brute-force enumeration', () => {
         );
 
         // The tracker, fed the same holdings one by one, agrees and offers the lowest free address.
-        const tracker = model.tracker();
-        for (const h of holdings) tracker.add(h);
-        assert.deepEqual(tracker.counts(), expected);
         const free = [...allocatable].filter((o) => !distinct.has(o)).sort((a, b) => a - b);
-        const next = tracker.next();
-        if (free[0] === undefined) assert.equal(next.ok ? 'ok' : next.error.code, 'PoolExhausted');
-        else assert.deepEqual(next.ok ? next.value : next.error, { address: u.text(free[0]), prefix });
+        const tracker = trackerAgrees(
+          model,
+          holdings,
+          expected,
+          free[0] === undefined ? undefined : { address: u.text(free[0]), prefix },
+        );
 
         // Removing every holding again leaves an empty pool.
         for (const h of holdings) tracker.remove(h);
@@ -232,13 +251,12 @@ describe('poolModel counts (prefix pools) against brute-force enumeration', () =
                   : 'allocated',
           ),
         );
-        const tracker = model.tracker();
-        for (const h of holdings) tracker.add(h);
-        assert.deepEqual(tracker.counts(), expected);
-        const next = tracker.next();
-        if (free[0] === undefined) assert.equal(next.ok ? 'ok' : next.error.code, 'PoolExhausted');
-        else
-          assert.deepEqual(next.ok ? next.value : next.error, { address: hex(free[0]), prefix: c.allocLen });
+        const tracker = trackerAgrees(
+          model,
+          holdings,
+          expected,
+          free[0] === undefined ? undefined : { address: hex(free[0]), prefix: c.allocLen },
+        );
         for (const h of holdings) tracker.remove(h);
         assert.equal(tracker.counts().used, 0n);
       }),
