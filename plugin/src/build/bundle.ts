@@ -11,6 +11,12 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import {
+  clientNodeTreeShaken,
+  httpWithoutLazyGetters,
+  withoutUndici,
+  yogaWithoutFetch,
+} from './esbuild-plugins.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const plugin = join(here, '..', '..'); // dist/build → plugin
@@ -24,6 +30,7 @@ rmSync(out, { recursive: true, force: true });
 
 const result = await build({
   entryPoints: { 'kubectl-ipam': main },
+  plugins: [withoutUndici, clientNodeTreeShaken, yogaWithoutFetch, httpWithoutLazyGetters],
   bundle: true,
   splitting: true,
   format: 'esm',
