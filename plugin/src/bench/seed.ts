@@ -2,6 +2,7 @@
 // namespace of their own, each pool's status written the way our controller writes it (no
 // controller runs), and the cleanup. Used by ./pools-bench.ts and ./speed-bench.ts.
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildPoolLayout } from '@ipam-in-cluster/allocator';
@@ -27,6 +28,25 @@ export const PER_POOL = 400;
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** plugin/bin/kubectl-ipam, as `npm run build` leaves it. */
 export const KUBECTL_IPAM = fileURLToPath(new URL('../../bin/kubectl-ipam', import.meta.url));
+
+/**
+ * Whether plugin/bin/kubectl-ipam runs the bundle: it runs dist/main.js (~700 modules, slower) when
+ * a tsconfig.tsbuildinfo of the plugin or a package it bundles is newer (any tsc run writes it).
+ */
+export function launcherRunsBundle(): boolean {
+  const mtime = (rel: string): number => {
+    try {
+      return statSync(`${repoRoot}${rel}`).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const bundle = mtime('plugin/dist/bundle/kubectl-ipam.mjs');
+  const infos = ['plugin', 'packages/allocator', 'packages/api', 'packages/kube'].map((d) =>
+    mtime(`${d}/tsconfig.tsbuildinfo`),
+  );
+  return bundle > 0 && infos.every((t) => t <= bundle);
+}
 
 /** `--kubeconfig FILE`, else IPAM_TEST_KUBECONFIG, else this worktree's plane (.cluster/kubeconfig). */
 export function benchKubeconfig(args: readonly string[]): string {

@@ -13,7 +13,10 @@
 //   list filled — the first output showing a bench pool's row (a line with its 400 used and 1021 total).
 // Then `q` quits it. pools and browse runs alternate, so both see the same load. A fresh namespace
 // is created and deleted afterwards (--keep keeps it; the next run then starts at 20 000).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BenchData,
   KUBECTL_IPAM,
@@ -21,7 +24,7 @@ import {
   benchKubeconfig,
   benchNamespace,
   countsProbe,
-  kubectlIpam,
+  launcherRunsBundle,
   load,
   spread,
 } from './seed.js';
@@ -40,14 +43,52 @@ const BENCH_ROW = /^(?=.*\b400\b)(?=.*\b1021\b)/m;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][A-Za-z0-9]|[=>])/g;
 
-/** `browse -n NAMESPACE` in a 100×30 pseudo-terminal: ms to the first frame and to the filled list. */
-function browseOnce(namespace: string): Promise<{ frame: number; list: number }> {
+// CPU time (user + sys) of each run, from GNU time: on a loaded machine the wall-clock figures
+// mostly measure the wait for a core, CPU time what the plugin itself costs.
+const GNU_TIME = '/usr/bin/time';
+const scratch = mkdtempSync(join(tmpdir(), 'ipam-speed-bench-'));
+const cpuFile = join(scratch, 'cpu');
+
+/** `/usr/bin/time -o FILE -f '%U %S'` before a command, when GNU time is there. */
+function timed(argv: readonly string[]): string[] {
+  rmSync(cpuFile, { force: true });
+  return existsSync(GNU_TIME) ? [GNU_TIME, '-o', cpuFile, '-f', '%U %S', ...argv] : [...argv];
+}
+
+/** ms of CPU of the last timed() run; NaN without GNU time. */
+function cpuMs(): number {
+  try {
+    const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1)?.split(' ') ?? [];
+    return (Number(user) + Number(sys)) * 1000;
+  } catch {
+    return NaN;
+  }
+}
+
+const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `browse -n NAMESPACE` in a 100×30 pseudo-terminal: ms to the first frame and to the filled list,
+ * and the process's CPU time (to the filled list, plus quitting).
+ */
+function browseOnce(namespace: string): Promise<{ frame: number; list: number; cpu: number }> {
   const command = [
     'stty cols 100 rows 30;',
-    'exec env -u NODE_OPTIONS CI=false TERM=xterm-256color NO_COLOR=1',
-    ...[KUBECTL_IPAM, 'browse', '--kubeconfig', kubeconfig, '-n', namespace].map(
-      (a) => `'${a.replace(/'/g, `'\\''`)}'`,
-    ),
+    'exec',
+    ...timed([
+      'env',
+      '-u',
+      'NODE_OPTIONS',
+      'CI=false',
+      'TERM=xterm-256color',
+      'NO_COLOR=1',
+      KUBECTL_IPAM,
+      'browse',
+      '--kubeconfig',
+      kubeconfig,
+      '-n',
+      namespace,
+    ]).map(quote),
   ].join(' ');
   return new Promise((resolve, reject) => {
     const start = performance.now();
@@ -86,30 +127,44 @@ function browseOnce(namespace: string): Promise<{ frame: number; list: number }>
       clearTimeout(timer);
       clearTimeout(quit);
       if (Number.isNaN(list))
-        reject(new Error(`browse exited before its pool list:\n${screen.slice(-2000)}`));
-      else resolve({ frame, list });
+        reject(
+          new Error(`browse: no pool list (exited, or ${TIMEOUT_MS} ms passed):\n${screen.slice(-2000)}`),
+        );
+      else resolve({ frame, list, cpu: cpuMs() });
     });
   });
 }
 
-function poolsOnce(): number {
+/** `pools -A`: wall ms and CPU ms of the whole process. */
+function poolsOnce(): { wall: number; cpu: number } {
+  const [command, ...args] = timed([KUBECTL_IPAM, '--kubeconfig', kubeconfig, 'pools', '-A']);
   const start = performance.now();
-  const res = kubectlIpam(kubeconfig, ['pools', '-A']);
-  const ms = performance.now() - start;
+  const res = spawnSync(command ?? KUBECTL_IPAM, args, {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+    maxBuffer: 64 << 20,
+  });
+  const wall = performance.now() - start;
   if (res.status !== 0) throw new Error(`kubectl-ipam pools failed: ${res.stderr}`);
-  return ms;
+  return { wall, cpu: cpuMs() };
 }
 
 interface Column {
   readonly addresses: number;
   readonly pools: number[];
+  readonly poolsCpu: number[];
   readonly frame: number[];
   readonly list: number[];
+  readonly browseCpu: number[];
   loadBefore: string;
   loadAfter: string;
 }
 
 async function main(): Promise<void> {
+  if (!launcherRunsBundle())
+    process.stdout.write(
+      'warning: the launcher runs dist/main.js, not the bundle: run npm run build first\n',
+    );
   const data = new BenchData(kubeconfig, benchNamespace());
   await data.ensureCrds();
   const columns: Column[] = [];
@@ -121,21 +176,35 @@ async function main(): Promise<void> {
       process.stdout.write(`${data.namespace} already holds ${have} IPAddresses: ${addresses} skipped\n`);
       continue;
     }
-    await data.seed(seeded, poolCount);
+    // A kept namespace (--keep) that already holds them: only the statuses are written again.
+    if (have < addresses) await data.seed(seeded, poolCount);
+    else await data.writeStatus(0, poolCount);
     seeded = poolCount;
     process.stdout.write(`${countsProbe(kubeconfig, data.namespace, poolCount)}\n`);
     // One of each first, unmeasured: the file cache and V8's compile cache are warm from here on.
     poolsOnce();
     await browseOnce(data.namespace);
-    const column: Column = { addresses, pools: [], frame: [], list: [], loadBefore: load(), loadAfter: '' };
+    const column: Column = {
+      addresses,
+      pools: [],
+      poolsCpu: [],
+      frame: [],
+      list: [],
+      browseCpu: [],
+      loadBefore: load(),
+      loadAfter: '',
+    };
     for (let r = 0; r < RUNS; r++) {
-      column.pools.push(poolsOnce());
+      const p = poolsOnce();
+      column.pools.push(p.wall);
+      column.poolsCpu.push(p.cpu);
       const b = await browseOnce(data.namespace);
       column.frame.push(b.frame);
       column.list.push(b.list);
+      column.browseCpu.push(b.cpu);
       process.stdout.write(
-        `  ${addresses} addresses, run ${r + 1}: pools -A ${Math.round(column.pools.at(-1) ?? NaN)} ms, ` +
-          `first frame ${Math.round(b.frame)} ms, list filled ${Math.round(b.list)} ms\n`,
+        `  ${addresses} addresses, run ${r + 1}: pools -A ${Math.round(p.wall)} ms (CPU ${Math.round(p.cpu)} ms), ` +
+          `first frame ${Math.round(b.frame)} ms, list filled ${Math.round(b.list)} ms (CPU ${Math.round(b.cpu)} ms)\n`,
       );
     }
     column.loadAfter = load();
@@ -148,8 +217,10 @@ async function main(): Promise<void> {
   };
   const rows: [string, (c: Column) => string, string][] = [
     ['kubectl ipam pools -A', (c) => cell(c.pools), '≤ 500 (2 000), ≤ 1000 (20 000)'],
+    ['  its CPU time (user + sys)', (c) => cell(c.poolsCpu), ''],
     ['browse: first frame', (c) => cell(c.frame), '≤ 300 (2 000)'],
     ['browse: pool list filled', (c) => cell(c.list), '≤ 1000 (2 000)'],
+    ['  its CPU time (to the list, and quit)', (c) => cell(c.browseCpu), ''],
     ['load average (1/5/15 min), before', (c) => c.loadBefore, ''],
     ['load average (1/5/15 min), after', (c) => c.loadAfter, ''],
   ];
@@ -157,9 +228,14 @@ async function main(): Promise<void> {
   const table = [header, ...rows.map(([name, f, target]) => [name, ...columns.map(f), target])];
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   process.stdout.write(
-    `\n${RUNS} runs each, whole process (node ${process.version} runs the bench; the launcher runs the plugin's bundle)\n`,
+    `\n${RUNS} runs each, whole process (the launcher ran ${
+      launcherRunsBundle()
+        ? "the plugin's bundle"
+        : 'dist/main.js: the bundle is older than a tsc run (npm run build)'
+    })\n`,
   );
   for (const r of table) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}\n`);
+  rmSync(scratch, { recursive: true, force: true });
   if (!keep) await data.remove();
 }
 
