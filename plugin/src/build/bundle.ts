@@ -5,12 +5,20 @@
 //
 // Code splitting keeps the lazy boundaries of the source: each command is its own chunk, and the Ink
 // browser (ink, react, yoga) is a chunk that only `browse` loads, so `pools` never pays for it.
+// ./esbuild-plugins.ts leaves out what no command uses: undici, client-node's generated APIs, and
+// the loads of Node's own undici that node:http's getters and yoga's `fetch` would trigger (ADR 0027).
 //
 // Usage: part of `npm run build` (after tsc -b); alone: `npm run build:bundle -w plugin`.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import {
+  clientNodeTreeShaken,
+  httpWithoutLazyGetters,
+  withoutUndici,
+  yogaWithoutFetch,
+} from './esbuild-plugins.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const plugin = join(here, '..', '..'); // dist/build → plugin
@@ -24,6 +32,7 @@ rmSync(out, { recursive: true, force: true });
 
 const result = await build({
   entryPoints: { 'kubectl-ipam': main },
+  plugins: [withoutUndici, clientNodeTreeShaken, yogaWithoutFetch, httpWithoutLazyGetters],
   bundle: true,
   splitting: true,
   format: 'esm',
