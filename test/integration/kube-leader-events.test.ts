@@ -141,6 +141,25 @@ describe('kube leader election', () => {
     await b.elector.release();
     await run;
   });
+
+  it('takes over an abandoned lease when it expires, not a jittered retry period later', async () => {
+    // Retry 2 s with client-go's jitter polls every 2-4.4 s: a poll at expiry (3 s) would be luck.
+    const slow = { leaseDurationMs: 3_000, renewDeadlineMs: 2_500, retryPeriodMs: 2_000 };
+    const leases = new KubeClient(transport).leases();
+    await leases.create({
+      metadata: { namespace: ns.name, name: 'expiry' },
+      spec: { holderIdentity: 'dead', leaseDurationSeconds: 3, leaseTransitions: 0 },
+    });
+    const b = candidate('b', 'expiry', slow);
+    const started = Date.now();
+    const run = b.elector.run();
+    await waitUntil(() => b.state.leading, { what: 'b to take over', timeoutMs: 15_000 });
+    const took = Date.now() - started;
+    assert.ok(took >= slow.leaseDurationMs - 100, `took over after ${String(took)} ms`);
+    assert.ok(took <= slow.leaseDurationMs + 1_500, `took over ${String(took)} ms after start, lease 3 s`);
+    await b.elector.release();
+    await run;
+  });
 });
 
 describe('kube event recorder', () => {

@@ -138,7 +138,7 @@ export class LeaderElector {
       const acquired = await this.tryAcquireOrRenew(stop);
       this.maybeReportTransition();
       if (acquired) break;
-      await sleep(this.retryPeriodMs * (1 + this.random() * jitterFactor), stop);
+      await sleep(this.untilNextTry(), stop);
     }
 
     this.leading = true;
@@ -186,6 +186,20 @@ export class LeaderElector {
     } catch (error) {
       this.report(error);
     }
+  }
+
+  /**
+   * The pause before the next acquire try: client-go's jittered retry period, but no later than
+   * the moment the observed holder's lease expires on our clock (a holder that stopped renewing,
+   * e.g. killed, is replaced at expiry, not up to 2.2 retry periods after it). A holder that renews
+   * keeps moving that moment, so a healthy lease is polled as client-go polls it.
+   */
+  private untilNextTry(): number {
+    const jittered = this.retryPeriodMs * (1 + this.random() * jitterFactor);
+    const holder = this.observedRecord?.holderIdentity ?? '';
+    if (holder === '' || holder === this.options.identity) return jittered;
+    const expiresIn = this.observedTime + this.leaseDurationMs - this.monotonicNow();
+    return Math.max(1, Math.min(jittered, expiresIn + 1));
   }
 
   /** client-go's tryAcquireOrRenew: true when we hold the lease after this call. */
