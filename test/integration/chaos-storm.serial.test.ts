@@ -23,6 +23,7 @@ import {
   notReady,
   measureCeiling,
   planPools,
+  recoveryPhases,
   replicaLogTails,
   runStorm,
   setUpStorm,
@@ -106,6 +107,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
     // and check the invariants and the release either way.
     let missing: string[] = [];
     let readyAt = Number.NaN;
+    let readyWall = Number.NaN;
     let atStormEnd: number | undefined;
     let lastProgress = performance.now();
     try {
@@ -113,6 +115,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
         async () => {
           missing = await notReady(ipam, r.expected);
           readyAt = performance.now();
+          readyWall = Date.now();
           atStormEnd ??= missing.length;
           if (readyAt - lastProgress > 15_000) {
             lastProgress = readyAt;
@@ -141,6 +144,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
     out(
       `${String(atStormEnd)} claims not Ready at the storm's end; all Ready ${String(readyMs)} ms after it`,
     );
+    for (const line of recoveryPhases(r, readyWall)) out(`after the last kill: ${line}`);
 
     // Invariants; pool status may trail the last IPAddress event by its debounce: poll briefly.
     let failures: string[] = [];
