@@ -207,6 +207,8 @@ export class LeaderElector {
     const { namespace, name, identity } = this.options;
     const now = formatMicroTime(this.wallNow());
     const leaseDurationSeconds = Math.ceil(this.leaseDurationMs / 1000);
+    if (await this.tryRenewFast(now, leaseDurationSeconds, signal)) return true;
+    if (signal.aborted) return false;
     let lease: Lease | undefined;
     try {
       lease = await this.leases.find({ namespace, name }, signal);
@@ -261,6 +263,37 @@ export class LeaderElector {
       return true;
     } catch (error) {
       if (classifyApiError(error).kind !== 'Conflict') this.report(error);
+      return false;
+    }
+  }
+
+  /**
+   * client-go's optimistic renew: a leader whose lease is still valid on its clock writes the
+   * renewal over the Lease it last wrote, without reading it first. One round trip instead of two
+   * halves what a slow API server can take from the renew deadline. Any failure (a conflict: someone
+   * else wrote the Lease) falls back to the read-then-write path, which decides as before.
+   */
+  private async tryRenewFast(
+    now: string,
+    leaseDurationSeconds: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const lease = this.observedLease;
+    const record = this.observedRecord;
+    if (!this.leading || lease === undefined || record?.holderIdentity !== this.options.identity)
+      return false;
+    if (this.observedTime + this.leaseDurationMs <= this.monotonicNow()) return false;
+    try {
+      const spec: LeaseSpec = { ...record, leaseDurationSeconds, renewTime: now };
+      this.observe(
+        await this.leases.replace(
+          { ...lease, metadata: this.withAnnotations(lease.metadata), spec },
+          { signal },
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (signal.aborted) this.report(error);
       return false;
     }
   }
