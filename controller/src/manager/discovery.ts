@@ -5,7 +5,7 @@
 // plugin, which shares discovery, reads in pages.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { chooseContract, type Contract, type ContractVersion } from '@ipam-in-cluster/api';
+import { chooseContract, type ContractVersion } from '@ipam-in-cluster/api';
 import {
   discoverServedResources,
   KubeClient,
@@ -15,13 +15,7 @@ import {
 } from '@ipam-in-cluster/kube';
 import type { ControllerMetrics } from '../metrics/registry.js';
 import type { Logger } from '../reconcilers/types.js';
-import type { ManagerOptions, ResolvedOptions, Wiring } from './options.js';
-
-export interface Served {
-  contract: Contract;
-  clusterVersion: ContractVersion | undefined;
-  streamingLists: boolean;
-}
+import type { ManagerOptions, ResolvedOptions, Served, Wiring } from './options.js';
 
 export async function discover(transport: KubeTransport, log: Logger): Promise<Served> {
   const [served, streamingLists] = await Promise.all([

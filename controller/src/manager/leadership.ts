@@ -7,9 +7,7 @@ import { processFenceKey } from '../allocation/fence-key.js';
 import { MANAGER_DEFAULTS } from '../config/flags.js';
 import type { Cache, Logger } from '../reconcilers/types.js';
 import type { Caches } from './caches.js';
-import type { Wiring } from './options.js';
-
-export type Role = 'disabled' | 'starting' | 'leading' | 'standby' | 'lost';
+import type { Role, Wiring } from './options.js';
 
 export interface LeadershipOptions extends Wiring {
   caches: Caches;

@@ -5,8 +5,6 @@ import { FLAG_DEFAULTS, MANAGER_DEFAULTS, workersFor } from '../config/flags.js'
 import type { KubeClient, KubeTransport } from '@ipam-in-cluster/kube';
 import type { ControllerMetrics } from '../metrics/registry.js';
 import type { Logger } from '../reconcilers/types.js';
-import type { Served } from './discovery.js';
-import type { Role } from './leadership.js';
 
 export interface ManagerOptions {
   kubeconfig?: string | undefined;
@@ -77,6 +75,16 @@ export interface Manager {
 }
 
 export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+/** Leader election as /readyz sees it. */
+export type Role = 'disabled' | 'starting' | 'leading' | 'standby' | 'lost';
+
+/** What the API server serves (discovery.ts). */
+export interface Served {
+  contract: Contract;
+  clusterVersion: ContractVersion | undefined;
+  streamingLists: boolean;
+}
 
 /** What the manager's parts are built from (controller-runtime's Manager handed to each part). */
 export interface Wiring {
