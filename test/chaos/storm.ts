@@ -26,6 +26,8 @@ export interface StormOptions {
   seed?: number;
   /** Extra controller flags for every replica (experiments, e.g. --concurrency=32). */
   controllerArgs?: readonly string[];
+  /** Restart kube-apiserver mid-storm (default true); false measures leader kills alone. */
+  apiServerRestart?: boolean;
 }
 
 export interface PlannedPool extends PoolRef {
@@ -397,11 +399,13 @@ export async function runStorm(
       log('grew chaos-g4');
     }
     await sleep(opts.stormMs * 0.15);
-    const restartAt = at();
-    log('restarting kube-apiserver');
-    const r = await restartApiServer(env.plane.dir);
-    report.apiServerRestart = { ...r, atMs: restartAt };
-    log(`kube-apiserver back after ${String(Math.round(r.downtimeMs))} ms`);
+    if (opts.apiServerRestart ?? true) {
+      const restartAt = at();
+      log('restarting kube-apiserver');
+      const r = await restartApiServer(env.plane.dir);
+      report.apiServerRestart = { ...r, atMs: restartAt };
+      log(`kube-apiserver back after ${String(Math.round(r.downtimeMs))} ms`);
+    }
     await sleep(opts.stormMs * 0.1);
     // Exclude a free address of the namespaced IPv4 pool: a random one from the upper half of the
     // range, which first-fit allocation cannot reach during this run (without the webhook's fence,
