@@ -568,7 +568,7 @@ export function recoveryPhases(report: StormReport, allReadyWallMs: number): str
     const pass = find('first pass done');
     if (pass !== undefined)
       parts.push(
-        `first pass done ${after(pass.ts)} s (${String(pass.reconciles)} reconciles, ${String(pass.failed)} failed, ${String(pass.requeued)} requeued)`,
+        `first pass done ${after(pass.ts)} s (${String(pass.reconciles)} reconciles, ${String(pass.failed)} failed, ${String(pass.requeued)} requeued, ${String(pass.delayed)} waiting on a delay)`,
       );
     const failures = since.filter((r) => r.msg === 'reconcile failed').length;
     if (failures > 0) parts.push(`${String(failures)} failed reconciles`);

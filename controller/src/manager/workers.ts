@@ -38,7 +38,9 @@ export function startWorkers(
       },
     }),
   );
-  // The first controller's queue (the claims): idle = nothing ready, parked, delayed or in flight.
+  // The first controller's queue (the claims): idle = nothing ready, parked or in flight. Keys
+  // waiting on time (a retry's backoff, a requeue-after) are counted, not waited for: some wait
+  // for ever (a claim of an exhausted pool).
   const first = controllers[0]?.queue;
   if (first !== undefined) {
     const timer = setInterval(() => {
@@ -46,13 +48,14 @@ export function startWorkers(
         clearInterval(timer);
         return;
       }
-      if (first.len + first.delayed + first.processing > 0) return;
+      if (first.len + first.processing > 0) return;
       clearInterval(timer);
       log.info('first pass done', {
         seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
         reconciles: counts.runs,
         failed: counts.errors,
         requeued: counts.requeues,
+        delayed: first.delayed,
       });
     }, IDLE_POLL_MS);
     timer.unref();
