@@ -544,7 +544,7 @@ function records(file: string): LogRecord[] {
  * consistent read, its workers started, its first pass over the claims with its failed and
  * requeued reconciles), leaderships lost since, and all-Ready; in seconds after the kill.
  */
-export function recoveryPhases(report: StormReport, allReadyWallMs: number): string[] {
+export function recoveryPhases(report: StormReport, allReadyWallMs: number | undefined): string[] {
   const kill = report.kills.at(-1);
   if (kill === undefined) return ['no kill'];
   const after = (ts: string): string => ((Date.parse(ts) - kill.wallMs) / 1000).toFixed(1);
@@ -575,6 +575,10 @@ export function recoveryPhases(report: StormReport, allReadyWallMs: number): str
     if (lost !== undefined) parts.push(`leadership lost ${after(lost.ts)} s`);
     lines.push(`${file.replace(/\.log$/, '')}: ${parts.join(', ')}`);
   }
-  lines.push(`all Ready ${((allReadyWallMs - kill.wallMs) / 1000).toFixed(1)} s after the last kill`);
+  lines.push(
+    allReadyWallMs === undefined
+      ? `not all Ready ${((Date.now() - kill.wallMs) / 1000).toFixed(1)} s after the last kill`
+      : `all Ready ${((allReadyWallMs - kill.wallMs) / 1000).toFixed(1)} s after the last kill`,
+  );
   return lines;
 }

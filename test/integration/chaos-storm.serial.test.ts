@@ -142,6 +142,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
         `not Ready: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${String(missing.length - 20)})` : ''}`,
       );
       out(replicaLogTails(r));
+      for (const line of recoveryPhases(r, undefined)) out(`after the last kill: ${line}`);
       throw error;
     }
     // Seen Ready by a list that answered readyMs after the storm's end.
