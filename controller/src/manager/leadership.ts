@@ -11,6 +11,8 @@ import type { Role, Wiring } from './options.js';
 
 export interface LeadershipOptions extends Wiring {
   caches: Caches;
+  /** Resolves when every cache has listed once and the pool states are built. */
+  synced: Promise<void>;
   /** True once the manager stops: the leader read's retry ends. */
   stopped: () => boolean;
   /** Runs once leadership is acquired (after the consistent read when elected). */
@@ -23,7 +25,10 @@ export interface Leadership {
   role(): Role;
   /** When the Lease was last unreachable (performance.now()), for readiness. */
   lastErrorAt(): number | undefined;
-  /** Starts campaigning (or leads at once without election); resolves when started. */
+  /**
+   * Starts campaigning, which may win before the caches have synced: the leader's read and work
+   * wait for them. Without election, leads once they have synced (and resolves then).
+   */
   start(): Promise<void>;
   /** Steps down and clears the Lease so that a standby takes over at once. */
   release(): Promise<void>;
@@ -39,8 +44,7 @@ export function newLeadership(w: LeadershipOptions): Leadership {
     lastErrorAt: () => lastErrorAt,
     start: () => {
       if (!o.leaderElect) {
-        w.onLeading();
-        return Promise.resolve();
+        return w.synced.then(w.onLeading);
       }
       const namespace = o.leaderElectionNamespace ?? w.kubeconfigNamespace ?? 'default';
       const lease = `${namespace}/${o.leaderElectionId}`;
@@ -57,6 +61,7 @@ export function newLeadership(w: LeadershipOptions): Leadership {
         onStartedLeading: async () => {
           role = 'leading';
           log.info('lease acquired', { lease });
+          await w.synced;
           await consistentAddressRead({
             addressClient: w.client.ipAddresses(w.served.contract.version),
             addresses: w.caches.addresses,

@@ -4,7 +4,7 @@
 //
 // Ordering guarantees:
 //   - no reconcile runs before every cache has listed once and every pool's allocation state holds
-//     every IPAddress of the pool;
+//     every IPAddress of the pool (the election may win meanwhile; the leader's work waits);
 //   - when leadership is acquired, a consistent (quorum) list of IPAddresses is folded into the cache
 //     before any worker starts, so a new leader never allocates from a view older than the lease;
 //   - stop(): stop intake, drain in-flight reconciles (bounded), release the Lease, stop informers
@@ -17,14 +17,13 @@ import { watchPools } from '../reconcilers/pool-watches.js';
 import { newCaches } from './caches.js';
 import { connect } from './discovery.js';
 import { newLeadership } from './leadership.js';
-import { resolveOptions, type Manager, type ManagerOptions } from './options.js';
+import { COMPONENT, resolveOptions, type Manager, type ManagerOptions } from './options.js';
 import { newReconcilers } from './reconcilers.js';
 import { shutDown } from './shutdown.js';
 import { startWorkers } from './workers.js';
 
 export type { Manager, ManagerOptions } from './options.js';
-export const FIELD_MANAGER = 'ipam-in-cluster-controller';
-export const COMPONENT = 'ipam-in-cluster-controller';
+export { COMPONENT, FIELD_MANAGER } from './options.js';
 
 export async function startManager(options: ManagerOptions = {}): Promise<Manager> {
   const o = resolveOptions(options);
@@ -35,34 +34,19 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   const caches = newCaches(wiring);
   const registry = new PoolRegistry();
-  const reconcilers = newReconcilers({
-    ...wiring,
-    caches,
-    registry,
-    component: COMPONENT,
-    fieldManager: FIELD_MANAGER,
-  });
-  const claimWatches = watchClaims({
-    ...o,
-    caches,
-    registry,
-    queueMetrics: metrics.queueMetrics('ipaddressclaim'),
-  });
-  const poolWatches = watchPools({
-    ...o,
-    caches,
-    registry,
-    metrics,
-    queueMetrics: metrics.queueMetrics('pool'),
-    claims: claimWatches,
-  });
+  const reconcilers = newReconcilers({ ...wiring, caches, registry });
+  const claimWatches = watchClaims({ ...o, caches, registry, metrics });
+  const poolWatches = watchPools({ ...o, caches, registry, metrics, claims: claimWatches });
 
-  await caches.start();
-  poolWatches.registerAll();
-  log.info('caches synced', {
-    pools: registry.size,
-    claims: caches.claims.size,
-    ipaddresses: caches.addresses.size,
+  // The election runs beside the first lists, as controller-runtime's does: a standby's wait for an
+  // expired lease overlaps its start, and a new leader's work waits for the caches (leadership.ts).
+  const synced = caches.start().then(() => {
+    poolWatches.registerAll();
+    log.info('caches synced', {
+      pools: registry.size,
+      claims: caches.claims.size,
+      ipaddresses: caches.addresses.size,
+    });
   });
 
   let leader = false;
@@ -103,6 +87,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const leadership = newLeadership({
     ...wiring,
     caches,
+    synced,
     stopped: () => stopping !== undefined,
     onLeading: lead,
     onLost: () => void shutdown('leadership-lost'),
@@ -131,6 +116,10 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   };
 
   await leadership.start();
+  await synced.catch(async (error: unknown) => {
+    await leadership.release();
+    throw error;
+  });
   return {
     contract: served.contract,
     clusterVersion: served.clusterVersion,

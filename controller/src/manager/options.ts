@@ -6,6 +6,10 @@ import type { KubeClient, KubeTransport } from '@ipam-in-cluster/kube';
 import type { ControllerMetrics } from '../metrics/registry.js';
 import type { Logger } from '../reconcilers/types.js';
 
+/** The field manager of every write, and the component of every Event and of the User-Agent. */
+export const FIELD_MANAGER = 'ipam-in-cluster-controller';
+export const COMPONENT = 'ipam-in-cluster-controller';
+
 export interface ManagerOptions {
   kubeconfig?: string | undefined;
   /**

@@ -9,14 +9,11 @@ import { PoolFence } from '../reconcilers/pool-fence.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import type { PoolRegistry } from '../reconcilers/pool-registry.js';
 import type { Caches } from './caches.js';
-import type { Wiring } from './options.js';
+import { COMPONENT, FIELD_MANAGER, type Wiring } from './options.js';
 
 export interface ReconcilerOptions extends Wiring {
   caches: Caches;
   registry: PoolRegistry;
-  /** The Events' reporting component. */
-  component: string;
-  fieldManager: string;
 }
 
 export function newReconcilers(w: ReconcilerOptions): {
@@ -25,11 +22,12 @@ export function newReconcilers(w: ReconcilerOptions): {
   fence: PoolFence | undefined;
   recorder: EventRecorder;
 } {
-  const { caches, registry, log, metrics, fieldManager, client } = w;
+  const { caches, registry, log, metrics, client } = w;
+  const fieldManager = FIELD_MANAGER;
   const { contract } = w.served;
   const events = new EventRecorder({
     transport: w.transport,
-    component: w.component,
+    component: COMPONENT,
     instance: w.identity,
     onError: (error, event) => {
       log.debug('event not recorded', { reason: event.reason, error: error.message });

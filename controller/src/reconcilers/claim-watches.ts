@@ -37,7 +37,7 @@ export interface WatchedCaches {
 export interface ClaimWatchOptions {
   caches: WatchedCaches;
   registry: PoolRegistry;
-  queueMetrics: QueueMetrics;
+  metrics: { queueMetrics(name: string): QueueMetrics };
   /** Claims of one pool reconciled at a time (the queue's group limit). */
   poolConcurrency: number;
   /** What the caches were narrowed to: orphans are only looked for inside it. */
@@ -71,7 +71,7 @@ export function watchClaims(o: ClaimWatchOptions): ClaimWatches {
     // Allocation itself is serialised (FIFO) by the pool's mutex and reservations: more claims of
     // one pool at a time only overlap the API calls around it.
     groupConcurrency: o.poolConcurrency,
-    metrics: o.queueMetrics,
+    metrics: o.metrics.queueMetrics('ipaddressclaim'),
     groupOf: (key) => {
       const slash = key.indexOf('/');
       const wire = claims.get(key.slice(0, slash), key.slice(slash + 1));

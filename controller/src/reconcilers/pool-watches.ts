@@ -31,8 +31,7 @@ export function poolIdOf(kind: PoolKind, pool: Pool): PoolId {
 export interface PoolWatchOptions {
   caches: WatchedCaches;
   registry: PoolRegistry;
-  queueMetrics: QueueMetrics;
-  metrics: Pick<ReconcilerMetrics, 'poolRemoved'>;
+  metrics: Pick<ReconcilerMetrics, 'poolRemoved'> & { queueMetrics(name: string): QueueMetrics };
   claims: PoolToClaims;
   /** Delay that batches a pool's status write after IPAddress events. */
   poolStatusDelayMs: number;
@@ -53,7 +52,7 @@ function eachPool(pools: WatchedCaches['pools'], fn: (id: PoolId, pool: Pool) =>
 export function watchPools(o: PoolWatchOptions): PoolWatches {
   const { registry, claims, poolStatusDelayMs } = o;
   const { addresses, pools } = o.caches;
-  const queue = new WorkQueue({ name: 'pool', metrics: o.queueMetrics });
+  const queue = new WorkQueue({ name: 'pool', metrics: o.metrics.queueMetrics('pool') });
 
   for (const kind of POOL_KINDS) {
     const informer = pools[kind];
