@@ -3,7 +3,7 @@
 // exhausted, one grown mid-storm) while each leader is SIGKILLed after leading 2-5 s (and replaced
 // at once), kube-apiserver is restarted once, a free address is excluded from a pool, and claims are
 // deleted and recreated. Returns what happened; the caller asserts the invariants.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPoolLayout, formatAddr, type Addr } from '@ipam-in-cluster/allocator';
@@ -26,6 +26,8 @@ export interface StormOptions {
   seed?: number;
   /** Extra controller flags for every replica (experiments, e.g. --concurrency=32). */
   controllerArgs?: readonly string[];
+  /** Restart kube-apiserver mid-storm (default true); false measures leader kills alone. */
+  apiServerRestart?: boolean;
 }
 
 export interface PlannedPool extends PoolRef {
@@ -38,8 +40,8 @@ export interface StormReport {
   claimsCreated: number;
   deletes: number;
   recreates: number;
-  /** ledMs: how long it had led (from first seen leading) when killed. */
-  kills: { atMs: number; pid: number; ledMs: number }[];
+  /** ledMs: how long it had led (from first seen leading) when killed; wallMs: Date.now() then. */
+  kills: { atMs: number; wallMs: number; pid: number; ledMs: number }[];
   replicaExits: { name: string; code: number | null; signal: string | null; atMs: number }[];
   replicasStarted: number;
   leaderChanges: number;
@@ -375,7 +377,7 @@ export async function runStorm(
       await sleep(ledFor);
       if (!storming() || !leader.alive || !(await leader.isLeader())) continue;
       leader.kill('SIGKILL');
-      report.kills.push({ atMs: at(), pid: leader.pid, ledMs: Math.round(ledFor) });
+      report.kills.push({ atMs: at(), wallMs: Date.now(), pid: leader.pid, ledMs: Math.round(ledFor) });
       log(
         `SIGKILL leader ${leader.name} (pid ${String(leader.pid)}) after leading ${(ledFor / 1000).toFixed(1)} s`,
       );
@@ -397,11 +399,13 @@ export async function runStorm(
       log('grew chaos-g4');
     }
     await sleep(opts.stormMs * 0.15);
-    const restartAt = at();
-    log('restarting kube-apiserver');
-    const r = await restartApiServer(env.plane.dir);
-    report.apiServerRestart = { ...r, atMs: restartAt };
-    log(`kube-apiserver back after ${String(Math.round(r.downtimeMs))} ms`);
+    if (opts.apiServerRestart ?? true) {
+      const restartAt = at();
+      log('restarting kube-apiserver');
+      const r = await restartApiServer(env.plane.dir);
+      report.apiServerRestart = { ...r, atMs: restartAt };
+      log(`kube-apiserver back after ${String(Math.round(r.downtimeMs))} ms`);
+    }
     await sleep(opts.stormMs * 0.1);
     // Exclude a free address of the namespaced IPv4 pool: a random one from the upper half of the
     // range, which first-fit allocation cannot reach during this run (without the webhook's fence,
@@ -518,4 +522,63 @@ export async function measureCeiling(env: IpamPlane, claims: number): Promise<Ce
     allocateMs: Math.round(r.allocateMs),
     claimsPerSecond: r.claims / ((r.createMs + r.allocateMs) / 1000),
   };
+}
+
+interface LogRecord {
+  ts: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+function records(file: string): LogRecord[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogRecord);
+}
+
+/**
+ * Where the time went after the last leader kill, from every replica's log (docs/adr/0022): each
+ * takeover since (lease acquired, the new leader's caches if it listed after the kill, its
+ * consistent read, its workers started, its first pass over the claims with its failed and
+ * requeued reconciles), leaderships lost since, and all-Ready; in seconds after the kill.
+ */
+export function recoveryPhases(report: StormReport, allReadyWallMs: number | undefined): string[] {
+  const kill = report.kills.at(-1);
+  if (kill === undefined) return ['no kill'];
+  const after = (ts: string): string => ((Date.parse(ts) - kill.wallMs) / 1000).toFixed(1);
+  const lines: string[] = [];
+  const files = readdirSync(report.logDir).filter((f) => f.endsWith('.log'));
+  for (const file of files.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
+    const since = records(join(report.logDir, file)).filter((r) => Date.parse(r.ts) >= kill.wallMs);
+    const find = (msg: string): LogRecord | undefined => since.find((r) => r.msg === msg);
+    const acquired = find('lease acquired');
+    const lost = since.find((r) => r.msg === 'stopping' && r.reason === 'leadership-lost');
+    if (acquired === undefined && lost === undefined) continue;
+    const parts: string[] = [];
+    const synced = find('caches synced');
+    if (synced !== undefined) parts.push(`caches listed ${after(synced.ts)} s`);
+    if (acquired !== undefined) parts.push(`lease acquired ${after(acquired.ts)} s`);
+    const read = find('consistent IPAddress read');
+    if (read !== undefined)
+      parts.push(`leader read ${String(read.seconds)} s (${String(read.attempts)} attempts)`);
+    const leading = find('leading, starting workers');
+    if (leading !== undefined) parts.push(`workers ${after(leading.ts)} s`);
+    const pass = find('first pass done');
+    if (pass !== undefined)
+      parts.push(
+        `first pass done ${after(pass.ts)} s (${String(pass.reconciles)} reconciles, ${String(pass.failed)} failed, ${String(pass.requeued)} requeued, ${String(pass.delayed)} waiting on a delay)`,
+      );
+    const failures = since.filter((r) => r.msg === 'reconcile failed').length;
+    if (failures > 0) parts.push(`${String(failures)} failed reconciles`);
+    if (lost !== undefined) parts.push(`leadership lost ${after(lost.ts)} s`);
+    lines.push(`${file.replace(/\.log$/, '')}: ${parts.join(', ')}`);
+  }
+  lines.push(
+    allReadyWallMs === undefined
+      ? `not all Ready ${((Date.now() - kill.wallMs) / 1000).toFixed(1)} s after the last kill`
+      : `all Ready ${((allReadyWallMs - kill.wallMs) / 1000).toFixed(1)} s after the last kill`,
+  );
+  return lines;
 }

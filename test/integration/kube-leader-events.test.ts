@@ -141,6 +141,40 @@ describe('kube leader election', () => {
     await b.elector.release();
     await run;
   });
+
+  it('takes over an abandoned lease when it expires, not a jittered retry period later', async () => {
+    // Retry 2 s with client-go's jitter at its top (random 0.99): tries 4.4 s apart, so a try
+    // falling due when the 3 s lease expires would be the old behaviour's luck; here it is the rule.
+    const slow = { leaseDurationMs: 3_000, renewDeadlineMs: 2_500, retryPeriodMs: 2_000, random: () => 0.99 };
+    const leases = new KubeClient(transport).leases();
+    await leases.create({
+      metadata: { namespace: ns.name, name: 'expiry' },
+      spec: { holderIdentity: 'dead', leaseDurationSeconds: 3, leaseTransitions: 0 },
+    });
+    let observed = Number.NaN;
+    let led = Number.NaN;
+    const b = candidate('b', 'expiry', {
+      ...slow,
+      // Both on the elector's path: the first read's holder reported, then leadership started.
+      onNewLeader: (id) => {
+        if (id === 'dead') observed = performance.now();
+      },
+      onStartedLeading: () => {
+        led = performance.now();
+      },
+    });
+    const run = b.elector.run();
+    await waitUntil(() => !Number.isNaN(led), { what: 'b to take over', timeoutMs: 15_000 });
+    const took = led - observed;
+    assert.ok(
+      took >= slow.leaseDurationMs - 100,
+      `took over ${String(Math.round(took))} ms after seeing the lease`,
+    );
+    // The jittered try would come 4.38 s after the first; the expiry try at 3 s, then one read and one write.
+    assert.ok(took < 4_200, `took over ${String(Math.round(took))} ms after seeing the lease (expiry 3 s)`);
+    await b.elector.release();
+    await run;
+  });
 });
 
 describe('kube event recorder', () => {

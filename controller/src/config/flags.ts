@@ -121,6 +121,33 @@ export const FLAG_DEFAULTS = {
   logFormat: 'json',
 } as const;
 
+/** The manager's settings that have no flag (in-process managers and the binary alike). */
+export const MANAGER_DEFAULTS = {
+  /** 500 ms: one status write per pool per half second in a burst (docs/performance.md). */
+  poolStatusDelayMs: 500,
+  /** Bound on draining in-flight reconciles at shutdown. */
+  shutdownTimeoutMs: 10_000,
+  /** Longest pause between attempts of the new leader's consistent IPAddress read. */
+  leaderReadMaxRetryMs: 5_000,
+} as const;
+
+/**
+ * The workers `--concurrency` gives: that many claim workers, half of them allowed on one pool
+ * (a burst on one pool still overlaps its API calls and the other half stays free for other
+ * pools), and up to 4 pool workers.
+ */
+export function workersFor(concurrency: number): {
+  claimWorkers: number;
+  poolConcurrency: number;
+  poolWorkers: number;
+} {
+  return {
+    claimWorkers: concurrency,
+    poolConcurrency: Math.max(1, Math.ceil(concurrency / 2)),
+    poolWorkers: Math.max(1, Math.min(4, concurrency)),
+  };
+}
+
 /** Output sinks for --help and commander's own messages (injectable for tests). */
 export interface FlagOutput {
   readonly writeOut: (s: string) => void;

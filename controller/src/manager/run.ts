@@ -7,7 +7,7 @@ import { ANNOTATION_FENCE_KEY } from '@ipam-in-cluster/api';
 import { KubeClient, KubeTransport, loadKubeConfig, reviewAccess, reviewToken } from '@ipam-in-cluster/kube';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { InMemoryCertificateSource } from '../certs/in-memory.js';
-import type { ControllerConfig } from '../config/flags.js';
+import { workersFor, type ControllerConfig } from '../config/flags.js';
 import { MetricsAuth, type MetricsReviewer } from '../http/metrics-auth.js';
 import {
   cachesSyncedCheck,
@@ -47,11 +47,7 @@ export function managerOptions(
     leaseDurationMs: config.leaderElection.leaseDurationMs,
     renewDeadlineMs: config.leaderElection.renewDeadlineMs,
     retryPeriodMs: config.leaderElection.retryPeriodMs,
-    claimWorkers: config.concurrency,
-    // Half the workers may serve one pool: a burst on one pool still overlaps its API calls,
-    // and the other half stays free for claims of other pools.
-    poolConcurrency: Math.max(1, Math.ceil(config.concurrency / 2)),
-    poolWorkers: Math.max(1, Math.min(4, config.concurrency)),
+    ...workersFor(config.concurrency),
     highUtilizationPercent: config.utilizationWarningThreshold,
     log,
     metrics,

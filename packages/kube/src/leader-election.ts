@@ -138,7 +138,7 @@ export class LeaderElector {
       const acquired = await this.tryAcquireOrRenew(stop);
       this.maybeReportTransition();
       if (acquired) break;
-      await sleep(this.retryPeriodMs * (1 + this.random() * jitterFactor), stop);
+      await sleep(this.untilNextTry(), stop);
     }
 
     this.leading = true;
@@ -188,11 +188,27 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * The pause before the next acquire try: client-go's jittered retry period, but no later than
+   * the moment the observed holder's lease expires on our clock (a holder that stopped renewing,
+   * e.g. killed, is replaced at expiry, not up to 2.2 retry periods after it). A holder that renews
+   * keeps moving that moment, so a healthy lease is polled as client-go polls it.
+   */
+  private untilNextTry(): number {
+    const jittered = this.retryPeriodMs * (1 + this.random() * jitterFactor);
+    const holder = this.observedRecord?.holderIdentity ?? '';
+    if (holder === '' || holder === this.options.identity) return jittered;
+    const expiresIn = this.observedTime + this.leaseDurationMs - this.monotonicNow();
+    return Math.max(1, Math.min(jittered, expiresIn + 1));
+  }
+
   /** client-go's tryAcquireOrRenew: true when we hold the lease after this call. */
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { namespace, name, identity } = this.options;
     const now = formatMicroTime(this.wallNow());
     const leaseDurationSeconds = Math.ceil(this.leaseDurationMs / 1000);
+    if (await this.tryRenewFast(now, leaseDurationSeconds, signal)) return true;
+    if (signal.aborted) return false;
     let lease: Lease | undefined;
     try {
       lease = await this.leases.find({ namespace, name }, signal);
@@ -247,6 +263,37 @@ export class LeaderElector {
       return true;
     } catch (error) {
       if (classifyApiError(error).kind !== 'Conflict') this.report(error);
+      return false;
+    }
+  }
+
+  /**
+   * client-go's optimistic renew: a leader whose lease is still valid on its clock writes the
+   * renewal over the Lease it last wrote, without reading it first. One round trip instead of two
+   * halves what a slow API server can take from the renew deadline. Any failure (a conflict: someone
+   * else wrote the Lease) falls back to the read-then-write path, which decides as before.
+   */
+  private async tryRenewFast(
+    now: string,
+    leaseDurationSeconds: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const lease = this.observedLease;
+    const record = this.observedRecord;
+    if (!this.leading || lease === undefined || record?.holderIdentity !== this.options.identity)
+      return false;
+    if (this.observedTime + this.leaseDurationMs <= this.monotonicNow()) return false;
+    try {
+      const spec: LeaseSpec = { ...record, leaseDurationSeconds, renewTime: now };
+      this.observe(
+        await this.leases.replace(
+          { ...lease, metadata: this.withAnnotations(lease.metadata), spec },
+          { signal },
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (signal.aborted) this.report(error);
       return false;
     }
   }
