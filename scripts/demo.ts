@@ -1,7 +1,8 @@
 // `npm run demo`: the local demo, end to end.
 //   1. start the local control plane (building it from Go modules on first use)
 //   2. install the Cluster API IPAM CRDs and ours
-//   3. build the workspaces and start the controller (background process, log in .cluster/logs)
+//   3. build the workspaces and start the controller as the image runs it (its bundle, which
+//      re-executes itself with the controller's Node flags; background process, log in .cluster/logs)
 //   4. create sample pools (IPv4 and IPv6, namespaced and global, with exclusions) and claims
 //   5. wait for every claim to be Ready, show the IPAddresses and `kubectl ipam pools -A`
 // The plane and the controller keep running afterwards; `npm run cluster:down` stops both.
@@ -78,13 +79,17 @@ async function main(): Promise<void> {
   step('Building and starting the controller');
   // `npm run build` = tsc -b plus the kubectl-ipam bundle the plugin launcher runs (as users get it).
   execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   const probePort = await freePort();
   const logFile = join(clusterDir, 'logs', 'controller.log');
   const log = openSync(logFile, 'a');
   const controller = spawn(
     process.execPath,
     [
-      join(repoRoot, 'controller/dist/main.js'),
+      join(repoRoot, 'controller/dist/bundle/main.mjs'),
       `--kubeconfig=${state.kubeconfig}`,
       `--health-probe-bind-address=127.0.0.1:${probePort}`,
       '--metrics-bind-address=0',

@@ -9,9 +9,11 @@
 // string (a few non-Latin-1 characters in dependencies' comments made the 4.4 MB file an 8.4 MB
 // two-byte string in the heap).
 //
-// One entry file plus chunks for what is imported lazily (code splitting): the certificate issuer
-// (@peculiar/x509 and its ASN.1 stack, a quarter of the code) loads only when a certificate is
-// issued, so a start with current certificates neither parses nor runs it (~4 MB of RSS).
+// One entry file plus chunks for what is imported lazily (code splitting): the entry is main.ts,
+// which only settles the Node flags (it may re-execute the process) and then imports the controller
+// (the `start` chunk); the certificate issuer (@peculiar/x509 and its ASN.1 stack) loads only when a
+// certificate is issued, so a start with current certificates neither parses nor runs it (~4 MB of
+// RSS).
 //
 //   node controller/image/bundle.mjs [outdir]      (default controller/dist/bundle: main.mjs, chunks/)
 //
@@ -19,6 +21,7 @@
 // the other packages' dist/ being current; `tsc -b controller` remains the type check.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,8 +52,55 @@ const withoutUndici = {
   },
 };
 
+// Node built-ins imported as ES modules are loaded with require() instead. Importing a built-in as
+// an ES module reads every one of its exports to build the module namespace, lazy getters included:
+// for node:http that is WebSocket, CloseEvent and MessageEvent, which load Node's internal undici
+// (~10 MB of RSS in a bare process; measured in docs/performance.md). require() returns the exports
+// object and leaves the getters alone. esbuild turns the named imports into property reads.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_/:0-9]+$/ }, (args) =>
+      (args.kind === 'import-statement' || args.kind === 'dynamic-import') && isBuiltin(args.path)
+        ? { path: args.path, namespace: 'builtin-by-require' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
+  },
+};
+
+// @kubernetes/client-node's index re-exports its whole generated API, exec, attach, port-forward,
+// cp, watch and more; its package.json does not say its modules are free of side effects (the
+// only one with any is its polyfill for a global `File`, which Node 24 has), so esbuild kept every
+// module the index reaches, and whatever they import (ws, tar-fs, …): the start chunk was 1.4 MB.
+// Marked side-effect free, only the modules whose exports the controller uses stay: 0.9 MB, and
+// ~10 MB less RSS once loaded (docs/performance.md). The same for our own packages, whose modules
+// only declare (their index files re-export, e.g. packages/api's CRD loader with its YAML parser).
+const SIDE_EFFECT_FREE = /node_modules\/@kubernetes\/client-node\/|\/packages\/(allocator|api|kube)\/src\//;
+const sideEffectFree = {
+  name: 'side-effect-free',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'side-effect-free' || args.namespace !== 'file') return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'side-effect-free',
+      });
+      if (resolved.errors.length > 0 || resolved.external || !SIDE_EFFECT_FREE.test(resolved.path)) {
+        return undefined;
+      }
+      return { ...resolved, sideEffects: false };
+    });
+  },
+};
+
 const result = await build({
-  plugins: [withoutUndici],
+  plugins: [withoutUndici, builtinsByRequire, sideEffectFree],
   entryPoints: { main: join(controllerDir, 'src/main.ts') },
   outdir,
   outExtension: { '.js': '.mjs' },

@@ -1,45 +1,34 @@
-// Entry point: parse flags, start diagnostics, the webhook server (every replica) and the manager,
-// stop gracefully on SIGTERM/SIGINT (stop intake, drain in-flight reconciles, release the Lease,
-// stop informers, stop the webhook server, close the diagnostics servers).
-import { parseFlags } from './config/flags.js';
-import { createLogger } from './log/logger.js';
-import { runFromConfig } from './manager/run.js';
+// Entry point. First the Node flags: started without the controller's (CONTROLLER_NODE_FLAGS: heap
+// cap, small young generation, baseline compiler only), the process replaces itself (execve: same
+// pid, same stdio and environment) with one that has them, so the image, `npm run controller`, the
+// demo and the tests all run with the same memory settings (docs/adr/0025). Only then is the
+// controller itself loaded (a dynamic import: in the bundle, a chunk), so the first image is cheap.
+import { missingNodeFlags, REEXEC_MARKER, reexecArgv } from './node-flags.js';
 
-async function main(): Promise<number> {
-  const parsed = parseFlags(process.argv.slice(2), {
-    writeOut: (s) => process.stdout.write(s),
-    writeErr: (s) => process.stderr.write(s),
-  });
-  if (!parsed.ok) {
-    for (const e of parsed.errors) process.stderr.write(`error: ${e}\n`);
-    return parsed.exitCode;
+function reexecWithNodeFlags(): void {
+  if (process.env[REEXEC_MARKER] !== undefined) {
+    Reflect.deleteProperty(process.env, REEXEC_MARKER);
+    return;
   }
-  const { config } = parsed;
-  const log = createLogger({ level: config.log.level, format: config.log.format, name: 'manager' });
-  // Handlers first: a SIGTERM that arrives while the manager is still starting (it may already be
-  // leading and logging) must stop it gracefully once it is up, not kill the process outright.
-  let running: Awaited<ReturnType<typeof runFromConfig>> | undefined;
-  const signalled = { any: false }; // an object: set in the handler, which TypeScript does not follow
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info('signal received, shutting down', { signal });
-    signalled.any = true;
-    if (running !== undefined) void running.stop();
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const missing = missingNodeFlags(process.execArgv, process.env.NODE_OPTIONS);
+  if (missing.length === 0) return;
   try {
-    running = await runFromConfig(config, log);
+    if (process.execve === undefined) throw new Error('process.execve is not available on this platform');
+    // Does not return: the process image is replaced.
+    process.execve(process.execPath, reexecArgv(missing, process.execPath, process.execArgv, process.argv), {
+      ...process.env,
+      [REEXEC_MARKER]: '1',
+    });
   } catch (error) {
-    log.error('start-up failed', { error });
-    return 1;
+    process.stderr.write(
+      `${JSON.stringify({ level: 'warn', msg: "running with Node's default memory settings: re-executing with the controller's Node flags failed", flags: missing.join(' '), error: error instanceof Error ? error.message : String(error) })}\n`,
+    );
   }
-  if (signalled.any) void running.stop();
-  await running.done;
-  // Leadership lost: exit non-zero so the pod restarts and stands again (controller-runtime does the same).
-  return running.stopReason === 'leadership-lost' ? 1 : 0;
 }
 
-main().then(
+reexecWithNodeFlags();
+const { runController } = await import('./start.js');
+runController(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -3,6 +3,7 @@
 // its root filesystem is mounted read-only, /tmp is a tmpfs (as the chart's emptyDir), and the
 // image's own ENTRYPOINT runs as its own USER in a chroot — there is no container runtime here.
 import assert from 'node:assert/strict';
+import { CONTROLLER_NODE_FLAGS } from '@ipam-in-cluster/controller/node-flags';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,9 @@ describe(
     it('is labelled and configured to run as non-root', () => {
       assert.equal(config.User, '65532:65532');
       assert.deepEqual(config.Entrypoint.slice(0, 1), ['/nodejs/bin/node']);
-      assert.ok(config.Env?.includes('NODE_OPTIONS=--max-old-space-size=128'), 'the heap cap, overridable');
+      // No Node flags or NODE_OPTIONS: the controller re-executes itself with its own (node-flags.ts).
+      assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/controller/main.mjs']);
+      assert.ok(!config.Env?.some((e) => e.startsWith('NODE_OPTIONS=')), 'NODE_OPTIONS stays the operator’s');
       assert.ok(config.Labels['org.opencontainers.image.title']);
       assert.ok(config.Labels['org.opencontainers.image.version']);
       const size = execFileSync('buildah', ['images', '--format', '{{.Size}}', tag], {
@@ -114,7 +117,7 @@ describe(
           '--webhook-port=0',
         ],
         {
-          // The image's own environment (NODE_OPTIONS carries the heap cap), as a runtime sets it.
+          // The image's own environment, as a runtime sets it.
           env: {
             PATH: '/nodejs/bin',
             HOME: '/home/nonroot',
@@ -138,6 +141,13 @@ describe(
         },
         { what: 'the imaged controller to be ready', timeoutMs: 60_000 },
       );
+      // chroot exec'd node, which re-executed itself with the controller's Node flags: same pid.
+      const cmdline = readFileSync(`/proc/${String(controller.pid)}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(cmdline.slice(0, 5), [
+        '/nodejs/bin/node',
+        ...CONTROLLER_NODE_FLAGS,
+        '/app/controller/main.mjs',
+      ]);
 
       kubectl(['create', 'namespace', 'image-e2e']);
       kubectl(

@@ -2,9 +2,11 @@
 // and a graceful exit on SIGTERM (stop intake, drain, stop informers, close servers).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, parseFlags, runFromConfig, type Running } from '@ipam-in-cluster/controller';
+import { CONTROLLER_NODE_FLAGS } from '@ipam-in-cluster/controller/node-flags';
 import { repoRoot } from '../cluster/paths.js';
 import { testCluster } from '../support/cluster.js';
 import { Fixture, Ipam, uniqueWatchFilter, openFixture } from '../support/controller.js';
@@ -72,7 +74,7 @@ describe('controller: main', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${String(probes)}/healthz`));
   });
 
-  it('the binary exits 0 on SIGTERM after a graceful stop, also when signalled mid-start', async () => {
+  it('the binary runs with the controller Node flags and exits 0 on SIGTERM, also when signalled mid-start', async () => {
     const { kubeconfigPath } = await testCluster();
     const child = spawn(
       process.execPath,
@@ -92,7 +94,12 @@ describe('controller: main', () => {
         '--webhook-port',
         '0',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot },
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        cwd: repoRoot,
+        // An operator's heap cap (the chart's NODE_OPTIONS) stays; the other controller flags are added.
+        env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=200` },
+      },
     );
     let log = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -110,6 +117,11 @@ describe('controller: main', () => {
         what: 'the manager to begin starting',
         timeoutMs: 60_000,
       });
+      // It re-executed itself (same pid) with the controller's Node flags it was not given.
+      const nodeArgs = readFileSync(`/proc/${String(child.pid)}/cmdline`, 'utf8').split('\0');
+      const missing = CONTROLLER_NODE_FLAGS.filter((f) => !f.startsWith('--max-old-space-size='));
+      assert.deepEqual(nodeArgs.slice(1, 1 + missing.length), missing, nodeArgs.join(' '));
+      assert.ok(!nodeArgs.some((a) => a.startsWith('--max-old-space-size')), nodeArgs.join(' '));
       child.kill('SIGTERM');
       const code = await Promise.race([
         exited,

@@ -4,10 +4,12 @@
 //
 //   mode 'source': node --conditions=source --import tsx controller/src/main.ts (no build needed)
 //   mode 'dist':   node controller/dist/main.js (run `tsc -b controller` first; smaller and faster)
-//   mode 'bundle': what the image runs — the esbuild bundle (controller/image/bundle.mjs) under the
-//                  Node flags of the image's ENTRYPOINT (read from controller/Containerfile), no
+//   mode 'bundle': what the image runs — the esbuild bundle (controller/image/bundle.mjs), no
 //                  NODE_OPTIONS from the runner, NODE_ENV=production
+// In every mode the controller re-executes itself with the Node flags it was not given
+// (CONTROLLER_NODE_FLAGS, controller/src/node-flags.ts), as in the image; same pid.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { CONTROLLER_NODE_FLAGS } from '@ipam-in-cluster/controller/node-flags';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
@@ -19,21 +21,9 @@ export type ControllerMode = 'source' | 'dist' | 'bundle';
 /** The bundle the image runs (built by `node controller/image/bundle.mjs`). */
 export const BUNDLE = join(repoRoot, 'controller/dist/bundle/main.mjs');
 
-/**
- * The Node flags the image runs with: its `ENV NODE_OPTIONS=...` (the heap cap) followed by the
- * ENTRYPOINT's (everything between the node binary and the script).
- */
-export function imageNodeFlags(containerfile = join(repoRoot, 'controller/Containerfile')): string[] {
-  const lines = readFileSync(containerfile, 'utf8').split('\n');
-  const line = lines.find((l) => l.startsWith('ENTRYPOINT '));
-  if (line === undefined) throw new Error(`${containerfile}: no ENTRYPOINT`);
-  const argv = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
-  const nodeOptions = lines
-    .find((l) => l.startsWith('ENV NODE_OPTIONS='))
-    ?.slice('ENV NODE_OPTIONS='.length)
-    .split(/\s+/)
-    .filter((a) => a !== '');
-  return [...(nodeOptions ?? []), ...argv.slice(1).filter((a) => a.startsWith('--'))];
+/** The Node flags the controller adds to its own when started without them (every mode). */
+export function imageNodeFlags(): string[] {
+  return [...CONTROLLER_NODE_FLAGS];
 }
 
 /**
@@ -57,7 +47,7 @@ export interface ControllerProcessOptions {
   /** Extra flags (e.g. --leader-elect, --watch-filter=x). Ports and --kubeconfig are added here. */
   args?: string[];
   mode?: ControllerMode;
-  /** Node flags before the script (bundle mode: after the image's), e.g. --trace-gc. */
+  /** Node flags before the script, e.g. --trace-gc or --max-opt=2 (which then replaces the controller's). */
   nodeFlags?: string[];
   /** stdout and stderr go here (appended); default: discarded. */
   logFile?: string;
@@ -181,7 +171,7 @@ export class ControllerProcess {
         ? ['--conditions=source', '--import', 'tsx', join(repoRoot, 'controller/src/main.ts')]
         : mode === 'dist'
           ? [join(repoRoot, 'controller/dist/main.js')]
-          : [...imageNodeFlags(), BUNDLE];
+          : [BUNDLE];
     const script = entry[entry.length - 1] ?? '';
     if (mode !== 'source' && !existsSync(script)) {
       throw new Error(
