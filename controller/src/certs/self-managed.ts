@@ -16,17 +16,17 @@ import {
   type KubeObject,
   type Secret,
 } from '@ipam-in-cluster/kube';
-import type { CertificateSource, ServingCertificate, WebhookLogger } from '../webhooks/server.js';
+import type { WebhookLogger } from '../webhooks/server.js';
 import { silentLogger } from '../webhooks/server.js';
 import { StaticCertificateSource } from './file-source.js';
+import type { CertificateSource, KeyPairPem, ServingCertificate } from './types.js';
 import {
   createCertificateAuthority,
   inspectCertificate,
   issueServingCertificate,
   needsRenewal,
   verifyPair,
-  type KeyPairPem,
-} from './generate.js';
+} from './x509.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

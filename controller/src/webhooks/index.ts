@@ -65,12 +65,12 @@ export {
   issueServingCertificate,
   needsRenewal,
   verifyPair,
-} from '../certs/generate.js';
-export type { CertificateInfo, KeyPairPem } from '../certs/generate.js';
+} from '../certs/x509.js';
+export type { CertificateInfo, CertificateSource, KeyPairPem, ServingCertificate } from '../certs/types.js';
 export { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
 export { caBundleOfSecret, SelfManagedCertificates } from '../certs/self-managed.js';
 export type { SelfManagedOptions } from '../certs/self-managed.js';
-export type { CertificateSource, RunningWebhookServer, ServingCertificate, WebhookLogger } from './server.js';
+export type { RunningWebhookServer, WebhookLogger } from './server.js';
 
 /** Upstream's default for --webhook-cert-dir. */
 export const DEFAULT_WEBHOOK_CERT_DIR = join(tmpdir(), 'k8s-webhook-server', 'serving-certs');

@@ -10,20 +10,7 @@ import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
 import { handleConversionReview } from './conversion.js';
 import { CONVERSION_PATH, mutatePath, validatePath } from './manifests.js';
 import type { PoolWebhooks } from './pools.js';
-
-export interface ServingCertificate {
-  /** PEM chain (leaf first). */
-  cert: string;
-  /** PEM private key. */
-  key: string;
-}
-
-/** Where the serving certificate comes from (files on disk, or a Secret the controller manages). */
-export interface CertificateSource {
-  current(): ServingCertificate | undefined;
-  /** Called after every change of the certificate. Returns an unsubscribe function. */
-  onChange(listener: (certificate: ServingCertificate) => void): () => void;
-}
+import type { CertificateSource } from '../certs/types.js';
 
 /** Structured logging as the controller's logger provides it (constant message, key/value fields). */
 export interface WebhookLogger {
