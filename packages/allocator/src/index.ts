@@ -65,6 +65,7 @@ export {
   prefixFrom,
   prefixSize,
   rangeOfPrefix,
+  rangeToPrefixes,
   type Prefix,
 } from './prefix.js';
 export {
@@ -90,7 +91,6 @@ export {
   rangeLast,
   rangeOfAddr,
   rangeSize,
-  rangeToPrefixes,
   rangesOverlap,
   type IPRange,
 } from './range.js';
