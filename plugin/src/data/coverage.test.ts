@@ -11,9 +11,9 @@ import {
   merged,
   poolAddressesCovered,
   poolKindCovered,
-  type ReadCoverage,
 } from './coverage.js';
 import { audit, makeReport, releasableFromReport } from './doctor.js';
+import type { ReadCoverage } from './model.js';
 import { address, claim, ipPool, withControllerStatus } from './fixtures.test-helper.js';
 import { planRelease, releaseTargetOf } from './release.js';
 import { buildInventory } from './snapshot.js';

@@ -24,7 +24,7 @@ import {
 } from '@ipam-in-cluster/kube';
 import '../cli/kube-errors.js';
 import { CliError, ExitCode, toCliError } from '../cli/errors.js';
-import type { ClaimView, Inventory, PoolSummary } from './model.js';
+import type { ClaimView, Coverage, Inventory, PoolSummary, ReadCoverage } from './model.js';
 import { prefetchPages } from './pages.js';
 import {
   CoverageRecorder,
@@ -34,8 +34,6 @@ import {
   inNamespace,
   markPartial,
   merged,
-  type Coverage,
-  type ReadCoverage,
 } from './coverage.js';
 import { leaseState, type ClaimFacts, type ControllerLease } from './diagnose.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';

@@ -25,8 +25,8 @@ import {
   type Pool,
   type PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
-import { FULL_COVERAGE, markPartial, type ReadCoverage } from './coverage.js';
-import type { AddressView, ClaimView, Inventory, PoolSnapshot } from './model.js';
+import { FULL_COVERAGE, markPartial } from './coverage.js';
+import type { AddressView, ClaimView, Inventory, PoolSnapshot, ReadCoverage } from './model.js';
 import {
   ZERO_COUNTS,
   comparePools,
