@@ -95,6 +95,13 @@ export interface ContextIO {
   readonly now?: () => Date;
 }
 
+/** What the program reads from its process: the context's streams, the environment, the terminal. */
+export interface ProgramIO extends ContextIO {
+  readonly env: NodeJS.ProcessEnv;
+  /** The terminal's width when stdout is one (process.stdout.columns). */
+  readonly columns?: number | undefined;
+}
+
 export function makeContext(globals: GlobalOptions, io: ContextIO): CommandContext {
   let session: Promise<Session> | undefined;
   return {

@@ -13,9 +13,9 @@ import {
   parseOutput,
   renderedFormat,
   type CommandContext,
-  type ContextIO,
   COMMAND_OUTPUTS,
   type GlobalOptions,
+  type ProgramIO,
 } from './context.js';
 import { CliError, ExitCode, formatError, toCliError } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT, parseRequestTimeout } from './request-timeout.js';
@@ -33,12 +33,6 @@ interface RawGlobals {
   color?: boolean;
   verbose?: boolean;
   requestTimeout?: string;
-}
-
-export interface ProgramIO extends ContextIO {
-  readonly env: NodeJS.ProcessEnv;
-  /** The terminal's width when stdout is one (process.stdout.columns). */
-  readonly columns?: number | undefined;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -7,8 +7,7 @@
 // -n, -A and --as on the line are used to read the cluster; a failure gives no candidates.
 import type { Command, Option } from 'commander';
 import { POOL_KIND_INFO } from '@ipam-in-cluster/api';
-import { COMMAND_OUTPUTS } from '../cli/context.js';
-import type { ProgramIO } from '../cli/program.js';
+import { COMMAND_OUTPUTS, type ProgramIO } from '../cli/context.js';
 import { ExitCode } from '../cli/errors.js';
 import { KIND_SHORT } from '../data/model.js';
 import type { AddressName, PoolName } from '../data/names.js';
