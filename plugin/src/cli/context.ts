@@ -3,7 +3,7 @@
 import type { Session } from '../data/session.js';
 import { palette, type Palette } from '../output/colour.js';
 import { toAscii } from '../output/terminal.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 
 /** What a command prints in: `name` and `jsonpath` are made from its `json` document (cli/printers.ts). */
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'] as const;

@@ -17,7 +17,7 @@ import {
   type GlobalOptions,
   type ProgramIO,
 } from './context.js';
-import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+import { CliError, ExitCode, formatError, toCliError } from '../errors/cli-error.js';
 import { DEFAULT_REQUEST_TIMEOUT, parseRequestTimeout } from './request-timeout.js';
 
 export const VERSION = '0.1.0';

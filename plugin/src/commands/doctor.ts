@@ -1,6 +1,6 @@
 // kubectl ipam doctor: the audit as a table, or as a JSON/YAML report for `release --from-report`.
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import type { ClaimFacts } from '../data/diagnose.js';
 import { audit, makeReport, type DoctorReport, type Finding } from '../data/doctor.js';
 import type { ClaimView } from '../data/model.js';

@@ -16,7 +16,7 @@ import {
 } from '@ipam-in-cluster/allocator';
 import { POOL_KIND_INFO, POOL_KINDS } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { diagnoseClaim, type ClaimDiagnosis } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { covers } from '../data/coverage.js';

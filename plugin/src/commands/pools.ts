@@ -5,7 +5,7 @@ import type { PoolSummary } from '../data/model.js';
 import { readPoolSummaries } from '../data/session.js';
 import type { CommandContext, OutputFormat } from '../cli/context.js';
 import type { PoolSort } from './pool-sorts.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
 import {

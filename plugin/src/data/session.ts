@@ -22,8 +22,8 @@ import {
   loadKubeConfig,
   type ServedResources,
 } from '@ipam-in-cluster/kube';
-import '../cli/kube-errors.js';
-import { CliError, ExitCode, toCliError } from '../cli/errors.js';
+import '../errors/kube-errors.js';
+import { CliError, ExitCode, toCliError } from '../errors/cli-error.js';
 import type { ClaimView, Coverage, Inventory, PoolSummary, ReadCoverage } from './model.js';
 import { prefetchPages } from './pages.js';
 import {

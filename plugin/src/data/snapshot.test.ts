@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
 import { diagnoseClaim, leaseState } from './diagnose.js';
 import { audit } from './doctor.js';
