@@ -8,10 +8,9 @@ import { colourEnabled } from '../output/colour.js';
 import { printDocument } from '../output/documents.js';
 import { parseTemplate } from '../output/jsonpath.js';
 import { terminalWidth, unicodeCapable, widthKnown, wrapText } from '../output/terminal.js';
+import { parseOutput, renderedFormat } from '../output/formats.js';
 import {
   makeContext,
-  parseOutput,
-  renderedFormat,
   type CommandContext,
   COMMAND_OUTPUTS,
   type GlobalOptions,
