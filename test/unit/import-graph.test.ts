@@ -73,7 +73,7 @@ const pluginLayers = stacked([
   { name: 'cli', prefixes: ['plugin/src/cli/'] },
   { name: 'commands', prefixes: ['plugin/src/commands/'] },
   { name: 'program', prefixes: ['plugin/src/cli/program.ts', 'plugin/src/main.ts', 'plugin/src/index.ts'] },
-  { name: 'tools', prefixes: ['plugin/src/bench/', 'plugin/src/build/'] },
+  { name: 'tools', prefixes: ['plugin/src/bench/', 'plugin/src/build/', 'plugin/src/testing/'] },
 ]);
 
 /**

@@ -27,7 +27,7 @@ import {
   loadKubeConfig,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
-import { withControllerStatus } from '../data/fixtures.test-helper.js';
+import { withControllerStatus } from '../testing/wire-objects.js';
 
 const POOLS = 50;
 const PER_POOL = 400;
@@ -89,7 +89,7 @@ function poolSpec(p: number): IPPoolSpec {
 /**
  * Writes each bench pool's status as our controller does after counting its PER_POOL IPAddresses:
  * status.ipAddresses and the conditions, stamped with the generation they are for, in one patch
- * (the same status the unit tests use, data/fixtures.test-helper.ts).
+ * (the same status the unit tests use, testing/wire-objects.ts).
  */
 async function writeStatus(ipPools: ObjectClient<Pool>): Promise<void> {
   await pool(

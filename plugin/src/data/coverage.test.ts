@@ -14,7 +14,7 @@ import {
 } from './coverage.js';
 import { audit, makeReport, releasableFromReport } from './doctor.js';
 import type { ReadCoverage } from './model.js';
-import { address, claim, ipPool, withControllerStatus } from './fixtures.test-helper.js';
+import { address, claim, ipPool, withControllerStatus } from '../testing/wire-objects.js';
 import { planRelease, releaseTargetOf } from './release.js';
 import { buildInventory } from './snapshot.js';
 
