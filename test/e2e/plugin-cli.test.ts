@@ -18,8 +18,8 @@ import {
 } from '../support/cluster.js';
 import { KUBECTL_IPAM_BIN as bin, runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
-import { ensurePluginBuilt } from '../tui/build.js';
-import { TmuxSession } from '../tui/tmux.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
+import { TmuxSession } from '../support/tmux.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
 const CAPI = 'v1beta2';

@@ -14,7 +14,7 @@ import {
   type TestNamespace,
 } from '../support/cluster.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
-import { ensurePluginBuilt } from '../tui/build.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
 const CAPI = 'v1beta2';

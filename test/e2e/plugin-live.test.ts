@@ -18,7 +18,7 @@ import {
   testCluster,
   type TestNamespace,
 } from '../support/cluster.js';
-import { Objects } from '../tui/objects.js';
+import { Objects } from '../support/ipam-objects.js';
 
 /** A live change must show within this (generous for a shared, busy control plane). */
 const LIVE_MS = 5_000;

@@ -16,7 +16,7 @@ import { Ipam } from '../support/controller.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { startPrivatePlane, type PrivatePlane } from '../support/private-plane.js';
 import { waitFor } from '../support/wait.js';
-import { ensurePluginBuilt } from '../tui/build.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
 
 const NS = 'liveness';
 const LEASE_NS = 'ipam-system';

@@ -23,7 +23,7 @@ import {
   type TestController,
 } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
-import { ensurePluginBuilt } from '../tui/build.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
 
 const bin = join(repoRoot, 'plugin', 'bin', 'kubectl-ipam');
 const watchFilter = uniqueWatchFilter('plugin-status');

@@ -28,7 +28,7 @@ import { ensureBinaries, helmBinaryPath } from '../cluster/binaries.js';
 import { capiCrdsDir } from '../cluster/capi-crds.js';
 import { repoRoot } from '../cluster/paths.js';
 import { freePort } from '../cluster/ports.js';
-import { ensurePluginBuilt } from '../tui/build.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
 import { runChartController } from '../support/chart-controller.js';
 import { helm } from '../support/helm.js';
 import { kubectlWith } from '../support/kubectl.js';

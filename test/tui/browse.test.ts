@@ -11,8 +11,8 @@ import {
   type TestNamespace,
 } from '../support/cluster.js';
 import { staysFalse, waitFor } from '../support/wait.js';
-import { Objects } from './objects.js';
-import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from './tmux.js';
+import { Objects } from '../support/ipam-objects.js';
+import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
 
 // The first snapshot needs the initial lists (seconds on a busy shared plane with big inventories);
 // after that the browser watches, so a change shows within the 150 ms debounce plus a watch event.

@@ -16,8 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/paths.js';
-import { ensurePluginBuilt, launcherEntry } from './build.js';
-import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from './tmux.js';
+import { ensurePluginBuilt, launcherEntry } from '../support/plugin-build.js';
+import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
 
 const run = promisify(execFile);
 const runs = Number(process.argv[2] ?? 7);

@@ -1,5 +1,6 @@
 // Dependencies point one way: allocator <- api <- kube <- controller | plugin. This test reads every
-// workspace package.json and fails on any other edge between our own packages.
+// workspace package.json and fails on any other edge between our own packages. Its sibling
+// import-graph.test.ts checks the files: no import circles, no import up the layers (ADR 0024).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

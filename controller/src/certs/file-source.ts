@@ -6,8 +6,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CertificateSource, ServingCertificate } from '../webhooks/server.js';
-import { verifyPair } from './generate.js';
+import type { CertificateSource, ServingCertificate } from './types.js';
+import { verifyPair } from './x509.js';
 
 export interface FileCertificateSourceOptions {
   dir: string;

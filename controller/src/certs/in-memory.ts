@@ -5,7 +5,7 @@
 // in memory at 2/3 of its life, so a long-running process never serves an expired certificate.
 import { hostname } from 'node:os';
 import { StaticCertificateSource } from './file-source.js';
-import { needsRenewal } from './generate.js';
+import { needsRenewal } from './x509.js';
 import { selfSignedCertificate } from './self-signed.js';
 
 export interface InMemoryCertificateOptions {

@@ -16,17 +16,16 @@ import {
   type KubeObject,
   type Secret,
 } from '@ipam-in-cluster/kube';
-import type { CertificateSource, ServingCertificate, WebhookLogger } from '../webhooks/server.js';
-import { silentLogger } from '../webhooks/server.js';
+import { discardLogger, type Logger } from '../log/logger.js';
 import { StaticCertificateSource } from './file-source.js';
+import type { CertificateSource, KeyPairPem, ServingCertificate } from './types.js';
 import {
   createCertificateAuthority,
   inspectCertificate,
   issueServingCertificate,
   needsRenewal,
   verifyPair,
-  type KeyPairPem,
-} from './generate.js';
+} from './x509.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -52,7 +51,7 @@ export interface SelfManagedOptions {
    * API server's webhook clients have picked up the new bundle (default 10 s).
    */
   caPropagationDelayMs?: number;
-  log?: WebhookLogger;
+  log?: Logger;
   fieldManager?: string;
   now?: () => Date;
 }
@@ -99,14 +98,14 @@ const ADMISSION_RESOURCES = ['MutatingWebhookConfiguration', 'ValidatingWebhookC
 
 export class SelfManagedCertificates implements CertificateSource {
   private readonly source = new StaticCertificateSource();
-  private readonly log: WebhookLogger;
+  private readonly log: Logger;
   private readonly now: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private bundle: string | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: SelfManagedOptions) {
-    this.log = options.log ?? silentLogger;
+    this.log = options.log ?? discardLogger;
     this.now = options.now ?? (() => new Date());
   }
 

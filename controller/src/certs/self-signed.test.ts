@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { inspectCertificate, verifyPair } from './generate.js';
+import { inspectCertificate, verifyPair } from './x509.js';
 import { selfSignedCertificate } from './self-signed.js';
 
 describe('selfSignedCertificate', () => {

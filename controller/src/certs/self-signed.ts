@@ -5,7 +5,7 @@
 // and 16–54 ms.
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { KeyPairPem } from './generate.js';
+import type { KeyPairPem } from './types.js';
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);

@@ -1,5 +1,5 @@
 // Issuing the webhook's certificates with @peculiar/x509: a self-signed CA and a serving certificate
-// it signs, ECDSA P-256 keys from node:crypto's WebCrypto (docs/adr/0008). Only generate.ts imports
+// it signs, ECDSA P-256 keys from node:crypto's WebCrypto (docs/adr/0008). Only x509.ts imports
 // this, lazily: the library with reflect-metadata, tsyringe and its ASN.1 schemas is a quarter of
 // the controller bundle and ~4 MB of RSS once loaded, and a controller whose certificates are
 // current (or come from cert-manager or a Secret) never issues any.
@@ -8,7 +8,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import type { CaOptions, KeyPairPem, ServingOptions } from './generate.js';
+import type { CaOptions, KeyPairPem, ServingOptions } from './types.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

@@ -14,7 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { InMemoryCertificateSource } from '../certs/in-memory.js';
 import { selfSignedCertificate } from '../certs/self-signed.js';
-import { inspectCertificate } from '../certs/generate.js';
+import { inspectCertificate } from '../certs/x509.js';
 import { MetricsAuth, type ScrapeUser } from './metrics-auth.js';
 import { HealthChecks, startDiagnostics, type Diagnostics } from './server.js';
 

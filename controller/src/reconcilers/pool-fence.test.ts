@@ -9,7 +9,8 @@ import {
 import type { JsonPatchOperation, ObjectClient } from '@ipam-in-cluster/kube';
 import { processFenceKey, verifyPending } from '../allocation/fence-key.js';
 import { PoolFence } from './pool-fence.js';
-import { nullLogger, type Cache } from './types.js';
+import { discardLogger as nullLogger } from '../log/logger.js';
+import type { Cache } from './types.js';
 
 const id = { kind: 'InClusterIPPool' as const, namespace: 'ns', name: 'p' };
 

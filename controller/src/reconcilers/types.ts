@@ -12,16 +12,8 @@ export interface Cache<T> {
   observe(object: T): void;
 }
 
-export type Fields = Readonly<Record<string, unknown>>;
-
-/** Structured logger: constant messages, key/value fields. */
-export interface Logger {
-  debug(message: string, fields?: Fields): void;
-  info(message: string, fields?: Fields): void;
-  warn(message: string, fields?: Fields): void;
-  error(message: string, fields?: Fields): void;
-  child(fields: Fields): Logger;
-}
+/** The controller's one structured logger (log/logger.ts), named here with the other needs. */
+export type { Fields, Logger } from '../log/logger.js';
 
 export interface InvolvedObject {
   apiVersion?: string;
@@ -59,13 +51,4 @@ export const noopMetrics: ReconcilerMetrics = {
 export const noopEvents: EventSink = {
   normal: () => undefined,
   warning: () => undefined,
-};
-
-/** A logger that drops everything (tests). */
-export const nullLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => nullLogger,
 };

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  Backoff,
   ItemExponentialRateLimiter,
   TokenBucketRateLimiter,
   defaultControllerRateLimiter,
@@ -36,15 +35,5 @@ describe('rate limiters', () => {
     assert.equal(l.numRequeues('a'), 2);
     l.forget('a');
     assert.equal(l.numRequeues('a'), 0);
-  });
-});
-
-describe('Backoff', () => {
-  it('grows by the factor, caps, adds jitter and resets', () => {
-    const b = new Backoff({ initialMs: 100, maxMs: 1000, jitter: 0.5, random: () => 1 });
-    assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next()], [150, 300, 600, 1000, 1000]);
-    b.reset();
-    assert.equal(b.attempts, 0);
-    assert.equal(b.next(), 150);
   });
 });

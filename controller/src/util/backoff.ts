@@ -1,7 +1,7 @@
 /**
  * Retry delays, the client-go way: a per-item exponential limiter, an overall token bucket, and
- * the max of the two (controller-runtime's default controller rate limiter), plus a plain
- * exponential backoff with jitter for loops such as informer restarts.
+ * the max of the two (controller-runtime's default controller rate limiter). The plain exponential
+ * backoff with jitter for reconnect loops is packages/kube's `Backoff`.
  */
 import { realClock, type Clock } from './clock.js';
 
@@ -103,39 +103,4 @@ export function defaultControllerRateLimiter(clock: Clock = realClock): RateLimi
     new ItemExponentialRateLimiter(5, 1_000_000),
     new TokenBucketRateLimiter(10, 100, clock),
   );
-}
-
-/** Options of {@link Backoff}. */
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-  readonly factor?: number;
-  /** Fraction of the delay added at random (0..1), so restarting replicas do not move in lockstep. */
-  readonly jitter?: number;
-  /** Source of randomness in [0, 1); injectable for tests. */
-  readonly random?: () => number;
-}
-
-/** Backoff: an exponential delay sequence with jitter, reset after a success. */
-export class Backoff {
-  #attempt = 0;
-
-  constructor(private readonly options: BackoffOptions) {}
-
-  /** The next delay in ms. */
-  next(): number {
-    const { initialMs, maxMs, factor = 2, jitter = 0, random = Math.random } = this.options;
-    const base = Math.min(maxMs, initialMs * factor ** this.#attempt);
-    this.#attempt++;
-    return Math.min(maxMs, base + base * jitter * random());
-  }
-
-  /** Starts the sequence again from the initial delay. */
-  reset(): void {
-    this.#attempt = 0;
-  }
-
-  get attempts(): number {
-    return this.#attempt;
-  }
 }

@@ -10,13 +10,8 @@ import { FileCertificateSource } from '../certs/file-source.js';
 import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
 import { KubePoolReader } from './kube-reader.js';
 import { PoolWebhooks, type PoolWebhookOptions } from './pools.js';
-import {
-  silentLogger,
-  startHttpsWebhookServer,
-  type RunningWebhookServer,
-  type WebhookLogger,
-  type WebhookServerOptions,
-} from './server.js';
+import { discardLogger, type Logger } from '../log/logger.js';
+import { startHttpsWebhookServer, type RunningWebhookServer, type WebhookServerOptions } from './server.js';
 
 export {
   allow,
@@ -59,12 +54,12 @@ export {
   issueServingCertificate,
   needsRenewal,
   verifyPair,
-} from '../certs/generate.js';
-export type { CertificateInfo, KeyPairPem } from '../certs/generate.js';
+} from '../certs/x509.js';
+export type { CertificateInfo, CertificateSource, KeyPairPem, ServingCertificate } from '../certs/types.js';
 export { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
 export { caBundleOfSecret, SelfManagedCertificates } from '../certs/self-managed.js';
 export type { SelfManagedOptions } from '../certs/self-managed.js';
-export type { CertificateSource, RunningWebhookServer, ServingCertificate, WebhookLogger } from './server.js';
+export type { RunningWebhookServer } from './server.js';
 
 /** Upstream's default for --webhook-cert-dir. */
 export const DEFAULT_WEBHOOK_CERT_DIR = join(tmpdir(), 'k8s-webhook-server', 'serving-certs');
@@ -87,7 +82,7 @@ export interface StartWebhookServerOptions {
   /** The contract version chosen at start-up (else discovered on first use). */
   contractVersion?: ContractVersion;
   tlsMinVersion?: SecureVersion;
-  log?: WebhookLogger;
+  log?: Logger;
   onAdmission?: WebhookServerOptions['onAdmission'];
 }
 
@@ -101,7 +96,7 @@ export async function startWebhookServer(
   options: StartWebhookServerOptions,
 ): Promise<WebhookServerHandle | undefined> {
   if (options.port === 0) return undefined;
-  const log = options.log ?? silentLogger;
+  const log = options.log ?? discardLogger;
   let stopCerts: () => void;
   let certificates: WebhookServerOptions['certificates'];
   if (options.selfManaged !== undefined) {

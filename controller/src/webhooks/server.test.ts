@@ -13,8 +13,8 @@ import {
   issueServingCertificate,
   needsRenewal,
   verifyPair,
-  type KeyPairPem,
-} from '../certs/generate.js';
+} from '../certs/x509.js';
+import type { KeyPairPem } from '../certs/types.js';
 import { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
 import {
   CONVERSION_PATH,

@@ -10,28 +10,8 @@ import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
 import { handleConversionReview } from './conversion.js';
 import { CONVERSION_PATH, mutatePath, validatePath } from './manifests.js';
 import type { PoolWebhooks } from './pools.js';
-
-export interface ServingCertificate {
-  /** PEM chain (leaf first). */
-  cert: string;
-  /** PEM private key. */
-  key: string;
-}
-
-/** Where the serving certificate comes from (files on disk, or a Secret the controller manages). */
-export interface CertificateSource {
-  current(): ServingCertificate | undefined;
-  /** Called after every change of the certificate. Returns an unsubscribe function. */
-  onChange(listener: (certificate: ServingCertificate) => void): () => void;
-}
-
-/** Structured logging as the controller's logger provides it (constant message, key/value fields). */
-export interface WebhookLogger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: WebhookLogger = { info: () => undefined, error: () => undefined };
+import type { CertificateSource } from '../certs/types.js';
+import { discardLogger, type Logger } from '../log/logger.js';
 
 export interface WebhookServerOptions {
   /** 0 picks a free port (tests); the controller's default is 9443. */
@@ -48,7 +28,7 @@ export interface WebhookServerOptions {
   maxBodyBytes?: number;
   /** Largest conversion request body (default {@link CONVERSION_MAX_BODY_BYTES}: a ConversionReview carries a whole list). */
   maxConversionBodyBytes?: number;
-  log?: WebhookLogger;
+  log?: Logger;
   /** Called after each admission decision (metrics). */
   onAdmission?: (event: {
     path: string;
@@ -155,7 +135,7 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 export async function startHttpsWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
   const initial = options.certificates.current();
   if (initial === undefined) throw new Error('webhook server: no serving certificate available');
-  const log = options.log ?? silentLogger;
+  const log = options.log ?? discardLogger;
   const admissionLimit = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   const conversionLimit = options.maxConversionBodyBytes ?? CONVERSION_MAX_BODY_BYTES;
   const table = routes();

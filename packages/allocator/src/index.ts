@@ -80,6 +80,7 @@ export {
   prefixFrom,
   prefixSize,
   rangeOfPrefix,
+  rangeToPrefixes,
   type Prefix,
 } from './prefix.js';
 export {
@@ -105,7 +106,6 @@ export {
   rangeLast,
   rangeOfAddr,
   rangeSize,
-  rangeToPrefixes,
   rangesOverlap,
   type IPRange,
 } from './range.js';

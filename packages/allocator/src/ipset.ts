@@ -7,8 +7,8 @@
  */
 import { IPV6_MAX, type Addr } from './address.js';
 import type { Prefix } from './prefix.js';
-import { rangeOfPrefix } from './prefix.js';
-import { compareRange, rangeOfAddr, rangeToPrefixes, type IPRange } from './range.js';
+import { rangeOfPrefix, rangeToPrefixes } from './prefix.js';
+import { compareRange, rangeOfAddr, type IPRange } from './range.js';
 import { invariant } from './result.js';
 import { splitWords, word } from './words.js';
 

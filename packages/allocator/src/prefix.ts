@@ -79,3 +79,29 @@ export function prefixContains(p: Prefix, a: Addr): boolean {
 export function equalPrefix(a: Prefix, b: Prefix): boolean {
   return a.family === b.family && a.value === b.value && a.bits === b.bits;
 }
+
+/**
+ * The minimal list of CIDR prefixes covering exactly the range, ascending (netipx
+ * `IPRange.Prefixes`). Each step takes the largest aligned block that starts at `from`
+ * and does not pass `to`.
+ */
+export function rangeToPrefixes(r: IPRange): Prefix[] {
+  const width = bitLength(r.family);
+  const out: Prefix[] = [];
+  let from = r.from;
+  for (;;) {
+    // Alignment of `from`: its lowest set bit (the whole family for 0).
+    let hostBits = from === 0n ? width : bitIndexOfLowest(from);
+    while (hostBits > 0 && from + (1n << BigInt(hostBits)) - 1n > r.to) hostBits--;
+    out.push({ family: r.family, value: from, bits: width - hostBits });
+    const last = from + (1n << BigInt(hostBits)) - 1n;
+    if (last === r.to) break;
+    from = last + 1n;
+  }
+  return out;
+}
+
+function bitIndexOfLowest(v: bigint): number {
+  const low = v & -v;
+  return low.toString(2).length - 1;
+}

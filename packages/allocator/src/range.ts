@@ -2,8 +2,7 @@
  * Inclusive address range value type (netipx.IPRange): `from` and `to` are both in the range.
  * Bounds are bigints of one family; a valid range has `from <= to`.
  */
-import { addrFrom, bitLength, type Addr, type Family } from './address.js';
-import type { Prefix } from './prefix.js';
+import { addrFrom, type Addr, type Family } from './address.js';
 import { invariant } from './result.js';
 
 export interface IPRange {
@@ -61,30 +60,4 @@ export function compareRange(a: IPRange, b: IPRange): number {
   if (a.from !== b.from) return a.from < b.from ? -1 : 1;
   if (a.to !== b.to) return a.to < b.to ? -1 : 1;
   return 0;
-}
-
-/**
- * The minimal list of CIDR prefixes covering exactly the range, ascending (netipx
- * `IPRange.Prefixes`). Each step takes the largest aligned block that starts at `from`
- * and does not pass `to`.
- */
-export function rangeToPrefixes(r: IPRange): Prefix[] {
-  const width = bitLength(r.family);
-  const out: Prefix[] = [];
-  let from = r.from;
-  for (;;) {
-    // Alignment of `from`: its lowest set bit (the whole family for 0).
-    let hostBits = from === 0n ? width : bitIndexOfLowest(from);
-    while (hostBits > 0 && from + (1n << BigInt(hostBits)) - 1n > r.to) hostBits--;
-    out.push({ family: r.family, value: from, bits: width - hostBits });
-    const last = from + (1n << BigInt(hostBits)) - 1n;
-    if (last === r.to) break;
-    from = last + 1n;
-  }
-  return out;
-}
-
-function bitIndexOfLowest(v: bigint): number {
-  const low = v & -v;
-  return low.toString(2).length - 1;
 }

@@ -10,8 +10,8 @@ import type {
   IPAddressWire,
   PoolKind,
 } from '@ipam-in-cluster/api';
-import type { CoreEvent, Lease, Namespace, Secret } from './core-types.js';
-import { ObjectClient, type KubeObject } from './object-client.js';
+import type { CoreEvent, KubeObject, Lease, Namespace, Secret } from './core-types.js';
+import { ObjectClient } from './object-client.js';
 import {
   clusterResource,
   EventResource,

@@ -2,6 +2,13 @@
 // Date fields (a Lease's renewTime would round-trip as a 3-digit Date, not a 6-digit MicroTime).
 import type { ObjectMeta } from '@ipam-in-cluster/api';
 
+/** Anything with Kubernetes object metadata, as plain JSON. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
 export interface Lease {
   apiVersion?: 'coordination.k8s.io/v1';
   kind?: 'Lease';

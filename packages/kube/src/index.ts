@@ -1,7 +1,15 @@
 // Public surface of @ipam-in-cluster/kube: the one wrapper around @kubernetes/client-node.
 export { KubeClient } from './client.js';
 export type { PoolByKind } from './client.js';
-export type { CoreEvent, EventType, Lease, Namespace, ObjectReference, Secret } from './core-types.js';
+export type {
+  CoreEvent,
+  EventType,
+  KubeObject,
+  Lease,
+  Namespace,
+  ObjectReference,
+  Secret,
+} from './core-types.js';
 export { discoverServedResources, servedPlurals } from './discovery.js';
 export type { ServedResources } from './discovery.js';
 export {
@@ -26,7 +34,6 @@ export type {
   DeleteOptions,
   JsonPatchOperation,
   KubeList,
-  KubeObject,
   ListMeta,
   ListOptions,
   ObjectRef,

@@ -16,7 +16,8 @@ import { classifyApiError, KubeStatusError, type ClassifiedError } from './error
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { JsonInterner } from './intern.js';
 import { parseJson, stringifyJson } from './json.js';
-import { ObjectClient, type KubeObject } from './object-client.js';
+import type { KubeObject } from './core-types.js';
+import { ObjectClient } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
 import type { StreamingListRefusal } from './streaming-list.js';
 import { compareResourceVersions, IndexedStore, keyOf, objectKey, type IndexFunc } from './store.js';

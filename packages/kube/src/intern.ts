@@ -1,41 +1,28 @@
-// Sharing equal values between cached objects. JSON.parse gives every value its own copy: 20 000
-// IPAddresses and their claims held 66 000 copies of "ipam.cluster.x-k8s.io/v1beta2", 61 000 of
-// "InClusterIPPool", 22 000 of each finalizer name, 5 500 of each pool's uid (owner references)
-// — 25 MB of a 44 MB string heap were duplicates (heap snapshot, docs/performance.md) — and as many
-// equal finalizer lists, pool references and pool owner references, each its own object.
+// Sharing equal values between cached objects. JSON.parse gives every value its own copy, and a
+// cache of thousands of claims and IPAddresses holds the same apiVersion, kinds, finalizer names,
+// pool uids, finalizer lists and pool references thousands of times (the figures: ADR 0011's
+// amendments and docs/performance.md, "Interning").
 //
-// Strings: a StringInterner keeps one copy of each short value. Small objects: a JsonInterner also
-// replaces every small object or array whose entries are all shared (short strings, numbers,
-// booleans, null, or small objects shared the same way) with one frozen canonical instance. 20 000
-// claims + 20 000 IPAddresses (`kubectl get -o json` of a bench cluster, each parsed from its own
-// text, tables kept): 28.1 MB with strings shared, 20.8 MB with small objects shared too; parse and
-// transform 324 -> 398 ms of CPU (median of 9; parsing alone is 125 ms).
+// A StringInterner keeps one copy of each short string. A JsonInterner also replaces every small
+// object or array whose entries are all shared (short strings, numbers, booleans, null, or small
+// objects shared the same way) with one frozen canonical instance, found by its JSON text (small
+// objects only, so the key stays small). Both tables are bounded: unique values pass through them
+// too, and a full table is emptied and refilled; values already shared stay shared, and a common
+// value met after a reset just gets one more canonical copy. The string table is large enough that
+// a claim's name is usually still there when its IPAddress (listed after all claims) is parsed.
+// Timestamps are interned (a burst writes thousands of equal ones); resourceVersions and condition
+// messages are not (nearly always unique).
 //
-// Both tables are bounded: unique values pass through them too, and when one is full it is emptied
-// and refilled. Values already shared stay shared; a common value met after a reset just gets one
-// more canonical copy. Strings: 65 536 entries, so that a claim's name met again in its IPAddress
-// (listed after all claims) is usually still there. Timestamps are interned: a burst writes thousands
-// of equal ones (80 000 copies, 3 MB, with 20 000 claims); resourceVersions and condition messages
-// are not (nearly always unique). Objects: 4 096 entries, keyed by their JSON text (at most 8 entries
-// of at most 64 characters each, so a key stays small).
-//
-// Which objects: a generic rule rather than a list of known fields (finalizers, poolRef, pool owner
-// references, a claim's spec, Paused conditions), so that labels, other kinds (pools, Clusters) and
-// new fields are covered too. Without exclusions the rule tried 200 000-340 000 objects of the
-// 40 000 and inserted 80 000-200 000 unique ones (19-48 table resets): 370-700 ms where the list
-// took 340 ms in the same run. Most unique sub-objects are 1:1 references carrying the object's own
-// name (a claim's status.addressRef, an IPAddress's spec.claimRef and its controller owner
-// reference, the claim of the same name), so an object holding `name` equal to the cached object's
-// own metadata.name is not shared, nor one holding a non-empty resourceVersion or message (the
-// Ready condition's "10.0.0.1/16 from ..."). With these: 140 000 tried, 116 inserted, no reset, the
-// same 7.3 MB saved as the list, ~15 ms more CPU than it (398 against 384 ms): kept for its
-// coverage. (Not "skip controller: true": a ReplicaSet's pods share one controller reference, and
-// the own-name rule shares it.)
+// Which objects: a generic rule rather than a list of known fields, so that labels, other kinds and
+// new fields are covered too. Values that almost never repeat would only churn the table, so an
+// object is not shared when it holds `name` equal to the cached object's own metadata.name (1:1
+// references: a claim's status.addressRef, an IPAddress's spec.claimRef and controller owner
+// reference) or a non-empty resourceVersion or message. (Not "skip controller: true": a
+// ReplicaSet's pods share one controller reference, and the own-name rule shares it.)
 //
 // Canonical instances are frozen: cached objects are read-only by contract, and with sharing a write
 // into one would change every object holding it; frozen, it throws a TypeError instead (modules are
-// strict code). Freezing costs nothing measurable. (An earlier attempt recorded sharing as worse, 31 ->
-// 48 MB; re-measured as above it saves 26 % of the objects' heap.)
+// strict code).
 
 export interface StringInternerOptions {
   /** Entries before the table is emptied (default 65 536). */

@@ -1,6 +1,6 @@
 // A typed client for one resource: plain JSON in and out, every write with an explicit content type,
 // optimistic concurrency where it matters (replace, patch preconditions, finalizers).
-import type { ObjectMeta } from '@ipam-in-cluster/api';
+import type { KubeObject } from './core-types.js';
 import { classifyApiError } from './errors.js';
 import { apiVersionOf, resourcePath, type ResourceDescriptor } from './resources.js';
 import {
@@ -10,13 +10,6 @@ import {
   type StreamingListRefusal,
 } from './streaming-list.js';
 import { ContentType, type KubeTransport, type QueryValue } from './transport.js';
-
-/** Anything with Kubernetes object metadata, as plain JSON. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-}
 
 export interface ListMeta {
   resourceVersion?: string;

@@ -1,5 +1,5 @@
 // The informer's cache: objects by namespace/name plus secondary indexes. Pure, no I/O.
-import type { KubeObject } from './object-client.js';
+import type { KubeObject } from './core-types.js';
 
 /** Values an object is indexed under (e.g. its pool reference); an empty list leaves it out. */
 export type IndexFunc<T> = (object: T) => readonly string[];

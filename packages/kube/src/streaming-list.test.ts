@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { classifyApiError } from './errors.js';
-import { ObjectClient, type KubeObject } from './object-client.js';
+import type { KubeObject } from './core-types.js';
+import { ObjectClient } from './object-client.js';
 import { ipAddressResource } from './resources.js';
 import {
   INITIAL_EVENTS_END_ANNOTATION,

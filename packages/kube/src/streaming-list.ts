@@ -11,7 +11,7 @@
 // know the parameter (serverKnowsStreamingLists).
 import { classifyApiError, KubeStatusError } from './errors.js';
 import { parseJson } from './json.js';
-import type { KubeObject } from './object-client.js';
+import type { KubeObject } from './core-types.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
 import type { KubeTransport } from './transport.js';
 

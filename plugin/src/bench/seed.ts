@@ -21,7 +21,7 @@ import {
   loadKubeConfig,
   type ObjectClient,
 } from '@ipam-in-cluster/kube';
-import { withControllerStatus } from '../data/fixtures.test-helper.js';
+import { withControllerStatus } from '../testing/wire-objects.js';
 
 export const PER_POOL = 400;
 

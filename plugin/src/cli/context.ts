@@ -3,13 +3,7 @@
 import type { Session } from '../data/session.js';
 import { palette, type Palette } from '../output/colour.js';
 import { toAscii } from '../output/terminal.js';
-import { CliError, ExitCode } from './errors.js';
-
-/** What a command prints in: `name` and `jsonpath` are made from its `json` document (cli/printers.ts). */
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'] as const;
-export type OutputChoice = (typeof OUTPUT_FORMATS)[number];
-/** What a command renders; `-o name|jsonpath` run it as `json`. */
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
+import type { OutputChoice, OutputFormat, OutputSpec } from '../output/formats.js';
 
 /** The -o choices each command takes; anything else (e.g. `-o wide` where it changes nothing) exits 2. */
 export const COMMAND_OUTPUTS: Readonly<Record<string, readonly OutputChoice[]>> = {
@@ -21,12 +15,6 @@ export const COMMAND_OUTPUTS: Readonly<Record<string, readonly OutputChoice[]>> 
   browse: ['table'],
   completion: ['table'],
 };
-
-export interface OutputSpec {
-  readonly choice: OutputChoice;
-  /** The template of `-o jsonpath=TEMPLATE`. */
-  readonly template?: string;
-}
 
 export interface GlobalOptions {
   readonly kubeconfig: string | undefined;
@@ -63,36 +51,18 @@ export interface CommandContext {
   resetSession(): void;
 }
 
-/** Reads `-o`: a format, or `jsonpath=TEMPLATE` (also `jsonpath='TEMPLATE'`, as kubectl takes it). */
-export function parseOutput(value: string): OutputSpec {
-  const eq = value.indexOf('=');
-  const name = (eq < 0 ? value : value.slice(0, eq)).toLowerCase();
-  if (name === 'jsonpath') {
-    const template = eq < 0 ? '' : value.slice(eq + 1).replace(/^'(.*)'$/s, '$1');
-    if (template === '')
-      throw new CliError(
-        ExitCode.Usage,
-        'template format specified but no template given (-o jsonpath=TEMPLATE)',
-      );
-    return { choice: 'jsonpath', template };
-  }
-  if (eq < 0 && (OUTPUT_FORMATS as readonly string[]).includes(name)) return { choice: name as OutputChoice };
-  throw new CliError(
-    ExitCode.Usage,
-    `unknown output format "${value}" (use one of: ${OUTPUT_FORMATS.map((f) => (f === 'jsonpath' ? 'jsonpath=TEMPLATE' : f)).join(', ')})`,
-  );
-}
-
-/** The format a command renders for an -o choice. */
-export function renderedFormat(spec: OutputSpec): OutputFormat {
-  return spec.choice === 'name' || spec.choice === 'jsonpath' ? 'json' : spec.choice;
-}
-
 export interface ContextIO {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly isTTY: boolean;
   readonly now?: () => Date;
+}
+
+/** What the program reads from its process: the context's streams, the environment, the terminal. */
+export interface ProgramIO extends ContextIO {
+  readonly env: NodeJS.ProcessEnv;
+  /** The terminal's width when stdout is one (process.stdout.columns). */
+  readonly columns?: number | undefined;
 }
 
 export function makeContext(globals: GlobalOptions, io: ContextIO): CommandContext {

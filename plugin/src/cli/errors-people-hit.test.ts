@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MAX_RETRIES, RetryingTransport, retryDelayMs } from '../data/retry.js';
-import './kube-errors.js';
-import { ExitCode } from './errors.js';
+import '../errors/kube-errors.js';
+import { ExitCode } from '../errors/cli-error.js';
 import { closestCommand, run } from './program.js';
 import { parseRequestTimeout } from './request-timeout.js';
 

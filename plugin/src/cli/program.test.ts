@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { KubeConfigError } from '@ipam-in-cluster/kube';
-import './kube-errors.js';
-import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+import '../errors/kube-errors.js';
+import { CliError, ExitCode, formatError, toCliError } from '../errors/cli-error.js';
 import { run } from './program.js';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {

@@ -8,16 +8,15 @@ import { colourEnabled } from '../output/colour.js';
 import { printDocument } from '../output/documents.js';
 import { parseTemplate } from '../output/jsonpath.js';
 import { terminalWidth, unicodeCapable, widthKnown, wrapText } from '../output/terminal.js';
+import { parseOutput, renderedFormat } from '../output/formats.js';
 import {
   makeContext,
-  parseOutput,
-  renderedFormat,
   type CommandContext,
-  type ContextIO,
   COMMAND_OUTPUTS,
   type GlobalOptions,
+  type ProgramIO,
 } from './context.js';
-import { CliError, ExitCode, formatError, toCliError } from './errors.js';
+import { CliError, ExitCode, formatError, toCliError } from '../errors/cli-error.js';
 import { DEFAULT_REQUEST_TIMEOUT, parseRequestTimeout } from './request-timeout.js';
 
 export const VERSION = '0.1.0';
@@ -33,12 +32,6 @@ interface RawGlobals {
   color?: boolean;
   verbose?: boolean;
   requestTimeout?: string;
-}
-
-export interface ProgramIO extends ContextIO {
-  readonly env: NodeJS.ProcessEnv;
-  /** The terminal's width when stdout is one (process.stdout.columns). */
-  readonly columns?: number | undefined;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -1,7 +1,7 @@
 // --request-timeout as kubectl takes it: "the length of time to wait before giving up on a single
 // server request"; a Go duration (1s, 2m, 1m30s, 500ms) or a bare number of seconds; "0" (kubectl's
 // default) means no timeout.
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 
 /** kubectl's default: no timeout. */
 export const DEFAULT_REQUEST_TIMEOUT = '0';

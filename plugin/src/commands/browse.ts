@@ -5,7 +5,7 @@
 // loaded (~0.3 s of module loading); the session and the live source (watches) come up behind it.
 // The header's context name is read from the kubeconfig text meanwhile (see ./kubeconfig-peek.ts).
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import type { LiveEvent, LiveSource } from '../data/live.js';
 import { peekContext } from './kubeconfig-peek.js';
 

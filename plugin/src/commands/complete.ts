@@ -7,9 +7,8 @@
 // -n, -A and --as on the line are used to read the cluster; a failure gives no candidates.
 import type { Command, Option } from 'commander';
 import { POOL_KIND_INFO } from '@ipam-in-cluster/api';
-import { COMMAND_OUTPUTS } from '../cli/context.js';
-import type { ProgramIO } from '../cli/program.js';
-import { ExitCode } from '../cli/errors.js';
+import { COMMAND_OUTPUTS, type ProgramIO } from '../cli/context.js';
+import { ExitCode } from '../errors/cli-error.js';
 import { KIND_SHORT } from '../data/model.js';
 import type { AddressName, PoolName } from '../data/names.js';
 import { POOL_SORTS } from './pool-sorts.js';

@@ -2,7 +2,7 @@
 // options), so they never drift. Install: see plugin/README.md.
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 
 interface Spec {
   readonly commands: { name: string; description: string; options: string[] }[];

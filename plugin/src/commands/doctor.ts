@@ -1,10 +1,10 @@
 // kubectl ipam doctor: the audit as a table, or as a JSON/YAML report for `release --from-report`.
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
-import { readClusterFact, readControllerLease, type ClaimFacts } from '../data/diagnose.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
+import type { ClaimFacts } from '../data/diagnose.js';
 import { audit, makeReport, type DoctorReport, type Finding } from '../data/doctor.js';
 import type { ClaimView } from '../data/model.js';
-import { readInventory } from '../data/session.js';
+import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
 import type { Palette } from '../output/colour.js';
 import { toJson, toYaml } from '../output/serialize.js';
 import { renderTable } from '../output/table.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildInventory } from '../data/snapshot.js';
-import { address, prefixPool } from '../data/fixtures.test-helper.js';
+import { address, prefixPool } from '../testing/wire-objects.js';
 import { explainPrefixAddress } from './explain.js';
 
 function pool() {

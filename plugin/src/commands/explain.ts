@@ -16,18 +16,13 @@ import {
 } from '@ipam-in-cluster/allocator';
 import { POOL_KIND_INFO, POOL_KINDS } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
-import {
-  diagnoseClaim,
-  readClusterFact,
-  readControllerLease,
-  type ClaimDiagnosis,
-} from '../data/diagnose.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
+import { diagnoseClaim, type ClaimDiagnosis } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { covers } from '../data/coverage.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
-import { readInventory } from '../data/session.js';
+import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
 import { exactCount } from '../output/counts.js';

@@ -1,6 +1,6 @@
 // kubectl ipam inspect ADDRESS|IPADDRESS-NAME: the IPAddress, its claim, the owner chain, finalizers, age.
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import type { AddressView, Inventory } from '../data/model.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { covers } from '../data/coverage.js';

@@ -3,9 +3,10 @@
 // counted from the IPAddresses page by page (readPoolSummaries, ADR 0013). No snapshot.
 import type { PoolSummary } from '../data/model.js';
 import { readPoolSummaries } from '../data/session.js';
-import type { CommandContext, OutputFormat } from '../cli/context.js';
+import type { CommandContext } from '../cli/context.js';
+import type { OutputFormat } from '../output/formats.js';
 import type { PoolSort } from './pool-sorts.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
 import {

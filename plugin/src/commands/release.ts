@@ -2,7 +2,7 @@
 // --from-report releases the releasable findings of a doctor report with the report's preconditions.
 import { readFileSync } from 'node:fs';
 import type { CommandContext } from '../cli/context.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { releasableFromReport } from '../data/doctor.js';
 import {
   applyRelease,

@@ -11,10 +11,10 @@ import {
   merged,
   poolAddressesCovered,
   poolKindCovered,
-  type ReadCoverage,
 } from './coverage.js';
 import { audit, makeReport, releasableFromReport } from './doctor.js';
-import { address, claim, ipPool, withControllerStatus } from './fixtures.test-helper.js';
+import type { ReadCoverage } from './model.js';
+import { address, claim, ipPool, withControllerStatus } from '../testing/wire-objects.js';
 import { planRelease, releaseTargetOf } from './release.js';
 import { buildInventory } from './snapshot.js';
 

@@ -4,14 +4,7 @@
 // whose claims could not be read) is marked or left out instead of being reported as a fact.
 // Pure: the session records coverage while reading; commands and the view model ask it.
 import { POOL_KIND_INFO, type PoolKind } from '@ipam-in-cluster/api';
-import type { PoolSummary } from './model.js';
-
-/** Where one resource was read: every namespace, or some namespaces (none when forbidden everywhere). */
-export interface Coverage {
-  readonly all: boolean;
-  /** With `all` false: the namespaces read (for cluster-scoped kinds: empty = not read). */
-  readonly namespaces: readonly string[];
-}
+import type { Coverage, PoolSummary, ReadCoverage } from './model.js';
 
 export const EVERYWHERE: Coverage = { all: true, namespaces: [] };
 export const NOWHERE: Coverage = { all: false, namespaces: [] };
@@ -30,16 +23,6 @@ export function covers(c: Coverage, namespace: string | undefined): boolean {
 export function merged(parts: readonly Coverage[]): Coverage {
   if (parts.length > 0 && parts.every((p) => p.all)) return EVERYWHERE;
   return { all: false, namespaces: [...new Set(parts.flatMap((p) => p.namespaces))].sort() };
-}
-
-/** What was read of everything a command shows. Absent entries were read in full. */
-export interface ReadCoverage {
-  /** Per pool kind (kinds not served are absent). A namespaced kind listed in the scope is complete. */
-  readonly pools: Partial<Record<PoolKind, Coverage>>;
-  readonly addresses: Coverage;
-  readonly claims: Coverage;
-  /** What could not be listed, for the warning (`"globalinclusterippools"`, `"ipaddresses in all namespaces"`). */
-  readonly skipped: readonly string[];
 }
 
 export const FULL_COVERAGE: ReadCoverage = {

@@ -6,11 +6,8 @@ import {
   FINALIZER_RELEASE_ADDRESS,
   LEADER_ELECTION_ID,
   isOurPoolRef,
-  clusterFromWire,
 } from '@ipam-in-cluster/api';
-import { classifyApiError } from '@ipam-in-cluster/kube';
 import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
-import type { Session } from './session.js';
 
 export type ClaimState = 'bound' | 'pending' | 'deleting' | 'ignored';
 
@@ -261,64 +258,4 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
         : 'the claim is new; the controller has not handled it yet',
     );
   return { claim, state: 'pending', pool, address, blockers, notes };
-}
-
-/**
- * Reads the controller's leader Lease (any namespace). With several (another installation, a
- * leftover of an old one), a live one wins, else the one renewed last. `resourceVersion: '0'` lets
- * the API server answer from its watch cache.
- */
-export async function readControllerLease(
-  session: Session,
-  now: Date,
-  options: { readonly resourceVersion?: string } = {},
-): Promise<ControllerLease> {
-  try {
-    const list = await session.client.leases().list({
-      fieldSelector: `metadata.name=${LEADER_ELECTION_ID}`,
-      resourceVersion: options.resourceVersion,
-    });
-    const leases = list.items.map((lease): ControllerLease => {
-      const holder = lease.spec?.holderIdentity;
-      const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
-      const duration = lease.spec?.leaseDurationSeconds;
-      const expiresAt =
-        renew === undefined || duration === undefined
-          ? undefined
-          : new Date(new Date(renew).getTime() + duration * 1000);
-      const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
-      return {
-        found: true,
-        namespace: lease.metadata.namespace,
-        holder,
-        renewedAt: renew === undefined ? undefined : new Date(renew),
-        expiresAt,
-        live,
-        unknown: false,
-      };
-    });
-    const expiry = (l: ControllerLease): number => l.expiresAt?.getTime() ?? 0;
-    const best = leases.find((l) => l.live) ?? leases.sort((a, b) => expiry(b) - expiry(a))[0];
-    return best ?? { found: false, live: false, unknown: false };
-  } catch (error) {
-    if (classifyApiError(error).kind === 'Forbidden') return { found: false, live: false, unknown: true };
-    throw error;
-  }
-}
-
-/** Reads the Cluster a claim names (spec.clusterName, else the cluster-name label). */
-export async function readClusterFact(session: Session, claim: ClaimView): Promise<ClaimFacts['cluster']> {
-  const name = claim.clusterName;
-  if (name === undefined) return undefined;
-  if (session.served.clusterVersions.length === 0) return { name, exists: false, paused: false };
-  try {
-    const wire = await session.client
-      .clusters(session.contract.version)
-      .find({ namespace: claim.namespace, name });
-    if (wire === undefined) return { name, exists: false, paused: false };
-    return { name, exists: true, paused: clusterFromWire(wire).paused };
-  } catch (error) {
-    if (classifyApiError(error).kind === 'Forbidden') return undefined;
-    throw error;
-  }
 }

@@ -25,15 +25,8 @@ import {
   type KubeObject,
   type ResourceDescriptor,
 } from '@ipam-in-cluster/kube';
-import {
-  EVERYWHERE,
-  NOWHERE,
-  coverageWarning,
-  inNamespace,
-  type Coverage,
-  type ReadCoverage,
-} from './coverage.js';
-import type { Inventory } from './model.js';
+import { EVERYWHERE, NOWHERE, coverageWarning, inNamespace } from './coverage.js';
+import type { Coverage, Inventory, ReadCoverage } from './model.js';
 import { applyRelease, planRelease, releaseTargetOf } from './release.js';
 import type { ReadScope, Session } from './session.js';
 import { buildInventory } from './snapshot.js';

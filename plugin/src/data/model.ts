@@ -18,7 +18,6 @@ import type {
   PoolKind,
   PrefixPoolSpec,
 } from '@ipam-in-cluster/api';
-import type { ReadCoverage } from './coverage.js';
 
 /** Short kind names used in tables and in `-o json` (`kindShort`). */
 export type PoolKindShort = 'pool' | 'global' | 'prefix' | 'global-prefix';
@@ -208,3 +207,20 @@ export const KIND_SHORT: Readonly<Record<PoolKind, PoolKindShort>> = {
   InClusterPrefixPool: 'prefix',
   GlobalInClusterPrefixPool: 'global-prefix',
 };
+
+/** Where one resource was read: every namespace, or some namespaces (none when forbidden everywhere). */
+export interface Coverage {
+  readonly all: boolean;
+  /** With `all` false: the namespaces read (for cluster-scoped kinds: empty = not read). */
+  readonly namespaces: readonly string[];
+}
+
+/** What was read of everything a command shows. Absent entries were read in full. */
+export interface ReadCoverage {
+  /** Per pool kind (kinds not served are absent). A namespaced kind listed in the scope is complete. */
+  readonly pools: Partial<Record<PoolKind, Coverage>>;
+  readonly addresses: Coverage;
+  readonly claims: Coverage;
+  /** What could not be listed, for the warning (`"globalinclusterippools"`, `"ipaddresses in all namespaces"`). */
+  readonly skipped: readonly string[];
+}

@@ -11,7 +11,7 @@ import {
   prefixPool,
   v6Addresses,
   withControllerStatus,
-} from './fixtures.test-helper.js';
+} from '../testing/wire-objects.js';
 import type { PoolSummary } from './model.js';
 import { countsFromStatus } from './pool-status.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';

@@ -15,7 +15,7 @@ import {
   prefixAddresses,
   prefixPool,
   v6Addresses,
-} from './fixtures.test-helper.js';
+} from '../testing/wire-objects.js';
 import type { PoolSnapshot, PoolSummary } from './model.js';
 import { PoolCounter, addressNamespaces } from './pool-summary.js';
 import { buildInventory } from './snapshot.js';

@@ -1,7 +1,7 @@
 // Naming things on the command line: pools (NAME, NAMESPACE/NAME, global/NAME, --global, --kind)
 // and addresses (an IP, or an IPAddress name).
 import { formatAddr, parseAddr } from '@ipam-in-cluster/allocator';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import type { AddressView, Inventory, PoolKindShort, PoolSnapshot } from './model.js';
 import { readInventory, type Session } from './session.js';
 

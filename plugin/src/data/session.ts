@@ -7,6 +7,7 @@ import {
   addressFromWire,
   chooseContract,
   claimFromWire,
+  clusterFromWire,
   type Contract,
   type IPAddressClaimWire,
   type IPAddressWire,
@@ -21,9 +22,9 @@ import {
   loadKubeConfig,
   type ServedResources,
 } from '@ipam-in-cluster/kube';
-import '../cli/kube-errors.js';
-import { CliError, ExitCode, toCliError } from '../cli/errors.js';
-import type { Inventory, PoolSummary } from './model.js';
+import '../errors/kube-errors.js';
+import { CliError, ExitCode, toCliError } from '../errors/cli-error.js';
+import type { ClaimView, Coverage, Inventory, PoolSummary, ReadCoverage } from './model.js';
 import { prefetchPages } from './pages.js';
 import {
   CoverageRecorder,
@@ -33,10 +34,8 @@ import {
   inNamespace,
   markPartial,
   merged,
-  type Coverage,
-  type ReadCoverage,
 } from './coverage.js';
-import { leaseState, readControllerLease, type ControllerLease } from './diagnose.js';
+import { leaseState, type ClaimFacts, type ControllerLease } from './diagnose.js';
 import { PoolCounter, addressNamespaces, type CountPlan } from './pool-summary.js';
 import { RetryingTransport } from './retry.js';
 import { buildInventory } from './snapshot.js';
@@ -493,4 +492,64 @@ export async function readInventory(session: Session, scope: ReadScope): Promise
     warnings: wire.warnings,
     coverage: wire.coverage,
   });
+}
+
+/**
+ * Reads the controller's leader Lease (any namespace). With several (another installation, a
+ * leftover of an old one), a live one wins, else the one renewed last. `resourceVersion: '0'` lets
+ * the API server answer from its watch cache.
+ */
+export async function readControllerLease(
+  session: Session,
+  now: Date,
+  options: { readonly resourceVersion?: string } = {},
+): Promise<ControllerLease> {
+  try {
+    const list = await session.client.leases().list({
+      fieldSelector: `metadata.name=${LEADER_ELECTION_ID}`,
+      resourceVersion: options.resourceVersion,
+    });
+    const leases = list.items.map((lease): ControllerLease => {
+      const holder = lease.spec?.holderIdentity;
+      const renew = lease.spec?.renewTime ?? lease.spec?.acquireTime;
+      const duration = lease.spec?.leaseDurationSeconds;
+      const expiresAt =
+        renew === undefined || duration === undefined
+          ? undefined
+          : new Date(new Date(renew).getTime() + duration * 1000);
+      const live = holder !== undefined && holder !== '' && (expiresAt === undefined || expiresAt > now);
+      return {
+        found: true,
+        namespace: lease.metadata.namespace,
+        holder,
+        renewedAt: renew === undefined ? undefined : new Date(renew),
+        expiresAt,
+        live,
+        unknown: false,
+      };
+    });
+    const expiry = (l: ControllerLease): number => l.expiresAt?.getTime() ?? 0;
+    const best = leases.find((l) => l.live) ?? leases.sort((a, b) => expiry(b) - expiry(a))[0];
+    return best ?? { found: false, live: false, unknown: false };
+  } catch (error) {
+    if (classifyApiError(error).kind === 'Forbidden') return { found: false, live: false, unknown: true };
+    throw error;
+  }
+}
+
+/** Reads the Cluster a claim names (spec.clusterName, else the cluster-name label). */
+export async function readClusterFact(session: Session, claim: ClaimView): Promise<ClaimFacts['cluster']> {
+  const name = claim.clusterName;
+  if (name === undefined) return undefined;
+  if (session.served.clusterVersions.length === 0) return { name, exists: false, paused: false };
+  try {
+    const wire = await session.client
+      .clusters(session.contract.version)
+      .find({ namespace: claim.namespace, name });
+    if (wire === undefined) return { name, exists: false, paused: false };
+    return { name, exists: true, paused: clusterFromWire(wire).paused };
+  } catch (error) {
+    if (classifyApiError(error).kind === 'Forbidden') return undefined;
+    throw error;
+  }
 }

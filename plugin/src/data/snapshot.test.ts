@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
 import { diagnoseClaim, leaseState } from './diagnose.js';
 import { audit } from './doctor.js';
-import { address, claim, ipPool } from './fixtures.test-helper.js';
+import { address, claim, ipPool } from '../testing/wire-objects.js';
 import { planRelease, releaseTargetOf } from './release.js';
 import { findAddresses, resolvePool } from './resolve.js';
 import { buildInventory, severityOf } from './snapshot.js';

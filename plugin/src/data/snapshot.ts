@@ -19,8 +19,8 @@ import {
   type IPAddressWire,
   type Pool,
 } from '@ipam-in-cluster/api';
-import { FULL_COVERAGE, markPartial, type ReadCoverage } from './coverage.js';
-import type { AddressView, ClaimView, Inventory, PoolSnapshot } from './model.js';
+import { FULL_COVERAGE, markPartial } from './coverage.js';
+import type { AddressView, ClaimView, Inventory, PoolSnapshot, ReadCoverage } from './model.js';
 import {
   comparePools,
   lookupKey,

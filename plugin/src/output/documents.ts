@@ -1,7 +1,7 @@
 // `-o name` and `-o jsonpath=…`: made from the `-o json` document a command printed, so every
 // command with a json document gets both without a printer of its own.
-import { CliError, ExitCode } from '../cli/errors.js';
-import type { OutputSpec } from '../cli/context.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
+import type { OutputSpec } from './formats.js';
 import { applyJsonPath } from './jsonpath.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';

@@ -15,7 +15,7 @@
 //   .items[*].name              without braces: taken as {.items[*].name} (kubectl's relaxed form)
 //
 // Several results of one action are joined by a space; strings print bare, anything else as JSON.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../errors/cli-error.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderPools } from '../commands/pools.js';
-import { address, claim, ipPool, prefixPool, withControllerStatus } from '../data/fixtures.test-helper.js';
+import { address, claim, ipPool, prefixPool, withControllerStatus } from '../testing/wire-objects.js';
 import { PoolCounter } from '../data/pool-summary.js';
 import { buildInventory } from '../data/snapshot.js';
 import { bar } from './bar.js';

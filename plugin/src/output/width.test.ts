@@ -15,7 +15,7 @@ import { renderPools } from '../commands/pools.js';
 import { renderPlan } from '../commands/release.js';
 import { diagnoseClaim } from '../data/diagnose.js';
 import { audit, makeReport } from '../data/doctor.js';
-import { address, claim, ipPool, prefixPool } from '../data/fixtures.test-helper.js';
+import { address, claim, ipPool, prefixPool } from '../testing/wire-objects.js';
 import { planRelease, releaseTargetOf } from '../data/release.js';
 import { buildInventory } from '../data/snapshot.js';
 import { palette, visibleWidth } from './colour.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { repoRoot } from '../cluster/paths.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 

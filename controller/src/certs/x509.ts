@@ -1,46 +1,15 @@
-// X.509 for the webhook server: a self-signed CA and a serving certificate it signs (issued by
-// x509-issue.ts, loaded on first use), and what node:crypto reads back from them (docs/adr/0008).
+// The X.509 operations the webhook server's certificates need: issuing a self-signed CA and a
+// serving certificate it signs (delegated to x509-issue.ts, loaded on first use), and reading back
+// what node:crypto sees in them: validity, names, whether a pair matches, when to renew (docs/adr/0008).
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { CaOptions, CertificateInfo, KeyPairPem, ServingOptions } from './types.js';
 
 /** The issuer, loaded when a certificate is first issued (see x509-issue.ts for why). */
 const issuer = (): Promise<typeof import('./x509-issue.js')> => import('./x509-issue.js');
 
-export interface KeyPairPem {
-  /** PEM certificate. */
-  cert: string;
-  /** PEM PKCS#8 private key. */
-  key: string;
-}
-
-export interface CertificateInfo {
-  notBefore: Date;
-  notAfter: Date;
-  subject: string;
-  dnsNames: string[];
-  ipAddresses: string[];
-  isCA: boolean;
-  fingerprint256: string;
-}
-
-export interface CaOptions {
-  commonName?: string;
-  /** Validity; default 365 days. */
-  validityMs?: number;
-  now?: Date;
-}
-
 /** A self-signed CA (basicConstraints CA:true, keyCertSign). */
 export async function createCertificateAuthority(options: CaOptions = {}): Promise<KeyPairPem> {
   return (await issuer()).createCertificateAuthority(options);
-}
-
-export interface ServingOptions {
-  /** DNS names (e.g. `<service>.<namespace>.svc`); the first is the CN. */
-  dnsNames: string[];
-  ipAddresses?: string[];
-  /** Validity; default 90 days. */
-  validityMs?: number;
-  now?: Date;
 }
 
 /** A serving certificate for the webhook Service, signed by `ca`. */
