@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { CONTROLLER_NODE_FLAGS } from '@ipam-in-cluster/controller/node-flags';
 import { repoRoot } from '../cluster/paths.js';
 import { helm, kubeVersionFlag } from '../support/helm.js';
 import { chartCrdDir, chartCrdDrift } from '../tools/chart-crds.js';
@@ -208,9 +209,8 @@ describe('helm chart details', () => {
     const env = (objs: Obj[]) =>
       named(objs, 'Deployment', 'rel-ipam-in-cluster').spec?.template?.spec.containers[0]?.env ?? [];
     const nodeOptions = (objs: Obj[]) => env(objs).find((e) => e.name === 'NODE_OPTIONS')?.value;
-    const imageDefault = /^ENV NODE_OPTIONS=(.*)$/m.exec(
-      readFileSync(join(repoRoot, 'controller/Containerfile'), 'utf8'),
-    )?.[1];
+    // The controller's own heap cap (controller/src/node-flags.ts, applied however it is started).
+    const imageDefault = CONTROLLER_NODE_FLAGS.find((f) => f.startsWith('--max-old-space-size='));
     assert.equal(nodeOptions(render()), imageDefault);
     assert.equal(nodeOptions(render()), '--max-old-space-size=128');
     assert.equal(nodeOptions(render('controller.maxHeapSizeMiB=512')), '--max-old-space-size=512');

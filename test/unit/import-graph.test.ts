@@ -56,7 +56,15 @@ const controllerLayers = stacked([
   { name: 'reconcilers', prefixes: ['controller/src/reconcilers/'] },
   { name: 'webhooks', prefixes: ['controller/src/webhooks/'] },
   { name: 'manager', prefixes: ['controller/src/manager/'] },
-  { name: 'wiring', prefixes: ['controller/src/main.ts', 'controller/src/index.ts'] },
+  {
+    name: 'wiring',
+    prefixes: [
+      'controller/src/node-flags.ts',
+      'controller/src/start.ts',
+      'controller/src/main.ts',
+      'controller/src/index.ts',
+    ],
+  },
 ]);
 
 /**
@@ -222,8 +230,8 @@ describe('the tree', () => {
   it('is read in full: our files and the imports between them', () => {
     assert.ok(graph.size > 200, `only ${String(graph.size)} files read`);
     assert.ok(
-      graph.get('controller/src/main.ts')?.some((e) => e.to === 'controller/src/manager/run.ts'),
-      'controller/src/main.ts imports manager/run.ts',
+      graph.get('controller/src/start.ts')?.some((e) => e.to === 'controller/src/manager/run.ts'),
+      'controller/src/start.ts imports manager/run.ts',
     );
     assert.ok(
       graph.get('controller/src/manager/run.ts')?.some((e) => e.to === 'packages/kube/src/index.ts'),
