@@ -1,9 +1,11 @@
 // The IPAddressClaim reconciler: level-triggered from a `namespace/name` key.
-//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | pool -> finalizer ->
-//   adopt, or reserve (the claim's place in the pool's FIFO) -> finalizer -> fence -> create ->
-//   one status patch (addressRef + Ready/Paused conditions).
+//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | phases: adopt
+//   (finalizer, then the IPAddress's metadata), or reserve (the claim's place in the pool's FIFO,
+//   then finalizer and fence at the same time) -> create -> one status patch (addressRef +
+//   Ready/Paused conditions), written even when a phase throws (docs/adr/0023-claim-write-path.md).
 // Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
-// condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
+// condition plus an Event and wait for a pool/IPAddress event; API failures become Ready=False
+// AllocationFailed and throw (rate-limited retry).
 // A claim that is gone hands its key to the orphan repair: an IPAddress created for it while it was
 // being deleted must not outlive it (orphan-repair.ts).
 import {
