@@ -11,12 +11,17 @@
 //   --mode M          bundle (default: what the image runs — controller/image/bundle.mjs under the
 //                     ENTRYPOINT's Node flags) | dist (tsc output, Node defaults) | source (tsx)
 //   --node-flags=F    extra Node flags for the controller (bundle mode), e.g. --node-flags=--trace-gc
+//   --controller-flags=F  extra controller flags, e.g. --controller-flags=--concurrency=64
 //   --heap-snapshots  (bundle mode) write a V8 heap snapshot of the controller at the end of the
 //                     burst and after the restart settled, into the log directory
+//   --fill F1,F2,…    (with --pools 1) one burst of N claims per level: before each, hand-made
+//                     IPAddresses top the pool up to Fi used addresses (the earlier bursts' count);
+//                     per-claim cost against the pool's fill, e.g. --pools 1 --fill 0,10000,20000
 //   --json            one JSON object on stdout instead of the table
 //
-// The burst's API writes (the plane's apiserver_request_total, from the first claim create until
-// the controller settled: claim creates included) are printed per claim, by verb and resource.
+// The burst's API requests (the plane's apiserver_request_total, from the first claim create until
+// the controller settled: claim creates included) are printed per claim, writes and reads apart, by
+// verb and resource, each next to the minimum the contract needs (CONTRACT_MINIMUM).
 //
 // Phases: (1) ceiling: a plain client does the writes a claim needs (create claim; create IPAddress,
 // add finalizer, patch status) as fast as the server takes them, in a namespace the controller does
@@ -29,7 +34,8 @@ import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { claimFromWire, type IPAddressClaimWire } from '@ipam-in-cluster/api';
+import { AllocationIndex, buildPoolLayout, formatAddr, parseAddr } from '@ipam-in-cluster/allocator';
+import { claimFromWire, IPAM_GROUP, type IPAddressClaimWire } from '@ipam-in-cluster/api';
 import { Informer } from '@ipam-in-cluster/kube';
 import { repoRoot } from '../cluster/paths.js';
 import {
@@ -53,7 +59,9 @@ const { values } = parseArgs({
     'precreate-concurrency': { type: 'string', default: '128' },
     mode: { type: 'string', default: 'bundle' },
     'node-flags': { type: 'string', default: '' },
+    'controller-flags': { type: 'string', default: '' },
     'heap-snapshots': { type: 'boolean', default: false },
+    fill: { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -65,10 +73,20 @@ const preC = Number(values['precreate-concurrency']);
 const family = values.family as 'ipv4' | 'ipv6' | 'both';
 const mode = values.mode as ControllerMode;
 const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
+const controllerFlags = values['controller-flags'].split(' ').filter((f) => f !== '');
 if (![N, P, M, C, preC].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1 || preC < 1) {
   throw new Error(
     '--claims, --pools, --addresses, --concurrency, --precreate-concurrency take whole numbers (pools, concurrencies ≥ 1)',
   );
+}
+/** --fill: the used-address counts of the one pool before each burst (undefined: one plain burst). */
+const fills: (number | undefined)[] =
+  values.fill === '' ? [undefined] : values.fill.split(',').map((f) => Number(f.trim()));
+if (values.fill !== '') {
+  const levels = fills as number[];
+  if (P !== 1) throw new Error('--fill needs --pools 1');
+  if (!levels.every((f, i) => Number.isInteger(f) && f >= 0 && (i === 0 || f > (levels[i - 1] ?? 0))))
+    throw new Error(`--fill ${values.fill}: ascending whole numbers, e.g. 0,10000,20000`);
 }
 if (!['ipv4', 'ipv6', 'both'].includes(family)) throw new Error('--family: ipv4 | ipv6 | both');
 if (!['bundle', 'dist', 'source'].includes(mode)) throw new Error('--mode: bundle | dist | source');
@@ -114,11 +132,14 @@ async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise
   for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
 }
 
+/** Requests that change state; everything else (GET, LIST, WATCH) is a read. */
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
+
 /**
- * The private plane's `apiserver_request_total` writes (POST, PUT, PATCH, DELETE, APPLY), summed over
- * codes, by `VERB resource[/subresource]`.
+ * The private plane's `apiserver_request_total`, summed over codes, by `VERB resource[/subresource]`
+ * (resource requests only: /metrics and other non-resource reads are left out).
  */
-function apiWrites(env: IpamPlane): Map<string, number> {
+function apiRequests(env: IpamPlane): Map<string, number> {
   const counts = new Map<string, number>();
   const text = execFileSync('kubectl', ['--kubeconfig', env.kubeconfig, 'get', '--raw', '/metrics'], {
     encoding: 'utf8',
@@ -129,22 +150,228 @@ function apiWrites(env: IpamPlane): Map<string, number> {
     const labels = new Map(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
     );
-    const verb = labels.get('verb') ?? '';
-    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].includes(verb)) continue;
+    const resource = labels.get('resource') ?? '';
+    if (resource === '') continue;
     const sub = labels.get('subresource') ?? '';
-    const key = `${verb} ${labels.get('resource') ?? ''}${sub === '' ? '' : `/${sub}`}`;
+    const key = `${labels.get('verb') ?? ''} ${resource}${sub === '' ? '' : `/${sub}`}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
 }
 
-/** Writes between two apiWrites() snapshots, most frequent first (leases and other noise below 1 %). */
-function writesBetween(before: Map<string, number>, after: Map<string, number>, claims: number) {
-  return [...after]
-    .map(([key, n]) => [key, n - (before.get(key) ?? 0)] as const)
-    .filter(([, n]) => n >= claims / 100)
-    .sort((a, b) => b[1] - a[1])
-    .map(([key, n]) => ({ request: key, count: n }));
+/**
+ * What the contract makes one claim cost at least, by `VERB resource[/subresource]`: the claim's
+ * create (the user's), its ReleaseAddress finalizer, its IPAddress, its status. Reads: none (the
+ * caches' watches carry everything the reconciler needs).
+ */
+const CONTRACT_MINIMUM: Readonly<Record<string, number>> = {
+  'POST ipaddressclaims': 1,
+  'PATCH ipaddressclaims': 1,
+  'POST ipaddresses': 1,
+  'PATCH ipaddressclaims/status': 1,
+};
+
+interface RequestCount {
+  request: string;
+  count: number;
+  perClaim: number;
+  /** The contract's minimum per claim (0 for a request it does not need). */
+  minimumPerClaim: number;
+}
+
+/**
+ * Requests between two apiRequests() snapshots, most frequent first (leases and other noise below
+ * 1 % of the claims left out), split into writes and reads.
+ */
+function requestsBetween(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  claims: number,
+): { writes: RequestCount[]; reads: RequestCount[] } {
+  const rows = [...after]
+    .map(([request, n]) => ({ request, count: n - (before.get(request) ?? 0) }))
+    .filter((r) => r.count >= claims / 100)
+    .sort((a, b) => b.count - a.count)
+    .map((r) => ({ ...r, perClaim: r.count / claims, minimumPerClaim: CONTRACT_MINIMUM[r.request] ?? 0 }));
+  const isWrite = (r: RequestCount): boolean => WRITE_VERBS.has(r.request.slice(0, r.request.indexOf(' ')));
+  return { writes: rows.filter(isWrite), reads: rows.filter((r) => !isWrite(r)) };
+}
+
+/** `PATCH ipaddressclaims 1.00 (min 1)`, …, and the total against the minimum's total. */
+function perClaimLine(rows: readonly RequestCount[], minimumTotal: number): string {
+  const total = rows.reduce((sum, r) => sum + r.perClaim, 0);
+  const parts = rows.map((r) => `${r.request} ${r.perClaim.toFixed(2)} (min ${String(r.minimumPerClaim)})`);
+  return `${total.toFixed(2)} (min ${String(minimumTotal)}): ${parts.length === 0 ? 'none' : parts.join(', ')}`;
+}
+
+interface BurstResult {
+  claims: number;
+  createdMs: number;
+  totalMs: number;
+  rate: number;
+  /** Create request → Ready, per claim, ascending. */
+  latencies: number[];
+  cpuSeconds: number;
+  peakRssBytes: number;
+  requests: { writes: RequestCount[]; reads: RequestCount[] };
+}
+
+/**
+ * Creates the claims (`C` in flight) and waits until every one is Ready with an addressRef (a watch
+ * records when), then until the controller settled (the debounced pool status and fence removal
+ * writes are counted too).
+ */
+async function runBurst(
+  env: IpamPlane,
+  ctl: ControllerProcess,
+  names: readonly { name: string; pool: BenchPool }[],
+): Promise<BurstResult> {
+  const wanted = new Set(names.map((n) => n.name));
+  const sentAt = new Map<string, number>();
+  const readyAt = new Map<string, number>();
+  const watcher = new Informer<IPAddressClaimWire>({
+    transport: env.ipam.client.transport,
+    resource: env.ipam.claims.resource,
+    namespace: 'bench',
+  });
+  const note = (c: IPAddressClaimWire): void => {
+    const name = c.metadata.name ?? '';
+    if (wanted.has(name) && !readyAt.has(name) && isReady(c)) readyAt.set(name, performance.now());
+  };
+  watcher.onAdd(note);
+  watcher.onUpdate(note);
+  await watcher.start();
+  let allReady!: () => void;
+  const done = new Promise<void>((resolve) => {
+    allReady = resolve;
+  });
+  const check = setInterval(() => {
+    if (readyAt.size >= names.length) allReady();
+  }, 10);
+  const before = ctl.stats();
+  const requestsBefore = apiRequests(env);
+  const t0 = performance.now();
+  await inParallel(names, C, async ({ name, pool }) => {
+    sentAt.set(name, performance.now());
+    await env.ipam.claims.create(
+      claimBody(env.ipam, 'bench', name, { kind: 'InClusterIPPool', name: pool.name }),
+    );
+  });
+  const createdMs = performance.now() - t0;
+  const timeout = setTimeout(() => {
+    allReady();
+  }, 600_000);
+  await done;
+  clearTimeout(timeout);
+  clearInterval(check);
+  const totalMs = Math.max(...readyAt.values()) - t0;
+  const after = ctl.stats();
+  await ctl.settled(60_000, 100, true);
+  await new Promise((r) => setTimeout(r, 2_000));
+  const requests = requestsBetween(requestsBefore, apiRequests(env), names.length);
+  await watcher.stop();
+  if (readyAt.size < names.length)
+    throw new Error(`only ${String(readyAt.size)} of ${String(names.length)} claims became Ready in 10 min`);
+  const latencies = names
+    .map(({ name }) => (readyAt.get(name) ?? NaN) - (sentAt.get(name) ?? NaN))
+    .sort((a, b) => a - b);
+  return {
+    claims: names.length,
+    createdMs,
+    totalMs,
+    rate: names.length / (totalMs / 1000),
+    latencies,
+    cpuSeconds: (after?.cpuSeconds ?? NaN) - (before?.cpuSeconds ?? NaN),
+    peakRssBytes: after?.peakRssBytes ?? NaN,
+    requests,
+  };
+}
+
+function burstFigures(b: BurstResult, ceilingRate: number) {
+  return {
+    createClaimsMs: ms(b.createdMs),
+    allReadyMs: ms(b.totalMs),
+    claimsPerSecond: Math.round(b.rate),
+    percentOfCeiling: Math.round((b.rate / ceilingRate) * 100),
+    latencyP50Ms: ms(percentile(b.latencies, 50)),
+    latencyP99Ms: ms(percentile(b.latencies, 99)),
+    latencyMaxMs: ms(b.latencies[b.latencies.length - 1] ?? NaN),
+    burstCpuSeconds: Math.round(b.cpuSeconds * 100) / 100,
+    cpuMsPerClaim: Math.round((b.cpuSeconds * 1000 * 100) / b.claims) / 100,
+    apiWrites: b.requests.writes,
+    apiReads: b.requests.reads,
+  };
+}
+
+/** The table rows of one burst (`suffix` names its fill level). */
+function burstRows(b: BurstResult, ceilingRate: number, suffix: string): [string, string][] {
+  const f = burstFigures(b, ceilingRate);
+  const minimum = Object.values(CONTRACT_MINIMUM).reduce((x, y) => x + y, 0);
+  return [
+    [
+      `controller: all Ready${suffix}`,
+      `${String(f.allReadyMs)} ms (claims created in ${String(f.createClaimsMs)} ms)`,
+    ],
+    [
+      `controller: throughput${suffix}`,
+      `${String(f.claimsPerSecond)} claims/s = ${String(f.percentOfCeiling)} % of ceiling`,
+    ],
+    [
+      `latency p50 / p99 / max${suffix}`,
+      `${String(f.latencyP50Ms)} / ${String(f.latencyP99Ms)} / ${String(f.latencyMaxMs)} ms`,
+    ],
+    [`controller CPU${suffix}`, `${String(f.burstCpuSeconds)} s (${String(f.cpuMsPerClaim)} ms a claim)`],
+    [`API writes per claim${suffix}`, perClaimLine(b.requests.writes, minimum)],
+    [`API reads per claim${suffix}`, perClaimLine(b.requests.reads, 0)],
+  ];
+}
+
+/**
+ * Tops the (one) pool up to `target` used addresses with hand-made IPAddresses (no claim, no owner
+ * reference, no finalizer: the controller counts them as used and leaves them alone), at the pool's
+ * lowest free addresses, so the controller allocates above them. Returns the used count after.
+ */
+async function fillPool(
+  env: IpamPlane,
+  pool: BenchPool,
+  target: number,
+  concurrency: number,
+): Promise<number> {
+  const existing = (await env.ipam.addresses.listAll({ namespace: pool.namespace })).items.filter(
+    (a) => a.spec.poolRef.name === pool.name,
+  );
+  const layout = buildPoolLayout(pool.spec);
+  if (!layout.ok) throw new Error(layout.error.message);
+  const index = new AllocationIndex(layout.value.allocatable);
+  for (const a of existing) {
+    const addr = parseAddr(a.spec.address);
+    if (addr.ok) index.markUsed(addr.value);
+  }
+  const missing = Math.max(0, target - existing.length);
+  const addresses: string[] = [];
+  for (let i = 0; i < missing; i++) {
+    const next = index.allocateNext();
+    if (!next.ok) throw new Error(`pool ${pool.name} too small for ${String(target)} addresses`);
+    addresses.push(formatAddr(next.value));
+  }
+  log(`filling pool ${pool.name}: ${String(existing.length)} used, ${String(missing)} IPAddresses to add`);
+  const t0 = performance.now();
+  await inParallel(addresses, concurrency, async (address) => {
+    const name = `fill-${address.replaceAll(/[.:]/g, '-')}`;
+    await env.ipam.addresses.create({
+      apiVersion: `${IPAM_GROUP}/v1beta2`,
+      kind: 'IPAddress',
+      metadata: { name, namespace: pool.namespace, labels: env.ipam.labels() },
+      spec: {
+        claimRef: { name },
+        poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: pool.name },
+        address,
+        prefix: pool.spec.prefix,
+      },
+    });
+  });
+  log(`  added ${String(missing)} in ${String(ms(performance.now() - t0))} ms`);
+  return existing.length + missing;
 }
 
 async function main(): Promise<void> {
@@ -223,7 +450,7 @@ async function main(): Promise<void> {
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
-        args: benchControllerArgs('bench'),
+        args: [...benchControllerArgs('bench'), ...controllerFlags],
       };
       const ctl = await ControllerProcess.start({
         ...common,
@@ -251,67 +478,29 @@ async function main(): Promise<void> {
       `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(mebibytes(firstStats?.peakRssBytes ?? NaN))} MB`,
     );
 
-    // (4) burst.
-    const names: { name: string; pool: BenchPool }[] = [];
-    for (let i = 0; i < N; i++) {
-      const pool = pools[i % P] as BenchPool;
-      names.push({ name: `c-${String(i)}`, pool });
+    // (4) the burst; with --fill, one burst per fill level of the (one) pool, each after
+    // topping the pool up to that many used addresses.
+    const bursts: (BurstResult & { usedBefore: number })[] = [];
+    for (const fill of fills) {
+      let usedBefore = 0;
+      if (fill !== undefined) {
+        usedBefore = await fillPool(env, pools[0] as BenchPool, fill, preC);
+        await ctl1.settled(600_000, 100, true);
+      }
+      const names = Array.from({ length: N }, (_, i) => ({
+        name: `c-${String(bursts.length * N + i)}`,
+        pool: pools[i % P] as BenchPool,
+      }));
+      const label = fill === undefined ? '' : ` into a pool with ${String(usedBefore)} used`;
+      log(`burst: ${String(N)} claims over ${String(P)} pools (${family})${label}`);
+      const burst = await runBurst(env, ctl1, names);
+      log(`all ${String(N)} Ready after ${String(ms(burst.totalMs))} ms (${burst.rate.toFixed(0)} claims/s)`);
+      bursts.push({ ...burst, usedBefore });
     }
-    const sentAt = new Map<string, number>();
-    const readyAt = new Map<string, number>();
-    const watcher = new Informer<IPAddressClaimWire>({
-      transport: env.ipam.client.transport,
-      resource: env.ipam.claims.resource,
-      namespace: 'bench',
-    });
-    const note = (c: IPAddressClaimWire): void => {
-      const name = c.metadata.name ?? '';
-      if (name.startsWith('c-') && !readyAt.has(name) && isReady(c)) readyAt.set(name, performance.now());
-    };
-    watcher.onAdd(note);
-    watcher.onUpdate(note);
-    await watcher.start();
-    let allReady!: () => void;
-    const done = new Promise<void>((resolve) => {
-      allReady = resolve;
-    });
-    const check = setInterval(() => {
-      if (readyAt.size >= N) allReady();
-    }, 10);
-    const before = ctl1.stats();
-    const writesBefore = apiWrites(env);
-    log(`burst: ${String(N)} claims over ${String(P)} pools (${family})`);
-    const t0 = performance.now();
-    await inParallel(names, C, async ({ name, pool }) => {
-      sentAt.set(name, performance.now());
-      await env.ipam.claims.create(
-        claimBody(env.ipam, 'bench', name, { kind: 'InClusterIPPool', name: pool.name }),
-      );
-    });
-    const createdMs = performance.now() - t0;
-    const timeout = setTimeout(() => {
-      allReady();
-    }, 600_000);
-    await done;
-    clearTimeout(timeout);
-    clearInterval(check);
-    const totalMs = Math.max(...readyAt.values()) - t0;
-    const after = ctl1.stats();
-    // Until the debounced pool status writes and the fence's removal writes are done too.
-    await ctl1.settled(60_000, 100, true);
-    await new Promise((r) => setTimeout(r, 2_000));
-    const burstWrites = writesBetween(writesBefore, apiWrites(env), N);
-    await watcher.stop();
     await heapSnapshot(ctl1, logDir, 'after-burst');
-    if (readyAt.size < N)
-      throw new Error(`only ${String(readyAt.size)} of ${String(N)} claims became Ready in 10 min`);
-    const latencies = names
-      .map(({ name }) => (readyAt.get(name) ?? NaN) - (sentAt.get(name) ?? NaN))
-      .sort((a, b) => a - b);
-    const rate = N / (totalMs / 1000);
-    const burstCpu = (after?.cpuSeconds ?? NaN) - (before?.cpuSeconds ?? NaN);
-    const burstPeak = after?.peakRssBytes ?? NaN;
-    log(`all ${String(N)} Ready after ${String(ms(totalMs))} ms (${rate.toFixed(0)} claims/s)`);
+    const first = bursts[0] as BurstResult;
+    const last = bursts[bursts.length - 1] as BurstResult;
+    const burstPeak = last.peakRssBytes;
 
     // (5) restart with every address in place.
     await ctl1.settled(60_000, 100, true);
@@ -323,7 +512,7 @@ async function main(): Promise<void> {
     const restartHeapUsed = await heapUsed(ctl2);
     await heapSnapshot(ctl2, logDir, 'after-restart');
     await ctl2.stop();
-    const addresses = N + (pre?.claims ?? 0);
+    const addresses = (await env.ipam.addresses.listAll({ namespace: 'bench' })).items.length;
 
     const result = {
       machine: {
@@ -336,6 +525,7 @@ async function main(): Promise<void> {
       family,
       mode,
       nodeFlags: mode === 'bundle' ? [...imageNodeFlags(), ...nodeFlags] : [],
+      controllerFlags,
       concurrency: C,
       preCreatedAddresses: pre?.claims ?? 0,
       ceiling: {
@@ -349,17 +539,17 @@ async function main(): Promise<void> {
         startReadyMs: ms(firstReadyMs),
         ...(M > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
         startPeakRssMB: mebibytes(firstStats?.peakRssBytes ?? NaN),
-        createClaimsMs: ms(createdMs),
-        allReadyMs: ms(totalMs),
-        claimsPerSecond: Math.round(rate),
-        percentOfCeiling: Math.round((rate / ceilingRate) * 100),
-        latencyP50Ms: ms(percentile(latencies, 50)),
-        latencyP99Ms: ms(percentile(latencies, 99)),
-        latencyMaxMs: ms(latencies[latencies.length - 1] ?? NaN),
-        burstCpuSeconds: Math.round(burstCpu * 100) / 100,
+        ...burstFigures(first, ceilingRate),
         peakRssMB: mebibytes(burstPeak),
-        apiWrites: burstWrites,
       },
+      ...(fills[0] === undefined
+        ? {}
+        : {
+            bursts: bursts.map((b) => ({
+              usedBefore: b.usedBefore,
+              ...burstFigures(b, ceilingRate),
+            })),
+          }),
       restart: {
         addresses,
         readyMs: ms(restartReadyMs),
@@ -376,6 +566,9 @@ async function main(): Promise<void> {
       const rows: [string, string][] = [
         ['claims / pools / family', `${String(N)} / ${String(P)} / ${family} (${mode})`],
         ...(mode === 'bundle' ? [['node flags', result.nodeFlags.join(' ')] as [string, string]] : []),
+        ...(controllerFlags.length > 0
+          ? [['controller flags', controllerFlags.join(' ')] as [string, string]]
+          : []),
         [
           'machine: cores, load (1 min) start/end',
           `${String(result.machine.cores)}, ${loadStart.toFixed(1)} / ${result.machine.loadavg1mEnd.toFixed(1)}`,
@@ -385,24 +578,10 @@ async function main(): Promise<void> {
           `${String(result.ceiling.claimsPerSecond)} claims/s (create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
         ],
         ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
-        [
-          'controller: all Ready',
-          `${String(result.controller.allReadyMs)} ms (claims created in ${String(result.controller.createClaimsMs)} ms)`,
-        ],
-        [
-          'controller: throughput',
-          `${String(result.controller.claimsPerSecond)} claims/s = ${String(result.controller.percentOfCeiling)} % of ceiling`,
-        ],
-        [
-          'latency p50 / p99 / max',
-          `${String(result.controller.latencyP50Ms)} / ${String(result.controller.latencyP99Ms)} / ${String(result.controller.latencyMaxMs)} ms`,
-        ],
-        ['controller CPU (burst)', `${String(result.controller.burstCpuSeconds)} s`],
-        ['controller peak RSS (burst)', `${String(result.controller.peakRssMB)} MB`],
-        [
-          'API writes in the burst, per claim',
-          burstWrites.map((w) => `${w.request} ${(w.count / N).toFixed(2)}`).join(', '),
-        ],
+        ...bursts.flatMap((b) =>
+          burstRows(b, ceilingRate, fills[0] === undefined ? '' : ` at ${String(b.usedBefore)} used`),
+        ),
+        ['controller peak RSS (bursts)', `${String(result.controller.peakRssMB)} MB`],
         [
           'first start: ready',
           `${String(result.controller.startReadyMs)} ms${M > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,

@@ -19,6 +19,7 @@ import {
   type TestController,
   openFixture,
 } from '../support/controller.js';
+import { classifyApiError, ContentType } from '@ipam-in-cluster/kube';
 import { staysFalse, waitFor } from '../support/wait.js';
 
 const watchFilter = uniqueWatchFilter('claims');
@@ -383,5 +384,92 @@ describe('controller: claims', () => {
     const cond = await ipam.waitForClaimReason(ns, 'c', 'AllocationFailed');
     assert.match(cond.message, /already exists/);
     assert.deepEqual(await addressesIn(ns), ['10.5.0.1']);
+  });
+
+  it('writes the status when a phase fails after the finalizer (the create refused), then allocates once it may', async () => {
+    const ns = await fx.namespace('refused');
+    // A ValidatingAdmissionPolicy refuses every IPAddress create in this namespace only: the
+    // reconcile throws after the finalizer write, and the deferred status patch must still land.
+    const admission = '/apis/admissionregistration.k8s.io/v1';
+    const name = `refuse-ipaddresses-${ns}`;
+    const post = (resource: string, body: object) =>
+      ipam.client.transport.request({
+        method: 'POST',
+        path: `${admission}/${resource}`,
+        body,
+        contentType: ContentType.Json,
+      });
+    const remove = async (resource: string) => {
+      try {
+        await ipam.client.transport.request({ method: 'DELETE', path: `${admission}/${resource}/${name}` });
+      } catch (error) {
+        if (classifyApiError(error).kind !== 'NotFound') throw error;
+      }
+    };
+    await post('validatingadmissionpolicies', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ['ipam.cluster.x-k8s.io'],
+              apiVersions: ['*'],
+              operations: ['CREATE'],
+              resources: ['ipaddresses'],
+            },
+          ],
+        },
+        matchConditions: [{ name: 'this-namespace', expression: `request.namespace == '${ns}'` }],
+        validations: [{ expression: 'false', message: 'refused by the test policy' }],
+      },
+    });
+    try {
+      await post('validatingadmissionpolicybindings', {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name },
+        spec: { policyName: name, validationActions: ['Deny'] },
+      });
+      const probe: IPAddressWire = {
+        apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
+        kind: 'IPAddress',
+        metadata: { name: 'probe', namespace: ns },
+        spec: {
+          claimRef: { name: 'probe' },
+          poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: IP, name: 'p' },
+          address: '10.0.0.1',
+          prefix: 24,
+        },
+      };
+      // The API server loads a policy asynchronously: wait until a dry-run create is refused.
+      await waitFor(
+        async () => {
+          try {
+            await ipam.addresses.create(probe, { dryRun: true });
+            return false;
+          } catch (error) {
+            return /refused by the test policy/.test(classifyApiError(error).message);
+          }
+        },
+        { what: 'the test policy to refuse IPAddress creates', timeoutMs: 30_000 },
+      );
+      await ipam.createPool(IP, 'p', ns, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
+      await ipam.createClaim('c', ns, { kind: IP, name: 'p' });
+      const cond = await ipam.waitForClaimReason(ns, 'c', 'AllocationFailed', 30_000);
+      assert.equal(cond.status, 'False');
+      assert.match(cond.message, /refused by the test policy/);
+      const claim = await ipam.claims.get({ namespace: ns, name: 'c' });
+      assert.ok(claim.metadata.finalizers?.includes(FINALIZER_RELEASE_ADDRESS), 'finalizer written first');
+      assert.equal(await ipam.findAddress(ns, 'c'), undefined);
+    } finally {
+      await remove('validatingadmissionpolicybindings');
+      await remove('validatingadmissionpolicies');
+    }
+    // The failed create released its address: the retry gets the pool's first one.
+    await ipam.waitForClaimReason(ns, 'c', 'Allocated', 60_000);
+    assert.deepEqual(await addressesIn(ns), ['10.0.0.1']);
   });
 });

@@ -1,9 +1,11 @@
 // The IPAddressClaim reconciler: level-triggered from a `namespace/name` key.
-//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | pool -> finalizer ->
-//   adopt, or reserve (the claim's place in the pool's FIFO) -> finalizer -> fence -> create ->
-//   one status patch (addressRef + Ready/Paused conditions).
+//   fetch -> ours? -> pause checks (claim, Cluster, pool) -> deletion path | phases: adopt
+//   (finalizer, then the IPAddress's metadata), or reserve (the claim's place in the pool's FIFO,
+//   then finalizer and fence at the same time) -> create -> one status patch (addressRef +
+//   Ready/Paused conditions), written even when a phase throws (docs/adr/0023-claim-write-path.md).
 // Permanent problems (pool missing, not ready, exhausted, foreign IPAddress) become a Ready=False
-// condition plus an Event and wait for a pool/IPAddress event; API failures throw (rate-limited retry).
+// condition plus an Event and wait for a pool/IPAddress event; API failures become Ready=False
+// AllocationFailed and throw (rate-limited retry).
 // A claim that is gone hands its key to the orphan repair: an IPAddress created for it while it was
 // being deleted must not outlive it (orphan-repair.ts).
 import {
@@ -20,6 +22,7 @@ import {
   PausedReason,
   setCondition,
   addressFromWire,
+  type Address,
   type AddressClaim,
   type ClusterWire,
   type Condition,
@@ -43,7 +46,12 @@ import {
 import { poolIdFromRef, poolKey, splitObjectKey, type PoolId } from './keys.js';
 import type { AllocationFence, FenceResult } from './pool-fence.js';
 import type { OrphanRepair } from './orphan-repair.js';
-import { addressPoolId, type PoolRegistry } from './pool-registry.js';
+import {
+  addressPoolId,
+  type AllocationResult,
+  type PoolRegistry,
+  type Reservation,
+} from './pool-registry.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
 
 export interface ReconcileResult {
@@ -54,6 +62,8 @@ export interface ReconcileResult {
 const AGAIN_NOW_MS = 1;
 /** Look again soon: a write of ours raced another writer (a precondition failed), or the pool went. */
 const RECHECK_MS = 1000;
+/** Fence rounds (a spec edit each time made the picked address stale) before the pass gives up. */
+const MAX_FENCE_ROUNDS = 10;
 
 export interface ClaimReconcilerDeps {
   contract: Contract;
@@ -83,6 +93,46 @@ interface Outcome {
   addressName?: string;
   /** Event to emit if the Ready condition changes. */
   event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
+}
+
+/** One reconcile of a claim that has a pool: what the phases share. */
+interface ClaimPass {
+  /** `namespace/name`: the claim's key, and its IPAddress's (named like the claim). */
+  readonly key: string;
+  readonly wire: IPAddressClaimWire;
+  readonly poolId: PoolId;
+  readonly pool: Pool;
+  readonly log: Logger;
+  /** The claim as last read or written (the finalizer phase replaces it). */
+  claim: AddressClaim;
+}
+
+/**
+ * What a phase decided: the status written at the end (no outcome: none), when to look again, or
+ * that the claim vanished during the pass (no status; its key goes to the orphan repair).
+ */
+interface Step {
+  readonly outcome?: Outcome;
+  readonly requeueAfter?: number;
+  readonly gone?: true;
+}
+
+const GONE: Step = { gone: true };
+
+/** A permanent problem: Ready=False with the reason, and a Warning Event when Ready changes. */
+function failed(reason: string, message: string): Step {
+  return {
+    outcome: {
+      paused: undefined,
+      ready: { status: 'False', reason, message },
+      event: { type: 'Warning', reason, message },
+    },
+  };
+}
+
+/** The API server's own message for an API error (not the HTTP dump), else the error's message. */
+function errorMessage(error: unknown): string {
+  return classifyApiError(error).message;
 }
 
 export class ClaimReconciler {
@@ -160,7 +210,7 @@ export class ClaimReconciler {
         event: { type: 'Warning', reason: ClaimReadyReason.PoolNotFound, message },
       });
     }
-    return this.#ensureAddress(wire, claim, poolId, pool, log);
+    return this.#ensureAddress({ key, wire, claim, poolId, pool, log });
   }
 
   /**
@@ -181,88 +231,117 @@ export class ClaimReconciler {
     return claimFromWire(updated);
   }
 
+  /** The finalizer phase: false when the claim is gone. `pass.claim` is the claim as written. */
+  async #finalize(pass: ClaimPass): Promise<boolean> {
+    const claim = await this.#ensureFinalizer(pass.wire, pass.claim);
+    if (claim === undefined) return false;
+    pass.claim = claim;
+    return true;
+  }
+
   #pool(id: PoolId): Pool | undefined {
     return this.#d.pools[id.kind].get(id.namespace === '' ? undefined : id.namespace, id.name);
   }
 
-  async #ensureAddress(
-    wire: IPAddressClaimWire,
-    claimBefore: AddressClaim,
-    poolId: PoolId,
-    pool: Pool,
-    log: Logger,
-  ): Promise<ReconcileResult | undefined> {
-    const namespace = claimBefore.metadata.namespace ?? '';
-    const name = claimBefore.metadata.name ?? '';
-    const identity = { kind: poolId.kind, name: poolId.name, uid: pool.metadata.uid ?? '' };
-    const existingWire = this.#d.addresses.get(namespace, name);
-    if (existingWire !== undefined) {
-      const claim = await this.#ensureFinalizer(wire, claimBefore);
-      if (claim === undefined) return this.#gone(`${namespace}/${name}`);
-      const existing = addressFromWire(existingWire);
-      const existingPool = addressPoolId(existing);
-      if (existingPool === undefined || poolKey(existingPool) !== poolKey(poolId)) {
-        const message = `IPAddress ${namespace}/${name} already exists and belongs to ${existing.poolRef.kind} ${existing.poolRef.name}`;
-        this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AllocationFailed);
-        return this.#finish(wire, claim, {
+  /**
+   * adopt (an IPAddress named like the claim exists) or reserve + create, then the one status patch
+   * (#finish). controller-runtime's deferred patch: whatever a phase throws, the status still says
+   * so (Ready=False, AllocationFailed, naming the error) before the error goes to the work queue.
+   */
+  async #ensureAddress(pass: ClaimPass): Promise<ReconcileResult | undefined> {
+    let step: Step;
+    try {
+      const { namespace, name } = splitObjectKey(pass.key);
+      const existing = this.#d.addresses.get(namespace, name);
+      step =
+        existing === undefined
+          ? await this.#allocate(pass)
+          : await this.#adopt(pass, addressFromWire(existing));
+    } catch (error) {
+      const message = `allocating from ${pass.poolId.kind} ${describePool(pass.poolId)} failed: ${errorMessage(error)}`;
+      try {
+        await this.#finish(pass.wire, pass.claim, {
           paused: undefined,
           ready: { status: 'False', reason: ClaimReadyReason.AllocationFailed, message },
-          event: { type: 'Warning', reason: ClaimReadyReason.AllocationFailed, message },
         });
-      }
-      // The pool check scans the pool's holdings: only for an IPAddress this claim does not control
-      // yet (adoptionConflict does not read it otherwise), not on every pass of an allocated claim.
-      const check = controlledBy(existing.metadata, claim)
-        ? undefined
-        : this.#d.registry.check(poolKey(poolId), `${namespace}/${name}`, existing.address, existing.prefix);
-      const conflict = adoptionConflict(existing, claim, `${poolId.kind} ${describePool(poolId)}`, check);
-      if (conflict !== undefined) {
-        // Not ours to adopt: no finalizer, no owner reference; an IPAddress event brings the claim back.
-        this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AddressConflict);
-        return this.#finish(wire, claim, {
-          paused: undefined,
-          ready: { status: 'False', reason: ClaimReadyReason.AddressConflict, message: conflict },
-          event: { type: 'Warning', reason: ClaimReadyReason.AddressConflict, message: conflict },
-        });
-      }
-      const { patch, ownedByOther } = adoptionPatch(
-        existing.metadata,
-        claim,
-        identity,
-        this.#d.contract.ipamApiVersion,
-      );
-      if (patch !== undefined) {
-        if (
-          existing.metadata.deletionTimestamp !== undefined &&
-          !(existing.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS)
-        ) {
-          // A terminating object cannot get new finalizers; it is going away, the next event reallocates.
-          delete patch.metadata.finalizers;
-        }
-        if (Object.keys(patch.metadata).length > 0) {
-          let updated: IPAddressWire;
-          try {
-            updated = await this.#d.addressClient.mergePatch({ namespace, name }, patch, {
-              resourceVersion: existing.metadata.resourceVersion,
-              fieldManager: this.#d.fieldManager,
-            });
-          } catch (error) {
-            // Gone (released with its earlier claim, or deleted by hand) while our cache still
-            // shows it: its DELETED event brings this claim back; look again soon in any case.
-            if (classifyApiError(error).kind === 'NotFound') return { requeueAfter: RECHECK_MS };
-            throw error;
-          }
-          this.#d.addresses.observe(updated);
-          log.info('adopted existing IPAddress', { address: existing.address });
-        }
-      }
-      if (ownedByOther !== undefined) {
-        // adoptionConflict refuses these; only reachable if the two rules ever disagree.
-        throw new Error(
-          `IPAddress ${namespace}/${name} is controlled by ${ownedByOther.kind} ${ownedByOther.name}`,
+      } catch (statusError) {
+        throw new AggregateError(
+          [error, statusError],
+          `${errorMessage(error)}; the claim's status was not written either: ${errorMessage(statusError)}`,
+          { cause: statusError },
         );
       }
-      return this.#finish(wire, claim, {
+      throw error;
+    }
+    if (step.gone === true) return this.#gone(pass.key);
+    const finished =
+      step.outcome === undefined ? undefined : await this.#finish(pass.wire, pass.claim, step.outcome);
+    return finished ?? (step.requeueAfter === undefined ? undefined : { requeueAfter: step.requeueAfter });
+  }
+
+  /** adopt: the IPAddress named like the claim exists; make it the claim's (or say why not). */
+  async #adopt(pass: ClaimPass, existing: Address): Promise<Step> {
+    if (!(await this.#finalize(pass))) return GONE;
+    const { claim, poolId, pool, log } = pass;
+    const namespace = claim.metadata.namespace ?? '';
+    const name = claim.metadata.name ?? '';
+    const existingPool = addressPoolId(existing);
+    if (existingPool === undefined || poolKey(existingPool) !== poolKey(poolId)) {
+      const message = `IPAddress ${namespace}/${name} already exists and belongs to ${existing.poolRef.kind} ${existing.poolRef.name}`;
+      this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AllocationFailed);
+      return failed(ClaimReadyReason.AllocationFailed, message);
+    }
+    // The pool check scans the pool's holdings: only for an IPAddress this claim does not control
+    // yet (adoptionConflict does not read it otherwise), not on every pass of an allocated claim.
+    const check = controlledBy(existing.metadata, claim)
+      ? undefined
+      : this.#d.registry.check(poolKey(poolId), pass.key, existing.address, existing.prefix);
+    const conflict = adoptionConflict(existing, claim, `${poolId.kind} ${describePool(poolId)}`, check);
+    if (conflict !== undefined) {
+      // Not ours to adopt: no finalizer, no owner reference; an IPAddress event brings the claim back.
+      this.#d.metrics.allocationFailure(poolId.kind, ClaimReadyReason.AddressConflict);
+      return failed(ClaimReadyReason.AddressConflict, conflict);
+    }
+    const identity = { kind: poolId.kind, name: poolId.name, uid: pool.metadata.uid ?? '' };
+    const { patch, ownedByOther } = adoptionPatch(
+      existing.metadata,
+      claim,
+      identity,
+      this.#d.contract.ipamApiVersion,
+    );
+    if (patch !== undefined) {
+      if (
+        existing.metadata.deletionTimestamp !== undefined &&
+        !(existing.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_ADDRESS)
+      ) {
+        // A terminating object cannot get new finalizers; it is going away, the next event reallocates.
+        delete patch.metadata.finalizers;
+      }
+      if (Object.keys(patch.metadata).length > 0) {
+        let updated: IPAddressWire;
+        try {
+          updated = await this.#d.addressClient.mergePatch({ namespace, name }, patch, {
+            resourceVersion: existing.metadata.resourceVersion,
+            fieldManager: this.#d.fieldManager,
+          });
+        } catch (error) {
+          // Gone (released with its earlier claim, or deleted by hand) while our cache still
+          // shows it: its DELETED event brings this claim back; look again soon in any case.
+          if (classifyApiError(error).kind === 'NotFound') return { requeueAfter: RECHECK_MS };
+          throw error;
+        }
+        this.#d.addresses.observe(updated);
+        log.info('adopted existing IPAddress', { address: existing.address });
+      }
+    }
+    if (ownedByOther !== undefined) {
+      // adoptionConflict refuses these; only reachable if the two rules ever disagree.
+      throw new Error(
+        `IPAddress ${namespace}/${name} is controlled by ${ownedByOther.kind} ${ownedByOther.name}`,
+      );
+    }
+    return {
+      outcome: {
         paused: undefined,
         addressName: name,
         ready: {
@@ -270,49 +349,80 @@ export class ClaimReconciler {
           reason: ClaimReadyReason.Allocated,
           message: `${existing.address}/${existing.prefix ?? ''} from ${poolId.kind} ${describePool(poolId)}`,
         },
-      });
-    }
+      },
+    };
+  }
 
-    // Allocate: pick + reserve against the pool's in-memory index (every IPAddress of the pool plus
-    // reservations of creates in flight), so no stale cache can hand out an address twice. The
-    // call takes the claim's place in the pool's FIFO before anything is awaited: claims of one
-    // pool are served in the order they were dequeued, i.e. created.
+  /** reserve, then create. */
+  async #allocate(pass: ClaimPass): Promise<Step> {
     const started = performance.now();
+    const reserved = await this.#reserve(pass, started);
+    return 'reservation' in reserved ? this.#create(pass, reserved.reservation, started) : reserved;
+  }
+
+  /**
+   * reserve: pick + hold an address in the pool's in-memory index (every IPAddress of the pool plus
+   * the reservations of creates in flight), so no stale cache can hand out an address twice. The
+   * registry call takes the claim's place in the pool's FIFO before anything is awaited: claims of
+   * one pool are served in the order they were dequeued, i.e. created. Then, at the same time, the
+   * claim's finalizer and the pool's fence (ADR 0009); the IPAddress is created only after both.
+   */
+  async #reserve(pass: ClaimPass, started: number): Promise<Step | { reservation: Reservation }> {
+    const { poolId, key } = pass;
     const pk = poolKey(poolId);
-    const ipKey = `${namespace}/${name}`;
-    let result = await this.#d.registry.allocate(pk, ipKey);
-    let claim: AddressClaim | undefined;
-    try {
-      claim = await this.#ensureFinalizer(wire, claimBefore);
-    } catch (error) {
-      if (result.ok && !result.reservation.existing) result.reservation.release(); // nothing was created
-      throw error;
-    }
-    if (claim === undefined) {
-      if (result.ok && !result.reservation.existing) result.reservation.release();
-      return this.#gone(ipKey);
-    }
+    let result = await this.#d.registry.allocate(pk, key);
     if (!result.ok && result.reason === 'AllocationInProgress') {
       // A reservation left by an earlier try whose create failed ambiguously: settle it.
+      const { namespace, name } = splitObjectKey(key);
       const current = await this.#d.addressClient.find({ namespace, name });
       if (current !== undefined) {
         this.#d.addresses.observe(current);
         return { requeueAfter: AGAIN_NOW_MS };
       }
-      this.#d.registry.release(pk, ipKey);
-      result = await this.#d.registry.allocate(pk, ipKey);
+      this.#d.registry.release(pk, key);
+      result = await this.#d.registry.allocate(pk, key);
     }
-    // The fence (docs/adr/0009): the address goes into the pool's pending-allocations annotation,
-    // under a precondition on a spec that allows it, before the IPAddress is created. If a spec edit
-    // won the race and no longer allows it ('stale'), release it and pick again from the new spec.
-    for (let round = 1; this.#d.fence !== undefined && result.ok && !result.reservation.existing; round++) {
+    const [finalized, fenced] = await Promise.allSettled([this.#finalize(pass), this.#fence(pass, result)]);
+    if (finalized.status === 'rejected' || !finalized.value) {
+      // Nothing was created: the address goes back, and its pending entry with it.
+      if (fenced.status === 'fulfilled' && fenced.value !== 'gone' && fenced.value.ok) {
+        if (!fenced.value.reservation.existing) fenced.value.reservation.release();
+        this.#d.fence?.leave(poolId, key);
+      }
+      if (finalized.status === 'rejected') throw finalized.reason;
+      return GONE;
+    }
+    if (fenced.status === 'rejected') throw fenced.reason;
+    if (fenced.value === 'gone') return { requeueAfter: RECHECK_MS }; // the pool events re-queue it too
+    result = fenced.value;
+    if (!result.ok) {
+      this.#d.registry.addWaiting(pk, key);
+      this.#d.metrics.allocationFailure(poolId.kind, result.reason);
+      this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
+      const reason =
+        result.reason === 'AllocationInProgress' ? ClaimReadyReason.AllocationFailed : result.reason;
+      return failed(reason, result.message);
+    }
+    return { reservation: result.reservation };
+  }
+
+  /**
+   * The fence (docs/adr/0009): the address goes into the pool's pending-allocations annotation,
+   * under a precondition on a spec that allows it, before the IPAddress is created. If a spec edit
+   * won the race and no longer allows it ('stale'), release it and pick again from the new spec.
+   * A reservation that did not pass the fence is released before this returns or throws.
+   */
+  async #fence(pass: ClaimPass, first: AllocationResult): Promise<AllocationResult | 'gone'> {
+    const fence = this.#d.fence;
+    let result = first;
+    for (let round = 1; fence !== undefined && result.ok && !result.reservation.existing; round++) {
       const picked = result.reservation;
       let fenced: FenceResult;
       try {
-        fenced = await this.#d.fence.enter(poolId, ipKey, {
+        fenced = await fence.enter(pass.poolId, pass.key, {
           address: picked.address,
           prefix: picked.prefix,
-          claim: ipKey,
+          claim: pass.key,
         });
       } catch (error) {
         picked.release(); // nothing was created
@@ -320,29 +430,24 @@ export class ClaimReconciler {
       }
       if (fenced.ok) break;
       picked.release();
-      if (fenced.reason === 'gone') return { requeueAfter: RECHECK_MS }; // the pool events re-queue it too
-      if (round >= 10) throw new Error(`pool ${pk} kept changing while allocating`);
-      log.debug('pool spec changed before the IPAddress was created, picking again', {
+      if (fenced.reason === 'gone') return 'gone';
+      if (round >= MAX_FENCE_ROUNDS)
+        throw new Error(`pool ${poolKey(pass.poolId)} kept changing while allocating`);
+      pass.log.debug('pool spec changed before the IPAddress was created, picking again', {
         address: picked.address,
       });
-      result = await this.#d.registry.allocate(pk, ipKey);
+      result = await this.#d.registry.allocate(poolKey(pass.poolId), pass.key);
     }
-    if (!result.ok) {
-      this.#d.registry.addWaiting(pk, ipKey);
-      this.#d.metrics.allocationFailure(poolId.kind, result.reason);
-      this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
-      const reason =
-        result.reason === 'AllocationInProgress' ? ClaimReadyReason.AllocationFailed : result.reason;
-      return this.#finish(wire, claim, {
-        paused: undefined,
-        ready: { status: 'False', reason, message: result.message },
-        event: { type: 'Warning', reason, message: result.message },
-      });
-    }
-    const reservation = result.reservation;
+    return result;
+  }
+
+  /** create: the IPAddress for the reserved address; the reservation is confirmed or released. */
+  async #create(pass: ClaimPass, reservation: Reservation, started: number): Promise<Step> {
+    const { claim, poolId, pool, log, key } = pass;
+    const { namespace, name } = splitObjectKey(key);
     const body = this.#d.contract.buildIPAddress({
       claim,
-      pool: identity,
+      pool: { kind: poolId.kind, name: poolId.name, uid: pool.metadata.uid ?? '' },
       address: reservation.address,
       prefix: reservation.prefix,
       ...(reservation.gateway === undefined ? {} : { gateway: reservation.gateway }),
@@ -353,10 +458,10 @@ export class ClaimReconciler {
     try {
       created = await this.#d.addressClient.create(body, { fieldManager: this.#d.fieldManager });
       reservation.confirm();
-      this.#d.fence?.leave(poolId, ipKey);
+      this.#d.fence?.leave(poolId, key);
     } catch (error) {
       // Created or not, the pending entry may go: the webhook's quorum list sees an IPAddress that exists.
-      this.#d.fence?.leave(poolId, ipKey);
+      this.#d.fence?.leave(poolId, key);
       const kind = classifyApiError(error).kind;
       this.#d.metrics.allocationFailure(poolId.kind, 'ApiError');
       this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'failure');
@@ -378,12 +483,14 @@ export class ClaimReconciler {
     this.#d.metrics.allocation(poolId.kind, (performance.now() - started) / 1000, 'success');
     log.info('IPAddress created', { address: reservation.address, prefix: reservation.prefix });
     const message = `${reservation.address}/${reservation.prefix} from ${poolId.kind} ${describePool(poolId)}`;
-    return this.#finish(wire, claim, {
-      paused: undefined,
-      addressName: name,
-      ready: { status: 'True', reason: ClaimReadyReason.Allocated, message },
-      event: { type: 'Normal', reason: ClaimEventReason.AddressAllocated, message: `Allocated ${message}` },
-    });
+    return {
+      outcome: {
+        paused: undefined,
+        addressName: name,
+        ready: { status: 'True', reason: ClaimReadyReason.Allocated, message },
+        event: { type: 'Normal', reason: ClaimEventReason.AddressAllocated, message: `Allocated ${message}` },
+      },
+    };
   }
 
   async #delete(
