@@ -2,6 +2,7 @@
 // The data source is passed in, so the UI does no I/O of its own (see model/source.ts).
 import { render } from 'ink';
 import { createElement } from 'react';
+import { unicodeCapable } from '../output/terminal.js';
 import { Browser } from './app.js';
 import type { BrowserDataSource } from './model/source.js';
 import { noColorFromEnv } from './theme.js';
@@ -11,6 +12,7 @@ export type {
   BrowserClaim,
   BrowserDataSource,
   BrowserPool,
+  BrowserScope,
   BrowserSnapshot,
   ReleaseOutcome,
   ReleaseTarget,
@@ -25,6 +27,8 @@ export interface RunBrowserOptions {
   readonly readOnly: boolean;
   /** Colour off (default: from NO_COLOR). */
   readonly noColor?: boolean | undefined;
+  /** ASCII stand-ins (default: from TERM and the locale, output/terminal.ts unicodeCapable). */
+  readonly ascii?: boolean | undefined;
   readonly stdin?: NodeJS.ReadStream | undefined;
   readonly stdout?: NodeJS.WriteStream | undefined;
   readonly stderr?: NodeJS.WriteStream | undefined;
@@ -43,6 +47,7 @@ export async function runBrowser(options: RunBrowserOptions): Promise<void> {
       source: options.source,
       readOnly: options.readOnly,
       noColor: options.noColor ?? noColorFromEnv(process.env),
+      ascii: options.ascii ?? !unicodeCapable(process.env),
     }),
     {
       stdout,

@@ -9,6 +9,7 @@ const PROMPT_LABEL = {
   filter: 'filter pools: ',
   find: 'find address: ',
   confirm: 'type the address to confirm: ',
+  command: ':',
 } as const;
 
 function clock(d: Date): string {

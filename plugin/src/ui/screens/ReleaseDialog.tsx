@@ -7,18 +7,29 @@ import { Styled } from '../components/Styled.js';
 import { useView } from '../state/context.js';
 import { HolderLines } from './AddressDetail.js';
 
+/**
+ * What is wrong with the text typed so far, as soon as it cannot become the confirmation: the bare
+ * address where `force ADDRESS` is needed, or something else. Nothing while it is still a prefix.
+ */
+export function mismatch(typed: string, expected: string, address: string): string | undefined {
+  if (typed === '' || expected.startsWith(typed)) return undefined;
+  if (typed === address && expected !== address) return `✗ its claim exists: type ${expected}`;
+  return `✗ does not match ${expected}`;
+}
+
 export function ReleaseDialog(): ReactNode {
-  const { state, releaseHolders, theme, geometry } = useView();
+  const { state, releaseHolders, theme, geometry, glyphs } = useView();
   const address = state.address ?? '';
   const typed = state.prompt?.text ?? '';
   // The same rule as `kubectl ipam release`: a live claim needs the extra confirmation (--force).
   const live = releaseHolders.filter((h) => h.release.needsForce);
   const expected = releaseConfirmation(address, live.length > 0);
   const matches = typed.trim() === expected;
+  const feedback = mismatch(typed.trim(), expected, address);
   return (
     <Box
       flexDirection="column"
-      borderStyle="double"
+      borderStyle={theme.ascii ? 'classic' : 'double'}
       borderColor={theme.styles.danger.color}
       paddingX={1}
       width={Math.min(geometry.innerWidth, 90)}
@@ -57,13 +68,15 @@ export function ReleaseDialog(): ReactNode {
       </Box>
       <Text wrap="truncate">
         <Styled token="accent">{'> '}</Styled>
-        {typed}
+        {glyphs(typed)}
         <Text inverse> </Text>
         {'  '}
         {state.releasing ? (
           <Styled token="muted">releasing…</Styled>
         ) : matches ? (
           <Styled token="danger">⏎ releases</Styled>
+        ) : feedback !== undefined ? (
+          <Styled token="warning">{feedback}</Styled>
         ) : null}
       </Text>
     </Box>
