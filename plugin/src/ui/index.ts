@@ -38,16 +38,41 @@ export interface RunBrowserOptions {
   readonly onFirstFrame?: (() => void) | undefined;
 }
 
+/**
+ * What Ink itself writes that the theme cannot map: the `…` of a truncated line, one column wide,
+ * becomes `.` (one column too, so the layout holds).
+ */
+export function asciiFrame(text: string): string {
+  return text.replace(/…/g, '.');
+}
+
+/** `stdout` with every frame passed through asciiFrame. */
+function asciiStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stdout, {
+    get(target, key) {
+      if (key === 'write')
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (c: unknown, ...r: unknown[]) => boolean)(
+            typeof chunk === 'string' ? asciiFrame(chunk) : chunk,
+            ...rest,
+          );
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** Renders the browser and resolves when the user quits. Restores the screen on exit. */
 export async function runBrowser(options: RunBrowserOptions): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
+  const ascii = options.ascii ?? !unicodeCapable(process.env);
+  const stdout = ascii ? asciiStdout(options.stdout ?? process.stdout) : (options.stdout ?? process.stdout);
   let first = options.onFirstFrame;
   const instance = render(
     createElement(Browser, {
       source: options.source,
       readOnly: options.readOnly,
       noColor: options.noColor ?? noColorFromEnv(process.env),
-      ascii: options.ascii ?? !unicodeCapable(process.env),
+      ascii,
     }),
     {
       stdout,

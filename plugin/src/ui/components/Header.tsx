@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { scopeText } from '../state/controller.js';
 import { useView } from '../state/context.js';
-import { Styled } from './Styled.js';
+import { Plain, Styled } from './Styled.js';
 
 /** `kubectl ipam · context mgmt · namespace capi-a · 3 pools`, and `? help` on the right. */
 export function Header(): ReactNode {
@@ -20,15 +20,15 @@ export function Header(): ReactNode {
   return (
     <Box width={geometry.columns} justifyContent="space-between">
       <Box flexShrink={1}>
-        <Text wrap="truncate">
+        <Plain wrap="truncate">
           <Styled token="title">{left}</Styled>
-        </Text>
+        </Plain>
       </Box>
       <Box flexShrink={0}>
-        <Text>
+        <Plain>
           {' '}
           <Styled token="accent">?</Styled> help{' '}
-        </Text>
+        </Plain>
       </Box>
     </Box>
   );

@@ -1,10 +1,10 @@
 /** @jsxRuntime automatic */
 // The map legend: glyph and word for every cell state (the glyphs alone tell states apart).
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { useView } from '../state/context.js';
 import { legend, type LegendEntry } from '../theme.js';
-import { Styled } from './Styled.js';
+import { Plain, Styled } from './Styled.js';
 
 /** Separator and label form that fit `width`: roomy, tight, then the short labels. */
 export function legendForm(
@@ -27,15 +27,15 @@ export function Legend(props: { width: number }): ReactNode {
   const form = legendForm(entries, props.width);
   return (
     <Box>
-      <Text wrap="truncate">
+      <Plain wrap="truncate">
         {entries.map((l, i) => (
-          <Text key={`${l.state}-${l.glyph}`}>
+          <Plain key={`${l.state}-${l.glyph}`}>
             {i > 0 ? form.sep : ''}
             <Styled token={l.state}>{l.glyph}</Styled>
             {` ${form.label(l)}`}
-          </Text>
+          </Plain>
         ))}
-      </Text>
+      </Plain>
     </Box>
   );
 }

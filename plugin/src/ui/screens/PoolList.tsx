@@ -1,10 +1,10 @@
 /** @jsxRuntime automatic */
 // Screen 1: every pool with its occupancy bar. ⏎ opens the map, / filters. The numbers, bar and
 // markers are output/present.ts's, as in `kubectl ipam pools`.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { bar } from '../../output/bar.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { Table, type Column } from '../components/Table.js';
 import { viewport, type PoolRow } from '../model/list.js';
 import { useView } from '../state/context.js';
@@ -65,14 +65,14 @@ export function PoolList(): ReactNode {
               r.kind,
               r.family,
               r.usedOfTotal,
-              <Text key="bar" wrap="truncate">
+              <Plain key="bar" wrap="truncate">
                 <Styled token={r.tone}>{glyphs(filled)}</Styled>
                 <Styled token="muted">{glyphs(drawn.slice(filled.length))}</Styled>
                 <Styled token={r.tone}>{` ${r.percent.padStart(4)}`}</Styled>
-              </Text>,
-              <Text key="marker" wrap="truncate">
+              </Plain>,
+              <Plain key="marker" wrap="truncate">
                 <Styled token={r.markers[0]?.tone ?? r.tone}>{glyphs(markerText(r, symbols))}</Styled>
-              </Text>,
+              </Plain>,
             ],
           };
         })}

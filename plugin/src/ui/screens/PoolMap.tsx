@@ -2,10 +2,10 @@
 // Screen 2: the occupancy map of one pool (cells are blocks of addresses) with a side panel on the
 // cell under the cursor. ⏎ zooms into a block or opens an address; - zooms out.
 import { formatAddr, formatPrefix } from '@ipam-in-cluster/allocator';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Legend } from '../components/Legend.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { addressDetail, blockParts } from '../model/detail.js';
 import { compactCount } from '../../output/counts.js';
 import { blockPhrase, truncate, truncateStart } from '../model/format.js';
@@ -50,10 +50,10 @@ function MapLine(props: {
       </Styled>,
     );
   return (
-    <Text wrap="truncate">
+    <Plain wrap="truncate">
       <Styled token="muted">{truncateStart(row.label, labelWidth).padStart(labelWidth)}</Styled>
       {parts}
-    </Text>
+    </Plain>
   );
 }
 
@@ -72,8 +72,8 @@ function Panel(props: { width: number }): ReactNode {
   const summary = (
     <Box flexDirection="column" marginTop={1}>
       <Styled token="title">pool</Styled>
-      <Text wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Text>
-      <Text wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Text>
+      <Plain wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Plain>
+      <Plain wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Plain>
     </Box>
   );
   if (cell === undefined) return <Box flexDirection="column">{summary}</Box>;
@@ -84,12 +84,12 @@ function Panel(props: { width: number }): ReactNode {
           {truncate(cell.startText, w)}
         </Styled>
         <Styled token="muted" wrap="truncate">{`– ${cell.endText}`}</Styled>
-        <Text wrap="truncate">{blockPhrase(cell.size, cell.family)}</Text>
+        <Plain wrap="truncate">{blockPhrase(cell.size, cell.family)}</Plain>
         {cell.orphans > 0 ? (
           <Styled token="orphan" wrap="truncate">{`${String(cell.orphans).padStart(6)} orphaned`}</Styled>
         ) : null}
         {blockParts(cell.block).map((p) => (
-          <Text key={p.label} wrap="truncate">
+          <Plain key={p.label} wrap="truncate">
             <Styled
               token={
                 p.label === 'allocated'
@@ -102,7 +102,7 @@ function Panel(props: { width: number }): ReactNode {
               {compactCount(p.value).padStart(6)}
             </Styled>
             {` ${p.label}`}
-          </Text>
+          </Plain>
         ))}
         <Styled token="muted">⏎ zoom in</Styled>
         {summary}
@@ -121,9 +121,9 @@ function Panel(props: { width: number }): ReactNode {
       </Styled>
       {h !== undefined ? (
         <>
-          <Text wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Text>
-          <Text wrap="truncate">{`machine ${h.machine ?? '—'}`}</Text>
-          <Text wrap="truncate">{`since   ${h.age}`}</Text>
+          <Plain wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Plain>
+          <Plain wrap="truncate">{`machine ${h.machine ?? '—'}`}</Plain>
+          <Plain wrap="truncate">{`since   ${h.age}`}</Plain>
           {d !== undefined && d.holders.length > 1 ? (
             <Styled token="warning">{`${d.holders.length} holders!`}</Styled>
           ) : null}

@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic */
 // Screen 4: force-release behind a typed confirmation, with who holds the address and a plain warning.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { releaseConfirmation } from '../../data/release-rule.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { useView } from '../state/context.js';
 import { HolderLines } from './AddressDetail.js';
 
@@ -35,7 +35,7 @@ export function ReleaseDialog(): ReactNode {
       width={Math.min(geometry.innerWidth, 90)}
     >
       <Styled token="danger">{`Force-release ${address}`}</Styled>
-      <Text wrap="wrap">{`Deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `the ${releaseHolders.length} IPAddresses`} holding it (removes the protecting finalizer):`}</Text>
+      <Plain wrap="wrap">{`Deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `the ${releaseHolders.length} IPAddresses`} holding it (removes the protecting finalizer):`}</Plain>
       {releaseHolders.map((h) => (
         <HolderLines key={`${h.namespace}/${h.name}`} holder={h} />
       ))}
@@ -58,18 +58,18 @@ export function ReleaseDialog(): ReactNode {
         </Styled>
       </Box>
       <Box marginTop={1}>
-        <Text wrap="truncate">
+        <Plain wrap="truncate">
           {'Type '}
           <Styled token="title">{expected}</Styled>
           {live.length > 0
             ? ' and press ⏎ to release anyway, Esc to cancel.'
             : ' and press ⏎ to release, Esc to cancel.'}
-        </Text>
+        </Plain>
       </Box>
-      <Text wrap="truncate">
+      <Plain wrap="truncate">
         <Styled token="accent">{'> '}</Styled>
         {glyphs(typed)}
-        <Text inverse> </Text>
+        <Plain inverse> </Plain>
         {'  '}
         {state.releasing ? (
           <Styled token="muted">releasing…</Styled>
@@ -78,7 +78,7 @@ export function ReleaseDialog(): ReactNode {
         ) : feedback !== undefined ? (
           <Styled token="warning">{feedback}</Styled>
         ) : null}
-      </Text>
+      </Plain>
     </Box>
   );
 }
