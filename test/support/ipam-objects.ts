@@ -10,6 +10,12 @@ export interface Made {
   uid: string;
 }
 
+/** An IPAddress of a prefix pool: its kind and the handed-out prefix length. */
+export interface AddressOptions {
+  readonly poolKind?: 'InClusterIPPool' | 'InClusterPrefixPool';
+  readonly prefix?: number;
+}
+
 export class Objects {
   readonly custom: k8s.CustomObjectsApi;
   readonly core: k8s.CoreV1Api;
@@ -22,10 +28,14 @@ export class Objects {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
   }
 
-  async pool(name: string, spec: Record<string, unknown>): Promise<Made> {
+  async pool(
+    name: string,
+    spec: Record<string, unknown>,
+    kind: 'InClusterIPPool' | 'InClusterPrefixPool' = 'InClusterIPPool',
+  ): Promise<Made> {
     const body = {
       apiVersion: POOL_API_VERSION,
-      kind: 'InClusterIPPool',
+      kind,
       metadata: { name, namespace: this.namespace },
       spec,
     };
@@ -33,7 +43,7 @@ export class Objects {
       group: IPAM_GROUP,
       version: 'v1alpha2',
       namespace: this.namespace,
-      plural: 'inclusterippools',
+      plural: `${kind.toLowerCase()}s`,
       body,
     })) as k8s.KubernetesObject;
     return { uid: made.metadata?.uid ?? '' };
@@ -82,7 +92,9 @@ export class Objects {
     address: string,
     pool: { name: string; uid: string },
     claim: { name: string; uid?: string },
+    opts: AddressOptions = {},
   ): Promise<Made> {
+    const poolKind = opts.poolKind ?? 'InClusterIPPool';
     const claimOwner =
       claim.uid === undefined
         ? []
@@ -108,7 +120,7 @@ export class Objects {
           ...claimOwner,
           {
             apiVersion: POOL_API_VERSION,
-            kind: 'InClusterIPPool',
+            kind: poolKind,
             name: pool.name,
             uid: pool.uid,
             blockOwnerDeletion: true,
@@ -117,10 +129,10 @@ export class Objects {
       },
       spec: {
         address,
-        prefix: 24,
-        gateway: '10.20.0.1',
+        prefix: opts.prefix ?? 24,
+        ...(poolKind === 'InClusterIPPool' ? { gateway: '10.20.0.1' } : {}),
         claimRef: { name: claim.name },
-        poolRef: { apiGroup: IPAM_GROUP, kind: 'InClusterIPPool', name: pool.name },
+        poolRef: { apiGroup: IPAM_GROUP, kind: poolKind, name: pool.name },
       },
     };
     const made = (await this.custom.createNamespacedCustomObject({
@@ -134,7 +146,12 @@ export class Objects {
   }
 
   /** A claimed address: machine stand-in, claim, IPAddress. */
-  async allocated(name: string, address: string, pool: { name: string; uid: string }): Promise<void> {
+  async allocated(
+    name: string,
+    address: string,
+    pool: { name: string; uid: string },
+    opts: AddressOptions = {},
+  ): Promise<void> {
     const m = await this.machine(`${name}-machine`);
     const c = await this.claim(name, pool.name, {
       apiVersion: 'v1',
@@ -142,7 +159,7 @@ export class Objects {
       name: `${name}-machine`,
       uid: m.uid,
     });
-    await this.address(name, address, pool, { name, uid: c.uid });
+    await this.address(name, address, pool, { name, uid: c.uid }, opts);
   }
 
   /** An orphaned address: an IPAddress whose claim does not exist (no claim owner reference). */

@@ -16,10 +16,18 @@ export interface BrowseOptions {
 type ReleaseTarget = Parameters<LiveSource['release']>[0];
 type ReleaseResult = Awaited<ReturnType<LiveSource['release']>>;
 
+/** A namespace, or every namespace (the browser's `:ns`). */
+export interface BrowseScope {
+  readonly namespace: string | undefined;
+  readonly allNamespaces: boolean;
+}
+
 /** The source handed to the browser; what src/ui/index.ts's runBrowser expects (BrowserDataSource). */
 export interface DeferredSource {
   readonly context: string | undefined;
-  subscribe(listener: (event: LiveEvent) => void): () => void;
+  /** -n / -A as given (the namespace is undefined until the session resolves the context's). */
+  readonly scope: BrowseScope;
+  subscribe(listener: (event: LiveEvent) => void, scope?: BrowseScope): () => void;
   release(target: ReleaseTarget): Promise<ReleaseResult>;
 }
 
@@ -29,6 +37,7 @@ export interface BrowserModule {
     source: DeferredSource;
     readOnly: boolean;
     noColor: boolean;
+    ascii?: boolean;
     onFirstFrame?: () => void;
   }): Promise<void>;
 }
@@ -44,39 +53,48 @@ const RETRY_MS = 3000;
 /**
  * A source that opens the session (and loads the Kubernetes client) only once `start` resolves —
  * after the first frame — and retries every few seconds while that fails (no cluster yet, expired
- * credentials), showing the error meanwhile.
+ * credentials), showing the error meanwhile. Each subscription reads one scope: the browser
+ * subscribes again with another namespace to switch (`:ns`); the session is shared.
  */
 export function deferredSource(
   ctx: CommandContext,
   context: string | undefined,
   start: Promise<void>,
 ): DeferredSource {
-  let live: Promise<LiveSource> | undefined;
   let opened: LiveSource | undefined;
-  const open = async (): Promise<LiveSource> => {
-    const [session, { createLiveSource }] = await Promise.all([ctx.session(), import('../data/live.js')]);
-    opened = createLiveSource(session, {
-      namespace: session.namespace,
-      allNamespaces: ctx.globals.allNamespaces,
-    });
-    return opened;
+  const defaultScope: BrowseScope = {
+    namespace: ctx.globals.allNamespaces ? undefined : ctx.globals.namespace,
+    allNamespaces: ctx.globals.allNamespaces,
   };
+  const open = async (scope: BrowseScope | undefined): Promise<LiveSource> => {
+    const [session, { createLiveSource }] = await Promise.all([ctx.session(), import('../data/live.js')]);
+    const all = scope?.allNamespaces ?? ctx.globals.allNamespaces;
+    return createLiveSource(session, {
+      namespace: all ? session.namespace : (scope?.namespace ?? session.namespace),
+      allNamespaces: all,
+    });
+  };
+  let live: Promise<LiveSource> | undefined;
   return {
     get context() {
       return opened?.context ?? context;
     },
-    subscribe(listener) {
+    scope: defaultScope,
+    subscribe(listener, scope) {
       let closed = false;
       let unsubscribe: (() => void) | undefined;
       let retry: NodeJS.Timeout | undefined;
       const attempt = (): void => {
-        live ??= open();
-        live.then(
+        const mine = open(scope);
+        live = mine;
+        mine.then(
           (source) => {
-            if (!closed) unsubscribe = source.subscribe(listener);
+            if (closed) return;
+            opened = source;
+            unsubscribe = source.subscribe(listener);
           },
           (error: unknown) => {
-            live = undefined;
+            if (live === mine) live = undefined;
             ctx.resetSession();
             if (closed) return;
             listener({ type: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -126,6 +144,7 @@ export async function runBrowse(ctx: CommandContext, options: BrowseOptions): Pr
     source,
     readOnly: options.readOnly,
     noColor: !ctx.globals.colour,
+    ascii: !ctx.globals.unicode,
     onFirstFrame: firstFrame,
   });
 }

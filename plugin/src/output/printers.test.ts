@@ -145,7 +145,7 @@ describe('pools printer', () => {
       /18446744073709551615\s+1\s+18446744073709551614\s+0\s+.*<1%\s+status\s+-\s+-\s+3d/,
     );
     assert.match(row('fresh'), / 0%\s+recount:no-status\s+none\s+-\s+3d/);
-    assert.match(row('broken'), /! invalid spec\s+-\s+none\s+-\s+3d/);
+    assert.match(row('broken'), /✗ invalid spec\s+-\s+none\s+-\s+3d/);
     const doc = JSON.parse(renderPools(summaries, 'json', palette(false), NOW)) as {
       items: Record<string, unknown>[];
     };

@@ -93,9 +93,9 @@ describe('every table and text fits 80 columns', () => {
           const out = renderPools(inv.pools, 'table', pal, NOW, { width: 80, namespaceColumn, ascii });
           assertFits(out, 80, `pools ns=${namespaceColumn} ascii=${ascii}`);
         }
-    // Markers in words come before the bar: with `! invalid spec` in the table there is no bar.
+    // Markers in words come before the bar: with `✗ invalid spec` in the table there is no bar.
     const all = renderPools(inv.pools, 'table', PAL, NOW, { width: 80, namespaceColumn: false });
-    assert.match(all, /broken +pool +- +0 +0 +0 +0 +0% {2}! invalid spec$/m);
+    assert.match(all, /broken +pool +- +0 +0 +0 +0 +— {2}✗ invalid spec$/m);
     assert.doesNotMatch(all, /[█░]/);
     const valid = inv.pools.filter((p) => p.error === undefined);
     const single = renderPools(valid, 'table', PAL, NOW, { width: 80, namespaceColumn: false });

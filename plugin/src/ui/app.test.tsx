@@ -48,11 +48,11 @@ for (const size of SIZES) {
         'no line wider than the terminal',
       );
       assert.match(f, /kubectl ipam · context test-ctx · 3 pools/);
-      assert.match(f, /›capi-a\/nodes-v4 +pool +IPv4 +24\/245 █/);
+      assert.match(f, /›capi-a\/nodes-v4 +pool +IPv4 +24\/245 [█▉]/);
       assert.match(f, /capi-a\/nodes-v6 .* 3\/1\.8e19 .*<1%/);
       assert.match(f, /global\/shared-dc1 .*98% ▲/);
       assert.match(f, /● live · updated 12:00:00 UTC/);
-      assert.match(f, /⏎ open {2}\/ filter {2}\? help {2}Esc back {2}q quit/);
+      assert.match(f, /⏎ open {2}\/ filter pools {2}:ns namespace {2}\? help {2}Esc back {2}q quit/);
     });
 
     it('list: ↑ ↓ j k PgUp PgDn g G move the cursor', async () => {
@@ -141,7 +141,12 @@ for (const size of SIZES) {
       assert.match(f, /capi-a\/nodes-v4 · 10\.0\.0\.0\/24 · 1 cell = 1 address/);
       assert.match(f, / 0 1 2 3 4 5 6 7 8 9 a b c d e f/);
       assert.match(f, /10\.0\.0\.0\[R\]G x x x ! x x x x · · · · · ·/);
-      assert.match(f, /■ allocated.*· free.*x excluded.*R reserved.*G gateway.*! out of range/);
+      assert.match(
+        f,
+        size.columns >= 100
+          ? /■ allocated.*█ full.*· free.*○ orphan.*x excluded.*R reserved.*G gateway.*! out of range/
+          : /■ used.*█ full.*· free.*○ orphan.*x excl.*R rsvd.*G gw.*! out of range/,
+      );
       assert.match(f, /used 24 of 245/);
       await h.press(KEY.right);
       assert.match(h.frame(), /10\.0\.0\.0 R\[G\]x/);
@@ -363,7 +368,7 @@ for (const size of SIZES) {
       s.set = { ...s.set, v4Addresses: [...s.set.v4Addresses, simpleAddress('capi-a', 'new', '10.0.0.16')] };
       s.push();
       await h.settle();
-      assert.match(h.frame(), /10\.0\.0\.16 ■\[■\]/);
+      assert.match(h.frame(), /10\.0\.0\.16 ○\[■\]/, 'an address without its claim is an orphan');
       assert.match(h.frame(), /used 25 of 245/);
       s.emit({ type: 'error', message: 'watch ipaddresses: connection refused' });
       await h.settle();
@@ -376,7 +381,7 @@ for (const size of SIZES) {
       assert.match(h.frame(), /Pool capi-a\/nodes-v4 is gone/);
       assert.match(h.frame(), /updated 12:00:05 UTC · cannot list claims/);
       await h.press(KEY.escape);
-      assert.match(h.frame(), /No IP pools in view/);
+      assert.match(h.frame(), /No pools in view: :ns switches namespace/);
     });
 
     it('shows "connecting…" until the first snapshot, and unsubscribes on unmount', async () => {
@@ -391,6 +396,28 @@ for (const size of SIZES) {
       h.unmount();
       await tick(10);
       assert.equal(s.listeners, 0);
+    });
+
+    it(': opens the namespace prompt on the list, the map and the detail page; Esc cancels it', async () => {
+      covers('list', 'command');
+      covers('pool', 'command');
+      covers('address', 'command');
+      const s = new FakeSource();
+      const { h } = await start(size, { source: s });
+      await h.press(':');
+      assert.match(h.frame(), /^:ns\s*$/m);
+      await h.press(KEY.escape);
+      assert.doesNotMatch(h.frame(), /^:ns\s*$/m);
+      await onAllocatedCell(h);
+      await h.press(':');
+      assert.match(h.frame(), /^:ns\s*$/m);
+      await h.press(KEY.escape, KEY.enter);
+      assert.match(h.frame(), /is allocated to claim/);
+      await h.press(':');
+      await h.typeText('capi-b');
+      await h.press(KEY.enter);
+      assert.deepEqual(s.scopes.at(-1), { namespace: 'capi-b', allNamespaces: false });
+      assert.match(h.frame(), /namespace capi-b/);
     });
 
     it('NO_COLOR frames still tell every state apart by glyph', async () => {

@@ -28,7 +28,7 @@ export function App(): ReactNode {
     <Box flexDirection="column" width={geometry.columns} height={geometry.rows}>
       <Header />
       <Box
-        borderStyle="round"
+        borderStyle={theme.ascii ? 'classic' : 'round'}
         borderColor={theme.styles.muted.color}
         paddingX={1}
         height={geometry.bodyRows + 2}
@@ -57,6 +57,8 @@ export interface BrowserProps {
   readonly source: BrowserDataSource;
   readonly readOnly: boolean;
   readonly noColor: boolean;
+  /** ASCII stand-ins for block, box and mark characters (TERM=dumb, a non-UTF-8 locale; ADR 0020). */
+  readonly ascii?: boolean | undefined;
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   readonly columns?: number | undefined;
   readonly rows?: number | undefined;
@@ -68,7 +70,7 @@ export interface BrowserProps {
 export function Browser(props: BrowserProps): ReactNode {
   const app = useApp();
   const size = useWindowSize();
-  const theme = useMemo(() => makeTheme(props.noColor), [props.noColor]);
+  const theme = useMemo(() => makeTheme(props.noColor, props.ascii === true), [props.noColor, props.ascii]);
   const { onQuit } = props;
   const quit = useCallback(() => {
     if (onQuit !== undefined) onQuit();

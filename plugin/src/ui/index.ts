@@ -2,6 +2,7 @@
 // The data source is passed in, so the UI does no I/O of its own (see model/source.ts).
 import { render } from 'ink';
 import { createElement } from 'react';
+import { unicodeCapable } from '../output/terminal.js';
 import { Browser } from './app.js';
 import type { BrowserDataSource } from './model/source.js';
 import { noColorFromEnv } from './theme.js';
@@ -11,6 +12,7 @@ export type {
   BrowserClaim,
   BrowserDataSource,
   BrowserPool,
+  BrowserScope,
   BrowserSnapshot,
   ReleaseOutcome,
   ReleaseTarget,
@@ -25,6 +27,8 @@ export interface RunBrowserOptions {
   readonly readOnly: boolean;
   /** Colour off (default: from NO_COLOR). */
   readonly noColor?: boolean | undefined;
+  /** ASCII stand-ins (default: from TERM and the locale, output/terminal.ts unicodeCapable). */
+  readonly ascii?: boolean | undefined;
   readonly stdin?: NodeJS.ReadStream | undefined;
   readonly stdout?: NodeJS.WriteStream | undefined;
   readonly stderr?: NodeJS.WriteStream | undefined;
@@ -34,15 +38,41 @@ export interface RunBrowserOptions {
   readonly onFirstFrame?: (() => void) | undefined;
 }
 
+/**
+ * What Ink itself writes that the theme cannot map: the `…` of a truncated line, one column wide,
+ * becomes `.` (one column too, so the layout holds).
+ */
+export function asciiFrame(text: string): string {
+  return text.replace(/…/g, '.');
+}
+
+/** `stdout` with every frame passed through asciiFrame. */
+function asciiStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stdout, {
+    get(target, key) {
+      if (key === 'write')
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (c: unknown, ...r: unknown[]) => boolean)(
+            typeof chunk === 'string' ? asciiFrame(chunk) : chunk,
+            ...rest,
+          );
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** Renders the browser and resolves when the user quits. Restores the screen on exit. */
 export async function runBrowser(options: RunBrowserOptions): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
+  const ascii = options.ascii ?? !unicodeCapable(process.env);
+  const stdout = ascii ? asciiStdout(options.stdout ?? process.stdout) : (options.stdout ?? process.stdout);
   let first = options.onFirstFrame;
   const instance = render(
     createElement(Browser, {
       source: options.source,
       readOnly: options.readOnly,
       noColor: options.noColor ?? noColorFromEnv(process.env),
+      ascii,
     }),
     {
       stdout,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Key } from 'ink';
 import { BINDINGS, bindingsFor, footerHints, resolveKey, type KeySpec } from './keys.js';
 import { geometry } from './layout.js';
-import { cellGlyph, LEGEND, makeTheme, noColorFromEnv } from './theme.js';
+import { cellGlyph, legend, makeTheme, noColorFromEnv } from './theme.js';
 
 const NO_KEY: Key = {
   upArrow: false,
@@ -81,9 +81,18 @@ describe('theme', () => {
     assert.equal(plain.styles.danger.bold, true);
     assert.equal(makeTheme(false).styles.free.color, 'green');
   });
-  it('every cell state has its own glyph', () => {
-    const glyphs = LEGEND.map((l) => cellGlyph(l.state, 0.5, true));
-    assert.equal(new Set(glyphs).size, glyphs.length);
+  it('every cell state has its own glyph, in Unicode and in ASCII, and the legend names each', () => {
+    for (const ascii of [false, true]) {
+      const entries = legend(ascii).filter((l) => l.glyph.length === 1);
+      const glyphs = entries.map((l) => cellGlyph(l.state, 0.5, l.glyph !== '█', ascii));
+      assert.deepEqual(
+        glyphs,
+        entries.map((l) => l.glyph),
+      );
+      assert.equal(new Set(glyphs).size, glyphs.length);
+      for (const g of legend(ascii).map((l) => l.glyph))
+        assert.ok(!ascii || /^[\x20-\x7e]+$/.test(g), `${g} is ASCII`);
+    }
     assert.deepEqual(
       [0.1, 0.5, 0.9].map((f) => cellGlyph('partial', f, false)),
       ['░', '▒', '▓'],

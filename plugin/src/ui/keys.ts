@@ -5,7 +5,7 @@ import type { Key } from 'ink';
 export type Screen = 'list' | 'pool' | 'address' | 'release' | 'help';
 
 /** A mode where typed characters are text (filter, find, release confirmation). */
-export type PromptKind = 'filter' | 'find' | 'confirm';
+export type PromptKind = 'filter' | 'find' | 'confirm' | 'command';
 
 export type Action =
   | 'up'
@@ -22,6 +22,7 @@ export type Action =
   | 'explain'
   | 'release'
   | 'filter'
+  | 'command'
   | 'back'
   | 'help'
   | 'quit'
@@ -57,11 +58,13 @@ export interface Binding {
   readonly label: string;
   /** Short word for the footer. */
   readonly hint: string;
+  /** What the key does on a screen where that differs from `hint` (`/` filters pools, finds an address). */
+  readonly hints?: Partial<Record<Screen, string>>;
   readonly description: string;
   /** Screens (or 'prompt' for text entry) where the binding applies. */
   readonly screens: readonly (Screen | 'prompt')[];
-  /** Shown in the footer of these screens. */
-  readonly footer?: boolean;
+  /** Shown in the footer (of every screen it applies to, or of these). */
+  readonly footer?: boolean | readonly Screen[];
   /** Changes the cluster: absent in --read-only. */
   readonly writes?: boolean;
 }
@@ -157,7 +160,6 @@ export const BINDINGS: readonly Binding[] = [
     hint: 'zoom out',
     description: 'Zoom out one level',
     screens: ['pool'],
-    footer: true,
   },
   {
     action: 'explain',
@@ -183,9 +185,19 @@ export const BINDINGS: readonly Binding[] = [
     keys: [{ input: '/' }],
     label: '/',
     hint: 'filter',
-    description: 'Filter pools / find address',
+    hints: { list: 'filter pools', pool: 'find address' },
+    description: 'Filter pools · find address',
     screens: ['list', 'pool'],
     footer: true,
+  },
+  {
+    action: 'command',
+    keys: [{ input: ':' }],
+    label: ':ns',
+    hint: 'namespace',
+    description: 'Namespace: :ns NAME, :ns all',
+    screens: NAV,
+    footer: ['list'],
   },
   {
     action: 'help',
@@ -265,9 +277,15 @@ export function resolveKey(
   return undefined;
 }
 
-/** `⏎ open  / filter  ? help` for the footer. */
+/** `⏎ open  / filter pools  ? help` for the footer: each key with what it does on this screen. */
 export function footerHints(screen: Screen | 'prompt', readOnly: boolean): { label: string; hint: string }[] {
   return bindingsFor(screen, readOnly)
-    .filter((b) => b.footer === true)
-    .map((b) => ({ label: b.label.split(' ')[0] ?? b.label, hint: b.hint }));
+    .filter(
+      (b) =>
+        b.footer === true || (Array.isArray(b.footer) && screen !== 'prompt' && b.footer.includes(screen)),
+    )
+    .map((b) => ({
+      label: b.label.split(' ')[0] ?? b.label,
+      hint: (screen === 'prompt' ? undefined : b.hints?.[screen]) ?? b.hint,
+    }));
 }

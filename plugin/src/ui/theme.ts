@@ -1,8 +1,8 @@
 // Semantic colour tokens. Components name what a thing IS (free, allocated, warning), never a
 // colour. With NO_COLOR set (any non-empty value, https://no-color.org) every token has no colour;
 // states stay distinguishable through glyphs and markers, which never depend on the theme.
+import { toAscii } from '../output/terminal.js';
 import type { CellState } from './model/grid.js';
-import type { BrowserSeverity } from './model/source.js';
 
 export type Token =
   | 'free'
@@ -12,6 +12,7 @@ export type Token =
   | 'reserved'
   | 'gateway'
   | 'out-of-range'
+  | 'orphan'
   | 'ok'
   | 'warning'
   | 'critical'
@@ -28,7 +29,11 @@ export interface Style {
 
 export interface Theme {
   readonly noColor: boolean;
+  /** The terminal cannot draw block and box characters (TERM=dumb, a non-UTF-8 locale; ADR 0020). */
+  readonly ascii: boolean;
   readonly styles: Readonly<Record<Token, Style>>;
+  /** Text as this terminal can show it: unchanged, or output/terminal.ts's ASCII stand-ins. */
+  readonly text: (s: string) => string;
 }
 
 const COLOURS: Readonly<Record<Token, Style>> = {
@@ -39,6 +44,7 @@ const COLOURS: Readonly<Record<Token, Style>> = {
   reserved: { color: 'magenta' },
   gateway: { color: 'yellow' },
   'out-of-range': { color: 'red', bold: true },
+  orphan: { color: 'yellowBright', bold: true },
   ok: { color: 'green' },
   warning: { color: 'yellow' },
   critical: { color: 'red', bold: true },
@@ -56,8 +62,13 @@ function plain(styles: Readonly<Record<Token, Style>>): Record<Token, Style> {
   return out;
 }
 
-export function makeTheme(noColor: boolean): Theme {
-  return { noColor, styles: noColor ? plain(COLOURS) : COLOURS };
+export function makeTheme(noColor: boolean, ascii = false): Theme {
+  return {
+    noColor,
+    ascii,
+    styles: noColor ? plain(COLOURS) : COLOURS,
+    text: ascii ? toAscii : (s) => s,
+  };
 }
 
 /** NO_COLOR with any non-empty value turns colour off. */
@@ -67,13 +78,14 @@ export function noColorFromEnv(env: Readonly<Record<string, string | undefined>>
 }
 
 /** Glyph of a map cell: one character, distinct for every state, shading for partly used blocks. */
-export function cellGlyph(state: CellState, fill: number, single: boolean): string {
+export function cellGlyph(state: CellState, fill: number, single: boolean, ascii = false): string {
   switch (state) {
     case 'free':
-      return '·';
+      return ascii ? '.' : '·';
     case 'allocated':
-      return single ? '■' : '█';
+      return ascii ? '#' : single ? '■' : '█';
     case 'partial':
+      if (ascii) return fill < 1 / 3 ? '-' : fill < 2 / 3 ? '+' : '*';
       return fill < 1 / 3 ? '░' : fill < 2 / 3 ? '▒' : '▓';
     case 'excluded':
       return 'x';
@@ -83,6 +95,8 @@ export function cellGlyph(state: CellState, fill: number, single: boolean): stri
       return 'G';
     case 'out-of-range':
       return '!';
+    case 'orphan':
+      return ascii ? 'o' : '○';
   }
 }
 
@@ -90,31 +104,31 @@ export function cellToken(state: CellState): Token {
   return state;
 }
 
-export function severityToken(s: BrowserSeverity): Token {
-  switch (s) {
-    case 'ok':
-    case 'empty':
-      return 'ok';
-    case 'warning':
-      return 'warning';
-    case 'critical':
-    case 'full':
-    case 'invalid':
-      return 'critical';
-  }
-}
-
-/** Legend entries, in the order shown. */
-export const LEGEND: readonly {
+export interface LegendEntry {
   readonly state: CellState;
   readonly glyph: string;
   readonly label: string;
-}[] = [
-  { state: 'allocated', glyph: '■', label: 'allocated' },
-  { state: 'partial', glyph: '░▒▓', label: 'partly' },
-  { state: 'free', glyph: '·', label: 'free' },
-  { state: 'excluded', glyph: 'x', label: 'excluded' },
-  { state: 'reserved', glyph: 'R', label: 'reserved' },
-  { state: 'gateway', glyph: 'G', label: 'gateway' },
-  { state: 'out-of-range', glyph: '!', label: 'out of range' },
-];
+  /** The label where the full one does not fit (80 columns). */
+  readonly short: string;
+}
+
+/** Legend entries, in the order shown: every glyph the map can draw. */
+export function legend(ascii = false): readonly LegendEntry[] {
+  const e = (state: CellState, glyph: string, label: string, short: string): LegendEntry => ({
+    state,
+    glyph,
+    label,
+    short,
+  });
+  return [
+    ascii ? e('allocated', '#', 'allocated', 'used') : e('allocated', '■', 'allocated', 'used'),
+    ...(ascii ? [] : [e('allocated', '█', 'full', 'full')]),
+    e('partial', ascii ? '-+*' : '░▒▓', 'partly', 'part'),
+    e('free', ascii ? '.' : '·', 'free', 'free'),
+    e('orphan', ascii ? 'o' : '○', 'orphan', 'orphan'),
+    e('excluded', 'x', 'excluded', 'excl'),
+    e('reserved', 'R', 'reserved', 'rsvd'),
+    e('gateway', 'G', 'gateway', 'gw'),
+    e('out-of-range', '!', 'out of range', 'out of range'),
+  ];
+}

@@ -1,34 +1,41 @@
 /** @jsxRuntime automatic */
 // The map legend: glyph and word for every cell state (the glyphs alone tell states apart).
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
-import { LEGEND } from '../theme.js';
-import { Styled } from './Styled.js';
+import { useView } from '../state/context.js';
+import { legend, type LegendEntry } from '../theme.js';
+import { Plain, Styled } from './Styled.js';
 
-/** Separator and label form that fit `width`: roomy, tight, then short words. */
-export function legendForm(width: number): { sep: string; label: (l: string) => string } {
-  const text = (sep: string, label: (l: string) => string): number =>
-    LEGEND.map((l) => `${l.glyph} ${label(l.label)}`).join(sep).length;
-  const full = (l: string): string => l;
-  const short = (l: string): string => l.split(' ')[0]?.slice(0, 5) ?? l;
+/** Separator and label form that fit `width`: roomy, tight, then the short labels. */
+export function legendForm(
+  entries: readonly LegendEntry[],
+  width: number,
+): { sep: string; label: (l: LegendEntry) => string } {
+  const text = (sep: string, label: (l: LegendEntry) => string): number =>
+    entries.map((l) => `${l.glyph} ${label(l)}`).join(sep).length;
+  const full = (l: LegendEntry): string => l.label;
+  const short = (l: LegendEntry): string => l.short;
   if (text('  ', full) <= width) return { sep: '  ', label: full };
   if (text(' ', full) <= width) return { sep: ' ', label: full };
+  if (text('  ', short) <= width) return { sep: '  ', label: short };
   return { sep: ' ', label: short };
 }
 
 export function Legend(props: { width: number }): ReactNode {
-  const form = legendForm(props.width);
+  const { theme } = useView();
+  const entries = legend(theme.ascii);
+  const form = legendForm(entries, props.width);
   return (
     <Box>
-      <Text wrap="truncate">
-        {LEGEND.map((l, i) => (
-          <Text key={l.state}>
+      <Plain wrap="truncate">
+        {entries.map((l, i) => (
+          <Plain key={`${l.state}-${l.glyph}`}>
             {i > 0 ? form.sep : ''}
             <Styled token={l.state}>{l.glyph}</Styled>
-            {` ${form.label(l.label)}`}
-          </Text>
+            {` ${form.label(l)}`}
+          </Plain>
         ))}
-      </Text>
+      </Plain>
     </Box>
   );
 }

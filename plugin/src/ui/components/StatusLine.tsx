@@ -1,14 +1,14 @@
 /** @jsxRuntime automatic */
 // The line above the key hints: the active prompt, else the last message, else the data status.
-import { Text } from 'ink';
 import type { ReactNode } from 'react';
 import { useView } from '../state/context.js';
-import { Styled } from './Styled.js';
+import { Plain, Styled } from './Styled.js';
 
 const PROMPT_LABEL = {
   filter: 'filter pools: ',
   find: 'find address: ',
   confirm: 'type the address to confirm: ',
+  command: ':',
 } as const;
 
 function clock(d: Date): string {
@@ -19,12 +19,12 @@ export function StatusLine(): ReactNode {
   const { state } = useView();
   if (state.prompt !== undefined && state.prompt.kind !== 'confirm') {
     return (
-      <Text wrap="truncate">
+      <Plain wrap="truncate">
         <Styled token="accent">{PROMPT_LABEL[state.prompt.kind]}</Styled>
         {state.prompt.text}
-        <Text inverse> </Text>
+        <Plain inverse> </Plain>
         {state.releasing ? <Styled token="muted"> releasing…</Styled> : null}
-      </Text>
+      </Plain>
     );
   }
   if (state.message !== undefined) {

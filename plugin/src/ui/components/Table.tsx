@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic */
 // A fixed-column table: header, rows, a selected row marked with `›` (and inverse where colour is on).
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { truncate } from '../model/format.js';
-import { Styled } from './Styled.js';
+import { Plain, Styled } from './Styled.js';
 
 export interface Column {
   readonly title: string;
@@ -32,7 +32,7 @@ export function Table(props: {
   return (
     <Box flexDirection="column">
       <Box>
-        <Text> </Text>
+        <Plain> </Plain>
         {columns.map((c) => (
           <Box key={c.title} width={c.width + 1}>
             <Styled token="title">{pad(c.title, c.width, c.align)}</Styled>
@@ -50,7 +50,7 @@ export function Table(props: {
             return (
               <Box key={c.title} width={c.width + 1} overflow="hidden">
                 {typeof cell === 'string' ? (
-                  <Text inverse={i === selected && j === 0}>{pad(cell, c.width, c.align)}</Text>
+                  <Plain inverse={i === selected && j === 0}>{pad(cell, c.width, c.align)}</Plain>
                 ) : (
                   cell
                 )}

@@ -1,7 +1,8 @@
 // Builds a BrowserPool from a pool spec and its IPAddress objects with the allocator. Used by
 // tests and by any data source that does not already compute the view model (the data layer does).
 import { parseAddr, poolModel, unlaidAssessment, type IPPoolSpec } from '@ipam-in-cluster/allocator';
-import type { BrowserAddress, BrowserPool, BrowserSeverity } from './source.js';
+import { ratio, severityOf } from '../../data/pool-summary.js';
+import type { BrowserAddress, BrowserPool } from './source.js';
 
 export interface PoolInput {
   readonly kind: 'InClusterIPPool' | 'GlobalInClusterIPPool';
@@ -13,15 +14,6 @@ export interface PoolInput {
   readonly paused?: boolean;
 }
 
-/** ok < 75 % ≤ warning < 90 % ≤ critical; full at 100 %; empty for a pool with nothing to hand out. */
-export function severityOf(used: bigint, total: bigint, invalid: boolean): BrowserSeverity {
-  if (invalid) return 'invalid';
-  if (total === 0n) return 'empty';
-  if (used >= total) return 'full';
-  const pct = Number((used * 10_000n) / total) / 100;
-  return pct >= 90 ? 'critical' : pct >= 75 ? 'warning' : 'ok';
-}
-
 export function buildBrowserPool(input: PoolInput): BrowserPool {
   const global = input.kind === 'GlobalInClusterIPPool';
   const id = global ? `global/${input.name}` : `${input.namespace ?? ''}/${input.name}`;
@@ -31,8 +23,8 @@ export function buildBrowserPool(input: PoolInput): BrowserPool {
   const layout = laid.ok && laid.value.type === 'ip' ? laid.value.layout : undefined;
   const index = assessed.index;
   const counts = assessed.counts;
-  const utilisation =
-    counts.total === 0n ? 0 : Math.min(1, Number((counts.allocated * 1_000_000n) / counts.total) / 1_000_000);
+  // The data layer's rules, so that tests see what the live browser shows.
+  const utilisation = ratio(counts.total - counts.free, counts.total);
   return {
     id,
     key: { kind: input.kind, namespace: global ? undefined : input.namespace, name: input.name },
@@ -43,7 +35,7 @@ export function buildBrowserPool(input: PoolInput): BrowserPool {
     index,
     counts,
     utilisation,
-    severity: severityOf(counts.allocated, counts.total, layout === undefined),
+    severity: severityOf(counts, layout === undefined),
     error: laid.ok ? undefined : laid.error.message,
     deleting: input.deleting === true,
     paused: input.paused === true,

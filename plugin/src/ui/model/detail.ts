@@ -1,7 +1,7 @@
 // Address detail view model: the allocator's explanation plus who holds the address.
 import { equalAddr, explainAddress, parseAddr, type AddressVerdict } from '@ipam-in-cluster/allocator';
 import { releaseRule, type ReleaseRule } from '../../data/release-rule.js';
-import { age } from './format.js';
+import { age } from '../../output/present.js';
 import type { BrowserAddress, BrowserClaim, BrowserPool } from './source.js';
 
 export type ReasonMark = 'ok' | 'no' | 'use' | 'warn';
@@ -64,7 +64,8 @@ export function holderView(a: BrowserAddress, now: Date): HolderView {
 
 /** IPAddress objects of the pool holding `address` (compared as addresses, not strings). */
 export function holdersOf(pool: Pick<BrowserPool, 'addresses'>, address: string): BrowserAddress[] {
-  const target = parseAddr(address);
+  // A prefix pool's cell is `network/len`: its holders are the IPAddresses of that network.
+  const target = parseAddr(address.replace(/\/\d+$/, ''));
   if (!target.ok) return [];
   return pool.addresses.filter((a) => {
     const p = parseAddr(a.address);
@@ -92,7 +93,43 @@ const MARKS: Record<string, ReasonMark> = {
   'out-of-range': 'warn',
 };
 
+/** A child prefix of a prefix pool: allocated (to whom), free, or not allocatable. */
+function prefixDetail(pool: BrowserPool, prefix: string, now: Date): AddressDetail | undefined {
+  const layout = pool.prefixLayout;
+  if (layout === undefined) return undefined;
+  const holders = holdersOf(pool, prefix).map((a) => holderView(a, now));
+  const p = parseAddr(prefix.replace(/\/\d+$/, ''));
+  if (!p.ok) return undefined;
+  const slot = p.value.value >> BigInt(128 - layout.allocationPrefixLength);
+  const allocatable = layout.slots.contains({ family: 6, value: slot });
+  const first = holders[0];
+  const verdict: AddressVerdict =
+    first !== undefined
+      ? allocatable
+        ? 'allocated'
+        : 'out-of-range-allocation'
+      : allocatable
+        ? 'free'
+        : 'excluded';
+  let headline = `${prefix} ${VERDICT_TEXT[verdict]} in ${pool.id}`;
+  if (first !== undefined)
+    headline = `${prefix} ${allocatable ? 'is allocated' : 'is held (out of range)'} to claim ${first.claim}`;
+  if (holders.length > 1) headline += ` and ${holders.length - 1} more`;
+  const reasons: ReasonLine[] = [
+    allocatable
+      ? { mark: 'ok', text: `a /${layout.allocationPrefixLength} inside spec.prefixes` }
+      : { mark: 'no', text: 'not allocatable: excluded, or not wholly inside spec.prefixes' },
+  ];
+  if (first !== undefined)
+    reasons.push({
+      mark: 'use',
+      text: `in use by ${holders.length} IPAddress${holders.length === 1 ? '' : 'es'}`,
+    });
+  return { address: prefix, verdict, headline, reasons, holders };
+}
+
 export function addressDetail(pool: BrowserPool, address: string, now: Date): AddressDetail | undefined {
+  if (pool.type === 'prefix') return prefixDetail(pool, address, now);
   if (pool.layout === undefined) return undefined;
   const ex = explainAddress(pool.layout, address, pool.index);
   if (!ex.ok) return undefined;

@@ -24,7 +24,7 @@ export const SPARSE_BLOCK = 256n;
 export const MAX_CELLS = 4096;
 
 export type CellState =
-  'free' | 'partial' | 'allocated' | 'excluded' | 'reserved' | 'gateway' | 'out-of-range';
+  'free' | 'partial' | 'allocated' | 'excluded' | 'reserved' | 'gateway' | 'out-of-range' | 'orphan';
 
 export interface MapCell {
   readonly family: Family;
@@ -37,6 +37,8 @@ export interface MapCell {
   /** used / (used + free), 0 when nothing in it is allocatable. */
   readonly fill: number;
   readonly block: OccupancyBlock;
+  /** IPAddresses in the cell whose claim is gone (only counted where claims were read). */
+  readonly orphans: number;
   readonly row: number;
   readonly col: number;
 }
@@ -65,6 +67,11 @@ export type GridPool = Pick<BrowserPool, 'layout' | 'index' | 'addresses'>;
 
 export interface GridRequest {
   readonly pool: GridPool;
+  /**
+   * Whether IPAddressClaims of a namespace were read: an address without its claim is an orphan
+   * only there (elsewhere its claim may just be unreadable). Default: everywhere.
+   */
+  readonly claimsRead?: ((namespace: string) => boolean) | undefined;
   /** Zoomed-in range; undefined for the whole pool. */
   readonly scope: IPRange | undefined;
   readonly perRow: number;
@@ -114,6 +121,35 @@ function stateOf(b: OccupancyBlock): { state: CellState; fill: number } {
 function addrValue(text: string): bigint | undefined {
   const p = parseAddr(text);
   return p.ok ? p.value.value : undefined;
+}
+
+/** Values of the pool's addresses whose claim is gone (where claims were read), ascending. */
+export function orphanValues(
+  addresses: GridPool['addresses'],
+  family: Family,
+  claimsRead: (namespace: string) => boolean = () => true,
+): bigint[] {
+  const out: bigint[] = [];
+  for (const a of addresses) {
+    if (a.claim !== undefined || !claimsRead(a.namespace)) continue;
+    const p = parseAddr(a.address);
+    if (p.ok && p.value.family === family) out.push(p.value.value);
+  }
+  return out.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+/** How many of the sorted `values` lie in [from, to]. */
+export function countIn(values: readonly bigint[], from: bigint, to: bigint): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] ?? 0n) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  for (let i = lo; i < values.length && (values[i] ?? 0n) <= to; i++) n++;
+  return n;
 }
 
 /** The whole pool's extent: spec.addresses plus out-of-range allocations. */
@@ -191,6 +227,7 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
   const occ = occupancy(restricted, pool.index, { blockSize, maxBlocks: MAX_CELLS });
   if (!occ.ok) return undefined;
 
+  const orphans = orphanValues(pool.addresses, family, req.claimsRead);
   const group = blockSize * BigInt(perRow);
   const rows: { start: bigint; label: string; cells: (MapCell | undefined)[] }[] = [];
   const cells: MapCell[] = [];
@@ -210,6 +247,8 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
       rows.push(row);
     }
     const col = Number((start - rowStart) / blockSize);
+    const held = countIn(orphans, start, end);
+    const shown = stateOf(block);
     const cell: MapCell = {
       family,
       start,
@@ -217,8 +256,11 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
       startText: block.start,
       endText: block.end,
       size: block.size,
-      ...stateOf(block),
+      // An orphan must not look like a healthy allocation; out of range stays the louder state.
+      state: held > 0 && shown.state !== 'out-of-range' ? 'orphan' : shown.state,
+      fill: shown.fill,
       block,
+      orphans: held,
       row: rows.length - 1,
       col,
     };

@@ -1,5 +1,6 @@
-// Pool list view model: one row per pool, filtered by the `/` text.
-import { compactCount, percent } from './format.js';
+// Pool list view model: one row per pool, filtered by the `/` text. Every number and marker comes
+// from output/present.ts, the module `kubectl ipam pools` paints too (ADR 0026).
+import { presentPool, type Marker, type SeverityTone } from '../../output/present.js';
 import type { BrowserPool, BrowserSeverity } from './source.js';
 
 export interface PoolRow {
@@ -8,45 +9,33 @@ export interface PoolRow {
   readonly family: string;
   readonly used: string;
   readonly total: string;
-  readonly utilisation: number;
+  /** `used/total`, compact. */
+  readonly usedOfTotal: string;
+  /** The bar's share in [0, 1] (never 0 when something is taken). */
+  readonly ratio: number;
+  readonly full: boolean;
   readonly percent: string;
   readonly severity: BrowserSeverity;
-  /** A marker that survives NO_COLOR (empty when all is well). */
-  readonly marker: string;
-}
-
-export function severityMarker(severity: BrowserSeverity): string {
-  switch (severity) {
-    case 'warning':
-      return '△';
-    case 'critical':
-      return '▲ nearly full';
-    case 'full':
-      return '■ full';
-    case 'invalid':
-      return '✗ invalid spec';
-    case 'ok':
-    case 'empty':
-      return '';
-  }
+  readonly tone: SeverityTone;
+  /** Markers that survive NO_COLOR (none when all is well). */
+  readonly markers: readonly Marker[];
 }
 
 export function poolRow(pool: BrowserPool): PoolRow {
-  const notes = [severityMarker(pool.severity)];
-  if (pool.type === 'prefix') notes.push('prefix pool: no map');
-  if (pool.paused) notes.push('paused');
-  if (pool.deleting) notes.push('deleting');
+  const shown = presentPool(pool);
   return {
     id: pool.id,
     kind: pool.kindShort,
-    family: pool.family === undefined ? '—' : `IPv${pool.family}`,
-    used: compactCount(pool.counts.used),
-    total: compactCount(pool.counts.total),
-    // A float share of a huge pool can be 0 with addresses in use; keep it visible on the bar.
-    utilisation: pool.counts.allocated > 0n && pool.utilisation === 0 ? Number.MIN_VALUE : pool.utilisation,
-    percent: percent(pool.utilisation, pool.counts.total, pool.counts.allocated),
-    severity: pool.severity,
-    marker: notes.filter((n) => n !== '').join(' · '),
+    family: shown.family,
+    used: shown.used,
+    total: shown.total,
+    usedOfTotal: shown.usedOfTotal,
+    ratio: shown.ratio,
+    full: shown.full,
+    percent: shown.percent,
+    severity: shown.severity,
+    tone: shown.tone,
+    markers: shown.markers,
   };
 }
 

@@ -2,7 +2,13 @@
 // shapes; they are declared here as the minimal structural subset the UI reads, so the UI never
 // imports I/O code and any view model with these fields plugs in (its `Inventory` and
 // `PoolSnapshot` satisfy them as they are).
-import type { AllocationIndex, Family, PoolCounts, PoolLayout } from '@ipam-in-cluster/allocator';
+import type {
+  AllocationIndex,
+  Family,
+  PoolCounts,
+  PoolLayout,
+  PrefixPoolLayout,
+} from '@ipam-in-cluster/allocator';
 
 /** Utilisation severity as the data layer computes it. */
 export type BrowserSeverity = 'ok' | 'warning' | 'critical' | 'full' | 'empty' | 'invalid';
@@ -29,6 +35,8 @@ export interface BrowserAddress {
   readonly namespace: string;
   readonly name: string;
   readonly address: string;
+  /** spec.prefix (prefix pools: the length of the handed-out prefix). */
+  readonly prefix?: number | undefined;
   readonly claimName: string;
   readonly createdAt: Date | undefined;
   readonly deleting: boolean;
@@ -61,8 +69,22 @@ export interface BrowserPool {
   readonly error: string | undefined;
   readonly deleting: boolean;
   readonly paused: boolean;
+  /** Prefix pools: the length of each handed-out prefix. */
+  readonly allocationPrefixLength?: number | undefined;
+  /** Prefix pools: the layout of child prefixes (undefined when the spec does not parse). */
+  readonly prefixLayout?: PrefixPoolLayout | undefined;
+  /** Status fields that disagree with the counts (the `≠ status` marker). */
+  readonly statusMismatch?: readonly string[] | undefined;
+  /** Counted from part of the IPAddresses only (the `? partial` marker). */
+  readonly partial?: boolean | undefined;
   /** IPAddresses referencing this pool. */
   readonly addresses: readonly BrowserAddress[];
+}
+
+/** What was read: one namespace, or every namespace. */
+export interface BrowserScope {
+  readonly namespace: string | undefined;
+  readonly allNamespaces: boolean;
 }
 
 /** Everything on screen at one moment. */
@@ -70,6 +92,14 @@ export interface BrowserSnapshot {
   readonly pools: readonly BrowserPool[];
   readonly readAt: Date;
   readonly warnings: readonly string[];
+  /** The namespace read (the header shows it). */
+  readonly scope?: BrowserScope | undefined;
+  /**
+   * Where IPAddressClaims were read (data/coverage.ts): an address whose claim is missing is an
+   * orphan only where claims were read. Absent: everywhere.
+   */
+  readonly coverage?:
+    { readonly claims: { readonly all: boolean; readonly namespaces: readonly string[] } } | undefined;
 }
 
 export type SourceEvent =
@@ -98,6 +128,12 @@ export type ReleaseOutcome =
 export interface BrowserDataSource {
   /** Shown in the header, e.g. the kubeconfig context. */
   readonly context?: string | undefined;
-  subscribe(listener: (event: SourceEvent) => void): () => void;
+  /** The scope read when `subscribe` is given none (the header shows it before the first snapshot). */
+  readonly scope?: BrowserScope | undefined;
+  /**
+   * Delivers snapshots of `scope` (default: the source's own); the browser subscribes again with
+   * another scope to switch namespace (`:ns`). A source that cannot switch ignores it.
+   */
+  subscribe(listener: (event: SourceEvent) => void, scope?: BrowserScope): () => void;
   release(target: ReleaseTarget): Promise<ReleaseOutcome>;
 }

@@ -1,8 +1,8 @@
 /** @jsxRuntime automatic */
 // Screen 3: why an address is what it is (the allocator's explanation) and who holds it.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import type { HolderView, ReasonMark } from '../model/detail.js';
 import { useView } from '../state/context.js';
 import type { Token } from '../theme.js';
@@ -18,30 +18,30 @@ export function HolderLines(props: { holder: HolderView }): ReactNode {
   const h = props.holder;
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">
+      <Plain wrap="truncate">
         <Styled token="muted">{'IPAddress  '}</Styled>
         {`${h.namespace}/${h.name}`}
         {h.deleting ? <Styled token="warning"> (deleting)</Styled> : null}
-      </Text>
-      <Text wrap="truncate">
+      </Plain>
+      <Plain wrap="truncate">
         <Styled token="muted">{'claim      '}</Styled>
         {h.claim}
         {h.claimExists ? '' : <Styled token="warning"> (not found)</Styled>}
-      </Text>
-      <Text wrap="truncate">
+      </Plain>
+      <Plain wrap="truncate">
         <Styled token="muted">{'machine    '}</Styled>
         {h.machine ?? '—'}
-      </Text>
-      <Text wrap="truncate">
+      </Plain>
+      <Plain wrap="truncate">
         <Styled token="muted">{'cluster    '}</Styled>
         {h.cluster ?? '—'}
-      </Text>
-      <Text wrap="truncate">
+      </Plain>
+      <Plain wrap="truncate">
         <Styled token="muted">{'age        '}</Styled>
         {h.age}
         <Styled token="muted">{'   finalizers '}</Styled>
         {h.finalizers.length === 0 ? '—' : h.finalizers.join(', ')}
-      </Text>
+      </Plain>
     </Box>
   );
 }
@@ -58,10 +58,10 @@ export function AddressDetail(): ReactNode {
         {detail.headline}
       </Styled>
       {detail.reasons.map((r, i) => (
-        <Text key={`${i}-${r.text}`} wrap="truncate">
+        <Plain key={`${i}-${r.text}`} wrap="truncate">
           {'  '}
           <Styled token={MARK[r.mark].token}>{MARK[r.mark].glyph}</Styled> {r.text}
-        </Text>
+        </Plain>
       ))}
       {detail.holders.map((h) => (
         <Box key={`${h.namespace}/${h.name}`} marginTop={1}>

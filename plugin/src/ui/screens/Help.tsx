@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic */
 // `?`: the key table for the screen underneath, rendered from the one binding table.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Legend } from '../components/Legend.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { bindingsFor, type Binding } from '../keys.js';
 import { useView } from '../state/context.js';
 
@@ -27,10 +27,10 @@ function Lines(props: { bindings: readonly Binding[]; width: number }): ReactNod
         <Box key={row.map((b) => b.action).join()}>
           {row.map((b) => (
             <Box key={b.action} width={colWidth}>
-              <Text wrap="truncate">
+              <Plain wrap="truncate">
                 <Styled token="accent">{`  ${b.label.padEnd(8)}`}</Styled>
                 {b.description}
-              </Text>
+              </Plain>
             </Box>
           ))}
         </Box>

@@ -1,20 +1,26 @@
 /** @jsxRuntime automatic */
 // Screen 2: the occupancy map of one pool (cells are blocks of addresses) with a side panel on the
 // cell under the cursor. ⏎ zooms into a block or opens an address; - zooms out.
-import { formatAddr } from '@ipam-in-cluster/allocator';
-import { Box, Text } from 'ink';
+import { formatAddr, formatPrefix } from '@ipam-in-cluster/allocator';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { Legend } from '../components/Legend.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { addressDetail, blockParts } from '../model/detail.js';
-import { blockPhrase, compactCount, truncate, truncateStart } from '../model/format.js';
+import { compactCount } from '../../output/counts.js';
+import { blockPhrase, truncate, truncateStart } from '../model/format.js';
 import type { MapCell, MapGrid, MapRow } from '../model/grid.js';
 import { viewport } from '../model/list.js';
 import { useView } from '../state/context.js';
 import { cellGlyph, type Token } from '../theme.js';
 
-function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: number }): ReactNode {
-  const { row, cursor, labelWidth } = props;
+function MapLine(props: {
+  row: MapRow;
+  cursor: MapCell | undefined;
+  labelWidth: number;
+  ascii: boolean;
+}): ReactNode {
+  const { row, cursor, labelWidth, ascii } = props;
   const cursorCol =
     cursor !== undefined && cursor.row === row.cells.find((c) => c !== undefined)?.row ? cursor.col : -1;
   const parts: ReactNode[] = [];
@@ -33,7 +39,7 @@ function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: 
     else
       parts.push(
         <Styled key={`c${i}`} token={c.state} inverse={i === cursorCol}>
-          {cellGlyph(c.state, c.fill, c.size === 1n)}
+          {cellGlyph(c.state, c.fill, c.size === 1n, ascii)}
         </Styled>,
       );
   });
@@ -44,10 +50,10 @@ function MapLine(props: { row: MapRow; cursor: MapCell | undefined; labelWidth: 
       </Styled>,
     );
   return (
-    <Text wrap="truncate">
+    <Plain wrap="truncate">
       <Styled token="muted">{truncateStart(row.label, labelWidth).padStart(labelWidth)}</Styled>
       {parts}
-    </Text>
+    </Plain>
   );
 }
 
@@ -66,8 +72,8 @@ function Panel(props: { width: number }): ReactNode {
   const summary = (
     <Box flexDirection="column" marginTop={1}>
       <Styled token="title">pool</Styled>
-      <Text wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Text>
-      <Text wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Text>
+      <Plain wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Plain>
+      <Plain wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Plain>
     </Box>
   );
   if (cell === undefined) return <Box flexDirection="column">{summary}</Box>;
@@ -78,9 +84,12 @@ function Panel(props: { width: number }): ReactNode {
           {truncate(cell.startText, w)}
         </Styled>
         <Styled token="muted" wrap="truncate">{`– ${cell.endText}`}</Styled>
-        <Text wrap="truncate">{blockPhrase(cell.size, cell.family)}</Text>
+        <Plain wrap="truncate">{blockPhrase(cell.size, cell.family)}</Plain>
+        {cell.orphans > 0 ? (
+          <Styled token="orphan" wrap="truncate">{`${String(cell.orphans).padStart(6)} orphaned`}</Styled>
+        ) : null}
         {blockParts(cell.block).map((p) => (
-          <Text key={p.label} wrap="truncate">
+          <Plain key={p.label} wrap="truncate">
             <Styled
               token={
                 p.label === 'allocated'
@@ -93,7 +102,7 @@ function Panel(props: { width: number }): ReactNode {
               {compactCount(p.value).padStart(6)}
             </Styled>
             {` ${p.label}`}
-          </Text>
+          </Plain>
         ))}
         <Styled token="muted">⏎ zoom in</Styled>
         {summary}
@@ -108,13 +117,13 @@ function Panel(props: { width: number }): ReactNode {
         {cell.startText}
       </Styled>
       <Styled token={cell.state} wrap="truncate">
-        {d?.verdict ?? cell.state}
+        {cell.state === 'orphan' ? 'orphan: claim gone' : (d?.verdict ?? cell.state)}
       </Styled>
       {h !== undefined ? (
         <>
-          <Text wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Text>
-          <Text wrap="truncate">{`machine ${h.machine ?? '—'}`}</Text>
-          <Text wrap="truncate">{`since   ${h.age}`}</Text>
+          <Plain wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Plain>
+          <Plain wrap="truncate">{`machine ${h.machine ?? '—'}`}</Plain>
+          <Plain wrap="truncate">{`since   ${h.age}`}</Plain>
           {d !== undefined && d.holders.length > 1 ? (
             <Styled token="warning">{`${d.holders.length} holders!`}</Styled>
           ) : null}
@@ -130,20 +139,24 @@ function Panel(props: { width: number }): ReactNode {
 }
 
 export function PoolMap(): ReactNode {
-  const { pool, grid, cell, geometry, state } = useView();
+  const { pool, grid, cell, geometry, state, theme } = useView();
   if (pool === undefined) return <Styled token="danger">{`Pool ${state.poolId ?? ''} is gone.`}</Styled>;
   if (grid === undefined)
     return <Styled token="danger">{`${pool.id}: ${pool.error ?? 'no addresses to show'}`}</Styled>;
   const zoomed = state.zoom.length > 1;
   const subnet =
-    pool.layout?.subnet === undefined
-      ? undefined
-      : `${formatAddr(pool.layout.subnet)}/${pool.layout.subnet.bits}`;
+    pool.type === 'prefix'
+      ? pool.prefixLayout?.prefixEntries.map(formatPrefix).join(',')
+      : pool.layout?.subnet === undefined
+        ? undefined
+        : `${formatAddr(pool.layout.subnet)}/${pool.layout.subnet.bits}`;
   const title = [
     pool.id,
     scopeText(grid, zoomed, subnet),
-    `1 cell = ${blockPhrase(grid.blockSize, grid.family)}`,
-    grid.sparse ? 'populated blocks only' : undefined,
+    pool.type === 'prefix'
+      ? `1 cell = 1 /${pool.prefixLayout?.allocationPrefixLength ?? '?'} prefix`
+      : `1 cell = ${blockPhrase(grid.blockSize, grid.family)}`,
+    grid.sparse ? (pool.type === 'prefix' ? 'populated only' : 'populated blocks only') : undefined,
     zoomed ? `zoom ${state.zoom.length - 1}` : undefined,
   ]
     .filter((x) => x !== undefined)
@@ -163,7 +176,13 @@ export function PoolMap(): ReactNode {
             {' '.repeat(geometry.labelWidth) + header}
           </Styled>
           {grid.rows.slice(start, end).map((r) => (
-            <MapLine key={r.start.toString()} row={r} cursor={cell} labelWidth={geometry.labelWidth} />
+            <MapLine
+              key={r.start.toString()}
+              row={r}
+              cursor={cell}
+              labelWidth={geometry.labelWidth}
+              ascii={theme.ascii}
+            />
           ))}
           {grid.rows.length > geometry.mapRows ? (
             <Styled token="muted">{`${' '.repeat(geometry.labelWidth)} rows ${start + 1}–${end} of ${grid.rows.length}${grid.truncated ? '+' : ''}`}</Styled>

@@ -1,30 +1,41 @@
 /** @jsxRuntime automatic */
 // Screen 4: force-release behind a typed confirmation, with who holds the address and a plain warning.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { releaseConfirmation } from '../../data/release-rule.js';
-import { Styled } from '../components/Styled.js';
+import { Plain, Styled } from '../components/Styled.js';
 import { useView } from '../state/context.js';
 import { HolderLines } from './AddressDetail.js';
 
+/**
+ * What is wrong with the text typed so far, as soon as it cannot become the confirmation: the bare
+ * address where `force ADDRESS` is needed, or something else. Nothing while it is still a prefix.
+ */
+export function mismatch(typed: string, expected: string, address: string): string | undefined {
+  if (typed === '' || expected.startsWith(typed)) return undefined;
+  if (typed === address && expected !== address) return `✗ its claim exists: type ${expected}`;
+  return `✗ does not match ${expected}`;
+}
+
 export function ReleaseDialog(): ReactNode {
-  const { state, releaseHolders, theme, geometry } = useView();
+  const { state, releaseHolders, theme, geometry, glyphs } = useView();
   const address = state.address ?? '';
   const typed = state.prompt?.text ?? '';
   // The same rule as `kubectl ipam release`: a live claim needs the extra confirmation (--force).
   const live = releaseHolders.filter((h) => h.release.needsForce);
   const expected = releaseConfirmation(address, live.length > 0);
   const matches = typed.trim() === expected;
+  const feedback = mismatch(typed.trim(), expected, address);
   return (
     <Box
       flexDirection="column"
-      borderStyle="double"
+      borderStyle={theme.ascii ? 'classic' : 'double'}
       borderColor={theme.styles.danger.color}
       paddingX={1}
       width={Math.min(geometry.innerWidth, 90)}
     >
       <Styled token="danger">{`Force-release ${address}`}</Styled>
-      <Text wrap="wrap">{`Deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `the ${releaseHolders.length} IPAddresses`} holding it (removes the protecting finalizer):`}</Text>
+      <Plain wrap="wrap">{`Deletes ${releaseHolders.length === 1 ? 'the IPAddress' : `the ${releaseHolders.length} IPAddresses`} holding it (removes the protecting finalizer):`}</Plain>
       {releaseHolders.map((h) => (
         <HolderLines key={`${h.namespace}/${h.name}`} holder={h} />
       ))}
@@ -47,25 +58,27 @@ export function ReleaseDialog(): ReactNode {
         </Styled>
       </Box>
       <Box marginTop={1}>
-        <Text wrap="truncate">
+        <Plain wrap="truncate">
           {'Type '}
           <Styled token="title">{expected}</Styled>
           {live.length > 0
             ? ' and press ⏎ to release anyway, Esc to cancel.'
             : ' and press ⏎ to release, Esc to cancel.'}
-        </Text>
+        </Plain>
       </Box>
-      <Text wrap="truncate">
+      <Plain wrap="truncate">
         <Styled token="accent">{'> '}</Styled>
-        {typed}
-        <Text inverse> </Text>
+        {glyphs(typed)}
+        <Plain inverse> </Plain>
         {'  '}
         {state.releasing ? (
           <Styled token="muted">releasing…</Styled>
         ) : matches ? (
           <Styled token="danger">⏎ releases</Styled>
+        ) : feedback !== undefined ? (
+          <Styled token="warning">{feedback}</Styled>
         ) : null}
-      </Text>
+      </Plain>
     </Box>
   );
 }

@@ -7,7 +7,7 @@ import type { Geometry } from '../layout.js';
 import type { AddressDetail, HolderView } from '../model/detail.js';
 import type { MapCell, MapGrid } from '../model/grid.js';
 import type { PoolRow } from '../model/list.js';
-import type { BrowserPool } from '../model/source.js';
+import type { BrowserPool, BrowserScope } from '../model/source.js';
 import type { Theme } from '../theme.js';
 import type { UIState } from './reducer.js';
 
@@ -17,8 +17,12 @@ export interface BrowserView {
   readonly screen: Screen;
   readonly readOnly: boolean;
   readonly theme: Theme;
+  /** Text as the terminal can show it (ASCII stand-ins where it cannot draw blocks; ADR 0020). */
+  readonly glyphs: (text: string) => string;
   readonly geometry: Geometry;
   readonly context: string | undefined;
+  /** The namespace in view (undefined while unknown). */
+  readonly scope: BrowserScope | undefined;
   readonly now: Date;
   readonly rows: readonly PoolRow[];
   readonly listIndex: number;

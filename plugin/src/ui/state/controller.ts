@@ -9,7 +9,8 @@ import { geometry } from '../layout.js';
 import { addressDetail, holdersOf, holderView } from '../model/detail.js';
 import { buildGrid, cellIndexAt, moveInGrid, poolExtent, type Direction } from '../model/grid.js';
 import { clampIndex, poolRows } from '../model/list.js';
-import type { BrowserDataSource, ReleaseTarget } from '../model/source.js';
+import { buildPrefixGrid } from '../model/prefix-grid.js';
+import type { BrowserDataSource, BrowserScope, ReleaseTarget } from '../model/source.js';
 import type { Theme } from '../theme.js';
 import type { BrowserActions, BrowserView } from './context.js';
 import { initialState, reducer, type UIAction, type UIState } from './reducer.js';
@@ -20,7 +21,43 @@ export interface ViewOptions {
   readonly columns: number;
   readonly rows: number;
   readonly context: string | undefined;
+  /** The source's own scope (before `:ns` and before the first snapshot says). */
+  readonly sourceScope?: BrowserScope | undefined;
   readonly now: Date;
+}
+
+/** The scope in view: asked for with `:ns`, else what the snapshot was read for, else the source's. */
+export function scopeOf(state: UIState, sourceScope: BrowserScope | undefined): BrowserScope | undefined {
+  return state.scope ?? state.snapshot?.scope ?? sourceScope;
+}
+
+/** `namespace capi-a`, `all namespaces`, or undefined while unknown. */
+export function scopeText(scope: BrowserScope | undefined): string | undefined {
+  if (scope === undefined) return undefined;
+  if (scope.allNamespaces) return 'all namespaces';
+  return scope.namespace === undefined ? undefined : `namespace ${scope.namespace}`;
+}
+
+/**
+ * `:` commands: `ns NAME` (also `namespace NAME`), `ns all` / `ns -A` / `ns *` for every
+ * namespace. Returns the scope, or an error message naming what was typed.
+ */
+export function parseCommand(text: string): { scope: BrowserScope } | { error: string } {
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  const [verb, arg, ...more] = words;
+  if (verb !== 'ns' && verb !== 'namespace')
+    return { error: `unknown command ":${text.trim()}" (try :ns NAME or :ns all)` };
+  if (arg === undefined) return { error: 'which namespace? :ns NAME, or :ns all for every namespace' };
+  if (more.length > 0) return { error: `one namespace at a time: :ns ${arg}` };
+  if (arg === 'all' || arg === '-A' || arg === '*')
+    return { scope: { namespace: undefined, allNamespaces: true } };
+  // A DNS-1123 label, as Kubernetes names namespaces.
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(arg))
+    return { error: `"${arg}" is not a namespace name (lower-case letters, digits and "-")` };
+  return { scope: { namespace: arg, allNamespaces: false } };
 }
 
 export function screenOf(state: UIState): Screen {
@@ -36,10 +73,15 @@ export function deriveView(state: UIState, o: ViewOptions): BrowserView {
   const pool = state.poolId === undefined ? undefined : pools.find((p) => p.id === state.poolId);
   const geo = geometry(o.columns, o.rows, pool?.family);
   const top = state.zoom[state.zoom.length - 1];
+  const claims = state.snapshot?.coverage?.claims;
+  const claimsRead =
+    claims === undefined || claims.all ? undefined : (ns: string): boolean => claims.namespaces.includes(ns);
   const grid =
     pool === undefined || state.page === 'list'
       ? undefined
-      : buildGrid({ pool, scope: top?.scope, perRow: geo.perRow, fitRows: geo.mapRows });
+      : pool.type === 'prefix'
+        ? buildPrefixGrid({ pool, perRow: geo.perRow, claimsRead })
+        : buildGrid({ pool, scope: top?.scope, perRow: geo.perRow, fitRows: geo.mapRows, claimsRead });
   const cellIndex = grid === undefined ? -1 : cellIndexAt(grid, top?.cursor);
   const detail =
     pool !== undefined && state.address !== undefined ? addressDetail(pool, state.address, o.now) : undefined;
@@ -52,8 +94,10 @@ export function deriveView(state: UIState, o: ViewOptions): BrowserView {
     screen: screenOf(state),
     readOnly: o.readOnly,
     theme: o.theme,
+    glyphs: o.theme.text,
     geometry: geo,
     context: o.context,
+    scope: scopeOf(state, o.sourceScope),
     now: o.now,
     rows,
     listIndex,
@@ -99,16 +143,7 @@ function decideList(v: BrowserView, action: Action): Decision {
       const row = v.rows[v.listIndex];
       if (row === undefined) return { actions: [] };
       const pool = v.state.snapshot?.pools.find((p) => p.id === row.id);
-      if (pool?.type === 'prefix')
-        return {
-          actions: [
-            {
-              type: 'message',
-              message: { text: `${row.id} is a prefix pool; it has no address map`, tone: 'info' },
-            },
-          ],
-        };
-      if (pool?.layout === undefined)
+      if ((pool?.type === 'prefix' ? pool.prefixLayout : pool?.layout) === undefined)
         return {
           actions: [
             { type: 'message', message: { text: `${row.id}: ${pool?.error ?? 'no layout'}`, tone: 'error' } },
@@ -123,6 +158,8 @@ function decideList(v: BrowserView, action: Action): Decision {
     }
     case 'filter':
       return { actions: [{ type: 'prompt', kind: 'filter' }] };
+    case 'command':
+      return { actions: [{ type: 'prompt', kind: 'command' }] };
     case 'back':
       return v.state.filter !== ''
         ? { actions: [{ type: 'filter', text: '' }] }
@@ -198,6 +235,8 @@ function decidePool(v: BrowserView, action: Action): Decision {
       return releaseDecision(v, cell.startText);
     case 'filter':
       return { actions: [{ type: 'prompt', kind: 'find' }] };
+    case 'command':
+      return { actions: [{ type: 'prompt', kind: 'command' }] };
     case 'back':
       return { actions: [{ type: 'back' }] };
     default:
@@ -223,6 +262,17 @@ function decidePrompt(v: BrowserView, action: Action): Decision {
           return { actions: [{ type: 'promptClose' }] };
         case 'find':
           return findAddress(v, prompt.text.trim());
+        case 'command': {
+          const parsed = parseCommand(prompt.text);
+          if ('error' in parsed)
+            return {
+              actions: [
+                { type: 'promptClose' },
+                { type: 'message', message: { text: parsed.error, tone: 'error' } },
+              ],
+            };
+          return { actions: [{ type: 'promptClose' }, { type: 'scope', scope: parsed.scope }] };
+        }
         case 'confirm': {
           const address = v.state.address ?? '';
           if (v.state.releasing) return { actions: [] };
@@ -309,6 +359,7 @@ export function decide(v: BrowserView, action: Action): Decision {
       return decidePool(v, action);
     case 'address':
       if (action === 'release' && v.state.address !== undefined) return releaseDecision(v, v.state.address);
+      if (action === 'command') return { actions: [{ type: 'prompt', kind: 'command' }] };
       if (action === 'back') return { actions: [{ type: 'back' }] };
       return { actions: [] };
     case 'release':
@@ -351,19 +402,28 @@ export function useBrowserController(o: ControllerOptions): { view: BrowserView;
     dispatch(a);
   }, []);
   const { source, onQuit, readOnly, theme, columns, rows, context, now } = o;
+  const scope = state.scope;
 
-  useEffect(
-    () =>
-      source.subscribe((event) => {
-        if (event.type === 'snapshot') apply({ type: 'snapshot', snapshot: event.snapshot });
-        else apply({ type: 'sourceError', message: event.message });
-      }),
-    [source, apply],
-  );
+  useEffect(() => {
+    const listener = (event: Parameters<Parameters<BrowserDataSource['subscribe']>[0]>[0]): void => {
+      if (event.type === 'snapshot') apply({ type: 'snapshot', snapshot: event.snapshot });
+      else apply({ type: 'sourceError', message: event.message });
+    };
+    // Subscribing again with another scope is how `:ns` switches namespace.
+    return scope === undefined ? source.subscribe(listener) : source.subscribe(listener, scope);
+  }, [source, apply, scope]);
 
   const options = useCallback(
-    (): ViewOptions => ({ readOnly, theme, columns, rows, context, now: now?.() ?? new Date() }),
-    [readOnly, theme, columns, rows, context, now],
+    (): ViewOptions => ({
+      readOnly,
+      theme,
+      columns,
+      rows,
+      context,
+      sourceScope: source.scope,
+      now: now?.() ?? new Date(),
+    }),
+    [readOnly, theme, columns, rows, context, source, now],
   );
   const view = useMemo(() => deriveView(state, options()), [state, options]);
   const viewRef = useRef(view);

@@ -2,7 +2,7 @@
 // derived view (the map grid, the list rows) is computed by the caller and passed in the action.
 import type { IPRange } from '@ipam-in-cluster/allocator';
 import type { PromptKind } from '../keys.js';
-import type { BrowserSnapshot } from '../model/source.js';
+import type { BrowserScope, BrowserSnapshot } from '../model/source.js';
 
 export type Page = 'list' | 'pool' | 'address' | 'release';
 
@@ -22,6 +22,8 @@ export interface UIState {
   readonly help: boolean;
   readonly snapshot: BrowserSnapshot | undefined;
   readonly sourceError: string | undefined;
+  /** The namespace asked for with `:ns` (undefined: the source's own, from -n / -A / the context). */
+  readonly scope: BrowserScope | undefined;
   /** Updates received (for "live" feedback). */
   readonly updates: number;
   readonly listCursor: number;
@@ -42,6 +44,7 @@ export const initialState: UIState = {
   help: false,
   snapshot: undefined,
   sourceError: undefined,
+  scope: undefined,
   updates: 0,
   listCursor: 0,
   listCursorId: undefined,
@@ -57,6 +60,7 @@ export const initialState: UIState = {
 export type UIAction =
   | { type: 'snapshot'; snapshot: BrowserSnapshot }
   | { type: 'sourceError'; message: string }
+  | { type: 'scope'; scope: BrowserScope }
   | { type: 'listCursor'; index: number; id: string | undefined }
   | { type: 'openPool'; id: string }
   | { type: 'mapCursor'; at: bigint | undefined }
@@ -88,6 +92,9 @@ export function reducer(state: UIState, action: UIAction): UIState {
       return { ...state, snapshot: action.snapshot, sourceError: undefined, updates: state.updates + 1 };
     case 'sourceError':
       return { ...state, sourceError: action.message };
+    case 'scope':
+      // Another namespace: back to the list, which reads again from nothing.
+      return { ...initialState, scope: action.scope, filter: state.filter };
     case 'listCursor':
       return { ...state, listCursor: action.index, listCursorId: action.id };
     case 'openPool':
@@ -133,7 +140,10 @@ export function reducer(state: UIState, action: UIAction): UIState {
     case 'prompt':
       return {
         ...state,
-        prompt: { kind: action.kind, text: action.kind === 'filter' ? state.filter : '' },
+        prompt: {
+          kind: action.kind,
+          text: action.kind === 'filter' ? state.filter : action.kind === 'command' ? 'ns ' : '',
+        },
         message: undefined,
       };
     case 'promptText':

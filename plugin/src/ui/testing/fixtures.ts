@@ -1,10 +1,17 @@
 // Pools and a scriptable in-memory data source for the browser's tests (no cluster, no I/O).
-import type { IPPoolSpec } from '@ipam-in-cluster/allocator';
+import {
+  buildPrefixPoolLayout,
+  prefixPoolCounts,
+  type IPPoolSpec,
+  type PrefixPoolSpec,
+} from '@ipam-in-cluster/allocator';
+import { ratio, severityOf } from '../../data/pool-summary.js';
 import { buildBrowserPool, simpleAddress } from '../model/build.js';
 import type {
   BrowserAddress,
   BrowserDataSource,
   BrowserPool,
+  BrowserScope,
   BrowserSnapshot,
   ReleaseOutcome,
   ReleaseTarget,
@@ -45,6 +52,62 @@ export interface PoolSet {
   v4Addresses: BrowserAddress[];
   v6Addresses: BrowserAddress[];
   bigUsed: number;
+  /** More pools after the three above (a prefix pool, pools of other namespaces). */
+  extra?: BrowserPool[];
+}
+
+/** A prefix pool as the data layer builds it, from its spec and IPAddresses (with spec.prefix). */
+export function prefixBrowserPool(
+  namespace: string,
+  name: string,
+  spec: PrefixPoolSpec,
+  addresses: readonly BrowserAddress[],
+): BrowserPool {
+  const laid = buildPrefixPoolLayout(spec);
+  const layout = laid.ok ? laid.value : undefined;
+  const counts =
+    layout === undefined
+      ? { total: 0n, used: 0n, allocated: 0n, free: 0n, outOfRange: 0n }
+      : prefixPoolCounts(
+          layout,
+          addresses.map((a) => ({ address: a.address, prefix: a.prefix })),
+        );
+  return {
+    id: `${namespace}/${name}`,
+    key: { kind: 'InClusterPrefixPool', namespace, name },
+    kindShort: 'prefix',
+    type: 'prefix',
+    family: 6,
+    layout: undefined,
+    index: undefined,
+    prefixLayout: layout,
+    allocationPrefixLength: layout?.allocationPrefixLength,
+    counts,
+    utilisation: ratio(counts.total - counts.free, counts.total),
+    severity: severityOf(counts, layout === undefined),
+    error: laid.ok ? undefined : laid.error.message,
+    deleting: false,
+    paused: false,
+    addresses,
+  };
+}
+
+/** capi-a/delegated: fd10::/60 in /64s, three held (one by an orphan), fd10:0:0:8::/61 excluded. */
+export function delegatedPool(): BrowserPool {
+  const prefix = (name: string, address: string, machine: string, orphan = false): BrowserAddress => {
+    const a = held('capi-a', name, address, machine, 1);
+    return { ...a, prefix: 64, ...(orphan ? { claim: undefined } : {}) };
+  };
+  return prefixBrowserPool(
+    'capi-a',
+    'delegated',
+    { prefixes: ['fd10::/60'], allocationPrefixLength: 64, excludedPrefixes: ['fd10:0:0:8::/61'] },
+    [
+      prefix('site-a', 'fd10::', 'site-a'),
+      prefix('site-b', 'fd10:0:0:1::', 'site-b'),
+      prefix('gone', 'fd10:0:0:3::', 'gone', true),
+    ],
+  );
 }
 
 export function v4Addresses(): BrowserAddress[] {
@@ -67,7 +130,7 @@ export function poolsFrom(set: PoolSet): BrowserPool[] {
   const big: BrowserAddress[] = [];
   for (let i = 0; i < set.bigUsed; i++)
     big.push(simpleAddress('dc1', `big-${i}`, `172.16.${(i >> 8) & 255}.${i & 255}`));
-  return [
+  const pools = [
     buildBrowserPool({
       kind: 'InClusterIPPool',
       namespace: 'capi-a',
@@ -90,14 +153,24 @@ export function poolsFrom(set: PoolSet): BrowserPool[] {
       addresses: big,
     }),
   ];
+  return [...pools, ...(set.extra ?? [])];
 }
 
 export function defaultSet(): PoolSet {
   return { v4Addresses: v4Addresses(), v6Addresses: v6Addresses(), bigUsed: 1003 };
 }
 
-export function snapshotOf(pools: readonly BrowserPool[], readAt = READ_AT): BrowserSnapshot {
-  return { pools, readAt, warnings: [] };
+export function snapshotOf(
+  pools: readonly BrowserPool[],
+  readAt = READ_AT,
+  scope?: BrowserScope,
+): BrowserSnapshot {
+  if (scope === undefined) return { pools, readAt, warnings: [] };
+  // One namespace: its namespaced pools and every global pool, as the data layer reads them.
+  const inScope = pools.filter(
+    (p) => scope.allNamespaces || p.key.namespace === undefined || p.key.namespace === scope.namespace,
+  );
+  return { pools: inScope, readAt, warnings: [], scope };
 }
 
 /** An in-memory source: emits on subscribe, `push` for live updates, release drops the address. */
@@ -119,9 +192,16 @@ export class FakeSource implements BrowserDataSource {
     this.set = set;
   }
 
-  subscribe(listener: (e: SourceEvent) => void): () => void {
+  /** The scope of every subscribe call (undefined: the source's own). */
+  readonly scopes: (BrowserScope | undefined)[] = [];
+  #scope: BrowserScope | undefined;
+
+  subscribe(listener: (e: SourceEvent) => void, scope?: BrowserScope): () => void {
     this.#listeners.add(listener);
-    if (this.emitOnSubscribe) listener({ type: 'snapshot', snapshot: snapshotOf(poolsFrom(this.set)) });
+    this.scopes.push(scope);
+    this.#scope = scope;
+    if (this.emitOnSubscribe)
+      listener({ type: 'snapshot', snapshot: snapshotOf(poolsFrom(this.set), READ_AT, scope) });
     return () => this.#listeners.delete(listener);
   }
 
@@ -130,7 +210,7 @@ export class FakeSource implements BrowserDataSource {
   }
 
   push(): void {
-    this.emit({ type: 'snapshot', snapshot: snapshotOf(poolsFrom(this.set)) });
+    this.emit({ type: 'snapshot', snapshot: snapshotOf(poolsFrom(this.set), READ_AT, this.#scope) });
   }
 
   get listeners(): number {

@@ -3,6 +3,7 @@
 // for React and Ink to flush (yield after render and after every key; a lone Esc is buffered by Ink).
 import { render } from 'ink-testing-library';
 import { Browser } from '../app.js';
+import { asciiFrame } from '../index.js';
 import type { BrowserDataSource } from '../model/source.js';
 import { READ_AT } from './fixtures.js';
 
@@ -48,7 +49,7 @@ export interface Harness {
 
 export async function renderBrowser(
   source: BrowserDataSource,
-  opts: { columns?: number; rows?: number; readOnly?: boolean; noColor?: boolean } = {},
+  opts: { columns?: number; rows?: number; readOnly?: boolean; noColor?: boolean; ascii?: boolean } = {},
 ): Promise<Harness> {
   const h = {
     quits: 0,
@@ -58,6 +59,7 @@ export async function renderBrowser(
       source={source}
       readOnly={opts.readOnly ?? false}
       noColor={opts.noColor ?? true}
+      ascii={opts.ascii ?? false}
       columns={opts.columns ?? 80}
       rows={opts.rows ?? 24}
       now={() => READ_AT}
@@ -66,7 +68,8 @@ export async function renderBrowser(
       }}
     />,
   );
-  h.frame = () => strip(r.lastFrame());
+  // ASCII: what runBrowser's stdout does to Ink's own `…` (index.ts asciiFrame).
+  h.frame = () => (opts.ascii === true ? asciiFrame(strip(r.lastFrame())) : strip(r.lastFrame()));
   // Polling, not sleeping: wait for at least `minMs`, then until no frame arrived for QUIET ms.
   h.settle = async (minMs = 10) => {
     const QUIET = 45; // Ink renders at most 30 frames a second: one frame interval plus slack
