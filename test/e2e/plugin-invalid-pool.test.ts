@@ -72,8 +72,9 @@ describe('kubectl-ipam on a pool with an invalid spec and live IPAddresses', () 
     assert.equal(r.code, 0, r.stderr);
     const row = r.stdout.split('\n').find((l) => l.startsWith('broken ')) ?? '';
     assert.match(row, /^broken\s+pool\s+\S+\s+0\s+3\s+0\s+3\s+/, r.stdout);
-    // The marker column (`! invalid spec`, cut to its sign at 80 columns) flags the row.
-    assert.match(row, /0%\s+!/);
+    // Nothing to hand out (`—`, not 0 %); the marker column, cut to its signs at 80 columns, flags the
+    // invalid spec (`✗`) and the out-of-range addresses (`!`): plugin/src/output/present.ts, ADR 0026.
+    assert.match(row, /—\s+✗ !$/);
     assert.match(
       r.stderr,
       /warning: pool .*\/broken: .*; 3 IPAddress\(es\) still hold addresses in it \(counted as used, out of range\)/,
