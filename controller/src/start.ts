@@ -22,16 +22,20 @@ export async function runController(args: readonly string[]): Promise<number> {
   // leading and logging) must stop it gracefully once it is up, not kill the process outright.
   let running: Awaited<ReturnType<typeof runFromConfig>> | undefined;
   const signalled = { any: false }; // an object: set in the handler, which TypeScript does not follow
+  // Aborts a start still waiting for the API server (discovery retries while it is unavailable).
+  const starting = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     log.info('signal received, shutting down', { signal });
     signalled.any = true;
+    starting.abort();
     if (running !== undefined) void running.stop();
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    running = await runFromConfig(config, log);
+    running = await runFromConfig(config, log, starting.signal);
   } catch (error) {
+    if (signalled.any) return 0; // stopped while starting: nothing ran yet, a clean exit
     log.error('start-up failed', { error });
     return 1;
   }

@@ -2,7 +2,9 @@
 // and a graceful exit on SIGTERM (stop intake, drain, stop informers, close servers).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, parseFlags, runFromConfig, type Running } from '@ipam-in-cluster/controller';
@@ -76,54 +78,110 @@ describe('controller: main', () => {
 
   it('the binary runs with the controller Node flags and exits 0 on SIGTERM, also when signalled mid-start', async () => {
     const { kubeconfigPath } = await testCluster();
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=source',
-        join(repoRoot, 'controller/src/main.ts'),
-        '--kubeconfig',
-        kubeconfigPath,
-        '--watch-filter',
-        watchFilter,
-        '--health-probe-bind-address',
-        '127.0.0.1:0',
-        '--metrics-bind-address',
-        '0',
-        '--webhook-port',
-        '0',
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        cwd: repoRoot,
-        // An operator's heap cap (the chart's NODE_OPTIONS) stays; the other controller flags are added.
-        env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=200` },
-      },
-    );
-    let log = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
+    // An operator's heap cap (the chart's NODE_OPTIONS) stays; the other controller flags are added.
+    const bin = spawnBinary(kubeconfigPath, {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=200`,
     });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => {
-        resolve(code);
-      }),
-    );
     try {
       // Mid-start (the first line is logged before the caches sync): the signal must still stop it
       // gracefully once it is up. CI once caught a SIGTERM that arrived before the handler existed.
-      await waitFor(() => Promise.resolve(log.includes('"serving health probes"')), {
+      await waitFor(() => Promise.resolve(bin.log().includes('"serving health probes"')), {
         what: 'the manager to begin starting',
         timeoutMs: 60_000,
       });
       // It re-executed itself (same pid) with the controller's Node flags it was not given.
-      const nodeArgs = readFileSync(`/proc/${String(child.pid)}/cmdline`, 'utf8').split('\0');
+      const nodeArgs = readFileSync(`/proc/${String(bin.child.pid)}/cmdline`, 'utf8').split('\0');
       const missing = CONTROLLER_NODE_FLAGS.filter((f) => !f.startsWith('--max-old-space-size='));
       assert.deepEqual(nodeArgs.slice(1, 1 + missing.length), missing, nodeArgs.join(' '));
       assert.ok(!nodeArgs.some((a) => a.startsWith('--max-old-space-size')), nodeArgs.join(' '));
+      assert.equal(await bin.stop(), 0, bin.log());
+      assert.match(bin.log(), /"msg":"stopped"/);
+    } finally {
+      if (bin.child.exitCode === null) bin.child.kill('SIGKILL');
+    }
+  });
+
+  it('waits for an API server that does not answer yet instead of exiting, and still stops on SIGTERM', async () => {
+    // A kubeconfig whose server is a loopback port nobody listens on: an API server still starting.
+    const { kubeconfigPath } = await testCluster();
+    const port = await closedPort();
+    const dir = mkdtempSync(join(tmpdir(), 'ipam-main-'));
+    const unreachable = join(dir, 'kubeconfig');
+    writeFileSync(
+      unreachable,
+      readFileSync(kubeconfigPath, 'utf8').replace(
+        /server: https:\/\/127\.0\.0\.1:\d+/,
+        `server: https://127.0.0.1:${String(port)}`,
+      ),
+    );
+    const bin = spawnBinary(unreachable);
+    try {
+      await waitFor(() => Promise.resolve((bin.log().match(/did not answer; retrying/g) ?? []).length >= 3), {
+        what: 'discovery to retry three times',
+        timeoutMs: 60_000,
+      });
+      assert.equal(bin.child.exitCode, null, bin.log());
+      assert.match(bin.log(), /ECONNREFUSED/);
+      assert.equal(await bin.stop(), 0, bin.log());
+      assert.doesNotMatch(bin.log(), /start-up failed/);
+    } finally {
+      if (bin.child.exitCode === null) bin.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A loopback port that was free a moment ago (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  });
+}
+
+/** controller/src/main.ts as a process, its stderr collected; stop() sends SIGTERM and resolves to the exit code. */
+function spawnBinary(kubeconfigPath: string, env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=source',
+      join(repoRoot, 'controller/src/main.ts'),
+      '--kubeconfig',
+      kubeconfigPath,
+      '--watch-filter',
+      watchFilter,
+      '--health-probe-bind-address',
+      '127.0.0.1:0',
+      '--metrics-bind-address',
+      '0',
+      '--webhook-port',
+      '0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot, env: { ...process.env, ...env } },
+  );
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    log: () => log,
+    stop: async (): Promise<number | null | 'timeout'> => {
       child.kill('SIGTERM');
-      const code = await Promise.race([
+      return Promise.race([
         exited,
         new Promise<'timeout'>((resolve) =>
           setTimeout(() => {
@@ -131,10 +189,6 @@ describe('controller: main', () => {
           }, 15_000),
         ),
       ]);
-      assert.equal(code, 0, log);
-      assert.match(log, /"msg":"stopped"/);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
-});
+    },
+  };
+}

@@ -7,21 +7,60 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { chooseContract, type ContractVersion } from '@ipam-in-cluster/api';
 import {
+  Backoff,
+  classifyApiError,
   discoverServedResources,
   KubeClient,
   KubeTransport,
   loadKubeConfig,
   serverStreamsLists,
+  sleep,
 } from '@ipam-in-cluster/kube';
 import type { ControllerMetrics } from '../metrics/registry.js';
 import type { Logger } from '../reconcilers/types.js';
 import type { ManagerOptions, ResolvedOptions, Served, Wiring } from './options.js';
 
-export async function discover(transport: KubeTransport, log: Logger): Promise<Served> {
-  const [served, streamingLists] = await Promise.all([
-    discoverServedResources(transport),
-    serverStreamsLists(transport),
-  ]);
+/**
+ * Runs `attempt` until the API server answers it. One that is starting or restarting refuses
+ * connections or answers 503 ("not all known HTTP paths installed"); a controller that exits on that
+ * only crash-loops (a standby started during an API server restart did, in the chaos test), so a
+ * retriable error is waited out with backoff. Anything else (Forbidden, a bad kubeconfig) fails at
+ * once; so does an aborted start, with the last error.
+ */
+export async function untilAnswered<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  log: Logger,
+  signal?: AbortSignal,
+  backoff: Backoff = new Backoff({ initialMs: 250, maxMs: 5_000 }),
+): Promise<T> {
+  // A function, not a narrowed expression: the signal aborts while we wait.
+  const aborted = (): boolean => signal?.aborted === true;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const classified = classifyApiError(error);
+      if (!classified.retriable || aborted()) throw error;
+      const delayMs = backoff.next();
+      log.warn(`${what}: the API server did not answer; retrying`, {
+        error: classified.message,
+        attempt: backoff.attempts,
+        delayMs,
+      });
+      await sleep(delayMs, signal);
+      if (aborted()) throw error;
+    }
+  }
+}
+
+export async function discover(transport: KubeTransport, log: Logger, signal?: AbortSignal): Promise<Served> {
+  const [served, streamingLists] = await untilAnswered(
+    'discovery',
+    () => Promise.all([discoverServedResources(transport), serverStreamsLists(transport)]),
+    log,
+    signal,
+  );
   const chosen = chooseContract(served.contractVersions);
   if (!chosen.ok) throw new Error(chosen.error.message);
   if (!served.poolCrdsInstalled) {
@@ -60,7 +99,7 @@ export async function connect(
     metrics,
     transport,
     client: new KubeClient(transport),
-    served: await discover(transport, log),
+    served: await discover(transport, log, options.startSignal),
     identity: options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
     kubeconfigNamespace: loaded.namespace,
   };

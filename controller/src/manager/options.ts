@@ -13,6 +13,11 @@ export const COMPONENT = 'ipam-in-cluster-controller';
 export interface ManagerOptions {
   kubeconfig?: string | undefined;
   /**
+   * Aborts the start (a SIGTERM while discovery still waits for an API server that is restarting):
+   * startManager then rejects instead of retrying on.
+   */
+  startSignal?: AbortSignal | undefined;
+  /**
    * Serve one namespace only: the claim, Cluster and namespaced-pool caches hold that namespace;
    * undefined = all namespaces. The IPAddress cache always holds every namespace: a global pool's
    * IPAddresses live in many, and its allocation state, counts and ProtectPool need all of them.

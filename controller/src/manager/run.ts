@@ -36,9 +36,11 @@ export function managerOptions(
   config: ControllerConfig,
   log: Logger,
   metrics: ControllerMetrics,
+  startSignal?: AbortSignal,
 ): ManagerOptions {
   return {
     kubeconfig: config.kubeconfig,
+    startSignal,
     namespace: config.namespace,
     watchFilter: config.watchFilter,
     leaderElect: config.leaderElection.enabled,
@@ -184,7 +186,11 @@ export async function secureServing(
   };
 }
 
-export async function runFromConfig(config: ControllerConfig, log: Logger): Promise<Running> {
+export async function runFromConfig(
+  config: ControllerConfig,
+  log: Logger,
+  startSignal?: AbortSignal,
+): Promise<Running> {
   let manager: Manager | undefined;
   const metrics = new ControllerMetrics({ defaultMetrics: true });
   const checks = new HealthChecks();
@@ -223,7 +229,7 @@ export async function runFromConfig(config: ControllerConfig, log: Logger): Prom
   let webhooks: WebhookServerHandle | undefined;
   try {
     webhooks = await startWebhooks(config, log, metrics);
-    manager = await startManager(managerOptions(config, log, metrics));
+    manager = await startManager(managerOptions(config, log, metrics, startSignal));
   } catch (error) {
     await webhooks?.stop(0);
     await diagnostics.close(0);
