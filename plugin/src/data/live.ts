@@ -26,6 +26,7 @@ import {
   ipAddressClaimResource,
   ipAddressResource,
   poolResource,
+  serverStreamsLists,
   type ClassifiedError,
   type KubeObject,
   type ResourceDescriptor,
@@ -74,6 +75,11 @@ export interface LiveOptions {
   readonly pollMs?: number;
   /** List page size of the informers (default 5000: few round trips for big inventories). */
   readonly pageSize?: number;
+  /**
+   * List IPAddresses and claims as streaming lists (ADR 0014; pages where the server refuses).
+   * Default: when the server is 1.27 or newer (`serverStreamsLists`, as the controller decides).
+   */
+  readonly streamingLists?: boolean;
 }
 
 interface FeedOptions {
@@ -101,6 +107,7 @@ class Feed<T extends KubeObject> {
   /** What could not be listed (forbidden), for the coverage warning. */
   skipped: string | undefined;
   private namespace: string | undefined;
+  private streaming = false;
   private stopped = false;
   private failing = false;
   private resolveReady!: () => void;
@@ -115,7 +122,9 @@ class Feed<T extends KubeObject> {
     });
   }
 
-  start(): Promise<void> {
+  /** `streaming`: list as a streaming list (ADR 0014), pages where the server refuses it. */
+  start(streaming = false): Promise<void> {
+    this.streaming = streaming;
     this.watch();
     return this.ready;
   }
@@ -138,6 +147,7 @@ class Feed<T extends KubeObject> {
       resource: this.o.resource,
       namespace: this.namespace,
       pageSize: this.o.pageSize,
+      streamingLists: this.streaming,
       hooks: {
         onError: (error, phase) => {
           this.failed(informer, error, phase);
@@ -168,6 +178,14 @@ class Feed<T extends KubeObject> {
   private failed(informer: Informer<T>, error: ClassifiedError, phase: string): void {
     if (this.stopped || this.informer !== informer) return;
     const forbidden = error.kind === 'Forbidden';
+    if (forbidden && phase === 'list' && this.streaming) {
+      // A streaming list is a watch: a user who may list but not watch is refused it. List in
+      // pages to tell the two apart (the fallbacks below).
+      this.streaming = false;
+      void informer.stop();
+      this.watch();
+      return;
+    }
     if (
       forbidden &&
       phase === 'list' &&
@@ -375,17 +393,28 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         claims,
       ] as Feed<KubeObject>[];
 
-      const started = feeds.map((f) => f.start());
+      // Pools first: the IPAddress and claim lists (megabytes for the API server to encode and for
+      // us to parse) start once the pools are in, so they do not slow down the small pool lists.
+      const poolsIn = Promise.all(poolFeeds.map(([, f]) => f.start()));
       // The Lease decides, as for `kubectl ipam pools`, whether any status may be trusted: only a
       // holder that stopped renewing it says no.
       const stopped = readControllerLease(session, new Date(), { resourceVersion: '0' }).then(
         (lease) => leaseState(lease).state === 'stale',
         () => false,
       );
-      void Promise.all([Promise.all(poolFeeds.map(([, f]) => f.ready)), stopped]).then(([, isStopped]) => {
+      void Promise.all([poolsIn, stopped]).then(([, isStopped]) => {
         buildEarly(isStopped);
       });
-      void Promise.all(started).then(() => {
+      // Streaming lists: the API server sends each object from its watch cache, no pages to build
+      // (about half the time to the full snapshot with 20 000 IPAddresses under load).
+      const streaming =
+        options.streamingLists === undefined
+          ? serverStreamsLists(session.transport).catch(() => false)
+          : Promise.resolve(options.streamingLists);
+      const started = Promise.all([poolsIn, streaming]).then(async ([, stream]) => {
+        if (!closed) await Promise.all([addresses.start(stream), claims.start(stream)]);
+      });
+      void started.then(() => {
         if (closed) return;
         synced = true;
         build();
