@@ -2,6 +2,11 @@
 // — the served pool kinds, IPAddresses, IPAddressClaims — and a snapshot rebuilt from the caches
 // when they change, at most once per `debounceMs` (and never more often than twice the time a
 // rebuild takes, so a burst of events on a big inventory does not keep a core busy).
+// Pools first: the pool lists are small and come in long before the IPAddress and claim lists (3 s
+// at 2 000 addresses on a loaded machine, 30 s at 20 000). As soon as the pools (and the leader
+// Lease) are read, one early `pools` event carries them with counts from their status, by the rule
+// `kubectl ipam pools` uses (ADR 0013) — when every pool's status can be trusted; the full snapshot
+// (counted from the IPAddresses, as before) follows.
 // Fallbacks, announced as warnings on the status line (forbidden lists as one, like the CLI's):
 //   - listing cluster-wide is forbidden (and the scope is one namespace): watch that namespace;
 //   - listing is forbidden altogether (global pools for a namespace user): skip that resource;
@@ -21,19 +26,29 @@ import {
   ipAddressClaimResource,
   ipAddressResource,
   poolResource,
+  serverStreamsLists,
   type ClassifiedError,
   type KubeObject,
   type ResourceDescriptor,
 } from '@ipam-in-cluster/kube';
 import { EVERYWHERE, NOWHERE, coverageWarning, inNamespace } from './coverage.js';
 import type { Coverage, Inventory, ReadCoverage } from './model.js';
+import { leaseState } from './diagnose.js';
 import { applyRelease, planRelease, releaseTargetOf } from './release.js';
-import type { ReadScope, Session } from './session.js';
-import { buildInventory } from './snapshot.js';
+import { readControllerLease, type ReadScope, type Session } from './session.js';
+import { buildInventory, buildPoolsFirst, type PoolsFirstSnapshot } from './snapshot.js';
 
+/**
+ * `pools`: at most once, before the first `snapshot`: the pools alone, counts from status (see the
+ * top of this file); their addresses and claims are empty until the `snapshot`.
+ */
 export type LiveEvent =
+  | { readonly type: 'pools'; readonly snapshot: PoolsFirstSnapshot }
   | { readonly type: 'snapshot'; readonly snapshot: Inventory }
   | { readonly type: 'error'; readonly message: string };
+
+/** What the early `pools` snapshot says is still being read. */
+export const PENDING_ADDRESSES = 'reading IPAddresses and claims…';
 
 export interface LiveSource {
   readonly context: string;
@@ -53,6 +68,11 @@ export interface LiveOptions {
   readonly pollMs?: number;
   /** List page size of the informers (default 5000: few round trips for big inventories). */
   readonly pageSize?: number;
+  /**
+   * List IPAddresses and claims as streaming lists (ADR 0014; pages where the server refuses).
+   * Default: when the server is 1.27 or newer (`serverStreamsLists`, as the controller decides).
+   */
+  readonly streamingLists?: boolean;
 }
 
 interface FeedOptions {
@@ -80,6 +100,7 @@ class Feed<T extends KubeObject> {
   /** What could not be listed (forbidden), for the coverage warning. */
   skipped: string | undefined;
   private namespace: string | undefined;
+  private streaming = false;
   private stopped = false;
   private failing = false;
   private resolveReady!: () => void;
@@ -94,7 +115,9 @@ class Feed<T extends KubeObject> {
     });
   }
 
-  start(): Promise<void> {
+  /** `streaming`: list as a streaming list (ADR 0014), pages where the server refuses it. */
+  start(streaming = false): Promise<void> {
+    this.streaming = streaming;
     this.watch();
     return this.ready;
   }
@@ -117,6 +140,7 @@ class Feed<T extends KubeObject> {
       resource: this.o.resource,
       namespace: this.namespace,
       pageSize: this.o.pageSize,
+      streamingLists: this.streaming,
       hooks: {
         onError: (error, phase) => {
           this.failed(informer, error, phase);
@@ -147,6 +171,14 @@ class Feed<T extends KubeObject> {
   private failed(informer: Informer<T>, error: ClassifiedError, phase: string): void {
     if (this.stopped || this.informer !== informer) return;
     const forbidden = error.kind === 'Forbidden';
+    if (forbidden && phase === 'list' && this.streaming) {
+      // A streaming list is a watch: a user who may list but not watch is refused it. List in
+      // pages to tell the two apart (the fallbacks below).
+      this.streaming = false;
+      void informer.stop();
+      this.watch();
+      return;
+    }
     if (
       forbidden &&
       phase === 'list' &&
@@ -239,22 +271,48 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       const emit = (event: LiveEvent): void => {
         if (!closed) listener(event);
       };
+      const coverageNow = (): ReadCoverage => ({
+        pools: Object.fromEntries(poolFeeds.map(([kind, feed]) => [kind, feed.coverage()])),
+        addresses: addresses.coverage(),
+        claims: claims.coverage(),
+        skipped: feeds.flatMap((f) => (f.skipped === undefined ? [] : [f.skipped])),
+      });
+      const poolItems = (): Pool[] =>
+        poolFeeds.flatMap(([kind, feed]) =>
+          feed.items().map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool),
+        );
+      const buildEarly = (controllerStopped: boolean): void => {
+        if (closed || synced) return;
+        const coverage = coverageNow();
+        const skipped = coverageWarning(coverage);
+        try {
+          const early = buildPoolsFirst({
+            pools: poolItems(),
+            controllerStopped,
+            pending: PENDING_ADDRESSES,
+            readAt: new Date(),
+            scope: {
+              namespace: scope.allNamespaces ? undefined : scope.namespace,
+              allNamespaces: scope.allNamespaces,
+            },
+            // First, so the status line says why the map is not there yet.
+            warnings: [PENDING_ADDRESSES, ...warnings, ...(skipped === undefined ? [] : [skipped])],
+            coverage,
+          });
+          if (early !== undefined) emit({ type: 'pools', snapshot: early });
+        } catch {
+          // Nothing early, then: the full snapshot reports what is wrong.
+        }
+      };
       const build = (): void => {
         timer = undefined;
         if (closed) return;
         const started = performance.now();
-        const coverage: ReadCoverage = {
-          pools: Object.fromEntries(poolFeeds.map(([kind, feed]) => [kind, feed.coverage()])),
-          addresses: addresses.coverage(),
-          claims: claims.coverage(),
-          skipped: feeds.flatMap((f) => (f.skipped === undefined ? [] : [f.skipped])),
-        };
+        const coverage = coverageNow();
         const skipped = coverageWarning(coverage);
         try {
           latest = buildInventory({
-            pools: poolFeeds.flatMap(([kind, feed]) =>
-              feed.items().map((p) => ({ ...p, apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2', kind }) as Pool),
-            ),
+            pools: poolItems(),
             addresses: typed(addresses.items(), session.contract.ipamApiVersion, 'IPAddress'),
             claims: typed(claims.items(), session.contract.ipamApiVersion, 'IPAddressClaim'),
             readAt: new Date(),
@@ -328,7 +386,28 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         claims,
       ] as Feed<KubeObject>[];
 
-      void Promise.all(feeds.map((f) => f.start())).then(() => {
+      // Pools first: the IPAddress and claim lists (megabytes for the API server to encode and for
+      // us to parse) start once the pools are in, so they do not slow down the small pool lists.
+      const poolsIn = Promise.all(poolFeeds.map(([, f]) => f.start()));
+      // The Lease decides, as for `kubectl ipam pools`, whether any status may be trusted: only a
+      // holder that stopped renewing it says no.
+      const stopped = readControllerLease(session, new Date(), { resourceVersion: '0' }).then(
+        (lease) => leaseState(lease).state === 'stale',
+        () => false,
+      );
+      void Promise.all([poolsIn, stopped]).then(([, isStopped]) => {
+        buildEarly(isStopped);
+      });
+      // Streaming lists: the API server sends each object from its watch cache, no pages to build
+      // (about half the time to the full snapshot with 20 000 IPAddresses under load).
+      const streaming =
+        options.streamingLists === undefined
+          ? serverStreamsLists(session.transport).catch(() => false)
+          : Promise.resolve(options.streamingLists);
+      const started = Promise.all([poolsIn, streaming]).then(async ([, stream]) => {
+        if (!closed) await Promise.all([addresses.start(stream), claims.start(stream)]);
+      });
+      void started.then(() => {
         if (closed) return;
         synced = true;
         build();

@@ -1,4 +1,6 @@
 // buildInventory: pools + IPAddresses + IPAddressClaims (wire objects) → the view model in model.ts.
+// buildPoolsFirst: pools alone → the browser's early snapshot, counts from each pool's status by the
+// rule `kubectl ipam pools` uses (ADR 0013), shown while the IPAddresses and claims are still read.
 // Pure and synchronous, so the Ink browser can rebuild it from watch events and tests need no cluster.
 import {
   parseAddr,
@@ -20,7 +22,7 @@ import {
   type Pool,
 } from '@ipam-in-cluster/api';
 import { FULL_COVERAGE, markPartial } from './coverage.js';
-import type { AddressView, ClaimView, Inventory, PoolSnapshot, ReadCoverage } from './model.js';
+import type { AddressView, ClaimView, Inventory, PoolSnapshot, PoolSummary, ReadCoverage } from './model.js';
 import {
   comparePools,
   lookupKey,
@@ -31,6 +33,7 @@ import {
   poolKeyText,
   refKey,
   summarise,
+  PoolCounter,
   type PoolComputed,
 } from './pool-summary.js';
 
@@ -229,5 +232,78 @@ export function buildInventory(input: InventoryInput): Inventory {
     scope: input.scope ?? { namespace: undefined, allNamespaces: true },
     warnings: input.warnings ?? [],
     coverage,
+  };
+}
+
+/**
+ * One pool of the early snapshot: its summary exactly as `kubectl ipam pools` computes it (counts
+ * from status; claims not read yet, so `claimCount` is undefined) and its layout, without the
+ * IPAddresses and claims the map and the detail pages need (empty until the full snapshot).
+ */
+export interface PoolsFirstPool extends PoolSummary {
+  readonly layout: PoolLayout | undefined;
+  readonly prefixLayout: PrefixPoolLayout | undefined;
+  readonly index: undefined;
+  readonly addresses: readonly [];
+  readonly claims: readonly [];
+}
+
+/** The browser's early snapshot: pools alone, read before the IPAddresses and claims are in. */
+export interface PoolsFirstSnapshot extends Omit<
+  Inventory,
+  'pools' | 'addresses' | 'claims' | 'addressesWithoutPool'
+> {
+  readonly pools: readonly PoolsFirstPool[];
+  /** What is still being read; the map and the detail pages wait for it. */
+  readonly pending: string;
+}
+
+export interface PoolsFirstInput {
+  readonly pools: readonly Pool[];
+  /** The controller's leader Lease holder stopped renewing it: no status is trusted (ADR 0013). */
+  readonly controllerStopped: boolean;
+  readonly pending: string;
+  readonly readAt?: Date;
+  readonly scope?: Inventory['scope'];
+  readonly warnings?: readonly string[];
+  readonly coverage?: ReadCoverage;
+}
+
+/**
+ * The pools with counts from their status, decided exactly as `kubectl ipam pools` decides
+ * (PoolCounter with the status plan), or undefined when some pool must be counted from its
+ * IPAddresses (stale or missing status, an invalid spec holding addresses, a stopped controller):
+ * then nothing exact can be shown before the IPAddresses are read.
+ */
+export function buildPoolsFirst(input: PoolsFirstInput): PoolsFirstSnapshot | undefined {
+  if (input.controllerStopped) return undefined;
+  const counter = new PoolCounter(input.pools, { from: 'status' });
+  if (counter.recountPools.length > 0) return undefined;
+  const layouts = new Map<string, Pick<PoolsFirstPool, 'layout' | 'prefixLayout'>>();
+  const ids = poolIds(input.pools);
+  for (const pool of input.pools) {
+    const key = poolKeyOf(pool);
+    const model = modelOf(pool);
+    const m = model.ok ? model.value : undefined;
+    layouts.set(ids.get(lookupKey(key.kind, key.namespace, key.name)) ?? poolKeyText(key), {
+      layout: m?.type === 'ip' ? m.layout : undefined,
+      prefixLayout: m?.type === 'prefix' ? m.layout : undefined,
+    });
+  }
+  const pools = counter.summaries().map((p): PoolsFirstPool => ({
+    ...p,
+    layout: layouts.get(p.id)?.layout,
+    prefixLayout: layouts.get(p.id)?.prefixLayout,
+    index: undefined,
+    addresses: [],
+    claims: [],
+  }));
+  return {
+    pools,
+    readAt: input.readAt ?? new Date(),
+    scope: input.scope ?? { namespace: undefined, allNamespaces: true },
+    warnings: input.warnings ?? [],
+    coverage: input.coverage ?? FULL_COVERAGE,
+    pending: input.pending,
   };
 }

@@ -100,9 +100,19 @@ export interface BrowserSnapshot {
    */
   readonly coverage?:
     { readonly claims: { readonly all: boolean; readonly namespaces: readonly string[] } } | undefined;
+  /**
+   * Set on an early snapshot (pools alone, counts from their status): what is still being read.
+   * Its pools have no addresses and no index yet, so the map and the detail pages wait for it.
+   */
+  readonly pending?: string | undefined;
 }
 
+/**
+ * `pools`: an early snapshot of the pools alone (`pending` set), before the first `snapshot`; the
+ * list can show it, the map cannot.
+ */
 export type SourceEvent =
+  | { readonly type: 'pools'; readonly snapshot: BrowserSnapshot }
   | { readonly type: 'snapshot'; readonly snapshot: BrowserSnapshot }
   | { readonly type: 'error'; readonly message: string };
 
@@ -122,8 +132,9 @@ export type ReleaseOutcome =
   { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
 /**
- * Where the browser's data comes from. `subscribe` delivers a first snapshot as soon as it can and
- * a new one whenever a watch sees a change; it returns the unsubscribe function.
+ * Where the browser's data comes from. `subscribe` delivers a first snapshot as soon as it can
+ * (possibly an early `pools` one first) and a new one whenever a watch sees a change; it returns the
+ * unsubscribe function.
  */
 export interface BrowserDataSource {
   /** Shown in the header, e.g. the kubeconfig context. */

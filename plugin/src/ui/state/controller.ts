@@ -143,6 +143,16 @@ function decideList(v: BrowserView, action: Action): Decision {
       const row = v.rows[v.listIndex];
       if (row === undefined) return { actions: [] };
       const pool = v.state.snapshot?.pools.find((p) => p.id === row.id);
+      // An early snapshot (pools alone): the map waits for the IPAddresses.
+      if (v.state.snapshot?.pending !== undefined)
+        return {
+          actions: [
+            {
+              type: 'message',
+              message: { text: `${row.id}: the map needs the IPAddresses; still reading them`, tone: 'info' },
+            },
+          ],
+        };
       if ((pool?.type === 'prefix' ? pool.prefixLayout : pool?.layout) === undefined)
         return {
           actions: [
@@ -406,7 +416,8 @@ export function useBrowserController(o: ControllerOptions): { view: BrowserView;
 
   useEffect(() => {
     const listener = (event: Parameters<Parameters<BrowserDataSource['subscribe']>[0]>[0]): void => {
-      if (event.type === 'snapshot') apply({ type: 'snapshot', snapshot: event.snapshot });
+      if (event.type === 'snapshot' || event.type === 'pools')
+        apply({ type: 'snapshot', snapshot: event.snapshot });
       else apply({ type: 'sourceError', message: event.message });
     };
     // Subscribing again with another scope is how `:ns` switches namespace.

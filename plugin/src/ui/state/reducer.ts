@@ -89,7 +89,23 @@ function setTop(zoom: readonly ZoomLevel[], patch: Partial<ZoomLevel>): ZoomLeve
 export function reducer(state: UIState, action: UIAction): UIState {
   switch (action.type) {
     case 'snapshot':
-      return { ...state, snapshot: action.snapshot, sourceError: undefined, updates: state.updates + 1 };
+      // An early snapshot (pools alone) never replaces a complete one.
+      if (
+        action.snapshot.pending !== undefined &&
+        state.snapshot !== undefined &&
+        state.snapshot.pending === undefined
+      )
+        return state;
+      return {
+        ...state,
+        snapshot: action.snapshot,
+        sourceError: undefined,
+        updates: state.updates + 1,
+        // "the map needs the IPAddresses" is answered once they are in.
+        ...(state.snapshot?.pending !== undefined && action.snapshot.pending === undefined
+          ? { message: undefined }
+          : {}),
+      };
     case 'sourceError':
       return { ...state, sourceError: action.message };
     case 'scope':
