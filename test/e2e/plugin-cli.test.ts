@@ -8,14 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../cluster/paths.js';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, testCluster, type TestNamespace } from '../support/cluster.js';
 import { KUBECTL_IPAM_BIN as bin, runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
@@ -127,11 +120,9 @@ describe('kubectl-ipam against the control plane', () => {
   before(async () => {
     // The launcher runs the bundle that `npm run build` writes; build it if missing or stale.
     ensurePluginBuilt();
-    const c = await testCluster();
+    const c = await planeWithNamespaces('plugin-cli');
     kubeconfig = c.kubeconfigPath;
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('plugin-cli');
+    [ns] = c.namespaces;
     custom = c.kc.makeApiClient(k8s.CustomObjectsApi);
 
     // nodes-v4: 10.0.0.0/24, gateway .1, .2-.9 excluded → 245 allocatable.
