@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../cluster/paths.js';
-import { planeWithNamespaces, testCluster, type TestNamespace } from '../support/cluster.js';
+import {
+  deleteGlobalIPPool,
+  planeWithNamespaces,
+  testCluster,
+  type TestNamespace,
+} from '../support/cluster.js';
 import { KUBECTL_IPAM_BIN as bin, runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
@@ -183,14 +188,7 @@ describe('kubectl-ipam against the control plane', () => {
   });
 
   after(async () => {
-    await custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: 'v1alpha2',
-        plural: 'globalinclusterippools',
-        name: globalPool,
-      })
-      .catch(() => undefined);
+    await deleteGlobalIPPool(custom, globalPool);
     await ns.cleanup();
   });
 

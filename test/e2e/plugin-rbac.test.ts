@@ -12,7 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { openSession, createLiveSource, type LiveEvent } from '@ipam-in-cluster/plugin';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/paths.js';
-import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
+import { deleteGlobalIPPool, planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
@@ -206,14 +206,7 @@ describe('kubectl-ipam with limited rights (--as)', () => {
       if (o.kind === 'ClusterRole') await rbac.deleteClusterRole({ name: o.name }).catch(() => undefined);
       else await rbac.deleteClusterRoleBinding({ name: o.name }).catch(() => undefined);
     }
-    await custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: 'v1alpha2',
-        plural: 'globalinclusterippools',
-        name: globalPool,
-      })
-      .catch(() => undefined);
+    await deleteGlobalIPPool(custom, globalPool);
     await a.cleanup();
     await b.cleanup();
   });

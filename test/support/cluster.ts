@@ -50,6 +50,18 @@ export async function planeWithNamespaces<const P extends readonly string[]>(
   return { ...cluster, namespaces: namespaces as { -readonly [K in keyof P]: TestNamespace } };
 }
 
+/** Deletes a GlobalInClusterIPPool a test created by hand, in after(); gone already is fine. */
+export async function deleteGlobalIPPool(custom: k8s.CustomObjectsApi, name: string): Promise<void> {
+  await custom
+    .deleteClusterCustomObject({
+      group: 'ipam.cluster.x-k8s.io',
+      version: 'v1alpha2',
+      plural: 'globalinclusterippools',
+      name,
+    })
+    .catch(() => undefined);
+}
+
 /** A fresh namespace named after the test, so tests never share state. */
 export async function createTestNamespace(prefix = 'test'): Promise<TestNamespace> {
   const { kc } = await testCluster();
