@@ -9,10 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../cluster/paths.js';
 import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
+  deleteGlobalIPPool,
+  planeWithNamespaces,
   testCluster,
   type TestNamespace,
 } from '../support/cluster.js';
@@ -127,11 +125,9 @@ describe('kubectl-ipam against the control plane', () => {
   before(async () => {
     // The launcher runs the bundle that `npm run build` writes; build it if missing or stale.
     ensurePluginBuilt();
-    const c = await testCluster();
+    const c = await planeWithNamespaces('plugin-cli');
     kubeconfig = c.kubeconfigPath;
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('plugin-cli');
+    [ns] = c.namespaces;
     custom = c.kc.makeApiClient(k8s.CustomObjectsApi);
 
     // nodes-v4: 10.0.0.0/24, gateway .1, .2-.9 excluded → 245 allocatable.
@@ -192,14 +188,7 @@ describe('kubectl-ipam against the control plane', () => {
   });
 
   after(async () => {
-    await custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: 'v1alpha2',
-        plural: 'globalinclusterippools',
-        name: globalPool,
-      })
-      .catch(() => undefined);
+    await deleteGlobalIPPool(custom, globalPool);
     await ns.cleanup();
   });
 

@@ -5,14 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
 
@@ -30,11 +23,9 @@ describe('kubectl-ipam on a pool with an invalid spec and live IPAddresses', () 
 
   before(async () => {
     ensurePluginBuilt();
-    const c = await testCluster();
+    const c = await planeWithNamespaces('plugin-invalid');
     kubeconfig = c.kubeconfigPath;
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('plugin-invalid');
+    [ns] = c.namespaces;
     const custom = c.kc.makeApiClient(k8s.CustomObjectsApi);
     const create = (plural: string, version: string, body: Record<string, unknown>) =>
       custom.createNamespacedCustomObject({ group: GROUP, version, namespace: ns.name, plural, body });

@@ -10,14 +10,7 @@ import {
   type LiveSource,
   type Session,
 } from '@ipam-in-cluster/plugin';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { Objects } from '../support/ipam-objects.js';
 
 /** A live change must show within this (generous for a shared, busy control plane). */
@@ -36,10 +29,8 @@ describe('plugin live source (watches)', () => {
   const waiters = new Set<() => void>();
 
   before(async () => {
-    const cluster = await testCluster();
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('plugin-live');
+    const cluster = await planeWithNamespaces('plugin-live');
+    [ns] = cluster.namespaces;
     objects = new Objects(cluster.kc, ns.name);
     session = await openSession({ kubeconfig: cluster.kubeconfigPath, namespace: ns.name });
     source = createLiveSource(session, { namespace: ns.name, allNamespaces: false });

@@ -12,14 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { openSession, createLiveSource, type LiveEvent } from '@ipam-in-cluster/plugin';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/paths.js';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { deleteGlobalIPPool, planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
@@ -134,14 +127,11 @@ describe('kubectl-ipam with limited rights (--as)', () => {
 
   before(async () => {
     ensurePluginBuilt();
-    const cluster = await testCluster();
+    const cluster = await planeWithNamespaces('rbac-a', 'rbac-b');
     kubeconfig = cluster.kubeconfigPath;
     rbac = cluster.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     custom = cluster.kc.makeApiClient(k8s.CustomObjectsApi);
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    a = await createTestNamespace('rbac-a');
-    b = await createTestNamespace('rbac-b');
+    [a, b] = cluster.namespaces;
 
     // Namespace a: a pool with a live claim and an orphan (its claim never existed, and is named
     // differently from it); the global pool holds one address in a and one in b.
@@ -216,14 +206,7 @@ describe('kubectl-ipam with limited rights (--as)', () => {
       if (o.kind === 'ClusterRole') await rbac.deleteClusterRole({ name: o.name }).catch(() => undefined);
       else await rbac.deleteClusterRoleBinding({ name: o.name }).catch(() => undefined);
     }
-    await custom
-      .deleteClusterCustomObject({
-        group: GROUP,
-        version: 'v1alpha2',
-        plural: 'globalinclusterippools',
-        name: globalPool,
-      })
-      .catch(() => undefined);
+    await deleteGlobalIPPool(custom, globalPool);
     await a.cleanup();
     await b.cleanup();
   });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   FINALIZER_PROTECT_ADDRESS,
   IPAM_GROUP,
@@ -14,19 +14,11 @@ import {
 } from '@ipam-in-cluster/api';
 import { repoRoot } from '../cluster/paths.js';
 import { testCluster } from '../support/cluster.js';
-import {
-  Fixture,
-  Ipam,
-  openFixture,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-} from '../support/controller.js';
+import { useControllerPlane } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
 
 const bin = join(repoRoot, 'plugin', 'bin', 'kubectl-ipam');
-const watchFilter = uniqueWatchFilter('plugin-status');
 
 interface Item {
   id: string;
@@ -63,10 +55,19 @@ async function pools(args: string[]): Promise<{ items: Item[]; stderr: string }>
 }
 
 describe('kubectl-ipam pools with the controller running', () => {
-  let ipam: Ipam;
-  let fx: Fixture;
-  let ctl: TestController;
   let ns = '';
+  // With leader election, so a live Lease exists whatever expired ones other tests left behind
+  // (an expired one alone makes `pools` recount everything).
+  const plane = useControllerPlane('plugin-status', async ({ fx }) => {
+    ns = await fx.namespace('plugin-status');
+    return {
+      leaderElect: true,
+      leaderElectionNamespace: ns,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 1_000,
+    };
+  });
   let globalName = '';
   const byId = (items: Item[], id: string): Item => {
     const i = items.find((x) => x.id === id);
@@ -83,7 +84,7 @@ describe('kubectl-ipam pools with the controller running', () => {
   ): Promise<void> {
     await waitFor(
       async () => {
-        const p = await ipam.pools(kind).get({ namespace, name });
+        const p = await plane.ipam.pools(kind).get({ namespace, name });
         const exhausted = p.status?.conditions?.find((c) => c.type === 'Exhausted');
         return (
           exhausted?.observedGeneration === p.metadata.generation &&
@@ -98,19 +99,7 @@ describe('kubectl-ipam pools with the controller running', () => {
   before(async () => {
     ensurePluginBuilt();
     kubeconfig = (await testCluster()).kubeconfigPath;
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ns = await fx.namespace('plugin-status');
-    // With leader election, so a live Lease exists whatever expired ones other tests left behind
-    // (an expired one alone makes `pools` recount everything).
-    ctl = await startTestController({
-      watchFilter,
-      leaderElect: true,
-      leaderElectionNamespace: ns,
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 1_000,
-    });
-    await ctl.manager.leading;
+    await plane.ctl.manager.leading;
 
     const pool = async (
       kind: PoolKind,
@@ -119,14 +108,14 @@ describe('kubectl-ipam pools with the controller running', () => {
       claims: number,
     ): Promise<void> => {
       const global = kind.startsWith('Global');
-      await ipam.createPool(kind, name, global ? undefined : ns, spec);
+      await plane.ipam.createPool(kind, name, global ? undefined : ns, spec);
       await Promise.all(
         Array.from({ length: claims }, (_, i) =>
-          ipam.createClaim(`${name}-${String(i)}`, ns, { kind, name }),
+          plane.ipam.createClaim(`${name}-${String(i)}`, ns, { kind, name }),
         ),
       );
     };
-    globalName = fx.globalName('shared');
+    globalName = plane.fx.globalName('shared');
     await pool(
       'InClusterIPPool',
       'nodes-v4',
@@ -157,13 +146,13 @@ describe('kubectl-ipam pools with the controller running', () => {
     await settled('GlobalInClusterIPPool', undefined, globalName, 2);
 
     // A pool the controller does not watch (no watch-filter label): no status, one hand-made IPAddress.
-    const lone = await ipam.pools('InClusterIPPool').create({
+    const lone = await plane.ipam.pools('InClusterIPPool').create({
       apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
       kind: 'InClusterIPPool',
       metadata: { name: 'unwatched', namespace: ns },
       spec: { addresses: ['10.1.0.0/28'], prefix: 24 },
     });
-    await ipam.addresses.create({
+    await plane.ipam.addresses.create({
       apiVersion: `${IPAM_GROUP}/v1beta2`,
       kind: 'IPAddress',
       metadata: { name: 'hand-made', namespace: ns, finalizers: [FINALIZER_PROTECT_ADDRESS] },
@@ -175,11 +164,6 @@ describe('kubectl-ipam pools with the controller running', () => {
       },
     });
     assert.equal(lone.status?.ipAddresses, undefined);
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
   });
 
   it('counts from status equal a recount of the IPAddresses; only the pool without status is recounted', async () => {
@@ -227,7 +211,7 @@ describe('kubectl-ipam pools with the controller running', () => {
 
   it('a status written for an older generation is not used: the spec changed since', async () => {
     const ref = { namespace: ns, name: 'unwatched' };
-    const client = ipam.pools('InClusterIPPool');
+    const client = plane.ipam.pools('InClusterIPPool');
     const generation = (await client.get(ref)).metadata.generation ?? 0;
     const stamp = (type: string, status: 'True' | 'False', reason: string) => ({
       type,
@@ -264,7 +248,7 @@ describe('kubectl-ipam pools with the controller running', () => {
   });
 
   it('a pool being deleted is counted from its IPAddresses (the controller stops updating its counts)', async () => {
-    await ipam.pools('InClusterPrefixPool').delete({ namespace: ns, name: 'delegated' });
+    await plane.ipam.pools('InClusterPrefixPool').delete({ namespace: ns, name: 'delegated' });
     // ProtectPool holds it while its two IPAddresses exist.
     const item = await waitFor(
       async () => {

@@ -22,6 +22,7 @@ import { classifyApiError } from '@ipam-in-cluster/kube';
 import { ControllerProcess, logTail, metricValue } from '../support/controller-process.js';
 import { Ipam, uniqueWatchFilter } from '../support/controller.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { mulberry32 } from '../support/prng.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
 const watchFilter = uniqueWatchFilter('bad');
@@ -401,14 +402,7 @@ describe('bad input: the controller (separate process) keeps working and reports
   });
 
   it('200 random claims (seeded): every one ends in a definite state', async () => {
-    let a = 20261124;
-    const random = (): number => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = mulberry32(20261124);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
     const kinds = [
       'InClusterIPPool',

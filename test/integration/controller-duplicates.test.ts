@@ -3,7 +3,7 @@
 // the address and the IPAddresses), counts them sanely (used = IPAddresses, free counts the address
 // once), and the allocator never hands the address out while any holder remains.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ConditionType,
   DuplicateAddressesReason,
@@ -11,20 +11,11 @@ import {
   PoolEventReason,
   type PoolKind,
 } from '@ipam-in-cluster/api';
-import {
-  Fixture,
-  Ipam,
-  openFixture,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-} from '../support/controller.js';
+import { useControllerPlane } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
-const watchFilter = uniqueWatchFilter('dups');
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
+const plane = useControllerPlane('dups');
+
 const IP = 'InClusterIPPool';
 const GLOBAL = 'GlobalInClusterIPPool';
 
@@ -37,10 +28,10 @@ async function handMade(
   address: string,
   prefix = 24,
 ) {
-  return ipam.addresses.create({
+  return plane.ipam.addresses.create({
     apiVersion: `${IPAM_GROUP}/v1beta2`,
     kind: 'IPAddress',
-    metadata: { name, namespace: ns, labels: ipam.labels() },
+    metadata: { name, namespace: ns, labels: plane.ipam.labels() },
     spec: {
       claimRef: { name },
       poolRef: { apiGroup: IPAM_GROUP, kind, name: pool },
@@ -51,7 +42,7 @@ async function handMade(
 }
 
 async function poolStatus(kind: PoolKind, ns: string | undefined, name: string) {
-  return (await ipam.pools(kind).find({ namespace: ns, name }))?.status;
+  return (await plane.ipam.pools(kind).find({ namespace: ns, name }))?.status;
 }
 
 async function waitDuplicates(
@@ -75,19 +66,9 @@ async function waitDuplicates(
 }
 
 describe('controller: duplicate addresses in one pool', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ctl = await startTestController({ watchFilter });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
-
   it('reports the shared address and its IPAddresses, counts it once in free, and never hands it out', async () => {
-    const ns = await fx.namespace('dups');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 });
+    const ns = await plane.fx.namespace('dups');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.0.0.1-10.0.0.4'], prefix: 24 });
     await handMade(ns, 'by-hand-a', IP, 'p', '10.0.0.2');
     await handMade(ns, 'by-hand-b', IP, 'p', '10.0.0.2');
 
@@ -100,7 +81,7 @@ describe('controller: duplicate addresses in one pool', () => {
     assert.equal((await poolStatus(IP, ns, 'p'))?.ipAddresses?.total, 4);
     const event = await waitFor(
       async () =>
-        (await ipam.client.events().list({ namespace: ns })).items.find(
+        (await plane.ipam.client.events().list({ namespace: ns })).items.find(
           (e) => e.involvedObject.kind === IP && e.reason === PoolEventReason.DuplicateAddress,
         ),
       { what: 'DuplicateAddress Event on the pool' },
@@ -110,10 +91,10 @@ describe('controller: duplicate addresses in one pool', () => {
     // The three other addresses go to claims; the shared one is skipped; the fourth claim waits.
     // Which claim waits depends on reconcile order (workers run concurrently), so find it.
     const claims = ['c1', 'c2', 'c3', 'c4'];
-    for (const c of claims) await ipam.createClaim(c, ns, { kind: IP, name: 'p' });
+    for (const c of claims) await plane.ipam.createClaim(c, ns, { kind: IP, name: 'p' });
     const allocated = await waitFor(
       async () => {
-        const found = await Promise.all(claims.map((c) => ipam.findAddress(ns, c)));
+        const found = await Promise.all(claims.map((c) => plane.ipam.findAddress(ns, c)));
         const held = found.flatMap((a) => (a === undefined ? [] : [a.spec.address]));
         return held.length >= 3
           ? { held: held.sort(), waiting: claims.filter((_, i) => found[i] === undefined) }
@@ -124,26 +105,26 @@ describe('controller: duplicate addresses in one pool', () => {
     assert.deepEqual(allocated.held, ['10.0.0.1', '10.0.0.3', '10.0.0.4']);
     assert.equal(allocated.waiting.length, 1);
     const waiting = allocated.waiting[0] ?? '';
-    await ipam.waitForClaimReason(ns, waiting, 'PoolExhausted');
+    await plane.ipam.waitForClaimReason(ns, waiting, 'PoolExhausted');
 
     // One holder gone: no duplicate any more, but the address is still held by the other.
-    await ipam.deleteAndWait(ipam.addresses, { namespace: ns, name: 'by-hand-a' });
+    await plane.ipam.deleteAndWait(plane.ipam.addresses, { namespace: ns, name: 'by-hand-a' });
     const none = await waitDuplicates(IP, ns, 'p', 'False', { used: 4, free: 0 });
     assert.deepEqual([none.reason, none.message], [DuplicateAddressesReason.NoDuplicates, '']);
-    assert.equal(await ipam.findAddress(ns, waiting), undefined);
-    assert.equal((await ipam.claimCondition(ns, waiting, 'Ready'))?.reason, 'PoolExhausted');
+    assert.equal(await plane.ipam.findAddress(ns, waiting), undefined);
+    assert.equal((await plane.ipam.claimCondition(ns, waiting, 'Ready'))?.reason, 'PoolExhausted');
 
     // Last holder gone: now the address is free and the waiting claim gets it.
-    await ipam.deleteAndWait(ipam.addresses, { namespace: ns, name: 'by-hand-b' });
-    assert.equal((await ipam.waitForAddress(ns, waiting)).spec.address, '10.0.0.2');
+    await plane.ipam.deleteAndWait(plane.ipam.addresses, { namespace: ns, name: 'by-hand-b' });
+    assert.equal((await plane.ipam.waitForAddress(ns, waiting)).spec.address, '10.0.0.2');
     await waitDuplicates(IP, ns, 'p', 'False', { used: 4, free: 0 });
   });
 
   it('a global pool reports duplicates across namespaces', async () => {
-    const ns1 = await fx.namespace('dups-g1');
-    const ns2 = await fx.namespace('dups-g2');
-    const g = fx.globalName('dups');
-    await ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.1.0.1-10.1.0.3'], prefix: 24 });
+    const ns1 = await plane.fx.namespace('dups-g1');
+    const ns2 = await plane.fx.namespace('dups-g2');
+    const g = plane.fx.globalName('dups');
+    await plane.ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.1.0.1-10.1.0.3'], prefix: 24 });
     await handMade(ns1, 'x', GLOBAL, g, '10.1.0.1');
     await handMade(ns2, 'y', GLOBAL, g, '10.1.0.1');
     await handMade(ns2, 'z', GLOBAL, g, '10.1.0.3');
@@ -154,14 +135,14 @@ describe('controller: duplicate addresses in one pool', () => {
     );
     assert.match(dup.message, new RegExp(`${ns1}/x, ${ns2}/y`));
     assert.doesNotMatch(dup.message, /10\.1\.0\.3/);
-    await ipam.createClaim('c', ns1, { kind: GLOBAL, name: g });
-    assert.equal((await ipam.waitForAddress(ns1, 'c')).spec.address, '10.1.0.2');
+    await plane.ipam.createClaim('c', ns1, { kind: GLOBAL, name: g });
+    assert.equal((await plane.ipam.waitForAddress(ns1, 'c')).spec.address, '10.1.0.2');
   });
 
   it('a prefix pool reports two IPAddresses holding one sub-prefix (compared masked)', async () => {
-    const ns = await fx.namespace('dups-prefix');
+    const ns = await plane.fx.namespace('dups-prefix');
     const PREFIX = 'InClusterPrefixPool';
-    await ipam.createPool(PREFIX, 'p', ns, { prefixes: ['fd00::/62'] });
+    await plane.ipam.createPool(PREFIX, 'p', ns, { prefixes: ['fd00::/62'] });
     await handMade(ns, 'pa', PREFIX, 'p', 'fd00::', 64);
     await handMade(ns, 'pb', PREFIX, 'p', 'fd00::1', 64);
     const dup = await waitDuplicates(PREFIX, ns, 'p', 'True', { used: 2, free: 3 });
@@ -171,8 +152,8 @@ describe('controller: duplicate addresses in one pool', () => {
         `^1 prefix\\(es\\) held by more than one IPAddress: fd00::/64 held by IPAddresses ${ns}/pa, ${ns}/pb;`,
       ),
     );
-    await ipam.createClaim('c', ns, { kind: PREFIX, name: 'p' });
-    const a = await ipam.waitForAddress(ns, 'c');
+    await plane.ipam.createClaim('c', ns, { kind: PREFIX, name: 'p' });
+    const a = await plane.ipam.waitForAddress(ns, 'c');
     assert.equal(`${a.spec.address}/${String(a.spec.prefix)}`, 'fd00:0:0:1::/64');
   });
 });

@@ -5,65 +5,48 @@
 // that a global pool's IPAddresses in other namespaces count, are never handed out again and hold
 // ProtectPool (see controller/README.md, "What is watched").
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   FINALIZER_PROTECT_POOL,
   FINALIZER_RELEASE_ADDRESS,
   IPAM_GROUP,
   LABEL_WATCH_FILTER,
 } from '@ipam-in-cluster/api';
-import {
-  Fixture,
-  Ipam,
-  openFixture,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-} from '../support/controller.js';
+import { useControllerPlane } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
-const watchFilter = uniqueWatchFilter('ns');
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
+const plane = useControllerPlane('ns', async ({ fx }) => {
+  watched = await fx.namespace('watched');
+  other = await fx.namespace('other');
+  return { namespace: watched };
+});
+
 let watched: string;
 let other: string;
 const IP = 'InClusterIPPool';
 const GLOBAL = 'GlobalInClusterIPPool';
 
 async function untouchedClaim(ns: string, name: string): Promise<void> {
-  const claim = await ipam.claims.get({ namespace: ns, name });
+  const claim = await plane.ipam.claims.get({ namespace: ns, name });
   assert.deepEqual(claim.metadata.finalizers ?? [], [], `${ns}/${name} finalizers`);
   assert.deepEqual(claim.status ?? {}, {}, `${ns}/${name} status`);
-  assert.equal(await ipam.findAddress(ns, name), undefined, `${ns}/${name} IPAddress`);
+  assert.equal(await plane.ipam.findAddress(ns, name), undefined, `${ns}/${name} IPAddress`);
 }
 
 describe('controller: --namespace', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    watched = await fx.namespace('watched');
-    other = await fx.namespace('other');
-    ctl = await startTestController({ watchFilter, namespace: watched });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
-
   it('serves claims and pools of the watched namespace only', async () => {
     // The other namespace's objects come first, so the watched ones being done is a barrier.
-    await ipam.createPool(IP, 'p', other, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
-    await ipam.createClaim('c', other, { kind: IP, name: 'p' });
-    await ipam.createPool(IP, 'p', watched, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
-    await ipam.createClaim('c', watched, { kind: IP, name: 'p' });
+    await plane.ipam.createPool(IP, 'p', other, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
+    await plane.ipam.createClaim('c', other, { kind: IP, name: 'p' });
+    await plane.ipam.createPool(IP, 'p', watched, { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
+    await plane.ipam.createClaim('c', watched, { kind: IP, name: 'p' });
 
-    assert.equal((await ipam.waitForAddress(watched, 'c')).spec.address, '10.0.0.1');
-    const claim = await ipam.claims.get({ namespace: watched, name: 'c' });
+    assert.equal((await plane.ipam.waitForAddress(watched, 'c')).spec.address, '10.0.0.1');
+    const claim = await plane.ipam.claims.get({ namespace: watched, name: 'c' });
     assert.deepEqual(claim.metadata.finalizers, [FINALIZER_RELEASE_ADDRESS]);
     await waitFor(
       async () => {
-        const p = await ipam.pools(IP).find({ namespace: watched, name: 'p' });
+        const p = await plane.ipam.pools(IP).find({ namespace: watched, name: 'p' });
         return Number(p?.status?.ipAddresses?.used) === 1 &&
           (p?.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_POOL)
           ? p
@@ -73,20 +56,20 @@ describe('controller: --namespace', () => {
     );
 
     await untouchedClaim(other, 'c');
-    const otherPool = await ipam.pools(IP).get({ namespace: other, name: 'p' });
+    const otherPool = await plane.ipam.pools(IP).get({ namespace: other, name: 'p' });
     assert.deepEqual(otherPool.metadata.finalizers ?? [], []);
     assert.equal(otherPool.status, undefined);
   });
 
   it('global pools: claims of other namespaces are left alone, the watched namespace is served', async () => {
-    const g = fx.globalName('nsg');
-    await ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.2.0.1-10.2.0.9'], prefix: 24 });
-    await ipam.createClaim('g', other, { kind: GLOBAL, name: g });
-    await ipam.createClaim('g', watched, { kind: GLOBAL, name: g });
-    assert.equal((await ipam.waitForAddress(watched, 'g')).spec.address, '10.2.0.1');
+    const g = plane.fx.globalName('nsg');
+    await plane.ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.2.0.1-10.2.0.9'], prefix: 24 });
+    await plane.ipam.createClaim('g', other, { kind: GLOBAL, name: g });
+    await plane.ipam.createClaim('g', watched, { kind: GLOBAL, name: g });
+    assert.equal((await plane.ipam.waitForAddress(watched, 'g')).spec.address, '10.2.0.1');
     await waitFor(
       async () => {
-        const p = await ipam.pools(GLOBAL).find({ name: g });
+        const p = await plane.ipam.pools(GLOBAL).find({ name: g });
         return Number(p?.status?.ipAddresses?.used) === 1 ? p : undefined;
       },
       { what: 'global pool status used 1' },
@@ -95,13 +78,13 @@ describe('controller: --namespace', () => {
   });
 
   it("global pools: the watched namespace's allocations see the pool's IPAddresses in every namespace", async () => {
-    const g = fx.globalName('nsg-elsewhere');
-    await ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.3.0.1-10.3.0.9'], prefix: 24 });
+    const g = plane.fx.globalName('nsg-elsewhere');
+    await plane.ipam.createPool(GLOBAL, g, undefined, { addresses: ['10.3.0.1-10.3.0.9'], prefix: 24 });
     // An IPAddress of the global pool in the other namespace (e.g. made by another controller).
-    await ipam.addresses.create({
+    await plane.ipam.addresses.create({
       apiVersion: `${IPAM_GROUP}/v1beta2`,
       kind: 'IPAddress',
-      metadata: { name: 'elsewhere', namespace: other, labels: ipam.labels() },
+      metadata: { name: 'elsewhere', namespace: other, labels: plane.ipam.labels() },
       spec: {
         claimRef: { name: 'elsewhere' },
         poolRef: { apiGroup: IPAM_GROUP, kind: GLOBAL, name: g },
@@ -111,15 +94,17 @@ describe('controller: --namespace', () => {
     });
     await waitFor(
       async () => {
-        const p = await ipam.pools(GLOBAL).find({ name: g });
+        const p = await plane.ipam.pools(GLOBAL).find({ name: g });
         return Number(p?.status?.ipAddresses?.used) === 1 ? p : undefined;
       },
       { what: 'global pool counts the IPAddress of the other namespace', timeoutMs: 10_000 },
     );
-    await ipam.createClaim('h', watched, { kind: GLOBAL, name: g });
+    await plane.ipam.createClaim('h', watched, { kind: GLOBAL, name: g });
     // Not 10.3.0.1: the other namespace's IPAddress holds it.
-    assert.equal((await ipam.waitForAddress(watched, 'h')).spec.address, '10.3.0.2');
-    const listed = await ipam.addresses.list({ labelSelector: `${LABEL_WATCH_FILTER}=${watchFilter}` });
+    assert.equal((await plane.ipam.waitForAddress(watched, 'h')).spec.address, '10.3.0.2');
+    const listed = await plane.ipam.addresses.list({
+      labelSelector: `${LABEL_WATCH_FILTER}=${plane.watchFilter}`,
+    });
     const inPool = listed.items
       .filter((a) => a.spec.poolRef.kind === GLOBAL && a.spec.poolRef.name === g)
       .map((a) => a.spec.address)
@@ -128,25 +113,25 @@ describe('controller: --namespace', () => {
     // Counts: both IPAddresses, whichever namespace they live in.
     await waitFor(
       async () => {
-        const p = await ipam.pools(GLOBAL).find({ name: g });
+        const p = await plane.ipam.pools(GLOBAL).find({ name: g });
         const counts = p?.status?.ipAddresses;
         return Number(counts?.used) === 2 && Number(counts?.free) === 7 ? p : undefined;
       },
       { what: 'global pool status used 2, free 7 (one IPAddress in each namespace)' },
     );
     // Deleting the pool: ProtectPool stays while the other namespace's IPAddress references it.
-    await ipam.deleteAndWait(ipam.claims, { namespace: watched, name: 'h' });
-    await ipam.pools(GLOBAL).delete({ name: g });
+    await plane.ipam.deleteAndWait(plane.ipam.claims, { namespace: watched, name: 'h' });
+    await plane.ipam.pools(GLOBAL).delete({ name: g });
     const deleting = await waitFor(
       async () => {
-        const p = await ipam.pools(GLOBAL).find({ name: g });
+        const p = await plane.ipam.pools(GLOBAL).find({ name: g });
         return p?.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'Deleting' ? p : undefined;
       },
       { what: 'global pool held (Ready=False Deleting) by the IPAddress in the other namespace' },
     );
     assert.ok((deleting.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_POOL), 'ProtectPool kept');
-    await ipam.deleteAndWait(ipam.addresses, { namespace: other, name: 'elsewhere' });
-    await waitFor(async () => (await ipam.pools(GLOBAL).find({ name: g })) === undefined, {
+    await plane.ipam.deleteAndWait(plane.ipam.addresses, { namespace: other, name: 'elsewhere' });
+    await waitFor(async () => (await plane.ipam.pools(GLOBAL).find({ name: g })) === undefined, {
       what: 'global pool gone once the last IPAddress is',
     });
   });

@@ -4,66 +4,45 @@
 // finalizer write used to reorder them. Many repetitions, each in its own pool, several at a time
 // so the workers are busy with other pools too.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseFlags } from '@ipam-in-cluster/controller';
-import {
-  Fixture,
-  Ipam,
-  openFixture,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-} from '../support/controller.js';
+import { useControllerPlane } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
 const REPETITIONS = Number(process.env.IPAM_ORDER_REPETITIONS ?? 50);
 const CLAIMS_PER_POOL = 6;
 const POOLS_AT_ONCE = 5;
 const IP = 'InClusterIPPool';
-const watchFilter = uniqueWatchFilter('order');
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
 
 /** The default --concurrency, mapped as the controller's main does (controller/src/manager/run.ts). */
 const defaults = parseFlags([]);
 const concurrency = defaults.ok ? defaults.config.concurrency : assert.fail('default flags do not parse');
+const plane = useControllerPlane('order', {
+  claimWorkers: concurrency,
+  poolConcurrency: Math.max(1, Math.ceil(concurrency / 2)),
+});
 
 describe('controller: creation order within a pool at the default flags', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ctl = await startTestController({
-      watchFilter,
-      claimWorkers: concurrency,
-      poolConcurrency: Math.max(1, Math.ceil(concurrency / 2)),
-    });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
-
   it(`${REPETITIONS} times: ${CLAIMS_PER_POOL} claims created back to back get ascending addresses`, async () => {
-    const ns = await fx.namespace('order');
+    const ns = await plane.fx.namespace('order');
     const failures: string[] = [];
     let next = 0;
     const repetition = async (r: number): Promise<void> => {
       const pool = `p${r}`;
-      await ipam.createPool(IP, pool, ns, { addresses: ['10.40.0.1-10.40.0.50'], prefix: 24 });
+      await plane.ipam.createPool(IP, pool, ns, { addresses: ['10.40.0.1-10.40.0.50'], prefix: 24 });
       // As in practice, the pool is in place (Ready) before claims arrive: a pool that arrives after
       // its claims wakes them in the order their first passes finished.
       await waitFor(
         async () =>
-          (await ipam.pools(IP).find({ namespace: ns, name: pool }))?.status?.conditions?.some(
+          (await plane.ipam.pools(IP).find({ namespace: ns, name: pool }))?.status?.conditions?.some(
             (c) => c.type === 'Ready' && c.status === 'True',
           ),
         { what: `pool ${pool} Ready`, timeoutMs: 30_000 },
       );
       const names = Array.from({ length: CLAIMS_PER_POOL }, (_, i) => `${pool}-c${i}`);
-      for (const name of names) await ipam.createClaim(name, ns, { kind: IP, name: pool });
+      for (const name of names) await plane.ipam.createClaim(name, ns, { kind: IP, name: pool });
       const got: string[] = [];
-      for (const name of names) got.push((await ipam.waitForAddress(ns, name, 30_000)).spec.address);
+      for (const name of names) got.push((await plane.ipam.waitForAddress(ns, name, 30_000)).spec.address);
       const expected = names.map((_, i) => `10.40.0.${i + 1}`);
       if (got.join() !== expected.join()) failures.push(`${pool}: ${got.join(' ')}`);
     };

@@ -7,7 +7,7 @@
 // pairs at once, 60 with 0-1.5 s delays, and a storm across a controller restart); full size with
 // IPAM_ORPHAN_STORM=full (300 at once, 200 with delays, 150 across the restart).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ClaimReadyReason,
   FINALIZER_PROTECT_ADDRESS,
@@ -17,24 +17,21 @@ import {
 } from '@ipam-in-cluster/api';
 import { classifyApiError } from '@ipam-in-cluster/kube';
 import {
-  Fixture,
-  Ipam,
-  openFixture,
+  useControllerPlane,
+  type ControllerPlane,
+  type Ipam,
   startTestController,
-  uniqueWatchFilter,
-  type TestController,
 } from '../support/controller.js';
 import { mulberry32 } from '../support/prng.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
+/** The storm's controller and fixture, for the first describe only (the adopt tests have their own). */
+let plane: ControllerPlane;
+
 const full = process.env.IPAM_ORPHAN_STORM === 'full';
 const sizes = full ? { atOnce: 300, delayed: 200, restart: 150 } : { atOnce: 100, delayed: 60, restart: 60 };
 const IN_FLIGHT = 20;
-const watchFilter = uniqueWatchFilter('orphans');
 const IP = 'InClusterIPPool';
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
 
 /** Runs `work(i)` for i in [0, n) with at most `limit` in flight. */
 async function pooled(n: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
@@ -48,7 +45,7 @@ async function pooled(n: number, limit: number, work: (i: number) => Promise<voi
 
 async function deleteClaim(ns: string, name: string): Promise<void> {
   try {
-    await ipam.claims.delete({ namespace: ns, name });
+    await plane.ipam.claims.delete({ namespace: ns, name });
   } catch (error) {
     if (classifyApiError(error).kind !== 'NotFound') throw error;
   }
@@ -58,7 +55,7 @@ async function deleteClaim(ns: string, name: string): Promise<void> {
 async function storm(ns: string, prefix: string, n: number, delayMs: (i: number) => number): Promise<void> {
   await pooled(n, IN_FLIGHT, async (i) => {
     const name = `${prefix}-${i}`;
-    await ipam.createClaim(name, ns, { kind: IP, name: 'p' });
+    await plane.ipam.createClaim(name, ns, { kind: IP, name: 'p' });
     const delay = delayMs(i);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     await deleteClaim(ns, name);
@@ -70,12 +67,12 @@ async function waitEmpty(ns: string, what: string): Promise<void> {
   try {
     await waitFor(
       async () =>
-        (await ipam.listAddresses(ns)).length === 0 &&
-        (await ipam.claims.list({ namespace: ns })).items.length === 0,
+        (await plane.ipam.listAddresses(ns)).length === 0 &&
+        (await plane.ipam.claims.list({ namespace: ns })).items.length === 0,
       { what, timeoutMs: full ? 180_000 : 90_000, intervalMs: 500 },
     );
   } catch (error) {
-    const left = (await ipam.listAddresses(ns)).map(
+    const left = (await plane.ipam.listAddresses(ns)).map(
       (a) =>
         `${a.metadata.name ?? ''} ${a.spec.address} finalizers=${JSON.stringify(a.metadata.finalizers ?? [])}`,
     );
@@ -87,7 +84,7 @@ async function waitEmpty(ns: string, what: string): Promise<void> {
 }
 
 async function releasedCount(): Promise<number> {
-  const text = (await ctl.manager.metrics.render()).body;
+  const text = (await plane.ctl.manager.metrics.render()).body;
   let sum = 0;
   for (const m of text.matchAll(/^capi_ipam_orphaned_addresses_released_total\{[^}]*\} (\d+)/gm))
     sum += Number(m[1]);
@@ -138,19 +135,11 @@ function deadClaimRef(name: string): OwnerReference {
 }
 
 describe('controller: no IPAddress outlives its claim', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ctl = await startTestController({ watchFilter });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
+  plane = useControllerPlane('orphans');
 
   it(`create/delete storm: ${sizes.atOnce} claims deleted at once, ${IN_FLIGHT} in flight, leave 0 IPAddresses`, async () => {
-    const ns = await fx.namespace('storm');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
+    const ns = await plane.fx.namespace('storm');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
     const before = await releasedCount();
     await storm(ns, 'c', sizes.atOnce, () => 0);
     await waitEmpty(ns, 'every claim and IPAddress of the storm to be gone');
@@ -160,8 +149,8 @@ describe('controller: no IPAddress outlives its claim', () => {
   });
 
   it(`create/delete storm with random 0-1.5 s delays (${sizes.delayed} claims) leaves 0 IPAddresses`, async () => {
-    const ns = await fx.namespace('storm-delay');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
+    const ns = await plane.fx.namespace('storm-delay');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
     const random = mulberry32(20);
     const before = await releasedCount();
     await storm(ns, 'd', sizes.delayed, () => Math.floor(random() * 1500));
@@ -172,34 +161,34 @@ describe('controller: no IPAddress outlives its claim', () => {
   });
 
   it(`create/delete storm across a controller restart (${sizes.restart} claims) leaves 0 IPAddresses`, async () => {
-    const ns = await fx.namespace('storm-restart');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
+    const ns = await plane.fx.namespace('storm-restart');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
     const half = Math.floor(sizes.restart / 2);
     const first = storm(ns, 'r', half, () => 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await ctl.stop(); // mid-storm: creates in flight finish or not, deletes keep coming
+    await plane.ctl.stop(); // mid-storm: creates in flight finish or not, deletes keep coming
     await first;
     await storm(ns, 's', sizes.restart - half, () => 0);
-    ctl = await startTestController({ watchFilter });
+    plane.ctl = await startTestController({ watchFilter: plane.watchFilter });
     await waitEmpty(ns, 'every claim and IPAddress to be gone after the restart');
   });
 
   it('releases, at start-up, an IPAddress whose claim is gone (finalizer, dead claim reference), with an Event', async () => {
-    const ns = await fx.namespace('orphan-start');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
-    await ctl.stop();
-    await handMade(ipam, ns, 'gone', '10.20.0.5', {
+    const ns = await plane.fx.namespace('orphan-start');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
+    await plane.ctl.stop();
+    await handMade(plane.ipam, ns, 'gone', '10.20.0.5', {
       finalizers: [FINALIZER_PROTECT_ADDRESS],
       ownerReferences: [deadClaimRef('gone')],
     });
     // Not ours to release: no claim reference and no finalizer of ours (made by hand, e.g. as a hold).
-    await handMade(ipam, ns, 'hand', '10.20.0.6');
-    ctl = await startTestController({ watchFilter });
-    await waitFor(async () => (await ipam.findAddress(ns, 'gone')) === undefined, {
+    await handMade(plane.ipam, ns, 'hand', '10.20.0.6');
+    plane.ctl = await startTestController({ watchFilter: plane.watchFilter });
+    await waitFor(async () => (await plane.ipam.findAddress(ns, 'gone')) === undefined, {
       what: 'the orphaned IPAddress to be released',
       timeoutMs: 20_000,
     });
-    const eventClient = ipam.client.resource<{
+    const eventClient = plane.ipam.client.resource<{
       metadata?: { name?: string };
       reason?: string;
       message?: string;
@@ -219,108 +208,98 @@ describe('controller: no IPAddress outlives its claim', () => {
     assert.equal(released.involvedObject?.kind, IP);
     assert.match(released.message ?? '', /Released IPAddress .*\/gone \(10\.20\.0\.5\/16\): its claim/);
     assert.ok((await releasedCount()) >= 1);
-    assert.equal((await ipam.findAddress(ns, 'hand'))?.spec.address, '10.20.0.6');
+    assert.equal((await plane.ipam.findAddress(ns, 'hand'))?.spec.address, '10.20.0.6');
   });
 
   it('never releases an IPAddress whose claim exists, or one controlled by another object', async () => {
-    const ns = await fx.namespace('orphan-keep');
-    await ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
-    await ipam.createClaim('live', ns, { kind: IP, name: 'p' });
-    const live = await ipam.waitForAddress(ns, 'live');
-    const holder = await ipam.configMapOwner(ns, 'holder', true);
-    await handMade(ipam, ns, 'foreign', '10.20.0.77', {
+    const ns = await plane.fx.namespace('orphan-keep');
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.20.0.0/16'], prefix: 16 });
+    await plane.ipam.createClaim('live', ns, { kind: IP, name: 'p' });
+    const live = await plane.ipam.waitForAddress(ns, 'live');
+    const holder = await plane.ipam.configMapOwner(ns, 'holder', true);
+    await handMade(plane.ipam, ns, 'foreign', '10.20.0.77', {
       finalizers: [FINALIZER_PROTECT_ADDRESS],
       ownerReferences: [holder],
     });
     // A restart scans every IPAddress; neither may go.
-    await ctl.stop();
-    ctl = await startTestController({ watchFilter });
+    await plane.ctl.stop();
+    plane.ctl = await startTestController({ watchFilter: plane.watchFilter });
     await staysFalse(
       async () =>
-        (await ipam.findAddress(ns, 'foreign')) === undefined ||
-        (await ipam.findAddress(ns, 'live'))?.metadata.uid !== live.metadata.uid,
+        (await plane.ipam.findAddress(ns, 'foreign')) === undefined ||
+        (await plane.ipam.findAddress(ns, 'live'))?.metadata.uid !== live.metadata.uid,
       3_000,
       'an IPAddress with a live claim or a foreign controller to be released',
     );
-    await ipam.stripFinalizers(ipam.addresses, { namespace: ns, name: 'foreign' });
+    await plane.ipam.stripFinalizers(plane.ipam.addresses, { namespace: ns, name: 'foreign' });
   });
 });
 
 describe('controller: adopts only what is ours', () => {
-  let adoptCtl: TestController;
-  const adoptFilter = uniqueWatchFilter('adopt');
-  let a: Ipam;
-  let afx: Fixture;
-
-  before(async () => {
-    ({ ipam: a, fx: afx } = await openFixture(adoptFilter));
-    adoptCtl = await startTestController({ watchFilter: adoptFilter });
-  });
-
-  after(async () => {
-    await adoptCtl.stop();
-    await afx.teardown();
-  });
+  const adopt = useControllerPlane('adopt');
 
   const createAddress = (
     ns: string,
     name: string,
     address: string,
     meta: { ownerReferences?: OwnerReference[]; claimRef?: string } = {},
-  ): Promise<IPAddressWire> => handMade(a, ns, name, address, { ...meta, prefix: 24 });
+  ): Promise<IPAddressWire> => handMade(adopt.ipam, ns, name, address, { ...meta, prefix: 24 });
 
   /** The claim reports AddressConflict naming `pattern`, and the IPAddress got nothing of ours. */
   async function assertRefused(ns: string, name: string, pattern: RegExp): Promise<void> {
-    const cond = await a.waitForClaimReason(ns, name, ClaimReadyReason.AddressConflict);
+    const cond = await adopt.ipam.waitForClaimReason(ns, name, ClaimReadyReason.AddressConflict);
     assert.equal(cond.status, 'False');
     assert.match(cond.message, pattern);
-    const address = await a.findAddress(ns, name);
+    const address = await adopt.ipam.findAddress(ns, name);
     assert.deepEqual(address?.metadata.finalizers ?? [], []);
     assert.ok(!(address?.metadata.ownerReferences ?? []).some((r) => r.kind === 'IPAddressClaim'));
-    assert.equal(await a.addressRef(ns, name), undefined);
+    assert.equal(await adopt.ipam.addressRef(ns, name), undefined);
   }
 
   it('refuses an IPAddress outside the pool, and allocates once it is deleted', async () => {
-    const ns = await afx.namespace('outside');
-    await a.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
+    const ns = await adopt.fx.namespace('outside');
+    await adopt.ipam.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
     await createAddress(ns, 'c', '192.168.1.1');
-    await a.createClaim('c', ns, { kind: IP, name: 'p' });
+    await adopt.ipam.createClaim('c', ns, { kind: IP, name: 'p' });
     await assertRefused(ns, 'c', /holds 192\.168\.1\.1\/24, which InClusterIPPool .*\/p cannot hand out/);
-    await a.addresses.delete({ namespace: ns, name: 'c' });
-    await waitFor(async () => (await a.findAddress(ns, 'c'))?.spec.address === '10.30.0.1' || undefined, {
-      what: 'the claim to get 10.30.0.1 from the pool',
-    });
-    assert.equal(await a.waitForAddressRef(ns, 'c'), 'c');
+    await adopt.ipam.addresses.delete({ namespace: ns, name: 'c' });
+    await waitFor(
+      async () => (await adopt.ipam.findAddress(ns, 'c'))?.spec.address === '10.30.0.1' || undefined,
+      {
+        what: 'the claim to get 10.30.0.1 from the pool',
+      },
+    );
+    assert.equal(await adopt.ipam.waitForAddressRef(ns, 'c'), 'c');
   });
 
   it('refuses an IPAddress that duplicates another claim’s address', async () => {
-    const ns = await afx.namespace('dup');
-    await a.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
-    await a.createClaim('first', ns, { kind: IP, name: 'p' });
-    const first = await a.waitForAddress(ns, 'first');
+    const ns = await adopt.fx.namespace('dup');
+    await adopt.ipam.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
+    await adopt.ipam.createClaim('first', ns, { kind: IP, name: 'p' });
+    const first = await adopt.ipam.waitForAddress(ns, 'first');
     await createAddress(ns, 'second', first.spec.address);
-    await a.createClaim('second', ns, { kind: IP, name: 'p' });
+    await adopt.ipam.createClaim('second', ns, { kind: IP, name: 'p' });
     await assertRefused(ns, 'second', new RegExp(`also holds in InClusterIPPool`));
-    const cond = await a.claimCondition(ns, 'second', 'Ready');
+    const cond = await adopt.ipam.claimCondition(ns, 'second', 'Ready');
     assert.match(cond?.message ?? '', new RegExp(`IPAddress ${ns}/first`));
   });
 
   it('refuses an IPAddress controlled by another object (no finalizer added)', async () => {
-    const ns = await afx.namespace('ctl');
-    await a.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
-    const owner = await a.configMapOwner(ns, 'owner', true);
+    const ns = await adopt.fx.namespace('ctl');
+    await adopt.ipam.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
+    const owner = await adopt.ipam.configMapOwner(ns, 'owner', true);
     await createAddress(ns, 'c', '10.30.0.5', {
       ownerReferences: [owner],
     });
-    await a.createClaim('c', ns, { kind: IP, name: 'p' });
+    await adopt.ipam.createClaim('c', ns, { kind: IP, name: 'p' });
     await assertRefused(ns, 'c', /is controlled by ConfigMap owner/);
   });
 
   it('refuses an IPAddress that references another claim', async () => {
-    const ns = await afx.namespace('ref');
-    await a.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
+    const ns = await adopt.fx.namespace('ref');
+    await adopt.ipam.createPool(IP, 'p', ns, { addresses: ['10.30.0.1-10.30.0.9'], prefix: 24 });
     await createAddress(ns, 'c', '10.30.0.4', { claimRef: 'someone-else' });
-    await a.createClaim('c', ns, { kind: IP, name: 'p' });
+    await adopt.ipam.createClaim('c', ns, { kind: IP, name: 'p' });
     await assertRefused(ns, 'c', /references claim someone-else, not c/);
   });
 });

@@ -2,22 +2,13 @@
 // ours: correct free with out-of-range allocations, exact 2^63-1 counts, pool conditions and Events,
 // terminating and invalid pools refusing new claims, an unparsable IPAddress not blocking a pool.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FINALIZER_PROTECT_POOL, MAX_STATUS_COUNT, type Pool, type PoolKind } from '@ipam-in-cluster/api';
-import {
-  Fixture,
-  Ipam,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-  openFixture,
-} from '../support/controller.js';
+import { useControllerPlane, type Ipam } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
-const watchFilter = uniqueWatchFilter('pools');
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
+const plane = useControllerPlane('pools', { highUtilizationPercent: 80 });
+
 const IP = 'InClusterIPPool';
 const GLOBAL = 'GlobalInClusterIPPool';
 
@@ -47,8 +38,8 @@ async function pool(
   spec: Parameters<Ipam['createPool']>[3],
 ): Promise<{ kind: PoolKind; name: string; ns: string | undefined }> {
   const global = kind.startsWith('Global');
-  const name = global ? fx.globalName(base, kind) : base;
-  await ipam.createPool(kind, name, global ? undefined : ns, spec);
+  const name = global ? plane.fx.globalName(base, kind) : base;
+  await plane.ipam.createPool(kind, name, global ? undefined : ns, spec);
   return { kind, name, ns: global ? undefined : ns };
 }
 
@@ -61,7 +52,7 @@ async function waitCounts(
   try {
     return await waitFor(
       async () => {
-        last = countsOf(await ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }));
+        last = countsOf(await plane.ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }));
         if (last === undefined) return undefined;
         const l = last;
         return Object.entries(want).every(([k, v]) => l[k as keyof Counts] === v) ? last : undefined;
@@ -80,22 +71,12 @@ async function waitCounts(
 }
 
 async function poolCondition(p: { kind: PoolKind; name: string; ns: string | undefined }, type: string) {
-  return (await ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }))?.status?.conditions?.find(
+  return (await plane.ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }))?.status?.conditions?.find(
     (c) => c.type === type,
   );
 }
 
 describe('controller: pools', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ctl = await startTestController({ watchFilter, highUtilizationPercent: 80 });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
-
   // §9 status table: [addresses, prefix, gateway, total, [used, free] after each claim].
   const table: [string[], number, string | undefined, bigint, [bigint, bigint][]][] = [
     [
@@ -129,7 +110,7 @@ describe('controller: pools', () => {
     it(`${kind}: status total/used/free for ${String(table.length)} layouts, before and after claims`, async () => {
       await Promise.all(
         table.map(async ([addresses, prefix, gateway, total, steps], i) => {
-          const ns = await fx.namespace(`status-${kind === IP ? 'ns' : 'gl'}-${String(i)}`);
+          const ns = await plane.fx.namespace(`status-${kind === IP ? 'ns' : 'gl'}-${String(i)}`);
           const p = await pool(kind, ns, `status-${String(i)}`, {
             addresses,
             prefix,
@@ -137,7 +118,7 @@ describe('controller: pools', () => {
           });
           await waitCounts(p, { total, used: 0n, free: total, outOfRange: 0n });
           for (const [n, [used, free]] of steps.entries()) {
-            await ipam.createClaim(`c${String(n)}`, ns, { kind, name: p.name });
+            await plane.ipam.createClaim(`c${String(n)}`, ns, { kind, name: p.name });
             await waitCounts(p, { total, used, free });
           }
         }),
@@ -158,7 +139,7 @@ describe('controller: pools', () => {
     it(`${kind}: outOfRange after the addresses change (${String(oor.length)} cases), free not eaten by them`, async () => {
       await Promise.all(
         oor.map(async ([before, afterAddrs, outOfRange, total, free], i) => {
-          const ns = await fx.namespace(`oor-${kind === IP ? 'ns' : 'gl'}-${String(i)}`);
+          const ns = await plane.fx.namespace(`oor-${kind === IP ? 'ns' : 'gl'}-${String(i)}`);
           const p = await pool(kind, ns, `oor-${String(i)}`, {
             addresses: before,
             prefix: 24,
@@ -166,10 +147,10 @@ describe('controller: pools', () => {
             allocateReservedIPAddresses: true,
           });
           for (let n = 0; n < 5; n++) {
-            await ipam.createClaim(`c${String(n)}`, ns, { kind, name: p.name });
-            await ipam.waitForAddress(ns, `c${String(n)}`);
+            await plane.ipam.createClaim(`c${String(n)}`, ns, { kind, name: p.name });
+            await plane.ipam.waitForAddress(ns, `c${String(n)}`);
           }
-          await ipam
+          await plane.ipam
             .pools(kind)
             .mergePatch(
               { namespace: p.ns, name: p.name },
@@ -183,19 +164,19 @@ describe('controller: pools', () => {
 
   for (const kind of [IP, GLOBAL] as const) {
     it(`${kind}: ProtectPool keeps a deleted pool until its last claim is gone`, async () => {
-      const ns = await fx.namespace('protect');
+      const ns = await plane.fx.namespace('protect');
       const p = await pool(kind, ns, 'protect', { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
-      await ipam.createClaim('c', ns, { kind, name: p.name });
-      await ipam.waitForAddress(ns, 'c');
+      await plane.ipam.createClaim('c', ns, { kind, name: p.name });
+      await plane.ipam.waitForAddress(ns, 'c');
       const got = await waitFor(
         async () => {
-          const o = await ipam.pools(kind).get({ namespace: p.ns, name: p.name });
+          const o = await plane.ipam.pools(kind).get({ namespace: p.ns, name: p.name });
           return (o.metadata.finalizers ?? []).includes(FINALIZER_PROTECT_POOL) ? o : undefined;
         },
         { what: 'ProtectPool' },
       );
       assert.ok(got);
-      await ipam.pools(kind).delete({ namespace: p.ns, name: p.name });
+      await plane.ipam.pools(kind).delete({ namespace: p.ns, name: p.name });
       const ready = await waitFor(
         async () => {
           const c = await poolCondition(p, 'Ready');
@@ -204,51 +185,51 @@ describe('controller: pools', () => {
         { what: 'Ready=False Deleting' },
       );
       assert.equal(ready.status, 'False');
-      assert.notEqual(await ipam.pools(kind).find({ namespace: p.ns, name: p.name }), undefined);
+      assert.notEqual(await plane.ipam.pools(kind).find({ namespace: p.ns, name: p.name }), undefined);
       // A terminating pool serves no new claim.
-      await ipam.createClaim('late', ns, { kind, name: p.name });
-      await ipam.waitForClaimReason(ns, 'late', 'PoolNotReady');
-      await ipam.claims.delete({ namespace: ns, name: 'c' });
+      await plane.ipam.createClaim('late', ns, { kind, name: p.name });
+      await plane.ipam.waitForClaimReason(ns, 'late', 'PoolNotReady');
+      await plane.ipam.claims.delete({ namespace: ns, name: 'c' });
       await waitFor(
-        async () => (await ipam.pools(kind).find({ namespace: p.ns, name: p.name })) === undefined,
+        async () => (await plane.ipam.pools(kind).find({ namespace: p.ns, name: p.name })) === undefined,
         { what: 'the pool to go' },
       );
-      await ipam.waitForClaimReason(ns, 'late', 'PoolNotFound');
+      await plane.ipam.waitForClaimReason(ns, 'late', 'PoolNotFound');
     });
   }
 
   it('reports counts above 2^63-1 as exactly 9223372036854775807', async () => {
-    const ns = await fx.namespace('huge');
+    const ns = await plane.fx.namespace('huge');
     const p = await pool(IP, ns, 'huge', { addresses: ['fd00::/56'], prefix: 56 });
     const c = await waitCounts(p, { used: 0n });
     assert.equal(c.total, MAX_STATUS_COUNT);
     assert.equal(c.free, MAX_STATUS_COUNT);
-    await ipam.createClaim('c', ns, { kind: IP, name: p.name });
-    assert.equal((await ipam.waitForAddress(ns, 'c')).spec.address, 'fd00::1');
+    await plane.ipam.createClaim('c', ns, { kind: IP, name: p.name });
+    assert.equal((await plane.ipam.waitForAddress(ns, 'c')).spec.address, 'fd00::1');
     const after1 = await waitCounts(p, { used: 1n });
     assert.equal(after1.free, MAX_STATUS_COUNT);
   });
 
   it('conditions: Ready, Exhausted and HighUtilization with Events on the transitions', async () => {
-    const ns = await fx.namespace('conditions');
+    const ns = await plane.fx.namespace('conditions');
     const p = await pool(IP, ns, 'small', { addresses: ['10.0.0.1-10.0.0.5'], prefix: 24 });
     await waitFor(async () => (await poolCondition(p, 'Ready'))?.reason === 'Valid', {
       what: 'Ready=True Valid',
     });
     assert.equal((await poolCondition(p, 'Exhausted'))?.status, 'False');
-    for (let n = 0; n < 4; n++) await ipam.createClaim(`c${String(n)}`, ns, { kind: IP, name: p.name });
+    for (let n = 0; n < 4; n++) await plane.ipam.createClaim(`c${String(n)}`, ns, { kind: IP, name: p.name });
     await waitFor(async () => (await poolCondition(p, 'HighUtilization'))?.status === 'True', {
       what: 'HighUtilization at 80 %',
     });
-    await ipam.createClaim('c4', ns, { kind: IP, name: p.name });
+    await plane.ipam.createClaim('c4', ns, { kind: IP, name: p.name });
     await waitFor(async () => (await poolCondition(p, 'Exhausted'))?.status === 'True', {
       what: 'Exhausted',
     });
-    await ipam.createClaim('c5', ns, { kind: IP, name: p.name });
-    await ipam.waitForClaimReason(ns, 'c5', 'PoolExhausted');
+    await plane.ipam.createClaim('c5', ns, { kind: IP, name: p.name });
+    await plane.ipam.waitForClaimReason(ns, 'c5', 'PoolExhausted');
     const events = await waitFor(
       async () => {
-        const list = (await ipam.client.events().list({ namespace: ns })).items;
+        const list = (await plane.ipam.client.events().list({ namespace: ns })).items;
         const reasons = new Set(list.map((e) => `${e.involvedObject.kind ?? ''}/${e.reason ?? ''}`));
         return [
           'InClusterIPPool/PoolExhausted',
@@ -265,7 +246,7 @@ describe('controller: pools', () => {
   });
 
   it('a pool whose spec is invalid (written without the webhook) is not Ready and claims get PoolNotReady', async () => {
-    const ns = await fx.namespace('invalid');
+    const ns = await plane.fx.namespace('invalid');
     const p = await pool(IP, ns, 'bad', { addresses: ['10.0.0.1', '10.1.0.1'], prefix: 24 });
     const ready = await waitFor(
       async () => {
@@ -275,21 +256,21 @@ describe('controller: pools', () => {
       { what: 'Ready=False InvalidSpec' },
     );
     assert.match(ready.message, /different subnet/);
-    await ipam.createClaim('c', ns, { kind: IP, name: p.name });
-    await ipam.waitForClaimReason(ns, 'c', 'PoolNotReady');
-    await ipam
+    await plane.ipam.createClaim('c', ns, { kind: IP, name: p.name });
+    await plane.ipam.waitForClaimReason(ns, 'c', 'PoolNotReady');
+    await plane.ipam
       .pools(IP)
       .mergePatch({ namespace: ns, name: p.name }, { spec: { addresses: ['10.0.0.1', '10.0.0.2'] } });
-    assert.equal((await ipam.waitForAddress(ns, 'c')).spec.address, '10.0.0.1');
+    assert.equal((await plane.ipam.waitForAddress(ns, 'c')).spec.address, '10.0.0.1');
   });
 
   it('an unparsable IPAddress is counted and reported but does not block the pool', async () => {
-    const ns = await fx.namespace('unparsable');
+    const ns = await plane.fx.namespace('unparsable');
     const p = await pool(IP, ns, 'p', { addresses: ['10.0.0.1-10.0.0.9'], prefix: 24 });
-    await ipam.addresses.create({
+    await plane.ipam.addresses.create({
       apiVersion: 'ipam.cluster.x-k8s.io/v1beta2',
       kind: 'IPAddress',
-      metadata: { name: 'garbage', namespace: ns, labels: ipam.labels() },
+      metadata: { name: 'garbage', namespace: ns, labels: plane.ipam.labels() },
       spec: {
         claimRef: { name: 'garbage' },
         poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: IP, name: p.name },
@@ -297,8 +278,8 @@ describe('controller: pools', () => {
         prefix: 24,
       },
     });
-    await ipam.createClaim('c', ns, { kind: IP, name: p.name });
-    assert.equal((await ipam.waitForAddress(ns, 'c')).spec.address, '10.0.0.1');
+    await plane.ipam.createClaim('c', ns, { kind: IP, name: p.name });
+    assert.equal((await plane.ipam.waitForAddress(ns, 'c')).spec.address, '10.0.0.1');
     await waitCounts(p, { used: 2n, free: 8n });
     const ready = await poolCondition(p, 'Ready');
     assert.deepEqual([ready?.status, /garbage/.test(ready?.message ?? '')], ['True', true]);
@@ -308,10 +289,10 @@ describe('controller: pools', () => {
   // hex and zones kept; only a text the IPAddress schema cannot take (over 39 characters) is canonical.
   it('copies the pool gateway verbatim (FD00::1, fe80::1%eth0), canonical only beyond 39 characters', async () => {
     const gatewayOf = async (kind: PoolKind, spec: Parameters<Ipam['createPool']>[3]) => {
-      const ns = await fx.namespace('gw');
-      await ipam.createPool(kind, 'p', ns, spec);
-      await ipam.createClaim('c', ns, { kind, name: 'p' });
-      return (await ipam.waitForAddress(ns, 'c')).spec.gateway;
+      const ns = await plane.fx.namespace('gw');
+      await plane.ipam.createPool(kind, 'p', ns, spec);
+      await plane.ipam.createClaim('c', ns, { kind, name: 'p' });
+      return (await plane.ipam.waitForAddress(ns, 'c')).spec.gateway;
     };
     const v6 = (gateway: string) => ({ addresses: ['fe80::10-fe80::20'], prefix: 64, gateway });
     assert.equal(

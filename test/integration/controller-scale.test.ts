@@ -1,23 +1,14 @@
 // Hundreds of claims at once across pools of every kind: all allocated, all distinct within their
 // pool, all inside their pool; prints the wall time (a rough figure: the test machine is shared).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseAddr, parsePrefix, prefixContains } from '@ipam-in-cluster/allocator';
 import type { IPAddressWire, PoolKind } from '@ipam-in-cluster/api';
-import {
-  Fixture,
-  Ipam,
-  startTestController,
-  uniqueWatchFilter,
-  type TestController,
-  openFixture,
-} from '../support/controller.js';
+import { useControllerPlane, type Ipam } from '../support/controller.js';
 import { waitFor } from '../support/wait.js';
 
-const watchFilter = uniqueWatchFilter('scale');
-let ctl: TestController;
-let ipam: Ipam;
-let fx: Fixture;
+const plane = useControllerPlane('scale', { claimWorkers: 16 });
+
 const PER_POOL = 50;
 
 interface PoolPlan {
@@ -32,19 +23,9 @@ interface PoolPlan {
 }
 
 describe('controller: scale', () => {
-  before(async () => {
-    ({ ipam, fx } = await openFixture(watchFilter));
-    ctl = await startTestController({ watchFilter, claimWorkers: 16 });
-  });
-
-  after(async () => {
-    await ctl.stop();
-    await fx.teardown();
-  });
-
   it(`allocates ${String(PER_POOL * 6)} claims created at once across 6 pools: distinct and inside their pools`, async () => {
-    const a = await fx.namespace('scale-a');
-    const b = await fx.namespace('scale-b');
+    const a = await plane.fx.namespace('scale-a');
+    const b = await plane.fx.namespace('scale-b');
     const plans: PoolPlan[] = [
       {
         kind: 'InClusterIPPool',
@@ -88,14 +69,14 @@ describe('controller: scale', () => {
       },
       {
         kind: 'GlobalInClusterIPPool',
-        name: fx.globalName('g'),
+        name: plane.fx.globalName('g'),
         ns: undefined,
         claimNamespaces: [a, b],
         spec: { addresses: ['10.30.0.0/24'], prefix: 24 },
         within: '10.30.0.0/24',
       },
     ];
-    for (const p of plans) await ipam.createPool(p.kind, p.name, p.ns, p.spec);
+    for (const p of plans) await plane.ipam.createPool(p.kind, p.name, p.ns, p.spec);
     const claims: { ns: string; name: string; plan: PoolPlan }[] = [];
     for (const p of plans) {
       for (let i = 0; i < PER_POOL; i++) {
@@ -108,13 +89,13 @@ describe('controller: scale', () => {
       await Promise.all(
         claims
           .slice(i, i + 50)
-          .map((c) => ipam.createClaim(c.name, c.ns, { kind: c.plan.kind, name: c.plan.name })),
+          .map((c) => plane.ipam.createClaim(c.name, c.ns, { kind: c.plan.kind, name: c.plan.name })),
       );
     }
     const created = Date.now() - t0;
     const all = await waitFor(
       async () => {
-        const list = [...(await ipam.listAddresses(a)), ...(await ipam.listAddresses(b))];
+        const list = [...(await plane.ipam.listAddresses(a)), ...(await plane.ipam.listAddresses(b))];
         return list.length === claims.length ? list : undefined;
       },
       { what: `${String(claims.length)} IPAddresses`, timeoutMs: 120_000, intervalMs: 250 },
@@ -146,7 +127,8 @@ describe('controller: scale', () => {
     for (const p of plans) {
       await waitFor(
         async () => {
-          const c = (await ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }))?.status?.ipAddresses;
+          const c = (await plane.ipam.pools(p.kind).find({ namespace: p.ns, name: p.name }))?.status
+            ?.ipAddresses;
           return c !== undefined && BigInt(c.used) === BigInt(PER_POOL);
         },
         { what: `${p.name} used ${String(PER_POOL)}` },

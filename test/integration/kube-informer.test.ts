@@ -20,14 +20,7 @@ import {
   type RequestOptions,
   type ResponseStream,
 } from '@ipam-in-cluster/kube';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
 const waitUntil = (condition: () => boolean, opts: { what: string; timeoutMs?: number }): Promise<true> =>
@@ -155,11 +148,9 @@ describe('kube informer', () => {
   }
 
   before(async () => {
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('kube-informer');
-    other = await createTestNamespace('kube-informer-other');
-    ({ kubeconfigPath } = await testCluster());
+    const plane = await planeWithNamespaces('kube-informer', 'kube-informer-other');
+    kubeconfigPath = plane.kubeconfigPath;
+    [ns, other] = plane.namespaces;
     client = new KubeClient(new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig));
   });
   after(async () => {

@@ -13,14 +13,7 @@ import {
   loadKubeConfig,
   type KubeObject,
 } from '@ipam-in-cluster/kube';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, testCluster, type TestNamespace } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 
 async function kube(): Promise<{ transport: KubeTransport; client: KubeClient }> {
@@ -54,9 +47,7 @@ describe('kube object clients', () => {
   let transport: KubeTransport;
 
   before(async () => {
-    await applyCrds(capiCrds());
-    await applyCrds(ourCrds());
-    ns = await createTestNamespace('kube-objects');
+    [ns] = (await planeWithNamespaces('kube-objects')).namespaces;
     ({ client, transport } = await kube());
   });
   after(async () => {

@@ -18,14 +18,7 @@ import {
 } from '@ipam-in-cluster/api';
 import { PENDING_MAX_AGE_MS, processFenceKey, signPending } from '@ipam-in-cluster/controller';
 import { SelfManagedCertificates } from '@ipam-in-cluster/controller/webhooks';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 import {
   kubeClient,
@@ -173,11 +166,9 @@ async function callsDuring(action: () => Promise<unknown>): Promise<Record<strin
 const byWebhook = (s: ApiStatus | undefined) => (s?.message ?? '').includes('admission webhook "validation.');
 
 before(async () => {
-  const { kc } = await testCluster();
+  const { kc, namespaces } = await planeWithNamespaces('webhook-pools');
   custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  await applyCrds(ourCrds());
-  await applyCrds(capiCrds());
-  ns = await createTestNamespace('webhook-pools');
+  [ns] = namespaces;
   hooks = await startTestWebhooks({ namespaces: [ns.name] });
   // The API server picks up new webhook configurations asynchronously: wait until ours answers.
   await waitFor(

@@ -35,6 +35,33 @@ export interface TestNamespace {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The set-up the test files against the shared plane repeat: the plane, the Cluster API CRDs
+ * (current line) and ours installed, and one fresh namespace per prefix, in order (clean them up
+ * in after()).
+ */
+export async function planeWithNamespaces<const P extends readonly string[]>(
+  ...prefixes: P
+): Promise<TestCluster & { namespaces: { -readonly [K in keyof P]: TestNamespace } }> {
+  const cluster = await testCluster();
+  await applyCrds([...capiCrds(), ...ourCrds()]);
+  const namespaces: TestNamespace[] = [];
+  for (const prefix of prefixes) namespaces.push(await createTestNamespace(prefix));
+  return { ...cluster, namespaces: namespaces as { -readonly [K in keyof P]: TestNamespace } };
+}
+
+/** Deletes a GlobalInClusterIPPool a test created by hand, in after(); gone already is fine. */
+export async function deleteGlobalIPPool(custom: k8s.CustomObjectsApi, name: string): Promise<void> {
+  await custom
+    .deleteClusterCustomObject({
+      group: 'ipam.cluster.x-k8s.io',
+      version: 'v1alpha2',
+      plural: 'globalinclusterippools',
+      name,
+    })
+    .catch(() => undefined);
+}
+
 /** A fresh namespace named after the test, so tests never share state. */
 export async function createTestNamespace(prefix = 'test'): Promise<TestNamespace> {
   const { kc } = await testCluster();

@@ -2,6 +2,7 @@
 // files running at the same time never reconcile each other's claims and pools, and gives the tests
 // small helpers to create pools, claims and Clusters carrying that label.
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import {
   IPAM_GROUP,
   LABEL_CLUSTER_NAME,
@@ -367,4 +368,43 @@ export class Fixture {
         .catch(() => undefined);
     }
   }
+}
+
+/** What a controller test file works with; set in before(), so read it inside tests and hooks. */
+export class ControllerPlane {
+  readonly watchFilter: string;
+  ipam!: Ipam;
+  fx!: Fixture;
+  /** The in-process controller; a test that restarts it assigns the new one here, after() stops it. */
+  ctl!: TestController;
+
+  constructor(watchFilter: string) {
+    this.watchFilter = watchFilter;
+  }
+}
+
+/**
+ * The before/after pair every controller test file shares, registered where it is called (at a
+ * file's top level they run around all its tests): a watch filter of the file's own (`prefix` plus
+ * random hex), the CRDs and a fixture ({@link openFixture}), then the controller in-process with
+ * `options` (or what `options` returns once the fixture is open, e.g. a namespace it made). after()
+ * stops the controller and removes the fixture.
+ */
+export function useControllerPlane(
+  prefix: string,
+  options:
+    | Omit<ManagerOptions, 'watchFilter'>
+    | ((plane: ControllerPlane) => Promise<Omit<ManagerOptions, 'watchFilter'>>) = {},
+): ControllerPlane {
+  const plane = new ControllerPlane(uniqueWatchFilter(prefix));
+  before(async () => {
+    ({ ipam: plane.ipam, fx: plane.fx } = await openFixture(plane.watchFilter));
+    const chosen = typeof options === 'function' ? await options(plane) : options;
+    plane.ctl = await startTestController({ ...chosen, watchFilter: plane.watchFilter });
+  });
+  after(async () => {
+    await plane.ctl.stop();
+    await plane.fx.teardown();
+  });
+  return plane;
 }

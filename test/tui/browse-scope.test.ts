@@ -6,14 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
 import { Objects } from '../support/ipam-objects.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
@@ -38,12 +31,9 @@ describe(
     const sessions: TmuxSession[] = [];
 
     before(async () => {
-      const cluster = await testCluster();
+      const cluster = await planeWithNamespaces('tui-ns-a', 'tui-ns-b');
       kubeconfig = cluster.kubeconfigPath;
-      await applyCrds(capiCrds());
-      await applyCrds(ourCrds());
-      a = await createTestNamespace('tui-ns-a');
-      b = await createTestNamespace('tui-ns-b');
+      [a, b] = cluster.namespaces;
       const inA = new Objects(cluster.kc, a.name);
       const inB = new Objects(cluster.kc, b.name);
       await inA.pool('alpha', { addresses: ['10.30.0.0/24'], prefix: 24 });

@@ -2,14 +2,7 @@
 // control plane: list → pool map → allocated cell → explanation → release → gone from the API.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  applyCrds,
-  capiCrds,
-  createTestNamespace,
-  ourCrds,
-  testCluster,
-  type TestNamespace,
-} from '../support/cluster.js';
+import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 import { Objects } from '../support/ipam-objects.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
@@ -31,11 +24,9 @@ describe(
     const sessions: TmuxSession[] = [];
 
     before(async () => {
-      const cluster = await testCluster();
+      const cluster = await planeWithNamespaces('tui-browse');
       kubeconfig = cluster.kubeconfigPath;
-      await applyCrds(capiCrds());
-      await applyCrds(ourCrds());
-      ns = await createTestNamespace('tui-browse');
+      [ns] = cluster.namespaces;
       objects = new Objects(cluster.kc, ns.name);
       const pool = await objects.pool('nodes', {
         addresses: ['10.20.0.0/24'],

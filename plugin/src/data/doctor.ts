@@ -58,24 +58,9 @@ export interface DoctorReport {
   readonly findings: readonly Finding[];
 }
 
-function addrObject(a: AddressView): FindingObject {
-  return {
-    kind: 'IPAddress',
-    namespace: a.namespace,
-    name: a.name,
-    uid: a.uid,
-    resourceVersion: a.resourceVersion,
-  };
-}
-
-function claimObject(c: ClaimView): FindingObject {
-  return {
-    kind: 'IPAddressClaim',
-    namespace: c.namespace,
-    name: c.name,
-    uid: c.uid,
-    resourceVersion: c.resourceVersion,
-  };
+/** The object a finding is about: its kind and the identity every view carries. */
+function findingObject(kind: 'IPAddress' | 'IPAddressClaim', o: AddressView | ClaimView): FindingObject {
+  return { kind, namespace: o.namespace, name: o.name, uid: o.uid, resourceVersion: o.resourceVersion };
 }
 
 function olderThan(d: Date | undefined, now: Date, seconds: number): boolean {
@@ -108,7 +93,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
   for (const a of ours) {
     const old = olderThan(a.createdAt, now, minAgeSeconds);
     const base = {
-      object: addrObject(a),
+      object: findingObject('IPAddress', a),
       claim: a.claimName,
       address: a.address,
       pool: a.poolId ?? `${a.poolRef.kind}/${a.poolRef.name}`,
@@ -194,7 +179,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
         .filter((o) => o.poolId !== a.poolId)
         .map((o) => `${o.namespace}/${o.name} (${o.poolId ?? '?'})`);
       out.push({
-        object: addrObject(a),
+        object: findingObject('IPAddress', a),
         address: ip,
         pool: a.poolId ?? null,
         check: 'duplicate-across-pools',
@@ -216,7 +201,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
         ? 'claim-address-missing'
         : 'pending-claim';
       out.push({
-        object: claimObject(c),
+        object: findingObject('IPAddressClaim', c),
         address: null,
         pool,
         check,
@@ -226,7 +211,7 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
       });
     } else if (d.state === 'deleting' && d.blockers.length > 0) {
       out.push({
-        object: claimObject(c),
+        object: findingObject('IPAddressClaim', c),
         address: d.address?.address ?? null,
         pool,
         check: 'pending-claim',
