@@ -1,12 +1,5 @@
 // Pure decisions of the pool reconciler: the status counts, duplicate addresses and the pool conditions.
-import {
-  formatAddr,
-  formatPrefix,
-  parseAddr,
-  parsePrefixInUse,
-  type PoolCounts,
-  type StatusCounts,
-} from '@ipam-in-cluster/allocator';
+import { holdingKey, type PoolCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
 import {
   ConditionType,
   DuplicateAddressesReason,
@@ -80,14 +73,7 @@ export function mayHaveDuplicates(
 export function findDuplicates(held: Iterable<HeldAddress>, family: 'ip' | 'prefix'): DuplicateAddress[] {
   const byAddress = new Map<string, string[]>();
   for (const h of held) {
-    let canonical: string | undefined;
-    if (family === 'ip') {
-      const a = parseAddr(h.address);
-      canonical = a.ok ? formatAddr(a.value) : undefined;
-    } else {
-      const p = parsePrefixInUse({ address: h.address, prefix: h.prefix });
-      canonical = p.ok ? formatPrefix(p.value) : undefined;
-    }
+    const canonical = holdingKey(family, h);
     if (canonical === undefined) continue;
     const keys = byAddress.get(canonical);
     if (keys === undefined) byAddress.set(canonical, [h.key]);

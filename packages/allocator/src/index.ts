@@ -46,6 +46,7 @@ export {
   type ReservedKind,
 } from './layout.js';
 export {
+  holdingKey,
   poolModel,
   unlaidAssessment,
   unlaidCounts,

@@ -13,7 +13,7 @@
 import type { Addr, Family } from './address.js';
 import { AllocationIndex } from './allocator-index.js';
 import type { PoolCounts } from './counts.js';
-import { formatAddr } from './format.js';
+import { formatAddr, formatPrefix } from './format.js';
 import { IPSet } from './ipset.js';
 import { buildPoolLayout, type IPPoolSpec, type PoolLayout } from './layout.js';
 import { parseAddr } from './parse.js';
@@ -136,10 +136,9 @@ export function unlaidCounts(type: PoolType, holdings: Iterable<Holding>): PoolC
  * parses is out of range and every other one is invalid.
  */
 export function unlaidAssessment(type: PoolType, holdings: readonly Holding[]): Assessment {
-  const states = holdings.map((h): HoldingState => {
-    const usable = type === 'ip' ? parsed(h) !== undefined : parsePrefixInUse(inUseOf(h)).ok;
-    return usable ? 'out-of-range' : 'invalid';
-  });
+  const states = holdings.map((h): HoldingState =>
+    holdingKey(type, h) === undefined ? 'invalid' : 'out-of-range',
+  );
   return { counts: unlaidCounts(type, holdings), states, index: undefined };
 }
 
@@ -157,6 +156,19 @@ function markShared(
     else list.push(i);
   });
   for (const list of byKey.values()) if (list.length > 1) for (const i of list) states[i] = 'duplicate';
+}
+
+/**
+ * What a holding holds, in canonical text (`10.0.0.5`, `fd00::/64`): two holdings with the same key
+ * hold the same address (IP pools) or prefix (prefix pools). undefined when it does not parse.
+ */
+export function holdingKey(type: PoolType, h: Holding): string | undefined {
+  if (type === 'ip') {
+    const a = parsed(h);
+    return a === undefined ? undefined : formatAddr(a);
+  }
+  const p = parsePrefixInUse(inUseOf(h));
+  return p.ok ? formatPrefix(p.value) : undefined;
 }
 
 function prefixUnlaid(holdings: Iterable<Holding>): PoolCounts {

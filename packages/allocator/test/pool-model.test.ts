@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   formatAddr,
+  holdingKey,
   poolModel,
   unlaidAssessment,
   unlaidCounts,
@@ -290,6 +291,23 @@ describe('poolModel', () => {
     assert.equal(px.total, 3n);
     assert.equal(px.allocationPrefixLength, 66);
     assert.equal(px.allocatable.first()?.value, (0xfd00n << 112n) + (1n << 62n));
+  });
+});
+
+describe('holdingKey', () => {
+  it('names what a holding holds in canonical text: spellings of one address or prefix share a key', () => {
+    assert.equal(holdingKey('ip', { address: 'fd00:0:0::0001' }), holdingKey('ip', { address: 'fd00::1' }));
+    assert.equal(holdingKey('ip', { address: 'FD00:0::1' }), 'fd00::1');
+    assert.equal(holdingKey('prefix', { address: 'fd00:0:0:0::', prefix: 64 }), 'fd00::/64');
+    assert.notEqual(
+      holdingKey('prefix', { address: 'fd00::', prefix: 64 }),
+      holdingKey('prefix', { address: 'fd00::', prefix: 56 }),
+    );
+  });
+
+  it('is undefined for what does not parse (a prefix holding without its length)', () => {
+    assert.equal(holdingKey('ip', { address: 'banana' }), undefined);
+    assert.equal(holdingKey('prefix', { address: 'fd00::' }), undefined);
   });
 });
 
