@@ -133,6 +133,29 @@ async function main(): Promise<void> {
   );
   process.stdout.write(kubectl(['-n', 'demo', 'get', 'ipaddresses.ipam.cluster.x-k8s.io']));
 
+  // `kubectl ipam pools` counts from the pools' status (ADR 0013), which the controller writes a
+  // moment after the IPAddresses (debounced): wait for it, or the table shows the pools still empty.
+  const statusUsed = (resource: string, namespaced: boolean): number =>
+    kubectl([
+      ...(namespaced ? ['-n', 'demo'] : []),
+      'get',
+      resource,
+      '-o',
+      'jsonpath={range .items[*]}{.status.ipAddresses.used}{"\\n"}{end}',
+    ])
+      .split('\n')
+      .filter(Boolean)
+      .reduce((sum, n) => sum + Number(n), 0);
+  await waitFor(
+    () =>
+      Promise.resolve(
+        statusUsed('inclusterippools.ipam.cluster.x-k8s.io', true) +
+          statusUsed('globalinclusterippools.ipam.cluster.x-k8s.io', false) >=
+          claims.length,
+      ),
+    { what: "the pools' status to count every allocation", timeoutMs: 30_000 },
+  );
+
   step('kubectl ipam pools -A');
   const plugin = join(repoRoot, 'plugin/bin/kubectl-ipam');
   const env = { ...process.env, NODE_OPTIONS: '' };
