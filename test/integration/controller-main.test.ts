@@ -31,18 +31,7 @@ describe('controller: main', () => {
 
   it('serves /readyz and /metrics and allocates, from parsed flags', async () => {
     const { kubeconfigPath } = await testCluster();
-    const parsed = parseFlags([
-      '--kubeconfig',
-      kubeconfigPath,
-      '--watch-filter',
-      watchFilter,
-      '--health-probe-bind-address',
-      '127.0.0.1:0',
-      '--metrics-bind-address',
-      '127.0.0.1:0',
-      '--webhook-port',
-      '0',
-    ]);
+    const parsed = parseFlags(controllerFlags(kubeconfigPath, '127.0.0.1:0'));
     assert.ok(parsed.ok);
     running = await runFromConfig(
       parsed.config,
@@ -131,6 +120,22 @@ describe('controller: main', () => {
   });
 });
 
+/** The flags every test here starts the controller with: ephemeral ports, this file's watch filter. */
+function controllerFlags(kubeconfigPath: string, metricsBindAddress: string): string[] {
+  return [
+    '--kubeconfig',
+    kubeconfigPath,
+    '--watch-filter',
+    watchFilter,
+    '--health-probe-bind-address',
+    '127.0.0.1:0',
+    '--metrics-bind-address',
+    metricsBindAddress,
+    '--webhook-port',
+    '0',
+  ];
+}
+
 /** A loopback port that was free a moment ago (bound, then closed). */
 function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -154,16 +159,7 @@ function spawnBinary(kubeconfigPath: string, env: Record<string, string> = {}) {
       'tsx',
       '--conditions=source',
       join(repoRoot, 'controller/src/main.ts'),
-      '--kubeconfig',
-      kubeconfigPath,
-      '--watch-filter',
-      watchFilter,
-      '--health-probe-bind-address',
-      '127.0.0.1:0',
-      '--metrics-bind-address',
-      '0',
-      '--webhook-port',
-      '0',
+      ...controllerFlags(kubeconfigPath, '0'),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot, env: { ...process.env, ...env } },
   );
