@@ -60,6 +60,11 @@ export interface ManagerOptions {
    * IPAddress create (default true). false = upstream's behaviour (for measurements and tests).
    */
   allocationFence?: boolean;
+  /**
+   * The local wall clock, epoch ms, that the API server's clock is estimated against (default:
+   * monotonic). Tests skew it to show the grace period follows the server's clock (ADR 0028).
+   */
+  wallClock?: () => number;
 }
 
 export interface Manager {
@@ -130,5 +135,6 @@ export function resolveOptions(o: ManagerOptions) {
     poolStatusDelayMs: o.poolStatusDelayMs ?? MANAGER_DEFAULTS.poolStatusDelayMs,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? MANAGER_DEFAULTS.shutdownTimeoutMs,
     allocationFence: o.allocationFence !== false,
+    wallClock: o.wallClock,
   } as const;
 }

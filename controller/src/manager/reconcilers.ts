@@ -8,6 +8,7 @@ import { OrphanRepair } from '../reconcilers/orphan-repair.js';
 import { PoolFence } from '../reconcilers/pool-fence.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import type { PoolRegistry } from '../reconcilers/pool-registry.js';
+import { ServerClock } from '../util/server-clock.js';
 import type { Caches } from './caches.js';
 import { COMPONENT, FIELD_MANAGER, type Wiring } from './options.js';
 
@@ -77,11 +78,13 @@ export function newReconcilers(w: ReconcilerOptions): {
     metrics,
     fieldManager,
     ...(fence === undefined ? {} : { fence }),
+    serverClock: new ServerClock(w.o.wallClock === undefined ? {} : { localNow: w.o.wallClock }),
   });
   const pools = new PoolReconciler({
     pools: caches.pools,
     poolClients,
     addresses: caches.addresses,
+    claims: caches.claims,
     registry,
     events,
     log: log.child({ controller: 'pool' }),

@@ -58,9 +58,13 @@ describe('ControllerMetrics', () => {
     assert.equal(sample(text, 'capi_ipam_pool_size_addresses', labels), 18446744073709552000);
     assert.equal(sample(text, 'capi_ipam_pool_used_addresses', labels), 3);
     assert.equal(sample(text, 'capi_ipam_pool_out_of_range_addresses', labels), 1);
+    m.poolQuarantined(pool, 2);
+    text = (await m.render()).body;
+    assert.equal(sample(text, 'capi_ipam_pool_quarantined_addresses', labels), 2);
     m.poolRemoved(pool);
     text = (await m.render()).body;
     assert.equal(sample(text, 'capi_ipam_pool_size_addresses', labels), undefined);
+    assert.equal(sample(text, 'capi_ipam_pool_quarantined_addresses', labels), undefined);
   });
 
   it('utilization is exact before rounding, even for huge pools', () => {

@@ -87,6 +87,7 @@ export class ControllerMetrics {
   readonly #poolFree: Gauge<PoolLabelName>;
   readonly #poolOutOfRange: Gauge<PoolLabelName>;
   readonly #poolUtilization: Gauge<PoolLabelName>;
+  readonly #poolQuarantined: Gauge<PoolLabelName>;
   readonly #informerRestarts: Counter<'resource'>;
   readonly #informerEvents: Counter<'resource' | 'type'>;
   readonly #leaderStatus: Gauge<'name'>;
@@ -191,6 +192,10 @@ export class ControllerMetrics {
       'utilization_ratio',
       'Share of the allocatable addresses in use, 0..1.',
     );
+    this.#poolQuarantined = poolGauge(
+      'quarantined_addresses',
+      "IPAddresses held for the IP pool's reuse grace period after their claim's deletion (status quarantined).",
+    );
     this.#informerRestarts = new Counter({
       name: `${p}informer_restarts_total`,
       help: 'Informer (list+watch) restarts after errors or staleness, per resource.',
@@ -291,8 +296,14 @@ export class ControllerMetrics {
       this.#poolFree,
       this.#poolOutOfRange,
       this.#poolUtilization,
+      this.#poolQuarantined,
     ])
       g.remove(labels);
+  }
+
+  /** IP pools: how many of the pool's IPAddresses are quarantined (status quarantined). */
+  poolQuarantined(pool: PoolLabels, count: number): void {
+    this.#poolQuarantined.set(poolLabels(pool), count);
   }
 
   informerRestart(resource: string): void {

@@ -15,7 +15,6 @@ import {
   claimClusterName,
   copiedLabels,
   ensureOwnerReferences,
-  graceRemainingMs,
   releasableBy,
   sameConditions,
   type PoolCheck,
@@ -45,21 +44,6 @@ describe('claimClusterName', () => {
   it('reads an empty label (or empty clusterName) as no Cluster (upstream loops on it)', () => {
     assert.equal(claimClusterName(claim({}, { [LABEL_CLUSTER_NAME]: '' })), undefined);
     assert.equal(claimClusterName(claim({ clusterName: '' }, { [LABEL_CLUSTER_NAME]: 'b' })), 'b');
-  });
-});
-
-describe('graceRemainingMs', () => {
-  const now = new Date('2026-01-01T00:00:10Z');
-  it('is 0 without a grace period, without deletion, or once elapsed', () => {
-    assert.equal(graceRemainingMs(undefined, '2026-01-01T00:00:09Z', now), 0);
-    assert.equal(graceRemainingMs(0, '2026-01-01T00:00:09Z', now), 0);
-    assert.equal(graceRemainingMs(5, undefined, now), 0);
-    assert.equal(graceRemainingMs(5, '2026-01-01T00:00:00Z', now), 0);
-    assert.equal(graceRemainingMs(5, 'garbage', now), 0);
-  });
-
-  it('counts from the deletionTimestamp', () => {
-    assert.equal(graceRemainingMs(5, '2026-01-01T00:00:08Z', now), 3_000);
   });
 });
 

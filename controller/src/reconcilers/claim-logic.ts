@@ -1,5 +1,6 @@
-// Pure decisions of the claim reconciler: which Cluster a claim belongs to, how long a deleted claim
-// keeps its address, what an adopted IPAddress's metadata must become, whether a status changed.
+// Pure decisions of the claim reconciler: which Cluster a claim belongs to, what an adopted
+// IPAddress's metadata must become, whether a status changed. (How long a deleted claim keeps its
+// address: @ipam-in-cluster/api quarantineOf, timed by util/server-clock.ts.)
 // No I/O here; claim-reconciler.ts does the calls.
 import {
   claimOwnerReference,
@@ -26,22 +27,6 @@ export function claimClusterName(claim: AddressClaim): string | undefined {
   if (claim.clusterName !== undefined && claim.clusterName !== '') return claim.clusterName;
   const label = claim.metadata.labels?.[LABEL_CLUSTER_NAME];
   return label === undefined || label === '' ? undefined : label;
-}
-
-/**
- * Milliseconds a deleted claim still holds its address (0 = release now). Measured from the claim's
- * deletionTimestamp (API server clock) to `now`, as upstream does.
- */
-export function graceRemainingMs(
-  gracePeriodSeconds: number | undefined,
-  deletionTimestamp: string | undefined,
-  now: Date,
-): number {
-  if (gracePeriodSeconds === undefined || gracePeriodSeconds <= 0 || deletionTimestamp === undefined)
-    return 0;
-  const deleted = Date.parse(deletionTimestamp);
-  if (Number.isNaN(deleted)) return 0;
-  return Math.max(0, deleted + gracePeriodSeconds * 1000 - now.getTime());
 }
 
 /** The API group of an apiVersion (`''` for the core group's `v1`). */

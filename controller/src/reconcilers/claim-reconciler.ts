@@ -18,8 +18,10 @@ import {
   FINALIZER_PROTECT_ADDRESS,
   FINALIZER_RELEASE_ADDRESS,
   hasPausedAnnotation,
-  isIPPool,
   PausedReason,
+  quarantineOf,
+  quarantineText,
+  quarantineTime,
   setCondition,
   addressFromWire,
   type Address,
@@ -39,7 +41,6 @@ import {
   controlledBy,
   claimClusterName,
   copiedLabels,
-  graceRemainingMs,
   releasableBy,
   sameConditions,
 } from './claim-logic.js';
@@ -53,6 +54,7 @@ import {
   type Reservation,
 } from './pool-registry.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
+import { ServerClock } from '../util/server-clock.js';
 
 export interface ReconcileResult {
   requeueAfter?: number;
@@ -84,6 +86,11 @@ export interface ClaimReconcilerDeps {
   /** The pool-edit fence (ADR 0009); undefined writes no pending allocations (upstream's window). */
   fence?: AllocationFence;
   now?: () => Date;
+  /**
+   * The API server's clock, learnt from our own status writes; times the reuse grace period
+   * (default: one of its own on the monotonic local clock).
+   */
+  serverClock?: ServerClock;
 }
 
 /** One claim's outcome, written as conditions at the end. */
@@ -138,10 +145,12 @@ function errorMessage(error: unknown): string {
 export class ClaimReconciler {
   readonly #d: ClaimReconcilerDeps;
   readonly #now: () => Date;
+  readonly #serverClock: ServerClock;
 
   constructor(deps: ClaimReconcilerDeps) {
     this.#d = deps;
     this.#now = deps.now ?? (() => new Date());
+    this.#serverClock = deps.serverClock ?? new ServerClock();
   }
 
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
@@ -502,29 +511,34 @@ export class ClaimReconciler {
     const namespace = claim.metadata.namespace ?? '';
     const name = claim.metadata.name ?? '';
     const hasFinalizer = (claim.metadata.finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS);
-    // Reuse grace period (IP pools): keep the address while the pool is alive and the grace lasts.
-    if (
-      hasFinalizer &&
-      pool !== undefined &&
-      isIPPool(pool) &&
-      pool.metadata.deletionTimestamp === undefined
-    ) {
-      const remaining = graceRemainingMs(
-        pool.spec.addressReuseGracePeriodSeconds,
-        claim.metadata.deletionTimestamp,
-        this.#now(),
-      );
-      if (remaining > 0) {
-        log.debug('address reuse grace period active, delaying release', { remainingMs: remaining });
+    // Reuse grace period (IP pools), upstream's semantics: the address stays quarantined while the
+    // pool is alive until deletionTimestamp + grace, on the API server's clock (docs/adr/0028).
+    const quarantine = hasFinalizer ? quarantineOf(pool, claim) : undefined;
+    if (quarantine !== undefined) {
+      const clock = this.#serverClock;
+      // No sample yet: the status write below (needed anyway) brings one before the decision.
+      if (!clock.sampled || clock.untilServerTime(quarantine.until) > 0) {
+        const text = quarantineText(quarantine);
+        const held = this.#d.addresses.get(namespace, name)?.spec.address;
+        // A message that stays the same for the whole deletion: one status write and one Event per
+        // deletion (the Event goes with the Ready transition to Deleting), none per requeue.
         await this.#finish(wire, claim, {
           paused: undefined,
-          ready: {
-            status: 'False',
-            reason: ClaimReadyReason.Deleting,
-            message: `address held for the pool's reuse grace period (${Math.ceil(remaining / 1000)} s left)`,
+          ready: { status: 'False', reason: ClaimReadyReason.Deleting, message: `address ${text}` },
+          event: {
+            type: 'Normal',
+            reason: ClaimEventReason.AddressQuarantined,
+            message: `${held ?? 'address'} ${text}; free again at ${quarantineTime(quarantine.until)}`,
           },
         });
-        return { requeueAfter: remaining };
+        const remaining = clock.untilServerTime(quarantine.until);
+        if (remaining > 0) {
+          log.debug('address reuse grace period active, delaying release', {
+            remainingMs: remaining,
+            until: quarantineTime(quarantine.until),
+          });
+          return { requeueAfter: remaining };
+        }
       }
     }
     const address = await this.#d.addressClient.find({ namespace, name });
@@ -625,10 +639,19 @@ export class ClaimReconciler {
         conditions,
       });
       try {
+        const sentAt = this.#serverClock.localNow();
         const updated = await this.#d.claimClient.mergePatchStatus(
           { namespace: claim.metadata.namespace, name: claim.metadata.name ?? '' },
           patch,
           { fieldManager: this.#d.fieldManager },
+        );
+        // The server stamped the change with its clock: a sample for the grace period's timing.
+        this.#serverClock.observeWrite(
+          updated,
+          this.#d.fieldManager,
+          'status',
+          sentAt,
+          this.#serverClock.localNow(),
         );
         this.#d.claims.observe(updated);
       } catch (error) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_STATUS_COUNT } from '@ipam-in-cluster/api';
+import { FINALIZER_RELEASE_ADDRESS, MAX_STATUS_COUNT, type Pool } from '@ipam-in-cluster/api';
 import { toStatusCounts } from '@ipam-in-cluster/allocator';
 import { PoolRegistry } from './pool-registry.js';
 import { setPoolSpec } from './pool-registry.test-helper.js';
@@ -9,6 +9,7 @@ import {
   findDuplicates,
   mayHaveDuplicates,
   poolConditions,
+  quarantinedCount,
   sameCounts,
   utilisationAtLeast,
 } from './pool-logic.js';
@@ -216,5 +217,60 @@ describe('duplicate addresses', () => {
     const c = { total: 4n, used: 2n, allocated: 0n, free: 4n, outOfRange: 2n, invalid: [] };
     assert.equal(mayHaveDuplicates(c, 'prefix'), true);
     assert.equal(mayHaveDuplicates({ ...c, used: 1n, outOfRange: 1n }, 'prefix'), false);
+  });
+});
+
+describe('quarantinedCount', () => {
+  const pool = (grace: number | undefined): Pool => ({
+    apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
+    kind: 'InClusterIPPool',
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: {
+      addresses: ['10.0.0.0/24'],
+      prefix: 24,
+      ...(grace === undefined ? {} : { addressReuseGracePeriodSeconds: grace }),
+    },
+  });
+  const claim = (name: string, deleting: boolean, finalizer = true) => ({
+    metadata: {
+      namespace: 'ns',
+      name,
+      ...(deleting ? { deletionTimestamp: '2026-12-07T09:00:00Z' } : {}),
+      finalizers: finalizer ? [FINALIZER_RELEASE_ADDRESS] : [],
+    },
+  });
+  const claims = [
+    claim('a', true),
+    claim('b', false),
+    claim('c', true, false),
+    claim('d', true),
+    claim('e', true),
+  ];
+  const withAddress = new Set(['a', 'b', 'c', 'd']);
+
+  it('counts deleted claims still holding their IPAddress, only with a grace period', () => {
+    const has = (_ns: string, name: string): boolean => withAddress.has(name);
+    assert.equal(
+      quarantinedCount(pool(30), () => claims, has),
+      2n,
+    );
+    let read = false;
+    const noClaims = () => {
+      read = true;
+      return claims;
+    };
+    assert.equal(quarantinedCount(pool(undefined), noClaims, has), 0n);
+    assert.equal(quarantinedCount(pool(0), noClaims, has), 0n);
+    assert.equal(read, false, 'no grace period: the claims are not even read');
+  });
+
+  it('status counts compare quarantined too (absent on the wire = not written yet)', () => {
+    const c = { total: 4n, used: 1n, free: 3n, outOfRange: 0n };
+    assert.equal(sameCounts({ total: 4, used: 1, free: 3, outOfRange: 0 }, { ...c, quarantined: 0n }), false);
+    assert.equal(
+      sameCounts({ total: 4, used: 1, free: 3, outOfRange: 0, quarantined: 1 }, { ...c, quarantined: 1n }),
+      true,
+    );
+    assert.equal(sameCounts({ total: 4, used: 1, free: 3, outOfRange: 0 }, c), true);
   });
 });

@@ -6,7 +6,10 @@ import {
   ExhaustedReason,
   HighUtilizationReason,
   PoolReadyReason,
+  quarantineOf,
   type ConditionUpdate,
+  type ObjectMeta,
+  type Pool,
   type PoolAddressCounts,
 } from '@ipam-in-cluster/api';
 
@@ -15,14 +18,41 @@ function big(n: number | bigint | undefined): bigint | undefined {
   return typeof n === 'bigint' ? n : Number.isSafeInteger(n) ? BigInt(n) : undefined;
 }
 
-export function sameCounts(a: PoolAddressCounts | undefined, b: StatusCounts): boolean {
+export function sameCounts(
+  a: PoolAddressCounts | undefined,
+  b: StatusCounts & { readonly quarantined?: bigint },
+): boolean {
   if (a === undefined) return false;
   return (
     big(a.total) === b.total &&
     big(a.used) === b.used &&
     big(a.free) === b.free &&
-    big(a.outOfRange) === b.outOfRange
+    big(a.outOfRange) === b.outOfRange &&
+    big(a.quarantined) === b.quarantined
   );
+}
+
+/**
+ * status.ipAddresses.quarantined of an IP pool: its claims being deleted whose IPAddress is still
+ * held for the reuse grace period (quarantineOf; counted in used too). 0 without a grace period;
+ * the claims are read only when there is one.
+ */
+export function quarantinedCount(
+  pool: Pool,
+  claims: () => Iterable<{ readonly metadata: ObjectMeta }>,
+  hasAddress: (namespace: string, name: string) => boolean,
+): bigint {
+  const grace = (pool.spec as { addressReuseGracePeriodSeconds?: number }).addressReuseGracePeriodSeconds;
+  if (grace === undefined || grace <= 0) return 0n;
+  let n = 0n;
+  for (const claim of claims()) {
+    if (
+      quarantineOf(pool, claim) !== undefined &&
+      hasAddress(claim.metadata.namespace ?? '', claim.metadata.name ?? '')
+    )
+      n++;
+  }
+  return n;
 }
 
 /**

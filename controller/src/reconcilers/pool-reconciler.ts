@@ -13,6 +13,7 @@ import {
   PoolEventReason,
   setCondition,
   type Condition,
+  type IPAddressClaimWire,
   type IPAddressWire,
   type Pool,
   type PoolKind,
@@ -28,6 +29,7 @@ import {
   findDuplicates,
   mayHaveDuplicates,
   poolConditions,
+  quarantinedCount,
   sameCounts,
   type DuplicateAddress,
 } from './pool-logic.js';
@@ -39,6 +41,8 @@ export interface PoolReconcilerDeps {
   pools: Readonly<Record<PoolKind, Cache<Pool>>>;
   poolClients: Readonly<Record<PoolKind, ObjectClient<Pool>>>;
   addresses: Cache<IPAddressWire>;
+  /** Claims, for status.ipAddresses.quarantined (IP pools with a grace period); none: not counted. */
+  claims?: Cache<IPAddressClaimWire>;
   registry: PoolRegistry;
   events: EventSink;
   log: Logger;
@@ -131,13 +135,28 @@ export class PoolReconciler {
       unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
     });
-    const status = counts === undefined ? undefined : toStatusCounts(counts);
+    const status =
+      counts === undefined ? undefined : this.#withQuarantined(id, current, toStatusCounts(counts));
     if (status !== undefined) this.#d.metrics.poolUsage(id, status);
+    if (status?.quarantined !== undefined) this.#d.metrics.poolQuarantined(id, Number(status.quarantined));
     const before = current.status?.conditions ?? [];
     const after = await this.#patchStatus(current, status, updates);
     this.#emitTransitions(current, before, after, counts?.invalid.length ?? 0);
     if (duplicates.length > 0) log.debug('duplicate addresses in pool', { duplicates: duplicates.length });
     return undefined;
+  }
+
+  /** IP pools: the counts plus quarantined (docs/adr/0028); prefix pools have no grace period. */
+  #withQuarantined(id: PoolId, pool: Pool, counts: StatusCounts): StatusCounts & { quarantined?: bigint } {
+    const claims = this.#d.claims;
+    if (claims === undefined || POOL_KIND_INFO[id.kind].family !== 'ip') return counts;
+    const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
+    const quarantined = quarantinedCount(
+      pool,
+      () => claims.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace),
+      (namespace, name) => this.#d.addresses.get(namespace, name) !== undefined,
+    );
+    return { ...counts, quarantined };
   }
 
   /** Addresses held by more than one IPAddress of the pool, from the cache. O(IPAddresses of the pool). */
@@ -157,7 +176,7 @@ export class PoolReconciler {
 
   async #patchStatus(
     pool: Pool,
-    counts: StatusCounts | undefined,
+    counts: (StatusCounts & { quarantined?: bigint }) | undefined,
     updates: ReturnType<typeof poolConditions>,
   ): Promise<Condition[]> {
     const now = conditionTime(this.#now());

@@ -4,6 +4,7 @@
 // one status write); and which pool events concern claims (through the claim watches' mapping).
 import {
   addressFromWire,
+  claimFromWire,
   hasPausedAnnotation,
   POOL_KIND_INFO,
   POOL_KINDS,
@@ -13,7 +14,7 @@ import {
 } from '@ipam-in-cluster/api';
 import { WorkQueue, type QueueMetrics } from '../queue/work-queue.js';
 import type { PoolToClaims, WatchedCaches } from './claim-watches.js';
-import { poolKey, type PoolId } from './keys.js';
+import { poolIdFromRef, poolKey, type PoolId } from './keys.js';
 import type { PoolFence } from './pool-fence.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { ReconcilerMetrics } from './types.js';
@@ -100,6 +101,14 @@ export function watchPools(o: PoolWatchOptions): PoolWatches {
     queue.addAfter(result.key, poolStatusDelayMs);
     // A freed address goes to the claims waiting on this pool at once, not after their backoff.
     if (result.freed) claims.wakeWaiting(result.key);
+  });
+
+  // A claim's deletion starts its address's quarantine (status.ipAddresses.quarantined, IP pools):
+  // the IPAddress itself does not change, so the claim's update is what makes the count due.
+  o.caches.claims.onUpdate((c, old) => {
+    if (c.metadata.deletionTimestamp === old.metadata.deletionTimestamp) return;
+    const id = poolIdFromRef(claimFromWire(c).poolRef, c.metadata.namespace ?? '');
+    if (id !== undefined && POOL_KIND_INFO[id.kind].family === 'ip') observed(poolKey(id));
   });
 
   return {

@@ -39,6 +39,8 @@ export interface ReconcilerMetrics {
     usage: { total: bigint; used: bigint; free: bigint; outOfRange: bigint },
   ): void;
   poolRemoved(pool: { kind: string; namespace: string; name: string }): void;
+  /** IP pools: IPAddresses held for the reuse grace period (status quarantined). */
+  poolQuarantined(pool: { kind: string; namespace: string; name: string }, count: number): void;
 }
 
 export const noopMetrics: ReconcilerMetrics = {
@@ -46,6 +48,7 @@ export const noopMetrics: ReconcilerMetrics = {
   allocationFailure: () => undefined,
   poolUsage: () => undefined,
   poolRemoved: () => undefined,
+  poolQuarantined: () => undefined,
 };
 
 export const noopEvents: EventSink = {

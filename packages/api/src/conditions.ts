@@ -99,6 +99,8 @@ export const ClaimEventReason = {
   AddressAllocated: 'AddressAllocated',
   /** The claim's IPAddress was deleted on claim deletion. */
   AddressReleased: 'AddressReleased',
+  /** The claim was deleted; its address is held for the pool's reuse grace period until the time named. */
+  AddressQuarantined: 'AddressQuarantined',
 } as const;
 export type ClaimEventReason = (typeof ClaimEventReason)[keyof typeof ClaimEventReason];
 

@@ -94,6 +94,8 @@ export interface PoolAddressCounts {
   used: StatusCount;
   free: StatusCount;
   outOfRange: StatusCount;
+  /** IP pools: IPAddresses held for the reuse grace period after their claim's deletion (ours; counted in used). */
+  quarantined?: StatusCount;
 }
 
 export interface PoolStatus {
