@@ -115,5 +115,5 @@ export type {
 } from './conversion.js';
 export { formatPendingAllocations, readPendingAllocations } from './pending.js';
 export type { PendingAllocation } from './pending.js';
-export { quarantineOf, quarantineText, quarantineTime } from './quarantine.js';
-export type { Quarantine } from './quarantine.js';
+export { quarantineIn, quarantineOf, quarantinePool, quarantineText, quarantineTime } from './quarantine.js';
+export type { Quarantine, QuarantinePool } from './quarantine.js';

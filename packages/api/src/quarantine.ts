@@ -18,19 +18,39 @@ export interface Quarantine {
   readonly until: number;
 }
 
+/** What decides a pool's quarantine: an IP pool, not being deleted, with its grace period. */
+export interface QuarantinePool {
+  readonly ip: boolean;
+  readonly deleting: boolean;
+  /** spec.addressReuseGracePeriodSeconds. */
+  readonly graceSeconds: number | undefined;
+}
+
+/** A pool object as {@link QuarantinePool}. */
+export function quarantinePool(pool: Pick<Pool, 'kind' | 'spec' | 'metadata'>): QuarantinePool {
+  return {
+    ip: POOL_KIND_INFO[pool.kind].family === 'ip',
+    deleting: pool.metadata.deletionTimestamp !== undefined,
+    graceSeconds: (pool.spec as { addressReuseGracePeriodSeconds?: number }).addressReuseGracePeriodSeconds,
+  };
+}
+
+type QuarantineClaim = {
+  readonly metadata: Pick<ObjectMeta, 'namespace' | 'name' | 'deletionTimestamp' | 'finalizers'>;
+};
+
 /**
  * The quarantine of a claim of `pool`, as upstream's grace period decides it: an IP pool that is
  * not being deleted, with addressReuseGracePeriodSeconds > 0, and a claim that is being deleted
  * and still carries the ReleaseAddress finalizer (the controller has not released it yet).
  * Undefined otherwise. A quarantine past `until` still counts: the controller is releasing it.
  */
-export function quarantineOf(
-  pool: Pick<Pool, 'kind' | 'spec' | 'metadata'> | undefined,
-  claim: { readonly metadata: Pick<ObjectMeta, 'namespace' | 'name' | 'deletionTimestamp' | 'finalizers'> },
+export function quarantineIn(
+  pool: QuarantinePool | undefined,
+  claim: QuarantineClaim,
 ): Quarantine | undefined {
-  if (pool === undefined || POOL_KIND_INFO[pool.kind].family !== 'ip') return undefined;
-  if (pool.metadata.deletionTimestamp !== undefined) return undefined;
-  const grace = (pool.spec as { addressReuseGracePeriodSeconds?: number }).addressReuseGracePeriodSeconds;
+  if (pool === undefined || !pool.ip || pool.deleting) return undefined;
+  const grace = pool.graceSeconds;
   if (typeof grace !== 'number' || !(grace > 0)) return undefined;
   const { deletionTimestamp, finalizers } = claim.metadata;
   if (deletionTimestamp === undefined || !(finalizers ?? []).includes(FINALIZER_RELEASE_ADDRESS))
@@ -43,6 +63,14 @@ export function quarantineOf(
     graceSeconds: grace,
     until: deletedAt + grace * 1000,
   };
+}
+
+/** {@link quarantineIn} for a pool object. */
+export function quarantineOf(
+  pool: Pick<Pool, 'kind' | 'spec' | 'metadata'> | undefined,
+  claim: QuarantineClaim,
+): Quarantine | undefined {
+  return pool === undefined ? undefined : quarantineIn(quarantinePool(pool), claim);
 }
 
 /** RFC 3339 in UTC, whole seconds (the precision of the deletionTimestamp it derives from). */

@@ -14,12 +14,13 @@ import {
   type AddressExplanation,
   type PoolExplanation,
 } from '@ipam-in-cluster/allocator';
-import { POOL_KIND_INFO, POOL_KINDS } from '@ipam-in-cluster/api';
+import { POOL_KIND_INFO, POOL_KINDS, quarantineText } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../errors/cli-error.js';
 import { diagnoseClaim, type ClaimDiagnosis } from '../data/diagnose.js';
 import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { covers } from '../data/coverage.js';
+import { claimQuarantine } from '../data/pool-summary.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
@@ -242,6 +243,8 @@ export function renderAddressExplanation(
         ? `claim ${h.namespace}/${h.claimName} (missing — orphaned address)`
         : `claim ${h.namespace}/${h.claimName}${h.claim.deleting ? ' (being deleted)' : ''}`;
     out.push(`  held by IPAddress ${h.namespace}/${h.name} for ${claim}, ${age(h.createdAt, now)} ago`);
+    const q = h.claim === undefined ? undefined : claimQuarantine(p, h.claim.raw);
+    if (q !== undefined) out.push(`  ${pal.paint('warning', quarantineText(q))}`);
     const chain = chains.get(h.uid);
     if (chain !== undefined && chain.length > 0) out.push(`    owner chain: ${chainText(chain)}`);
   }

@@ -68,6 +68,9 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
     deleting: p.deleting,
     error: p.error ?? null,
     claims: p.claimCount ?? null,
+    // IP pools: held for the reuse grace period (ADR 0028); null when not known (prefix pools, or
+    // a status without the count and no claims read).
+    quarantined: p.quarantined ?? null,
   };
 }
 
@@ -161,6 +164,7 @@ export function renderPools(
       { header: 'CLAIMS', align: 'right' },
       { header: 'AGE' },
       { header: 'SPEC' },
+      { header: 'QUARANTINED', align: 'right' },
     );
   const fixed = pools.map((p) => [
     ...(ns ? [p.key.namespace ?? '—'] : []),
@@ -204,6 +208,7 @@ export function renderPools(
         p.claimCount === undefined ? '-' : String(p.claimCount),
         age(p.createdAt, now),
         specCell(p),
+        p.quarantined === undefined ? '-' : count(p.quarantined, wide),
       );
     return row;
   });

@@ -6,8 +6,11 @@ import {
   FINALIZER_RELEASE_ADDRESS,
   LEADER_ELECTION_ID,
   isOurPoolRef,
+  quarantineText,
+  quarantineTime,
 } from '@ipam-in-cluster/api';
 import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
+import { claimQuarantine } from './pool-summary.js';
 
 export type ClaimState = 'bound' | 'pending' | 'deleting' | 'ignored';
 
@@ -171,21 +174,18 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
   if (lease.state === 'none' || lease.state === 'unknown') notes.push(lease.message);
 
   if (claim.deleting) {
-    const grace = pool?.ipSpec?.addressReuseGracePeriodSeconds;
-    if (
-      grace !== undefined &&
-      grace > 0 &&
-      claim.deletionTimestamp !== undefined &&
-      pool !== undefined &&
-      !pool.deleting
-    ) {
-      const until = new Date(claim.deletionTimestamp.getTime() + grace * 1000);
-      if (until > facts.now) {
-        blockers.push({
-          code: 'grace-period',
-          message: `address reuse grace period of ${pool.id} (${grace}s): ${address?.address ?? 'its address'} is kept until ${fmtTime(until)}`,
-        });
-      }
+    // The address reuse grace period: the address is quarantined (ADR 0028), timed on the server's
+    // clock from the deletionTimestamp; past it, the controller releases it on its next pass.
+    const q = claimQuarantine(pool, claim.raw);
+    if (q !== undefined && address !== undefined) {
+      const over =
+        q.until <= facts.now.getTime()
+          ? ` — over since ${quarantineTime(q.until)}, the controller releases it`
+          : '';
+      blockers.push({
+        code: 'grace-period',
+        message: `${address.address} is ${quarantineText(q)}${over}`,
+      });
     }
     const lp = leaseProblem();
     if (lp !== undefined) blockers.push({ code: 'controller-not-running', message: lp });

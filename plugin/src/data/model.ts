@@ -17,6 +17,7 @@ import type {
   IPPoolSpec,
   PoolKind,
   PrefixPoolSpec,
+  Quarantine,
 } from '@ipam-in-cluster/api';
 
 /** Short kind names used in tables and in `-o json` (`kindShort`). */
@@ -64,6 +65,8 @@ export interface AddressView {
   readonly state: 'allocated' | 'duplicate' | 'out-of-range' | 'invalid' | 'no-pool';
   /** The normalised object from packages/api, for anything not surfaced above. */
   readonly raw: Address;
+  /** Held for the pool's reuse grace period: its claim was deleted (ADR 0028). */
+  readonly quarantine?: Quarantine | undefined;
 }
 
 /** One IPAddressClaim, normalised. */
@@ -166,6 +169,12 @@ export interface PoolSummary {
    * status (`statusMismatch` is empty). Absent or false: complete.
    */
   readonly partial?: boolean | undefined;
+  /**
+   * IP pools: IPAddresses held for the reuse grace period after their claim's deletion (ADR 0028):
+   * status.ipAddresses.quarantined, else counted from the claims read (a status written by a
+   * controller without the count); undefined when neither is there (prefix pools: always).
+   */
+  readonly quarantined?: bigint | undefined;
 }
 
 /** One pool with everything computed: the summary plus layout, index, addresses and claims. */

@@ -18,12 +18,15 @@ import {
   IPAM_GROUP,
   POOL_KIND_INFO,
   isPoolKind,
+  quarantineIn,
+  quarantineOf,
   typedSpec,
   type Address,
   type AddressClaim,
   type IPPoolSpec,
   type Pool,
   type PrefixPoolSpec,
+  type Quarantine,
   type StatusCount,
 } from '@ipam-in-cluster/api';
 import {
@@ -169,15 +172,50 @@ export interface PoolComputed {
   readonly allocationPrefixLength: number | undefined;
 }
 
+/**
+ * IP pools: status.ipAddresses.quarantined, else the claims read that are quarantined
+ * (`fromClaims`), else undefined (not known: an older status and no claims read).
+ */
+function quarantinedOf(pool: Pool, fromClaims: number | undefined): bigint | undefined {
+  if (POOL_KIND_INFO[pool.kind].family !== 'ip') return undefined;
+  const q = pool.status?.ipAddresses?.quarantined;
+  if (q !== undefined) return toBig(q);
+  return fromClaims === undefined ? undefined : BigInt(fromClaims);
+}
+
+/** How many of `claims` (of `pool`) are quarantined (@ipam-in-cluster/api quarantineOf). */
+export function countQuarantined(
+  pool: Pool,
+  claims: Iterable<{ readonly metadata: AddressClaim['metadata'] }>,
+): number {
+  let n = 0;
+  for (const c of claims) if (quarantineOf(pool, c) !== undefined) n++;
+  return n;
+}
+
+/** The quarantine of `claim` in the summarised pool `p` (ADR 0028); undefined when none. */
+export function claimQuarantine(
+  p: Pick<PoolSummary, 'type' | 'deleting' | 'ipSpec'> | undefined,
+  claim: { readonly metadata: AddressClaim['metadata'] },
+): Quarantine | undefined {
+  if (p === undefined) return undefined;
+  return quarantineIn(
+    { ip: p.type === 'ip', deleting: p.deleting, graceSeconds: p.ipSpec?.addressReuseGracePeriodSeconds },
+    claim,
+  );
+}
+
 /** The summary of `pool` from what was computed for it. */
 export function summarise<C extends number | undefined>(
   pool: Pool,
   id: string,
   computed: PoolComputed,
   claimCount: C,
+  quarantinedClaims?: number,
 ): PoolSummary & { readonly claimCount: C } {
   const info = POOL_KIND_INFO[pool.kind];
   const status = statusOf(pool);
+  const quarantined = quarantinedOf(pool, quarantinedClaims);
   return {
     id,
     key: poolKeyOf(pool),
@@ -202,6 +240,7 @@ export function summarise<C extends number | undefined>(
     error: computed.error,
     claimCount,
     conditions: pool.status?.conditions ?? [],
+    ...(quarantined === undefined ? {} : { quarantined }),
   };
 }
 
@@ -313,6 +352,8 @@ export class PoolCounter {
   readonly #ids: Map<string, string>;
   readonly #tallies = new Map<string, Tally>();
   #claims: Map<string, number> | undefined;
+  #quarantined: Map<string, number> | undefined;
+  readonly #byKey = new Map<string, Pool>();
 
   constructor(pools: readonly Pool[], plan: CountPlan = { from: 'ipaddresses', reason: 'requested' }) {
     this.#pools = pools;
@@ -320,6 +361,7 @@ export class PoolCounter {
     for (const pool of pools) {
       const key = poolKeyOf(pool);
       this.#tallies.set(lookupKey(key.kind, key.namespace, key.name), tallyOf(pool, plan));
+      this.#byKey.set(lookupKey(key.kind, key.namespace, key.name), pool);
     }
   }
 
@@ -339,9 +381,13 @@ export class PoolCounter {
   /** Every claim that was read (call once per read; without it, claim counts are unknown). */
   addClaims(claims: Iterable<AddressClaim>): void {
     const counts = (this.#claims ??= new Map<string, number>());
+    const quarantined = (this.#quarantined ??= new Map<string, number>());
     for (const claim of claims) {
       const k = refKey(claim.poolRef, claim.metadata.namespace ?? '');
       if (k !== undefined && this.#tallies.has(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+      const pool = k === undefined ? undefined : this.#byKey.get(k);
+      if (k !== undefined && pool !== undefined && countQuarantined(pool, [claim]) > 0)
+        quarantined.set(k, (quarantined.get(k) ?? 0) + 1);
     }
   }
 
@@ -352,7 +398,8 @@ export class PoolCounter {
       const lk = lookupKey(key.kind, key.namespace, key.name);
       const computed = this.#tallies.get(lk)?.result() ?? invalidTally(undefined, 'not counted').result();
       const claims = this.#claims === undefined ? undefined : (this.#claims.get(lk) ?? 0);
-      return summarise(pool, this.#ids.get(lk) ?? poolKeyText(key), computed, claims);
+      const quarantined = this.#quarantined === undefined ? undefined : (this.#quarantined.get(lk) ?? 0);
+      return summarise(pool, this.#ids.get(lk) ?? poolKeyText(key), computed, claims, quarantined);
     });
     return out.sort(comparePools);
   }

@@ -17,6 +17,7 @@ import {
   POOL_KIND_INFO,
   addressFromWire,
   claimFromWire,
+  quarantineOf,
   type IPAddressClaimWire,
   type IPAddressWire,
   type Pool,
@@ -25,6 +26,7 @@ import { FULL_COVERAGE, markPartial } from './coverage.js';
 import type { AddressView, ClaimView, Inventory, PoolSnapshot, PoolSummary, ReadCoverage } from './model.js';
 import {
   comparePools,
+  countQuarantined,
   lookupKey,
   modelOf,
   parseDate as date,
@@ -207,13 +209,29 @@ export function buildInventory(input: InventoryInput): Inventory {
     const id = poolIdByKey.get(lk) ?? poolKeyText(key);
     const addrs = byPool.get(lk) ?? [];
     const computed = computePool(pool, addrs);
-    for (const a of addrs) a.poolId = id;
+    for (const a of addrs) {
+      a.poolId = id;
+      const q = a.claim === undefined ? undefined : quarantineOf(pool, a.claim.raw);
+      if (q !== undefined) a.quarantine = q;
+    }
     sortAddresses(addrs);
     const poolClaims = (claimsByPool.get(lk) ?? [])
       .slice()
       .sort((x, y) => `${x.namespace}/${x.name}`.localeCompare(`${y.namespace}/${y.name}`));
     pools.push({
-      ...markPartial(summarise(pool, id, computed, poolClaims.length), coverage),
+      ...markPartial(
+        summarise(
+          pool,
+          id,
+          computed,
+          poolClaims.length,
+          countQuarantined(
+            pool,
+            poolClaims.map((c) => c.raw),
+          ),
+        ),
+        coverage,
+      ),
       layout: computed.layout,
       prefixLayout: computed.prefixLayout,
       index: computed.index,

@@ -23,6 +23,8 @@ export interface PresentablePool {
   readonly statusMismatch?: readonly string[] | undefined;
   /** Counted from part of the IPAddresses only (a lower bound). */
   readonly partial?: boolean | undefined;
+  /** IP pools: addresses held for the reuse grace period (ADR 0028); undefined: not known. */
+  readonly quarantined?: bigint | undefined;
 }
 
 /** The semantic colour of a severity: a name both palettes (output/colour.ts, ui/theme.ts) define. */
@@ -114,6 +116,8 @@ export function markersOf(p: PresentablePool): Marker[] {
   if (p.deleting) m.push({ symbol: '⌫', words: 'deleting', tone: 'warning' });
   if ((p.statusMismatch?.length ?? 0) > 0) m.push({ symbol: '≠', words: 'status', tone: 'warning' });
   if (p.partial === true) m.push({ symbol: '?', words: 'partial', tone: 'warning' });
+  if (p.quarantined !== undefined && p.quarantined > 0n)
+    m.push({ symbol: '◇', words: `${compactCount(p.quarantined)} quarantined`, tone: 'muted' });
   return m;
 }
 

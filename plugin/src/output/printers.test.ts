@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { claimFromWire } from '@ipam-in-cluster/api';
 import { renderPools } from '../commands/pools.js';
 import { address, claim, ipPool, prefixPool, withControllerStatus } from '../testing/wire-objects.js';
 import { PoolCounter } from '../data/pool-summary.js';
@@ -124,7 +125,7 @@ describe('pools printer', () => {
     const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
     const v6 = out.split('\n').find((l) => l.includes('nodes-v6')) ?? '';
     assert.match(v6, /18446744073709551615\s+1\s+18446744073709551614\s+0/);
-    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64$/);
+    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64\s+0$/);
   });
   it('wide and json say where the counts come from; claims unknown unless read', () => {
     const pools = [
@@ -138,7 +139,7 @@ describe('pools printer', () => {
     const counter = new PoolCounter(pools, { from: 'status' });
     const summaries = counter.summaries();
     const wide = renderPools(summaries, 'wide', palette(false), NOW).split('\n');
-    assert.match(wide[0] ?? '', /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC$/);
+    assert.match(wide[0] ?? '', /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC\s+QUARANTINED$/);
     const row = (name: string): string => wide.find((l) => l.includes(` ${name} `)) ?? '';
     assert.match(
       row('nodes-v6'),
@@ -190,9 +191,51 @@ describe('pools printer', () => {
       deleting: false,
       error: null,
       claims: 1,
+      quarantined: '0',
     });
     const global = doc.items.find((i) => i.id === 'global/shared-dc1');
     assert.equal(global?.namespace, null);
+  });
+  it('QUARANTINED: from status.ipAddresses.quarantined, else from the claims read, else -', () => {
+    const grace = { addresses: ['10.0.0.0/29'], prefix: 24, addressReuseGracePeriodSeconds: 60 };
+    const counts = { total: 8, used: 2, free: 6, outOfRange: 0 };
+    const deleted = (name: string) => {
+      const c = claim('ns', name, 'InClusterIPPool', 'old', { addressName: name });
+      return { ...c, metadata: { ...c.metadata, deletionTimestamp: '2026-01-03T23:59:30Z' } };
+    };
+    const pools = [
+      withControllerStatus(ipPool('InClusterIPPool', 'ns', 'new', grace), { ...counts, quarantined: 1 }),
+      withControllerStatus(ipPool('InClusterIPPool', 'ns', 'old', grace), counts),
+      prefixPool('ns', 'pfx', { prefixes: ['fd10::/62'], allocationPrefixLength: 64 }),
+    ];
+    const claims = [deleted('a'), deleted('b'), claim('ns', 'c', 'InClusterIPPool', 'old')];
+    const withClaims = new PoolCounter(pools, { from: 'status' });
+    withClaims.addClaims(claims.map((w) => claimFromWire(w)));
+    const row = (out: string, name: string): string =>
+      out.split('\n').find((l) => l.includes(` ${name} `)) ?? '';
+    const wide = renderPools(withClaims.summaries(), 'wide', palette(false), NOW);
+    assert.match(row(wide, 'new'), /\s1$/);
+    assert.match(row(wide, 'old'), /\s2$/, 'the older status has no count: the two deleted claims read');
+    assert.match(row(wide, 'pfx'), /\s-$/);
+    const doc = JSON.parse(renderPools(withClaims.summaries(), 'json', palette(false), NOW)) as {
+      items: Record<string, unknown>[];
+    };
+    assert.deepEqual(
+      doc.items.map((i) => [i.name, i.quarantined]),
+      [
+        ['new', '1'],
+        ['old', '2'],
+        ['pfx', null],
+      ],
+    );
+    // No claims read (the default table's read) and an older status: not known.
+    const unread = renderPools(
+      new PoolCounter(pools, { from: 'status' }).summaries(),
+      'wide',
+      palette(false),
+      NOW,
+    );
+    assert.match(row(unread, 'old'), /\s-$/);
   });
   it('yaml: the same document, big counts quoted', () => {
     const out = renderPools(fixture().pools, 'yaml', palette(false), NOW);

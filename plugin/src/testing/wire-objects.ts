@@ -123,6 +123,7 @@ export function withControllerStatus(
     used: number | bigint;
     free: number | bigint;
     outOfRange: number | bigint;
+    quarantined?: number | bigint;
   },
   options: ControllerStatusOptions = {},
 ): Pool {

@@ -4,22 +4,8 @@
 import { toAscii } from '../output/terminal.js';
 import type { CellState } from './model/grid.js';
 
-export type Token =
-  | 'free'
-  | 'partial'
-  | 'allocated'
-  | 'excluded'
-  | 'reserved'
-  | 'gateway'
-  | 'out-of-range'
-  | 'orphan'
-  | 'ok'
-  | 'warning'
-  | 'critical'
-  | 'accent'
-  | 'muted'
-  | 'danger'
-  | 'title';
+/** Every map cell state is a token of its own (cellToken), plus the UI's other meanings. */
+export type Token = CellState | 'ok' | 'warning' | 'critical' | 'accent' | 'muted' | 'danger' | 'title';
 
 export interface Style {
   readonly color?: string;
@@ -45,6 +31,7 @@ const COLOURS: Readonly<Record<Token, Style>> = {
   gateway: { color: 'yellow' },
   'out-of-range': { color: 'red', bold: true },
   orphan: { color: 'yellowBright', bold: true },
+  quarantined: { color: 'magentaBright' },
   ok: { color: 'green' },
   warning: { color: 'yellow' },
   critical: { color: 'red', bold: true },
@@ -97,6 +84,8 @@ export function cellGlyph(state: CellState, fill: number, single: boolean, ascii
       return '!';
     case 'orphan':
       return ascii ? 'o' : '○';
+    case 'quarantined':
+      return ascii ? 'q' : '◇';
   }
 }
 
@@ -112,8 +101,11 @@ export interface LegendEntry {
   readonly short: string;
 }
 
-/** Legend entries, in the order shown: every glyph the map can draw. */
-export function legend(ascii = false): readonly LegendEntry[] {
+/**
+ * Legend entries, in the order shown: every glyph the map can draw; the quarantine's (ADR 0028)
+ * only when the map in view draws it, so that the usual legend keeps its full words.
+ */
+export function legend(ascii = false, quarantined = false): readonly LegendEntry[] {
   const e = (state: CellState, glyph: string, label: string, short: string): LegendEntry => ({
     state,
     glyph,
@@ -130,5 +122,6 @@ export function legend(ascii = false): readonly LegendEntry[] {
     e('reserved', 'R', 'reserved', 'rsvd'),
     e('gateway', 'G', 'gateway', 'gw'),
     e('out-of-range', '!', 'out of range', 'out of range'),
+    ...(quarantined ? [e('quarantined', ascii ? 'q' : '◇', 'quarantined', 'quar')] : []),
   ];
 }

@@ -22,8 +22,11 @@ export function legendForm(
 }
 
 export function Legend(props: { width: number }): ReactNode {
-  const { theme } = useView();
-  const entries = legend(theme.ascii);
+  const { theme, grid } = useView();
+  const entries = legend(
+    theme.ascii,
+    grid?.cells.some((c) => c.state === 'quarantined'),
+  );
   const form = legendForm(entries, props.width);
   return (
     <Box>

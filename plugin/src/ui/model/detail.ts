@@ -1,5 +1,6 @@
 // Address detail view model: the allocator's explanation plus who holds the address.
 import { equalAddr, explainAddress, parseAddr, type AddressVerdict } from '@ipam-in-cluster/allocator';
+import { quarantineText } from '@ipam-in-cluster/api';
 import { releaseRule, type ReleaseRule } from '../../data/release-rule.js';
 import { age } from '../../output/present.js';
 import type { BrowserAddress, BrowserClaim, BrowserPool } from './source.js';
@@ -134,7 +135,8 @@ export function addressDetail(pool: BrowserPool, address: string, now: Date): Ad
   const ex = explainAddress(pool.layout, address, pool.index);
   if (!ex.ok) return undefined;
   const e = ex.value;
-  const holders = holdersOf(pool, e.address).map((a) => holderView(a, now));
+  const held = holdersOf(pool, e.address);
+  const holders = held.map((a) => holderView(a, now));
   let headline = `${e.address} ${VERDICT_TEXT[e.verdict]} in ${pool.id}`;
   const first = holders[0];
   if (first !== undefined && (e.verdict === 'allocated' || e.verdict === 'out-of-range-allocation')) {
@@ -145,7 +147,12 @@ export function addressDetail(pool: BrowserPool, address: string, now: Date): Ad
     address: e.address,
     verdict: e.verdict,
     headline,
-    reasons: e.reasons.map((r) => ({ mark: MARKS[r.code] ?? 'ok', text: r.message })),
+    reasons: [
+      ...e.reasons.map((r): ReasonLine => ({ mark: MARKS[r.code] ?? 'ok', text: r.message })),
+      ...held.flatMap((a): ReasonLine[] =>
+        a.quarantine === undefined ? [] : [{ mark: 'warn', text: quarantineText(a.quarantine) }],
+      ),
+    ],
     holders,
   };
 }

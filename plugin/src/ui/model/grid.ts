@@ -24,7 +24,15 @@ export const SPARSE_BLOCK = 256n;
 export const MAX_CELLS = 4096;
 
 export type CellState =
-  'free' | 'partial' | 'allocated' | 'excluded' | 'reserved' | 'gateway' | 'out-of-range' | 'orphan';
+  | 'free'
+  | 'partial'
+  | 'allocated'
+  | 'excluded'
+  | 'reserved'
+  | 'gateway'
+  | 'out-of-range'
+  | 'orphan'
+  | 'quarantined';
 
 export interface MapCell {
   readonly family: Family;
@@ -39,6 +47,8 @@ export interface MapCell {
   readonly block: OccupancyBlock;
   /** IPAddresses in the cell whose claim is gone (only counted where claims were read). */
   readonly orphans: number;
+  /** IPAddresses in the cell held for the pool's reuse grace period (ADR 0028). */
+  readonly quarantined?: number;
   readonly row: number;
   readonly col: number;
 }
@@ -123,19 +133,33 @@ function addrValue(text: string): bigint | undefined {
   return p.ok ? p.value.value : undefined;
 }
 
+/** Values of the pool's addresses that `pick` picks, ascending. */
+function valuesOf(
+  addresses: GridPool['addresses'],
+  family: Family,
+  pick: (a: GridPool['addresses'][number]) => boolean,
+): bigint[] {
+  const out: bigint[] = [];
+  for (const a of addresses) {
+    if (!pick(a)) continue;
+    const p = parseAddr(a.address);
+    if (p.ok && p.value.family === family) out.push(p.value.value);
+  }
+  return out.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
 /** Values of the pool's addresses whose claim is gone (where claims were read), ascending. */
 export function orphanValues(
   addresses: GridPool['addresses'],
   family: Family,
   claimsRead: (namespace: string) => boolean = () => true,
 ): bigint[] {
-  const out: bigint[] = [];
-  for (const a of addresses) {
-    if (a.claim !== undefined || !claimsRead(a.namespace)) continue;
-    const p = parseAddr(a.address);
-    if (p.ok && p.value.family === family) out.push(p.value.value);
-  }
-  return out.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return valuesOf(addresses, family, (a) => a.claim === undefined && claimsRead(a.namespace));
+}
+
+/** Values of the pool's quarantined addresses (held for the reuse grace period), ascending. */
+export function quarantinedValues(addresses: GridPool['addresses'], family: Family): bigint[] {
+  return valuesOf(addresses, family, (a) => a.quarantine !== undefined);
 }
 
 /** How many of the sorted `values` lie in [from, to]. */
@@ -228,6 +252,7 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
   if (!occ.ok) return undefined;
 
   const orphans = orphanValues(pool.addresses, family, req.claimsRead);
+  const quarantined = quarantinedValues(pool.addresses, family);
   const group = blockSize * BigInt(perRow);
   const rows: { start: bigint; label: string; cells: (MapCell | undefined)[] }[] = [];
   const cells: MapCell[] = [];
@@ -248,7 +273,17 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
     }
     const col = Number((start - rowStart) / blockSize);
     const held = countIn(orphans, start, end);
+    const leaving = countIn(quarantined, start, end);
     const shown = stateOf(block);
+    // Out of range is the loudest state, then an orphan, then a quarantine (held, freed at its time).
+    const state =
+      shown.state === 'out-of-range'
+        ? shown.state
+        : held > 0
+          ? 'orphan'
+          : leaving > 0
+            ? 'quarantined'
+            : shown.state;
     const cell: MapCell = {
       family,
       start,
@@ -256,11 +291,11 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
       startText: block.start,
       endText: block.end,
       size: block.size,
-      // An orphan must not look like a healthy allocation; out of range stays the louder state.
-      state: held > 0 && shown.state !== 'out-of-range' ? 'orphan' : shown.state,
+      state,
       fill: shown.fill,
       block,
       orphans: held,
+      ...(leaving > 0 ? { quarantined: leaving } : {}),
       row: rows.length - 1,
       col,
     };

@@ -43,6 +43,18 @@ export interface BrowserAddress {
   readonly finalizers: readonly string[];
   readonly claim: BrowserClaim | undefined;
   readonly clusterName: string | undefined;
+  /**
+   * Held for the pool's reuse grace period: its claim was deleted (ADR 0028; the shape of
+   * @ipam-in-cluster/api's Quarantine, times in epoch ms of the API server's clock).
+   */
+  readonly quarantine?:
+    | {
+        readonly claim: string;
+        readonly deletedAt: number;
+        readonly graceSeconds: number;
+        readonly until: number;
+      }
+    | undefined;
 }
 
 export interface BrowserPoolKey {
@@ -77,6 +89,8 @@ export interface BrowserPool {
   readonly statusMismatch?: readonly string[] | undefined;
   /** Counted from part of the IPAddresses only (the `? partial` marker). */
   readonly partial?: boolean | undefined;
+  /** IP pools: addresses held for the reuse grace period (the `◇ N quarantined` marker; ADR 0028). */
+  readonly quarantined?: bigint | undefined;
   /** IPAddresses referencing this pool. */
   readonly addresses: readonly BrowserAddress[];
 }
