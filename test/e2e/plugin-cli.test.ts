@@ -341,9 +341,10 @@ describe('kubectl-ipam against the control plane', () => {
       ['explain', '-n', ns.name, 'nodes-v4', '10.0.0.5'],
       ['explain', '-n', ns.name, 'claim', 'tiny-b'],
       ['explain', '-n', ns.name, 'claim', 'md-0-a'],
-      ['inspect', '-n', ns.name, '10.0.0.12'],
-      ['release', '-n', ns.name, '10.0.0.12'],
-      ['release', '-n', ns.name, '10.0.0.11', '--force'],
+      // --pool: other test files' global pools may hold the same addresses at the same time.
+      ['inspect', '-n', ns.name, '10.0.0.12', '--pool', 'nodes-v4'],
+      ['release', '-n', ns.name, '10.0.0.12', '--pool', 'nodes-v4'],
+      ['release', '-n', ns.name, '10.0.0.11', '--pool', 'nodes-v4', '--force'],
       ['doctor', '-n', ns.name, '--min-age', '0'],
     ];
     // LC_ALL and LC_CTYPE would win over LANG (as in the C library): clear them.
