@@ -43,7 +43,7 @@
 // with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
 // one-pool: (6) the second burst, on the restarted controller.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,6 +56,7 @@ import {
   ControllerProcess,
   imageNodeFlags,
   metricValue,
+  procStats,
   type ControllerMode,
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
@@ -159,6 +160,39 @@ function isReady(c: IPAddressClaimWire): boolean {
   );
 }
 
+/** CPU seconds so far of the plane's kube-apiserver and etcd (/proc) and of this process (the bench's client). */
+interface SideCpu {
+  apiserver: number;
+  etcd: number;
+  client: number;
+}
+
+function sideCpu(env: IpamPlane): SideCpu {
+  const state = JSON.parse(readFileSync(join(env.plane.dir, 'state.json'), 'utf8')) as {
+    processes: { name: string; pid: number }[];
+  };
+  const of = (name: string): number => {
+    const pid = state.processes.find((p) => p.name === name)?.pid;
+    try {
+      return pid === undefined ? NaN : procStats(pid).cpuSeconds;
+    } catch {
+      return NaN;
+    }
+  };
+  const own = process.cpuUsage();
+  return { apiserver: of('kube-apiserver'), etcd: of('etcd'), client: (own.user + own.system) / 1e6 };
+}
+
+/** ms of CPU a claim between two sideCpu() readings, by process. */
+function sideCpuPerClaim(before: SideCpu, after: SideCpu, claims: number): SideCpu {
+  const per = (a: number, b: number): number => Math.round(((b - a) * 1000 * 100) / claims) / 100;
+  return {
+    apiserver: per(before.apiserver, after.apiserver),
+    etcd: per(before.etcd, after.etcd),
+    client: per(before.client, after.client),
+  };
+}
+
 async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise<void> {
   for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
 }
@@ -245,6 +279,8 @@ interface BurstResult {
   cpuSeconds: number;
   peakRssBytes: number;
   requests: { writes: RequestCount[]; reads: RequestCount[] };
+  /** kube-apiserver, etcd and the bench's own CPU over the burst (create → last Ready), ms a claim. */
+  sideCpuMsPerClaim: SideCpu;
   /** The Ready count's marks asked for: when the n-th claim became Ready, and the controller's CPU then. */
   marks: Map<number, { at: number; cpuSeconds: number }>;
 }
@@ -291,6 +327,7 @@ async function runBurst(
   }, 10);
   const before = ctl.stats();
   const requestsBefore = apiRequests(env);
+  const sideBefore = sideCpu(env);
   const t0 = performance.now();
   await inParallel(names, C, async ({ name, pool }) => {
     sentAt.set(name, performance.now());
@@ -307,6 +344,7 @@ async function runBurst(
   clearInterval(check);
   const totalMs = Math.max(...readyAt.values()) - t0;
   const after = ctl.stats();
+  const sideAfter = sideCpu(env);
   await ctl.settled(60_000, 100, true);
   await new Promise((r) => setTimeout(r, 2_000));
   const requests = requestsBetween(requestsBefore, apiRequests(env), names.length);
@@ -325,6 +363,7 @@ async function runBurst(
     cpuSeconds: (after?.cpuSeconds ?? NaN) - (before?.cpuSeconds ?? NaN),
     peakRssBytes: after?.peakRssBytes ?? NaN,
     requests,
+    sideCpuMsPerClaim: sideCpuPerClaim(sideBefore, sideAfter, names.length),
     marks,
   };
 }
@@ -378,9 +417,14 @@ function burstFigures(b: BurstResult, ceilingRate: number) {
     latencyMaxMs: ms(b.latencies[b.latencies.length - 1] ?? NaN),
     burstCpuSeconds: Math.round(b.cpuSeconds * 100) / 100,
     cpuMsPerClaim: Math.round((b.cpuSeconds * 1000 * 100) / b.claims) / 100,
+    sideCpuMsPerClaim: b.sideCpuMsPerClaim,
     apiWrites: b.requests.writes,
     apiReads: b.requests.reads,
   };
+}
+
+function sideCpuText(c: SideCpu): string {
+  return `${String(c.apiserver)} / ${String(c.etcd)} / ${String(c.client)} ms`;
 }
 
 /** The table rows of one burst (`suffix` names its fill level). */
@@ -401,6 +445,7 @@ function burstRows(b: BurstResult, ceilingRate: number, suffix: string): [string
       `${String(f.latencyP50Ms)} / ${String(f.latencyP99Ms)} / ${String(f.latencyMaxMs)} ms`,
     ],
     [`controller CPU${suffix}`, `${String(f.burstCpuSeconds)} s (${String(f.cpuMsPerClaim)} ms a claim)`],
+    [`CPU a claim: kube-apiserver / etcd / bench${suffix}`, sideCpuText(f.sideCpuMsPerClaim)],
     [`API writes per claim${suffix}`, perClaimLine(b.requests.writes, minimum)],
     [`API reads per claim${suffix}`, perClaimLine(b.requests.reads, 0)],
   ];
@@ -520,12 +565,14 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
 
     // (1) ceiling, in a namespace the controller does not serve (--namespace bench).
     log(`ceiling: plain client, ${String(spec.ceilingClaims)} claims, ${String(C)} in flight`);
+    const ceilingSideBefore = sideCpu(env);
     const ceiling = await plainWrites(env.ipam, ceilingPools, Math.ceil(spec.ceilingClaims / p), {
       concurrency: C,
       namePrefix: 'x-',
       log,
     });
     const ceilingClaims = ceiling.claims;
+    const ceilingSide = sideCpuPerClaim(ceilingSideBefore, sideCpu(env), ceilingClaims);
     const ceilingRate = ceilingClaims / ((ceiling.createMs + ceiling.allocateMs) / 1000);
     const ceilingAllocRate = ceilingClaims / (ceiling.allocateMs / 1000);
     // The controller caches IPAddresses of every namespace (a global pool's live anywhere), so the
@@ -663,6 +710,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         allocateWritesMs: ms(ceiling.allocateMs),
         claimsPerSecond: Math.round(ceilingRate),
         allocateWritesOnlyClaimsPerSecond: Math.round(ceilingAllocRate),
+        cpuMsPerClaim: ceilingSide,
       },
       controller: {
         startReadyMs: ms(firstReadyMs),
@@ -725,6 +773,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         `${String(result.ceiling.claimsPerSecond)} claims/s (${String(ceilingClaims)} claims: create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
       ],
       ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
+      ['ceiling: CPU a claim: kube-apiserver / etcd / client', sideCpuText(ceilingSide)],
       ...bursts.flatMap((b) => burstRows(b, ceilingRate, burstLabel(b))),
       ...windows.map((w): [string, string] => [
         `window: Ready ${String(w.from)}–${String(w.to)} (used)`,
