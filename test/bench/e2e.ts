@@ -1,36 +1,49 @@
 // End-to-end benchmark (`npm run bench:e2e`): the controller as a separate process against a
 // private local control plane. Prints numbers; it is never a timed test.
 //
+// Two cases, each on a fresh private plane with its own ceiling and load average (issue 17):
+//   many-pools  --claims N (2000) over --pools P (4), --family (both)
+//   one-pool    --one-pool-claims N (20000) claims into one IPv4 pool in one burst, with claims/s,
+//               controller CPU and latency in windows of --window W claims (1000) at 0, N/2 and N
+//               used (flat per-claim cost as the pool fills); then a restart with those N addresses
+//               and a burst of --one-pool-burst K (2000) claims into the same pool
+//   --case C          all (default) | many-pools | one-pool
+//
+// Options of the many-pools case:
 //   --claims N        claims created at once (default 2000)
 //   --pools P         pools they are spread over (default 4)
 //   --family F        ipv4 | ipv6 | both (default both: pools alternate)
 //   --addresses M     pre-create M allocated claims (IPAddresses) before the controller starts
 //                     (default 0), to measure start-up and memory with many addresses
+//   --fill F1,F2,…    (with --pools 1) one burst of N claims per level: before each, hand-made
+//                     IPAddresses top the pool up to Fi used addresses (the earlier bursts' count);
+//                     per-claim cost against the pool's fill, e.g. --pools 1 --fill 0,10000,20000
+// Options of both:
 //   --concurrency C   requests in flight for the benchmark's own writes (default 64)
 //   --precreate-concurrency C   requests in flight while pre-creating (default 128)
 //   --mode M          bundle (default: what the image runs — controller/image/bundle.mjs under the
 //                     ENTRYPOINT's Node flags) | dist (tsc output, Node defaults) | source (tsx)
+//   --bundle PATH     (bundle mode) run this already-built bundle's main.mjs instead of rebuilding
+//                     (`node controller/image/bundle.mjs /tmp/before` keeps one to compare with)
 //   --node-flags=F    extra Node flags for the controller (bundle mode), e.g. --node-flags=--trace-gc
 //   --controller-flags=F  extra controller flags, e.g. --controller-flags=--concurrency=64
 //   --heap-snapshots  (bundle mode) write a V8 heap snapshot of the controller at the end of the
 //                     burst and after the restart settled, into the log directory
-//   --fill F1,F2,…    (with --pools 1) one burst of N claims per level: before each, hand-made
-//                     IPAddresses top the pool up to Fi used addresses (the earlier bursts' count);
-//                     per-claim cost against the pool's fill, e.g. --pools 1 --fill 0,10000,20000
-//   --json            one JSON object on stdout instead of the table
+//   --json            one JSON object on stdout instead of the tables ({ cases: [...] })
 //
 // The burst's API requests (the plane's apiserver_request_total, from the first claim create until
 // the controller settled: claim creates included) are printed per claim, writes and reads apart, by
 // verb and resource, each next to the minimum the contract needs (CONTRACT_MINIMUM).
 //
-// Phases: (1) ceiling: a plain client does the writes a claim needs (create claim; create IPAddress,
-// add finalizer, patch status) as fast as the server takes them, in a namespace the controller does
-// not serve (its IPAddresses are then deleted: the controller caches every namespace's);
-// (2) optional pre-creation of M allocated claims; (3) controller start (time to /readyz);
-// (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz with all
-// those addresses, and peak RSS (VmHWM: the process's high-water mark since it started).
+// Phases of a case: (1) ceiling: a plain client does the writes a claim needs (create claim; create
+// IPAddress, add finalizer, patch status) as fast as the server takes them, in a namespace the
+// controller does not serve (its IPAddresses are then deleted: the controller caches every
+// namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
+// /readyz); (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz
+// with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
+// one-pool: (6) the second burst, on the restarted controller.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +56,7 @@ import {
   ControllerProcess,
   imageNodeFlags,
   metricValue,
+  procStats,
   type ControllerMode,
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
@@ -62,6 +76,11 @@ const { values } = parseArgs({
     'controller-flags': { type: 'string', default: '' },
     'heap-snapshots': { type: 'boolean', default: false },
     fill: { type: 'string', default: '' },
+    case: { type: 'string', default: 'all' },
+    'one-pool-claims': { type: 'string', default: '20000' },
+    'one-pool-burst': { type: 'string', default: '2000' },
+    window: { type: 'string', default: '1000' },
+    bundle: { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -74,11 +93,24 @@ const family = values.family as 'ipv4' | 'ipv6' | 'both';
 const mode = values.mode as ControllerMode;
 const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
 const controllerFlags = values['controller-flags'].split(' ').filter((f) => f !== '');
-if (![N, P, M, C, preC].every((n) => Number.isInteger(n) && n >= 0) || P < 1 || C < 1 || preC < 1) {
+const onePoolN = Number(values['one-pool-claims']);
+const onePoolK = Number(values['one-pool-burst']);
+const windowSize = Number(values.window);
+const bundle = values.bundle === '' ? undefined : values.bundle;
+const caseName = values.case;
+if (
+  ![N, P, M, C, preC, onePoolN, onePoolK, windowSize].every((n) => Number.isInteger(n) && n >= 0) ||
+  P < 1 ||
+  C < 1 ||
+  preC < 1 ||
+  windowSize < 1
+) {
   throw new Error(
-    '--claims, --pools, --addresses, --concurrency, --precreate-concurrency take whole numbers (pools, concurrencies ≥ 1)',
+    '--claims, --pools, --addresses, --concurrency, --precreate-concurrency, --one-pool-claims, --one-pool-burst, --window take whole numbers (pools, concurrencies, window ≥ 1)',
   );
 }
+if (!['all', 'many-pools', 'one-pool'].includes(caseName))
+  throw new Error('--case: all | many-pools | one-pool');
 /** --fill: the used-address counts of the one pool before each burst (undefined: one plain burst). */
 const fills: (number | undefined)[] =
   values.fill === '' ? [undefined] : values.fill.split(',').map((f) => Number(f.trim()));
@@ -90,8 +122,8 @@ if (values.fill !== '') {
 }
 if (!['ipv4', 'ipv6', 'both'].includes(family)) throw new Error('--family: ipv4 | ipv6 | both');
 if (!['bundle', 'dist', 'source'].includes(mode)) throw new Error('--mode: bundle | dist | source');
-if ((nodeFlags.length > 0 || values['heap-snapshots']) && mode !== 'bundle') {
-  throw new Error('--node-flags and --heap-snapshots need --mode bundle');
+if ((nodeFlags.length > 0 || values['heap-snapshots'] || bundle !== undefined) && mode !== 'bundle') {
+  throw new Error('--node-flags, --heap-snapshots and --bundle need --mode bundle');
 }
 
 /** Asks the controller for a heap snapshot (SIGUSR2, see --heap-snapshots) and waits until it is written. */
@@ -126,6 +158,39 @@ function isReady(c: IPAddressClaimWire): boolean {
   return (
     claim.conditions.some((x) => x.type === 'Ready' && x.status === 'True') && claim.addressName !== undefined
   );
+}
+
+/** CPU seconds so far of the plane's kube-apiserver and etcd (/proc) and of this process (the bench's client). */
+interface SideCpu {
+  apiserver: number;
+  etcd: number;
+  client: number;
+}
+
+function sideCpu(env: IpamPlane): SideCpu {
+  const state = JSON.parse(readFileSync(join(env.plane.dir, 'state.json'), 'utf8')) as {
+    processes: { name: string; pid: number }[];
+  };
+  const of = (name: string): number => {
+    const pid = state.processes.find((p) => p.name === name)?.pid;
+    try {
+      return pid === undefined ? NaN : procStats(pid).cpuSeconds;
+    } catch {
+      return NaN;
+    }
+  };
+  const own = process.cpuUsage();
+  return { apiserver: of('kube-apiserver'), etcd: of('etcd'), client: (own.user + own.system) / 1e6 };
+}
+
+/** ms of CPU a claim between two sideCpu() readings, by process. */
+function sideCpuPerClaim(before: SideCpu, after: SideCpu, claims: number): SideCpu {
+  const per = (a: number, b: number): number => Math.round(((b - a) * 1000 * 100) / claims) / 100;
+  return {
+    apiserver: per(before.apiserver, after.apiserver),
+    etcd: per(before.etcd, after.etcd),
+    client: per(before.client, after.client),
+  };
 }
 
 async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise<void> {
@@ -214,6 +279,10 @@ interface BurstResult {
   cpuSeconds: number;
   peakRssBytes: number;
   requests: { writes: RequestCount[]; reads: RequestCount[] };
+  /** kube-apiserver, etcd and the bench's own CPU over the burst (create → last Ready), ms a claim. */
+  sideCpuMsPerClaim: SideCpu;
+  /** The Ready count's marks asked for: when the n-th claim became Ready, and the controller's CPU then. */
+  marks: Map<number, { at: number; cpuSeconds: number }>;
 }
 
 /**
@@ -225,10 +294,13 @@ async function runBurst(
   env: IpamPlane,
   ctl: ControllerProcess,
   names: readonly { name: string; pool: BenchPool }[],
+  markAt: readonly number[] = [],
 ): Promise<BurstResult> {
   const wanted = new Set(names.map((n) => n.name));
   const sentAt = new Map<string, number>();
   const readyAt = new Map<string, number>();
+  const markSet = new Set(markAt);
+  const marks = new Map<number, { at: number; cpuSeconds: number }>();
   const watcher = new Informer<IPAddressClaimWire>({
     transport: env.ipam.client.transport,
     resource: env.ipam.claims.resource,
@@ -236,7 +308,12 @@ async function runBurst(
   });
   const note = (c: IPAddressClaimWire): void => {
     const name = c.metadata.name ?? '';
-    if (wanted.has(name) && !readyAt.has(name) && isReady(c)) readyAt.set(name, performance.now());
+    if (wanted.has(name) && !readyAt.has(name) && isReady(c)) {
+      const at = performance.now();
+      readyAt.set(name, at);
+      if (markSet.has(readyAt.size))
+        marks.set(readyAt.size, { at, cpuSeconds: ctl.stats()?.cpuSeconds ?? NaN });
+    }
   };
   watcher.onAdd(note);
   watcher.onUpdate(note);
@@ -250,6 +327,7 @@ async function runBurst(
   }, 10);
   const before = ctl.stats();
   const requestsBefore = apiRequests(env);
+  const sideBefore = sideCpu(env);
   const t0 = performance.now();
   await inParallel(names, C, async ({ name, pool }) => {
     sentAt.set(name, performance.now());
@@ -266,6 +344,7 @@ async function runBurst(
   clearInterval(check);
   const totalMs = Math.max(...readyAt.values()) - t0;
   const after = ctl.stats();
+  const sideAfter = sideCpu(env);
   await ctl.settled(60_000, 100, true);
   await new Promise((r) => setTimeout(r, 2_000));
   const requests = requestsBetween(requestsBefore, apiRequests(env), names.length);
@@ -284,7 +363,47 @@ async function runBurst(
     cpuSeconds: (after?.cpuSeconds ?? NaN) - (before?.cpuSeconds ?? NaN),
     peakRssBytes: after?.peakRssBytes ?? NaN,
     requests,
+    sideCpuMsPerClaim: sideCpuPerClaim(sideBefore, sideAfter, names.length),
+    marks,
   };
+}
+
+/** The Ready counts whose times the windows of a burst of `n` need (see windowFigures). */
+function windowMarks(n: number, size: number): { from: number; to: number }[] {
+  const w = Math.min(size, Math.floor(n / 3));
+  if (w < 2) return [];
+  const mid = Math.floor(n / 2 - w / 2);
+  return [
+    { from: 1, to: w },
+    { from: mid, to: mid + w },
+    { from: n - w, to: n },
+  ];
+}
+
+interface WindowFigures {
+  /** The window: from the from-th to the to-th claim of the burst Ready (the pool's used count then). */
+  from: number;
+  to: number;
+  claims: number;
+  claimsPerSecond: number;
+  cpuMsPerClaim: number;
+}
+
+/** claims/s and controller CPU per claim between two Ready counts of one burst. */
+function windowFigures(b: BurstResult, windows: readonly { from: number; to: number }[]): WindowFigures[] {
+  return windows.map(({ from, to }) => {
+    const a = b.marks.get(from);
+    const z = b.marks.get(to);
+    const seconds = ((z?.at ?? NaN) - (a?.at ?? NaN)) / 1000;
+    const cpu = (z?.cpuSeconds ?? NaN) - (a?.cpuSeconds ?? NaN);
+    return {
+      from,
+      to,
+      claims: to - from,
+      claimsPerSecond: Math.round((to - from) / seconds),
+      cpuMsPerClaim: Math.round(((cpu * 1000) / (to - from)) * 100) / 100,
+    };
+  });
 }
 
 function burstFigures(b: BurstResult, ceilingRate: number) {
@@ -298,9 +417,14 @@ function burstFigures(b: BurstResult, ceilingRate: number) {
     latencyMaxMs: ms(b.latencies[b.latencies.length - 1] ?? NaN),
     burstCpuSeconds: Math.round(b.cpuSeconds * 100) / 100,
     cpuMsPerClaim: Math.round((b.cpuSeconds * 1000 * 100) / b.claims) / 100,
+    sideCpuMsPerClaim: b.sideCpuMsPerClaim,
     apiWrites: b.requests.writes,
     apiReads: b.requests.reads,
   };
+}
+
+function sideCpuText(c: SideCpu): string {
+  return `${String(c.apiserver)} / ${String(c.etcd)} / ${String(c.client)} ms`;
 }
 
 /** The table rows of one burst (`suffix` names its fill level). */
@@ -321,6 +445,7 @@ function burstRows(b: BurstResult, ceilingRate: number, suffix: string): [string
       `${String(f.latencyP50Ms)} / ${String(f.latencyP99Ms)} / ${String(f.latencyMaxMs)} ms`,
     ],
     [`controller CPU${suffix}`, `${String(f.burstCpuSeconds)} s (${String(f.cpuMsPerClaim)} ms a claim)`],
+    [`CPU a claim: kube-apiserver / etcd / bench${suffix}`, sideCpuText(f.sideCpuMsPerClaim)],
     [`API writes per claim${suffix}`, perClaimLine(b.requests.writes, minimum)],
     [`API reads per claim${suffix}`, perClaimLine(b.requests.reads, 0)],
   ];
@@ -374,49 +499,80 @@ async function fillPool(
   return existing.length + missing;
 }
 
-async function main(): Promise<void> {
-  if (mode === 'dist') {
-    log('building controller (tsc -b controller)');
-    try {
-      execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'controller'], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
-    } catch {
-      // A work tree with someone's half-finished change may not type-check; tsc still emits.
-      log('tsc -b controller reported errors; running the dist/ it left');
-    }
-  } else if (mode === 'bundle') {
-    log(
-      `bundling controller (controller/image/bundle.mjs); node flags: ${[...imageNodeFlags(), ...nodeFlags].join(' ')}`,
-    );
-    execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-  }
+interface CaseSpec {
+  name: 'many-pools' | 'one-pool';
+  claims: number;
+  pools: number;
+  family: 'ipv4' | 'ipv6' | 'both';
+  /** Pre-created allocated claims (many-pools). */
+  addresses: number;
+  /** --fill levels (many-pools with --pools 1); [undefined]: one plain burst. */
+  fills: (number | undefined)[];
+  /** Claims the ceiling writes (the one-pool case measures it on a 2 000-claim sample). */
+  ceilingClaims: number;
+  /** one-pool: the Ready windows of the big burst, and the burst after the restart. */
+  windows: { from: number; to: number }[];
+  afterRestartBurst: number;
+}
+
+function cases(): CaseSpec[] {
+  const manyPools: CaseSpec = {
+    name: 'many-pools',
+    claims: N,
+    pools: P,
+    family,
+    addresses: M,
+    fills,
+    ceilingClaims: N,
+    windows: [],
+    afterRestartBurst: 0,
+  };
+  const onePool: CaseSpec = {
+    name: 'one-pool',
+    claims: onePoolN,
+    pools: 1,
+    family: 'ipv4',
+    addresses: 0,
+    fills: [undefined],
+    ceilingClaims: Math.min(onePoolN, 2000),
+    windows: windowMarks(onePoolN, windowSize),
+    afterRestartBurst: onePoolK,
+  };
+  if (caseName === 'many-pools') return [manyPools];
+  if (caseName === 'one-pool') return [onePool];
+  return [manyPools, onePool];
+}
+
+interface CaseOutcome {
+  result: Record<string, unknown>;
+  rows: [string, string][];
+}
+
+async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
+  const { claims: n, pools: p, family: fam } = spec;
   const loadStart = loadavg()[0] ?? NaN;
-  log('starting a private control plane');
+  log(`case ${spec.name}: starting a private control plane`);
   const env = await startIpamPlane('bench');
   const logDir = mkdtempSync(join(tmpdir(), 'ipam-bench-logs-'));
   const controllers: ControllerProcess[] = [];
   try {
     env.kubectl('create', 'namespace', 'ceiling');
     env.kubectl('create', 'namespace', 'bench');
-    const ceilingPools = benchPools('ceiling', P, family);
-    const pools = benchPools('bench', P, family);
+    const ceilingPools = benchPools('ceiling', p, fam);
+    const pools = benchPools('bench', p, fam);
     await createPools(env, ceilingPools);
     await createPools(env, pools);
 
     // (1) ceiling, in a namespace the controller does not serve (--namespace bench).
-    log(`ceiling: plain client, ${String(N)} claims, ${String(C)} in flight`);
-    const perPool = Math.ceil(N / P);
-    const ceiling = await plainWrites(env.ipam, ceilingPools, perPool, {
+    log(`ceiling: plain client, ${String(spec.ceilingClaims)} claims, ${String(C)} in flight`);
+    const ceilingSideBefore = sideCpu(env);
+    const ceiling = await plainWrites(env.ipam, ceilingPools, Math.ceil(spec.ceilingClaims / p), {
       concurrency: C,
       namePrefix: 'x-',
       log,
     });
     const ceilingClaims = ceiling.claims;
+    const ceilingSide = sideCpuPerClaim(ceilingSideBefore, sideCpu(env), ceilingClaims);
     const ceilingRate = ceilingClaims / ((ceiling.createMs + ceiling.allocateMs) / 1000);
     const ceilingAllocRate = ceilingClaims / (ceiling.allocateMs / 1000);
     // The controller caches IPAddresses of every namespace (a global pool's live anywhere), so the
@@ -434,9 +590,9 @@ async function main(): Promise<void> {
 
     // (2) pre-created allocated claims.
     let pre: Awaited<ReturnType<typeof plainWrites>> | undefined;
-    if (M > 0) {
-      log(`pre-creating ${String(M)} allocated claims, ${String(preC)} in flight`);
-      pre = await plainWrites(env.ipam, pools, Math.ceil(M / P), {
+    if (spec.addresses > 0) {
+      log(`pre-creating ${String(spec.addresses)} allocated claims, ${String(preC)} in flight`);
+      pre = await plainWrites(env.ipam, pools, Math.ceil(spec.addresses / p), {
         concurrency: preC,
         namePrefix: 'pre-',
         finalizerOnCreate: true,
@@ -446,15 +602,13 @@ async function main(): Promise<void> {
 
     // (3) controller start.
     const start = async (name: string): Promise<ControllerProcess> => {
-      const common = {
+      const ctl = await ControllerProcess.start({
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
         args: [...benchControllerArgs('bench'), ...controllerFlags],
-      };
-      const ctl = await ControllerProcess.start({
-        ...common,
         mode,
+        ...(bundle === undefined ? {} : { bundle }),
         nodeFlags: [
           ...nodeFlags,
           ...(values['heap-snapshots']
@@ -475,32 +629,41 @@ async function main(): Promise<void> {
     const firstSettleMs = await ctl1.settled(600_000, 100, true);
     const firstStats = ctl1.stats();
     log(
-      `controller ready in ${String(ms(firstReadyMs))} ms${M > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(mebibytes(firstStats?.peakRssBytes ?? NaN))} MB`,
+      `controller ready in ${String(ms(firstReadyMs))} ms${spec.addresses > 0 ? `, settled ${String(ms(firstSettleMs))} ms later` : ''}; peak RSS ${String(mebibytes(firstStats?.peakRssBytes ?? NaN))} MB`,
     );
 
     // (4) the burst; with --fill, one burst per fill level of the (one) pool, each after
     // topping the pool up to that many used addresses.
     const bursts: (BurstResult & { usedBefore: number })[] = [];
-    for (const fill of fills) {
+    let claimNumber = 0;
+    const claimNames = (count: number): { name: string; pool: BenchPool }[] =>
+      Array.from({ length: count }, (_, i) => ({
+        name: `c-${String(claimNumber++)}`,
+        pool: pools[i % p] as BenchPool,
+      }));
+    for (const fill of spec.fills) {
       let usedBefore = 0;
       if (fill !== undefined) {
         usedBefore = await fillPool(env, pools[0] as BenchPool, fill, preC);
         await ctl1.settled(600_000, 100, true);
       }
-      const names = Array.from({ length: N }, (_, i) => ({
-        name: `c-${String(bursts.length * N + i)}`,
-        pool: pools[i % P] as BenchPool,
-      }));
       const label = fill === undefined ? '' : ` into a pool with ${String(usedBefore)} used`;
-      log(`burst: ${String(N)} claims over ${String(P)} pools (${family})${label}`);
-      const burst = await runBurst(env, ctl1, names);
-      log(`all ${String(N)} Ready after ${String(ms(burst.totalMs))} ms (${burst.rate.toFixed(0)} claims/s)`);
+      log(`burst: ${String(n)} claims over ${String(p)} pools (${fam})${label}`);
+      const burst = await runBurst(
+        env,
+        ctl1,
+        claimNames(n),
+        spec.windows.flatMap((w) => [w.from, w.to]),
+      );
+      log(`all ${String(n)} Ready after ${String(ms(burst.totalMs))} ms (${burst.rate.toFixed(0)} claims/s)`);
       bursts.push({ ...burst, usedBefore });
     }
     await heapSnapshot(ctl1, logDir, 'after-burst');
     const first = bursts[0] as BurstResult;
     const last = bursts[bursts.length - 1] as BurstResult;
     const burstPeak = last.peakRssBytes;
+    const windows = windowFigures(first, spec.windows);
+    const loadAfterBurst = loadavg()[0] ?? NaN;
 
     // (5) restart with every address in place.
     await ctl1.settled(60_000, 100, true);
@@ -511,18 +674,31 @@ async function main(): Promise<void> {
     const restartStats = ctl2.stats();
     const restartHeapUsed = await heapUsed(ctl2);
     await heapSnapshot(ctl2, logDir, 'after-restart');
-    await ctl2.stop();
     const addresses = (await env.ipam.addresses.listAll({ namespace: 'bench' })).items.length;
 
+    // (6) one-pool: a burst into the pool those addresses fill, on the restarted controller.
+    let afterRestart: BurstResult | undefined;
+    if (spec.afterRestartBurst > 0) {
+      log(`burst: ${String(spec.afterRestartBurst)} claims into the pool with ${String(addresses)} used`);
+      afterRestart = await runBurst(env, ctl2, claimNames(spec.afterRestartBurst));
+      log(
+        `all Ready after ${String(ms(afterRestart.totalMs))} ms (${afterRestart.rate.toFixed(0)} claims/s)`,
+      );
+    }
+    await ctl2.stop();
+
+    const loadEnd = loadavg()[0] ?? NaN;
     const result = {
+      case: spec.name,
       machine: {
         cores: availableParallelism(),
         loadavg1mStart: loadStart,
-        loadavg1mEnd: loadavg()[0] ?? NaN,
+        ...(spec.windows.length > 0 ? { loadavg1mAfterBurst: loadAfterBurst } : {}),
+        loadavg1mEnd: loadEnd,
       },
-      claims: N,
-      pools: P,
-      family,
+      claims: n,
+      pools: p,
+      family: fam,
       mode,
       nodeFlags: mode === 'bundle' ? [...imageNodeFlags(), ...nodeFlags] : [],
       controllerFlags,
@@ -534,15 +710,16 @@ async function main(): Promise<void> {
         allocateWritesMs: ms(ceiling.allocateMs),
         claimsPerSecond: Math.round(ceilingRate),
         allocateWritesOnlyClaimsPerSecond: Math.round(ceilingAllocRate),
+        cpuMsPerClaim: ceilingSide,
       },
       controller: {
         startReadyMs: ms(firstReadyMs),
-        ...(M > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
+        ...(spec.addresses > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
         startPeakRssMB: mebibytes(firstStats?.peakRssBytes ?? NaN),
         ...burstFigures(first, ceilingRate),
         peakRssMB: mebibytes(burstPeak),
       },
-      ...(fills[0] === undefined
+      ...(spec.fills[0] === undefined
         ? {}
         : {
             bursts: bursts.map((b) => ({
@@ -550,6 +727,14 @@ async function main(): Promise<void> {
               ...burstFigures(b, ceilingRate),
             })),
           }),
+      ...(windows.length > 0
+        ? {
+            windows: windows.map((w) => ({
+              ...w,
+              percentOfCeiling: Math.round((w.claimsPerSecond / ceilingRate) * 100),
+            })),
+          }
+        : {}),
       restart: {
         addresses,
         readyMs: ms(restartReadyMs),
@@ -559,51 +744,106 @@ async function main(): Promise<void> {
         rssMB: mebibytes(restartStats?.rssBytes ?? NaN),
         heapUsedMB: mebibytes(restartHeapUsed),
       },
+      ...(afterRestart === undefined
+        ? {}
+        : {
+            afterRestart: {
+              usedBefore: addresses,
+              ...burstFigures(afterRestart, ceilingRate),
+              peakRssMB: mebibytes(afterRestart.peakRssBytes),
+            },
+          }),
     };
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-    } else {
-      const rows: [string, string][] = [
-        ['claims / pools / family', `${String(N)} / ${String(P)} / ${family} (${mode})`],
-        ...(mode === 'bundle' ? [['node flags', result.nodeFlags.join(' ')] as [string, string]] : []),
-        ...(controllerFlags.length > 0
-          ? [['controller flags', controllerFlags.join(' ')] as [string, string]]
-          : []),
-        [
-          'machine: cores, load (1 min) start/end',
-          `${String(result.machine.cores)}, ${loadStart.toFixed(1)} / ${result.machine.loadavg1mEnd.toFixed(1)}`,
-        ],
-        [
-          'ceiling: plain client',
-          `${String(result.ceiling.claimsPerSecond)} claims/s (create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
-        ],
-        ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
-        ...bursts.flatMap((b) =>
-          burstRows(b, ceilingRate, fills[0] === undefined ? '' : ` at ${String(b.usedBefore)} used`),
-        ),
-        ['controller peak RSS (bursts)', `${String(result.controller.peakRssMB)} MB`],
-        [
-          'first start: ready',
-          `${String(result.controller.startReadyMs)} ms${M > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,
-        ],
-        ['first start: peak RSS', `${String(result.controller.startPeakRssMB)} MB`],
-        [
-          `restart with ${String(addresses)} addresses: ready`,
-          `${String(result.restart.readyMs)} ms (queue settled +${String(result.restart.settleAfterReadyMs)} ms)`,
-        ],
-        [
-          'restart: CPU / peak RSS / RSS / heap used',
-          `${String(result.restart.cpuSeconds)} s / ${String(result.restart.peakRssMB)} MB / ${String(result.restart.rssMB)} MB / ${String(result.restart.heapUsedMB)} MB`,
-        ],
-      ];
-      const width = Math.max(...rows.map(([k]) => k.length));
-      for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
-    }
+    const burstLabel = (b: { usedBefore: number }): string =>
+      spec.fills[0] === undefined ? '' : ` at ${String(b.usedBefore)} used`;
+    const rows: [string, string][] = [
+      ['case', spec.name],
+      ['claims / pools / family', `${String(n)} / ${String(p)} / ${fam} (${mode})`],
+      ...(mode === 'bundle' ? [['node flags', result.nodeFlags.join(' ')] as [string, string]] : []),
+      ...(bundle === undefined ? [] : [['bundle', bundle] as [string, string]]),
+      ...(controllerFlags.length > 0
+        ? [['controller flags', controllerFlags.join(' ')] as [string, string]]
+        : []),
+      [
+        'machine: cores, load (1 min) start/end',
+        `${String(result.machine.cores)}, ${loadStart.toFixed(1)} / ${loadEnd.toFixed(1)}`,
+      ],
+      [
+        'ceiling: plain client',
+        `${String(result.ceiling.claimsPerSecond)} claims/s (${String(ceilingClaims)} claims: create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
+      ],
+      ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
+      ['ceiling: CPU a claim: kube-apiserver / etcd / client', sideCpuText(ceilingSide)],
+      ...bursts.flatMap((b) => burstRows(b, ceilingRate, burstLabel(b))),
+      ...windows.map((w): [string, string] => [
+        `window: Ready ${String(w.from)}–${String(w.to)} (used)`,
+        `${String(w.claimsPerSecond)} claims/s = ${String(Math.round((w.claimsPerSecond / ceilingRate) * 100))} % of ceiling, ${String(w.cpuMsPerClaim)} ms CPU a claim`,
+      ]),
+      ['controller peak RSS (bursts)', `${String(result.controller.peakRssMB)} MB`],
+      [
+        'first start: ready',
+        `${String(result.controller.startReadyMs)} ms${spec.addresses > 0 ? ` (with ${String(pre?.claims ?? 0)} addresses; queue settled +${String(ms(firstSettleMs))} ms)` : ''}`,
+      ],
+      ['first start: peak RSS', `${String(result.controller.startPeakRssMB)} MB`],
+      [
+        `restart with ${String(addresses)} addresses: ready`,
+        `${String(result.restart.readyMs)} ms (queue settled +${String(result.restart.settleAfterReadyMs)} ms)`,
+      ],
+      [
+        'restart: CPU / peak RSS / RSS / heap used',
+        `${String(result.restart.cpuSeconds)} s / ${String(result.restart.peakRssMB)} MB / ${String(result.restart.rssMB)} MB / ${String(result.restart.heapUsedMB)} MB`,
+      ],
+      ...(afterRestart === undefined
+        ? []
+        : [
+            ...burstRows(afterRestart, ceilingRate, ` after restart, ${String(addresses)} used`),
+            ['controller peak RSS (after restart)', `${String(mebibytes(afterRestart.peakRssBytes))} MB`] as [
+              string,
+              string,
+            ],
+          ]),
+    ];
+    return { result, rows };
   } finally {
     for (const c of controllers) await c.stop(5_000);
     env.stop();
     log(`controller logs: ${logDir}`);
   }
+}
+
+async function main(): Promise<void> {
+  if (mode === 'dist') {
+    log('building controller (tsc -b controller)');
+    try {
+      execFileSync(join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'controller'], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
+    } catch {
+      // A work tree with someone's half-finished change may not type-check; tsc still emits.
+      log('tsc -b controller reported errors; running the dist/ it left');
+    }
+  } else if (mode === 'bundle' && bundle === undefined) {
+    log(
+      `bundling controller (controller/image/bundle.mjs); node flags: ${[...imageNodeFlags(), ...nodeFlags].join(' ')}`,
+    );
+    execFileSync(process.execPath, [join(repoRoot, 'controller/image/bundle.mjs')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  const outcomes: CaseOutcome[] = [];
+  for (const spec of cases()) {
+    const outcome = await runCase(spec);
+    outcomes.push(outcome);
+    if (!values.json) {
+      // Each case's table as soon as it is done (the one-pool case takes far longer).
+      const width = Math.max(...outcome.rows.map(([k]) => k.length));
+      for (const [k, v] of outcome.rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+      process.stdout.write('\n');
+    }
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ cases: outcomes.map((o) => o.result) })}\n`);
 }
 
 main().catch((error: unknown) => {

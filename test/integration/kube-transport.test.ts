@@ -54,6 +54,24 @@ describe('kube transport', () => {
     assert.equal(connections, 5);
   });
 
+  it('reads the credentials once per credentialsTtlMs, not per request', async () => {
+    const { kubeConfig } = loadKubeConfig({ kubeconfig: kubeconfigPath });
+    let readings = 0;
+    const apply = kubeConfig.applyToHTTPSOptions.bind(kubeConfig);
+    kubeConfig.applyToHTTPSOptions = async (options) => {
+      readings++;
+      await apply(options);
+    };
+    const cached = new KubeTransport(kubeConfig);
+    await Promise.all(Array.from({ length: 10 }, () => cached.request({ method: 'GET', path: '/version' })));
+    for (let i = 0; i < 10; i++) await cached.request({ method: 'GET', path: '/version' });
+    assert.equal(readings, 1, '20 requests within a second, one reading');
+    readings = 0;
+    const uncached = new KubeTransport(kubeConfig, { credentialsTtlMs: 0 });
+    for (let i = 0; i < 5; i++) await uncached.request({ method: 'GET', path: '/version' });
+    assert.equal(readings, 5, 'credentialsTtlMs 0: every request reads them');
+  });
+
   it('maps a timeout to TimeoutError and an HTTP error to ApiException with the Status body', async () => {
     const transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig);
     await assert.rejects(

@@ -47,6 +47,8 @@ export interface ControllerProcessOptions {
   /** Extra flags (e.g. --leader-elect, --watch-filter=x). Ports and --kubeconfig are added here. */
   args?: string[];
   mode?: ControllerMode;
+  /** mode 'bundle': this bundle's main.mjs instead of BUNDLE (e.g. an older build, to compare). */
+  bundle?: string;
   /** Node flags before the script, e.g. --trace-gc or --max-opt=2 (which then replaces the controller's). */
   nodeFlags?: string[];
   /** stdout and stderr go here (appended); default: discarded. */
@@ -171,13 +173,13 @@ export class ControllerProcess {
         ? ['--conditions=source', '--import', 'tsx', join(repoRoot, 'controller/src/main.ts')]
         : mode === 'dist'
           ? [join(repoRoot, 'controller/dist/main.js')]
-          : [BUNDLE];
+          : [options.bundle ?? BUNDLE];
     const script = entry[entry.length - 1] ?? '';
     if (mode !== 'source' && !existsSync(script)) {
       throw new Error(
         mode === 'dist'
           ? 'controller/dist/main.js is missing: run `npx tsc -b controller` first'
-          : `${BUNDLE} is missing: run \`node controller/image/bundle.mjs\` first`,
+          : `${script} is missing: run \`node controller/image/bundle.mjs\` first`,
       );
     }
     const args = [

@@ -52,10 +52,19 @@ export function parseJson(text: string): unknown {
   return mayHoldBigInteger(text) ? JSON.parse(text, reviveBigIntegers) : JSON.parse(text);
 }
 
-/** Serialises to JSON; bigint values are written as exact JSON numbers (never strings). */
+const writeBigIntegers = (_key: string, v: unknown): unknown =>
+  typeof v === 'bigint' ? (JSON as unknown as JsonWithRaw).rawJSON(v.toString()) : v;
+
+/**
+ * Serialises to JSON; bigint values are written as exact JSON numbers (never strings). A replacer
+ * costs a call per value, so the plain JSON.stringify goes first: it throws a TypeError on a
+ * bigint (nearly every body has none: claims' status, IPAddresses, finalizer patches).
+ */
 export function stringifyJson(value: unknown): string {
-  const raw = JSON as unknown as JsonWithRaw;
-  return JSON.stringify(value, (_key: string, v: unknown) =>
-    typeof v === 'bigint' ? raw.rawJSON(v.toString()) : v,
-  );
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, writeBigIntegers);
+  }
 }

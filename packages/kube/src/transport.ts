@@ -62,6 +62,14 @@ export interface TransportOptions {
    * it off (kubernetes#80919, #112296).
    */
   compression?: boolean;
+  /**
+   * How long one reading of the kubeconfig's credentials (TLS material, Authorization and
+   * impersonation headers) serves every request (default 1 s). client-node's applyToHTTPSOptions
+   * decodes or re-reads the CA, certificate and key and builds an https.Agent on every call: done per
+   * request it was a visible share of the controller's CPU in a burst (docs/adr/0032). Tokens and
+   * exec credentials keep their own expiry inside client-node; rotated files are seen within this.
+   */
+  credentialsTtlMs?: number;
 }
 
 export interface ResponseStream {
@@ -71,13 +79,39 @@ export interface ResponseStream {
 
 type Agent = HttpAgent | HttpsAgent;
 
+/** One reading of the kubeconfig's credentials: TLS options (no agent) and auth headers. */
+interface Credentials {
+  tls: HttpsOptions;
+  headers: Record<string, string | string[]>;
+  /** The cluster's proxy agent, when it has a proxy-url. */
+  proxyAgent: HttpsOptions['agent'];
+  at: number;
+}
+
+/** The API server's address, parsed once per server string. */
+interface Server {
+  text: string;
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: string;
+  /** Path prefix of the server URL (usually empty). */
+  base: string;
+  proxied: boolean;
+}
+
+const timeoutReason = (): DOMException =>
+  new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+
 export class KubeTransport {
   readonly kubeConfig: KubeConfig;
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
   private readonly agentTtlMs: number;
   private readonly compression: boolean;
+  private readonly credentialsTtlMs: number;
   private agent: { value: Agent; protocol: string; since: number } | undefined;
+  private credentials: Promise<Credentials> | undefined;
+  private server: Server | undefined;
 
   constructor(kubeConfig: KubeConfig, options: TransportOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -85,20 +119,43 @@ export class KubeTransport {
     this.userAgent = options.userAgent ?? 'ipam-in-cluster';
     this.agentTtlMs = options.agentTtlMs ?? 5 * 60_000;
     this.compression = options.compression ?? true;
+    this.credentialsTtlMs = options.credentialsTtlMs ?? 1_000;
   }
 
   /** Sends one request and returns the parsed JSON body; non-2xx throws ApiException (body: string). */
   async request<T = unknown>(options: RequestOptions): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    const signals = [options.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
-    const response = await this.send(options, signal);
-    const text = await readBody(response, signal);
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status > 299) throw apiException(status, options, text, response);
-    return (text === '' ? undefined : parseJson(text)) as T;
+    // One AbortController and one cleared timer per request: AbortSignal.timeout() and
+    // AbortSignal.any() keep a weakly referenced signal and an unref'd timer alive for the whole
+    // timeout (30 s) after the request ended: thousands at a time in a burst.
+    const caller = options.signal;
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      controller?.abort(caller?.reason);
+    };
+    if (timeoutMs > 0) {
+      controller = new AbortController();
+      const c = controller;
+      timer = setTimeout(() => {
+        c.abort(timeoutReason());
+      }, timeoutMs);
+      if (caller !== undefined) {
+        if (caller.aborted) controller.abort(caller.reason);
+        else caller.addEventListener('abort', onAbort, { once: true });
+      }
+    }
+    const signal = controller?.signal ?? caller;
+    try {
+      const response = await this.send(options, signal);
+      const text = await readBody(response, signal);
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status > 299) throw apiException(status, options, text, response);
+      return (text === '' ? undefined : parseJson(text)) as T;
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Opens a streaming GET (watch). Non-200 throws ApiException with the Status body, like request(). */
@@ -112,19 +169,22 @@ export class KubeTransport {
   }
 
   private async send(options: RequestOptions, signal: AbortSignal | undefined): Promise<IncomingMessage> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + options.path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+    const server = this.currentServer();
+    let path = server.base + options.path;
+    if (options.query !== undefined) {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(options.query)) {
+        if (value !== undefined) query.set(key, String(value));
+      }
+      const text = query.toString();
+      if (text !== '') path += `?${text}`;
     }
-    // Authentication headers and TLS material, fresh for every request (tokens and exec credentials
-    // expire; certificate files rotate). client-node also puts its own agent in `agent`: a proxy
-    // agent when the cluster has a proxy-url, else a non-keep-alive one we replace with ours.
-    const tls: HttpsOptions = { headers: {} };
-    await this.kubeConfig.applyToHTTPSOptions(tls);
+    // Authentication headers and TLS material, read again every credentialsTtlMs (tokens and exec
+    // credentials expire; certificate files rotate). client-node also makes an agent: a proxy agent
+    // when the cluster has a proxy-url (kept), else a non-keep-alive one we replace with ours.
+    const credentials = await this.currentCredentials();
     const headers: Record<string, string | number | string[]> = {
-      ...(tls.headers as Record<string, string | string[]>),
+      ...credentials.headers,
       Accept: 'application/json',
       'User-Agent': this.userAgent,
       // The API server gzips responses over 128 KB when asked.
@@ -137,9 +197,8 @@ export class KubeTransport {
       headers['Content-Type'] = options.contentType;
       headers['Content-Length'] = body.length;
     }
-    const agent =
-      cluster.proxyUrl === undefined || cluster.proxyUrl === '' ? this.sharedAgent(url.protocol) : tls.agent;
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const agent = server.proxied ? credentials.proxyAgent : this.sharedAgent(server.protocol);
+    const send = server.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const fail = (error: unknown): void => {
         // An abort (caller or timeout) rejects with the signal's reason (AbortError, TimeoutError), as fetch did.
@@ -150,17 +209,87 @@ export class KubeTransport {
         fail(signal.reason);
         return;
       }
-      const req = send(url, {
-        ...tls,
+      const req = send({
+        ...credentials.tls,
+        protocol: server.protocol,
+        hostname: server.hostname,
+        port: server.port,
+        path,
         method: options.method,
         headers,
         agent,
-        ...(signal === undefined ? {} : { signal }),
       });
       req.on('response', resolve);
       req.on('error', fail);
+      if (signal !== undefined) {
+        // By hand rather than http.request's `signal` option, whose addAbortSignal (an abort listener
+        // plus end-of-stream tracking per request) was ~4 % of the controller's CPU in a burst.
+        const onAbort = (): void => {
+          req.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => {
+          signal.removeEventListener('abort', onAbort);
+        });
+      }
       req.end(body);
     });
+  }
+
+  /** The current cluster's server URL, parsed again only when it changes. */
+  private currentServer(): Server {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('kubeconfig has no current cluster');
+    const text = cluster.server;
+    if (this.server?.text === text) return this.server;
+    const url = new URL(text.replace(/\/+$/, ''));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`kubeconfig server ${text}: http or https only`);
+    this.server = {
+      text,
+      protocol: url.protocol,
+      // A bracketed IPv6 literal is what URL gives; http.request wants it bare.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port,
+      base: url.pathname === '/' ? '' : url.pathname,
+      proxied: cluster.proxyUrl !== undefined && cluster.proxyUrl !== '',
+    };
+    return this.server;
+  }
+
+  /** applyToHTTPSOptions, once per credentialsTtlMs (concurrent requests share one reading). */
+  private async currentCredentials(): Promise<Credentials> {
+    const now = performance.now();
+    const cached = this.credentials;
+    if (cached !== undefined) {
+      const current = await cached;
+      if (now - current.at < this.credentialsTtlMs) return current;
+      // Another request may have started a fresh reading meanwhile.
+      if (this.credentials !== cached) return this.currentCredentials();
+    }
+    const reading = (async (): Promise<Credentials> => {
+      const tls: HttpsOptions = { headers: {} };
+      await this.kubeConfig.applyToHTTPSOptions(tls);
+      const { agent: proxyAgent, headers, ...rest } = tls;
+      // PEM as strings: the agent's pool key concatenates ca, cert and key for every request, and a
+      // Buffer would be decoded again each time.
+      for (const field of ['ca', 'cert', 'key'] as const) {
+        const value = rest[field];
+        if (Buffer.isBuffer(value)) rest[field] = value.toString('utf8');
+      }
+      return {
+        tls: rest,
+        headers: (headers ?? {}) as Record<string, string | string[]>,
+        proxyAgent,
+        at: performance.now(),
+      };
+    })();
+    this.credentials = reading;
+    // A failed reading is not cached: the next request tries again.
+    reading.catch(() => {
+      if (this.credentials === reading) this.credentials = undefined;
+    });
+    return reading;
   }
 
   /**
