@@ -46,6 +46,7 @@ import {
 import {
   ClaimReadyReason,
   IPAM_GROUP,
+  ipAddressHolder,
   POOL_KIND_INFO,
   requestRefusal,
   typedSpec,
@@ -214,11 +215,9 @@ function holderOf(h: HeldAddress): string {
 
 /** How an IPAddress holding describes its holder when not `IPAddressClaim <its own key>`. */
 function addressHolder(address: Address): string | undefined {
-  const namespace = address.metadata.namespace ?? '';
   const name = address.metadata.name ?? '';
   if (address.claimName === name) return undefined;
-  if (address.claimName === '') return `IPAddress ${keyOf(namespace, name)}`;
-  return `IPAddressClaim ${keyOf(namespace, address.claimName)} (IPAddress ${keyOf(namespace, name)})`;
+  return ipAddressHolder(address.metadata.namespace ?? '', name, address.claimName);
 }
 
 function describe(id: PoolId): string {

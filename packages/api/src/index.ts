@@ -117,5 +117,5 @@ export type {
 } from './conversion.js';
 export { formatPendingAllocations, readPendingAllocations } from './pending.js';
 export type { PendingAllocation } from './pending.js';
-export { requestedAddress, requestRefusal } from './requested.js';
+export { ipAddressHolder, requestedAddress, requestRefusal } from './requested.js';
 export type { RequestedAddress, RequestedAddressReason, RequestRefusal } from './requested.js';

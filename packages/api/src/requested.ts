@@ -71,6 +71,16 @@ export function requestedAddress(
 }
 
 /**
+ * How a message names who holds an address through an IPAddress: the claim it was created for
+ * (`IPAddressClaim ns/claim`), naming the IPAddress too when it is not named like that claim.
+ */
+export function ipAddressHolder(namespace: string, name: string, claimName: string): string {
+  if (claimName === name) return `IPAddressClaim ${namespace}/${claimName}`;
+  if (claimName === '') return `IPAddress ${namespace}/${name}`;
+  return `IPAddressClaim ${namespace}/${claimName} (IPAddress ${namespace}/${name})`;
+}
+
+/**
  * Why the pool cannot hand `addr` out to the claim, or undefined when it can. `holders` describes
  * whoever else holds the address (`IPAddressClaim ns/name`, or what the registry records for a
  * holding that is not a claim's), empty when nobody does. `poolText` names the pool in messages.
