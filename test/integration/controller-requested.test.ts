@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ANNOTATION_PAUSED, ANNOTATION_REQUESTED_ADDRESS, ClaimReadyReason } from '@ipam-in-cluster/api';
+import { testCluster } from '../support/cluster.js';
 import { useControllerPlane } from '../support/controller.js';
+import { runPlugin } from '../support/kubectl-ipam.js';
+import { ensurePluginBuilt } from '../support/plugin-build.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
 const plane = useControllerPlane('requested');
@@ -241,5 +244,45 @@ describe('controller: requested addresses', () => {
     );
     const cond = await plane.ipam.claimCondition(ns, 'c', 'Ready');
     assert.deepEqual([cond?.status, cond?.reason], ['True', ClaimReadyReason.Allocated]);
+  });
+
+  it('kubectl ipam explain claim shows the request: taken by whom, held, or set after the allocation', async () => {
+    ensurePluginBuilt();
+    const { kubeconfigPath } = await testCluster();
+    const ns = await plane.fx.namespace('req-explain');
+    const explain = (name: string, ...extra: string[]) =>
+      runPlugin(kubeconfigPath, ['explain', '-n', ns, 'claim', name, ...extra]);
+    await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.67.0.1-10.67.0.20'], prefix: 24 });
+    await claim(ns, 'holder', 'p');
+    assert.equal(await addressOf(ns, 'holder'), '10.67.0.1');
+    await claim(ns, 'wants', 'p', '10.67.0.1');
+    await claim(ns, 'got', 'p', '10.67.0.9');
+    await refused(ns, 'wants', ClaimReadyReason.RequestedAddressTaken);
+    assert.equal(await addressOf(ns, 'got'), '10.67.0.9');
+    await plane.ipam.claims.mergePatch({ namespace: ns, name: 'holder' }, { metadata: asking('10.67.0.5') });
+
+    const wants = await explain('wants');
+    assert.equal(wants.code, 0, wants.stderr);
+    assert.match(
+      wants.stdout,
+      new RegExp(
+        `is pending: condition Ready=False RequestedAddressTaken: requested address 10\\.67\\.0\\.1 is taken by IPAddressClaim ${ns}/holder`,
+      ),
+    );
+    // The plugin's own check says the same as the controller's condition: printed once.
+    assert.equal(wants.stdout.split('is taken by').length, 2, wants.stdout);
+    const json = await explain('wants', '-o', 'json');
+    const doc = JSON.parse(json.stdout) as { requested: { state: string; reason: string; address: string } };
+    assert.deepEqual(
+      [doc.requested.state, doc.requested.reason, doc.requested.address],
+      ['refused', ClaimReadyReason.RequestedAddressTaken, '10.67.0.1'],
+    );
+    const got = await explain('got');
+    assert.match(got.stdout, /holds 10\.67\.0\.9\/24 .*\n\s+why this address: the claim requested it/);
+    const holder = await explain('holder');
+    assert.match(
+      holder.stdout,
+      /requested address \(.*\): 10\.67\.0\.5, but the claim holds 10\.67\.0\.1: the annotation came after the allocation/,
+    );
   });
 });

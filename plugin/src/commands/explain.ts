@@ -307,9 +307,13 @@ export function renderClaimDiagnosis(
       break;
   }
   const r = d.requested;
-  if (r !== undefined && r.state !== 'held') {
+  if (r?.state === 'refused') {
+    // Unless the claim's Ready condition (a blocker) already says the same.
+    if (!d.blockers.some((b) => b.message.includes(r.message)))
+      out.push(pal.paint('warning', `  ✗ ${r.message}`));
+  } else if (r !== undefined && r.state !== 'held') {
     const text = `  requested address (${ANNOTATION_REQUESTED_ADDRESS}): ${r.message}`;
-    out.push(r.state === 'refused' || r.state === 'differs' ? pal.paint('warning', text) : text);
+    out.push(r.state === 'differs' ? pal.paint('warning', text) : text);
   }
   for (const b of d.blockers.slice(1)) out.push(`  ✗ ${b.message}`);
   for (const n of d.notes) out.push(`  · ${n}`);

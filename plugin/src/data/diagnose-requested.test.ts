@@ -82,13 +82,13 @@ describe('explain claim: requested address', () => {
     );
     assert.match(
       taken.requested?.message ?? '',
-      /requested address 10\.0\.0\.2 is taken by IPAddressClaim a\/holder in pool a\/nodes/,
+      /requested address 10\.0\.0\.2 is taken by IPAddressClaim a\/holder in InClusterIPPool a\/nodes/,
     );
     const excluded = diagnose('excluded');
     assert.equal(excluded.requested?.reason, ClaimReadyReason.RequestedAddressExcluded);
     assert.match(
       renderClaimDiagnosis(excluded, [], PLAIN, NOW),
-      /requested address \(.*\): requested address 10\.0\.0\.50 is excluded by spec\.excludedAddresses\[0\] \(10\.0\.0\.50\)/,
+      /\n {2}✗ requested address 10\.0\.0\.50 is excluded by spec\.excludedAddresses\[0\] \(10\.0\.0\.50\)/,
     );
     assert.equal(diagnose('bad').requested?.reason, ClaimReadyReason.RequestedAddressInvalid);
     assert.equal(diagnose('prefix').requested?.reason, ClaimReadyReason.RequestedAddressUnsupported);

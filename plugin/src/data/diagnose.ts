@@ -138,7 +138,10 @@ function requestedView(
     .filter((a) => sameAddress(a.address, r.address))
     .map((a) => ipAddressHolder(a.namespace, a.name, a.claimName))
     .sort();
-  const refusal = requestRefusal(pool.layout, r.addr, holders, `pool ${pool.id}`);
+  // The pool named as the controller names it, so the two messages read the same.
+  const { kind, namespace, name } = pool.key;
+  const poolText = `${kind} ${namespace === undefined ? name : `${namespace}/${name}`}`;
+  const refusal = requestRefusal(pool.layout, r.addr, holders, poolText);
   return refusal === undefined
     ? view(
         'free',
