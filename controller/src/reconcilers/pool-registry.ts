@@ -195,6 +195,11 @@ interface PoolEntry {
   readonly holdings: Map<string, HeldAddress>;
   /** Claims queued on the pool, by claim key (= IPAddress key), in arrival order. */
   readonly queued: Map<string, Waiter>;
+  /**
+   * The queued claims that wait for one address: what an allocation scans, so claims waiting on a
+   * full pool cost nothing per allocation.
+   */
+  readonly requesting: Set<string>;
 }
 
 /** Where an IPAddress belongs: its pool (upstream's index reads an empty group as ours). */
@@ -492,8 +497,9 @@ export class PoolRegistry {
     let refusal = requestRefusal(served.model.layout, addr, holders.sort(), describe(id));
     if (refusal === undefined) {
       // Free: unless an earlier-queued claim is waiting for the same address.
-      for (const [claim, w] of entry.queued) {
-        if (claim === ipAddressKey || w.address !== address) continue;
+      for (const claim of entry.requesting) {
+        const w = entry.queued.get(claim);
+        if (claim === ipAddressKey || w?.address !== address) continue;
         if (mine !== undefined && w.seq > mine.seq) continue;
         refusal = {
           reason: ClaimReadyReason.RequestedAddressTaken,
@@ -535,12 +541,14 @@ export class PoolRegistry {
 
   /** Distinct addresses that claims queued on the pool before `ipAddressKey` are waiting for. */
   #wantedBefore(entry: PoolEntry, ipAddressKey: string): string[] {
-    if (entry.queued.size === 0) return [];
+    if (entry.requesting.size === 0) return [];
     const mine = entry.queued.get(ipAddressKey);
     const out = new Set<string>();
-    for (const [claim, w] of entry.queued)
-      if (claim !== ipAddressKey && w.address !== undefined && (mine === undefined || w.seq < mine.seq))
+    for (const claim of entry.requesting) {
+      const w = entry.queued.get(claim);
+      if (claim !== ipAddressKey && w?.address !== undefined && (mine === undefined || w.seq < mine.seq))
         out.add(w.address);
+    }
     return [...out];
   }
 
@@ -548,6 +556,8 @@ export class PoolRegistry {
   #enqueue(entry: PoolEntry, ipAddressKey: string, address: string | undefined): void {
     const on = this.#queuedOn.get(ipAddressKey);
     if (on !== undefined && on !== entry.key) this.#dequeue(ipAddressKey);
+    if (address === undefined) entry.requesting.delete(ipAddressKey);
+    else entry.requesting.add(ipAddressKey);
     const w = entry.queued.get(ipAddressKey);
     if (w !== undefined) {
       w.address = address;
@@ -565,6 +575,7 @@ export class PoolRegistry {
     const entry = this.#pools.get(on);
     if (entry === undefined) return;
     entry.queued.delete(ipAddressKey);
+    entry.requesting.delete(ipAddressKey);
     this.#dropIfEmpty(entry);
   }
 
@@ -655,6 +666,7 @@ export class PoolRegistry {
         specError: undefined,
         holdings: new Map(),
         queued: new Map(),
+        requesting: new Set(),
       };
       this.#pools.set(key, entry);
     }
