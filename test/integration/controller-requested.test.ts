@@ -68,8 +68,9 @@ describe('controller: requested addresses', () => {
     await plane.ipam.createPool(IP, 'p', ns, { addresses: ['10.60.0.10-10.60.0.20'], prefix: 24 });
     await claim(ns, 'wants-15', 'p', ' 10.60.0.15');
     assert.equal(await addressOf(ns, 'wants-15'), '10.60.0.15');
-    const cond = await plane.ipam.claimCondition(ns, 'wants-15', 'Ready');
-    assert.deepEqual([cond?.status, cond?.reason], ['True', ClaimReadyReason.Allocated]);
+    // The status patch follows the IPAddress create: wait for it rather than read it once.
+    const cond = await plane.ipam.waitForClaimReason(ns, 'wants-15', ClaimReadyReason.Allocated, TIMEOUT);
+    assert.equal(cond.status, 'True');
     await claim(ns, 'plain', 'p');
     assert.equal(await addressOf(ns, 'plain'), '10.60.0.10');
   });
@@ -127,6 +128,10 @@ describe('controller: requested addresses', () => {
       { metadata: asking('10.61.0.50') },
     );
     assert.equal(await addressOf(ns, 'malformed'), '10.61.0.50');
+
+    // The pool edited so the excluded address is allocatable: the waiting claim is retried and gets it.
+    await plane.ipam.pools(IP).mergePatch({ namespace: ns, name: 'p' }, { spec: { excludedAddresses: [] } });
+    assert.equal(await addressOf(ns, 'excluded'), '10.61.0.105');
   });
 
   it('names the claim holding a taken address, allocates it once that claim is deleted, and keeps plain claims off it', async () => {
@@ -162,8 +167,9 @@ describe('controller: requested addresses', () => {
     assert.equal(await addressOf(ns, 'after'), '10.63.0.2');
     await pause(null);
     assert.equal(await addressOf(ns, 'wants-1'), '10.63.0.1');
-    const cond = await plane.ipam.claimCondition(ns, 'wants-1', 'Ready');
-    assert.deepEqual([cond?.status, cond?.reason], ['True', ClaimReadyReason.Allocated]);
+    // The status patch follows the IPAddress create: wait for it rather than read it once.
+    const cond = await plane.ipam.waitForClaimReason(ns, 'wants-1', ClaimReadyReason.Allocated, TIMEOUT);
+    assert.equal(cond.status, 'True');
   });
 
   it('two claims requesting one address: exactly one gets it, the other names it', async () => {
