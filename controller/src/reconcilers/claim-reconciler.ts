@@ -22,8 +22,11 @@ import {
   quarantineOf,
   quarantineText,
   quarantineTime,
+  POOL_KIND_INFO,
+  requestedAddress,
   setCondition,
   addressFromWire,
+  type RequestedAddress,
   type Address,
   type AddressClaim,
   type ClusterWire,
@@ -375,11 +378,13 @@ export class ClaimReconciler {
    * registry call takes the claim's place in the pool's FIFO before anything is awaited: claims of
    * one pool are served in the order they were dequeued, i.e. created. Then, at the same time, the
    * claim's finalizer and the pool's fence (ADR 0009); the IPAddress is created only after both.
+   * A claim with the requested-address annotation is handed exactly that address or refused with a
+   * reason naming why (docs/adr/0029-requested-addresses.md); a refused claim waits for a pool event.
    */
   async #reserve(pass: ClaimPass, started: number): Promise<Step | { reservation: Reservation }> {
     const { poolId, key } = pass;
     const pk = poolKey(poolId);
-    let result = await this.#d.registry.allocate(pk, key);
+    let result = await this.#d.registry.allocate(pk, key, requestOf(pass));
     if (!result.ok && result.reason === 'AllocationInProgress') {
       // A reservation left by an earlier try whose create failed ambiguously: settle it.
       const { namespace, name } = splitObjectKey(key);
@@ -389,7 +394,7 @@ export class ClaimReconciler {
         return { requeueAfter: AGAIN_NOW_MS };
       }
       this.#d.registry.release(pk, key);
-      result = await this.#d.registry.allocate(pk, key);
+      result = await this.#d.registry.allocate(pk, key, requestOf(pass));
     }
     const [finalized, fenced] = await Promise.allSettled([this.#finalize(pass), this.#fence(pass, result)]);
     if (finalized.status === 'rejected' || !finalized.value) {
@@ -445,7 +450,7 @@ export class ClaimReconciler {
       pass.log.debug('pool spec changed before the IPAddress was created, picking again', {
         address: picked.address,
       });
-      result = await this.#d.registry.allocate(poolKey(pass.poolId), pass.key);
+      result = await this.#d.registry.allocate(poolKey(pass.poolId), pass.key, requestOf(pass));
     }
     return result;
   }
@@ -673,6 +678,11 @@ export class ClaimReconciler {
     }
     return undefined;
   }
+}
+
+/** What the claim's requested-address annotation asks of its pool. */
+function requestOf(pass: ClaimPass): RequestedAddress {
+  return requestedAddress(pass.claim.metadata.annotations, POOL_KIND_INFO[pass.poolId.kind].family);
 }
 
 function describePool(id: PoolId): string {

@@ -23,6 +23,11 @@
  *    of one pool additionally queue on a per-pool async mutex (FIFO, so claims are served in
  *    arrival order, and the guarantee survives if the allocation step ever has to await);
  *    different pools never wait for each other.
+ * Requested addresses (docs/adr/0029-requested-addresses.md): `allocate` with a request holds exactly
+ * that address or refuses with a reason naming why. A claim refused (or finding the pool full) is
+ * queued here with its arrival number; a plain allocation skips every address that an earlier-queued
+ * claim is waiting for, so a freed address goes to the claim that asked first, and a requested claim
+ * yields to an earlier one waiting for the same address.
  * The remaining gap is outside this process: an ambiguous create failure (a timeout after the
  * server committed) — callers release only on definite failures and keep the reservation
  * otherwise; the informer event or the next relist settles it.
@@ -41,11 +46,15 @@ import {
 import {
   ClaimReadyReason,
   IPAM_GROUP,
+  ipAddressHolder,
   POOL_KIND_INFO,
+  requestRefusal,
   typedSpec,
   validatePoolSpec,
   type Address,
   type Pool,
+  type RequestedAddress,
+  type RequestedAddressReason,
 } from '@ipam-in-cluster/api';
 import { keyOf } from '@ipam-in-cluster/kube';
 import { KeyedMutex } from '../util/async-mutex.js';
@@ -90,6 +99,7 @@ export type AllocationFailure =
   | typeof ClaimReadyReason.PoolNotFound
   | typeof ClaimReadyReason.PoolNotReady
   | typeof ClaimReadyReason.PoolExhausted
+  | RequestedAddressReason
   | 'AllocationInProgress';
 
 export type AllocationResult =
@@ -134,6 +144,16 @@ interface HeldAddress extends Holding {
   state: HoldingState;
   /** Clock time of the last state change. */
   since: number;
+  /** Who holds it, for messages, when not `IPAddressClaim <name>` (see {@link PoolRegistry.hold}). */
+  readonly holder?: string;
+}
+
+/** A claim queued on a pool: refused its requested address, or finding the pool full. */
+interface Waiter {
+  /** Arrival number: the order in which claims first failed to get an address here. */
+  readonly seq: number;
+  /** Canonical text of the requested address; undefined for a claim that takes any address. */
+  address: string | undefined;
 }
 
 /** The IPAddress kinds' schema: `spec.gateway` is 1 to 39 characters. */
@@ -173,6 +193,13 @@ interface PoolEntry {
   /** Why the spec cannot be served (layout error or validation errors); undefined when valid. */
   specError: string | undefined;
   readonly holdings: Map<string, HeldAddress>;
+  /** Claims queued on the pool, by claim key (= IPAddress key), in arrival order. */
+  readonly queued: Map<string, Waiter>;
+  /**
+   * The queued claims that wait for one address: what an allocation scans, so claims waiting on a
+   * full pool cost nothing per allocation.
+   */
+  readonly requesting: Set<string>;
 }
 
 /** Where an IPAddress belongs: its pool (upstream's index reads an empty group as ours). */
@@ -184,6 +211,18 @@ export function addressPoolId(address: Address): PoolId | undefined {
 
 export function addressKey(address: Address): string {
   return keyOf(address.metadata.namespace, address.metadata.name ?? '');
+}
+
+/** Who holds an address, for messages: the claim it was created for, unless the holding says otherwise. */
+function holderOf(h: HeldAddress): string {
+  return h.holder ?? `IPAddressClaim ${h.name}`;
+}
+
+/** How an IPAddress holding describes its holder when not `IPAddressClaim <its own key>`. */
+function addressHolder(address: Address): string | undefined {
+  const name = address.metadata.name ?? '';
+  if (address.claimName === name) return undefined;
+  return ipAddressHolder(address.metadata.namespace ?? '', name, address.claimName);
 }
 
 function describe(id: PoolId): string {
@@ -198,6 +237,9 @@ export class PoolRegistry {
   readonly #poolOf = new Map<string, string>();
   /** Claims (keys) that a pool could not serve (missing, not ready, full), by pool key. */
   readonly #waiting = new Map<string, Set<string>>();
+  /** Claim key → the pool it is queued on (see PoolEntry.queued). */
+  readonly #queuedOn = new Map<string, string>();
+  #seq = 0;
   readonly #mutex = new KeyedMutex();
   readonly #clock: Clock;
   readonly #confirmGraceMs: number;
@@ -291,7 +333,7 @@ export class PoolRegistry {
     const id = addressPoolId(address);
     if (id === undefined) return undefined;
     const key = poolKey(id);
-    this.hold(key, addressKey(address), address.address, address.prefix);
+    this.hold(key, addressKey(address), address.address, address.prefix, addressHolder(address));
     return key;
   }
 
@@ -308,8 +350,10 @@ export class PoolRegistry {
    * or a successful create of our own). Idempotent: the same key with the same address changes
    * nothing; a different address replaces the old one; a key held by another pool moves.
    * Works before the pool itself is known (the holding is applied when the spec arrives).
+   * `holder` describes who holds it in messages (a requested address taken by it), when that is
+   * not `IPAddressClaim <ipAddressKey>` (e.g. `IPAddressReservation ns/name`).
    */
-  hold(key: string, ipAddressKey: string, address: string, prefix?: number): HoldResult {
+  hold(key: string, ipAddressKey: string, address: string, prefix?: number, holder?: string): HoldResult {
     const otherPool = this.#poolOf.get(ipAddressKey);
     if (otherPool !== undefined && otherPool !== key) this.release(otherPool, ipAddressKey);
     const entry = this.#entry(key);
@@ -322,7 +366,7 @@ export class PoolRegistry {
       return 'unchanged';
     }
     if (existing !== undefined) entry.served?.tracker.remove(existing);
-    this.#add(entry, ipAddressKey, address, prefix, 'observed');
+    this.#add(entry, ipAddressKey, address, prefix, 'observed', holder);
     return existing === undefined ? 'added' : 'replaced';
   }
 
@@ -359,13 +403,20 @@ export class PoolRegistry {
    * Reserves the lowest free address of the pool for the IPAddress `ipAddressKey` (= the claim's
    * key: the IPAddress is named like its claim). Refuses pools that are not known, being deleted,
    * or whose spec is invalid. Serialised per pool, FIFO; pools in parallel. If the key already
-   * holds a created or observed address, that address is returned with `existing: true`.
+   * holds a created or observed address, that address is returned with `existing: true` (whatever
+   * the request: an allocated claim keeps its address). With a request (the claim's annotation,
+   * read by `requestedAddress`), exactly that address or a refusal naming why; a request refused
+   * before (malformed, prefix pool) is returned as it is.
    */
-  async allocate(key: string, ipAddressKey: string): Promise<AllocationResult> {
-    return this.#mutex.runExclusive(key, () => this.#allocateLocked(key, ipAddressKey));
+  async allocate(
+    key: string,
+    ipAddressKey: string,
+    request: RequestedAddress = { kind: 'none' },
+  ): Promise<AllocationResult> {
+    return this.#mutex.runExclusive(key, () => this.#allocateLocked(key, ipAddressKey, request));
   }
 
-  #allocateLocked(key: string, ipAddressKey: string): AllocationResult {
+  #allocateLocked(key: string, ipAddressKey: string, request: RequestedAddress): AllocationResult {
     const entry = this.#pools.get(key);
     const id = entry?.id;
     if (entry === undefined || id === undefined) return NOT_FOUND;
@@ -391,22 +442,141 @@ export class PoolRegistry {
           message: `an allocation for ${ipAddressKey} is in progress`,
         };
       }
+      this.#dequeue(ipAddressKey);
       return { ok: true, reservation: this.#reservation(entry, existing, true) };
     }
-    const next = entry.served.tracker.next();
+    if (request.kind === 'refused') {
+      this.#dequeue(ipAddressKey);
+      return { ok: false, reason: request.reason, message: request.message };
+    }
+    if (request.kind === 'address') return this.#allocateRequested(entry, id, ipAddressKey, request);
+    const next = this.#nextUnwanted(entry, ipAddressKey, entry.served.tracker);
     if (!next.ok) {
       const exhausted = next.error.code === 'PoolExhausted';
       const unit = entry.type === 'prefix' ? 'prefix' : 'address';
+      if (exhausted) this.#enqueue(entry, ipAddressKey, undefined);
+      const wanted = exhausted ? this.#wantedBefore(entry, ipAddressKey) : [];
       return {
         ok: false,
         reason: exhausted ? ClaimReadyReason.PoolExhausted : ClaimReadyReason.PoolNotReady,
-        message: exhausted
-          ? `${describe(id)} has no free ${unit}`
-          : `${describe(id)} has an invalid spec: ${next.error.message}`,
+        message: !exhausted
+          ? `${describe(id)} has an invalid spec: ${next.error.message}`
+          : wanted.length === 0
+            ? `${describe(id)} has no free ${unit}`
+            : `${describe(id)} has no free ${unit} that no earlier claim is waiting for (requested: ${wanted.join(', ')})`,
       };
     }
+    this.#dequeue(ipAddressKey);
     const h = this.#add(entry, ipAddressKey, next.value.address, next.value.prefix, 'reserved');
     return { ok: true, reservation: this.#reservation(entry, h, false) };
+  }
+
+  /** Exactly the requested address, or a refusal naming why (and the claim queued for it). */
+  #allocateRequested(
+    entry: PoolEntry,
+    id: PoolId,
+    ipAddressKey: string,
+    request: Extract<RequestedAddress, { kind: 'address' }>,
+  ): AllocationResult {
+    const served = entry.served;
+    if (served === undefined) return NOT_FOUND; // checked by the caller
+    if (served.model.type !== 'ip') {
+      this.#dequeue(ipAddressKey);
+      return {
+        ok: false,
+        reason: ClaimReadyReason.RequestedAddressUnsupported,
+        message: `${describe(id)} is a prefix pool, which does not take a requested address`,
+      };
+    }
+    const { addr, address } = request;
+    const holders: string[] = [];
+    for (const h of entry.holdings.values())
+      if (h.addr !== undefined && h.addr.family === addr.family && h.addr.value === addr.value)
+        holders.push(holderOf(h));
+    const mine = entry.queued.get(ipAddressKey);
+    let refusal = requestRefusal(served.model.layout, addr, holders.sort(), describe(id));
+    if (refusal === undefined) {
+      // Free: unless an earlier-queued claim is waiting for the same address.
+      for (const claim of entry.requesting) {
+        const w = entry.queued.get(claim);
+        if (claim === ipAddressKey || w?.address !== address) continue;
+        if (mine !== undefined && w.seq > mine.seq) continue;
+        refusal = {
+          reason: ClaimReadyReason.RequestedAddressTaken,
+          message: `requested address ${address} is requested by IPAddressClaim ${claim}, which asked first and is waiting for it, in ${describe(id)}`,
+        };
+        break;
+      }
+    }
+    if (refusal !== undefined) {
+      this.#enqueue(entry, ipAddressKey, address);
+      return { ok: false, reason: refusal.reason, message: refusal.message };
+    }
+    this.#dequeue(ipAddressKey);
+    const h = this.#add(entry, ipAddressKey, address, served.model.layout.spec.prefix, 'reserved');
+    return { ok: true, reservation: this.#reservation(entry, h, false) };
+  }
+
+  /**
+   * The tracker's next free allocation, skipping the addresses that claims queued before this one
+   * are waiting for (all of them for a claim that is not queued: it arrived after them). The skipped
+   * addresses are held in the tracker for the one synchronous call, as extra holders (reference
+   * counted, so an address held already stays held).
+   */
+  #nextUnwanted(
+    entry: PoolEntry,
+    ipAddressKey: string,
+    tracker: PoolTracker,
+  ): ReturnType<PoolTracker['next']> {
+    const wanted = this.#wantedBefore(entry, ipAddressKey);
+    if (wanted.length === 0) return tracker.next();
+    const skipped: Holding[] = wanted.map((address) => ({ address }));
+    for (const s of skipped) tracker.add(s);
+    try {
+      return tracker.next();
+    } finally {
+      for (const s of skipped) tracker.remove(s);
+    }
+  }
+
+  /** Distinct addresses that claims queued on the pool before `ipAddressKey` are waiting for. */
+  #wantedBefore(entry: PoolEntry, ipAddressKey: string): string[] {
+    if (entry.requesting.size === 0) return [];
+    const mine = entry.queued.get(ipAddressKey);
+    const out = new Set<string>();
+    for (const claim of entry.requesting) {
+      const w = entry.queued.get(claim);
+      if (claim !== ipAddressKey && w?.address !== undefined && (mine === undefined || w.seq < mine.seq))
+        out.add(w.address);
+    }
+    return [...out];
+  }
+
+  /** Queues the claim on the pool (keeping its arrival number if it is queued there already). */
+  #enqueue(entry: PoolEntry, ipAddressKey: string, address: string | undefined): void {
+    const on = this.#queuedOn.get(ipAddressKey);
+    if (on !== undefined && on !== entry.key) this.#dequeue(ipAddressKey);
+    if (address === undefined) entry.requesting.delete(ipAddressKey);
+    else entry.requesting.add(ipAddressKey);
+    const w = entry.queued.get(ipAddressKey);
+    if (w !== undefined) {
+      w.address = address;
+      return;
+    }
+    entry.queued.set(ipAddressKey, { seq: ++this.#seq, address });
+    this.#queuedOn.set(ipAddressKey, entry.key);
+  }
+
+  /** The claim no longer waits (it got an address, asks for none it can wait for, or is gone). */
+  #dequeue(ipAddressKey: string): void {
+    const on = this.#queuedOn.get(ipAddressKey);
+    if (on === undefined) return;
+    this.#queuedOn.delete(ipAddressKey);
+    const entry = this.#pools.get(on);
+    if (entry === undefined) return;
+    entry.queued.delete(ipAddressKey);
+    entry.requesting.delete(ipAddressKey);
+    this.#dropIfEmpty(entry);
   }
 
   /** Exact counts of the pool (for its status), or undefined while its spec does not lay out. */
@@ -459,8 +629,12 @@ export class PoolRegistry {
     return { inPool, alsoHeldBy: alsoHeldBy.sort() };
   }
 
-  /** Drops in-flight reservations held under an IPAddress key in any pool (its claim is gone). */
+  /**
+   * Drops in-flight reservations held under an IPAddress key in any pool, and the claim's place in
+   * a pool's queue (its claim is gone or being deleted).
+   */
   cancelReservations(ipAddressKey: string): void {
+    this.#dequeue(ipAddressKey);
     const key = this.#poolOf.get(ipAddressKey);
     if (key !== undefined && this.holding(key, ipAddressKey)?.state === 'reserved')
       this.release(key, ipAddressKey);
@@ -491,6 +665,8 @@ export class PoolRegistry {
         served: undefined,
         specError: undefined,
         holdings: new Map(),
+        queued: new Map(),
+        requesting: new Set(),
       };
       this.#pools.set(key, entry);
     }
@@ -503,6 +679,7 @@ export class PoolRegistry {
     address: string,
     prefix: number | undefined,
     state: HoldingState,
+    holder?: string,
   ): HeldAddress {
     const parsed = parseAddr(address);
     const h: HeldAddress = {
@@ -512,6 +689,7 @@ export class PoolRegistry {
       addr: parsed.ok ? parsed.value : undefined,
       state,
       since: this.#clock.now(),
+      ...(holder === undefined ? {} : { holder }),
     };
     entry.holdings.set(ipAddressKey, h);
     entry.served?.tracker.add(h);
@@ -527,7 +705,8 @@ export class PoolRegistry {
   }
 
   #dropIfEmpty(entry: PoolEntry): void {
-    if (entry.id === undefined && entry.holdings.size === 0) this.#pools.delete(entry.key);
+    if (entry.id === undefined && entry.holdings.size === 0 && entry.queued.size === 0)
+      this.#pools.delete(entry.key);
   }
 
   #reservation(entry: PoolEntry, h: HeldAddress, existing: boolean): Reservation {

@@ -40,6 +40,22 @@ export const ClaimReadyReason = {
    * the message names the conflict and what to do.
    */
   AddressConflict: 'AddressConflict',
+  // The claim's requested-address annotation (requested.ts, docs/adr/0029-requested-addresses.md):
+  // exactly that address or none; each reason's message names the address and the pool.
+  /** False: the annotation's value is not an IP address (the message names annotation and value). */
+  RequestedAddressInvalid: 'RequestedAddressInvalid',
+  /** False: the claim's pool is a prefix pool, which does not take a requested address. */
+  RequestedAddressUnsupported: 'RequestedAddressUnsupported',
+  /** False: the requested address is inside no spec.addresses entry of the pool (or another family). */
+  RequestedAddressNotInPool: 'RequestedAddressNotInPool',
+  /** False: the requested address is excluded; the message names the spec.excludedAddresses entry. */
+  RequestedAddressExcluded: 'RequestedAddressExcluded',
+  /** False: the requested address is the pool's gateway. */
+  RequestedAddressIsGateway: 'RequestedAddressIsGateway',
+  /** False: the requested address is the subnet's network, broadcast or anycast address. */
+  RequestedAddressReserved: 'RequestedAddressReserved',
+  /** False: another holder has the address (or asked for it first); the message names it. */
+  RequestedAddressTaken: 'RequestedAddressTaken',
 } as const;
 export type ClaimReadyReason = (typeof ClaimReadyReason)[keyof typeof ClaimReadyReason];
 

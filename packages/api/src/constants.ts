@@ -5,6 +5,8 @@
 export const IPAM_GROUP = 'ipam.cluster.x-k8s.io';
 /** API group of Cluster API core (Cluster). */
 export const CLUSTER_API_GROUP = 'cluster.x-k8s.io';
+/** Our own API group, for what upstream does not have (annotations, kinds); never upstream's. */
+export const OWN_GROUP = 'ipam-in-cluster.dev';
 
 /** Served and stored version of our pool kinds. v1alpha1 (IP pools only) joins with conversion. */
 export const POOL_VERSION = 'v1alpha2';
@@ -95,6 +97,12 @@ export const ANNOTATION_PENDING_ALLOCATIONS = `${IPAM_GROUP}/pending-allocations
 export const ANNOTATION_FENCE_KEY = `${IPAM_GROUP}/fence-key`;
 /** Ours: presence on a pool allows overlaps with other pools of the same scope (no overlap warning). */
 export const ANNOTATION_ALLOW_OVERLAP = `${IPAM_GROUP}/allow-overlap`;
+/**
+ * Ours, on an IPAddressClaim: the one address the claim asks for (IP pools; any textual form).
+ * Allocated if free and allocatable, else Ready=False naming why; never another address
+ * (requested.ts, docs/adr/0029-requested-addresses.md). Upstream ignores it.
+ */
+export const ANNOTATION_REQUESTED_ADDRESS = `${OWN_GROUP}/requested-address`;
 /** JSON of the v1alpha1 object, kept on the v1alpha2 hub by conversion. */
 export const ANNOTATION_CONVERSION_DATA = `${CLUSTER_API_GROUP}/conversion-data`;
 

@@ -5,6 +5,7 @@ export {
   ANNOTATION_FENCE_KEY,
   ANNOTATION_PENDING_ALLOCATIONS,
   ANNOTATION_PAUSED,
+  ANNOTATION_REQUESTED_ADDRESS,
   ANNOTATION_SKIP_VALIDATE_DELETE,
   CLUSTER_API_GROUP,
   CLUSTER_KIND,
@@ -25,6 +26,7 @@ export {
   LABEL_WATCH_FILTER,
   LEADER_ELECTION_ID,
   MAX_STATUS_COUNT,
+  OWN_GROUP,
   POOL_API_VERSION,
   POOL_KIND_INFO,
   POOL_KINDS,
@@ -117,3 +119,5 @@ export { formatPendingAllocations, readPendingAllocations } from './pending.js';
 export type { PendingAllocation } from './pending.js';
 export { quarantineIn, quarantineOf, quarantinePool, quarantineText, quarantineTime } from './quarantine.js';
 export type { Quarantine, QuarantinePool } from './quarantine.js';
+export { ipAddressHolder, requestedAddress, requestRefusal } from './requested.js';
+export type { RequestedAddress, RequestedAddressReason, RequestRefusal } from './requested.js';

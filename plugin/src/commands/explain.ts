@@ -14,7 +14,12 @@ import {
   type AddressExplanation,
   type PoolExplanation,
 } from '@ipam-in-cluster/allocator';
-import { POOL_KIND_INFO, POOL_KINDS, quarantineText } from '@ipam-in-cluster/api';
+import {
+  ANNOTATION_REQUESTED_ADDRESS,
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  quarantineText,
+} from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../errors/cli-error.js';
 import { diagnoseClaim, type ClaimDiagnosis } from '../data/diagnose.js';
@@ -278,6 +283,10 @@ export function renderClaimDiagnosis(
             `  warning: pool ${d.pool.id} has an invalid spec (${d.pool.error}); it cannot account for this address, which is counted as used and out of range;`,
           ),
         );
+      else if (d.requested?.state === 'held')
+        out.push(
+          `  why this address: the claim requested it (annotation ${ANNOTATION_REQUESTED_ADDRESS}=${d.requested.value});`,
+        );
       else
         out.push(
           '  why this address: the controller hands out the lowest free address of the pool (first fit) at the time of allocation;',
@@ -304,6 +313,15 @@ export function renderClaimDiagnosis(
     case 'ignored':
       out.push(pal.paint('muted', `${who} is not handled by this provider: ${d.blockers[0]?.message ?? ''}`));
       break;
+  }
+  const r = d.requested;
+  if (r?.state === 'refused') {
+    // Unless the claim's Ready condition (a blocker) already says the same.
+    if (!d.blockers.some((b) => b.message.includes(r.message)))
+      out.push(pal.paint('warning', `  ✗ ${r.message}`));
+  } else if (r !== undefined && r.state !== 'held') {
+    const text = `  requested address (${ANNOTATION_REQUESTED_ADDRESS}): ${r.message}`;
+    out.push(r.state === 'differs' ? pal.paint('warning', text) : text);
   }
   for (const b of d.blockers.slice(1)) out.push(`  ✗ ${b.message}`);
   for (const n of d.notes) out.push(`  · ${n}`);
@@ -360,6 +378,7 @@ async function explainClaim(ctx: CommandContext, name: string | undefined): Prom
       blockers: d.blockers,
       notes: d.notes,
       ownerChain: chain,
+      requested: d.requested ?? null,
     };
     ctx.out(ctx.globals.output === 'json' ? toJson(doc) : toYaml(doc));
     return;

@@ -1,13 +1,20 @@
 // Why is a claim pending (or which address does it hold, and why that one)? The answer is a list of
 // findings in the order the controller would hit them (upstream-behaviour §8.2), plus facts.
+import { formatAddr, parseAddr } from '@ipam-in-cluster/allocator';
 import {
+  ANNOTATION_REQUESTED_ADDRESS,
   ClaimReadyReason,
   ConditionType,
   FINALIZER_RELEASE_ADDRESS,
   LEADER_ELECTION_ID,
+  ipAddressHolder,
   isOurPoolRef,
   quarantineText,
   quarantineTime,
+  isPoolKind,
+  POOL_KIND_INFO,
+  requestedAddress,
+  requestRefusal,
 } from '@ipam-in-cluster/api';
 import type { ClaimView, Inventory, PoolSnapshot } from './model.js';
 import { claimQuarantine } from './pool-summary.js';
@@ -68,6 +75,82 @@ export interface ClaimDiagnosis {
   readonly blockers: readonly Blocker[];
   /** Further facts worth printing. */
   readonly notes: readonly string[];
+  /** The claim's requested-address annotation and what became of it; undefined without one. */
+  readonly requested: RequestedView | undefined;
+}
+
+/**
+ * What a claim's ipam-in-cluster.dev/requested-address annotation asked for (ADR 0029): `held` (the
+ * claim holds it), `differs` (it holds another one: the annotation came after the allocation, which
+ * is never redone), `refused` (why the pool cannot hand it out, as the controller says it), `free`
+ * (it can be handed out), `unknown` (the pool is missing or has no layout).
+ */
+export interface RequestedView {
+  /** The annotation as written. */
+  readonly value: string;
+  /** Its canonical form, when it is one address. */
+  readonly address: string | undefined;
+  readonly state: 'held' | 'differs' | 'refused' | 'free' | 'unknown';
+  /** The claim's Ready reason for a refusal. */
+  readonly reason: string | undefined;
+  readonly message: string;
+}
+
+/** Whether `text` is the address `canonical` (resolve.ts has the same test, but imports the session). */
+function sameAddress(text: string, canonical: string): boolean {
+  const a = parseAddr(text);
+  return a.ok && formatAddr(a.value) === canonical;
+}
+
+/** The claim's request against its pool and the address it holds (`held`: its bound IPAddress). */
+function requestedView(
+  claim: ClaimView,
+  pool: PoolSnapshot | undefined,
+  held: Inventory['addresses'][number] | undefined,
+): RequestedView | undefined {
+  const annotations = claim.raw.metadata.annotations;
+  const value = annotations?.[ANNOTATION_REQUESTED_ADDRESS];
+  if (value === undefined) return undefined;
+  const type =
+    pool?.type ?? (isPoolKind(claim.poolRef.kind) ? POOL_KIND_INFO[claim.poolRef.kind].family : 'ip');
+  const r = requestedAddress(annotations, type);
+  if (r.kind === 'none') return undefined;
+  if (r.kind === 'refused')
+    return { value, address: undefined, state: 'refused', reason: r.reason, message: r.message };
+  const view = (state: RequestedView['state'], message: string, reason?: string): RequestedView => ({
+    value,
+    address: r.address,
+    state,
+    reason,
+    message,
+  });
+  if (held !== undefined) {
+    return sameAddress(held.address, r.address)
+      ? view('held', `${r.address}, which the claim holds`)
+      : view(
+          'differs',
+          `${r.address}, but the claim holds ${held.address}: the annotation came after the allocation, and an allocated claim keeps its address (delete and re-create the claim to get ${r.address})`,
+        );
+  }
+  if (pool?.layout === undefined)
+    return view(
+      'unknown',
+      `${r.address}, which cannot be checked: ${pool === undefined ? 'the pool does not exist' : `pool ${pool.id} has no valid spec`}`,
+    );
+  const holders = pool.addresses
+    .filter((a) => sameAddress(a.address, r.address))
+    .map((a) => ipAddressHolder(a.namespace, a.name, a.claimName))
+    .sort();
+  // The pool named as the controller names it, so the two messages read the same.
+  const { kind, namespace, name } = pool.key;
+  const poolText = `${kind} ${namespace === undefined ? name : `${namespace}/${name}`}`;
+  const refusal = requestRefusal(pool.layout, r.addr, holders, poolText);
+  return refusal === undefined
+    ? view(
+        'free',
+        `${r.address}, which is free: the controller allocates it to this claim (if no claim that asked earlier waits for it)`,
+      )
+    : view('refused', refusal.message, refusal.reason);
 }
 
 /**
@@ -133,7 +216,7 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
       code: 'not-our-pool',
       message: `its poolRef (${claim.poolRef.apiGroup || '<no group>'}/${claim.poolRef.kind}) is not a pool kind of this provider; another provider (or none) handles it`,
     });
-    return { claim, state: 'ignored', pool, address, blockers, notes };
+    return { claim, state: 'ignored', pool, address, blockers, notes, requested: undefined };
   }
   const poolText = `${claim.poolRef.kind} ${claim.poolRef.name}`;
 
@@ -192,7 +275,15 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     notes.push(
       `being deleted since ${claim.deletionTimestamp === undefined ? '?' : fmtTime(claim.deletionTimestamp)}; finalizers: ${claim.finalizers.join(', ') || 'none'}`,
     );
-    return { claim, state: 'deleting', pool, address, blockers, notes };
+    return {
+      claim,
+      state: 'deleting',
+      pool,
+      address,
+      blockers,
+      notes,
+      requested: requestedView(claim, pool, address),
+    };
   }
 
   // An IPAddress named like the claim that the controller refused to adopt (it says why in Ready).
@@ -211,7 +302,15 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
     if (address.state === 'duplicate')
       notes.push(`${address.address} is also held by another IPAddress of the same pool`);
     if (!address.protected) notes.push(`IPAddress ${address.name} has no ProtectAddress finalizer`);
-    return { claim, state: 'bound', pool, address, blockers, notes };
+    return {
+      claim,
+      state: 'bound',
+      pool,
+      address,
+      blockers,
+      notes,
+      requested: requestedView(claim, pool, address),
+    };
   }
   if (claim.addressName !== undefined) {
     blockers.push({
@@ -257,5 +356,13 @@ export function diagnoseClaim(inv: Inventory, claim: ClaimView, facts: ClaimFact
         ? 'the controller has seen the claim; allocation should follow'
         : 'the claim is new; the controller has not handled it yet',
     );
-  return { claim, state: 'pending', pool, address, blockers, notes };
+  return {
+    claim,
+    state: 'pending',
+    pool,
+    address,
+    blockers,
+    notes,
+    requested: requestedView(claim, pool, undefined),
+  };
 }
