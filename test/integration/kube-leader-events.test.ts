@@ -175,6 +175,47 @@ describe('kube leader election', () => {
     await b.elector.release();
     await run;
   });
+
+  it('a waiting candidate takes a released lease at once (it watches the Lease), not at its next retry', async () => {
+    // Retry 5 s with the jitter at its top: a poll-only candidate tries 11 s apart.
+    const slow = {
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 5_000,
+      random: () => 0.99,
+    };
+    const handOver = async (lease: string, watchRelease: boolean): Promise<number> => {
+      const a = candidate('a', lease, slow);
+      let led = Number.NaN;
+      const b = candidate('b', lease, {
+        ...slow,
+        watchRelease,
+        onStartedLeading: () => {
+          led = performance.now();
+        },
+      });
+      const runA = a.elector.run();
+      await waitUntil(() => a.state.leading, { what: 'a to lead' });
+      const runB = b.elector.run();
+      await waitUntil(() => b.state.leaders.includes('a'), { what: 'b to see a as leader' });
+      // b's first try is done and its wait for the next one has begun.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const released = performance.now();
+      await a.elector.release();
+      await runA;
+      await waitUntil(() => !Number.isNaN(led), { what: 'b to take over', timeoutMs: 20_000 });
+      await b.elector.release();
+      await runB;
+      return led - released;
+    };
+    const watched = await handOver('watched', true);
+    const polled = await handOver('polled', false);
+    console.log(
+      `released -> taken: ${String(Math.round(watched))} ms watching, ${String(Math.round(polled))} ms polling (retry 5 s)`,
+    );
+    assert.ok(watched < 2_000, `a watching candidate took ${String(Math.round(watched))} ms`);
+    assert.ok(polled > 5_000, `a polling candidate took ${String(Math.round(polled))} ms`);
+  });
 });
 
 describe('kube event recorder', () => {
