@@ -50,8 +50,9 @@ export interface LeaderElectionOptions {
   releaseOnCancel?: boolean;
   /**
    * While waiting to acquire, watch the one Lease (list/watch with a metadata.name field selector,
-   * which RBAC authorises by resourceNames) and try again at once when it is released or deleted,
-   * instead of at the next retry (default true). Without the permission the wait is polled as before.
+   * which RBAC authorises by resourceNames): try again at once when it is released or deleted,
+   * instead of at the next retry, and count a holder's renewal as observed when the watch shows it
+   * rather than at our next read (default true). Without the permission the wait is polled as before.
    */
   watchRelease?: boolean;
   /** The release watch was refused (e.g. Forbidden): waiting candidates poll only. */
@@ -250,9 +251,10 @@ export class LeaderElector {
   }
 
   /**
-   * A watch on the one Lease while we wait to acquire: sleep() returns early once the Lease has been
-   * released (holder cleared) or deleted since the last try. It only shortens the wait; whether we
-   * may take the Lease is decided by the next tryAcquireOrRenew as always.
+   * A watch on the one Lease while we wait to acquire: every new record counts as observed when the
+   * watch delivers it, and sleep() returns early once the Lease has been released (holder cleared)
+   * or deleted since the last try. It only shortens the wait; whether we may take the Lease is
+   * decided by the next tryAcquireOrRenew as always.
    */
   private watchRelease(): ReleaseWatch {
     const { transport, namespace, name } = this.options;
@@ -279,13 +281,16 @@ export class LeaderElector {
       },
     });
     const watch = new ReleaseWatch(() => void informer.stop());
-    const isReleased = (lease: Lease): boolean => (lease.spec?.holderIdentity ?? '') === '';
-    informer.onAdd((lease) => {
-      if (isReleased(lease)) watch.wake();
-    });
-    informer.onUpdate((lease, old) => {
-      if (isReleased(lease) && !isReleased(old)) watch.wake();
-    });
+    const seen = (lease: Lease): void => {
+      // A record we have not seen, seen now: its lease runs from this moment on our clock, as if a
+      // read had returned it (the holder wrote it before; the watch only shows it sooner than our
+      // next read would, so a killed holder's lease expires for us that much sooner). An older
+      // record delivered late only restarts the count: later, never sooner.
+      if (!sameLeaseRecord(lease.spec, this.observedRecord)) this.observe(lease);
+      if ((lease.spec?.holderIdentity ?? '') === '') watch.wake();
+    };
+    informer.onAdd(seen);
+    informer.onUpdate(seen);
     informer.onDelete(() => {
       watch.wake();
     });
