@@ -247,6 +247,9 @@ export class LeaderElector {
     const holder = this.observedRecord?.holderIdentity ?? '';
     if (holder === '' || holder === this.options.identity) return jittered;
     const expiresIn = this.observedTime + this.leaseDurationMs - this.monotonicNow();
+    // Past expiry the try at expiry has been made (and failed: unreachable, or someone else won):
+    // back to the retry period, or an unreachable API server would be retried every millisecond.
+    if (expiresIn < 0) return jittered;
     return Math.max(1, Math.min(jittered, expiresIn + 1));
   }
 
