@@ -1,5 +1,5 @@
 // A graceful stop hands leadership over at once: two controller processes with leader election and
-// a long retry period (20 s; lease 60 s); SIGTERM to the leader releases the Lease on the way out and
+// a long retry period (20 s; lease 30 s); SIGTERM to the leader releases the Lease on the way out and
 // the standby, watching the Lease, takes it within a second or two: not at its next retry (20-44 s
 // with client-go's jitter), nor when a killed leader's lease would expire. Then it serves a claim
 // created after the stop.
@@ -46,13 +46,13 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
           '--leader-elect',
           '--leader-elect-namespace',
           ns,
-          '--leader-elect-lease-duration=60s',
-          '--leader-elect-renew-deadline=30s',
+          '--leader-elect-lease-duration=30s',
+          '--leader-elect-renew-deadline=25s',
           '--leader-elect-retry-period=20s',
         ],
       });
     replicas.push(await start('first'), await start('second'));
-    await Promise.all(replicas.map((r) => r.waitReady(60_000)));
+    await Promise.all(replicas.map((r) => r.waitReady(90_000)));
     const leader = await waitFor(
       async () => {
         for (const r of replicas) if (await r.isLeader()) return r;
@@ -83,7 +83,7 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
     });
     const handOver = performance.now() - t0;
     console.log(
-      `SIGTERM to the leader -> standby leading: ${String(Math.round(handOver))} ms (lease 60 s, retry 20 s)`,
+      `SIGTERM to the leader -> standby leading: ${String(Math.round(handOver))} ms (lease 30 s, retry 20 s)`,
     );
     // Polling alone would wait for the standby's next try, 20-44 s after its last one. The stop
     // itself (drain, release, exit) is in this figure too; kube-leader-events measures the watch alone.
