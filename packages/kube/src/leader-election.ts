@@ -87,8 +87,15 @@ export function sameLeaseRecord(a: LeaseSpec | undefined, b: LeaseSpec | undefin
 class ReleaseWatch {
   private pending = false;
   private wakeWaiter: (() => void) | undefined;
+  /** Stopped (we acquired, or gave up): events the informer still delivers are ignored. */
+  closed = false;
 
-  constructor(readonly stop: () => void) {}
+  constructor(private readonly stopInformer: () => void) {}
+
+  stop(): void {
+    this.closed = true;
+    this.stopInformer();
+  }
 
   wake(): void {
     if (this.wakeWaiter === undefined) this.pending = true;
@@ -285,6 +292,8 @@ export class LeaderElector {
     });
     const watch = new ReleaseWatch(() => void informer.stop());
     const seen = (lease: Lease): void => {
+      // Once we lead, our own reads and writes are the record (the fast renew's resourceVersion).
+      if (watch.closed) return;
       // A record we have not seen, seen now: its lease runs from this moment on our clock, as if a
       // read had returned it (the holder wrote it before; the watch only shows it sooner than our
       // next read would, so a killed holder's lease expires for us that much sooner). An older
