@@ -570,6 +570,17 @@ export function recoveryPhases(report: StormReport, allReadyWallMs: number | und
       parts.push(
         `first pass done ${after(pass.ts)} s (${String(pass.reconciles)} reconciles, ${String(pass.failed)} failed, ${String(pass.requeued)} requeued, ${String(pass.delayed)} waiting on a delay)`,
       );
+    // The new leader's allocation rate: what is left after the failover proper.
+    const created = since.filter((r) => r.msg === 'IPAddress created');
+    const first = created.at(0);
+    const last = created.at(-1);
+    if (first !== undefined && last !== undefined) {
+      const spanS = (Date.parse(last.ts) - Date.parse(first.ts)) / 1000;
+      const rate = spanS > 0 ? ` ≈ ${(created.length / spanS).toFixed(1)}/s` : '';
+      parts.push(
+        `${String(created.length)} IPAddresses created ${after(first.ts)}–${after(last.ts)} s${rate}`,
+      );
+    }
     const failures = since.filter((r) => r.msg === 'reconcile failed').length;
     if (failures > 0) parts.push(`${String(failures)} failed reconciles`);
     if (lost !== undefined) parts.push(`leadership lost ${after(lost.ts)} s`);

@@ -250,7 +250,26 @@ spec: {addresses: ["10.9.0.1", "not-an-address"], prefix: 24}
     assert.equal(can('update', `${lease}/someone-else`, '-n', ns), false);
     assert.equal(can('get', `${lease}/someone-else`, '-n', ns), false);
     assert.equal(can('patch', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), false);
+    // The standby's release watch: list and watch of the one Lease (field selector metadata.name).
+    assert.equal(can('list', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), true);
+    assert.equal(can('watch', `${lease}/7bb7acb4.ipam.cluster.x-k8s.io`, '-n', ns), true);
+    assert.equal(can('watch', `${lease}/someone-else`, '-n', ns), false);
     assert.equal(can('list', lease, '-n', ns), false);
+    assert.equal(can('watch', lease, '-n', ns), false);
+    // A real request as the controller makes it: RBAC matches the field selector against resourceNames.
+    const listed = kubectl([
+      'get',
+      lease,
+      '-n',
+      ns,
+      '--field-selector',
+      'metadata.name=7bb7acb4.ipam.cluster.x-k8s.io',
+      '-o',
+      'name',
+      '--as',
+      as,
+    ]);
+    assert.match(listed, /7bb7acb4\.ipam\.cluster\.x-k8s\.io/);
   });
 
   it('renders a NetworkPolicy the API server accepts: webhook port from the API server, metrics from the scraper', () => {

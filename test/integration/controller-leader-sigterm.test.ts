@@ -1,7 +1,8 @@
-// A graceful stop hands leadership over at once: two controller processes with leader election at
-// the flags' defaults (15 s lease); SIGTERM to the leader releases the Lease on the way out, so the
-// standby leads well before the 15 s a killed leader's lease would take to expire, and serves a
-// claim created after the stop.
+// A graceful stop hands leadership over at once: two controller processes with leader election and
+// a long retry period (20 s; lease 30 s); SIGTERM to the leader releases the Lease on the way out and
+// the standby, watching the Lease, takes it within a second or two: not at its next retry (20-44 s
+// with client-go's jitter), nor when a killed leader's lease would expire. Then it serves a claim
+// created after the stop.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
     await fx.teardown();
   });
 
-  it('the standby leads within a few seconds of the leader getting SIGTERM, not after the lease', async () => {
+  it('the standby leads within seconds of the leader getting SIGTERM, not at its next retry', async () => {
     const ns = await fx.namespace('sigterm');
     const { kubeconfigPath } = await testCluster();
     const start = (name: string): Promise<ControllerProcess> =>
@@ -45,10 +46,13 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
           '--leader-elect',
           '--leader-elect-namespace',
           ns,
+          '--leader-elect-lease-duration=30s',
+          '--leader-elect-renew-deadline=25s',
+          '--leader-elect-retry-period=20s',
         ],
       });
     replicas.push(await start('first'), await start('second'));
-    await Promise.all(replicas.map((r) => r.waitReady(60_000)));
+    await Promise.all(replicas.map((r) => r.waitReady(90_000)));
     const leader = await waitFor(
       async () => {
         for (const r of replicas) if (await r.isLeader()) return r;
@@ -78,9 +82,12 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
       intervalMs: 100,
     });
     const handOver = performance.now() - t0;
-    console.log(`SIGTERM to the leader -> standby leading: ${String(Math.round(handOver))} ms (lease 15 s)`);
-    // The flags' retry period is 2 s (client-go's jitter: up to 4.4 s between the standby's tries).
-    assert.ok(handOver < 8_000, `hand-over took ${String(Math.round(handOver))} ms`);
+    console.log(
+      `SIGTERM to the leader -> standby leading: ${String(Math.round(handOver))} ms (lease 30 s, retry 20 s)`,
+    );
+    // Polling alone would wait for the standby's next try, 20-44 s after its last one. The stop
+    // itself (drain, release, exit) is in this figure too; kube-leader-events measures the watch alone.
+    assert.ok(handOver < 5_000, `hand-over took ${String(Math.round(handOver))} ms`);
 
     await ipam.createClaim('after-sigterm', ns, { kind: 'InClusterIPPool', name: 'p' });
     await waitFor(async () => (await ipam.listAddresses(ns)).length === 1, {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   EventRecorder,
+  formatMicroTime,
   KubeClient,
   KubeTransport,
   LeaderElector,
@@ -63,6 +64,25 @@ describe('kube leader election', () => {
     });
     electors.push(elector);
     return { elector, state };
+  }
+
+  /** Waits until `led()` is set, steps the elector down, and returns how long after `since` it led. */
+  async function tookOver(led: () => number, elector: LeaderElector, run: Promise<void>, since: number) {
+    await waitUntil(() => !Number.isNaN(led()), { what: 'b to take over', timeoutMs: 20_000 });
+    await elector.release();
+    await run;
+    return led() - since;
+  }
+
+  /** One scenario (ms) with the release watch and without it, each on a Lease of its own. */
+  async function watchedAndPolled(
+    name: string,
+    scenario: (lease: string, watch: boolean) => Promise<number>,
+  ) {
+    return {
+      watched: await scenario(`${name}-watched`, true),
+      polled: await scenario(`${name}-polled`, false),
+    };
   }
 
   it('elects exactly one of two candidates; release hands over at once', async () => {
@@ -174,6 +194,97 @@ describe('kube leader election', () => {
     assert.ok(took < 4_200, `took over ${String(Math.round(took))} ms after seeing the lease (expiry 3 s)`);
     await b.elector.release();
     await run;
+  });
+
+  it("counts an abandoned lease from the holder's last renewal as the watch saw it, not from its next read", async () => {
+    // b reads the lease (holder 'dead'), then 'dead' renews once 0.2 s later and dies. Polling, b
+    // sees that renewal only at its next read, at the first record's expiry (3 s), and takes over
+    // 3 s after that: ≈ 5.8 s after the renewal. Watching, 3 s after it; never sooner.
+    const slow = { leaseDurationMs: 3_000, renewDeadlineMs: 2_500, retryPeriodMs: 2_000, random: () => 0.99 };
+    const leases = new KubeClient(transport).leases();
+    const takeOver = async (lease: string, watchRelease: boolean): Promise<number> => {
+      await leases.create({
+        metadata: { namespace: ns.name, name: lease },
+        spec: {
+          holderIdentity: 'dead',
+          leaseDurationSeconds: 3,
+          leaseTransitions: 0,
+          renewTime: formatMicroTime(new Date()),
+        },
+      });
+      let observed = false;
+      let led = Number.NaN;
+      const b = candidate('b', lease, {
+        ...slow,
+        watchRelease,
+        onNewLeader: (id) => {
+          if (id === 'dead') observed = true;
+        },
+        onStartedLeading: () => {
+          led = performance.now();
+        },
+      });
+      const run = b.elector.run();
+      await waitUntil(() => observed, { what: 'b to see the lease' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const current = await leases.get({ namespace: ns.name, name: lease });
+      await leases.replace({ ...current, spec: { ...current.spec, renewTime: formatMicroTime(new Date()) } });
+      const renewed = performance.now();
+      return tookOver(() => led, b.elector, run, renewed);
+    };
+    const { watched, polled } = await watchedAndPolled('renewed', takeOver);
+    console.log(
+      `last renewal -> taken over: ${String(Math.round(watched))} ms watching, ${String(Math.round(polled))} ms polling (lease 3 s)`,
+    );
+    assert.ok(
+      watched >= slow.leaseDurationMs - 100,
+      `took over ${String(Math.round(watched))} ms after a renewal`,
+    );
+    assert.ok(
+      watched < 4_500,
+      `a watching candidate took over ${String(Math.round(watched))} ms after the renewal`,
+    );
+    assert.ok(
+      polled >= 5_000,
+      `a polling candidate took over ${String(Math.round(polled))} ms after the renewal`,
+    );
+  });
+
+  it('a waiting candidate takes a released lease at once (it watches the Lease), not at its next retry', async () => {
+    // Retry 5 s with the jitter at its top: a poll-only candidate tries 11 s apart.
+    const slow = {
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 5_000,
+      random: () => 0.99,
+    };
+    const handOver = async (lease: string, watchRelease: boolean): Promise<number> => {
+      const a = candidate('a', lease, slow);
+      let led = Number.NaN;
+      const b = candidate('b', lease, {
+        ...slow,
+        watchRelease,
+        onStartedLeading: () => {
+          led = performance.now();
+        },
+      });
+      const runA = a.elector.run();
+      await waitUntil(() => a.state.leading, { what: 'a to lead' });
+      const runB = b.elector.run();
+      await waitUntil(() => b.state.leaders.includes('a'), { what: 'b to see a as leader' });
+      // b's first try is done and its wait for the next one has begun.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const released = performance.now();
+      await a.elector.release();
+      await runA;
+      return tookOver(() => led, b.elector, runB, released);
+    };
+    const { watched, polled } = await watchedAndPolled('handover', handOver);
+    console.log(
+      `released -> taken: ${String(Math.round(watched))} ms watching, ${String(Math.round(polled))} ms polling (retry 5 s)`,
+    );
+    assert.ok(watched < 2_000, `a watching candidate took ${String(Math.round(watched))} ms`);
+    assert.ok(polled > 5_000, `a polling candidate took ${String(Math.round(polled))} ms`);
   });
 });
 

@@ -37,9 +37,19 @@ export interface Caches extends WatchedCaches {
  * Claims, Clusters and namespaced pools of the namespace served (all when none); claims and pools
  * with the watch filter's label (when set); IPAddresses as `ipAddressScope` says.
  */
+/**
+ * The informers' retry after a failed list or watch: 1 s doubling up to 4 s (client-go's reflector
+ * goes to 30 s). A replica that starts while kube-apiserver is down or still initialising its
+ * storage fails its lists several times; at 30 s its claim list had backed off to 16 s and synced
+ * 20 s after the server was back, all of it time a new leader waited (ADR 0022). A server that
+ * wants fewer requests says so with Retry-After, which the informer honours over this.
+ */
+const CACHE_RETRY_BACKOFF = { initialMs: 1_000, maxMs: 4_000 } as const;
+
 export function newCaches({ o, log, metrics, transport, client, served }: Wiring): Caches {
   const { namespace } = o;
   const { streamingLists } = served;
+  const backoff = CACHE_RETRY_BACKOFF;
   const labelSelector = o.watchFilter === undefined ? undefined : `${LABEL_WATCH_FILTER}=${o.watchFilter}`;
   let relisted: (() => void) | undefined;
   const hooks = (what: string) => ({
@@ -80,6 +90,7 @@ export function newCaches({ o, log, metrics, transport, client, served }: Wiring
       [INDEX_CLUSTER_NAME]: ipAddressClaimByClusterName,
     },
     streamingLists,
+    backoff,
     hooks: hooks('ipaddressclaims'),
   });
   // Every namespace, even with a namespace set: a global pool's IPAddresses may live in any of
@@ -92,6 +103,7 @@ export function newCaches({ o, log, metrics, transport, client, served }: Wiring
     labelSelector: addressSelector,
     indexers: { [INDEX_POOL_REF]: ipAddressByPoolRef },
     streamingLists,
+    backoff,
     hooks: hooks('ipaddresses'),
   });
   const clusters =
@@ -102,6 +114,7 @@ export function newCaches({ o, log, metrics, transport, client, served }: Wiring
           resource: client.clusters(served.clusterVersion).resource,
           namespace,
           streamingLists,
+          backoff,
           hooks: hooks('clusters'),
         });
   const pools = Object.fromEntries(
@@ -113,6 +126,7 @@ export function newCaches({ o, log, metrics, transport, client, served }: Wiring
         namespace: POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
         labelSelector,
         streamingLists,
+        backoff,
         hooks: hooks(POOL_KIND_INFO[kind].plural),
       }),
     ]),

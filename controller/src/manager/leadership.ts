@@ -83,6 +83,13 @@ export function newLeadership(w: LeadershipOptions): Leadership {
           if (holder !== w.identity && role === 'starting') role = 'standby';
           log.info('leader observed', { holder, lease });
         },
+        onReleaseWatchRefused: (error) => {
+          log.warn('lease watch refused, a released lease is noticed at the next retry', {
+            lease,
+            kind: error.kind,
+            error: error.message,
+          });
+        },
         onError: (error) => {
           lastErrorAt = performance.now();
           log.warn('leader election error', { kind: error.kind, error: error.message });

@@ -6,10 +6,13 @@
 //   - every write is a PUT with the resourceVersion we read, so two candidates cannot both win;
 //   - a leader that cannot renew within renewDeadline steps down (abort signal + onStoppedLeading)
 //     before the lease can expire for others (renewDeadline < leaseDuration);
-//   - release() clears holderIdentity, so a successor takes over at its next retry instead of waiting.
+//   - release() clears holderIdentity, so a successor takes over at once instead of waiting: a
+//     candidate watches the one Lease while it waits and tries again as soon as it sees it released
+//     (the watch only wakes the loop; every decision is still the read-then-PUT below).
 import { performance } from 'node:perf_hooks';
 import type { Lease } from './core-types.js';
 import { classifyApiError, type ClassifiedError } from './errors.js';
+import { Informer } from './informer.js';
 import { formatMicroTime } from './microtime.js';
 import { ObjectClient } from './object-client.js';
 import { LeaseResource } from './resources.js';
@@ -45,6 +48,15 @@ export interface LeaderElectionOptions {
   annotations?: Readonly<Record<string, string>>;
   /** Clear the lease when run()'s signal aborts while leading (default true). */
   releaseOnCancel?: boolean;
+  /**
+   * While waiting to acquire, watch the one Lease (list/watch with a metadata.name field selector,
+   * which RBAC authorises by resourceNames): try again at once when it is released or deleted,
+   * instead of at the next retry, and count a holder's renewal as observed when the watch shows it
+   * rather than at our next read (default true). Without the permission the wait is polled as before.
+   */
+  watchRelease?: boolean;
+  /** The release watch was refused (e.g. Forbidden): waiting candidates poll only. */
+  onReleaseWatchRefused?: (error: ClassifiedError) => void;
   /** Monotonic milliseconds (default performance.now). */
   monotonicNow?: () => number;
   /** Wall clock for the timestamps written into the Lease (default new Date()). */
@@ -69,6 +81,42 @@ export function sameLeaseRecord(a: LeaseSpec | undefined, b: LeaseSpec | undefin
     a?.leaseTransitions === b?.leaseTransitions &&
     a?.leaseDurationSeconds === b?.leaseDurationSeconds
   );
+}
+
+/** Wakes a waiting candidate once; a wake that comes between two waits ends the next one at once. */
+class ReleaseWatch {
+  private pending = false;
+  private wakeWaiter: (() => void) | undefined;
+  /** Stopped (we acquired, or gave up): events the informer still delivers are ignored. */
+  closed = false;
+
+  constructor(private readonly stopInformer: () => void) {}
+
+  stop(): void {
+    this.closed = true;
+    this.stopInformer();
+  }
+
+  wake(): void {
+    if (this.wakeWaiter === undefined) this.pending = true;
+    else this.wakeWaiter();
+  }
+
+  async sleep(ms: number, stop: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    const woken = new AbortController();
+    this.wakeWaiter = () => {
+      woken.abort();
+    };
+    try {
+      await sleep(ms, AbortSignal.any([stop, woken.signal]));
+    } finally {
+      this.wakeWaiter = undefined;
+    }
+  }
 }
 
 export class LeaderElector {
@@ -133,12 +181,19 @@ export class LeaderElector {
     // A function, not a property read: flow analysis would assume the flag unchanged across awaits.
     const stopped = (): boolean => stop.aborted;
     // Acquire.
-    for (;;) {
-      if (stopped()) return;
-      const acquired = await this.tryAcquireOrRenew(stop);
-      this.maybeReportTransition();
-      if (acquired) break;
-      await sleep(this.untilNextTry(), stop);
+    // The release watch opens after the first try that did not acquire (a sole replica never opens it).
+    let released: ReleaseWatch | undefined;
+    try {
+      for (;;) {
+        if (stopped()) return;
+        const acquired = await this.tryAcquireOrRenew(stop);
+        this.maybeReportTransition();
+        if (acquired) break;
+        if (released === undefined && this.options.watchRelease !== false) released = this.watchRelease();
+        await (released?.sleep(this.untilNextTry(), stop) ?? sleep(this.untilNextTry(), stop));
+      }
+    } finally {
+      released?.stop();
     }
 
     this.leading = true;
@@ -199,7 +254,60 @@ export class LeaderElector {
     const holder = this.observedRecord?.holderIdentity ?? '';
     if (holder === '' || holder === this.options.identity) return jittered;
     const expiresIn = this.observedTime + this.leaseDurationMs - this.monotonicNow();
+    // Past expiry the try at expiry has been made (and failed: unreachable, or someone else won):
+    // back to the retry period, or an unreachable API server would be retried every millisecond.
+    if (expiresIn < 0) return jittered;
     return Math.max(1, Math.min(jittered, expiresIn + 1));
+  }
+
+  /**
+   * A watch on the one Lease while we wait to acquire: every new record counts as observed when the
+   * watch delivers it, and sleep() returns early once the Lease has been released (holder cleared)
+   * or deleted since the last try. It only shortens the wait; whether we may take the Lease is
+   * decided by the next tryAcquireOrRenew as always.
+   */
+  private watchRelease(): ReleaseWatch {
+    const { transport, namespace, name } = this.options;
+    let refused = false;
+    const informer: Informer<Lease> = new Informer<Lease>({
+      transport,
+      resource: LeaseResource,
+      namespace,
+      fieldSelector: `metadata.name=${name}`,
+      transform: (lease) => lease,
+      hooks: {
+        onError: (error) => {
+          // Transient failures are the informer's to retry (and the polling loop's to report);
+          // a refusal is permanent: stop watching, keep polling.
+          if (refused || (error.kind !== 'Forbidden' && error.kind !== 'Unauthorized')) return;
+          refused = true;
+          void informer.stop();
+          try {
+            this.options.onReleaseWatchRefused?.(error);
+          } catch {
+            // A logging hook must not break the election loop.
+          }
+        },
+      },
+    });
+    const watch = new ReleaseWatch(() => void informer.stop());
+    const seen = (lease: Lease): void => {
+      // Once we lead, our own reads and writes are the record (the fast renew's resourceVersion).
+      if (watch.closed) return;
+      // A record we have not seen, seen now: its lease runs from this moment on our clock, as if a
+      // read had returned it (the holder wrote it before; the watch only shows it sooner than our
+      // next read would, so a killed holder's lease expires for us that much sooner). An older
+      // record delivered late only restarts the count: later, never sooner.
+      if (!sameLeaseRecord(lease.spec, this.observedRecord)) this.observe(lease);
+      if ((lease.spec?.holderIdentity ?? '') === '') watch.wake();
+    };
+    informer.onAdd(seen);
+    informer.onUpdate(seen);
+    informer.onDelete(() => {
+      watch.wake();
+    });
+    informer.start().catch(() => undefined); // stopped before its first list: nothing to wait for
+    return watch;
   }
 
   /** client-go's tryAcquireOrRenew: true when we hold the lease after this call. */
