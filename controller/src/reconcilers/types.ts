@@ -39,6 +39,11 @@ export interface ReconcilerMetrics {
     usage: { total: bigint; used: bigint; free: bigint; outOfRange: bigint },
   ): void;
   poolRemoved(pool: { kind: string; namespace: string; name: string }): void;
+  /** Per-pool forecast gauges; no days series unless daysToExhaustion is given. */
+  poolForecast(
+    pool: { kind: string; namespace: string; name: string },
+    forecast: { netAllocationsPerHour: number; daysToExhaustion?: number },
+  ): void;
 }
 
 export const noopMetrics: ReconcilerMetrics = {
@@ -46,6 +51,7 @@ export const noopMetrics: ReconcilerMetrics = {
   allocationFailure: () => undefined,
   poolUsage: () => undefined,
   poolRemoved: () => undefined,
+  poolForecast: () => undefined,
 };
 
 export const noopEvents: EventSink = {
