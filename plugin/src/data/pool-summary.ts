@@ -29,6 +29,7 @@ import {
 import {
   KIND_SHORT,
   type CountsFrom,
+  type ForecastView,
   type PoolKey,
   type PoolSummary,
   type RecountReason,
@@ -124,7 +125,29 @@ export function severityOf(counts: PoolCounts, invalid: boolean): Severity {
 function statusOf(pool: Pool): StatusCountsView | undefined {
   const s = pool.status?.ipAddresses;
   if (s === undefined) return undefined;
-  return { total: toBig(s.total), used: toBig(s.used), free: toBig(s.free), outOfRange: toBig(s.outOfRange) };
+  // quarantined/reserved: written by controllers that know them (issue 19); absent otherwise.
+  const extra = s as { quarantined?: StatusCount; reserved?: StatusCount };
+  return {
+    total: toBig(s.total),
+    used: toBig(s.used),
+    free: toBig(s.free),
+    outOfRange: toBig(s.outOfRange),
+    ...(extra.quarantined === undefined ? {} : { quarantined: toBig(extra.quarantined) }),
+    ...(extra.reserved === undefined ? {} : { reserved: toBig(extra.reserved) }),
+  };
+}
+
+/** status.forecast when it is well formed (finite numbers, a readable time), else undefined. */
+export function forecastOf(pool: Pool): ForecastView | undefined {
+  const f = pool.status?.forecast;
+  const at = parseDate(f?.observedAt);
+  if (f === undefined || at === undefined || !Number.isFinite(f.netAllocationsPerHour)) return undefined;
+  const days = f.daysToExhaustion;
+  return {
+    netAllocationsPerHour: f.netAllocationsPerHour,
+    daysToExhaustion: typeof days === 'number' && Number.isFinite(days) && days >= 0 ? days : undefined,
+    observedAt: at,
+  };
 }
 
 function mismatch(status: StatusCountsView | undefined, counts: PoolCounts): PoolSummary['statusMismatch'] {
@@ -202,6 +225,7 @@ export function summarise<C extends number | undefined>(
     error: computed.error,
     claimCount,
     conditions: pool.status?.conditions ?? [],
+    forecast: forecastOf(pool),
   };
 }
 
