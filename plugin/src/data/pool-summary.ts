@@ -137,15 +137,22 @@ function statusOf(pool: Pool): StatusCountsView | undefined {
   };
 }
 
+/** A JSON number as read from the wire: integers above 2^53 arrive as bigints (exact parsing). */
+function wireNumber(n: unknown): number | undefined {
+  const v = typeof n === 'bigint' ? Number(n) : n;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 /** status.forecast when it is well formed (finite numbers, a readable time), else undefined. */
 export function forecastOf(pool: Pool): ForecastView | undefined {
   const f = pool.status?.forecast;
   const at = parseDate(f?.observedAt);
-  if (f === undefined || at === undefined || !Number.isFinite(f.netAllocationsPerHour)) return undefined;
-  const days = f.daysToExhaustion;
+  const rate = wireNumber(f?.netAllocationsPerHour);
+  if (at === undefined || rate === undefined) return undefined;
+  const days = wireNumber(f?.daysToExhaustion);
   return {
-    netAllocationsPerHour: f.netAllocationsPerHour,
-    daysToExhaustion: typeof days === 'number' && Number.isFinite(days) && days >= 0 ? days : undefined,
+    netAllocationsPerHour: rate,
+    daysToExhaustion: days !== undefined && days >= 0 ? days : undefined,
     observedAt: at,
   };
 }
