@@ -2,13 +2,14 @@
 // status.forecast with a positive net allocation rate and a finite days-to-exhaustion (the
 // controller runs with a 60 s half-life so the test sees it move), the rate decays and is rewritten
 // while nothing happens, the gauges carry it, and the BUILT plugin shows it: `pools -o csv` (parsed,
-// checked against the pools' status) and FULL-IN in `pools -o wide` at COLUMNS=80.
+// checked against the pools' status) and FULL-IN in `pools -o wide` at COLUMNS=80. A restarted
+// controller continues from the stored forecast; net releases drop daysToExhaustion.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Pool, PoolForecast } from '@ipam-in-cluster/api';
 import { POOLS_CSV_COLUMNS } from '@ipam-in-cluster/plugin';
 import { testCluster } from '../support/cluster.js';
-import { useControllerPlane } from '../support/controller.js';
+import { startTestController, useControllerPlane } from '../support/controller.js';
 import { runPlugin } from '../support/kubectl-ipam.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
 import { waitFor } from '../support/wait.js';
@@ -48,17 +49,18 @@ function parseCsv(text: string): string[][] {
 describe('pool forecast, pools -o csv and FULL-IN on the real plane', () => {
   let ns = '';
   let kubeconfig = '';
+  // Leader election: `pools` takes counts from status only while a controller's Lease is live.
+  const options = () => ({
+    forecastHalfLifeMs: HALF_LIFE_MS,
+    leaderElect: true,
+    leaderElectionNamespace: ns,
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 1_000,
+  });
   const plane = useControllerPlane('forecast', async ({ fx }) => {
     ns = await fx.namespace('forecast');
-    // Leader election: `pools` takes counts from status only while a controller's Lease is live.
-    return {
-      forecastHalfLifeMs: HALF_LIFE_MS,
-      leaderElect: true,
-      leaderElectionNamespace: ns,
-      leaseDurationMs: 15_000,
-      renewDeadlineMs: 10_000,
-      retryPeriodMs: 1_000,
-    };
+    return options();
   });
 
   const get = (name: string): Promise<Pool> => plane.ipam.pools(IP).get({ namespace: ns, name });
@@ -202,5 +204,31 @@ describe('pool forecast, pools -o csv and FULL-IN on the real plane', () => {
     const table = await runPlugin(kubeconfig, ['pools', '-n', ns], { COLUMNS: '80' });
     assert.equal(table.code, 0, table.stderr);
     for (const l of table.stdout.trimEnd().split('\n')) assert.ok(Array.from(l).length <= 80, l);
+  });
+  it('a restarted controller continues from status.forecast: no new baseline, nothing counted again', async () => {
+    const before = (await forecastWhere('nodes', 'rate', (x) => x.netAllocationsPerHour > 0)).f;
+    await plane.ctl.stop();
+    plane.ctl = await startTestController({ ...options(), watchFilter: plane.watchFilter });
+    await plane.ctl.manager.leading;
+    const { f } = await forecastWhere(
+      'nodes',
+      'a refresh by the new controller',
+      (x) => Date.parse(x.observedAt) > Date.parse(before.observedAt),
+    );
+    assert.equal(BigInt(f.observedUsed), 6n);
+    assert.ok(f.netAllocationsPerHour > 0, 'not restarted from a zero baseline');
+    assert.ok(f.netAllocationsPerHour < before.netAllocationsPerHour, 'decayed, the six not counted again');
+  });
+
+  it('net releases make the rate negative and remove daysToExhaustion from status', async () => {
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        plane.ipam.deleteAndWait(plane.ipam.claims, { namespace: ns, name: `c-${String(i)}` }, 30_000),
+      ),
+    );
+    const { f } = await forecastWhere('nodes', 'six releases counted', (x) => BigInt(x.observedUsed) === 0n);
+    assert.ok(f.netAllocationsPerHour < 0, String(f.netAllocationsPerHour));
+    assert.equal(f.daysToExhaustion, undefined);
+    assert.equal('daysToExhaustion' in f, false, 'the merge patch removed the field');
   });
 });
