@@ -45,6 +45,7 @@ const patterns: Record<string, string> = {
   'webhook.certificates.certManager.duration': '^[0-9]+(h|m|s)$',
   'webhook.certificates.certManager.renewBefore': '^[0-9]+(h|m|s)$',
   'image.digest': '^(sha256:[a-f0-9]{64})?$',
+  'controller.forecastHalfLife': '^([0-9]+(ms|s|m|h))+$',
 };
 
 const ranges: Record<string, [number, number]> = {
@@ -59,6 +60,7 @@ const ranges: Record<string, [number, number]> = {
   'metrics.prometheusRule.nearlyFullPercent': [1, 100],
   terminationGracePeriodSeconds: [0, 3600],
   'podDisruptionBudget.minAvailable': [0, 100],
+  'metrics.prometheusRule.fullWithinDays': [0, 3650],
 };
 
 type Schema = Record<string, unknown>;

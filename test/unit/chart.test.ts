@@ -259,6 +259,55 @@ describe('helm chart', () => {
     for (const name of used) assert.ok(exported.has(name), `alert uses unknown metric ${name}`);
   });
 
+  it('alerts on "full within N days" next to the utilisation alert; the expr fires on the right pools', async () => {
+    const alertOf = (objs: Obj[]) =>
+      (
+        find(objs, 'PrometheusRule')[0]?.spec as { groups: { rules: { alert: string; expr: string }[] }[] }
+      ).groups[0]?.rules.find((r) => r.alert === 'IPAMPoolFullSoon');
+    const rule = alertOf(render('metrics.prometheusRule.enabled=true'));
+    assert.equal(rule?.expr, 'capi_ipam_pool_days_to_exhaustion < 7 and capi_ipam_pool_free_addresses > 0');
+    assert.match(
+      alertOf(render('metrics.prometheusRule.enabled=true', 'metrics.prometheusRule.fullWithinDays=30'))
+        ?.expr ?? '',
+      /< 30 and/,
+    );
+    assert.equal(
+      alertOf(render('metrics.prometheusRule.enabled=true', 'metrics.prometheusRule.fullWithinDays=0')),
+      undefined,
+    );
+    // No promtool here: evaluate the expr's one shape (`A < N and B > 0`, matched on the pool
+    // labels) against what the controller's registry exports.
+    const shape = /^(capi_ipam_\w+) < (\d+) and (capi_ipam_\w+) > 0$/.exec(rule.expr);
+    assert.ok(shape, 'expr has the shape evaluated below');
+    const [, left, limit, right] = shape;
+    const m = new ControllerMetrics();
+    const pool = (name: string) => ({ kind: 'InClusterIPPool', namespace: 'ns', name });
+    const usage = (free: bigint) => ({ total: 100n, used: 100n - free, free, outOfRange: 0n });
+    m.poolUsage(pool('soon'), usage(20n));
+    m.poolForecast(pool('soon'), { netAllocationsPerHour: 1, daysToExhaustion: 0.83 });
+    m.poolUsage(pool('later'), usage(50n));
+    m.poolForecast(pool('later'), { netAllocationsPerHour: 0.1, daysToExhaustion: 20.8 });
+    m.poolUsage(pool('shrinking'), usage(50n));
+    m.poolForecast(pool('shrinking'), { netAllocationsPerHour: -2 });
+    m.poolUsage(pool('full'), usage(0n));
+    m.poolForecast(pool('full'), { netAllocationsPerHour: 3, daysToExhaustion: 0 });
+    const text = (await m.render()).body;
+    const series = (name: string) =>
+      new Map(
+        [...text.matchAll(new RegExp(`^${name}\\{[^}]*pool_name="([^"]+)"\\} (\\S+)$`, 'gm'))].map((x) => [
+          x[1],
+          Number(x[2]),
+        ]),
+      );
+    const days = series(left ?? '');
+    const free = series(right ?? '');
+    const firing = [...days]
+      .filter(([name, d]) => d < Number(limit) && (free.get(name) ?? 0) > 0)
+      .map(([name]) => name);
+    assert.deepEqual(firing, ['soon']);
+    assert.equal(days.has('shrinking'), false, 'no days series (not +Inf) while the pool is not filling up');
+  });
+
   it('serves metrics over HTTPS with TokenReview + SubjectAccessReview by default, as upstream v1.1', () => {
     const objs = render('metrics.readers={monitoring/prometheus-k8s}');
     const [deploy] = find(objs, 'Deployment');

@@ -229,6 +229,14 @@ describe('parseFlags', () => {
     ]);
   });
 
+  it('takes the forecast half-life as a duration, 6h by default', () => {
+    assert.equal(ok([]).forecastHalfLifeMs, 6 * 3_600_000);
+    assert.equal(ok(['--forecast-half-life=90s']).forecastHalfLifeMs, 90_000);
+    assert.deepEqual(errors(['--forecast-half-life=soon']), [
+      'invalid value "soon" for --forecast-half-life: must be a positive duration such as 15s, 1m30s or 500ms',
+    ]);
+  });
+
   it('checks the leader election timing rules', () => {
     assert.match(
       errors(['--leader-elect-lease-duration=10s'])[0] ?? '',

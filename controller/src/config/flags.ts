@@ -96,6 +96,8 @@ export interface ControllerConfig {
   /** Percent of a pool in use from which the pool gets a warning condition and Event. */
   readonly utilizationWarningThreshold: number;
   readonly log: { readonly level: LogLevel; readonly format: LogFormat };
+  /** Half-life of the pools' forecast allocation rate (docs/adr/0031). */
+  readonly forecastHalfLifeMs: number;
 }
 
 export type FlagParseResult =
@@ -119,6 +121,7 @@ export const FLAG_DEFAULTS = {
   utilizationWarningThreshold: 90,
   logLevel: 'info',
   logFormat: 'json',
+  forecastHalfLifeMs: 6 * 3_600_000,
 } as const;
 
 /** The manager's settings that have no flag (in-process managers and the binary alike). */
@@ -280,6 +283,11 @@ export function flagsCommand(output?: FlagOutput): Command {
     .option('--log-level <level>', 'error|warn|info|debug (overrides -v)')
     .option('-v, --v <level>', 'klog-style verbosity: 0 = info, 1 or more = debug', '0')
     .option('--log-format <format>', 'json (one object per line) or text (for humans)', d.logFormat)
+    .option(
+      '--forecast-half-life <duration>',
+      "half-life of the pools' allocation rate behind status.forecast (days to exhaustion)",
+      formatGoDuration(d.forecastHalfLifeMs),
+    )
     .exitOverride()
     .allowExcessArguments(false);
   if (output !== undefined) cmd.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
@@ -508,6 +516,7 @@ export function configFromOptions(raw: Raw): FlagParseResult {
       level: levelRaw !== undefined && isLogLevel(levelRaw) ? levelRaw : levelFromVerbosity(verbosity),
       format: isLogFormat(format) ? format : 'json',
     },
+    forecastHalfLifeMs: duration(raw, 'forecastHalfLife', 'forecast-half-life', p),
   };
   return p.list.length > 0 ? { ok: false, exitCode: 2, errors: p.list } : { ok: true, config };
 }

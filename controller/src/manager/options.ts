@@ -49,6 +49,8 @@ export interface ManagerOptions {
   highUtilizationPercent?: number;
   /** Delay that batches pool status updates after IPAddress events. */
   poolStatusDelayMs?: number;
+  /** Half-life of the pools' forecast allocation rate (default --forecast-half-life's). */
+  forecastHalfLifeMs?: number;
   shutdownTimeoutMs?: number;
   log?: Logger;
   /** Default: a fresh registry (see Manager.metrics). */
@@ -136,5 +138,6 @@ export function resolveOptions(o: ManagerOptions) {
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? MANAGER_DEFAULTS.shutdownTimeoutMs,
     allocationFence: o.allocationFence !== false,
     wallClock: o.wallClock,
+    forecastHalfLifeMs: o.forecastHalfLifeMs ?? FLAG_DEFAULTS.forecastHalfLifeMs,
   } as const;
 }

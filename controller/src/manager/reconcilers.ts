@@ -91,6 +91,7 @@ export function newReconcilers(w: ReconcilerOptions): {
     metrics,
     fieldManager,
     highUtilizationPercent: w.o.highUtilizationPercent,
+    forecastHalfLifeMs: w.o.forecastHalfLifeMs,
   });
   return { claims, pools, fence, recorder: events };
 }

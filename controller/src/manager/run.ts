@@ -51,6 +51,7 @@ export function managerOptions(
     retryPeriodMs: config.leaderElection.retryPeriodMs,
     ...workersFor(config.concurrency),
     highUtilizationPercent: config.utilizationWarningThreshold,
+    forecastHalfLifeMs: config.forecastHalfLifeMs,
     log,
     metrics,
   };

@@ -67,6 +67,24 @@ describe('ControllerMetrics', () => {
     assert.equal(sample(text, 'capi_ipam_pool_quarantined_addresses', labels), undefined);
   });
 
+  it('forecast gauges: the days series only while the pool fills up, and removed with the pool', async () => {
+    const m = new ControllerMetrics();
+    const pool = { kind: 'GlobalInClusterIPPool', namespace: '', name: 'g' };
+    const labels = 'pool_kind="GlobalInClusterIPPool",pool_namespace="",pool_name="g"';
+    m.poolForecast(pool, { netAllocationsPerHour: 2.5, daysToExhaustion: 4.2 });
+    let text = (await m.render()).body;
+    assert.equal(sample(text, 'capi_ipam_pool_allocation_rate_per_hour', labels), 2.5);
+    assert.equal(sample(text, 'capi_ipam_pool_days_to_exhaustion', labels), 4.2);
+    m.poolForecast(pool, { netAllocationsPerHour: -1 });
+    text = (await m.render()).body;
+    assert.equal(sample(text, 'capi_ipam_pool_allocation_rate_per_hour', labels), -1);
+    assert.equal(sample(text, 'capi_ipam_pool_days_to_exhaustion', labels), undefined);
+    assert.doesNotMatch(text, /^capi_ipam_pool_days_to_exhaustion\{.*Inf$/m);
+    m.poolRemoved(pool);
+    text = (await m.render()).body;
+    assert.equal(sample(text, 'capi_ipam_pool_allocation_rate_per_hour', labels), undefined);
+  });
+
   it('utilization is exact before rounding, even for huge pools', () => {
     assert.equal(utilization({ total: 10n, used: 9n, free: 1n, outOfRange: 0n }), 0.9);
     assert.equal(utilization({ total: 0n, used: 0n, free: 0n, outOfRange: 0n }), 0);

@@ -94,6 +94,8 @@ export class ControllerMetrics {
   readonly #webhookRequests: Counter<'webhook' | 'operation' | 'code'>;
   readonly #eventsDropped: Counter<'type' | 'reason' | 'limit'>;
   readonly #metricsAuthReviews: Counter<'review' | 'result'>;
+  readonly #poolRate: Gauge<PoolLabelName>;
+  readonly #poolDaysToExhaustion: Gauge<PoolLabelName>;
 
   constructor(options: ControllerMetricsOptions = {}) {
     const p = options.prefix ?? 'capi_ipam_';
@@ -232,6 +234,18 @@ export class ControllerMetrics {
       labelNames: ['review', 'result'],
       registers,
     });
+    this.#poolRate = new Gauge({
+      name: `${p}pool_allocation_rate_per_hour`,
+      help: 'Net allocations (allocations minus releases) per hour, exponentially weighted (status forecast.netAllocationsPerHour, decayed to now).',
+      labelNames: POOL_LABELS,
+      registers,
+    });
+    this.#poolDaysToExhaustion = new Gauge({
+      name: `${p}pool_days_to_exhaustion`,
+      help: 'Days until the pool has no free address at the current rate; no series while the rate is not positive.',
+      labelNames: POOL_LABELS,
+      registers,
+    });
   }
 
   /** Records one reconcile (the worker loop's onResult hook). */
@@ -297,6 +311,8 @@ export class ControllerMetrics {
       this.#poolOutOfRange,
       this.#poolUtilization,
       this.#poolQuarantined,
+      this.#poolRate,
+      this.#poolDaysToExhaustion,
     ])
       g.remove(labels);
   }
@@ -304,6 +320,17 @@ export class ControllerMetrics {
   /** IP pools: how many of the pool's IPAddresses are quarantined (status quarantined). */
   poolQuarantined(pool: PoolLabels, count: number): void {
     this.#poolQuarantined.set(poolLabels(pool), count);
+  }
+
+  /** Sets the forecast gauges; the days series exists only while the pool is filling up. */
+  poolForecast(
+    pool: PoolLabels,
+    forecast: { netAllocationsPerHour: number; daysToExhaustion?: number },
+  ): void {
+    const labels = poolLabels(pool);
+    this.#poolRate.set(labels, forecast.netAllocationsPerHour);
+    if (forecast.daysToExhaustion === undefined) this.#poolDaysToExhaustion.remove(labels);
+    else this.#poolDaysToExhaustion.set(labels, forecast.daysToExhaustion);
   }
 
   informerRestart(resource: string): void {

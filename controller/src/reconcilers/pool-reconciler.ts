@@ -1,7 +1,8 @@
 // The pool reconciler (all four kinds), level-triggered from a `Kind/namespace/name` key:
 //   fetch -> sync the in-memory state -> finalizer (ProtectPool; released only when no IPAddress
 //   references the pool) -> counts (and duplicate addresses, when the counts allow one) -> one status
-//   patch (status.ipAddresses + conditions) -> Events on condition transitions.
+//   patch (status.ipAddresses + conditions + forecast) -> Events on condition transitions. A pool whose
+//   forecast rate is not zero is looked at again when its forecast is due a refresh (forecast.ts).
 import { toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
 import {
   addressFromWire,
@@ -16,6 +17,7 @@ import {
   type IPAddressClaimWire,
   type IPAddressWire,
   type Pool,
+  type PoolForecast,
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import {
@@ -34,6 +36,7 @@ import {
   type DuplicateAddress,
 } from './pool-logic.js';
 import type { PoolRegistry } from './pool-registry.js';
+import { DEFAULT_FORECAST_HALF_LIFE_MS, forecastDue, forecastRequeueMs, nextForecast } from './forecast.js';
 import { sameConditions } from './claim-logic.js';
 import type { Cache, EventSink, Logger, ReconcilerMetrics } from './types.js';
 
@@ -50,6 +53,8 @@ export interface PoolReconcilerDeps {
   fieldManager: string;
   /** HighUtilization threshold, percent of total. */
   highUtilizationPercent: number;
+  /** Half-life of the forecast's allocation rate (default 6 h). */
+  forecastHalfLifeMs?: number;
   now?: () => Date;
 }
 
@@ -68,7 +73,7 @@ export class PoolReconciler {
     return this.#d.addresses.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace);
   }
 
-  async reconcile(key: string): Promise<undefined> {
+  async reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
     const id = parsePoolKey(key);
     if (id === undefined) return undefined;
     const ns = id.namespace === '' ? undefined : id.namespace;
@@ -139,11 +144,29 @@ export class PoolReconciler {
       counts === undefined ? undefined : this.#withQuarantined(id, current, toStatusCounts(counts));
     if (status !== undefined) this.#d.metrics.poolUsage(id, status);
     if (status?.quarantined !== undefined) this.#d.metrics.poolQuarantined(id, Number(status.quarantined));
+    const forecast = status === undefined ? undefined : this.#forecast(id, current, status);
     const before = current.status?.conditions ?? [];
-    const after = await this.#patchStatus(current, status, updates);
+    const after = await this.#patchStatus(current, status, updates, forecast?.write);
     this.#emitTransitions(current, before, after, counts?.invalid.length ?? 0);
     if (duplicates.length > 0) log.debug('duplicate addresses in pool', { duplicates: duplicates.length });
-    return undefined;
+    const requeueAfter = forecast?.requeueAfter;
+    return requeueAfter === undefined ? undefined : { requeueAfter };
+  }
+
+  /** The forecast now (for the gauges), whether it is due a status write, and when to look again. */
+  #forecast(
+    id: PoolId,
+    pool: Pool,
+    status: StatusCounts,
+  ): { write: PoolForecast | undefined; requeueAfter: number | undefined } {
+    const halfLifeMs = this.#d.forecastHalfLifeMs ?? DEFAULT_FORECAST_HALF_LIFE_MS;
+    const now = this.#now();
+    const previous = pool.status?.forecast;
+    const next = nextForecast(previous, { used: status.used, free: status.free, now, halfLifeMs });
+    this.#d.metrics.poolForecast(id, next);
+    const write = forecastDue(previous, next, halfLifeMs) ? next : undefined;
+    const stored = write ?? previous ?? next;
+    return { write, requeueAfter: forecastRequeueMs(stored, now, halfLifeMs) };
   }
 
   /** IP pools: the counts plus quarantined (docs/adr/0028); prefix pools have no grace period. */
@@ -178,15 +201,18 @@ export class PoolReconciler {
     pool: Pool,
     counts: (StatusCounts & { quarantined?: bigint }) | undefined,
     updates: ReturnType<typeof poolConditions>,
+    forecast?: PoolForecast,
   ): Promise<Condition[]> {
     const now = conditionTime(this.#now());
     const existing = pool.status?.conditions ?? [];
     let conditions = existing;
     for (const u of updates) conditions = setCondition(conditions, u, now);
     const countsChanged = counts !== undefined && !sameCounts(pool.status?.ipAddresses, counts);
-    if (!countsChanged && sameConditions(conditions, existing)) return conditions;
+    if (!countsChanged && forecast === undefined && sameConditions(conditions, existing)) return conditions;
     const status: Record<string, unknown> = { conditions };
     if (counts !== undefined) status.ipAddresses = counts;
+    // Merge patch: a forecast without daysToExhaustion must clear the stored one (null deletes it).
+    if (forecast !== undefined) status.forecast = { daysToExhaustion: null, ...forecast };
     try {
       await this.#d.poolClients[pool.kind].mergePatchStatus(
         { namespace: pool.metadata.namespace, name: pool.metadata.name ?? '' },

@@ -41,6 +41,11 @@ export interface ReconcilerMetrics {
   poolRemoved(pool: { kind: string; namespace: string; name: string }): void;
   /** IP pools: IPAddresses held for the reuse grace period (status quarantined). */
   poolQuarantined(pool: { kind: string; namespace: string; name: string }, count: number): void;
+  /** Per-pool forecast gauges; no days series unless daysToExhaustion is given. */
+  poolForecast(
+    pool: { kind: string; namespace: string; name: string },
+    forecast: { netAllocationsPerHour: number; daysToExhaustion?: number },
+  ): void;
 }
 
 export const noopMetrics: ReconcilerMetrics = {
@@ -49,6 +54,7 @@ export const noopMetrics: ReconcilerMetrics = {
   poolUsage: () => undefined,
   poolRemoved: () => undefined,
   poolQuarantined: () => undefined,
+  poolForecast: () => undefined,
 };
 
 export const noopEvents: EventSink = {

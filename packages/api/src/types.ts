@@ -102,6 +102,20 @@ export interface PoolStatus {
   ipAddresses?: PoolAddressCounts;
   /** Our addition; see conditions.ts for the types and reasons. */
   conditions?: Condition[];
+  /** Our addition: the exhaustion forecast (docs/adr/0031). */
+  forecast?: PoolForecast;
+}
+
+/** `status.forecast`: an EWMA of net allocations per hour and the days until the pool is full at it. */
+export interface PoolForecast {
+  /** Net allocations (allocations minus releases) per hour, exponentially weighted. */
+  netAllocationsPerHour: number;
+  /** free / (rate × 24); absent unless the rate is positive. */
+  daysToExhaustion?: number;
+  /** When the rate was computed (RFC 3339). */
+  observedAt: string;
+  /** status.ipAddresses.used at observedAt: the baseline of the next change. */
+  observedUsed: StatusCount;
 }
 
 interface PoolObject<K extends string, S> {

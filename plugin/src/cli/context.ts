@@ -7,7 +7,7 @@ import type { OutputChoice, OutputFormat, OutputSpec } from '../output/formats.j
 
 /** The -o choices each command takes; anything else (e.g. `-o wide` where it changes nothing) exits 2. */
 export const COMMAND_OUTPUTS: Readonly<Record<string, readonly OutputChoice[]>> = {
-  pools: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'],
+  pools: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath', 'csv'],
   doctor: ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'],
   inspect: ['table', 'json', 'yaml', 'name', 'jsonpath'],
   explain: ['table', 'json', 'yaml', 'jsonpath'],

@@ -26,7 +26,7 @@ describe('argument parsing', () => {
     assert.equal(bad.code, ExitCode.Usage);
     assert.equal(
       bad.err,
-      'error: unknown output format "xml" (use one of: table, wide, json, yaml, name, jsonpath=TEMPLATE)\n',
+      'error: unknown output format "xml" (use one of: table, wide, json, yaml, name, jsonpath=TEMPLATE, csv)\n',
     );
   });
   it('-o a command does not print is a usage error before any cluster access', async () => {

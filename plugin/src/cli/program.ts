@@ -159,7 +159,7 @@ export function buildProgram(io: ProgramIO): {
     .addOption(
       new Option(
         '-o, --output <format>',
-        "output format: table|wide|json|yaml|name|jsonpath=TEMPLATE (which ones: each command's help)",
+        "output format: table|wide|json|yaml|name|jsonpath=TEMPLATE|csv (which ones: each command's help)",
       ).default('table'),
     )
     .option('--no-color', 'no colours (also: NO_COLOR=1, or when stdout is not a terminal)')
@@ -216,7 +216,7 @@ ${GLOBAL_EXAMPLES}`,
       '-l, --selector <selector>',
       'only pools with these labels (kubectl label selector: a=b, a!=b, a in (x,y), !a), asked of the API server',
     )
-    .option('--no-headers', 'no header line (table and wide output)')
+    .option('--no-headers', 'no header line (table, wide and csv output)')
     .option(
       '--chunk-size <n>',
       'list IPAddresses (of recounted pools) N at a time (bounds memory; costs the API server more); 0: one request from its watch cache',
@@ -233,13 +233,15 @@ ${GLOBAL_EXAMPLES}`,
 Total comes from each pool's spec. Used, free and out-of-range come from the pool's status when the
 controller wrote it for the current spec; other pools (no status yet, spec changed since, pool
 deleting, controller's Lease expired) are counted from their IPAddresses. -o wide shows which
-(COUNTS), -o json|yaml in countsFrom and recountReason. Output: table, wide, json, yaml, name,
-jsonpath=TEMPLATE.
+(COUNTS), -o json|yaml in countsFrom and recountReason. FULL-IN (-o wide) is when the pool is full
+at its recent net allocation rate (status.forecast). Output: table, wide, json, yaml, name,
+jsonpath=TEMPLATE, csv (exact counts, columns in plugin/README.md).
 ${examples([
   'kubectl ipam pools -A --sort utilization',
   'kubectl ipam pools -n capi-a -l cluster.x-k8s.io/cluster-name=prod',
   'kubectl ipam pools -A -o jsonpath=\'{range .items[*]}{.id}{"\\t"}{.counts.free}{"\\n"}{end}\'',
   'kubectl ipam pools -A -o name --kind global',
+  'kubectl ipam pools -A -o csv > pools.csv',
 ])}`,
     )
     .action(

@@ -32,6 +32,7 @@ import { readClusterFact, readControllerLease, readInventory } from '../data/ses
 import { age } from '../output/age.js';
 import type { Palette } from '../output/colour.js';
 import { exactCount } from '../output/counts.js';
+import { forecastJson, forecastLine } from '../output/forecast.js';
 import { familyText } from '../output/pool-cells.js';
 import { rangeText } from '../output/ranges.js';
 import { toJson, toYaml } from '../output/serialize.js';
@@ -165,6 +166,7 @@ export function renderIPPoolExplanation(p: PoolSnapshot, e: PoolExplanation, pal
   }
   const sl = statusLine(p);
   if (sl !== undefined) out.push('', sl);
+  out.push(forecastLine(p.forecast));
   return `${out.join('\n')}\n`;
 }
 
@@ -198,6 +200,7 @@ export function renderPrefixPoolExplanation(p: PoolSnapshot): string {
   }
   const sl = statusLine(p);
   if (sl !== undefined) out.push('', sl);
+  out.push(forecastLine(p.forecast));
   return `${out.join('\n')}\n`;
 }
 
@@ -489,6 +492,7 @@ export async function runExplain(
           counts: pool.counts,
           spec: pool.prefixSpec,
           error: pool.error ?? null,
+          forecast: forecastJson(pool.forecast),
         });
       else ctx.out(renderPrefixPoolExplanation(pool));
       return;
@@ -508,6 +512,7 @@ export async function runExplain(
         status: pool.status ?? null,
         statusMismatch: pool.statusMismatch,
         ...e,
+        forecast: forecastJson(pool.forecast),
       });
     else ctx.out(renderIPPoolExplanation(pool, e, ctx.palette));
     return;

@@ -18,9 +18,11 @@ import {
   utilisationCell,
   type MarkerFit,
 } from '../output/pool-cells.js';
+import { forecastJson, fullInText } from '../output/forecast.js';
 import { toJson, toYaml } from '../output/serialize.js';
 import { renderTable, tableWidths, type Column, type TableOptions } from '../output/table.js';
 import { DEFAULT_WIDTH } from '../output/terminal.js';
+import { renderPoolsCsv } from './pools-csv.js';
 
 export { POOL_SORTS, type PoolSort } from './pool-sorts.js';
 
@@ -71,6 +73,7 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
     // IP pools: held for the reuse grace period (ADR 0028); null when not known (prefix pools, or
     // a status without the count and no claims read).
     quarantined: p.quarantined ?? null,
+    forecast: forecastJson(p.forecast),
   };
 }
 
@@ -143,6 +146,7 @@ export function renderPools(
 ): string {
   if (format === 'json') return toJson(poolListJson(pools));
   if (format === 'yaml') return toYaml(poolListJson(pools));
+  if (format === 'csv') return renderPoolsCsv(pools, layout.headers !== false);
   const wide = format === 'wide';
   const ns = layout.namespaceColumn !== false;
   const columns: Column[] = [
@@ -165,6 +169,7 @@ export function renderPools(
       { header: 'AGE' },
       { header: 'SPEC' },
       { header: 'QUARANTINED', align: 'right' },
+      { header: 'FULL-IN', align: 'right' },
     );
   const fixed = pools.map((p) => [
     ...(ns ? [p.key.namespace ?? '—'] : []),
@@ -209,6 +214,7 @@ export function renderPools(
         age(p.createdAt, now),
         specCell(p),
         p.quarantined === undefined ? '-' : count(p.quarantined, wide),
+        fullInText(p.forecast),
       );
     return row;
   });
@@ -244,7 +250,10 @@ export async function runPools(ctx: CommandContext, options: PoolsOptions): Prom
       recount: options.recount,
       labelSelector: options.selector,
       // Only the wide table and json/yaml/jsonpath show claim counts: table and -o name read no claims.
-      claims: ctx.globals.output !== 'table' && ctx.globals.outputSpec.choice !== 'name',
+      claims:
+        ctx.globals.output !== 'table' &&
+        ctx.globals.output !== 'csv' &&
+        ctx.globals.outputSpec.choice !== 'name',
     },
   );
   for (const w of read.warnings) ctx.err(`warning: ${w}\n`);

@@ -118,6 +118,17 @@ export interface StatusCountsView {
   readonly used: bigint;
   readonly free: bigint;
   readonly outOfRange: bigint;
+  /** status.ipAddresses.quarantined / reserved, when the controller writes them. */
+  readonly quarantined?: bigint;
+  readonly reserved?: bigint;
+}
+
+/** The pool's `status.forecast` (docs/adr/0031), as the controller last wrote it. */
+export interface ForecastView {
+  readonly netAllocationsPerHour: number;
+  /** Absent unless the rate is positive. */
+  readonly daysToExhaustion: number | undefined;
+  readonly observedAt: Date;
 }
 
 /**
@@ -175,6 +186,8 @@ export interface PoolSummary {
    * controller without the count); undefined when neither is there (prefix pools: always).
    */
   readonly quarantined?: bigint | undefined;
+  /** status.forecast; undefined until the controller wrote one. */
+  readonly forecast?: ForecastView | undefined;
 }
 
 /** One pool with everything computed: the summary plus layout, index, addresses and claims. */

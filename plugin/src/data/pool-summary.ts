@@ -32,6 +32,7 @@ import {
 import {
   KIND_SHORT,
   type CountsFrom,
+  type ForecastView,
   type PoolKey,
   type PoolSummary,
   type RecountReason,
@@ -127,7 +128,36 @@ export function severityOf(counts: PoolCounts, invalid: boolean): Severity {
 function statusOf(pool: Pool): StatusCountsView | undefined {
   const s = pool.status?.ipAddresses;
   if (s === undefined) return undefined;
-  return { total: toBig(s.total), used: toBig(s.used), free: toBig(s.free), outOfRange: toBig(s.outOfRange) };
+  // quarantined/reserved: written by controllers that know them (issue 19); absent otherwise.
+  const extra = s as { quarantined?: StatusCount; reserved?: StatusCount };
+  return {
+    total: toBig(s.total),
+    used: toBig(s.used),
+    free: toBig(s.free),
+    outOfRange: toBig(s.outOfRange),
+    ...(extra.quarantined === undefined ? {} : { quarantined: toBig(extra.quarantined) }),
+    ...(extra.reserved === undefined ? {} : { reserved: toBig(extra.reserved) }),
+  };
+}
+
+/** A JSON number as read from the wire: integers above 2^53 arrive as bigints (exact parsing). */
+function wireNumber(n: unknown): number | undefined {
+  const v = typeof n === 'bigint' ? Number(n) : n;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** status.forecast when it is well formed (finite numbers, a readable time), else undefined. */
+export function forecastOf(pool: Pool): ForecastView | undefined {
+  const f = pool.status?.forecast;
+  const at = parseDate(f?.observedAt);
+  const rate = wireNumber(f?.netAllocationsPerHour);
+  if (at === undefined || rate === undefined) return undefined;
+  const days = wireNumber(f?.daysToExhaustion);
+  return {
+    netAllocationsPerHour: rate,
+    daysToExhaustion: days !== undefined && days >= 0 ? days : undefined,
+    observedAt: at,
+  };
 }
 
 function mismatch(status: StatusCountsView | undefined, counts: PoolCounts): PoolSummary['statusMismatch'] {
@@ -241,6 +271,7 @@ export function summarise<C extends number | undefined>(
     claimCount,
     conditions: pool.status?.conditions ?? [],
     ...(quarantined === undefined ? {} : { quarantined }),
+    forecast: forecastOf(pool),
   };
 }
 

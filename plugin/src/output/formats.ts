@@ -2,10 +2,10 @@
 import { CliError, ExitCode } from '../errors/cli-error.js';
 
 /** What a command prints in: `name` and `jsonpath` are made from its `json` document (documents.ts). */
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath'] as const;
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath', 'csv'] as const;
 export type OutputChoice = (typeof OUTPUT_FORMATS)[number];
 /** What a command renders; `-o name|jsonpath` run it as `json`. */
-export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'csv';
 
 export interface OutputSpec {
   readonly choice: OutputChoice;

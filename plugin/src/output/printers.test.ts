@@ -125,7 +125,7 @@ describe('pools printer', () => {
     const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
     const v6 = out.split('\n').find((l) => l.includes('nodes-v6')) ?? '';
     assert.match(v6, /18446744073709551615\s+1\s+18446744073709551614\s+0/);
-    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64\s+0$/);
+    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64\s+0\s+-$/);
   });
   it('wide and json say where the counts come from; claims unknown unless read', () => {
     const pools = [
@@ -139,7 +139,10 @@ describe('pools printer', () => {
     const counter = new PoolCounter(pools, { from: 'status' });
     const summaries = counter.summaries();
     const wide = renderPools(summaries, 'wide', palette(false), NOW).split('\n');
-    assert.match(wide[0] ?? '', /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC\s+QUARANTINED$/);
+    assert.match(
+      wide[0] ?? '',
+      /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC\s+QUARANTINED\s+FULL-IN$/,
+    );
     const row = (name: string): string => wide.find((l) => l.includes(` ${name} `)) ?? '';
     assert.match(
       row('nodes-v6'),
@@ -192,6 +195,7 @@ describe('pools printer', () => {
       error: null,
       claims: 1,
       quarantined: '0',
+      forecast: null,
     });
     const global = doc.items.find((i) => i.id === 'global/shared-dc1');
     assert.equal(global?.namespace, null);

@@ -104,6 +104,19 @@ for (const ascii of [false, true]) {
       assert.match(d, /fd10::\/64 is allocated to claim capi-a\/site-a/);
     });
 
+    it('map panel: when the pool is full at its recent rate (status.forecast)', async () => {
+      const set = defaultSet();
+      const observedAt = new Date('2026-01-01T00:00:00Z');
+      set.extra = [
+        { ...delegatedPool(), forecast: { netAllocationsPerHour: 0.07, daysToExhaustion: 3.2, observedAt } },
+      ];
+      const h = await start(ascii, new FakeSource(set));
+      await openPool(h, 'delegated');
+      const f = h.frame();
+      fits(f, 'prefix map with a forecast', ascii);
+      assert.match(f, /full in 3d \(\+0\.07\/h\)/);
+    });
+
     it('address detail', async () => {
       const h = await start(ascii);
       await h.press(KEY.enter, KEY.down, KEY.right, KEY.enter);

@@ -93,6 +93,14 @@ export interface BrowserPool {
   readonly quarantined?: bigint | undefined;
   /** IPAddresses referencing this pool. */
   readonly addresses: readonly BrowserAddress[];
+  /** The controller's status.forecast (ADR 0031); absent until it wrote one. */
+  readonly forecast?:
+    | {
+        readonly netAllocationsPerHour: number;
+        readonly daysToExhaustion: number | undefined;
+        readonly observedAt: Date;
+      }
+    | undefined;
 }
 
 /** What was read: one namespace, or every namespace. */

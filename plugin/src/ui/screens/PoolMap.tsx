@@ -8,6 +8,7 @@ import { Legend } from '../components/Legend.js';
 import { Plain, Styled } from '../components/Styled.js';
 import { addressDetail, blockParts } from '../model/detail.js';
 import { compactCount } from '../../output/counts.js';
+import { fullInText, rateText } from '../../output/forecast.js';
 import { blockPhrase, truncate, truncateStart } from '../model/format.js';
 import type { MapCell, MapGrid, MapRow } from '../model/grid.js';
 import { viewport } from '../model/list.js';
@@ -74,6 +75,12 @@ function Panel(props: { width: number }): ReactNode {
       <Styled token="title">pool</Styled>
       <Plain wrap="truncate">{`used ${compactCount(c.used)} of ${compactCount(c.total)}`}</Plain>
       <Plain wrap="truncate">{`free ${compactCount(c.free)}${c.outOfRange > 0n ? ` · out of range ${compactCount(c.outOfRange)}` : ''}`}</Plain>
+      {pool.forecast?.daysToExhaustion === undefined ? null : (
+        <Styled
+          token="warning"
+          wrap="truncate"
+        >{`${pool.forecast.daysToExhaustion <= 0 ? 'full now' : `full in ${fullInText(pool.forecast)}`} (${rateText(pool.forecast.netAllocationsPerHour)})`}</Styled>
+      )}
     </Box>
   );
   if (cell === undefined) return <Box flexDirection="column">{summary}</Box>;
