@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTROLLER_NODE_FLAGS, missingNodeFlags, reexecArgv } from './node-flags.js';
+import { CONTROLLER_NODE_FLAGS, effectiveNodeFlags, missingNodeFlags, reexecArgv } from './node-flags.js';
 
 describe('missingNodeFlags', () => {
   it('wants every controller flag from a bare node', () => {
@@ -43,5 +43,15 @@ describe('reexecArgv', () => {
       ),
       ['/usr/bin/node', '--max-opt=1', '--import', 'tsx', '/app/main.ts', '--kubeconfig', 'k'],
     );
+  });
+});
+
+describe('effectiveNodeFlags', () => {
+  it("lists Node's own arguments, then NODE_OPTIONS' words", () => {
+    assert.deepEqual(
+      effectiveNodeFlags(['--max-semi-space-size=1', '--import', 'tsx'], ' --max-old-space-size=200  '),
+      ['--max-semi-space-size=1', '--import', 'tsx', '--max-old-space-size=200'],
+    );
+    assert.deepEqual(effectiveNodeFlags([], undefined), []);
   });
 });

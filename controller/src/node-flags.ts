@@ -48,3 +48,12 @@ export function reexecArgv(
 ): string[] {
   return [execPath, ...missing, ...execArgv, ...argv.slice(1)];
 }
+
+/**
+ * The Node flags this process runs with, as the controller's first log line reports them: Node's
+ * own arguments, then NODE_OPTIONS. However it was started (image, chart, `npm run controller`, the
+ * demo, a test helper, a benchmark's mode), the line shows whether it got the controller's settings.
+ */
+export function effectiveNodeFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/).filter((a) => a !== '')];
+}

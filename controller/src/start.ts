@@ -2,9 +2,11 @@
 // webhook server (every replica) and the manager, stop gracefully on SIGTERM/SIGINT (stop intake,
 // drain in-flight reconciles, release the Lease, stop informers, stop the webhook server, close the
 // diagnostics servers).
+import { getHeapStatistics } from 'node:v8';
 import { parseFlags } from './config/flags.js';
 import { createLogger } from './log/logger.js';
 import { runFromConfig } from './manager/run.js';
+import { effectiveNodeFlags } from './node-flags.js';
 
 /** Runs the controller with `args` (the command line after the script); resolves to the exit code. */
 export async function runController(args: readonly string[]): Promise<number> {
@@ -18,6 +20,12 @@ export async function runController(args: readonly string[]): Promise<number> {
   }
   const { config } = parsed;
   const log = createLogger({ level: config.log.level, format: config.log.format, name: 'manager' });
+  // Every way of starting the controller should end with the same settings (docs/adr/0025): say which.
+  log.info('node runtime', {
+    node: process.version,
+    nodeFlags: effectiveNodeFlags(process.execArgv, process.env.NODE_OPTIONS).join(' '),
+    heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576),
+  });
   // Handlers first: a SIGTERM that arrives while the manager is still starting (it may already be
   // leading and logging) must stop it gracefully once it is up, not kill the process outright.
   let running: Awaited<ReturnType<typeof runFromConfig>> | undefined;

@@ -83,6 +83,18 @@ describe('controller: main', () => {
       const missing = CONTROLLER_NODE_FLAGS.filter((f) => !f.startsWith('--max-old-space-size='));
       assert.deepEqual(nodeArgs.slice(1, 1 + missing.length), missing, nodeArgs.join(' '));
       assert.ok(!nodeArgs.some((a) => a.startsWith('--max-old-space-size')), nodeArgs.join(' '));
+      // And says so in its first lines: the flags as run, the operator's cap in effect.
+      const runtime = bin
+        .log()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"node runtime"'))
+        .map((l) => JSON.parse(l) as { nodeFlags?: string; heapLimitMiB?: number });
+      assert.equal(runtime.length, 1, bin.log());
+      const reported = runtime[0]?.nodeFlags?.split(' ') ?? [];
+      for (const flag of [...missing, '--max-old-space-size=200'])
+        assert.ok(reported.includes(flag), bin.log());
+      const heapLimit = runtime[0]?.heapLimitMiB ?? 0;
+      assert.ok(heapLimit >= 200 && heapLimit < 256, `heapLimitMiB ${String(heapLimit)}`);
       assert.equal(await bin.stop(), 0, bin.log());
       assert.match(bin.log(), /"msg":"stopped"/);
     } finally {

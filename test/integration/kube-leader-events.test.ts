@@ -405,4 +405,45 @@ describe('kube event recorder', () => {
     );
     assert.deepEqual(written, [1, 1, 0, 1]);
   });
+
+  it('keeps at most maxWritesInFlight writes in flight and still writes every event, in order', async () => {
+    // The real transport, counting its requests in flight.
+    let inFlight = 0;
+    let most = 0;
+    const counting = new (class extends KubeTransport {
+      override async request<T>(options: Parameters<KubeTransport['request']>[0]): Promise<T> {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          return await super.request<T>(options);
+        } finally {
+          inFlight--;
+        }
+      }
+    })(transport.kubeConfig);
+    const errors: ClassifiedError[] = [];
+    const recorder = new EventRecorder({
+      transport: counting,
+      component: 'kube-test',
+      maxWritesInFlight: 2,
+      onError: (e) => errors.push(e),
+    });
+    const object = (i: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { namespace: ns.name, name: `inflight-${String(i)}`, uid: `f-${String(i)}` },
+    });
+    // Warnings: no shared budget, so all 30 are written; one of them repeated (a count update).
+    for (let i = 0; i < 30; i++) recorder.warning(object(i), 'PoolExhausted', 'no free address');
+    recorder.warning(object(0), 'PoolExhausted', 'no free address');
+    await recorder.flush();
+    assert.deepEqual(errors, []);
+    assert.equal(most, 2, 'two writes in flight at most, and the limit was reached');
+    const counts = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) =>
+        (await eventsFor(`inflight-${String(i)}`)).map((e) => e.count),
+      ),
+    );
+    assert.deepEqual(counts, [[2], ...Array.from({ length: 29 }, () => [1])]);
+  });
 });

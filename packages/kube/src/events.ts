@@ -5,6 +5,9 @@
 // also share one budget per recorder (burst 100, 10 per second; docs/adr/0012-event-budget.md), so a
 // mass scale-up does not add an Event write per object; Warnings never count against it. Recording
 // never throws and never blocks the caller; failures go to onError, skipped writes to onDropped.
+// Few writes are in flight at once (default 4; client-go's broadcaster writes one at a time): the
+// rest wait their turn in memory rather than each holding a connection of their own (a TLS
+// connection costs the process ~135 KB; docs/performance.md, "Issue 17: memory").
 import type { CoreEvent, EventType } from './core-types.js';
 import { classifyApiError, type ClassifiedError } from './errors.js';
 import { formatMicroTime } from './microtime.js';
@@ -38,6 +41,8 @@ export interface EventRecorderOptions {
   normalRefillPerSecond?: number;
   /** Most distinct events remembered for aggregation (default 4096, oldest forgotten first). */
   maxCacheEntries?: number;
+  /** Event writes in flight at once, all events together (default 4); the others wait, in order. */
+  maxWritesInFlight?: number;
   onError?: (error: ClassifiedError, event: { reason: string; message: string }) => void;
   /**
    * A write skipped by a rate limit: `object` (the per-object filter) or `budget` (the Normal
@@ -182,6 +187,10 @@ export class EventRecorder {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private sequence = 0;
+  private readonly maxWritesInFlight: number;
+  private writesInFlight = 0;
+  /** Writes waiting for one in flight to finish, oldest first. */
+  private readonly waitingWrites: (() => void)[] = [];
 
   constructor(options: EventRecorderOptions) {
     this.options = options;
@@ -198,6 +207,7 @@ export class EventRecorder {
       maxObjects: options.maxCacheEntries,
     });
     this.now = options.now ?? Date.now;
+    this.maxWritesInFlight = Math.max(1, options.maxWritesInFlight ?? 4);
   }
 
   normal(involved: InvolvedObject, reason: string, message: string): void {
@@ -221,7 +231,7 @@ export class EventRecorder {
       // One write at a time per event, so a create is never overtaken by its own count update.
       const previous = this.queues.get(entry.key) ?? Promise.resolve();
       const next = previous
-        .then(() => this.write(involved, type, reason, message, action, entry))
+        .then(() => this.inTurn(() => this.write(involved, type, reason, message, action, entry)))
         .catch((error: unknown) => {
           this.report(error, reason, message);
         })
@@ -293,6 +303,23 @@ export class EventRecorder {
     await this.events.create(event);
     entry.name = name;
     entry.writtenCount = count;
+  }
+
+  /** Runs `write` once fewer than maxWritesInFlight writes are in flight. */
+  private async inTurn(write: () => Promise<void>): Promise<void> {
+    if (this.writesInFlight >= this.maxWritesInFlight) {
+      await new Promise<void>((resolve) => this.waitingWrites.push(resolve));
+    } else {
+      this.writesInFlight++;
+    }
+    try {
+      await write();
+    } finally {
+      // The slot passes straight to the oldest waiting write, or is given back.
+      const nextWrite = this.waitingWrites.shift();
+      if (nextWrite === undefined) this.writesInFlight--;
+      else nextWrite();
+    }
   }
 
   /** client-go names events `<object>.<hex unix nanos>`; a sequence keeps names unique within a millisecond. */
