@@ -25,11 +25,17 @@ export {
   LABEL_WATCH_FILTER,
   LEADER_ELECTION_ID,
   MAX_STATUS_COUNT,
+  OWN_GROUP,
   POOL_API_VERSION,
   POOL_KIND_INFO,
   POOL_KINDS,
   POOL_SERVED_VERSIONS,
   POOL_VERSION,
+  RESERVATION_API_VERSION,
+  RESERVATION_CRD_NAME,
+  RESERVATION_KIND,
+  RESERVATION_PLURAL,
+  RESERVATION_VERSION,
 } from './constants.js';
 export type { PoolKind, PoolKindInfo } from './constants.js';
 export {
@@ -115,3 +121,23 @@ export type {
 } from './conversion.js';
 export { formatPendingAllocations, readPendingAllocations } from './pending.js';
 export type { PendingAllocation } from './pending.js';
+export {
+  parseReservationAddresses,
+  parseRfc3339,
+  RESERVATION_MAX_ADDRESSES,
+  RESERVATION_MAX_ENTRIES,
+  RESERVATION_NOTE_MAX_LENGTH,
+  RESERVATION_POOL_KINDS,
+  reservationHolder,
+  reservationPool,
+  ReservationReason,
+  reservedAddresses,
+  validateReservation,
+  validateReservationInPool,
+} from './reservation.js';
+export type {
+  IPAddressReservation,
+  IPAddressReservationSpec,
+  IPAddressReservationStatus,
+  ParsedReservation,
+} from './reservation.js';

@@ -94,6 +94,8 @@ export interface PoolAddressCounts {
   used: StatusCount;
   free: StatusCount;
   outOfRange: StatusCount;
+  /** Ours: addresses held by IPAddressReservations and not allocated (docs/adr/0030-reservations.md). */
+  reserved?: StatusCount;
 }
 
 export interface PoolStatus {
