@@ -15,13 +15,18 @@ function big(n: number | bigint | undefined): bigint | undefined {
   return typeof n === 'bigint' ? n : Number.isSafeInteger(n) ? BigInt(n) : undefined;
 }
 
-export function sameCounts(a: PoolAddressCounts | undefined, b: StatusCounts): boolean {
+export function sameCounts(
+  a: PoolAddressCounts | undefined,
+  b: StatusCounts & { reserved?: bigint },
+): boolean {
   if (a === undefined) return false;
   return (
     big(a.total) === b.total &&
     big(a.used) === b.used &&
     big(a.free) === b.free &&
-    big(a.outOfRange) === b.outOfRange
+    big(a.outOfRange) === b.outOfRange &&
+    // `reserved` (IP pools, docs/adr/0030-reservations.md): absent reads as 0.
+    big(a.reserved ?? 0) === (b.reserved ?? 0n)
   );
 }
 

@@ -2,7 +2,7 @@
 //   fetch -> sync the in-memory state -> finalizer (ProtectPool; released only when no IPAddress
 //   references the pool) -> counts (and duplicate addresses, when the counts allow one) -> one status
 //   patch (status.ipAddresses + conditions) -> Events on condition transitions.
-import { toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
+import { capInt64, toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
 import {
   addressFromWire,
   conditionTime,
@@ -131,7 +131,13 @@ export class PoolReconciler {
       unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
     });
-    const status = counts === undefined ? undefined : toStatusCounts(counts);
+    // IP pools also count addresses held by IPAddressReservations (docs/adr/0030-reservations.md).
+    const status =
+      counts === undefined
+        ? undefined
+        : family === 'ip'
+          ? { ...toStatusCounts(counts), reserved: capInt64(counts.reservationHeld) }
+          : toStatusCounts(counts);
     if (status !== undefined) this.#d.metrics.poolUsage(id, status);
     const before = current.status?.conditions ?? [];
     const after = await this.#patchStatus(current, status, updates);
@@ -157,7 +163,7 @@ export class PoolReconciler {
 
   async #patchStatus(
     pool: Pool,
-    counts: StatusCounts | undefined,
+    counts: (StatusCounts & { reserved?: bigint }) | undefined,
     updates: ReturnType<typeof poolConditions>,
   ): Promise<Condition[]> {
     const now = conditionTime(this.#now());

@@ -54,6 +54,12 @@ describe('CRD manifests', () => {
     assert.equal(crd.spec.group, OWN_GROUP);
     assert.equal(crd.spec.scope, 'Namespaced');
     assert.deepEqual(
+      Object.keys(crd.metadata.labels ?? {}).sort(),
+      [LABEL_MOVE_HIERARCHY, ...Object.keys(CONTRACT_LABELS)].sort(),
+    );
+    for (const key of Object.keys(CONTRACT_LABELS))
+      assert.equal(crd.metadata.labels?.[key], RESERVATION_VERSION);
+    assert.deepEqual(
       crd.spec.versions.map((v) => [v.name, v.served, v.storage, v.subresources]),
       [[RESERVATION_VERSION, true, true, { status: {} }]],
     );
