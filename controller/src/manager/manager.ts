@@ -40,6 +40,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const poolWatches = watchPools({ ...o, caches, registry, metrics, claims: claimWatches });
   const reservations = newReservations({
     ...wiring,
+    caches,
     registry,
     claims: claimWatches,
     pools: poolWatches,

@@ -1,11 +1,13 @@
 // The reservation controller's watches (docs/adr/0030-reservations.md): its own informer over
-// IPAddressReservations (every namespace, or the one served), started with the manager's caches;
+// IPAddressReservations (every namespace, or the one served; with the watch filter's label when one
+// is set, like claims and pools), started with the manager's caches;
 // each event applies the reservation to the PoolRegistry at once (on every replica) and puts its key
 // on the queue for the leader's status write and expiry. Optional: when the CRD is not installed the
 // controller runs without reservations (and says so once).
 import {
   OWN_GROUP,
   reservationHolder,
+  reservationPool,
   RESERVATION_PLURAL,
   RESERVATION_VERSION,
   type IPAddressReservation,
@@ -13,6 +15,7 @@ import {
 import { Informer, servedPlurals, type KubeTransport, type ResourceDescriptor } from '@ipam-in-cluster/kube';
 import { WorkQueue, type QueueMetrics } from '../queue/work-queue.js';
 import type { PoolToClaims } from './claim-watches.js';
+import { poolKey } from './keys.js';
 import type { PoolRegistry } from './pool-registry.js';
 import { applyReservation } from './reservation-reconciler.js';
 import type { Logger } from './types.js';
@@ -21,6 +24,8 @@ export interface ReservationWatchOptions {
   transport: KubeTransport;
   resource: ResourceDescriptor;
   namespace: string | undefined;
+  /** The watch filter's selector, as for claims and pools (`kubectl ipam reserve` copies the pool's label). */
+  labelSelector: string | undefined;
   registry: PoolRegistry;
   claims: PoolToClaims;
   /** Schedules the pool's status write (the pool watches' queue, debounced). */
@@ -37,6 +42,8 @@ export interface ReservationWatches {
   poolChanged(poolKey: string): void;
   /** Every cached reservation to the queue (a new leader's first pass). */
   enqueueAll(): void;
+  /** A pool appeared, changed its spec or went: its reservations' status is due. */
+  enqueuePool(poolKey: string): void;
   /** Starts the informer when the CRD is served; resolves after its first list. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +62,7 @@ export function watchReservations(o: ReservationWatchOptions): ReservationWatche
     transport: o.transport,
     resource: o.resource,
     namespace: o.namespace,
+    labelSelector: o.labelSelector,
     hooks: {
       onError: (error: { kind: string; message: string }, phase: string) => {
         o.log.warn('informer error', {
@@ -95,6 +103,12 @@ export function watchReservations(o: ReservationWatchOptions): ReservationWatche
     poolChanged,
     enqueueAll: () => {
       for (const r of informer.list()) queue.add(keyOf(r));
+    },
+    enqueuePool: (key) => {
+      for (const r of informer.list()) {
+        const id = reservationPool(r);
+        if (id !== undefined && poolKey(id) === key) queue.add(keyOf(r));
+      }
     },
     start: async () => {
       const served = await servedPlurals(o.transport, OWN_GROUP);

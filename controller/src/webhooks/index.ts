@@ -10,7 +10,7 @@ import { FileCertificateSource } from '../certs/file-source.js';
 import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
 import { KubePoolReader } from './kube-reader.js';
 import { PoolWebhooks, type PoolWebhookOptions } from './pools.js';
-import { ReservationWebhook } from './reservations.js';
+import { kubeReservationReader, ReservationWebhook } from './reservations.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { startHttpsWebhookServer, type RunningWebhookServer, type WebhookServerOptions } from './server.js';
 
@@ -49,7 +49,7 @@ export type {
 } from './manifests.js';
 export { MAX_POOL_ENTRY_LENGTH, MAX_POOL_LIST_ENTRIES } from '@ipam-in-cluster/api';
 export { DELETE_IN_USE_MESSAGE, PoolWebhooks } from './pools.js';
-export { ReservationWebhook } from './reservations.js';
+export { kubeReservationReader, ReservationWebhook } from './reservations.js';
 export type { ReservationClusterReader } from './reservations.js';
 export type { PoolClusterReader, StoredPool } from './pools.js';
 export { ADMISSION_MAX_BODY_BYTES, CONVERSION_MAX_BODY_BYTES, startHttpsWebhookServer } from './server.js';
@@ -139,12 +139,7 @@ export async function startWebhookServer(
       log.info('pending allocations ignored', { pool, ignored });
     },
   });
-  const reservations = new ReservationWebhook({
-    reader: {
-      pool: (kind, namespace, name) => options.client.pools(kind).find({ namespace, name }),
-      allocations: (kind, namespace, name) => reader.allocations(kind, namespace, name),
-    },
-  });
+  const reservations = new ReservationWebhook({ reader: kubeReservationReader(options.client, reader) });
   const server = await startHttpsWebhookServer({
     port: options.port,
     ...(options.host === undefined ? {} : { host: options.host }),

@@ -17,6 +17,7 @@ import {
   type Pool,
   type PoolKind,
 } from '@ipam-in-cluster/api';
+import type { KubeClient } from '@ipam-in-cluster/kube';
 import { allow, internalError, invalid, type AdmissionRequest, type Verdict } from './admission.js';
 import { jsonEqual } from './pools.js';
 
@@ -31,6 +32,17 @@ export interface ReservationWebhookOptions {
   reader: ReservationClusterReader;
   /** Wall clock (Unix ms) for the expiry check (default Date.now). */
   now?: () => number;
+}
+
+/** The reader on the real API: the pool by a quorum GET, its IPAddresses as the pool webhooks list them. */
+export function kubeReservationReader(
+  client: KubeClient,
+  addresses: Pick<ReservationClusterReader, 'allocations'>,
+): ReservationClusterReader {
+  return {
+    pool: (kind, namespace, name) => client.pools(kind).find({ namespace, name }),
+    allocations: (kind, namespace, name) => addresses.allocations(kind, namespace, name),
+  };
 }
 
 /** Most allocated addresses a warning lists by name. */
