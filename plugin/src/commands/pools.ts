@@ -55,6 +55,8 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
       allocated: p.counts.allocated,
       free: p.counts.free,
       outOfRange: p.counts.outOfRange,
+      // Addresses held by IPAddressReservations, from the pool status (0 where none is written).
+      reserved: p.status?.reserved ?? 0n,
     },
     countsFrom: p.countsFrom,
     recountReason: p.recountReason ?? null,
@@ -161,6 +163,7 @@ export function renderPools(
       { header: 'CLAIMS', align: 'right' },
       { header: 'AGE' },
       { header: 'SPEC' },
+      { header: 'RESERVED', align: 'right' },
     );
   const fixed = pools.map((p) => [
     ...(ns ? [p.key.namespace ?? '—'] : []),
@@ -204,6 +207,7 @@ export function renderPools(
         p.claimCount === undefined ? '-' : String(p.claimCount),
         age(p.createdAt, now),
         specCell(p),
+        count(p.status?.reserved ?? 0n, wide),
       );
     return row;
   });

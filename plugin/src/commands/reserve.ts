@@ -9,13 +9,12 @@ import {
   parseReservationAddresses,
   RESERVATION_API_VERSION,
   validateReservation,
+  validateReservationInPool,
   type IPAddressReservation,
-  type Pool,
 } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode, toCliError } from '../errors/cli-error.js';
-import { parsePoolName } from '../data/resolve.js';
-import type { Session } from '../data/session.js';
+import { findReservationPool } from '../data/reservations.js';
 import { toJson, toYaml } from '../output/serialize.js';
 
 export interface ReserveOptions {
@@ -61,43 +60,6 @@ export function defaultName(pool: string, first: string): string {
     .replace(/-$/, '');
 }
 
-/** The pool the argument names: NAMESPACE/NAME, global/NAME, or NAME (the namespace's, else a global one). */
-async function findPool(session: Session, text: string): Promise<Pool> {
-  const n = parsePoolName(text, false);
-  const local = session.client.pools('InClusterIPPool');
-  const global = session.client.pools('GlobalInClusterIPPool');
-  try {
-    if (n.scope === 'namespace') {
-      const p = await local.find({ namespace: n.namespace, name: n.name });
-      if (p !== undefined) return p;
-    } else if (n.scope === 'global') {
-      const p = await global.find({ name: n.name });
-      if (p !== undefined) return p;
-    } else {
-      const [p, g] = await Promise.all([
-        local.find({ namespace: session.namespace, name: n.name }),
-        global.find({ name: n.name }),
-      ]);
-      if (p !== undefined && g !== undefined) {
-        throw new CliError(
-          ExitCode.Usage,
-          `pool name "${text}" is ambiguous: ${session.namespace}/${n.name} and global/${n.name}`,
-          {
-            hint: 'name it as NAMESPACE/NAME or global/NAME',
-          },
-        );
-      }
-      const found = p ?? g;
-      if (found !== undefined) return found;
-    }
-  } catch (error) {
-    throw toCliError(error, `read pool ${text}`);
-  }
-  throw new CliError(ExitCode.NotFound, `IP pool "${text}" not found`, {
-    hint: 'reservations hold addresses of InClusterIPPool and GlobalInClusterIPPool pools; list them with: kubectl ipam pools -A',
-  });
-}
-
 function describeReservation(r: IPAddressReservation, pool: string): string {
   const until = r.spec.expiresAt === undefined ? ', until deleted' : `, until ${r.spec.expiresAt}`;
   const note = r.spec.note === undefined ? '' : `: ${r.spec.note}`;
@@ -133,7 +95,7 @@ export async function runReserve(
     throw new CliError(ExitCode.Usage, 'reserve: name at least one address, range or CIDR');
   const expiresAt = expiryOf(options, ctx.now());
   const session = await ctx.session();
-  const pool = await findPool(session, poolText);
+  const pool = await findReservationPool(session, poolText);
   const poolNs = pool.metadata.namespace;
   const namespace = poolNs ?? session.namespace;
   const filter = pool.metadata.labels?.[LABEL_WATCH_FILTER];
@@ -154,7 +116,8 @@ export async function runReserve(
     },
   };
   // The same checks as the webhook's, before anything is sent: a clear exit 2.
-  const { errors } = validateReservation(body, ctx.now().getTime());
+  const { errors, parsed } = validateReservation(body, ctx.now().getTime());
+  if (errors.length === 0) errors.push(...validateReservationInPool(parsed, body.spec.addresses, pool));
   if (errors.length > 0) {
     throw new CliError(
       ExitCode.Usage,

@@ -115,6 +115,8 @@ export interface StatusCountsView {
   readonly used: bigint;
   readonly free: bigint;
   readonly outOfRange: bigint;
+  /** IP pools: addresses held by IPAddressReservations (not in used or free); 0 when absent. */
+  readonly reserved: bigint;
 }
 
 /**

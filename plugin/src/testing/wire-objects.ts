@@ -123,6 +123,8 @@ export function withControllerStatus(
     used: number | bigint;
     free: number | bigint;
     outOfRange: number | bigint;
+    /** IP pools: addresses held by IPAddressReservations (ADR 0030). */
+    reserved?: number | bigint;
   },
   options: ControllerStatusOptions = {},
 ): Pool {
