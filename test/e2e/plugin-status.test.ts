@@ -191,6 +191,7 @@ describe('kubectl-ipam pools with the controller running', () => {
       allocated: '5',
       free: '240',
       outOfRange: '0',
+      reserved: '0',
     });
     // IPv6: the status caps total and free at 2^63−1; the plugin's are exact.
     assert.deepEqual(byId(fromStatus.items, `${ns}/nodes-v6`).counts, {
@@ -199,12 +200,20 @@ describe('kubectl-ipam pools with the controller running', () => {
       allocated: '3',
       free: '18446744073709551611',
       outOfRange: '0',
+      reserved: '0',
     });
     // No status: exact counts from its IPAddresses all the same.
     for (const doc of [fromStatus, recount]) {
       const lone = byId(doc.items, `${ns}/unwatched`);
       assert.equal(lone.countsFrom, 'ipaddresses');
-      assert.deepEqual(lone.counts, { total: '15', used: '1', allocated: '1', free: '14', outOfRange: '0' });
+      assert.deepEqual(lone.counts, {
+        total: '15',
+        used: '1',
+        allocated: '1',
+        free: '14',
+        outOfRange: '0',
+        reserved: '0',
+      });
     }
     assert.equal(byId(fromStatus.items, `${ns}/unwatched`).recountReason, 'no-status');
   });
@@ -243,7 +252,14 @@ describe('kubectl-ipam pools with the controller running', () => {
     const stale = byId((await pools(['-n', ns])).items, `${ns}/unwatched`);
     assert.equal(stale.countsFrom, 'ipaddresses');
     assert.equal(stale.recountReason, 'stale-status');
-    assert.deepEqual(stale.counts, { total: '8', used: '1', allocated: '0', free: '8', outOfRange: '1' });
+    assert.deepEqual(stale.counts, {
+      total: '8',
+      used: '1',
+      allocated: '0',
+      free: '8',
+      outOfRange: '1',
+      reserved: '0',
+    });
     assert.deepEqual(stale.statusMismatch, ['total', 'free', 'outOfRange']);
   });
 

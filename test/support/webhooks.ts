@@ -11,6 +11,8 @@ import {
   createCertificateAuthority,
   issueServingCertificate,
   KubePoolReader,
+  kubeReservationReader,
+  ReservationWebhook,
   StaticCertificateSource,
   type KeyPairPem,
   mutatingWebhookConfiguration,
@@ -72,15 +74,15 @@ export async function startTestWebhooks(options: StartTestWebhooksOptions): Prom
       await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
     );
   const metrics = new ControllerMetrics();
-  const pools = new PoolWebhooks({
-    reader: new KubePoolReader({ client }),
-    overlapDetection: options.overlapDetection ?? false,
-  });
+  const reader = new KubePoolReader({ client });
+  const pools = new PoolWebhooks({ reader, overlapDetection: options.overlapDetection ?? false });
+  const reservations = new ReservationWebhook({ reader: kubeReservationReader(client, reader) });
   const server = await startHttpsWebhookServer({
     port: 0,
     host: '127.0.0.1',
     certificates,
     pools,
+    reservations,
     onAdmission: metrics.admissionHook(),
   });
   const baseUrl = `https://127.0.0.1:${server.port}`;

@@ -194,12 +194,23 @@ describe('helm chart details', () => {
         ],
         verbs: ['get', 'list', 'watch'],
       },
+      {
+        apiGroups: ['ipam-in-cluster.dev'],
+        resources: ['ipaddressreservations'],
+        verbs: ['get', 'list', 'watch'],
+      },
     ]);
     assert.deepEqual(edit.rules?.[0]?.resources, [
       'inclusterippools',
       'inclusterprefixpools',
       'ipaddressclaims',
     ]);
+    // kubectl ipam reserve / unreserve with namespace edit rights (docs/adr/0030-reservations.md).
+    assert.deepEqual(edit.rules[1], {
+      apiGroups: ['ipam-in-cluster.dev'],
+      resources: ['ipaddressreservations'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    });
     assert.ok(!edit.rules.some((r) => r.resources.some((res) => res.startsWith('global'))));
     const off = render('aggregatedClusterRoles.enabled=false');
     assert.ok(!off.some((o) => o.metadata.name.endsWith('-view') || o.metadata.name.endsWith('-edit')));

@@ -98,10 +98,16 @@ describe('helm chart', () => {
 
   it('renders every CRD of packages/api/crds, kept on uninstall by default', () => {
     const source = parseAllDocuments(
-      ['inclusterippools', 'globalinclusterippools', 'inclusterprefixpools', 'globalinclusterprefixpools']
-        .map((p) =>
-          readFileSync(join(repoRoot, 'packages/api/crds', `ipam.cluster.x-k8s.io_${p}.yaml`), 'utf8'),
-        )
+      [
+        ...[
+          'inclusterippools',
+          'globalinclusterippools',
+          'inclusterprefixpools',
+          'globalinclusterprefixpools',
+        ].map((p) => `ipam.cluster.x-k8s.io_${p}.yaml`),
+        'ipam-in-cluster.dev_ipaddressreservations.yaml',
+      ]
+        .map((f) => readFileSync(join(repoRoot, 'packages/api/crds', f), 'utf8'))
         .join('\n---\n'),
     ).map((d) => (d.toJS() as Obj).metadata.name);
     const crds = find(render(), 'CustomResourceDefinition');
@@ -205,6 +211,7 @@ describe('helm chart', () => {
       '/validate-ipam-cluster-x-k8s-io-v1alpha2-globalinclusterprefixpool',
       '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool',
       '/validate-ipam-cluster-x-k8s-io-v1alpha2-inclusterprefixpool',
+      '/validate-ipam-in-cluster-dev-v1alpha1-ipaddressreservation',
     ]);
     const certManager = render('webhook.certificates.mode=certManager');
     assert.equal(find(certManager, 'Certificate').length, 1);

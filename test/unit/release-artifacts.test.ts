@@ -26,14 +26,15 @@ describe('release artefacts', () => {
     }
   });
 
-  it('install into capi-ipam-in-cluster-system with its Namespace, the four CRDs and cert-manager certificates', () => {
+  it('install into capi-ipam-in-cluster-system with its Namespace, the five CRDs and cert-manager certificates', () => {
     assert.ok(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === NAMESPACE));
     assert.ok(
       objects
         .filter((o) => o.metadata.namespace !== undefined)
         .every((o) => o.metadata.namespace === NAMESPACE),
     );
-    assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
+    // The four pool kinds and IPAddressReservation (docs/adr/0030-reservations.md).
+    assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 5);
     assert.equal(objects.filter((o) => o.kind === 'Certificate').length, 1);
   });
 
@@ -47,7 +48,7 @@ describe('release artefacts', () => {
 
   it('label every CRD with the contract metadata.yaml names, mapped to a version the CRD serves', () => {
     const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
-    assert.equal(crds.length, 4);
+    assert.equal(crds.length, 5);
     for (const contract of ['v1beta2', 'v1beta1'] as const) {
       const meta = parse(renderMetadata('0.1.0', contract)) as { releaseSeries: { contract: string }[] };
       for (const series of meta.releaseSeries) {

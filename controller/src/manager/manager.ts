@@ -19,6 +19,7 @@ import { connect } from './discovery.js';
 import { newLeadership } from './leadership.js';
 import { COMPONENT, resolveOptions, type Manager, type ManagerOptions } from './options.js';
 import { newReconcilers } from './reconcilers.js';
+import { newReservations } from './reservations.js';
 import { shutDown } from './shutdown.js';
 import { startWorkers } from './workers.js';
 
@@ -37,10 +38,18 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const reconcilers = newReconcilers({ ...wiring, caches, registry });
   const claimWatches = watchClaims({ ...o, caches, registry, metrics });
   const poolWatches = watchPools({ ...o, caches, registry, metrics, claims: claimWatches });
+  const reservations = newReservations({
+    ...wiring,
+    caches,
+    registry,
+    claims: claimWatches,
+    pools: poolWatches,
+    events: reconcilers.recorder,
+  });
 
   // The election runs beside the first lists, as controller-runtime's does: a standby's wait for an
   // expired lease overlaps its start, and a new leader's work waits for the caches (leadership.ts).
-  const synced = caches.start().then(() => {
+  const synced = Promise.all([caches.start(), reservations.watches.start()]).then(() => {
     poolWatches.registerAll();
     log.info('caches synced', {
       pools: registry.size,
@@ -67,6 +76,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     });
     poolWatches.enqueueAll(reconcilers.fence);
     claimWatches.enqueueAll();
+    reservations.watches.enqueueAll();
     claimWatches.checkAllOrphans();
     // After a claim or IPAddress relist, every IPAddress is checked for a lost claim (a claim
     // deleted while the watch was down leaves no DELETED event behind).
@@ -77,6 +87,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       [
         { ...claims, reconcile: (key) => reconcilers.claims.reconcile(key) },
         { ...pools, reconcile: (key) => reconcilers.pools.reconcile(key) },
+        reservations.worker,
       ],
       log,
       metrics,
@@ -99,7 +110,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
     stopping ??= shutDown({
       reason,
       log,
-      queues: [claimWatches.queue, poolWatches.queue],
+      queues: [claimWatches.queue, poolWatches.queue, reservations.watches.queue],
       timeoutMs: o.shutdownTimeoutMs,
       workers,
       flushFence: async () => reconcilers.fence?.flush(),
@@ -109,7 +120,9 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
       },
       releaseLease: () => leadership.release(),
       flushEvents: () => reconcilers.recorder.flush(),
-      stopCaches: () => caches.stop(),
+      stopCaches: async () => {
+        await Promise.all([caches.stop(), reservations.watches.stop()]);
+      },
     }).then(resolveDone);
     stopReason ??= reason;
     return stopping;

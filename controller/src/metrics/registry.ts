@@ -28,6 +28,8 @@ export interface PoolUsage {
   readonly used: bigint;
   readonly free: bigint;
   readonly outOfRange: bigint;
+  /** IP pools: addresses held by IPAddressReservations (docs/adr/0030-reservations.md). */
+  readonly reserved?: bigint;
 }
 
 /** Options of {@link ControllerMetrics}. */
@@ -88,6 +90,7 @@ export class ControllerMetrics {
   readonly #poolOutOfRange: Gauge<PoolLabelName>;
   readonly #poolUtilization: Gauge<PoolLabelName>;
   readonly #poolQuarantined: Gauge<PoolLabelName>;
+  readonly #poolReserved: Gauge<PoolLabelName>;
   readonly #informerRestarts: Counter<'resource'>;
   readonly #informerEvents: Counter<'resource' | 'type'>;
   readonly #leaderStatus: Gauge<'name'>;
@@ -189,6 +192,10 @@ export class ControllerMetrics {
     this.#poolOutOfRange = poolGauge(
       'out_of_range_addresses',
       'Addresses in use that the current pool spec no longer covers (status outOfRange).',
+    );
+    this.#poolReserved = poolGauge(
+      'reserved_addresses',
+      'Allocatable addresses held by IPAddressReservations and not allocated (status reserved; IP pools).',
     );
     this.#poolUtilization = poolGauge(
       'utilization_ratio',
@@ -299,6 +306,7 @@ export class ControllerMetrics {
     this.#poolFree.set(labels, bigintToFloat(usage.free));
     this.#poolOutOfRange.set(labels, bigintToFloat(usage.outOfRange));
     this.#poolUtilization.set(labels, utilization(usage));
+    if (usage.reserved !== undefined) this.#poolReserved.set(labels, bigintToFloat(usage.reserved));
   }
 
   /** Drops a deleted pool's series, so dashboards do not show ghosts. */
@@ -313,6 +321,7 @@ export class ControllerMetrics {
       this.#poolQuarantined,
       this.#poolRate,
       this.#poolDaysToExhaustion,
+      this.#poolReserved,
     ])
       g.remove(labels);
   }

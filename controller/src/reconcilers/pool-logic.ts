@@ -20,7 +20,7 @@ function big(n: number | bigint | undefined): bigint | undefined {
 
 export function sameCounts(
   a: PoolAddressCounts | undefined,
-  b: StatusCounts & { readonly quarantined?: bigint },
+  b: StatusCounts & { readonly quarantined?: bigint; readonly reserved?: bigint },
 ): boolean {
   if (a === undefined) return false;
   return (
@@ -28,7 +28,9 @@ export function sameCounts(
     big(a.used) === b.used &&
     big(a.free) === b.free &&
     big(a.outOfRange) === b.outOfRange &&
-    big(a.quarantined) === b.quarantined
+    big(a.quarantined) === b.quarantined &&
+    // `reserved` (IP pools, docs/adr/0030-reservations.md): absent reads as 0.
+    big(a.reserved ?? 0) === (b.reserved ?? 0n)
   );
 }
 

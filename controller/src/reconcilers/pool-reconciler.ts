@@ -3,7 +3,7 @@
 //   references the pool) -> counts (and duplicate addresses, when the counts allow one) -> one status
 //   patch (status.ipAddresses + conditions + forecast) -> Events on condition transitions. A pool whose
 //   forecast rate is not zero is looked at again when its forecast is due a refresh (forecast.ts).
-import { toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
+import { capInt64, toStatusCounts, type StatusCounts } from '@ipam-in-cluster/allocator';
 import {
   addressFromWire,
   conditionTime,
@@ -140,8 +140,17 @@ export class PoolReconciler {
       unit: family === 'ip' ? 'address' : 'prefix',
       generation: pool.metadata.generation,
     });
-    const status =
-      counts === undefined ? undefined : this.#withQuarantined(id, current, toStatusCounts(counts));
+    // IP pools also count addresses held by IPAddressReservations (docs/adr/0030-reservations.md)
+    // and those quarantined by the reuse grace period (docs/adr/0028).
+    const status: (StatusCounts & { quarantined?: bigint; reserved?: bigint }) | undefined =
+      counts === undefined
+        ? undefined
+        : family === 'ip'
+          ? this.#withQuarantined(id, current, {
+              ...toStatusCounts(counts),
+              reserved: capInt64(counts.reservationHeld),
+            })
+          : toStatusCounts(counts);
     if (status !== undefined) this.#d.metrics.poolUsage(id, status);
     if (status?.quarantined !== undefined) this.#d.metrics.poolQuarantined(id, Number(status.quarantined));
     const forecast = status === undefined ? undefined : this.#forecast(id, current, status);
@@ -170,7 +179,7 @@ export class PoolReconciler {
   }
 
   /** IP pools: the counts plus quarantined (docs/adr/0028); prefix pools have no grace period. */
-  #withQuarantined(id: PoolId, pool: Pool, counts: StatusCounts): StatusCounts & { quarantined?: bigint } {
+  #withQuarantined<C extends StatusCounts>(id: PoolId, pool: Pool, counts: C): C & { quarantined?: bigint } {
     const claims = this.#d.claims;
     if (claims === undefined || POOL_KIND_INFO[id.kind].family !== 'ip') return counts;
     const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
@@ -199,7 +208,7 @@ export class PoolReconciler {
 
   async #patchStatus(
     pool: Pool,
-    counts: (StatusCounts & { quarantined?: bigint }) | undefined,
+    counts: (StatusCounts & { quarantined?: bigint; reserved?: bigint }) | undefined,
     updates: ReturnType<typeof poolConditions>,
     forecast?: PoolForecast,
   ): Promise<Condition[]> {

@@ -48,6 +48,18 @@ describe('PoolRegistry requested addresses', () => {
     assert.deepEqual(r.holding(P, 'default/r'), { address: '10.0.0.15', prefix: 24, state: 'created' });
   });
 
+  it('refuses an address a reservation holds, naming the reservation, and allocates it once it lapses', async () => {
+    const r = registry(['10.0.0.10-10.0.0.20']);
+    const holder = 'IPAddressReservation default/lb';
+    r.holdReservation(P, holder, ['10.0.0.12']);
+    assert.deepEqual(refused(await r.allocate(P, 'default/r', want('10.0.0.12'))), {
+      reason: ClaimReadyReason.RequestedAddressTaken,
+      message: `requested address 10.0.0.12 is taken by ${holder} in InClusterIPPool default/p`,
+    });
+    r.releaseReservation(holder);
+    assert.equal(await take(r, 'default/r', want('10.0.0.12')), '10.0.0.12');
+  });
+
   it('refuses an address another claim holds, naming it, and allocates it once that claim is gone', async () => {
     const r = registry(['10.0.0.10-10.0.0.20']);
     assert.equal(await take(r, 'default/a'), '10.0.0.10');

@@ -5,7 +5,11 @@
  *   or the webhook's validation errors, for pools written without the webhook);
  * - its allocation state: the allocator's pool model and {@link PoolTracker} built from the spec, and
  *   the holdings, one per IPAddress object (key `namespace/name`) that references the pool;
- * - the claims waiting for it to have room.
+ * - the claims waiting for it to have room;
+ * - its IPAddressReservations (docs/adr/0030-reservations.md): per reservation one holding per
+ *   address, described as `IPAddressReservation ns/name`, in the tracker like an IPAddress's (so
+ *   allocation skips them) while the address is allocatable under the current spec, kept aside
+ *   otherwise (the pool shrank: held again if it grows back).
  * Fed synchronously by the informer handlers; the claim reconciler allocates and releases here.
  *
  * Why this cannot hand out one address twice (upstream needed one worker plus a 5 s poll on its
@@ -122,6 +126,22 @@ export interface HeldCounts extends PoolCounts {
   readonly invalid: readonly string[];
   /** Holdings picked by allocate() whose create has not been answered yet (counted in used). */
   readonly reserved: number;
+  /**
+   * Allocatable addresses held by IPAddressReservations and by no IPAddress: not in `used` (that
+   * counts IPAddresses, upstream's meaning), not in `free` (allocation cannot hand them out),
+   * not in `allocated`. Written to `status.ipAddresses.reserved`.
+   */
+  readonly reservationHeld: bigint;
+}
+
+/** What {@link PoolRegistry.holdReservation} did with a reservation's addresses. */
+export interface ReservationHolding {
+  /** Addresses held (allocatable in the pool, in the tracker). */
+  readonly held: number;
+  /** Addresses outside the pool's allocatable space (or the pool has no layout): not held. */
+  readonly outOfPool: number;
+  /** Held addresses that an IPAddress holds too (they stay taken when it goes), canonical. */
+  readonly allocated: readonly string[];
 }
 
 /** Options of {@link PoolRegistry}. */
@@ -200,6 +220,16 @@ interface PoolEntry {
    * full pool cost nothing per allocation.
    */
   readonly requesting: Set<string>;
+  /** Reservation holder (`IPAddressReservation ns/name`) → one holding per address. */
+  readonly reservations: Map<string, ReservedAddress[]>;
+  /** How many reservation holdings are in the tracker (counted in its `used`). */
+  reservedTracked: number;
+}
+
+/** One address of a reservation: in the tracker while the pool's layout covers it. */
+interface ReservedAddress extends Holding {
+  readonly name: string;
+  tracked: boolean;
 }
 
 /** Where an IPAddress belongs: its pool (upstream's index reads an empty group as ours). */
@@ -235,6 +265,8 @@ export class PoolRegistry {
   readonly #pools = new Map<string, PoolEntry>();
   /** IPAddress key → pool key of its holding (an IPAddress belongs to one pool at a time). */
   readonly #poolOf = new Map<string, string>();
+  /** Reservation holder → pool key (a reservation names one pool at a time). */
+  readonly #reservationPool = new Map<string, string>();
   /** Claims (keys) that a pool could not serve (missing, not ready, full), by pool key. */
   readonly #waiting = new Map<string, Set<string>>();
   /** Claim key → the pool it is queued on (see PoolEntry.queued). */
@@ -301,6 +333,16 @@ export class PoolRegistry {
     }
     const tracker = model.value.tracker();
     for (const h of entry.holdings.values()) tracker.add(h);
+    entry.reservedTracked = 0;
+    for (const list of entry.reservations.values()) {
+      for (const r of list) {
+        r.tracked = model.value.covers(r);
+        if (r.tracked) {
+          tracker.add(r);
+          entry.reservedTracked++;
+        }
+      }
+    }
     entry.served = {
       model: model.value,
       tracker,
@@ -322,6 +364,8 @@ export class PoolRegistry {
     if (entry.id !== undefined) this.#known--;
     entry.id = undefined;
     entry.served = undefined;
+    entry.reservedTracked = 0;
+    for (const list of entry.reservations.values()) for (const r of list) r.tracked = false;
     entry.specJson = undefined;
     entry.specError = undefined;
     entry.terminating = false;
@@ -493,6 +537,9 @@ export class PoolRegistry {
     for (const h of entry.holdings.values())
       if (h.addr !== undefined && h.addr.family === addr.family && h.addr.value === addr.value)
         holders.push(holderOf(h));
+    // A reservation holds its address like an IPAddress does (docs/adr/0030-reservations.md).
+    for (const [holder, list] of entry.reservations)
+      if (list.some((r) => r.address === address)) holders.push(holder);
     const mine = entry.queued.get(ipAddressKey);
     let refusal = requestRefusal(served.model.layout, addr, holders.sort(), describe(id));
     if (refusal === undefined) {
@@ -589,7 +636,93 @@ export class PoolRegistry {
       if (h.state === 'reserved') reserved++;
       if (h.addr === undefined) invalid.push(h.name);
     }
-    return { ...entry.served.tracker.counts(), invalid, reserved };
+    const c = entry.served.tracker.counts();
+    if (entry.reservedTracked === 0) return { ...c, invalid, reserved, reservationHeld: 0n };
+    // Reservation holdings are in the tracker's used (one per holding) and allocated (distinct
+    // addresses): take them out, so used stays "IPAddresses" and allocated "addresses they hold".
+    // O(IPAddresses of the pool), only for pools with reservations.
+    const onlyReserved = this.#reservedOnly(entry);
+    return {
+      ...c,
+      used: c.used - BigInt(entry.reservedTracked),
+      allocated: c.allocated - onlyReserved,
+      invalid,
+      reserved,
+      reservationHeld: onlyReserved,
+    };
+  }
+
+  /** Distinct tracked reservation addresses that no IPAddress holds. */
+  #reservedOnly(entry: PoolEntry): bigint {
+    const reserved = new Set<string>();
+    for (const list of entry.reservations.values())
+      for (const r of list) if (r.tracked) reserved.add(r.address);
+    for (const h of entry.holdings.values()) {
+      if (h.addr !== undefined) reserved.delete(formatAddr(h.addr));
+    }
+    return BigInt(reserved.size);
+  }
+
+  /**
+   * Holds `addresses` (canonical text) in the pool for a reservation, replacing what the holder
+   * held before (in this pool or another). Addresses the pool's layout does not cover are kept
+   * aside and held once a spec change covers them. Works before the pool is known.
+   */
+  holdReservation(key: string, holder: string, addresses: readonly string[]): ReservationHolding {
+    this.releaseReservation(holder);
+    const entry = this.#entry(key);
+    const list: ReservedAddress[] = addresses.map((address) => ({ name: holder, address, tracked: false }));
+    for (const r of list) {
+      r.tracked = entry.served?.model.covers(r) === true;
+      if (r.tracked) {
+        entry.served?.tracker.add(r);
+        entry.reservedTracked++;
+      }
+    }
+    entry.reservations.set(holder, list);
+    this.#reservationPool.set(holder, key);
+    const taken = new Set<string>();
+    for (const h of entry.holdings.values()) if (h.addr !== undefined) taken.add(formatAddr(h.addr));
+    const held = list.filter((r) => r.tracked);
+    return {
+      held: held.length,
+      outOfPool: list.length - held.length,
+      allocated: held.filter((r) => taken.has(r.address)).map((r) => r.address),
+    };
+  }
+
+  /** Drops a reservation's holdings (expired or deleted). Returns the pool key it held addresses in. */
+  releaseReservation(holder: string): string | undefined {
+    const key = this.#reservationPool.get(holder);
+    if (key === undefined) return undefined;
+    this.#reservationPool.delete(holder);
+    const entry = this.#pools.get(key);
+    if (entry === undefined) return key;
+    for (const r of entry.reservations.get(holder) ?? []) {
+      if (!r.tracked) continue;
+      entry.served?.tracker.remove(r);
+      entry.reservedTracked--;
+    }
+    entry.reservations.delete(holder);
+    this.#dropIfEmpty(entry);
+    return key;
+  }
+
+  /**
+   * Who holds `address` in the pool: IPAddress keys (`ns/name`) and reservation holders
+   * (`IPAddressReservation ns/name`), sorted; for explaining why an address is taken.
+   */
+  heldBy(key: string, address: string): string[] {
+    const entry = this.#pools.get(key);
+    const parsed = parseAddr(address);
+    if (entry === undefined || !parsed.ok) return [];
+    const canonical = formatAddr(parsed.value);
+    const out: string[] = [];
+    for (const h of entry.holdings.values())
+      if (h.addr !== undefined && formatAddr(h.addr) === canonical) out.push(h.name);
+    for (const [holder, list] of entry.reservations)
+      if (list.some((r) => r.address === canonical)) out.push(holder);
+    return out.sort();
   }
 
   /** The address `ipAddressKey` holds in the pool, and in which state. */
@@ -667,6 +800,8 @@ export class PoolRegistry {
         holdings: new Map(),
         queued: new Map(),
         requesting: new Set(),
+        reservations: new Map(),
+        reservedTracked: 0,
       };
       this.#pools.set(key, entry);
     }
@@ -705,7 +840,12 @@ export class PoolRegistry {
   }
 
   #dropIfEmpty(entry: PoolEntry): void {
-    if (entry.id === undefined && entry.holdings.size === 0 && entry.queued.size === 0)
+    if (
+      entry.id === undefined &&
+      entry.holdings.size === 0 &&
+      entry.queued.size === 0 &&
+      entry.reservations.size === 0
+    )
       this.#pools.delete(entry.key);
   }
 

@@ -36,7 +36,7 @@ export interface ReconcilerMetrics {
   /** Per-pool gauges (values capped to what a float holds; exact values are in the pool status). */
   poolUsage(
     pool: { kind: string; namespace: string; name: string },
-    usage: { total: bigint; used: bigint; free: bigint; outOfRange: bigint },
+    usage: { total: bigint; used: bigint; free: bigint; outOfRange: bigint; reserved?: bigint },
   ): void;
   poolRemoved(pool: { kind: string; namespace: string; name: string }): void;
   /** IP pools: IPAddresses held for the reuse grace period (status quarantined). */

@@ -90,19 +90,24 @@ function causeMessage(e: FieldError): string {
 }
 
 /** apierrors.NewInvalid: 422 with every field error as a cause. */
-export function invalid(kind: string, name: string, errors: readonly FieldError[]): Verdict {
+export function invalid(
+  kind: string,
+  name: string,
+  errors: readonly FieldError[],
+  group: string = IPAM_GROUP,
+): Verdict {
   const list = errors.map(formatFieldError);
   const joined = list.length === 1 ? (list[0] ?? '') : `[${list.join(', ')}]`;
   return {
     allowed: false,
     status: {
       status: 'Failure',
-      message: `${kind}.${IPAM_GROUP} ${goQuote(name)} is invalid: ${joined}`,
+      message: `${kind}.${group} ${goQuote(name)} is invalid: ${joined}`,
       reason: 'Invalid',
       code: 422,
       details: {
         name,
-        group: IPAM_GROUP,
+        group,
         kind,
         causes: errors.map((e) => ({ reason: 'FieldValueInvalid', message: causeMessage(e), field: e.path })),
       },

@@ -10,6 +10,7 @@ import { FileCertificateSource } from '../certs/file-source.js';
 import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
 import { KubePoolReader } from './kube-reader.js';
 import { PoolWebhooks, type PoolWebhookOptions } from './pools.js';
+import { kubeReservationReader, ReservationWebhook } from './reservations.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 import { startHttpsWebhookServer, type RunningWebhookServer, type WebhookServerOptions } from './server.js';
 
@@ -33,6 +34,8 @@ export {
   mutatePath,
   mutatingWebhookConfiguration,
   mutatingWebhookName,
+  RESERVATION_VALIDATE_PATH,
+  RESERVATION_WEBHOOK_NAME,
   SPEC_CHANGE_MATCH_CONDITION,
   validatePath,
   validatingWebhookConfiguration,
@@ -46,6 +49,8 @@ export type {
 } from './manifests.js';
 export { MAX_POOL_ENTRY_LENGTH, MAX_POOL_LIST_ENTRIES } from '@ipam-in-cluster/api';
 export { DELETE_IN_USE_MESSAGE, PoolWebhooks } from './pools.js';
+export { kubeReservationReader, ReservationWebhook } from './reservations.js';
+export type { ReservationClusterReader } from './reservations.js';
 export type { PoolClusterReader, StoredPool } from './pools.js';
 export { ADMISSION_MAX_BODY_BYTES, CONVERSION_MAX_BODY_BYTES, startHttpsWebhookServer } from './server.js';
 export {
@@ -134,11 +139,13 @@ export async function startWebhookServer(
       log.info('pending allocations ignored', { pool, ignored });
     },
   });
+  const reservations = new ReservationWebhook({ reader: kubeReservationReader(options.client, reader) });
   const server = await startHttpsWebhookServer({
     port: options.port,
     ...(options.host === undefined ? {} : { host: options.host }),
     certificates,
     pools,
+    reservations,
     ...(options.tlsMinVersion === undefined ? {} : { tlsMinVersion: options.tlsMinVersion }),
     log,
     ...(options.onAdmission === undefined ? {} : { onAdmission: options.onAdmission }),

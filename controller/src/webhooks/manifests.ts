@@ -1,8 +1,22 @@
 // The one source of the webhook configurations: paths, names, rules and policies. The chart, the
 // tests and the controller's caBundle injection all use these, so they cannot drift apart.
-import { IPAM_GROUP, POOL_KIND_INFO, POOL_KINDS, POOL_VERSION, type PoolKind } from '@ipam-in-cluster/api';
+import {
+  IPAM_GROUP,
+  OWN_GROUP,
+  POOL_KIND_INFO,
+  POOL_KINDS,
+  POOL_VERSION,
+  RESERVATION_KIND,
+  RESERVATION_PLURAL,
+  RESERVATION_VERSION,
+  type PoolKind,
+} from '@ipam-in-cluster/api';
 
 export const CONVERSION_PATH = '/convert';
+
+/** `/validate-ipam-in-cluster-dev-v1alpha1-ipaddressreservation` (docs/adr/0030-reservations.md). */
+export const RESERVATION_VALIDATE_PATH = `/validate-${OWN_GROUP.replace(/\./g, '-')}-${RESERVATION_VERSION}-${RESERVATION_KIND.toLowerCase()}`;
+export const RESERVATION_WEBHOOK_NAME = `validation.${RESERVATION_KIND.toLowerCase()}.${OWN_GROUP}`;
 
 /** `/mutate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool` (controller-runtime's naming). */
 export function mutatePath(kind: PoolKind): string {
@@ -47,6 +61,8 @@ export interface WebhookConfigOptions {
   timeoutSeconds?: number;
   /** Kinds to register (default: all four). */
   kinds?: readonly PoolKind[];
+  /** Register the IPAddressReservation validation too (default: when `kinds` is not given). */
+  reservations?: boolean;
   namespaceSelector?: LabelSelector;
   objectSelector?: LabelSelector;
   labels?: Record<string, string>;
@@ -191,16 +207,36 @@ export function mutatingWebhookConfiguration(options: WebhookConfigOptions): Web
   };
 }
 
-/** The ValidatingWebhookConfiguration: CREATE, UPDATE and DELETE for each kind. */
+/**
+ * The ValidatingWebhookConfiguration: CREATE, UPDATE and DELETE for each pool kind, then CREATE and
+ * UPDATE for IPAddressReservations (namespaced, our own group).
+ */
 export function validatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
   const kinds = options.kinds ?? POOL_KINDS;
+  const webhooks = kinds.map((k) =>
+    webhook(options, k, validatingWebhookName(k), validatePath(k), ['CREATE', 'UPDATE', 'DELETE']),
+  );
+  if (options.reservations ?? options.kinds === undefined) {
+    const w = webhook(options, 'InClusterIPPool', RESERVATION_WEBHOOK_NAME, RESERVATION_VALIDATE_PATH, [
+      'CREATE',
+      'UPDATE',
+    ]);
+    w.rules = [
+      {
+        apiGroups: [OWN_GROUP],
+        apiVersions: [RESERVATION_VERSION],
+        operations: ['CREATE', 'UPDATE'],
+        resources: [RESERVATION_PLURAL],
+        scope: 'Namespaced',
+      },
+    ];
+    webhooks.push(w);
+  }
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: metadata(options),
-    webhooks: kinds.map((k) =>
-      webhook(options, k, validatingWebhookName(k), validatePath(k), ['CREATE', 'UPDATE', 'DELETE']),
-    ),
+    webhooks,
   };
 }
 

@@ -344,7 +344,20 @@ describe('webhook configurations from one source', () => {
     const m = mutatingWebhookConfiguration(options);
     const v = validatingWebhookConfiguration(options);
     assert.equal(m.webhooks.length, 4);
-    assert.equal(v.webhooks.length, 4);
+    // The four pool kinds, then IPAddressReservation (docs/adr/0030-reservations.md).
+    assert.equal(v.webhooks.length, 5);
+    const reservation = v.webhooks[4];
+    assert.ok(reservation);
+    assert.equal(reservation.name, 'validation.ipaddressreservation.ipam-in-cluster.dev');
+    assert.deepEqual(reservation.rules, [
+      {
+        apiGroups: ['ipam-in-cluster.dev'],
+        apiVersions: ['v1alpha1'],
+        operations: ['CREATE', 'UPDATE'],
+        resources: ['ipaddressreservations'],
+        scope: 'Namespaced',
+      },
+    ]);
     const w = v.webhooks[0];
     assert.ok(w);
     assert.equal(w.name, 'validation.inclusterippool.ipam.cluster.x-k8s.io');
@@ -377,7 +390,7 @@ describe('webhook configurations from one source', () => {
       ...mutatingWebhookConfiguration(options).webhooks,
       ...validatingWebhookConfiguration(options).webhooks,
     ];
-    assert.equal(hooks.length, 8);
+    assert.equal(hooks.length, 9);
     for (const w of hooks) assert.deepEqual(w.matchConditions, [SPEC_CHANGE_MATCH_CONDITION], w.name);
     const { name, expression } = SPEC_CHANGE_MATCH_CONDITION;
     assert.match(name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a qualified name');

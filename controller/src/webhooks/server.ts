@@ -5,11 +5,12 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
-import { POOL_KINDS, type PoolKind } from '@ipam-in-cluster/api';
+import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/api';
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
 import { handleConversionReview } from './conversion.js';
-import { CONVERSION_PATH, mutatePath, validatePath } from './manifests.js';
+import { CONVERSION_PATH, mutatePath, RESERVATION_VALIDATE_PATH, validatePath } from './manifests.js';
 import type { PoolWebhooks } from './pools.js';
+import type { ReservationWebhook } from './reservations.js';
 import type { CertificateSource } from '../certs/types.js';
 import { discardLogger, type Logger } from '../log/logger.js';
 
@@ -20,6 +21,8 @@ export interface WebhookServerOptions {
   host?: string;
   certificates: CertificateSource;
   pools: PoolWebhooks;
+  /** IPAddressReservation validation (served when given). */
+  reservations?: ReservationWebhook;
   tlsMinVersion?: SecureVersion;
   /**
    * Largest admission request body accepted (default {@link ADMISSION_MAX_BODY_BYTES}, what the API
@@ -32,7 +35,7 @@ export interface WebhookServerOptions {
   /** Called after each admission decision (metrics). */
   onAdmission?: (event: {
     path: string;
-    kind: PoolKind;
+    kind: PoolKind | typeof RESERVATION_KIND;
     operation: string;
     allowed: boolean;
     code: number;
@@ -60,10 +63,19 @@ export const ADMISSION_MAX_BODY_BYTES = 7 * 1024 * 1024;
  */
 export const CONVERSION_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-type Route = { type: 'validate' | 'mutate'; kind: PoolKind } | { type: 'convert' };
+type Route =
+  | { type: 'validate' | 'mutate'; kind: PoolKind }
+  | { type: 'convert' }
+  | { type: 'reservation'; kind: typeof RESERVATION_KIND; webhook: ReservationWebhook };
 
-function routes(): Map<string, Route> {
+function routes(reservations: ReservationWebhook | undefined): Map<string, Route> {
   const map = new Map<string, Route>();
+  if (reservations !== undefined)
+    map.set(RESERVATION_VALIDATE_PATH, {
+      type: 'reservation',
+      kind: RESERVATION_KIND,
+      webhook: reservations,
+    });
   for (const kind of POOL_KINDS) {
     map.set(validatePath(kind), { type: 'validate', kind });
     map.set(mutatePath(kind), { type: 'mutate', kind });
@@ -138,7 +150,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const log = options.log ?? discardLogger;
   const admissionLimit = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   const conversionLimit = options.maxConversionBodyBytes ?? CONVERSION_MAX_BODY_BYTES;
-  const table = routes();
+  const table = routes(options.reservations);
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -174,9 +186,11 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     const started = performance.now();
     const { request } = parsed;
     const verdict: Verdict =
-      route.type === 'validate'
-        ? await options.pools.validate(route.kind, request)
-        : options.pools.default(route.kind, request);
+      route.type === 'reservation'
+        ? await route.webhook.validate(request)
+        : route.type === 'validate'
+          ? await options.pools.validate(route.kind, request)
+          : options.pools.default(route.kind, request);
     const response = toResponse(request.uid, verdict);
     const code = verdict.allowed ? 200 : verdict.status.code;
     options.onAdmission?.({

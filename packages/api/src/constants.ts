@@ -126,5 +126,12 @@ export const CONTRACT_LABELS: Readonly<Record<string, string>> = {
 /** Lease name for leader election; the upstream value, so the two can never both lead. */
 export const LEADER_ELECTION_ID = `7bb7acb4.${IPAM_GROUP}`;
 
+/** IPAddressReservation (docs/adr/0030-reservations.md): addresses of a pool held before any claim. */
+export const RESERVATION_KIND = 'IPAddressReservation';
+export const RESERVATION_PLURAL = 'ipaddressreservations';
+export const RESERVATION_VERSION = 'v1alpha1';
+export const RESERVATION_API_VERSION = `${OWN_GROUP}/${RESERVATION_VERSION}`;
+export const RESERVATION_CRD_NAME = `${RESERVATION_PLURAL}.${OWN_GROUP}`;
+
 /** Largest count reported in pool status (upstream caps at Go's MaxInt64). */
 export const MAX_STATUS_COUNT = 2n ** 63n - 1n;

@@ -6,9 +6,18 @@ import {
   LABEL_MOVE_HIERARCHY,
   POOL_KIND_INFO,
   POOL_KINDS,
+  OWN_GROUP,
+  RESERVATION_CRD_NAME,
+  RESERVATION_KIND,
+  RESERVATION_VERSION,
   type PoolKind,
 } from './constants.js';
 import { crdFileName, loadCrd, loadCrds, type JSONSchemaProps } from './crds.js';
+import {
+  RESERVATION_MAX_ENTRIES,
+  RESERVATION_NOTE_MAX_LENGTH,
+  RESERVATION_POOL_KINDS,
+} from './reservation.js';
 
 function specOf(kind: PoolKind): JSONSchemaProps {
   const version = loadCrd(kind).spec.versions[0];
@@ -33,9 +42,35 @@ function prop(schema: JSONSchemaProps, name: string): JSONSchemaProps {
 }
 
 describe('CRD manifests', () => {
-  it('parse into exactly the four pool CRDs', () => {
+  it('parse into exactly the four pool CRDs and our IPAddressReservation', () => {
     const crds = loadCrds();
-    assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), [...POOL_KINDS].sort());
+    assert.deepEqual(crds.map((c) => c.spec.names.kind).sort(), [...POOL_KINDS, RESERVATION_KIND].sort());
+  });
+
+  it('define IPAddressReservation in our own group, namespaced, v1alpha1 with status', () => {
+    const crd = loadCrds().find((c) => c.spec.names.kind === RESERVATION_KIND);
+    assert.ok(crd);
+    assert.equal(crd.metadata.name, RESERVATION_CRD_NAME);
+    assert.equal(crd.spec.group, OWN_GROUP);
+    assert.equal(crd.spec.scope, 'Namespaced');
+    assert.deepEqual(
+      Object.keys(crd.metadata.labels ?? {}).sort(),
+      [LABEL_MOVE_HIERARCHY, ...Object.keys(CONTRACT_LABELS)].sort(),
+    );
+    for (const key of Object.keys(CONTRACT_LABELS))
+      assert.equal(crd.metadata.labels?.[key], RESERVATION_VERSION);
+    assert.deepEqual(
+      crd.spec.versions.map((v) => [v.name, v.served, v.storage, v.subresources]),
+      [[RESERVATION_VERSION, true, true, { status: {} }]],
+    );
+    const spec = crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.spec;
+    assert.ok(spec);
+    assert.deepEqual(spec.required, ['poolRef', 'addresses']);
+    assert.equal(prop(spec, 'note').maxLength, RESERVATION_NOTE_MAX_LENGTH);
+    assert.equal(prop(spec, 'addresses').maxItems, RESERVATION_MAX_ENTRIES);
+    assert.equal(prop(spec, 'expiresAt').format, 'date-time');
+    const rules = collectRules(spec);
+    assert.ok(rules.some((r) => RESERVATION_POOL_KINDS.every((k) => r.rule.includes(`'${k}'`))));
   });
 
   it('are named like controller-gen names them', () => {
@@ -155,6 +190,8 @@ describe('CRD manifests', () => {
         const status = statusOf(kind);
         const counts = prop(status, 'ipAddresses');
         assert.deepEqual(counts.required, ['free', 'outOfRange', 'total', 'used']);
+        // IP pools: our optional `reserved` (IPAddressReservations, docs/adr/0030-reservations.md).
+        if (info.family === 'ip') assert.equal(prop(counts, 'reserved').format, 'int64');
         for (const field of ['total', 'used', 'free', 'outOfRange']) {
           assert.deepEqual(
             { type: prop(counts, field).type, format: prop(counts, field).format },

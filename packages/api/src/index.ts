@@ -32,6 +32,11 @@ export {
   POOL_KINDS,
   POOL_SERVED_VERSIONS,
   POOL_VERSION,
+  RESERVATION_API_VERSION,
+  RESERVATION_CRD_NAME,
+  RESERVATION_KIND,
+  RESERVATION_PLURAL,
+  RESERVATION_VERSION,
 } from './constants.js';
 export type { PoolKind, PoolKindInfo } from './constants.js';
 export {
@@ -121,3 +126,23 @@ export { quarantineIn, quarantineOf, quarantinePool, quarantineText, quarantineT
 export type { Quarantine, QuarantinePool } from './quarantine.js';
 export { ipAddressHolder, requestedAddress, requestRefusal } from './requested.js';
 export type { RequestedAddress, RequestedAddressReason, RequestRefusal } from './requested.js';
+export {
+  parseReservationAddresses,
+  parseRfc3339,
+  RESERVATION_MAX_ADDRESSES,
+  RESERVATION_MAX_ENTRIES,
+  RESERVATION_NOTE_MAX_LENGTH,
+  RESERVATION_POOL_KINDS,
+  reservationHolder,
+  reservationPool,
+  ReservationReason,
+  reservedAddresses,
+  validateReservation,
+  validateReservationInPool,
+} from './reservation.js';
+export type {
+  IPAddressReservation,
+  IPAddressReservationSpec,
+  IPAddressReservationStatus,
+  ParsedReservation,
+} from './reservation.js';

@@ -96,6 +96,8 @@ export interface PoolAddressCounts {
   outOfRange: StatusCount;
   /** IP pools: IPAddresses held for the reuse grace period after their claim's deletion (ours; counted in used). */
   quarantined?: StatusCount;
+  /** Ours: addresses held by IPAddressReservations and not allocated (docs/adr/0030-reservations.md). */
+  reserved?: StatusCount;
 }
 
 export interface PoolStatus {

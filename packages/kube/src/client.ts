@@ -7,6 +7,7 @@ import type {
   InClusterIPPool,
   InClusterPrefixPool,
   IPAddressClaimWire,
+  IPAddressReservation,
   IPAddressWire,
   PoolKind,
 } from '@ipam-in-cluster/api';
@@ -20,6 +21,7 @@ import {
   LeaseResource,
   NamespaceResource,
   poolResource,
+  ReservationResource,
   SecretResource,
   type ResourceDescriptor,
 } from './resources.js';
@@ -50,6 +52,10 @@ export class KubeClient {
 
   ipAddressClaims(version: ContractVersion): ObjectClient<IPAddressClaimWire> {
     return new ObjectClient<IPAddressClaimWire>(this.transport, ipAddressClaimResource(version));
+  }
+
+  reservations(): ObjectClient<IPAddressReservation> {
+    return new ObjectClient<IPAddressReservation>(this.transport, ReservationResource);
   }
 
   ipAddresses(version: ContractVersion): ObjectClient<IPAddressWire> {

@@ -50,6 +50,7 @@ export {
   LeaseResource,
   NamespaceResource,
   poolResource,
+  ReservationResource,
   resourcePath,
   SecretResource,
 } from './resources.js';

@@ -10,8 +10,12 @@ import {
   IPADDRESS_KIND,
   IPADDRESS_PLURAL,
   IPAM_GROUP,
+  OWN_GROUP,
   POOL_KIND_INFO,
   POOL_VERSION,
+  RESERVATION_KIND,
+  RESERVATION_PLURAL,
+  RESERVATION_VERSION,
   type ContractVersion,
   type PoolKind,
 } from '@ipam-in-cluster/api';
@@ -74,6 +78,15 @@ export function ipAddressResource(version: ContractVersion): ResourceDescriptor 
 export function clusterResource(version: ContractVersion): ResourceDescriptor {
   return { group: CLUSTER_API_GROUP, version, kind: CLUSTER_KIND, plural: CLUSTER_PLURAL, namespaced: true };
 }
+
+/** Our IPAddressReservation (ipam-in-cluster.dev/v1alpha1, namespaced). */
+export const ReservationResource: ResourceDescriptor = {
+  group: OWN_GROUP,
+  version: RESERVATION_VERSION,
+  kind: RESERVATION_KIND,
+  plural: RESERVATION_PLURAL,
+  namespaced: true,
+};
 
 export const LeaseResource: ResourceDescriptor = {
   group: 'coordination.k8s.io',

@@ -14,6 +14,8 @@ export const COMMAND_OUTPUTS: Readonly<Record<string, readonly OutputChoice[]>> 
   release: ['table', 'json', 'yaml', 'jsonpath'],
   browse: ['table'],
   completion: ['table'],
+  reserve: ['table', 'json', 'yaml', 'jsonpath'],
+  unreserve: ['table', 'json', 'yaml', 'jsonpath'],
 };
 
 export interface GlobalOptions {

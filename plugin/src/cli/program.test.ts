@@ -114,6 +114,8 @@ describe('argument parsing', () => {
       'doctor',
       'browse',
       'completion',
+      'reserve',
+      'unreserve',
       ':4',
     ]);
     assert.deepEqual(await lines('pools', '--sort', 'u'), ['utilization', 'used', ':4']);

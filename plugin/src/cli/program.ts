@@ -62,7 +62,13 @@ export function globalsFrom(raw: RawGlobals, io: ProgramIO): GlobalOptions {
 }
 
 /** Commands that print prose (not tables): their text is word-wrapped when the width is known. */
-const PROSE_COMMANDS: ReadonlySet<string> = new Set(['explain', 'inspect', 'release']);
+const PROSE_COMMANDS: ReadonlySet<string> = new Set([
+  'explain',
+  'inspect',
+  'release',
+  'reserve',
+  'unreserve',
+]);
 
 function checkOutput(command: string, globals: GlobalOptions): void {
   const allowed = COMMAND_OUTPUTS[command] ?? ['table'];
@@ -451,6 +457,65 @@ ${examples(['kubectl ipam completion bash > /etc/bash_completion.d/kubectl-ipam'
       await runBrowse(contextOf(cmd), { readOnly: false });
     } else io.out(program.helpInformation());
   });
+
+  program
+    .command('reserve')
+    .description(
+      'hold addresses of an IP pool before any claim, with a note and an expiry (dry run unless --yes): an IPAddressReservation',
+    )
+    .argument('<pool>', 'NAME, NAMESPACE/NAME or global/NAME of an InClusterIPPool or GlobalInClusterIPPool')
+    .argument('<address...>', 'IPs, FROM-TO ranges or CIDRs of the pool')
+    .option('--note <text>', 'why the addresses are held (shown by explain and the browser)')
+    .option('--until <date>', 'lapses then: a date (2027-01-31, midnight UTC) or RFC 3339')
+    .option('--for <duration>', 'lapses after: 90m, 12h, 30d, 2w')
+    .option('--name <name>', 'the reservation name (default: POOL-FIRSTADDRESS)')
+    .option('--yes', 'really do it (default: dry run, checked by the API server)')
+    .addHelpText(
+      'after',
+      `
+Output: table, json, yaml, jsonpath=TEMPLATE.
+${examples([
+  'kubectl ipam reserve capi-a/nodes-v4 10.0.0.17-10.0.0.18 --note "new load balancer" --until 2027-01-31',
+  'kubectl ipam reserve global/shared 192.168.10.0/29 --for 30d --name lab-block --yes',
+])}`,
+    )
+    .action(
+      async (
+        pool: string,
+        addresses: string[],
+        opts: { note?: string; until?: string; for?: string; name?: string; yes?: boolean },
+        cmd: Command,
+      ) => {
+        await runCommand(cmd, async (ctx) => {
+          const { runReserve } = await import('../commands/reserve.js');
+          await runReserve(ctx, pool, addresses, {
+            note: opts.note,
+            until: opts.until,
+            for: opts.for,
+            name: opts.name,
+            yes: opts.yes === true,
+          });
+        });
+      },
+    );
+
+  program
+    .command('unreserve')
+    .description('delete an IPAddressReservation, by name or by an address it holds (dry run unless --yes)')
+    .argument('<name|address>', 'NAME, NAMESPACE/NAME, or an IP the reservation holds')
+    .option('--yes', 'really do it (default: dry run, checked by the API server)')
+    .addHelpText(
+      'after',
+      `
+Output: table, json, yaml, jsonpath=TEMPLATE.
+${examples(['kubectl ipam unreserve 10.0.0.17 -n capi-a', 'kubectl ipam unreserve capi-a/nodes-v4-10-0-0-17 --yes'])}`,
+    )
+    .action(async (target: string, opts: { yes?: boolean }, cmd: Command) => {
+      await runCommand(cmd, async (ctx) => {
+        const { runUnreserve } = await import('../commands/reserve.js');
+        await runUnreserve(ctx, target, { yes: opts.yes === true });
+      });
+    });
 
   return { program, contextOf };
 }

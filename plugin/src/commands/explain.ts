@@ -19,6 +19,7 @@ import {
   POOL_KIND_INFO,
   POOL_KINDS,
   quarantineText,
+  type IPAddressReservation,
 } from '@ipam-in-cluster/api';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../errors/cli-error.js';
@@ -27,6 +28,7 @@ import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { covers } from '../data/coverage.js';
 import { claimQuarantine } from '../data/pool-summary.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
+import { holdingAddress, reservationsOf, reservationText } from '../data/reservations.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
 import { age } from '../output/age.js';
@@ -223,11 +225,15 @@ export function renderAddressExplanation(
   nextFree: string | undefined,
   pal: Palette,
   now: Date,
+  reservations: readonly IPAddressReservation[] = [],
 ): string {
   const out: string[] = [];
-  const ok = e.verdict === 'free' || e.verdict === 'allocated';
-  const verdict =
-    e.verdict === 'free' && p.partial === true
+  // Free by the spec but held by an IPAddressReservation: allocation skips it (ADR 0030).
+  const held = e.verdict === 'free' && reservations.length > 0;
+  const ok = (e.verdict === 'free' && !held) || e.verdict === 'allocated';
+  const verdict = held
+    ? 'is not allocatable: held by a reservation'
+    : e.verdict === 'free' && p.partial === true
       ? 'looks free (as far as you may see)'
       : VERDICT_TEXT[e.verdict];
   out.push(pal.paint(ok ? 'heading' : 'warning', `${e.address} ${verdict} in ${p.id}`));
@@ -240,7 +246,11 @@ export function renderAddressExplanation(
           : pal.paint('bad', '✗');
     out.push(`  ${mark} ${r.message}`);
   }
-  if (e.verdict === 'free')
+  for (const r of reservations) {
+    const after = e.verdict === 'allocated' ? ' (held for it once the IPAddress is released)' : '';
+    out.push(`  ${pal.paint('bad', '✗')} ${reservationText(r)}${after}`);
+  }
+  if (e.verdict === 'free' && !held)
     out.push(
       `  ${nextFree === e.address ? 'the next claim of this pool gets this address (first free, lowest first)' : `the next claim gets ${nextFree ?? 'nothing'} (first free, lowest first)`}`,
     );
@@ -561,6 +571,7 @@ export async function runExplain(
   }
   const next = pool.index?.nextFree();
   const nextText = next?.ok === true ? formatAddr(next.value) : undefined;
+  const reservations = holdingAddress(await reservationsOf(session, pool.key), addr.value, ctx.now());
   if (json) {
     emit({
       apiVersion: 'kubectl-ipam/v1alpha1',
@@ -575,8 +586,16 @@ export async function runExplain(
         ownerChain: chains.get(h.uid) ?? [],
       })),
       nextFree: nextText ?? null,
+      reservations: reservations.map((r) => ({
+        namespace: r.metadata.namespace ?? null,
+        name: r.metadata.name ?? '',
+        note: r.spec.note ?? null,
+        expiresAt: r.spec.expiresAt ?? null,
+      })),
     });
     return;
   }
-  ctx.out(renderAddressExplanation(pool, e.value, holders, chains, nextText, ctx.palette, ctx.now()));
+  ctx.out(
+    renderAddressExplanation(pool, e.value, holders, chains, nextText, ctx.palette, ctx.now(), reservations),
+  );
 }

@@ -57,6 +57,8 @@ export function poolJson(p: PoolSummary): Record<string, unknown> {
       allocated: p.counts.allocated,
       free: p.counts.free,
       outOfRange: p.counts.outOfRange,
+      // Addresses held by IPAddressReservations, from the pool status (0 where none is written).
+      reserved: p.status?.reserved ?? 0n,
     },
     countsFrom: p.countsFrom,
     recountReason: p.recountReason ?? null,
@@ -170,6 +172,7 @@ export function renderPools(
       { header: 'SPEC' },
       { header: 'QUARANTINED', align: 'right' },
       { header: 'FULL-IN', align: 'right' },
+      { header: 'RESERVED', align: 'right' },
     );
   const fixed = pools.map((p) => [
     ...(ns ? [p.key.namespace ?? '—'] : []),
@@ -215,6 +218,7 @@ export function renderPools(
         specCell(p),
         p.quarantined === undefined ? '-' : count(p.quarantined, wide),
         fullInText(p.forecast),
+        count(p.status?.reserved ?? 0n, wide),
       );
     return row;
   });

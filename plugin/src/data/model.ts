@@ -118,9 +118,10 @@ export interface StatusCountsView {
   readonly used: bigint;
   readonly free: bigint;
   readonly outOfRange: bigint;
-  /** status.ipAddresses.quarantined / reserved, when the controller writes them. */
+  /** status.ipAddresses.quarantined, when the controller writes it. */
   readonly quarantined?: bigint;
-  readonly reserved?: bigint;
+  /** IP pools: addresses held by IPAddressReservations (not in used or free); 0 when absent. */
+  readonly reserved: bigint;
 }
 
 /** The pool's `status.forecast` (docs/adr/0031), as the controller last wrote it. */

@@ -78,15 +78,17 @@ export function countsFromStatus(pool: Pool, type: 'ip' | 'prefix', total: bigin
     return { ok: false, reason: 'status-disagrees' };
   if (st.total !== capInt64(total) || st.free > st.total) return { ok: false, reason: 'status-disagrees' };
   const capped = st.free >= MAX_INT64;
+  // IP pools: addresses held by IPAddressReservations are neither free nor allocated (ADR 0030).
+  const reserved = exact(s.reserved) ?? 0n;
   let allocated: bigint;
   let free: bigint;
   if (type === 'ip') {
     if (!capped) {
       free = st.free;
-      allocated = total - free;
+      allocated = total - free - reserved;
     } else if (noExtraHolders(pool, 'ip')) {
       allocated = st.used - st.oor;
-      free = total - allocated;
+      free = total - allocated - reserved;
     } else {
       return { ok: false, reason: 'status-capped' };
     }
@@ -101,7 +103,7 @@ export function countsFromStatus(pool: Pool, type: 'ip' | 'prefix', total: bigin
   // Each IPAddress is counted once in used: in range (allocated, or a duplicate), out of range or
   // unparsable; a slot in use is not free. Anything else was not written by a controller counting
   // like ours.
-  if (allocated < 0n || st.used < allocated + st.oor || allocated + free > total)
+  if (allocated < 0n || st.used < allocated + st.oor || allocated + free + reserved > total)
     return { ok: false, reason: 'status-disagrees' };
   return { ok: true, counts: { total, used: st.used, allocated, free, outOfRange: st.oor } };
 }

@@ -128,15 +128,15 @@ export function severityOf(counts: PoolCounts, invalid: boolean): Severity {
 function statusOf(pool: Pool): StatusCountsView | undefined {
   const s = pool.status?.ipAddresses;
   if (s === undefined) return undefined;
-  // quarantined/reserved: written by controllers that know them (issue 19); absent otherwise.
-  const extra = s as { quarantined?: StatusCount; reserved?: StatusCount };
+  // quarantined: written by controllers that know them (issue 19); absent otherwise.
+  const extra = s as { quarantined?: StatusCount };
   return {
     total: toBig(s.total),
     used: toBig(s.used),
     free: toBig(s.free),
     outOfRange: toBig(s.outOfRange),
     ...(extra.quarantined === undefined ? {} : { quarantined: toBig(extra.quarantined) }),
-    ...(extra.reserved === undefined ? {} : { reserved: toBig(extra.reserved) }),
+    reserved: toBig(s.reserved),
   };
 }
 
@@ -165,7 +165,8 @@ function mismatch(status: StatusCountsView | undefined, counts: PoolCounts): Poo
   const out: ('total' | 'used' | 'free' | 'outOfRange')[] = [];
   if (status.total !== capInt64(counts.total)) out.push('total');
   if (status.used !== capInt64(counts.used)) out.push('used');
-  if (status.free !== capInt64(counts.free)) out.push('free');
+  // Counted from IPAddresses, reserved addresses are free (reservations are not read here).
+  if (status.free + status.reserved !== capInt64(counts.free)) out.push('free');
   if (status.outOfRange !== capInt64(counts.outOfRange)) out.push('outOfRange');
   return out;
 }

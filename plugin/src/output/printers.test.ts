@@ -18,6 +18,7 @@ const V6_COUNTS = {
   allocated: '1',
   free: '18446744073709551614',
   outOfRange: '0',
+  reserved: '0',
 };
 
 function fixture() {
@@ -125,7 +126,7 @@ describe('pools printer', () => {
     const out = renderPools(fixture().pools, 'wide', palette(false), NOW);
     const v6 = out.split('\n').find((l) => l.includes('nodes-v6')) ?? '';
     assert.match(v6, /18446744073709551615\s+1\s+18446744073709551614\s+0/);
-    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64\s+0\s+-$/);
+    assert.match(v6, /≠ status {2}recount:requested {2}used=0\s+1\s+3d\s+fd00::\/64\s+0\s+-\s+0$/);
   });
   it('wide and json say where the counts come from; claims unknown unless read', () => {
     const pools = [
@@ -135,13 +136,18 @@ describe('pools printer', () => {
       ),
       ipPool('InClusterIPPool', 'capi-a', 'fresh', { addresses: ['10.0.0.0/30'], prefix: 24 }),
       ipPool('InClusterIPPool', 'capi-a', 'broken', { addresses: ['nope'], prefix: 24 }),
+      // Two of 10.0.1.1-10.0.1.6 held by an IPAddressReservation: neither used nor free (ADR 0030).
+      withControllerStatus(
+        ipPool('InClusterIPPool', 'capi-a', 'held', { addresses: ['10.0.1.0/29'], prefix: 24 }),
+        { total: 7, used: 1, free: 4, outOfRange: 0, reserved: 2 },
+      ),
     ];
     const counter = new PoolCounter(pools, { from: 'status' });
     const summaries = counter.summaries();
     const wide = renderPools(summaries, 'wide', palette(false), NOW).split('\n');
     assert.match(
       wide[0] ?? '',
-      /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC\s+QUARANTINED\s+FULL-IN$/,
+      /UTILISATION\s+COUNTS\s+STATUS\s+CLAIMS\s+AGE\s+SPEC\s+QUARANTINED\s+FULL-IN\s+RESERVED$/,
     );
     const row = (name: string): string => wide.find((l) => l.includes(` ${name} `)) ?? '';
     assert.match(
@@ -162,6 +168,16 @@ describe('pools printer', () => {
     assert.equal(item('fresh')?.countsFrom, 'ipaddresses');
     assert.equal(item('fresh')?.recountReason, 'no-status');
     assert.equal(item('broken')?.countsFrom, 'none');
+    assert.equal(item('held')?.countsFrom, 'status');
+    assert.deepEqual(item('held')?.counts, {
+      total: '7',
+      used: '1',
+      allocated: '1',
+      free: '4',
+      outOfRange: '0',
+      reserved: '2',
+    });
+    assert.match(row('held'), /held\s+pool\s+IPv4\s+7\s+1\s+4\s+0\s.*10\.0\.1\.0\/29\s+2$/);
     // The default table is unchanged by where counts come from.
     const table = renderPools(summaries, 'table', palette(false), NOW);
     assert.doesNotMatch(table, /status|recount/);
@@ -188,7 +204,13 @@ describe('pools printer', () => {
       recountReason: 'requested',
       utilisationPercent: 0,
       severity: 'ok',
-      status: { total: '9223372036854775807', used: '0', free: '9223372036854775807', outOfRange: '0' },
+      status: {
+        total: '9223372036854775807',
+        used: '0',
+        free: '9223372036854775807',
+        outOfRange: '0',
+        reserved: '0',
+      },
       statusMismatch: ['used'],
       paused: false,
       deleting: false,

@@ -124,6 +124,8 @@ export function withControllerStatus(
     free: number | bigint;
     outOfRange: number | bigint;
     quarantined?: number | bigint;
+    /** IP pools: addresses held by IPAddressReservations (ADR 0030). */
+    reserved?: number | bigint;
   },
   options: ControllerStatusOptions = {},
 ): Pool {
