@@ -196,7 +196,7 @@ describe('pool forecast, pools -o csv and FULL-IN on the real plane', () => {
     const wide = await runPlugin(kubeconfig, ['pools', '-n', ns, '-o', 'wide'], { COLUMNS: '80' });
     assert.equal(wide.code, 0, wide.stderr);
     const lines = wide.stdout.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /\sSPEC\s+FULL-IN$/);
+    assert.match(lines[0] ?? '', /\sSPEC\s+QUARANTINED\s+RESERVED\s+FULL-IN$/);
     const row = (name: string): string => lines.find((l) => l.startsWith(`${name} `)) ?? '';
     // About 24 free at up to ~250/h: hours, not days; the IPv6 pool will not fill up this millennium.
     assert.match(row('nodes'), /\s(<1h|\d+h)$/);

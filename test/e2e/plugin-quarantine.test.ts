@@ -66,8 +66,8 @@ describe('kubectl ipam shows the quarantine', () => {
     const line = `quarantined until ${until} (grace period ${String(GRACE)} s, claim ${ns}/c deleted at ${deletedAt})`;
 
     const wide = (await plugin('pools', '-o', 'wide')).split('\n');
-    assert.match(wide[0] ?? '', /\bQUARANTINED$/);
-    assert.match(wide.find((l) => l.startsWith('p ')) ?? '', /\s1$/, wide.join('\n'));
+    assert.match(wide[0] ?? '', /\bQUARANTINED\s+RESERVED\s+FULL-IN$/);
+    assert.match(wide.find((l) => l.startsWith('p ')) ?? '', /\s1\s+0\s+\S+$/, wide.join('\n'));
     const json = JSON.parse(await plugin('pools', '-o', 'json')) as {
       items: { name: string; quarantined: unknown }[];
     };

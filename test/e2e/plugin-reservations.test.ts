@@ -171,8 +171,8 @@ describe('kubectl ipam reserve / unreserve as a namespace editor (--as)', () => 
       { what: 'pools -o json counts reserved 2, used 1, free 3', timeoutMs: 30_000, intervalMs: 500 },
     );
     const wide = await plugin(editor, ['pools', '-o', 'wide']);
-    assert.match(wide.stdout, /\s+RESERVED\n/);
-    assert.match(wide.stdout, /pool\s+pool\s+IPv4\s+6\s+1\s+3\s+0\s.*10\.40\.0\.10-10\.40\.0\.15\s+2\n/);
+    assert.match(wide.stdout, /\s+RESERVED\s+FULL-IN\n/);
+    assert.match(wide.stdout, /pool\s+pool\s+IPv4\s+6\s+1\s+3\s+0\s.*10\.40\.0\.10-10\.40\.0\.15\s+\S+\s+2\s+\S+\n/);
 
     const explain = await plugin(editor, ['explain', 'pool', '10.40.0.11']);
     assert.equal(explain.code, 0, explain.stderr);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Pool, PoolAddressCounts } from '@ipam-in-cluster/api';
+import type { Pool } from '@ipam-in-cluster/api';
 import { PoolCounter } from '../data/pool-summary.js';
 import { palette } from '../output/colour.js';
 import { ipPool, withControllerStatus } from '../testing/wire-objects.js';
@@ -42,7 +42,7 @@ function summaries() {
         outOfRange: 0,
         quarantined: 2,
         reserved: 1,
-      } as PoolAddressCounts,
+      },
       forecast: {
         netAllocationsPerHour: 0.5,
         daysToExhaustion: 0.5,
@@ -66,7 +66,7 @@ describe('pools -o csv', () => {
     assert.equal(lines[0], POOLS_CSV_COLUMNS.join(','));
     assert.equal(
       lines[1],
-      'capi-a,nodes-v6,InClusterIPPool,IPv6,18446744073709551615,3,18446744073709551612,0,0,,,41.6,9300000000000000,2026-12-07T09:00:00.000Z,status',
+      'capi-a,nodes-v6,InClusterIPPool,IPv6,18446744073709551615,3,18446744073709551612,0,0,,0,41.6,9300000000000000,2026-12-07T09:00:00.000Z,status',
     );
     assert.equal(
       lines[2],

@@ -39,7 +39,8 @@ export function poolCsvRecord(p: PoolSummary): string[] {
     p.counts.outOfRange.toString(),
     String(Math.round(p.utilisation * 10_000) / 100),
     optional(p.status?.quarantined),
-    optional(p.status?.reserved),
+    // Reservations hold addresses of IP pools only (ADR 0030): empty for prefix pools.
+    p.kindShort === 'prefix' || p.kindShort === 'global-prefix' ? '' : optional(p.status?.reserved),
     optional(f?.netAllocationsPerHour),
     optional(f?.daysToExhaustion),
     f === undefined ? '' : f.observedAt.toISOString(),

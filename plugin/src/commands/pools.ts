@@ -171,8 +171,8 @@ export function renderPools(
       { header: 'AGE' },
       { header: 'SPEC' },
       { header: 'QUARANTINED', align: 'right' },
-      { header: 'FULL-IN', align: 'right' },
       { header: 'RESERVED', align: 'right' },
+      { header: 'FULL-IN', align: 'right' },
     );
   const fixed = pools.map((p) => [
     ...(ns ? [p.key.namespace ?? '—'] : []),
@@ -217,8 +217,11 @@ export function renderPools(
         age(p.createdAt, now),
         specCell(p),
         p.quarantined === undefined ? '-' : count(p.quarantined, wide),
+        // Reservations hold addresses of IP pools only (ADR 0030).
+        p.kindShort === 'prefix' || p.kindShort === 'global-prefix'
+          ? '-'
+          : count(p.status?.reserved ?? 0n, wide),
         fullInText(p.forecast),
-        count(p.status?.reserved ?? 0n, wide),
       );
     return row;
   });
