@@ -583,10 +583,24 @@ esac
       ]);
       assert.equal(service, 'capi-ipam-in-cluster-webhook-service', name);
     }
-    // Upstream's pool schema has no status.conditions: the API server prunes the conditions this
-    // provider wrote from what it serves (the stored objects are not rewritten). All else is as it was.
-    const withoutPoolConditions = (o: Obj | undefined) =>
-      o?.kind.endsWith('Pool') === true ? { ...o, status: { ...o.status, conditions: undefined } } : o;
+    // Upstream's pool schema has no status.conditions, status.forecast (ADR 0031) or
+    // status.ipAddresses.quarantined/reserved (ADRs 0028, 0030): the API server prunes what this
+    // provider wrote there from what it serves (the stored objects are not rewritten). All else is
+    // as it was.
+    const withoutPoolConditions = (o: Obj | undefined) => {
+      if (o?.kind.endsWith('Pool') !== true) return o;
+      const { forecast: _forecast, ...status } = (o.status ?? {}) as Record<string, unknown>;
+      const counts = status.ipAddresses as Record<string, unknown> | undefined;
+      const { quarantined: _q, reserved: _r, ...upstreamCounts } = counts ?? {};
+      return {
+        ...o,
+        status: {
+          ...status,
+          conditions: undefined,
+          ...(counts === undefined ? {} : { ipAddresses: upstreamCounts }),
+        },
+      };
+    };
     const afterReinstall = snapshot();
     for (const [k, was] of before) {
       assert.deepEqual(
