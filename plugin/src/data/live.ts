@@ -100,6 +100,11 @@ export interface LiveOptions {
    * Default: when the server is 1.27 or newer (`serverStreamsLists`, as the controller decides).
    */
   readonly streamingLists?: boolean;
+  /**
+   * The IPAddressReservation resource (default ReservationResource); tests name one the server
+   * does not serve to see the browser without the CRD.
+   */
+  readonly reservationResource?: ResourceDescriptor;
 }
 
 interface FeedOptions {
@@ -423,7 +428,13 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       );
       // Reservations of global pools live in any namespace: all of them when allowed, like IPAddresses.
       const reservations = new Feed<IPAddressReservation>(
-        feedOptions(ReservationResource, 'ipaddressreservations', undefined, fallback, NO_RESERVATIONS_CRD),
+        feedOptions(
+          options.reservationResource ?? ReservationResource,
+          'ipaddressreservations',
+          undefined,
+          fallback,
+          NO_RESERVATIONS_CRD,
+        ),
       );
       const feeds: Feed<KubeObject>[] = [
         ...poolFeeds.map(([, f]) => f),
