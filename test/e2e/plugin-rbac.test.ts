@@ -9,19 +9,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { openSession, createLiveSource, type LiveEvent } from '@ipam-in-cluster/plugin';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/paths.js';
 import { deleteGlobalIPPool, planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { runPlugin, type PluginResult } from '../support/kubectl-ipam.js';
+import { firstLiveSnapshot, type LiveSnapshot as Snapshot } from '../support/live-source.js';
 import { waitFor } from '../support/wait.js';
 import { ensurePluginBuilt } from '../support/plugin-build.js';
 
 const GROUP = 'ipam.cluster.x-k8s.io';
 const CAPI = 'v1beta2';
 const FIRST_SNAPSHOT_MS = 30_000;
-
-type Snapshot = Extract<LiveEvent, { type: 'snapshot' }>['snapshot'];
 
 /** The lines of stderr that say what could not be listed (other warnings, e.g. invalid pools of other tests, aside). */
 function coverageWarnings(r: PluginResult): string[] {
@@ -103,27 +101,8 @@ describe('kubectl-ipam with limited rights (--as)', () => {
   }
 
   /** The browser's data load as `as`: the live source's first snapshot. */
-  async function browseLoad(as: string, namespace: string, allNamespaces: boolean): Promise<Snapshot> {
-    const session = await openSession({ kubeconfig, as, namespace });
-    const source = createLiveSource(session, { namespace, allNamespaces });
-    let unsubscribe: () => void = () => undefined;
-    try {
-      return await new Promise<Snapshot>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(
-            new Error(`no snapshot for ${as} within ${FIRST_SNAPSHOT_MS} ms ("Reading pools…" forever)`),
-          );
-        }, FIRST_SNAPSHOT_MS);
-        unsubscribe = source.subscribe((e) => {
-          if (e.type !== 'snapshot') return;
-          clearTimeout(timer);
-          resolve(e.snapshot);
-        });
-      });
-    } finally {
-      unsubscribe();
-    }
-  }
+  const browseLoad = (as: string, namespace: string, allNamespaces: boolean): Promise<Snapshot> =>
+    firstLiveSnapshot(kubeconfig, as, { namespace, allNamespaces }, { timeoutMs: FIRST_SNAPSHOT_MS });
 
   before(async () => {
     ensurePluginBuilt();

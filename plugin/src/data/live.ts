@@ -1,5 +1,5 @@
 // A live data source for the Ink browser: one packages/kube Informer (list, then watch) per resource
-// — the served pool kinds, IPAddresses, IPAddressClaims — and a snapshot rebuilt from the caches
+// — the served pool kinds, IPAddresses, IPAddressClaims, IPAddressReservations — and a snapshot rebuilt from the caches
 // when they change, at most once per `debounceMs` (and never more often than twice the time a
 // rebuild takes, so a burst of events on a big inventory does not keep a core busy).
 // Pools first: the pool lists are small and come in long before the IPAddress and claim lists (3 s
@@ -11,11 +11,16 @@
 //   - listing cluster-wide is forbidden (and the scope is one namespace): watch that namespace;
 //   - listing is forbidden altogether (global pools for a namespace user): skip that resource;
 //   - watching is forbidden: re-list that resource every `pollMs` (2 s, k9s' refresh).
+// IPAddressReservations (ADR 0030) never hold the browser up: a cluster without their CRD (404)
+// gets a one-line note, a reader who may not list them the forbidden-lists warning; either way
+// the pools simply show none. Expired ones are left out (they hold nothing).
 // Release goes through the same path as the CLI.
 import {
+  IPAM_GROUP,
   POOL_KIND_INFO,
   POOL_KINDS,
   type IPAddressClaimWire,
+  type IPAddressReservation,
   type IPAddressWire,
   type Pool,
   type PoolKind,
@@ -23,6 +28,7 @@ import {
 import {
   Informer,
   ObjectClient,
+  ReservationResource,
   ipAddressClaimResource,
   ipAddressResource,
   poolResource,
@@ -32,11 +38,32 @@ import {
   type ResourceDescriptor,
 } from '@ipam-in-cluster/kube';
 import { EVERYWHERE, NOWHERE, coverageWarning, inNamespace } from './coverage.js';
-import type { Coverage, Inventory, ReadCoverage } from './model.js';
+import type { Coverage, Inventory, PoolSnapshot, ReadCoverage } from './model.js';
 import { leaseState } from './diagnose.js';
 import { applyRelease, planRelease, releaseTargetOf } from './release.js';
+import { expired } from './reservations.js';
 import { readControllerLease, type ReadScope, type Session } from './session.js';
 import { buildInventory, buildPoolsFirst, type PoolsFirstSnapshot } from './snapshot.js';
+
+/** A live IPAddressReservation naming a pool (ADR 0030): what the browser draws and says of it. */
+export interface HeldReservation {
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.addresses: single IPs, `a-b` ranges, CIDRs. */
+  readonly addresses: readonly string[];
+  readonly note: string | undefined;
+  /** spec.expiresAt (RFC 3339); undefined: until deleted. */
+  readonly expiresAt: string | undefined;
+}
+
+/** A pool of the live snapshot, with the reservations that hold its addresses (IP pools). */
+export type LivePool = PoolSnapshot & { readonly reservations?: readonly HeldReservation[] };
+
+/** The inventory the browser gets: its pools carry their reservations. */
+export type LiveInventory = Omit<Inventory, 'pools'> & { readonly pools: readonly LivePool[] };
+
+/** What the browser says when the cluster has no IPAddressReservation CRD. */
+export const NO_RESERVATIONS_CRD = 'IPAddressReservations are not installed: no reservations shown';
 
 /**
  * `pools`: at most once, before the first `snapshot`: the pools alone, counts from status (see the
@@ -44,7 +71,7 @@ import { buildInventory, buildPoolsFirst, type PoolsFirstSnapshot } from './snap
  */
 export type LiveEvent =
   | { readonly type: 'pools'; readonly snapshot: PoolsFirstSnapshot }
-  | { readonly type: 'snapshot'; readonly snapshot: Inventory }
+  | { readonly type: 'snapshot'; readonly snapshot: LiveInventory }
   | { readonly type: 'error'; readonly message: string };
 
 /** What the early `pools` snapshot says is still being read. */
@@ -73,6 +100,11 @@ export interface LiveOptions {
    * Default: when the server is 1.27 or newer (`serverStreamsLists`, as the controller decides).
    */
   readonly streamingLists?: boolean;
+  /**
+   * The IPAddressReservation resource (default ReservationResource); tests name one the server
+   * does not serve to see the browser without the CRD.
+   */
+  readonly reservationResource?: ResourceDescriptor;
 }
 
 interface FeedOptions {
@@ -85,6 +117,8 @@ interface FeedOptions {
   readonly fallbackNamespace: string | undefined;
   readonly pollMs: number;
   readonly pageSize: number;
+  /** When the resource is not served (404): a note instead of an error, and no objects. */
+  readonly missing?: string | undefined;
   readonly onChange: () => void;
   readonly onWarning: (text: string) => void;
   readonly onError: (text: string) => void;
@@ -171,6 +205,15 @@ class Feed<T extends KubeObject> {
   private failed(informer: Informer<T>, error: ClassifiedError, phase: string): void {
     if (this.stopped || this.informer !== informer) return;
     const forbidden = error.kind === 'Forbidden';
+    if (error.kind === 'NotFound' && phase === 'list' && this.o.missing !== undefined) {
+      // An optional kind whose CRD is not installed: none of it, said once.
+      this.mode = 'skipped';
+      this.informer = undefined;
+      void informer.stop();
+      this.resolveReady();
+      this.o.onWarning(this.o.missing);
+      return;
+    }
     if (forbidden && phase === 'list' && this.streaming) {
       // A streaming list is a watch: a user who may list but not watch is refused it. List in
       // pages to tell the two apart (the fallbacks below).
@@ -257,7 +300,7 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
   const debounceMs = options.debounceMs ?? 150;
   const pollMs = options.pollMs ?? 2000;
   const pageSize = options.pageSize ?? 5000;
-  let latest: Inventory | undefined;
+  let latest: LiveInventory | undefined;
 
   return {
     context: session.context,
@@ -275,7 +318,7 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         pools: Object.fromEntries(poolFeeds.map(([kind, feed]) => [kind, feed.coverage()])),
         addresses: addresses.coverage(),
         claims: claims.coverage(),
-        skipped: feeds.flatMap((f) => (f.skipped === undefined ? [] : [f.skipped])),
+        skipped: [...feeds, reservations].flatMap((f) => (f.skipped === undefined ? [] : [f.skipped])),
       });
       const poolItems = (): Pool[] =>
         poolFeeds.flatMap(([kind, feed]) =>
@@ -311,7 +354,7 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         const coverage = coverageNow();
         const skipped = coverageWarning(coverage);
         try {
-          latest = buildInventory({
+          const inventory = buildInventory({
             pools: poolItems(),
             addresses: typed(addresses.items(), session.contract.ipamApiVersion, 'IPAddress'),
             claims: typed(claims.items(), session.contract.ipamApiVersion, 'IPAddressClaim'),
@@ -323,6 +366,7 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
             warnings: skipped === undefined ? [...warnings] : [...warnings, skipped],
             coverage,
           });
+          latest = withReservations(inventory, reservations.items());
           emit({ type: 'snapshot', snapshot: latest });
         } catch (error) {
           emit({ type: 'error', message: error instanceof Error ? error.message : String(error) });
@@ -340,8 +384,10 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
         what: string,
         namespace: string | undefined,
         fallbackNamespace: string | undefined,
+        missing?: string,
       ): FeedOptions => ({
         session,
+        missing,
         resource,
         what,
         namespace,
@@ -380,6 +426,16 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       const claims = new Feed<IPAddressClaimWire>(
         feedOptions(ipAddressClaimResource(version), 'ipaddressclaims', undefined, fallback),
       );
+      // Reservations of global pools live in any namespace: all of them when allowed, like IPAddresses.
+      const reservations = new Feed<IPAddressReservation>(
+        feedOptions(
+          options.reservationResource ?? ReservationResource,
+          'ipaddressreservations',
+          undefined,
+          fallback,
+          NO_RESERVATIONS_CRD,
+        ),
+      );
       const feeds: Feed<KubeObject>[] = [
         ...poolFeeds.map(([, f]) => f),
         addresses,
@@ -405,7 +461,11 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
           ? serverStreamsLists(session.transport).catch(() => false)
           : Promise.resolve(options.streamingLists);
       const started = Promise.all([poolsIn, streaming]).then(async ([, stream]) => {
-        if (!closed) await Promise.all([addresses.start(stream), claims.start(stream)]);
+        if (closed) return;
+        // A small list, started first so that it is in with the others; never waited for (a
+        // reservation list that keeps failing must not keep the map away), a late one redraws.
+        void reservations.start(stream).then(changed);
+        await Promise.all([addresses.start(stream), claims.start(stream)]);
       });
       void started.then(() => {
         if (closed) return;
@@ -415,7 +475,7 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       return () => {
         closed = true;
         clearTimeout(timer);
-        for (const f of feeds) void f.stop();
+        for (const f of [...feeds, reservations]) void f.stop();
       };
     },
     async release(target) {
@@ -429,6 +489,35 @@ export function createLiveSource(session: Session, scope: ReadScope, options: Li
       const r = await applyRelease(session, plan, { force: target.force });
       return { ok: r.outcome === 'released' || r.outcome === 'already-gone', message: r.message };
     },
+  };
+}
+
+/** The inventory with each IP pool's live (not expired) reservations, by the pool they name. */
+export function withReservations(inv: Inventory, items: readonly IPAddressReservation[]): LiveInventory {
+  const byPool = new Map<string, HeldReservation[]>();
+  for (const r of items) {
+    const ref = r.spec.poolRef;
+    if (ref.apiGroup !== IPAM_GROUP || expired(r, inv.readAt)) continue;
+    const ns = r.metadata.namespace ?? '';
+    const poolNs = ref.kind === 'InClusterIPPool' ? ns : '';
+    const k = `${ref.kind}/${poolNs}/${ref.name}`;
+    const list = byPool.get(k) ?? [];
+    list.push({
+      namespace: ns,
+      name: r.metadata.name ?? '',
+      addresses: Array.isArray(r.spec.addresses) ? r.spec.addresses : [],
+      note: r.spec.note === '' ? undefined : r.spec.note,
+      expiresAt: r.spec.expiresAt,
+    });
+    byPool.set(k, list);
+  }
+  if (byPool.size === 0) return inv;
+  return {
+    ...inv,
+    pools: inv.pools.map((p) => {
+      const held = byPool.get(`${p.key.kind}/${p.key.namespace ?? ''}/${p.key.name}`);
+      return held === undefined || p.type !== 'ip' ? p : { ...p, reservations: held };
+    }),
   };
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { simpleAddress } from './model/build.js';
-import { defaultSet, FakeSource } from './testing/fixtures.js';
+import { defaultSet, FakeSource, patchPool } from './testing/fixtures.js';
 import { KEY, renderBrowser, type Harness } from './testing/render.js';
 import { cellGlyph, cellToken, makeTheme } from './theme.js';
 
@@ -34,19 +34,8 @@ function source(): FakeSource {
       quarantine: { claim: 'capi-a/leaving', deletedAt: DELETED, graceSeconds: 60, until: DELETED + 60_000 },
     }),
   );
-  const s = new FakeSource(set);
   // The data layer's count (status.ipAddresses.quarantined) for the list marker.
-  const subscribe = s.subscribe.bind(s);
-  s.subscribe = (listener, scope) =>
-    subscribe((e) => {
-      if (e.type !== 'snapshot') {
-        listener(e);
-        return;
-      }
-      const pools = e.snapshot.pools.map((p) => (p.id === 'capi-a/nodes-v4' ? { ...p, quarantined: 1n } : p));
-      listener({ ...e, snapshot: { ...e.snapshot, pools } });
-    }, scope);
-  return s;
+  return patchPool(new FakeSource(set), 'capi-a/nodes-v4', { quarantined: 1n });
 }
 
 for (const ascii of [false, true]) {

@@ -32,6 +32,7 @@ const COLOURS: Readonly<Record<Token, Style>> = {
   'out-of-range': { color: 'red', bold: true },
   orphan: { color: 'yellowBright', bold: true },
   quarantined: { color: 'magentaBright' },
+  held: { color: 'cyanBright' },
   ok: { color: 'green' },
   warning: { color: 'yellow' },
   critical: { color: 'red', bold: true },
@@ -86,6 +87,8 @@ export function cellGlyph(state: CellState, fill: number, single: boolean, ascii
       return ascii ? 'o' : '○';
     case 'quarantined':
       return ascii ? 'q' : '◇';
+    case 'held':
+      return ascii ? 'v' : '▣';
   }
 }
 
@@ -99,29 +102,34 @@ export interface LegendEntry {
   readonly label: string;
   /** The label where the full one does not fit (80 columns). */
   readonly short: string;
+  /** Where even the short ones do not fit (80 columns with a quarantine or reservation entry). */
+  readonly tiny?: string;
 }
 
 /**
  * Legend entries, in the order shown: every glyph the map can draw; the quarantine's (ADR 0028)
- * only when the map in view draws it, so that the usual legend keeps its full words.
+ * and the reservation's (ADR 0030) only when the map in view draws them, so that the usual legend
+ * keeps its full words.
  */
-export function legend(ascii = false, quarantined = false): readonly LegendEntry[] {
-  const e = (state: CellState, glyph: string, label: string, short: string): LegendEntry => ({
+export function legend(ascii = false, quarantined = false, held = false): readonly LegendEntry[] {
+  const e = (state: CellState, glyph: string, label: string, short: string, tiny?: string): LegendEntry => ({
     state,
     glyph,
     label,
     short,
+    ...(tiny === undefined ? {} : { tiny }),
   });
   return [
     ascii ? e('allocated', '#', 'allocated', 'used') : e('allocated', '■', 'allocated', 'used'),
     ...(ascii ? [] : [e('allocated', '█', 'full', 'full')]),
     e('partial', ascii ? '-+*' : '░▒▓', 'partly', 'part'),
     e('free', ascii ? '.' : '·', 'free', 'free'),
-    e('orphan', ascii ? 'o' : '○', 'orphan', 'orphan'),
+    e('orphan', ascii ? 'o' : '○', 'orphan', 'orphan', 'orph'),
     e('excluded', 'x', 'excluded', 'excl'),
     e('reserved', 'R', 'reserved', 'rsvd'),
     e('gateway', 'G', 'gateway', 'gw'),
-    e('out-of-range', '!', 'out of range', 'out of range'),
+    e('out-of-range', '!', 'out of range', 'out of range', 'oor'),
     ...(quarantined ? [e('quarantined', ascii ? 'q' : '◇', 'quarantined', 'quar')] : []),
+    ...(held ? [e('held', ascii ? 'v' : '▣', 'reservation', 'held')] : []),
   ];
 }

@@ -6,7 +6,7 @@ import { useView } from '../state/context.js';
 import { legend, type LegendEntry } from '../theme.js';
 import { Plain, Styled } from './Styled.js';
 
-/** Separator and label form that fit `width`: roomy, tight, then the short labels. */
+/** Separator and label form that fit `width`: roomy, tight, the short labels, then the tiny ones. */
 export function legendForm(
   entries: readonly LegendEntry[],
   width: number,
@@ -18,7 +18,8 @@ export function legendForm(
   if (text('  ', full) <= width) return { sep: '  ', label: full };
   if (text(' ', full) <= width) return { sep: ' ', label: full };
   if (text('  ', short) <= width) return { sep: '  ', label: short };
-  return { sep: ' ', label: short };
+  if (text(' ', short) <= width) return { sep: ' ', label: short };
+  return { sep: ' ', label: (l) => l.tiny ?? l.short };
 }
 
 export function Legend(props: { width: number }): ReactNode {
@@ -26,6 +27,7 @@ export function Legend(props: { width: number }): ReactNode {
   const entries = legend(
     theme.ascii,
     grid?.cells.some((c) => c.state === 'quarantined'),
+    grid?.cells.some((c) => c.state === 'held'),
   );
   const form = legendForm(entries, props.width);
   return (

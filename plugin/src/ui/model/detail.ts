@@ -3,7 +3,8 @@ import { equalAddr, explainAddress, parseAddr, type AddressVerdict } from '@ipam
 import { quarantineText } from '@ipam-in-cluster/api';
 import { releaseRule, type ReleaseRule } from '../../data/release-rule.js';
 import { age } from '../../output/present.js';
-import type { BrowserAddress, BrowserClaim, BrowserPool } from './source.js';
+import { reservationLine, reservationsAt } from './reservations.js';
+import type { BrowserAddress, BrowserClaim, BrowserPool, BrowserReservation } from './source.js';
 
 export type ReasonMark = 'ok' | 'no' | 'use' | 'warn';
 
@@ -34,6 +35,8 @@ export interface AddressDetail {
   readonly headline: string;
   readonly reasons: readonly ReasonLine[];
   readonly holders: readonly HolderView[];
+  /** IPAddressReservations holding the address (ADR 0030); IP pools only. */
+  readonly reservations: readonly BrowserReservation[];
 }
 
 /** The claim owner that stands for the machine: the controller owner, else the first owner. */
@@ -126,7 +129,7 @@ function prefixDetail(pool: BrowserPool, prefix: string, now: Date): AddressDeta
       mark: 'use',
       text: `in use by ${holders.length} IPAddress${holders.length === 1 ? '' : 'es'}`,
     });
-  return { address: prefix, verdict, headline, reasons, holders };
+  return { address: prefix, verdict, headline, reasons, holders, reservations: [] };
 }
 
 export function addressDetail(pool: BrowserPool, address: string, now: Date): AddressDetail | undefined {
@@ -137,7 +140,12 @@ export function addressDetail(pool: BrowserPool, address: string, now: Date): Ad
   const e = ex.value;
   const held = holdersOf(pool, e.address);
   const holders = held.map((a) => holderView(a, now));
-  let headline = `${e.address} ${VERDICT_TEXT[e.verdict]} in ${pool.id}`;
+  // Free by the spec but held by an IPAddressReservation: allocation skips it (ADR 0030).
+  const reservations = reservationsAt(pool, e.address);
+  const kept = e.verdict === 'free' && reservations.length > 0;
+  let headline = kept
+    ? `${e.address} is not allocatable: held by a reservation in ${pool.id}`
+    : `${e.address} ${VERDICT_TEXT[e.verdict]} in ${pool.id}`;
   const first = holders[0];
   if (first !== undefined && (e.verdict === 'allocated' || e.verdict === 'out-of-range-allocation')) {
     headline = `${e.address} ${e.verdict === 'allocated' ? 'is allocated' : 'is held (out of range)'} to claim ${first.claim}`;
@@ -152,8 +160,14 @@ export function addressDetail(pool: BrowserPool, address: string, now: Date): Ad
       ...held.flatMap((a): ReasonLine[] =>
         a.quarantine === undefined ? [] : [{ mark: 'warn', text: quarantineText(a.quarantine) }],
       ),
+      // An allocated address a reservation names is held for the reservation once released.
+      ...reservations.map((r): ReasonLine => ({ mark: kept ? 'no' : 'warn', text: reservationLine(r) })),
+      ...(reservations.length > 0 && !kept && held.length > 0
+        ? [{ mark: 'warn' as const, text: 'held for the reservation once its IPAddress is released' }]
+        : []),
     ],
     holders,
+    reservations,
   };
 }
 

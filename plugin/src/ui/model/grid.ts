@@ -17,6 +17,7 @@ import {
   type OccupancyBlock,
 } from '@ipam-in-cluster/allocator';
 import type { BrowserPool } from './source.js';
+import { countInSet, heldSet } from './reservations.js';
 
 export const SPARSE_ABOVE = 1n << 16n;
 export const SPARSE_BLOCK = 256n;
@@ -32,7 +33,8 @@ export type CellState =
   | 'gateway'
   | 'out-of-range'
   | 'orphan'
-  | 'quarantined';
+  | 'quarantined'
+  | 'held';
 
 export interface MapCell {
   readonly family: Family;
@@ -49,6 +51,8 @@ export interface MapCell {
   readonly orphans: number;
   /** IPAddresses in the cell held for the pool's reuse grace period (ADR 0028). */
   readonly quarantined?: number;
+  /** Addresses in the cell held by an IPAddressReservation and not allocated (ADR 0030). */
+  readonly held?: bigint;
   readonly row: number;
   readonly col: number;
 }
@@ -73,7 +77,8 @@ export interface MapGrid {
   readonly scope: IPRange;
 }
 
-export type GridPool = Pick<BrowserPool, 'layout' | 'index' | 'addresses'>;
+export type GridPool = Pick<BrowserPool, 'layout' | 'index' | 'addresses'> &
+  Partial<Pick<BrowserPool, 'reservations'>>;
 
 export interface GridRequest {
   readonly pool: GridPool;
@@ -240,6 +245,7 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
     for (const r of layout.reserved) if (r.addr.family === family) add(r.addr.value);
     for (const r of layout.excluded.intersection(view).ranges) add(r.from);
     for (const a of pool.addresses) add(addrValue(a.address));
+    for (const r of heldSet(pool, family, layout.allocatable).ranges) add(r.from);
     const blocks = [...candidates].map((i): IPRange => ({
       family,
       from: i * blockSize,
@@ -253,6 +259,7 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
 
   const orphans = orphanValues(pool.addresses, family, req.claimsRead);
   const quarantined = quarantinedValues(pool.addresses, family);
+  const reserved = heldSet(pool, family, restricted.allocatable);
   const group = blockSize * BigInt(perRow);
   const rows: { start: bigint; label: string; cells: (MapCell | undefined)[] }[] = [];
   const cells: MapCell[] = [];
@@ -274,8 +281,10 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
     const col = Number((start - rowStart) / blockSize);
     const held = countIn(orphans, start, end);
     const leaving = countIn(quarantined, start, end);
+    const kept = countInSet(reserved, start, end);
     const shown = stateOf(block);
-    // Out of range is the loudest state, then an orphan, then a quarantine (held, freed at its time).
+    // Out of range is the loudest state, then an orphan, then a quarantine (held, freed at its
+    // time), then a reservation (free addresses allocation skips; ADR 0030).
     const state =
       shown.state === 'out-of-range'
         ? shown.state
@@ -283,7 +292,9 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
           ? 'orphan'
           : leaving > 0
             ? 'quarantined'
-            : shown.state;
+            : kept > 0n
+              ? 'held'
+              : shown.state;
     const cell: MapCell = {
       family,
       start,
@@ -296,6 +307,7 @@ export function buildGrid(req: GridRequest): MapGrid | undefined {
       block,
       orphans: held,
       ...(leaving > 0 ? { quarantined: leaving } : {}),
+      ...(kept > 0n ? { held: kept } : {}),
       row: rows.length - 1,
       col,
     };

@@ -1,5 +1,6 @@
 // Pool list view model: one row per pool, filtered by the `/` text. Every number and marker comes
 // from output/present.ts, the module `kubectl ipam pools` paints too (ADR 0026).
+import { compactCount } from '../../output/counts.js';
 import { presentPool, type Marker, type SeverityTone } from '../../output/present.js';
 import type { BrowserPool, BrowserSeverity } from './source.js';
 
@@ -35,8 +36,19 @@ export function poolRow(pool: BrowserPool): PoolRow {
     percent: shown.percent,
     severity: shown.severity,
     tone: shown.tone,
-    markers: shown.markers,
+    markers: [...shown.markers, ...reservedMarker(pool)],
   };
+}
+
+/**
+ * `▣ N reserved`: addresses IPAddressReservations hold (status.ipAddresses.reserved; ADR 0030). The
+ * browser's own marker: `kubectl ipam pools` has the RESERVED column instead.
+ */
+function reservedMarker(pool: BrowserPool): Marker[] {
+  const n = pool.status?.reserved;
+  return n === undefined || n <= 0n
+    ? []
+    : [{ symbol: '▣', words: `${compactCount(n)} reserved`, tone: 'muted' }];
 }
 
 /** Case-insensitive match of every space-separated word against id, kind and family. */

@@ -57,6 +57,17 @@ export interface BrowserAddress {
     | undefined;
 }
 
+/** An IPAddressReservation holding addresses of a pool (ADR 0030; data/live.ts HeldReservation). */
+export interface BrowserReservation {
+  readonly namespace: string;
+  readonly name: string;
+  /** spec.addresses: single IPs, `a-b` ranges, CIDRs. */
+  readonly addresses: readonly string[];
+  readonly note: string | undefined;
+  /** spec.expiresAt (RFC 3339); undefined: until deleted. */
+  readonly expiresAt: string | undefined;
+}
+
 export interface BrowserPoolKey {
   readonly kind: string;
   readonly namespace: string | undefined;
@@ -91,6 +102,10 @@ export interface BrowserPool {
   readonly partial?: boolean | undefined;
   /** IP pools: addresses held for the reuse grace period (the `◇ N quarantined` marker; ADR 0028). */
   readonly quarantined?: bigint | undefined;
+  /** status.ipAddresses as the controller wrote it: `reserved` is the `▣ N reserved` marker (ADR 0030). */
+  readonly status?: { readonly reserved?: bigint | undefined } | undefined;
+  /** IP pools: the live (not expired) IPAddressReservations naming it (ADR 0030); absent: none read. */
+  readonly reservations?: readonly BrowserReservation[] | undefined;
   /** IPAddresses referencing this pool. */
   readonly addresses: readonly BrowserAddress[];
   /** The controller's status.forecast (ADR 0031); absent until it wrote one. */

@@ -95,6 +95,12 @@ function Panel(props: { width: number }): ReactNode {
         {cell.orphans > 0 ? (
           <Styled token="orphan" wrap="truncate">{`${String(cell.orphans).padStart(6)} orphaned`}</Styled>
         ) : null}
+        {cell.held !== undefined ? (
+          <Plain wrap="truncate">
+            <Styled token="held">{compactCount(cell.held).padStart(6)}</Styled>
+            {' in reservations'}
+          </Plain>
+        ) : null}
         {blockParts(cell.block).map((p) => (
           <Plain key={p.label} wrap="truncate">
             <Styled
@@ -118,14 +124,20 @@ function Panel(props: { width: number }): ReactNode {
   }
   const d = addressDetail(pool, cell.startText, now);
   const h = d?.holders[0];
+  const r = cell.state === 'held' ? d?.reservations[0] : undefined;
   return (
     <Box flexDirection="column" width={w}>
       <Styled token="title" wrap="truncate">
         {cell.startText}
       </Styled>
       <Styled token={cell.state} wrap="truncate">
-        {cell.state === 'orphan' ? 'orphan: claim gone' : (d?.verdict ?? cell.state)}
+        {cell.state === 'orphan'
+          ? 'orphan: claim gone'
+          : cell.state === 'held'
+            ? 'reserved (held)'
+            : (d?.verdict ?? cell.state)}
       </Styled>
+      {r !== undefined ? <Plain wrap="truncate">{`by ${r.namespace}/${r.name}`}</Plain> : null}
       {h !== undefined ? (
         <>
           <Plain wrap="truncate">{`claim   ${h.namespace === pool.key.namespace ? h.claim.slice(h.namespace.length + 1) : h.claim}`}</Plain>

@@ -18,8 +18,10 @@ export function mismatch(typed: string, expected: string, address: string): stri
 }
 
 export function ReleaseDialog(): ReactNode {
-  const { state, releaseHolders, theme, geometry, glyphs } = useView();
+  const { state, releaseHolders, theme, geometry, glyphs, detail } = useView();
   const address = state.address ?? '';
+  // An address a reservation names is held for it once released: no other claim gets it.
+  const kept = detail?.reservations ?? [];
   const typed = state.prompt?.text ?? '';
   // The same rule as `kubectl ipam release`: a live claim needs the extra confirmation (--force).
   const live = releaseHolders.filter((h) => h.release.needsForce);
@@ -53,9 +55,15 @@ export function ReleaseDialog(): ReactNode {
                 </Styled>,
               ],
         )}
-        <Styled token="warning" wrap="wrap">
-          {`⚠ The machine may still be using ${address}: releasing does not touch it, and the pool can hand the address to another claim at once.`}
-        </Styled>
+        {kept.length > 0 ? (
+          <Styled token="warning" wrap="wrap">
+            {`⚠ The machine may still be using ${address}: releasing does not touch it; it stays reserved by ${kept.map((r) => `${r.namespace}/${r.name}`).join(', ')}, so no claim gets it (kubectl ipam unreserve frees it).`}
+          </Styled>
+        ) : (
+          <Styled token="warning" wrap="wrap">
+            {`⚠ The machine may still be using ${address}: releasing does not touch it, and the pool can hand the address to another claim at once.`}
+          </Styled>
+        )}
       </Box>
       <Box marginTop={1}>
         <Plain wrap="truncate">

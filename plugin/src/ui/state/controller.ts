@@ -10,6 +10,7 @@ import { addressDetail, holdersOf, holderView } from '../model/detail.js';
 import { buildGrid, cellIndexAt, moveInGrid, poolExtent, type Direction } from '../model/grid.js';
 import { clampIndex, poolRows } from '../model/list.js';
 import { buildPrefixGrid } from '../model/prefix-grid.js';
+import { reservationsAt } from '../model/reservations.js';
 import type { BrowserDataSource, BrowserScope, ReleaseTarget } from '../model/source.js';
 import type { Theme } from '../theme.js';
 import type { BrowserActions, BrowserView } from './context.js';
@@ -182,6 +183,20 @@ function decideList(v: BrowserView, action: Action): Decision {
 function releaseDecision(v: BrowserView, address: string): Decision {
   if (v.readOnly) return { actions: [] };
   const holders = v.pool === undefined ? [] : holdersOf(v.pool, address);
+  const kept = v.pool === undefined ? undefined : reservationsAt(v.pool, address)[0];
+  // A reservation is not released here: it is an object of its own, removed by unreserve.
+  if (holders.length === 0 && kept !== undefined)
+    return {
+      actions: [
+        {
+          type: 'message',
+          message: {
+            text: `not released here: reserved by ${kept.namespace}/${kept.name} (kubectl ipam unreserve)`,
+            tone: 'info',
+          },
+        },
+      ],
+    };
   if (holders.length === 0)
     return {
       actions: [

@@ -173,6 +173,24 @@ export function snapshotOf(
   return { pools: inScope, readAt, warnings: [], scope };
 }
 
+/**
+ * `source` with the pool `id` of every snapshot patched: what the data layer adds to a pool that
+ * the fixtures do not compute (status counts, reservations).
+ */
+export function patchPool(source: FakeSource, id: string, patch: Partial<BrowserPool>): FakeSource {
+  const subscribe = source.subscribe.bind(source);
+  source.subscribe = (listener, scope) =>
+    subscribe((e) => {
+      if (e.type !== 'snapshot') {
+        listener(e);
+        return;
+      }
+      const pools = e.snapshot.pools.map((p) => (p.id === id ? { ...p, ...patch } : p));
+      listener({ ...e, snapshot: { ...e.snapshot, pools } });
+    }, scope);
+  return source;
+}
+
 /** An in-memory source: emits on subscribe, `push` for live updates, release drops the address. */
 export class FakeSource implements BrowserDataSource {
   readonly context = 'test-ctx';
