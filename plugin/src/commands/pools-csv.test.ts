@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Pool, PoolAddressCounts } from '@ipam-in-cluster/api';
+import type { Pool } from '@ipam-in-cluster/api';
 import { PoolCounter } from '../data/pool-summary.js';
 import { palette } from '../output/colour.js';
 import { ipPool, withControllerStatus } from '../testing/wire-objects.js';
@@ -42,7 +42,7 @@ function summaries() {
         outOfRange: 0,
         quarantined: 2,
         reserved: 1,
-      } as PoolAddressCounts,
+      },
       forecast: {
         netAllocationsPerHour: 0.5,
         daysToExhaustion: 0.5,
