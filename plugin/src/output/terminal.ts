@@ -92,6 +92,7 @@ const ASCII: Readonly<Record<string, string>> = {
   '↑': '^',
   '↓': 'v',
   '◇': 'q',
+  '↗': '/',
 };
 const NON_ASCII = /[\u0080-\u{10ffff}]/gu;
 
