@@ -66,7 +66,7 @@ describe(
         /↗/,
         'a pool without a forecast has no marker',
       );
-      for (const line of list.split('\n')) assert.ok([...line].length <= 80, `fits 80 columns: ${line}`);
+      for (const line of list.split('\n')) assert.ok(line.length <= 80, `fits 80 columns: ${line}`);
       // The list is sorted by id: filling first. Its map's side panel says when and at what rate.
       await t.keys(['Enter']);
       await t.waitFor(/full in 3d \(\+0\.07\/h\)/, 'the forecast line in the side panel');
