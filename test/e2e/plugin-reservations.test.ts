@@ -171,8 +171,12 @@ describe('kubectl ipam reserve / unreserve as a namespace editor (--as)', () => 
       { what: 'pools -o json counts reserved 2, used 1, free 3', timeoutMs: 30_000, intervalMs: 500 },
     );
     const wide = await plugin(editor, ['pools', '-o', 'wide']);
-    assert.match(wide.stdout, /\s+RESERVED\s+FULL-IN\n/);
-    assert.match(wide.stdout, /pool\s+pool\s+IPv4\s+6\s+1\s+3\s+0\s.*10\.40\.0\.10-10\.40\.0\.15\s+\S+\s+2\s+\S+\n/);
+    assert.match(wide.stdout, /\s+QUARANTINED\s+RESERVED\s+FULL-IN\n/);
+    // SPEC, then QUARANTINED 0, RESERVED 2, FULL-IN.
+    assert.match(
+      wide.stdout,
+      /pool\s+pool\s+IPv4\s+6\s+1\s+3\s+0\s.*10\.40\.0\.10-10\.40\.0\.15\s+0\s+2\s+\S+\n/,
+    );
 
     const explain = await plugin(editor, ['explain', 'pool', '10.40.0.11']);
     assert.equal(explain.code, 0, explain.stderr);
@@ -183,6 +187,19 @@ describe('kubectl ipam reserve / unreserve as a namespace editor (--as)', () => 
     assert.match(
       explain.stdout,
       new RegExp(`✗ reserved by ${ns.name}/lb: new load balancer, until 2030-01-31T00:00:00Z`),
+    );
+    // explain POOL: the reserved count from the status and the reservation holding it.
+    const pool = await plugin(editor, ['explain', 'pool']);
+    assert.equal(pool.code, 0, pool.stderr);
+    assert.match(
+      pool.stdout,
+      /\n {2}reserved 2 \(status\.ipAddresses\.reserved\) by 1 IPAddressReservation:\n/,
+    );
+    assert.match(
+      pool.stdout,
+      new RegExp(
+        `\\n {4}10\\.40\\.0\\.10-10\\.40\\.0\\.11 {2}reserved by ${ns.name}/lb: new load balancer, until 2030-01-31T00:00:00Z\\n`,
+      ),
     );
   });
 

@@ -1,10 +1,12 @@
 // kubectl ipam doctor: the audit as a table, or as a JSON/YAML report for `release --from-report`.
+import type { IPAddressReservation } from '@ipam-in-cluster/api';
+import { classifyApiError } from '@ipam-in-cluster/kube';
 import type { CommandContext } from '../cli/context.js';
 import { CliError, ExitCode } from '../errors/cli-error.js';
 import type { ClaimFacts } from '../data/diagnose.js';
 import { audit, makeReport, type DoctorReport, type Finding } from '../data/doctor.js';
 import type { ClaimView } from '../data/model.js';
-import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
+import { readClusterFact, readControllerLease, readInventory, type Session } from '../data/session.js';
 import type { Palette } from '../output/colour.js';
 import { toJson, toYaml } from '../output/serialize.js';
 import { renderTable } from '../output/table.js';
@@ -122,6 +124,32 @@ export function wrapSteps(line: string, width: number): string[] {
   return out;
 }
 
+/**
+ * The IPAddressReservations in scope; undefined (with a note on stderr) when the reader may not list
+ * them (the other checks still run); none when the CRD is not installed.
+ */
+async function readReservations(
+  ctx: CommandContext,
+  session: Session,
+  all: boolean,
+): Promise<IPAddressReservation[] | undefined> {
+  try {
+    const { items } = await session.client.reservations().list(all ? {} : { namespace: session.namespace });
+    return items;
+  } catch (error) {
+    const kind = classifyApiError(error).kind;
+    if (kind === 'Forbidden') {
+      ctx.err(
+        `note: you may not list ipaddressreservations.ipam-in-cluster.dev${all ? '' : ` in ${session.namespace}`}: reservations were not checked\n`,
+      );
+      return undefined;
+    }
+    // No IPAddressReservation CRD: there are none to check.
+    if (kind === 'NotFound') return [];
+    throw error;
+  }
+}
+
 export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<void> {
   if (!Number.isFinite(options.minAgeSeconds) || options.minAgeSeconds < 0)
     throw new CliError(ExitCode.Usage, '--min-age must be a number of seconds ≥ 0');
@@ -131,6 +159,7 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
   const inv = await readInventory(session, { namespace: session.namespace, allNamespaces: all });
   for (const w of inv.warnings) ctx.err(`warning: ${w}\n`);
   const lease = await readControllerLease(session, now);
+  const reservations = await readReservations(ctx, session, all);
   // Cluster facts only for claims that have no address (the only ones the diagnosis needs them for).
   const claims = inv.claims.filter((c) => all || c.namespace === session.namespace);
   const needFacts = claims.filter((c) => c.addressName === undefined || c.deleting);
@@ -147,6 +176,7 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
     now,
     minAgeSeconds: options.minAgeSeconds,
     factsFor: (c: ClaimView) => ({ cluster: clusters.get(`${c.namespace}/${c.name}`), lease, now }),
+    reservations,
   });
   const report = makeReport(findings, {
     now,
@@ -165,7 +195,7 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
             wide: out === 'wide',
             headers: options.headers,
             ascii: !ctx.globals.unicode,
-            partial: inv.coverage.skipped.length > 0,
+            partial: inv.coverage.skipped.length > 0 || reservations === undefined,
           }),
   );
   if (report.summary.errors + report.summary.warnings > 0) throw new DoctorFindings();

@@ -28,7 +28,7 @@ import type { AddressView, Inventory, PoolSnapshot } from '../data/model.js';
 import { covers } from '../data/coverage.js';
 import { claimQuarantine } from '../data/pool-summary.js';
 import { OwnerResolver, chainText, type ChainLink } from '../data/owners.js';
-import { holdingAddress, reservationsOf, reservationText } from '../data/reservations.js';
+import { expired, holdingAddress, reservationsOf, reservationText } from '../data/reservations.js';
 import { canonicalAddress, parsePoolName, resolvePool } from '../data/resolve.js';
 import { readClusterFact, readControllerLease, readInventory } from '../data/session.js';
 import { age } from '../output/age.js';
@@ -76,7 +76,31 @@ function statusLine(p: PoolSnapshot): string | undefined {
 }
 
 /** Text for `explain POOL` of an IP pool. Pure. */
-export function renderIPPoolExplanation(p: PoolSnapshot, e: PoolExplanation, pal: Palette): string {
+/**
+ * `reserved N (IPAddressReservations)` and one line per live reservation naming the pool: name,
+ * addresses, note and expiry (docs/adr/0030). None without reservations.
+ */
+export function reservationLines(
+  p: PoolSnapshot,
+  reservations: readonly IPAddressReservation[],
+  now: Date,
+): string[] {
+  const live = reservations.filter((r) => !expired(r, now));
+  const count = p.status?.reserved;
+  if (live.length === 0 && (count === undefined || count === 0n)) return [];
+  const out = [
+    `  reserved ${count === undefined ? '?' : String(count)} (status.ipAddresses.reserved) by ${live.length} IPAddressReservation${live.length === 1 ? '' : 's'}:`,
+  ];
+  for (const r of live) out.push(`    ${r.spec.addresses.join(', ')}  ${reservationText(r)}`);
+  return out;
+}
+
+export function renderIPPoolExplanation(
+  p: PoolSnapshot,
+  e: PoolExplanation,
+  pal: Palette,
+  reserved: readonly string[] = [],
+): string {
   const out: string[] = [pal.paint('heading', header(p)), ''];
   const rows: { mark: string; what: string; size: bigint | undefined; why: string }[] = [];
   for (const r of e.addresses)
@@ -166,6 +190,7 @@ export function renderIPPoolExplanation(p: PoolSnapshot, e: PoolExplanation, pal
     out.push('', '  duplicates (one address, several IPAddresses):');
     for (const a of dups) out.push(`    ${a.address}  ${a.namespace}/${a.name}`);
   }
+  if (reserved.length > 0) out.push('', ...reserved);
   const sl = statusLine(p);
   if (sl !== undefined) out.push('', sl);
   out.push(forecastLine(p.forecast));
@@ -513,6 +538,7 @@ export async function runExplain(
         `pool ${pool.id} has an invalid spec: ${pool.error ?? 'unknown error'}`,
       );
     const e = explainPool(pool.layout, pool.index, { limit: options.limit });
+    const reservations = await reservationsOf(session, pool.key);
     if (json)
       emit({
         apiVersion: 'kubectl-ipam/v1alpha1',
@@ -523,8 +549,17 @@ export async function runExplain(
         statusMismatch: pool.statusMismatch,
         ...e,
         forecast: forecastJson(pool.forecast),
+        reservations: reservations
+          .filter((r) => !expired(r, ctx.now()))
+          .map((r) => ({
+            name: `${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`,
+            addresses: r.spec.addresses,
+            note: r.spec.note ?? null,
+            expiresAt: r.spec.expiresAt ?? null,
+          })),
       });
-    else ctx.out(renderIPPoolExplanation(pool, e, ctx.palette));
+    else
+      ctx.out(renderIPPoolExplanation(pool, e, ctx.palette, reservationLines(pool, reservations, ctx.now())));
     return;
   }
 

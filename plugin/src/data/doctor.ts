@@ -1,10 +1,19 @@
 // The leak and consistency audit behind `kubectl ipam doctor`. Pure over the inventory (plus the
 // claim facts for pending claims); the report is JSON that `release --from-report` reads back.
 import { isRecord } from '@ipam-in-cluster/allocator';
-import { FINALIZER_PROTECT_ADDRESS, POOL_KIND_INFO, isOurPoolRef, isPoolKind } from '@ipam-in-cluster/api';
+import {
+  FINALIZER_PROTECT_ADDRESS,
+  IPAM_GROUP,
+  POOL_KIND_INFO,
+  RESERVATION_KIND,
+  isOurPoolRef,
+  isPoolKind,
+  type IPAddressReservation,
+} from '@ipam-in-cluster/api';
 import { covers, poolKindCovered } from './coverage.js';
 import { diagnoseClaim, type ClaimFacts } from './diagnose.js';
 import type { AddressView, ClaimView, Inventory } from './model.js';
+import { expired } from './reservations.js';
 import { canonicalAddress } from './resolve.js';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
@@ -20,7 +29,9 @@ export type FindingCheck =
   | 'pending-claim'
   | 'claim-address-missing'
   | 'status-mismatch'
-  | 'invalid-pool';
+  | 'invalid-pool'
+  | 'reservation-pool-missing'
+  | 'reservation-expired';
 
 export interface FindingObject {
   readonly kind: string;
@@ -79,6 +90,75 @@ export interface AuditOptions {
   readonly minAgeSeconds: number;
   /** Facts for pending claims (cluster, lease); the same lease for all. */
   readonly factsFor: (claim: ClaimView) => ClaimFacts;
+  /** IPAddressReservations read (docs/adr/0030); undefined: not read (forbidden, or no CRD). */
+  readonly reservations?: readonly IPAddressReservation[] | undefined;
+}
+
+/** The IP pool kinds a reservation may name (ADR 0030). */
+const RESERVABLE_KINDS: ReadonlySet<string> = new Set(['InClusterIPPool', 'GlobalInClusterIPPool']);
+
+/**
+ * Reservations whose pool is gone or of a kind no reservation can hold (warning: it holds nothing),
+ * and reservations that expired but still exist (info: a record that holds nothing).
+ */
+export function auditReservations(
+  inv: Inventory,
+  reservations: readonly IPAddressReservation[],
+  now: Date,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const r of reservations) {
+    const namespace = r.metadata.namespace ?? '';
+    const name = r.metadata.name ?? '';
+    const ref = r.spec.poolRef;
+    const object: FindingObject = {
+      kind: RESERVATION_KIND,
+      namespace,
+      name,
+      uid: r.metadata.uid ?? '',
+      resourceVersion: r.metadata.resourceVersion ?? '',
+    };
+    const base = { object, address: r.spec.addresses.join(','), releasable: false };
+    const holder = `${RESERVATION_KIND} ${namespace}/${name}`;
+    const unreserve = `kubectl ipam unreserve ${namespace}/${name} --yes`;
+    if (ref.apiGroup !== IPAM_GROUP || !RESERVABLE_KINDS.has(ref.kind)) {
+      out.push({
+        ...base,
+        pool: `${ref.kind}/${ref.name}`,
+        check: 'reservation-pool-missing',
+        severity: 'warning',
+        message: `${holder} names spec.poolRef ${ref.apiGroup}/${ref.kind} ${ref.name}, which is not an IP pool (InClusterIPPool or GlobalInClusterIPPool of ${IPAM_GROUP}): it holds nothing; remove it with: ${unreserve}`,
+      });
+      continue;
+    }
+    const kind = ref.kind as 'InClusterIPPool' | 'GlobalInClusterIPPool';
+    const poolNs = POOL_KIND_INFO[kind].namespaced ? namespace : undefined;
+    const pool = inv.pools.find(
+      (p) => p.key.kind === kind && p.key.name === ref.name && p.key.namespace === poolNs,
+    );
+    const poolText = poolNs === undefined ? `global/${ref.name}` : `${poolNs}/${ref.name}`;
+    if (pool === undefined && poolKindCovered(inv.coverage, kind, poolNs)) {
+      out.push({
+        ...base,
+        pool: `${kind}/${ref.name}`,
+        check: 'reservation-pool-missing',
+        severity: 'warning',
+        message: `${holder} holds addresses of ${kind} ${poolText}, which does not exist: it holds nothing; remove it with: ${unreserve}`,
+      });
+      continue;
+    }
+    if (expired(r, now)) {
+      const at = r.spec.expiresAt === undefined ? '' : ` at ${r.spec.expiresAt}`;
+      out.push({
+        ...base,
+        pool: pool?.id ?? poolText,
+        check: 'reservation-expired',
+        severity: 'info',
+        message: `${holder} expired${at}: it holds nothing (${r.spec.addresses.join(', ')} are free to allocate); remove it with: ${unreserve}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Runs every check. Findings are sorted: errors first, then by object. */
@@ -253,6 +333,8 @@ export function audit(inv: Inventory, options: AuditOptions): Finding[] {
       });
     }
   }
+
+  if (options.reservations !== undefined) out.push(...auditReservations(inv, options.reservations, now));
 
   const rank: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
   return out.sort(

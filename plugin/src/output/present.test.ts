@@ -90,6 +90,22 @@ describe('present: what every front end shows', () => {
     assert.equal(markersText(many, true), '▲ ! ⏸ ⌫ ≠ ?');
     assert.equal(new Set(markersOf(many).map((m) => m.symbol)).size, 6, 'every symbol is distinct');
   });
+  it('a pool filling up within a year: `↗ full in 3d`, `↗3d` where only symbols fit, a warning within 7 days', () => {
+    const at = new Date('2026-01-03T00:00:00Z');
+    const filling = (days: number | undefined): PresentablePool =>
+      pool({ forecast: { netAllocationsPerHour: 0.5, daysToExhaustion: days, observedAt: at } });
+    assert.equal(markersText(filling(3.2)), '↗ full in 3d');
+    assert.equal(markersText(filling(3.2), true), '↗3d');
+    assert.equal(markersText(filling(0.5), true), '↗12h');
+    assert.equal(markersOf(filling(3.2))[0]?.tone, 'warning');
+    assert.equal(markersOf(filling(40))[0]?.tone, 'muted');
+    assert.equal(markersText(filling(200)), '↗ full in 200d');
+    // Not filling up (no rate, or full later than a year), or full already (■ full says it).
+    assert.equal(markersText(filling(undefined)), '');
+    assert.equal(markersText(filling(400)), '');
+    assert.equal(markersText(pool({ ...filling(0), severity: 'full', counts: counts(4n, 4n) })), '■ full');
+    assert.equal(markersText(pool({ severity: 'critical', forecast: filling(1).forecast }), true), '▲ ↗24h');
+  });
   it("ages are kubectl's", () => {
     assert.equal(age(new Date(NOW.getTime() - 90_000), NOW), '90s');
     assert.equal(age(new Date(NOW.getTime() - 3 * 86_400_000), NOW), '3d');
@@ -118,8 +134,14 @@ function snapshot() {
     'almost',
     Array.from({ length: 235 }, (_, i) => `10.9.0.${10 + i}`),
   );
-  // 80 %: warning; one address out of range.
-  pools.push(ipPool('InClusterIPPool', 'capi-a', 'warm', { addresses: ['10.8.0.1-10.8.0.10'], prefix: 24 }));
+  // 80 %: warning; one address out of range; filling up (status.forecast: full in 3 days).
+  const warm = ipPool('InClusterIPPool', 'capi-a', 'warm', { addresses: ['10.8.0.1-10.8.0.10'], prefix: 24 });
+  pools.push({
+    ...warm,
+    status: {
+      forecast: { netAllocationsPerHour: 0.03, daysToExhaustion: 3.2, observedAt: '2026-01-03T23:00:00Z' },
+    },
+  } as Pool);
   fill('capi-a', 'warm', [
     '10.8.0.1',
     '10.8.0.2',
@@ -209,6 +231,7 @@ describe('pools and the browser agree', () => {
       'invalid spec',
       'out of range',
       'status',
+      'full in 3d',
     ])
       assert.ok(seen.has(want), `${want} is covered`);
   });

@@ -4,8 +4,9 @@
 // layer's (data/pool-summary.ts severityOf, thresholds WARNING_PERCENT / CRITICAL_PERCENT); this
 // module turns it, and the exact counts, into text.
 import type { PoolCounts } from '@ipam-in-cluster/allocator';
-import type { Severity } from '../data/model.js';
+import type { ForecastView, Severity } from '../data/model.js';
 import { compactCount, exactCount } from './counts.js';
+import { fullInText } from './forecast.js';
 
 export { age } from './age.js';
 
@@ -25,6 +26,30 @@ export interface PresentablePool {
   readonly partial?: boolean | undefined;
   /** IP pools: addresses held for the reuse grace period (ADR 0028); undefined: not known. */
   readonly quarantined?: bigint | undefined;
+  /** status.forecast (ADR 0031); undefined until the controller wrote one. */
+  readonly forecast?: ForecastView | undefined;
+}
+
+/** The forecast horizon of the `↗ full in …` marker: a pool full later than this is not "filling up". */
+export const FILLING_UP_DAYS = 365;
+/** Within this many days the marker is a warning: the chart's PrometheusRule alerts "full within 7 days". */
+export const FILLING_UP_WARNING_DAYS = 7;
+
+/**
+ * The `↗ full in 3d` marker (`↗3d` where only symbols fit) of a pool filling up: a positive net allocation rate that leaves it
+ * without a free address within FILLING_UP_DAYS (FULL-IN of `pools -o wide`, same text). None for
+ * a pool that is full already (its `■ full` says it) or not filling up.
+ */
+export function fillingUpMarker(p: Pick<PresentablePool, 'forecast'>): Marker | undefined {
+  const days = p.forecast?.daysToExhaustion;
+  if (days === undefined || days <= 0 || days >= FILLING_UP_DAYS) return undefined;
+  const when = fullInText(p.forecast);
+  return {
+    symbol: '↗',
+    words: `full in ${when}`,
+    short: `↗${when}`,
+    tone: days <= FILLING_UP_WARNING_DAYS ? 'warning' : 'muted',
+  };
 }
 
 /** The semantic colour of a severity: a name both palettes (output/colour.ts, ui/theme.ts) define. */
@@ -100,8 +125,15 @@ export function familyText(p: Pick<PresentablePool, 'type' | 'family' | 'allocat
 export interface Marker {
   readonly symbol: string;
   readonly words: string;
+  /** Where only symbols fit: this instead of the bare symbol (`↗3d`), when the symbol alone says too little. */
+  readonly short?: string;
   /** The colour it is painted in. */
   readonly tone: SeverityTone;
+}
+
+/** A marker where room is short: its short form, else its symbol. */
+export function markerSymbol(m: Marker): string {
+  return m.short ?? m.symbol;
 }
 
 /** Every marker of a pool, most important first. */
@@ -118,13 +150,15 @@ export function markersOf(p: PresentablePool): Marker[] {
   if (p.partial === true) m.push({ symbol: '?', words: 'partial', tone: 'warning' });
   if (p.quarantined !== undefined && p.quarantined > 0n)
     m.push({ symbol: '◇', words: `${compactCount(p.quarantined)} quarantined`, tone: 'muted' });
+  const filling = fillingUpMarker(p);
+  if (filling !== undefined) m.push(filling);
   return m;
 }
 
-/** The markers as text: `▲ nearly full ! out of range`, or symbols only (`▲ !`) where room is short. */
+/** The markers as text: `▲ nearly full ! out of range`, or symbols only (`▲ ! ↗3d`) where room is short. */
 export function markersText(p: PresentablePool, symbols = false): string {
   return markersOf(p)
-    .map((m) => (symbols ? m.symbol : `${m.symbol} ${m.words}`))
+    .map((m) => (symbols ? markerSymbol(m) : `${m.symbol} ${m.words}`))
     .join(' ');
 }
 

@@ -93,6 +93,7 @@ const ASCII: Readonly<Record<string, string>> = {
   '↓': 'v',
   '◇': 'q',
   '▣': 'v',
+  '↗': '/',
 };
 const NON_ASCII = /[\u0080-\u{10ffff}]/gu;
 

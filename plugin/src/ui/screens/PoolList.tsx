@@ -4,6 +4,7 @@
 import { Box } from 'ink';
 import type { ReactNode } from 'react';
 import { bar } from '../../output/bar.js';
+import { markerSymbol } from '../../output/present.js';
 import { Plain, Styled } from '../components/Styled.js';
 import { Table, type Column } from '../components/Table.js';
 import { viewport, type PoolRow } from '../model/list.js';
@@ -16,7 +17,7 @@ function widest(rows: readonly PoolRow[], title: string, cell: (r: PoolRow) => s
 }
 
 function markerText(r: PoolRow, symbols: boolean): string {
-  return r.markers.map((m) => (symbols ? m.symbol : `${m.symbol} ${m.words}`)).join(' ');
+  return r.markers.map((m) => (symbols ? markerSymbol(m) : `${m.symbol} ${m.words}`)).join(' ');
 }
 
 export function PoolList(): ReactNode {
