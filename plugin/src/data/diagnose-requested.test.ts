@@ -16,6 +16,25 @@ function asking(c: ReturnType<typeof claim>, value: string): ReturnType<typeof c
   return c;
 }
 
+const RESERVATION_REFUSAL =
+  'requested address 10.0.0.60 is taken by IPAddressReservation a/lb in InClusterIPPool a/nodes';
+
+/** Ready=False as the controller writes it when a reservation, which this view cannot see, holds the address. */
+function refusedByController(c: ReturnType<typeof claim>): ReturnType<typeof claim> {
+  c.status = {
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: ClaimReadyReason.RequestedAddressTaken,
+        message: RESERVATION_REFUSAL,
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+  };
+  return c;
+}
+
 function diagnose(name: string) {
   const inv = buildInventory({
     pools: [
@@ -34,6 +53,7 @@ function diagnose(name: string) {
       asking(claim('a', 'taken', 'InClusterIPPool', 'nodes'), '10.0.0.2'),
       asking(claim('a', 'excluded', 'InClusterIPPool', 'nodes'), '10.0.0.50'),
       asking(claim('a', 'free', 'InClusterIPPool', 'nodes'), '10.0.0.99'),
+      refusedByController(asking(claim('a', 'held-by-reservation', 'InClusterIPPool', 'nodes'), '10.0.0.60')),
       asking(claim('a', 'bad', 'InClusterIPPool', 'nodes'), 'ten'),
       asking(claim('a', 'prefix', 'InClusterPrefixPool', 'pp'), 'fd00::'),
       claim('a', 'plain', 'InClusterIPPool', 'nodes'),
@@ -92,6 +112,14 @@ describe('explain claim: requested address', () => {
     );
     assert.equal(diagnose('bad').requested?.reason, ClaimReadyReason.RequestedAddressInvalid);
     assert.equal(diagnose('prefix').requested?.reason, ClaimReadyReason.RequestedAddressUnsupported);
+  });
+
+  it("takes the controller's refusal when a holder it cannot see (a reservation) holds the address", () => {
+    const held = diagnose('held-by-reservation');
+    assert.deepEqual(
+      [held.requested?.state, held.requested?.reason, held.requested?.message],
+      ['refused', ClaimReadyReason.RequestedAddressTaken, RESERVATION_REFUSAL],
+    );
   });
 
   it('says a free requested address is the one the controller allocates', () => {

@@ -145,6 +145,11 @@ function requestedView(
   const { kind, namespace, name } = pool.key;
   const poolText = `${kind} ${namespace === undefined ? name : `${namespace}/${name}`}`;
   const refusal = requestRefusal(pool.layout, r.addr, holders, poolText);
+  // Holders this view cannot see (an IPAddressReservation holds it, ADR 0030; a claim queued
+  // earlier): the controller's own refusal on the claim's Ready condition wins over "free".
+  const ready = claim.conditions.find((c) => c.type === 'Ready');
+  if (refusal === undefined && ready?.status === 'False' && ready.reason.startsWith('RequestedAddress'))
+    return view('refused', ready.message, ready.reason);
   return refusal === undefined
     ? view(
         'free',
