@@ -227,6 +227,8 @@ describe('kubectl-ipam against the control plane', () => {
       allocated: '1',
       free: '18446744073709551613',
       outOfRange: '0',
+      // Addresses held by IPAddressReservations (ADR 0030); none here.
+      reserved: '0',
     });
     assert.equal(doc.items.find((i) => i.id === `${ns.name}/tiny`)?.severity, 'full');
   });
@@ -440,7 +442,17 @@ describe('kubectl-ipam against the control plane', () => {
         );
       });
     const sub = await complete(['']);
-    assert.deepEqual(sub.lines, ['pools', 'explain', 'inspect', 'release', 'doctor', 'browse', 'completion']);
+    assert.deepEqual(sub.lines, [
+      'pools',
+      'explain',
+      'inspect',
+      'release',
+      'doctor',
+      'browse',
+      'completion',
+      'reserve',
+      'unreserve',
+    ]);
     assert.equal(sub.directive, ':4');
     assert.deepEqual((await complete(['ex'])).lines, ['explain']);
     assert.deepEqual((await complete(['pools', '--sort', ''])).lines, [
