@@ -243,6 +243,14 @@ export function addressKey(address: Address): string {
   return keyOf(address.metadata.namespace, address.metadata.name ?? '');
 }
 
+/** The reservations (`IPAddressReservation ns/name`) holding `address` (canonical) in the pool. */
+function reservationHolders(entry: PoolEntry, address: string): string[] {
+  const out: string[] = [];
+  for (const [holder, list] of entry.reservations)
+    if (list.some((r) => r.address === address)) out.push(holder);
+  return out;
+}
+
 /** Who holds an address, for messages: the claim it was created for, unless the holding says otherwise. */
 function holderOf(h: HeldAddress): string {
   return h.holder ?? `IPAddressClaim ${h.name}`;
@@ -538,8 +546,7 @@ export class PoolRegistry {
       if (h.addr !== undefined && h.addr.family === addr.family && h.addr.value === addr.value)
         holders.push(holderOf(h));
     // A reservation holds its address like an IPAddress does (docs/adr/0030-reservations.md).
-    for (const [holder, list] of entry.reservations)
-      if (list.some((r) => r.address === address)) holders.push(holder);
+    holders.push(...reservationHolders(entry, address));
     const mine = entry.queued.get(ipAddressKey);
     let refusal = requestRefusal(served.model.layout, addr, holders.sort(), describe(id));
     if (refusal === undefined) {
@@ -720,8 +727,7 @@ export class PoolRegistry {
     const out: string[] = [];
     for (const h of entry.holdings.values())
       if (h.addr !== undefined && formatAddr(h.addr) === canonical) out.push(h.name);
-    for (const [holder, list] of entry.reservations)
-      if (list.some((r) => r.address === canonical)) out.push(holder);
+    out.push(...reservationHolders(entry, canonical));
     return out.sort();
   }
 

@@ -40,7 +40,7 @@ export function poolCsvRecord(p: PoolSummary): string[] {
     String(Math.round(p.utilisation * 10_000) / 100),
     optional(p.status?.quarantined),
     // Reservations hold addresses of IP pools only (ADR 0030): empty for prefix pools.
-    p.kindShort === 'prefix' || p.kindShort === 'global-prefix' ? '' : optional(p.status?.reserved),
+    p.type === 'prefix' ? '' : optional(p.status?.reserved),
     optional(f?.netAllocationsPerHour),
     optional(f?.daysToExhaustion),
     f === undefined ? '' : f.observedAt.toISOString(),

@@ -218,9 +218,7 @@ export function renderPools(
         specCell(p),
         p.quarantined === undefined ? '-' : count(p.quarantined, wide),
         // Reservations hold addresses of IP pools only (ADR 0030).
-        p.kindShort === 'prefix' || p.kindShort === 'global-prefix'
-          ? '-'
-          : count(p.status?.reserved ?? 0n, wide),
+        p.type === 'prefix' ? '-' : count(p.status?.reserved ?? 0n, wide),
         fullInText(p.forecast),
       );
     return row;
