@@ -41,7 +41,12 @@
 // namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
 // /readyz); (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz
 // with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
-// one-pool: (6) the second burst, on the restarted controller.
+// one-pool: (6) the second burst, on the restarted controller; (7) the controller stopped, the
+// ceiling again on the plane as the bursts left it (a fuller plane costs the API server more a write).
+//
+// Every burst and ceiling prints the CPU a claim of each process on the machine (kube-apiserver,
+// etcd, kube-controller-manager, the bench's client, the controller) and their sum: on a small
+// machine throughput is CPU-bound, at most cores / sum claims a second.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -160,10 +165,14 @@ function isReady(c: IPAddressClaimWire): boolean {
   );
 }
 
-/** CPU seconds so far of the plane's kube-apiserver and etcd (/proc) and of this process (the bench's client). */
+/**
+ * CPU seconds so far of the plane's kube-apiserver, etcd and kube-controller-manager (/proc) and of
+ * this process (the bench's client). All of them share the machine's cores with the controller.
+ */
 interface SideCpu {
   apiserver: number;
   etcd: number;
+  kcm: number;
   client: number;
 }
 
@@ -180,7 +189,12 @@ function sideCpu(env: IpamPlane): SideCpu {
     }
   };
   const own = process.cpuUsage();
-  return { apiserver: of('kube-apiserver'), etcd: of('etcd'), client: (own.user + own.system) / 1e6 };
+  return {
+    apiserver: of('kube-apiserver'),
+    etcd: of('etcd'),
+    kcm: of('kube-controller-manager'),
+    client: (own.user + own.system) / 1e6,
+  };
 }
 
 /** ms of CPU a claim between two sideCpu() readings, by process. */
@@ -189,6 +203,7 @@ function sideCpuPerClaim(before: SideCpu, after: SideCpu, claims: number): SideC
   return {
     apiserver: per(before.apiserver, after.apiserver),
     etcd: per(before.etcd, after.etcd),
+    kcm: per(before.kcm, after.kcm),
     client: per(before.client, after.client),
   };
 }
@@ -406,30 +421,54 @@ function windowFigures(b: BurstResult, windows: readonly { from: number; to: num
   });
 }
 
-function burstFigures(b: BurstResult, ceilingRate: number) {
+/** The plain client's rate before the controller ran, and again after it stopped (same plane). */
+interface Ceilings {
+  before: number;
+  after: number;
+}
+
+/** ms of CPU a claim of every process on the machine's cores that takes part. */
+function totalCpu(c: SideCpu, controllerMs = 0): number {
+  return Math.round((c.apiserver + c.etcd + c.kcm + c.client + controllerMs) * 100) / 100;
+}
+
+/** At most this many claims a second fit on the machine's cores at `msPerClaim` of CPU a claim. */
+function cpuBound(msPerClaim: number): number {
+  return Math.round((availableParallelism() * 1000) / msPerClaim);
+}
+
+function burstFigures(b: BurstResult, ceilings: Ceilings) {
+  const cpuMsPerClaim = Math.round((b.cpuSeconds * 1000 * 100) / b.claims) / 100;
   return {
     createClaimsMs: ms(b.createdMs),
     allReadyMs: ms(b.totalMs),
     claimsPerSecond: Math.round(b.rate),
-    percentOfCeiling: Math.round((b.rate / ceilingRate) * 100),
+    percentOfCeiling: Math.round((b.rate / ceilings.before) * 100),
+    percentOfCeilingAfter: Math.round((b.rate / ceilings.after) * 100),
     latencyP50Ms: ms(percentile(b.latencies, 50)),
     latencyP99Ms: ms(percentile(b.latencies, 99)),
     latencyMaxMs: ms(b.latencies[b.latencies.length - 1] ?? NaN),
     burstCpuSeconds: Math.round(b.cpuSeconds * 100) / 100,
-    cpuMsPerClaim: Math.round((b.cpuSeconds * 1000 * 100) / b.claims) / 100,
+    cpuMsPerClaim,
     sideCpuMsPerClaim: b.sideCpuMsPerClaim,
+    allProcessesCpuMsPerClaim: totalCpu(b.sideCpuMsPerClaim, cpuMsPerClaim),
     apiWrites: b.requests.writes,
     apiReads: b.requests.reads,
   };
 }
 
 function sideCpuText(c: SideCpu): string {
-  return `${String(c.apiserver)} / ${String(c.etcd)} / ${String(c.client)} ms`;
+  return `${String(c.apiserver)} / ${String(c.etcd)} / ${String(c.kcm)} / ${String(c.client)} ms`;
+}
+
+/** `total ms a claim (at most N claims/s on C cores)`: throughput is CPU-bound on a small machine. */
+function totalCpuText(total: number): string {
+  return `${String(total)} ms a claim (at most ${String(cpuBound(total))} claims/s on ${String(availableParallelism())} cores)`;
 }
 
 /** The table rows of one burst (`suffix` names its fill level). */
-function burstRows(b: BurstResult, ceilingRate: number, suffix: string): [string, string][] {
-  const f = burstFigures(b, ceilingRate);
+function burstRows(b: BurstResult, ceilings: Ceilings, suffix: string): [string, string][] {
+  const f = burstFigures(b, ceilings);
   const minimum = Object.values(CONTRACT_MINIMUM).reduce((x, y) => x + y, 0);
   return [
     [
@@ -438,14 +477,15 @@ function burstRows(b: BurstResult, ceilingRate: number, suffix: string): [string
     ],
     [
       `controller: throughput${suffix}`,
-      `${String(f.claimsPerSecond)} claims/s = ${String(f.percentOfCeiling)} % of ceiling`,
+      `${String(f.claimsPerSecond)} claims/s = ${String(f.percentOfCeiling)} % of ceiling (${String(f.percentOfCeilingAfter)} % of the ceiling after)`,
     ],
     [
       `latency p50 / p99 / max${suffix}`,
       `${String(f.latencyP50Ms)} / ${String(f.latencyP99Ms)} / ${String(f.latencyMaxMs)} ms`,
     ],
     [`controller CPU${suffix}`, `${String(f.burstCpuSeconds)} s (${String(f.cpuMsPerClaim)} ms a claim)`],
-    [`CPU a claim: kube-apiserver / etcd / bench${suffix}`, sideCpuText(f.sideCpuMsPerClaim)],
+    [`CPU a claim: kube-apiserver / etcd / kcm / bench${suffix}`, sideCpuText(f.sideCpuMsPerClaim)],
+    [`CPU a claim: every process${suffix}`, totalCpuText(f.allProcessesCpuMsPerClaim)],
     [`API writes per claim${suffix}`, perClaimLine(b.requests.writes, minimum)],
     [`API reads per claim${suffix}`, perClaimLine(b.requests.reads, 0)],
   ];
@@ -687,6 +727,25 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
     }
     await ctl2.stop();
 
+    // (7) the ceiling again, on the plane as the bursts left it (every claim, IPAddress and Event
+    // still stored, the controller stopped): the first ceiling ran on an empty plane, and each write
+    // costs the API server more on a fuller one. The ratio is given against both.
+    env.kubectl('create', 'namespace', 'ceiling-after');
+    const afterPools = benchPools('ceiling-after', p, fam);
+    await createPools(env, afterPools);
+    log(`ceiling after the bursts: plain client, ${String(spec.ceilingClaims)} claims, controller stopped`);
+    const afterSideBefore = sideCpu(env);
+    const ceilingAfter = await plainWrites(env.ipam, afterPools, Math.ceil(spec.ceilingClaims / p), {
+      concurrency: C,
+      namePrefix: 'y-',
+      log,
+    });
+    const ceilingAfterSide = sideCpuPerClaim(afterSideBefore, sideCpu(env), ceilingAfter.claims);
+    const ceilings: Ceilings = {
+      before: ceilingRate,
+      after: ceilingAfter.claims / ((ceilingAfter.createMs + ceilingAfter.allocateMs) / 1000),
+    };
+
     const loadEnd = loadavg()[0] ?? NaN;
     const result = {
       case: spec.name,
@@ -711,12 +770,21 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         claimsPerSecond: Math.round(ceilingRate),
         allocateWritesOnlyClaimsPerSecond: Math.round(ceilingAllocRate),
         cpuMsPerClaim: ceilingSide,
+        allProcessesCpuMsPerClaim: totalCpu(ceilingSide),
+        after: {
+          claims: ceilingAfter.claims,
+          createClaimsMs: ms(ceilingAfter.createMs),
+          allocateWritesMs: ms(ceilingAfter.allocateMs),
+          claimsPerSecond: Math.round(ceilings.after),
+          cpuMsPerClaim: ceilingAfterSide,
+          allProcessesCpuMsPerClaim: totalCpu(ceilingAfterSide),
+        },
       },
       controller: {
         startReadyMs: ms(firstReadyMs),
         ...(spec.addresses > 0 ? { startSettleMs: ms(firstSettleMs) } : {}),
         startPeakRssMB: mebibytes(firstStats?.peakRssBytes ?? NaN),
-        ...burstFigures(first, ceilingRate),
+        ...burstFigures(first, ceilings),
         peakRssMB: mebibytes(burstPeak),
       },
       ...(spec.fills[0] === undefined
@@ -724,7 +792,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         : {
             bursts: bursts.map((b) => ({
               usedBefore: b.usedBefore,
-              ...burstFigures(b, ceilingRate),
+              ...burstFigures(b, ceilings),
             })),
           }),
       ...(windows.length > 0
@@ -749,7 +817,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         : {
             afterRestart: {
               usedBefore: addresses,
-              ...burstFigures(afterRestart, ceilingRate),
+              ...burstFigures(afterRestart, ceilings),
               peakRssMB: mebibytes(afterRestart.peakRssBytes),
             },
           }),
@@ -773,8 +841,15 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
         `${String(result.ceiling.claimsPerSecond)} claims/s (${String(ceilingClaims)} claims: create ${String(result.ceiling.createClaimsMs)} ms + writes ${String(result.ceiling.allocateWritesMs)} ms)`,
       ],
       ['ceiling: writes only', `${String(result.ceiling.allocateWritesOnlyClaimsPerSecond)} claims/s`],
-      ['ceiling: CPU a claim: kube-apiserver / etcd / client', sideCpuText(ceilingSide)],
-      ...bursts.flatMap((b) => burstRows(b, ceilingRate, burstLabel(b))),
+      ['ceiling: CPU a claim: kube-apiserver / etcd / kcm / client', sideCpuText(ceilingSide)],
+      ['ceiling: CPU a claim: every process', totalCpuText(totalCpu(ceilingSide))],
+      [
+        'ceiling after the bursts (same plane)',
+        `${String(result.ceiling.after.claimsPerSecond)} claims/s (create ${String(result.ceiling.after.createClaimsMs)} ms + writes ${String(result.ceiling.after.allocateWritesMs)} ms)`,
+      ],
+      ['ceiling after: CPU a claim: kube-apiserver / etcd / kcm / client', sideCpuText(ceilingAfterSide)],
+      ['ceiling after: CPU a claim: every process', totalCpuText(totalCpu(ceilingAfterSide))],
+      ...bursts.flatMap((b) => burstRows(b, ceilings, burstLabel(b))),
       ...windows.map((w): [string, string] => [
         `window: Ready ${String(w.from)}–${String(w.to)} (used)`,
         `${String(w.claimsPerSecond)} claims/s = ${String(Math.round((w.claimsPerSecond / ceilingRate) * 100))} % of ceiling, ${String(w.cpuMsPerClaim)} ms CPU a claim`,
@@ -796,7 +871,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
       ...(afterRestart === undefined
         ? []
         : [
-            ...burstRows(afterRestart, ceilingRate, ` after restart, ${String(addresses)} used`),
+            ...burstRows(afterRestart, ceilings, ` after restart, ${String(addresses)} used`),
             ['controller peak RSS (after restart)', `${String(mebibytes(afterRestart.peakRssBytes))} MB`] as [
               string,
               string,
