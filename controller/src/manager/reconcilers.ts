@@ -5,6 +5,7 @@ import { POOL_KINDS, type Pool, type PoolKind } from '@ipam-in-cluster/api';
 import { EventRecorder, type ObjectClient } from '@ipam-in-cluster/kube';
 import { ClaimReconciler } from '../reconcilers/claim-reconciler.js';
 import { OrphanRepair } from '../reconcilers/orphan-repair.js';
+import { poolKey } from '../reconcilers/keys.js';
 import { PoolFence } from '../reconcilers/pool-fence.js';
 import { PoolReconciler } from '../reconcilers/pool-reconciler.js';
 import type { PoolRegistry } from '../reconcilers/pool-registry.js';
@@ -50,6 +51,7 @@ export function newReconcilers(w: ReconcilerOptions): {
         poolClients,
         log: log.child({ controller: 'allocation-fence' }),
         fieldManager,
+        spares: (id, count) => registry.peekFree(poolKey(id), count),
       })
     : undefined;
   const orphans = new OrphanRepair({

@@ -8,14 +8,14 @@ import {
 } from '@ipam-in-cluster/api';
 import type { JsonPatchOperation, ObjectClient } from '@ipam-in-cluster/kube';
 import { processFenceKey, verifyPending } from '../allocation/fence-key.js';
-import { PoolFence } from './pool-fence.js';
+import { PoolFence, SPARE_MAX_AGE_MS, type PoolFenceDeps } from './pool-fence.js';
 import { discardLogger as nullLogger } from '../log/logger.js';
 import type { Cache } from './types.js';
 
 const id = { kind: 'InClusterIPPool' as const, namespace: 'ns', name: 'p' };
 
 /** One pool "on the server", a cache that lags until told, and a JSON patch that honours test ops. */
-function harness() {
+function harness(extra: Partial<PoolFenceDeps> = {}) {
   let server: Pool = {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind: 'InClusterIPPool',
@@ -69,11 +69,18 @@ function harness() {
     log: nullLogger,
     fieldManager: 't',
     removalDelayMs: 5,
+    ...extra,
   });
   return {
     fence,
     patches,
     server: () => server,
+    /** The addresses the server's annotation holds now. */
+    pending: () => readPendingAllocations(server.metadata).map((p) => p.address),
+    /** The cache catches up with the server. */
+    sync() {
+      cached = structuredClone(server);
+    },
     /** A spec edit the cache has not seen yet. */
     edit(spec: Pool['spec']) {
       server = {
@@ -153,6 +160,94 @@ describe('PoolFence', () => {
     assert.deepEqual(await h.fence.enter(id, 'ns/a', { address: '10.0.0.1', prefix: 24 }), {
       ok: false,
       reason: 'gone',
+    });
+  });
+
+  describe('spares', () => {
+    /** The pool hands out 10.0.0.1, .2, … in order; `free()` is what the registry's look-ahead sees. */
+    function sparesHarness(extra: Partial<PoolFenceDeps> = {}) {
+      let next = 1;
+      const h = harness({
+        spareCount: 4,
+        spares: (_id, count) =>
+          Array.from({ length: count }, (_, i) => `10.0.0.${String(next + i)}`).filter(
+            (a) => Number(a.split('.')[3]) <= 10,
+          ),
+        ...extra,
+      });
+      /** Like the claim reconciler: pick the next address, then pass the fence with it. */
+      const allocate = async (claim: string) => {
+        const address = `10.0.0.${String(next++)}`;
+        const result = await h.fence.enter(id, claim, { address, prefix: 24, claim });
+        return { address, result, annotatedWhenPassed: h.pending().includes(address) };
+      };
+      return { ...h, allocate };
+    }
+
+    it('fences the next addresses with a write for a waiting claim, and lets later claims pass on them without a write', async () => {
+      const h = sparesHarness();
+      const first = await h.allocate('ns/c1');
+      assert.deepEqual(first.result, { ok: true });
+      assert.deepEqual(h.pending(), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5']);
+      assert.deepEqual(h.fence.sparesOf(id), ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5']);
+      for (const claim of ['ns/c2', 'ns/c3', 'ns/c4']) {
+        const r = await h.allocate(claim);
+        assert.deepEqual(r.result, { ok: true });
+        assert.ok(r.annotatedWhenPassed, `${r.address} was in the annotation when ${claim} passed`);
+      }
+      assert.equal(h.patches.length, 1, 'three claims passed on spares: no write');
+      // Fewer than a quarter left: the next claim's write tops the spares up.
+      await h.allocate('ns/c5');
+      await h.allocate('ns/c6');
+      assert.equal(h.patches.length, 2);
+      assert.deepEqual(h.fence.sparesOf(id), ['10.0.0.7', '10.0.0.8', '10.0.0.9', '10.0.0.10']);
+      // Every address that passed is signed for the pool in the annotation.
+      const entries = readPendingAllocations(h.server().metadata);
+      for (const e of entries) assert.equal(verifyPending(processFenceKey(), 'u1', e, Date.now()), 'ok');
+    });
+
+    it('uses no spare once the cached pool is at another generation, and answers stale if the new spec excludes it', async () => {
+      const h = sparesHarness();
+      await h.allocate('ns/c1');
+      h.edit({ addresses: ['10.0.0.1-10.0.0.10'], excludedAddresses: ['10.0.0.2'], prefix: 24 });
+      h.sync();
+      const r = await h.allocate('ns/c2');
+      assert.deepEqual(r.result, { ok: false, reason: 'stale' }, '10.0.0.2 is excluded by the edit');
+      const again = await h.allocate('ns/c3');
+      assert.deepEqual(again.result, { ok: true });
+      assert.equal(h.patches.length, 2, 'a write under the new generation, not the old spare');
+      const test = h.patches[1]?.[1];
+      assert.equal(test?.op === 'test' && test.value, 2);
+    });
+
+    it('does not use a spare older than SPARE_MAX_AGE_MS', async () => {
+      let now = 1_000_000;
+      const h = sparesHarness({ now: () => now });
+      await h.allocate('ns/c1');
+      now += SPARE_MAX_AGE_MS + 1;
+      await h.allocate('ns/c2');
+      assert.equal(h.patches.length, 2, 'the old spare was not used: a write of its own');
+      assert.ok(h.pending().includes('10.0.0.2'));
+    });
+
+    it('drops unused spares with the first removal write after the pool went quiet', async () => {
+      const h = sparesHarness();
+      await h.allocate('ns/c1');
+      await h.allocate('ns/c2');
+      h.fence.leave(id, 'ns/c1');
+      h.fence.leave(id, 'ns/c2');
+      for (let i = 0; i < 50 && h.pending().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(h.pending(), []);
+      assert.deepEqual(h.fence.sparesOf(id), []);
+      assert.ok(h.patches.length <= 3, `${String(h.patches.length)} writes`);
+    });
+
+    it('fences no spares for a pool without a look-ahead (prefix pools) or with spareCount 0', async () => {
+      const h = sparesHarness({ spareCount: 0 });
+      await h.allocate('ns/c1');
+      await h.allocate('ns/c2');
+      assert.equal(h.patches.length, 2);
+      assert.deepEqual(h.fence.sparesOf(id), []);
     });
   });
 });

@@ -16,6 +16,16 @@
 // rides on the next fence write, or is written alone after `removalDelayMs` (1 s) when the pool goes quiet.
 // A stale entry only keeps an address counted as in use by the webhook, for PENDING_MAX_AGE_MS at
 // most. Entries carry the time they were fenced and a signature (../allocation/fence-key.ts).
+//
+// Spares (IP pools, docs/adr/0033-fence-spares.md): a write made for waiting claims also fences the
+// next `spareCount` addresses the pool would hand out (from `spares`, the registry's look-ahead),
+// without a claim. A later claim whose pick is such a spare passes the fence without a write, as
+// long as the annotation holds it (written, not dropped by a write since), the cached pool is still
+// at the generation it was written under, and it is younger than SPARE_MAX_AGE_MS. That is the
+// guarantee of a write of its own: the address was in the annotation under a precondition on a spec
+// that allowed it before the IPAddress is created, and stays there until the create is done. In a
+// burst this turns a write every one or two claims into one every `spareCount`. Unused spares go
+// with the first removal write after a second in which none was used.
 import {
   buildPoolLayout,
   buildPrefixPoolLayout,
@@ -33,7 +43,7 @@ import {
   type PoolKind,
 } from '@ipam-in-cluster/api';
 import { classifyApiError, type JsonPatchOperation, type ObjectClient } from '@ipam-in-cluster/kube';
-import { processFenceKey, signPending } from '../allocation/fence-key.js';
+import { PENDING_MAX_AGE_MS, processFenceKey, signPending } from '../allocation/fence-key.js';
 import { poolKey, type PoolId } from './keys.js';
 import type { Cache, Logger } from './types.js';
 
@@ -67,6 +77,26 @@ export interface PoolFenceDeps {
   key?: string;
   /** Wall clock for the entries' `at` (Unix ms; default Date.now). */
   now?: () => number;
+  /**
+   * The next `count` addresses the pool would hand out now, nothing held (the registry's
+   * look-ahead; [] for prefix pools). Without it no spares are fenced.
+   */
+  spares?: (id: PoolId, count: number) => string[];
+  /** Spares a write tops up to (default 16); 0 turns spares off. */
+  spareCount?: number;
+}
+
+/**
+ * A spare older than this is not used (and is dropped at the next write): well inside the webhook's
+ * PENDING_MAX_AGE_MS, after which it would stop counting the entry.
+ */
+export const SPARE_MAX_AGE_MS = PENDING_MAX_AGE_MS / 4;
+
+/** A fenced address no claim has taken yet. */
+interface Spare {
+  readonly entry: PendingAllocation;
+  /** The pool generation the write that holds it was tested against; undefined until written. */
+  generation: number | undefined;
 }
 
 interface Waiter {
@@ -85,6 +115,10 @@ interface PoolState {
   timer: NodeJS.Timeout | undefined;
   /** A removal-only write is due (timer fired, sweep, flush). */
   removalDue: boolean;
+  /** Spares by address, in the order they would be handed out. */
+  readonly spares: Map<string, Spare>;
+  /** Spares taken since the last write: a busy pool keeps its spares across a removal write. */
+  sparesTaken: number;
 }
 
 const escapePointer = (s: string): string => s.replaceAll('~', '~0').replaceAll('/', '~1');
@@ -110,6 +144,7 @@ export class PoolFence implements AllocationFence {
   enter(id: PoolId, ipAddressKey: string, pending: PendingAllocation): Promise<FenceResult> {
     const state = this.#state(id);
     const entry = { ...pending, at: pending.at ?? (this.#d.now ?? Date.now)() };
+    if (this.#takeSpare(state, ipAddressKey, entry)) return Promise.resolve({ ok: true });
     return new Promise<FenceResult>((resolve, reject) => {
       state.waiters.get(ipAddressKey)?.resolve({ ok: false, reason: 'stale' });
       state.wanted.set(ipAddressKey, entry);
@@ -147,6 +182,39 @@ export class PoolFence implements AllocationFence {
     }
   }
 
+  /** Spares written (and not dropped) for the pool, for tests and measurements. */
+  sparesOf(id: PoolId): string[] {
+    const state = this.#states.get(poolKey(id));
+    return state === undefined
+      ? []
+      : [...state.spares.values()].flatMap((s) => (s.generation === undefined ? [] : [s.entry.address]));
+  }
+
+  /**
+   * Passes `entry` through a spare already in the pool's annotation, if one fits: written (not only
+   * in a write still in flight), at the generation the cached pool has now, young enough, for the
+   * same prefix, and still allowed by the cached spec.
+   */
+  #takeSpare(state: PoolState, ipAddressKey: string, entry: PendingAllocation): boolean {
+    const spare = state.spares.get(entry.address);
+    if (spare?.generation === undefined || state.waiters.has(ipAddressKey)) return false;
+    const pool = this.#cached(state.id);
+    if (
+      pool === undefined ||
+      pool.metadata.deletionTimestamp !== undefined ||
+      pool.metadata.generation !== spare.generation ||
+      spare.entry.prefix !== entry.prefix ||
+      (this.#d.now ?? Date.now)() - (spare.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
+      !this.#allows(state.id, pool, entry)
+    )
+      return false;
+    state.spares.delete(entry.address);
+    state.sparesTaken++;
+    // Written with the claim's name by the next write; until then the spare's entry covers it.
+    state.wanted.set(ipAddressKey, { ...entry, at: spare.entry.at ?? entry.at });
+    return true;
+  }
+
   #state(id: PoolId): PoolState {
     const key = poolKey(id);
     let state = this.#states.get(key);
@@ -158,6 +226,8 @@ export class PoolFence implements AllocationFence {
         running: undefined,
         timer: undefined,
         removalDue: false,
+        spares: new Map(),
+        sparesTaken: 0,
       };
       this.#states.set(key, state);
     }
@@ -179,7 +249,12 @@ export class PoolFence implements AllocationFence {
     state.running = this.#run(state).finally(() => {
       state.running = undefined;
       if (state.waiters.size > 0) this.#kick(state);
-      else if (state.wanted.size === 0 && state.timer === undefined && !state.removalDue)
+      else if (
+        state.wanted.size === 0 &&
+        state.spares.size === 0 &&
+        state.timer === undefined &&
+        !state.removalDue
+      )
         this.#states.delete(poolKey(state.id));
     });
   }
@@ -209,13 +284,19 @@ export class PoolFence implements AllocationFence {
       // entries it can verify (fence-key.ts).
       const key = this.#d.key ?? processFenceKey();
       const uid = pool.metadata.uid ?? '';
+      const spares = this.#sparesFor(state, pool);
       const desired = formatPendingAllocations(
-        [...state.wanted.values()].map((e) => signPending(key, uid, e)),
+        [...state.wanted.values(), ...spares.map((s) => s.entry)].map((e) => signPending(key, uid, e)),
       );
       const annotations = pool.metadata.annotations;
       const current = annotations?.[ANNOTATION_PENDING_ALLOCATIONS] ?? '';
       if (state.waiters.size === 0 && (!state.removalDue || desired === current)) {
-        if (desired === current) state.removalDue = false;
+        if (desired === current) {
+          state.removalDue = false;
+          // Spares kept for a busy pool: look again in a while, and drop them if none was taken.
+          state.sparesTaken = 0;
+          if (state.spares.size > 0) this.#scheduleRemoval(state);
+        }
         return;
       }
       const included = [...state.waiters.keys()];
@@ -245,9 +326,16 @@ export class PoolFence implements AllocationFence {
         const updated = await client.jsonPatch(ref, ops, { fieldManager: this.#d.fieldManager });
         this.#d.pools[id.kind].observe(updated);
         if (state.waiters.size === included.length) state.removalDue = false;
+        // Usable from now on; a spare dropped while the write was in flight is gone from the map.
+        for (const s of spares)
+          if (state.spares.get(s.entry.address) === s) s.generation = pool.metadata.generation;
+        state.sparesTaken = 0;
+        if (state.spares.size > 0) this.#scheduleRemoval(state);
         this.#settle(state, included, { ok: true }, false);
         attempts = 0;
       } catch (error) {
+        // Whatever the annotation holds now, no spare is used until a write succeeds again.
+        state.spares.clear();
         const kind = classifyApiError(error).kind;
         if (kind === 'Invalid' || kind === 'Conflict' || kind === 'NotFound') {
           // The pool changed under us (or is gone): read it, let the informer handlers apply it
@@ -271,6 +359,38 @@ export class PoolFence implements AllocationFence {
         return;
       }
     }
+  }
+
+  /**
+   * The spares the next write carries, in `state.spares` order. A write for waiting claims keeps the
+   * fresh ones and tops them up when fewer than a quarter are left; a removal write keeps them only
+   * if the pool took one since the last write (it is busy), and otherwise drops them all.
+   * Dropped spares leave `state.spares` at once, so no claim takes one the write removes.
+   */
+  #sparesFor(state: PoolState, pool: Pool): Spare[] {
+    const count = this.#d.spareCount ?? 16;
+    const now = (this.#d.now ?? Date.now)();
+    // Only a removal write drops spares for being unused; any other pass leaves them be.
+    const keep = state.waiters.size > 0 || state.sparesTaken > 0 || !state.removalDue;
+    for (const [address, s] of state.spares) {
+      const stale =
+        !keep ||
+        now - (s.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
+        (s.generation !== undefined && s.generation !== pool.metadata.generation) ||
+        !this.#allows(state.id, pool, s.entry);
+      if (stale) state.spares.delete(address);
+    }
+    if (this.#d.spares !== undefined && state.waiters.size > 0 && state.spares.size < count / 4) {
+      const taken = new Set([...state.wanted.values()].map((e) => e.address));
+      const prefix = isIPPool(pool) ? pool.spec.prefix : undefined;
+      for (const address of this.#d.spares(state.id, count + taken.size)) {
+        if (state.spares.size >= count) break;
+        if (taken.has(address) || state.spares.has(address)) continue;
+        const entry: PendingAllocation = { address, ...(prefix === undefined ? {} : { prefix }), at: now };
+        if (this.#allows(state.id, pool, entry)) state.spares.set(address, { entry, generation: undefined });
+      }
+    }
+    return [...state.spares.values()];
   }
 
   /** Resolves waiters; the entries leave `wanted` unless they were written (`keep`). */

@@ -196,4 +196,20 @@ describe('PoolRegistry requested addresses', () => {
     const direct = await r.allocate(key, 'default/r', want('fd00::'));
     assert.equal(refused(direct).reason, ClaimReadyReason.RequestedAddressUnsupported);
   });
+
+  it('peekFree: the next addresses allocations would hand out, in order, around held, reserved and requested ones, holding nothing', async () => {
+    const r = registry(['10.0.0.10-10.0.0.20']);
+    assert.equal(await take(r, 'default/a'), '10.0.0.10');
+    const inProgress = await r.allocate(P, 'default/b');
+    assert.ok(inProgress.ok);
+    r.holdReservation(P, 'IPAddressReservation default/lb', ['10.0.0.13']);
+    // 10.0.0.15 is reserved, and a claim that asked for it waits in the pool's queue.
+    r.holdReservation(P, 'IPAddressReservation default/vip', ['10.0.0.15']);
+    refused(await r.allocate(P, 'default/wants-15', want('10.0.0.15')));
+    assert.deepEqual(r.peekFree(P, 4), ['10.0.0.12', '10.0.0.14', '10.0.0.16', '10.0.0.17']);
+    assert.deepEqual(r.peekFree(P, 4), ['10.0.0.12', '10.0.0.14', '10.0.0.16', '10.0.0.17'], 'nothing held');
+    assert.equal(await take(r, 'default/c'), '10.0.0.12', 'the first peeked is the next allocation');
+    assert.deepEqual(r.peekFree(P, 100).length, 6, 'as many as there are');
+    assert.deepEqual(r.peekFree('InClusterIPPool/default/missing', 4), []);
+  });
 });

@@ -523,6 +523,39 @@ export class PoolRegistry {
     return { ok: true, reservation: this.#reservation(entry, h, false) };
   }
 
+  /**
+   * The next `count` addresses of an IP pool that allocations would hand out now, in that order,
+   * nothing held: the fence's spares (pool-fence.ts). Skips what the tracker holds (IPAddresses,
+   * allocations in progress, reservations) and every address a queued claim asked for. [] for
+   * prefix pools and pools that cannot allocate.
+   */
+  peekFree(key: string, count: number): string[] {
+    const entry = this.#pools.get(key);
+    const served = entry?.served;
+    if (
+      entry === undefined ||
+      served?.model.type !== 'ip' ||
+      entry.terminating ||
+      entry.specError !== undefined
+    )
+      return [];
+    const held: Holding[] = this.#wantedBefore(entry, '').map((address) => ({ address }));
+    const skipped = held.length;
+    for (const h of held) served.tracker.add(h);
+    try {
+      while (held.length - skipped < count) {
+        const next = served.tracker.next();
+        if (!next.ok) break;
+        const h = { address: next.value.address };
+        served.tracker.add(h);
+        held.push(h);
+      }
+    } finally {
+      for (const h of held) served.tracker.remove(h);
+    }
+    return held.slice(skipped).map((h) => h.address);
+  }
+
   /** Exactly the requested address, or a refusal naming why (and the claim queued for it). */
   #allocateRequested(
     entry: PoolEntry,
