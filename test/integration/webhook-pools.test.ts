@@ -510,7 +510,7 @@ describe('pool webhooks on a real API server', () => {
     assert.equal(refused?.code, 400);
     assert.match(
       refused.message ?? '',
-      /pool addresses do not contain allocated addresses: \[10\.0\.0\.8-10\.0\.0\.8\]/,
+      /pool addresses do not contain allocated addresses: \[10\.0\.0\.8-10\.0\.0\.8\] \(being allocated right now: try again in a few seconds\)/,
     );
     assert.equal(
       (await statusOf(remove(IP, name)))?.message?.includes('Pool has IPAddresses allocated'),

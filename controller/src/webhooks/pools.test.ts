@@ -21,7 +21,13 @@ import {
   type Verdict,
 } from './admission.js';
 import type { Holding } from '@ipam-in-cluster/allocator';
-import { DELETE_IN_USE_MESSAGE, PoolWebhooks, type PoolClusterReader, type StoredPool } from './pools.js';
+import {
+  DELETE_IN_USE_MESSAGE,
+  PENDING_ONLY_HINT,
+  PoolWebhooks,
+  type PoolClusterReader,
+  type StoredPool,
+} from './pools.js';
 
 class MemoryReader implements PoolClusterReader {
   allocs: Holding[] = [];
@@ -438,7 +444,8 @@ describe('IP pool update and delete protection', () => {
       const res = await review(hooks, kind, request(kind, 'UPDATE', shrink, old));
       assert.equal(
         res.status?.message,
-        'pool addresses do not contain allocated addresses: [10.0.0.8-10.0.0.8]',
+        `pool addresses do not contain allocated addresses: [10.0.0.8-10.0.0.8] ${PENDING_ONLY_HINT}`,
+        'only a pending allocation stands in the way: the message says a retry may pass',
       );
       const del = await review(hooks, kind, request(kind, 'DELETE', undefined, old));
       assert.equal(del.status?.message, DELETE_IN_USE_MESSAGE);

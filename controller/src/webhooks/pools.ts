@@ -133,6 +133,9 @@ function layOut(kind: PoolKind, raw: unknown): Result<PoolModel> | undefined {
 }
 
 /** Allocated addresses that parse (upstream ignores the others in the update check). */
+/** Appended when only pending allocations stand in the way of a pool edit. */
+export const PENDING_ONLY_HINT = '(being allocated right now: try again in a few seconds)';
+
 function parsedAddresses(inUse: readonly Holding[]): Addr[] {
   const out: Addr[] = [];
   for (const a of inUse) {
@@ -218,12 +221,12 @@ export class PoolWebhooks {
     const checked = checkSpec(kind, newSpec);
     if (checked.errors.length > 0) return invalid(kind, name, checked.errors);
     const oldMeta = metaOf(request.oldObject);
-    const inUse = await this.inUse(
+    const listed = await this.reader.allocations(
       kind,
-      request.namespace ?? oldMeta.namespace,
+      POOL_KIND_INFO[kind].namespaced ? (request.namespace ?? oldMeta.namespace) : undefined,
       oldMeta.name ?? name,
-      oldMeta,
     );
+    const inUse = [...listed, ...(await this.authenticPending(oldMeta))];
     // The spec was validated already: let probes and other requests in before it is laid out
     // (each step stays short; together they could not starve the loop).
     await new Promise((resolve) => setImmediate(resolve));
@@ -234,7 +237,13 @@ export class PoolWebhooks {
       if (m === undefined || !m.ok) return internalError(m?.error.message ?? 'no spec');
       if (m.value.type !== 'ip') return internalError(`expected an IP pool model for ${kind}`);
       const outside = outOfRangeAllocations(m.value.layout, parsedAddresses(inUse));
-      if (outside.length > 0) return badRequest(ipPoolUpdateRejection(outside));
+      if (outside.length > 0) {
+        // Only addresses the controller is allocating right now (the fence, with its spares): a
+        // retry a few seconds later goes through unless they were handed out meanwhile.
+        const allocated = outOfRangeAllocations(m.value.layout, parsedAddresses(listed));
+        const message = ipPoolUpdateRejection(outside);
+        return badRequest(allocated.length > 0 ? message : `${message} ${PENDING_ONLY_HINT}`);
+      }
     } else if (input?.type === 'prefix') {
       const old = decodePoolSpec(kind, oldSpec);
       const m = model();
