@@ -20,7 +20,7 @@ function harness(extra: Partial<PoolFenceDeps> = {}) {
     apiVersion: 'ipam.cluster.x-k8s.io/v1alpha2',
     kind: 'InClusterIPPool',
     metadata: { name: 'p', namespace: 'ns', uid: 'u1', generation: 1, resourceVersion: '1' },
-    spec: { addresses: ['10.0.0.1-10.0.0.10'], prefix: 24 },
+    spec: { addresses: ['10.0.0.1-10.0.0.250'], prefix: 24 },
   };
   let cached: Pool = structuredClone(server);
   const patches: JsonPatchOperation[][] = [];
@@ -171,7 +171,7 @@ describe('PoolFence', () => {
         spareCount: 4,
         spares: (_id, count) =>
           Array.from({ length: count }, (_, i) => `10.0.0.${String(next + i)}`).filter(
-            (a) => Number(a.split('.')[3]) <= 10,
+            (a) => Number(a.split('.')[3]) <= 250,
           ),
         ...extra,
       });
@@ -204,6 +204,23 @@ describe('PoolFence', () => {
       // Every address that passed is signed for the pool in the annotation.
       const entries = readPendingAllocations(h.server().metadata);
       for (const e of entries) assert.equal(verifyPending(processFenceKey(), 'u1', e, Date.now()), 'ok');
+    });
+
+    it('keeps topping spares up when claims picked spares whose write was still in flight', async () => {
+      const h = sparesHarness({ spareCount: 8 });
+      // Ten claims at once: the first write carries spares the others picked before it landed.
+      const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => h.allocate(`ns/b${String(i)}`)));
+      assert.ok(burst.every((r) => r.result.ok));
+      const afterBurst = h.patches.length;
+      for (let i = 0; i < 20; i++) {
+        const r = await h.allocate(`ns/s${String(i)}`);
+        assert.deepEqual(r.result, { ok: true });
+        assert.ok(r.annotatedWhenPassed, `${r.address} was in the annotation when it passed`);
+      }
+      assert.ok(
+        h.patches.length - afterBurst <= 5,
+        `${String(h.patches.length - afterBurst)} writes for 20 claims`,
+      );
     });
 
     it('uses no spare once the cached pool is at another generation, and answers stale if the new spec excludes it', async () => {

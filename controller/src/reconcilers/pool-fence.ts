@@ -145,6 +145,8 @@ export class PoolFence implements AllocationFence {
     const state = this.#state(id);
     const entry = { ...pending, at: pending.at ?? (this.#d.now ?? Date.now)() };
     if (this.#takeSpare(state, ipAddressKey, entry)) return Promise.resolve({ ok: true });
+    // A spare not written yet (its write is in flight) goes to this claim's own entry instead.
+    state.spares.delete(entry.address);
     return new Promise<FenceResult>((resolve, reject) => {
       state.waiters.get(ipAddressKey)?.resolve({ ok: false, reason: 'stale' });
       state.wanted.set(ipAddressKey, entry);
@@ -372,16 +374,17 @@ export class PoolFence implements AllocationFence {
     const now = (this.#d.now ?? Date.now)();
     // Only a removal write drops spares for being unused; any other pass leaves them be.
     const keep = state.waiters.size > 0 || state.sparesTaken > 0 || !state.removalDue;
+    const taken = new Set([...state.wanted.values()].map((e) => e.address));
     for (const [address, s] of state.spares) {
       const stale =
         !keep ||
+        taken.has(address) ||
         now - (s.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
         (s.generation !== undefined && s.generation !== pool.metadata.generation) ||
         !this.#allows(state.id, pool, s.entry);
       if (stale) state.spares.delete(address);
     }
     if (this.#d.spares !== undefined && state.waiters.size > 0 && state.spares.size < count / 4) {
-      const taken = new Set([...state.wanted.values()].map((e) => e.address));
       const prefix = isIPPool(pool) ? pool.spec.prefix : undefined;
       for (const address of this.#d.spares(state.id, count + taken.size)) {
         if (state.spares.size >= count) break;
