@@ -37,8 +37,8 @@
 //
 // Phases of a case: (1) ceiling: a plain client does the writes a claim needs (create claim; create
 // IPAddress, add finalizer, patch status) as fast as the server takes them, in a namespace the
-// controller does not serve (its IPAddresses are then deleted: the controller caches every
-// namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
+// controller does not serve, watched by the same Ready observer as the burst (its IPAddresses are
+// then deleted: the controller caches every namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
 // /readyz); (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz
 // with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
 // one-pool: (6) the second burst, on the restarted controller; (7) the controller stopped, the
@@ -206,6 +206,42 @@ function sideCpuPerClaim(before: SideCpu, after: SideCpu, claims: number): SideC
     kcm: per(before.kcm, after.kcm),
     client: per(before.client, after.client),
   };
+}
+
+/**
+ * The ceiling's plain writes with the burst's observer: a watch on the namespace's claims that looks
+ * for Ready, as runBurst holds one to time the controller. The observer costs the API server and the
+ * bench the same in both, so the ratio compares the writers alone.
+ */
+async function observedPlainWrites(
+  env: IpamPlane,
+  pools: readonly BenchPool[],
+  claims: number,
+  namePrefix: string,
+): Promise<Awaited<ReturnType<typeof plainWrites>>> {
+  const namespace = (pools[0] as BenchPool).namespace;
+  let ready = 0;
+  const observer = new Informer<IPAddressClaimWire>({
+    transport: env.ipam.client.transport,
+    resource: env.ipam.claims.resource,
+    namespace,
+  });
+  const note = (c: IPAddressClaimWire): void => {
+    if (isReady(c)) ready++;
+  };
+  observer.onAdd(note);
+  observer.onUpdate(note);
+  await observer.start();
+  try {
+    return await plainWrites(env.ipam, pools, Math.ceil(claims / pools.length), {
+      concurrency: C,
+      namePrefix,
+      log,
+    });
+  } finally {
+    await observer.stop();
+    log(`  the observer saw ${String(ready)} Ready updates`);
+  }
 }
 
 async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise<void> {
@@ -606,11 +642,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
     // (1) ceiling, in a namespace the controller does not serve (--namespace bench).
     log(`ceiling: plain client, ${String(spec.ceilingClaims)} claims, ${String(C)} in flight`);
     const ceilingSideBefore = sideCpu(env);
-    const ceiling = await plainWrites(env.ipam, ceilingPools, Math.ceil(spec.ceilingClaims / p), {
-      concurrency: C,
-      namePrefix: 'x-',
-      log,
-    });
+    const ceiling = await observedPlainWrites(env, ceilingPools, spec.ceilingClaims, 'x-');
     const ceilingClaims = ceiling.claims;
     const ceilingSide = sideCpuPerClaim(ceilingSideBefore, sideCpu(env), ceilingClaims);
     const ceilingRate = ceilingClaims / ((ceiling.createMs + ceiling.allocateMs) / 1000);
@@ -735,11 +767,7 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
     await createPools(env, afterPools);
     log(`ceiling after the bursts: plain client, ${String(spec.ceilingClaims)} claims, controller stopped`);
     const afterSideBefore = sideCpu(env);
-    const ceilingAfter = await plainWrites(env.ipam, afterPools, Math.ceil(spec.ceilingClaims / p), {
-      concurrency: C,
-      namePrefix: 'y-',
-      log,
-    });
+    const ceilingAfter = await observedPlainWrites(env, afterPools, spec.ceilingClaims, 'y-');
     const ceilingAfterSide = sideCpuPerClaim(afterSideBefore, sideCpu(env), ceilingAfter.claims);
     const ceilings: Ceilings = {
       before: ceilingRate,
