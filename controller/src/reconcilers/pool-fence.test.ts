@@ -81,6 +81,13 @@ function harness(extra: Partial<PoolFenceDeps> = {}) {
     sync() {
       cached = structuredClone(server);
     },
+    /** The pool deleted and created again: a new uid, generation 1, no annotations. */
+    recreate() {
+      server = {
+        ...server,
+        metadata: { name: 'p', namespace: 'ns', uid: 'u2', generation: 1, resourceVersion: '100' },
+      };
+    },
     /** A spec edit the cache has not seen yet. */
     edit(spec: Pool['spec']) {
       server = {
@@ -235,6 +242,19 @@ describe('PoolFence', () => {
       assert.equal(h.patches.length, 2, 'a write under the new generation, not the old spare');
       const test = h.patches[1]?.[1];
       assert.equal(test?.op === 'test' && test.value, 2);
+    });
+
+    it('does not use a spare of a pool that was deleted and created again under the same name and generation', async () => {
+      const h = sparesHarness();
+      await h.allocate('ns/c1');
+      h.recreate();
+      h.sync();
+      const r = await h.allocate('ns/c2');
+      assert.deepEqual(r.result, { ok: true });
+      assert.equal(h.patches.length, 2, "a write to the new pool object, not the old one's spare");
+      assert.ok(h.pending().includes(r.address));
+      const test = h.patches[1]?.[0];
+      assert.equal(test?.op === 'test' && test.value, 'u2');
     });
 
     it('does not use a spare older than SPARE_MAX_AGE_MS', async () => {

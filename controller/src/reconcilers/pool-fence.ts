@@ -21,7 +21,7 @@
 // next `spareCount` addresses the pool would hand out (from `spares`, the registry's look-ahead),
 // without a claim. A later claim whose pick is such a spare passes the fence without a write, as
 // long as the annotation holds it (written, not dropped by a write since), the cached pool is still
-// at the generation it was written under, and it is younger than SPARE_MAX_AGE_MS. That is the
+// the object (uid) and generation it was written to, and it is younger than SPARE_MAX_AGE_MS. That is the
 // guarantee of a write of its own: the address was in the annotation under a precondition on a spec
 // that allowed it before the IPAddress is created, and stays there until the create is done. In a
 // burst this turns a write every one or two claims into one every `spareCount`. Unused spares go
@@ -97,6 +97,8 @@ interface Spare {
   readonly entry: PendingAllocation;
   /** The pool generation the write that holds it was tested against; undefined until written. */
   generation: number | undefined;
+  /** The uid of the pool object that write went to (a pool deleted and created again starts over). */
+  uid: string | undefined;
 }
 
 interface Waiter {
@@ -205,6 +207,7 @@ export class PoolFence implements AllocationFence {
       pool === undefined ||
       pool.metadata.deletionTimestamp !== undefined ||
       pool.metadata.generation !== spare.generation ||
+      pool.metadata.uid !== spare.uid ||
       spare.entry.prefix !== entry.prefix ||
       (this.#d.now ?? Date.now)() - (spare.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
       !this.#allows(state.id, pool, entry)
@@ -274,6 +277,7 @@ export class PoolFence implements AllocationFence {
     for (;;) {
       const pool = this.#cached(id);
       if (pool === undefined || pool.metadata.deletionTimestamp !== undefined) {
+        state.spares.clear();
         this.#settle(state, [...state.waiters.keys()], { ok: false, reason: 'gone' });
         if (pool === undefined) state.wanted.clear();
         state.removalDue = false;
@@ -329,8 +333,11 @@ export class PoolFence implements AllocationFence {
         this.#d.pools[id.kind].observe(updated);
         if (state.waiters.size === included.length) state.removalDue = false;
         // Usable from now on; a spare dropped while the write was in flight is gone from the map.
-        for (const s of spares)
-          if (state.spares.get(s.entry.address) === s) s.generation = pool.metadata.generation;
+        for (const s of spares) {
+          if (state.spares.get(s.entry.address) !== s) continue;
+          s.generation = pool.metadata.generation;
+          s.uid = pool.metadata.uid;
+        }
         state.sparesTaken = 0;
         if (state.spares.size > 0) this.#scheduleRemoval(state);
         this.#settle(state, included, { ok: true }, false);
@@ -380,7 +387,8 @@ export class PoolFence implements AllocationFence {
         !keep ||
         taken.has(address) ||
         now - (s.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
-        (s.generation !== undefined && s.generation !== pool.metadata.generation) ||
+        (s.generation !== undefined &&
+          (s.generation !== pool.metadata.generation || s.uid !== pool.metadata.uid)) ||
         !this.#allows(state.id, pool, s.entry);
       if (stale) state.spares.delete(address);
     }
@@ -390,7 +398,8 @@ export class PoolFence implements AllocationFence {
         if (state.spares.size >= count) break;
         if (taken.has(address) || state.spares.has(address)) continue;
         const entry: PendingAllocation = { address, ...(prefix === undefined ? {} : { prefix }), at: now };
-        if (this.#allows(state.id, pool, entry)) state.spares.set(address, { entry, generation: undefined });
+        if (this.#allows(state.id, pool, entry))
+          state.spares.set(address, { entry, generation: undefined, uid: undefined });
       }
     }
     return [...state.spares.values()];
