@@ -448,7 +448,7 @@ describe('IP pool update and delete protection', () => {
         'only a pending allocation stands in the way: the message says a retry may pass',
       );
       const del = await review(hooks, kind, request(kind, 'DELETE', undefined, old));
-      assert.equal(del.status?.message, DELETE_IN_USE_MESSAGE);
+      assert.equal(del.status?.message, `${DELETE_IN_USE_MESSAGE} ${PENDING_ONLY_HINT}`);
 
       // Entries the controller did not write for this pool, or wrote too long ago, count for nothing.
       const ignoredOnes: [string, PendingAllocation][] = [

@@ -261,23 +261,15 @@ export class PoolWebhooks {
     const meta = metaOf(request.oldObject);
     if (meta.annotations?.[ANNOTATION_SKIP_VALIDATE_DELETE] !== undefined) return allow();
     const name = meta.name ?? request.name ?? '';
-    const inUse = await this.inUse(kind, request.namespace ?? meta.namespace, name, meta);
-    return inUse.length > 0 ? badRequest(DELETE_IN_USE_MESSAGE) : allow();
-  }
-
-  /** IPAddresses of the pool (consistent read) plus the controller's pending allocations on it. */
-  private async inUse(
-    kind: PoolKind,
-    namespace: string | undefined,
-    name: string,
-    meta: ObjectMeta,
-  ): Promise<Holding[]> {
     const listed = await this.reader.allocations(
       kind,
-      POOL_KIND_INFO[kind].namespaced ? namespace : undefined,
+      POOL_KIND_INFO[kind].namespaced ? (request.namespace ?? meta.namespace) : undefined,
       name,
     );
-    return [...listed, ...(await this.authenticPending(meta))];
+    if (listed.length > 0) return badRequest(DELETE_IN_USE_MESSAGE);
+    // No IPAddress, but addresses being allocated right now (the fence and its spares).
+    const pending = await this.authenticPending(meta);
+    return pending.length > 0 ? badRequest(`${DELETE_IN_USE_MESSAGE} ${PENDING_ONLY_HINT}`) : allow();
   }
 
   /** The pool's pending allocations that the controller wrote (verified) and that are recent. */
