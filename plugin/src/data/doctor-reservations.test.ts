@@ -2,50 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IPAddressReservation } from '@ipam-in-cluster/api';
 import { audit, makeReport } from './doctor.js';
-import { ipPool } from '../testing/wire-objects.js';
+import { ipPool, reservation } from '../testing/wire-objects.js';
 import { buildInventory } from './snapshot.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const liveLease = { found: true, live: true, unknown: false, holder: 'ctrl-0' } as const;
-
-function reservation(
-  namespace: string,
-  name: string,
-  poolRef: { apiGroup?: string; kind: string; name: string },
-  spec: { addresses?: string[]; note?: string; expiresAt?: string } = {},
-  reason?: string,
-): IPAddressReservation {
-  return {
-    apiVersion: 'ipam-in-cluster.dev/v1alpha1',
-    kind: 'IPAddressReservation',
-    metadata: { namespace, name, uid: `uid-${name}`, resourceVersion: '7' },
-    spec: {
-      poolRef: {
-        apiGroup: poolRef.apiGroup ?? 'ipam.cluster.x-k8s.io',
-        kind: poolRef.kind,
-        name: poolRef.name,
-      },
-      addresses: spec.addresses ?? ['10.0.0.11'],
-      ...(spec.note === undefined ? {} : { note: spec.note }),
-      ...(spec.expiresAt === undefined ? {} : { expiresAt: spec.expiresAt }),
-    },
-    ...(reason === undefined
-      ? {}
-      : {
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'False',
-                reason,
-                message: '',
-                lastTransitionTime: '2026-05-01T00:00:00Z',
-              },
-            ],
-          },
-        }),
-  };
-}
 
 function inventory() {
   return buildInventory({

@@ -3,30 +3,9 @@
 // other pools' are left out, and an inventory without any stays as it was.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IPAddressReservation } from '@ipam-in-cluster/api';
-import { ipPool } from '../testing/wire-objects.js';
+import { ipPool, reservation } from '../testing/wire-objects.js';
 import { withReservations } from './live.js';
 import { buildInventory } from './snapshot.js';
-
-function reservation(
-  namespace: string,
-  name: string,
-  pool: { kind: string; name: string },
-  extra: Partial<IPAddressReservation['spec']> = {},
-  status?: IPAddressReservation['status'],
-): IPAddressReservation {
-  return {
-    apiVersion: 'ipam-in-cluster.dev/v1alpha1',
-    kind: 'IPAddressReservation',
-    metadata: { namespace, name },
-    spec: {
-      poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: pool.kind, name: pool.name },
-      addresses: ['10.0.0.17'],
-      ...extra,
-    },
-    ...(status === undefined ? {} : { status }),
-  };
-}
 
 const inv = buildInventory({
   pools: [
@@ -41,7 +20,12 @@ const inv = buildInventory({
 describe('withReservations', () => {
   it('puts the live reservations on the pools they name', () => {
     const out = withReservations(inv, [
-      reservation('a', 'lb', { kind: 'InClusterIPPool', name: 'nodes' }, { note: 'new lb' }),
+      reservation(
+        'a',
+        'lb',
+        { kind: 'InClusterIPPool', name: 'nodes' },
+        { addresses: ['10.0.0.17'], note: 'new lb' },
+      ),
       reservation('b', 'other-ns', { kind: 'InClusterIPPool', name: 'nodes' }),
       reservation(
         'b',
@@ -55,23 +39,7 @@ describe('withReservations', () => {
         { kind: 'InClusterIPPool', name: 'nodes' },
         { expiresAt: '2026-05-01T00:00:00Z' },
       ),
-      reservation(
-        'a',
-        'marked',
-        { kind: 'InClusterIPPool', name: 'nodes' },
-        {},
-        {
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'False',
-              reason: 'Expired',
-              message: '',
-              lastTransitionTime: '2026-05-01T00:00:00Z',
-            },
-          ],
-        },
-      ),
+      reservation('a', 'marked', { kind: 'InClusterIPPool', name: 'nodes' }, {}, 'Expired'),
     ]);
     const byId = new Map(
       out.pools.map((p) => [p.id, p.reservations?.map((r) => `${r.namespace}/${r.name}`)]),

@@ -1,5 +1,12 @@
-// Wire objects for unit tests (no cluster): pools, claims and IPAddresses as the controller writes them.
-import type { Condition, IPAddressClaimWire, IPAddressWire, Pool } from '@ipam-in-cluster/api';
+// Wire objects for unit tests (no cluster): pools, claims and IPAddresses as the controller writes them,
+// and IPAddressReservations as `kubectl ipam reserve` and the controller write them.
+import type {
+  Condition,
+  IPAddressClaimWire,
+  IPAddressReservation,
+  IPAddressWire,
+  Pool,
+} from '@ipam-in-cluster/api';
 
 const T0 = '2026-01-01T00:00:00Z';
 
@@ -28,6 +35,49 @@ export function ipPool(
     spec,
     ...(status === undefined ? {} : { status: { ipAddresses: status } }),
   } as unknown as Pool;
+}
+
+/**
+ * An IPAddressReservation of `poolRef` (API group ipam.cluster.x-k8s.io unless given), holding
+ * 10.0.0.11 unless `spec` says otherwise; with `readyFalseReason`, the controller's Ready=False
+ * condition of that reason (e.g. Expired).
+ */
+export function reservation(
+  namespace: string,
+  name: string,
+  poolRef: { apiGroup?: string; kind: string; name: string },
+  spec: Partial<IPAddressReservation['spec']> = {},
+  readyFalseReason?: string,
+): IPAddressReservation {
+  return {
+    apiVersion: 'ipam-in-cluster.dev/v1alpha1',
+    kind: 'IPAddressReservation',
+    metadata: { namespace, name, uid: `uid-${name}`, resourceVersion: '7' },
+    spec: {
+      poolRef: {
+        apiGroup: poolRef.apiGroup ?? 'ipam.cluster.x-k8s.io',
+        kind: poolRef.kind,
+        name: poolRef.name,
+      },
+      addresses: ['10.0.0.11'],
+      ...spec,
+    },
+    ...(readyFalseReason === undefined
+      ? {}
+      : {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: readyFalseReason,
+                message: '',
+                lastTransitionTime: '2026-05-01T00:00:00Z',
+              },
+            ],
+          },
+        }),
+  };
 }
 
 export function prefixPool(namespace: string, name: string, spec: Record<string, unknown>): Pool {
