@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { simpleAddress } from './model/build.js';
 import { defaultSet, FakeSource, patchPool } from './testing/fixtures.js';
+import { assertCellColourOfItsOwn } from './testing/cell-colour.js';
 import { KEY, renderBrowser, type Harness } from './testing/render.js';
-import { cellGlyph, cellToken, makeTheme } from './theme.js';
 
 const open: Harness[] = [];
 after(() => {
@@ -100,13 +100,6 @@ for (const ascii of [false, true]) {
 
 describe('reservation colour', () => {
   it('the map paints reserved cells in a colour of their own; NO_COLOR keeps only the glyph', () => {
-    const theme = makeTheme(false);
-    const own = theme.styles[cellToken('held')];
-    assert.ok(own.color !== undefined);
-    for (const [token, style] of Object.entries(theme.styles))
-      if (token !== 'held') assert.notDeepEqual(style, own, token);
-    assert.deepEqual(makeTheme(true).styles.held, {});
-    assert.equal(cellGlyph('held', 1, true), '▣');
-    assert.equal(cellGlyph('held', 1, true, true), 'v');
+    assertCellColourOfItsOwn('held', '▣', 'v');
   });
 });
