@@ -62,6 +62,21 @@ export class TmuxSession {
     return stdout;
   }
 
+  /**
+   * How often the screen draws `glyph` in the foreground colour of SGR code `sgr` (e.g. 95,
+   * magentaBright) or of its 256-colour form (`38;5;index256`), with the screen as captured with
+   * its escape sequences (for the failure message).
+   */
+  async painted(glyph: string, sgr: number, index256: number): Promise<{ count: number; screen: string }> {
+    const { stdout } = await run('tmux', ['capture-pane', '-p', '-e', '-t', this.name]);
+    // ESC [ …; code m, then the glyph: the colour is set right before it is drawn.
+    const colour = new RegExp(
+      `\u001B\\[(?:[0-9;]*;)?(?:${String(sgr)}|38;5;${String(index256)})m${glyph}`,
+      'g',
+    );
+    return { count: stdout.match(colour)?.length ?? 0, screen: stdout };
+  }
+
   /** Sends keys by tmux name (`Enter`, `Escape`, `Down`) or literally with `literal: true`. */
   async keys(keys: readonly string[], literal = false): Promise<void> {
     await run('tmux', ['send-keys', '-t', this.name, ...(literal ? ['-l'] : []), ...keys]);

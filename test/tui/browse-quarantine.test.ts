@@ -4,8 +4,6 @@
 // own colour (magentaBright, read back from tmux with the colour codes), a legend entry, a
 // `◇ 1 quarantined` marker in the pool list and the quarantine line on the address's page.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { FINALIZER_RELEASE_ADDRESS } from '@ipam-in-cluster/api';
 import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
@@ -13,7 +11,6 @@ import { Ipam } from '../support/controller.js';
 import { Objects } from '../support/ipam-objects.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
 
-const run = promisify(execFile);
 const FIRST_DATA_MS = 30_000;
 
 describe(
@@ -81,10 +78,11 @@ describe(
       const map = await t.waitFor(/10\.40\.0\.0.*· ◇ ·/, 'the quarantined cell');
       assert.match(map, /! out of range +◇ quarantined/);
       // The cell and the legend glyph in their own colour: magentaBright (SGR 95, or its 256-colour form).
-      const { stdout } = await run('tmux', ['capture-pane', '-p', '-e', '-t', t.name]);
-      // eslint-disable-next-line no-control-regex -- matching the colour's escape sequence is the point
-      const coloured = stdout.match(/\u001B\[(?:[0-9;]*;)?(?:95|38;5;13)m◇/g) ?? [];
-      assert.ok(coloured.length >= 2, `◇ painted magentaBright on the map and in the legend:\n${stdout}`);
+      const painted = await t.painted('◇', 95, 13);
+      assert.ok(
+        painted.count >= 2,
+        `◇ painted magentaBright on the map and in the legend:\n${painted.screen}`,
+      );
       await t.keys(['Right', 'Right', 'Right', 'Right', 'Right', 'Enter']);
       const detail = await t.waitFor(/10\.40\.0\.5 is allocated to claim/, 'the address page');
       assert.match(

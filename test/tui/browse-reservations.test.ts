@@ -4,15 +4,12 @@
 // ▣ in their own colour (cyanBright, read back from tmux with the colour codes), the legend entry,
 // and "reserved by ns/name: note, until T" on the address's page.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { planeWithNamespaces, type TestNamespace } from '../support/cluster.js';
 import { Ipam, startTestController, uniqueWatchFilter, type TestController } from '../support/controller.js';
 import { runPlugin } from '../support/kubectl-ipam.js';
 import { KUBECTL_IPAM, pluginBuilt, TmuxSession } from '../support/tmux.js';
 
-const run = promisify(execFile);
 const FIRST_DATA_MS = 30_000;
 const UNTIL = '2099-01-31T00:00:00Z';
 
@@ -73,10 +70,11 @@ describe(
       const map = await t.waitFor(/10\.41\.0\.0.*· ▣ ▣ ·/, 'the reserved cells');
       assert.match(map, /! out of range +▣ reservation/);
       // The cells and the legend glyph in their own colour: cyanBright (SGR 96, or its 256-colour form).
-      const { stdout } = await run('tmux', ['capture-pane', '-p', '-e', '-t', t.name]);
-      // eslint-disable-next-line no-control-regex -- matching the colour's escape sequence is the point
-      const coloured = stdout.match(/\u001B\[(?:[0-9;]*;)?(?:96|38;5;14)m▣/g) ?? [];
-      assert.ok(coloured.length >= 3, `▣ painted cyanBright on the map (2) and in the legend:\n${stdout}`);
+      const painted = await t.painted('▣', 96, 14);
+      assert.ok(
+        painted.count >= 3,
+        `▣ painted cyanBright on the map (2) and in the legend:\n${painted.screen}`,
+      );
       await t.keys(['Right', 'Right', 'Right', 'Right', 'Right', 'Enter']);
       const detail = await t.waitFor(
         /10\.41\.0\.5 is not allocatable: held by a reservation/,
