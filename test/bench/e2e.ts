@@ -48,7 +48,7 @@
 // etcd, kube-controller-manager, the bench's client, the controller) and their sum: on a small
 // machine throughput is CPU-bound, at most cores / sum claims a second.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,10 +61,10 @@ import {
   ControllerProcess,
   imageNodeFlags,
   metricValue,
-  procStats,
   type ControllerMode,
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { planeProcessCpuSeconds } from '../support/private-plane.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
 import { mebibytes, percentile } from './stats.js';
 
@@ -177,17 +177,7 @@ interface SideCpu {
 }
 
 function sideCpu(env: IpamPlane): SideCpu {
-  const state = JSON.parse(readFileSync(join(env.plane.dir, 'state.json'), 'utf8')) as {
-    processes: { name: string; pid: number }[];
-  };
-  const of = (name: string): number => {
-    const pid = state.processes.find((p) => p.name === name)?.pid;
-    try {
-      return pid === undefined ? NaN : procStats(pid).cpuSeconds;
-    } catch {
-      return NaN;
-    }
-  };
+  const of = (name: string): number => planeProcessCpuSeconds(env.plane.dir, name);
   const own = process.cpuUsage();
   return {
     apiserver: of('kube-apiserver'),

@@ -9,14 +9,12 @@
 // requests in flight: the API server retries a write that lost the race on the object inside its
 // own update loop, so contended writes to one object cost several times an uncontended one — why the
 // fence writes one pool from one loop at a time.
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANNOTATION_PENDING_ALLOCATIONS, conditionTime } from '@ipam-in-cluster/api';
 import { ContentType } from '@ipam-in-cluster/kube';
-import { procStats } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { planeProcessCpuSeconds } from '../support/private-plane.js';
 import { benchPools, claimBody, inParallel } from './plain-writer.js';
 
 const { values } = parseArgs({
@@ -31,12 +29,9 @@ const POOLS = 8;
 const CLAIMS = 200;
 
 function apiserverCpuSeconds(env: IpamPlane): number {
-  const state = JSON.parse(readFileSync(join(env.plane.dir, 'state.json'), 'utf8')) as {
-    processes: { name: string; pid: number }[];
-  };
-  const pid = state.processes.find((p) => p.name === 'kube-apiserver')?.pid;
-  if (pid === undefined) throw new Error('no kube-apiserver in the plane state');
-  return procStats(pid).cpuSeconds;
+  const seconds = planeProcessCpuSeconds(env.plane.dir, 'kube-apiserver');
+  if (Number.isNaN(seconds)) throw new Error('no running kube-apiserver in the plane state');
+  return seconds;
 }
 
 /** A pending-allocations value of `k` entries shaped like the fence's (address, prefix, claim, at, sig). */
