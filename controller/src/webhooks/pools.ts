@@ -221,11 +221,7 @@ export class PoolWebhooks {
     const checked = checkSpec(kind, newSpec);
     if (checked.errors.length > 0) return invalid(kind, name, checked.errors);
     const oldMeta = metaOf(request.oldObject);
-    const listed = await this.reader.allocations(
-      kind,
-      POOL_KIND_INFO[kind].namespaced ? (request.namespace ?? oldMeta.namespace) : undefined,
-      oldMeta.name ?? name,
-    );
+    const listed = await this.listed(kind, request.namespace ?? oldMeta.namespace, oldMeta.name ?? name);
     const inUse = [...listed, ...(await this.authenticPending(oldMeta))];
     // The spec was validated already: let probes and other requests in before it is laid out
     // (each step stays short; together they could not starve the loop).
@@ -261,15 +257,16 @@ export class PoolWebhooks {
     const meta = metaOf(request.oldObject);
     if (meta.annotations?.[ANNOTATION_SKIP_VALIDATE_DELETE] !== undefined) return allow();
     const name = meta.name ?? request.name ?? '';
-    const listed = await this.reader.allocations(
-      kind,
-      POOL_KIND_INFO[kind].namespaced ? (request.namespace ?? meta.namespace) : undefined,
-      name,
-    );
+    const listed = await this.listed(kind, request.namespace ?? meta.namespace, name);
     if (listed.length > 0) return badRequest(DELETE_IN_USE_MESSAGE);
     // No IPAddress, but addresses being allocated right now (the fence and its spares).
     const pending = await this.authenticPending(meta);
     return pending.length > 0 ? badRequest(`${DELETE_IN_USE_MESSAGE} ${PENDING_ONLY_HINT}`) : allow();
+  }
+
+  /** The pool's IPAddresses, by a consistent read (a namespaced pool's in its namespace only). */
+  private listed(kind: PoolKind, namespace: string | undefined, name: string): Promise<Holding[]> {
+    return this.reader.allocations(kind, POOL_KIND_INFO[kind].namespaced ? namespace : undefined, name);
   }
 
   /** The pool's pending allocations that the controller wrote (verified) and that are recent. */
