@@ -382,14 +382,14 @@ export class PoolFence implements AllocationFence {
     // Only a removal write drops spares for being unused; any other pass leaves them be.
     const keep = state.waiters.size > 0 || state.sparesTaken > 0 || !state.removalDue;
     const taken = new Set([...state.wanted.values()].map((e) => e.address));
+    // A spare was allowed when it was added; at the same uid and generation the spec is the same.
     for (const [address, s] of state.spares) {
       const stale =
         !keep ||
         taken.has(address) ||
         now - (s.entry.at ?? 0) > SPARE_MAX_AGE_MS ||
         (s.generation !== undefined &&
-          (s.generation !== pool.metadata.generation || s.uid !== pool.metadata.uid)) ||
-        !this.#allows(state.id, pool, s.entry);
+          (s.generation !== pool.metadata.generation || s.uid !== pool.metadata.uid));
       if (stale) state.spares.delete(address);
     }
     if (this.#d.spares !== undefined && state.waiters.size > 0 && state.spares.size < count / 4) {
