@@ -539,21 +539,23 @@ export class PoolRegistry {
       entry.specError !== undefined
     )
       return [];
-    const held: Holding[] = this.#wantedBefore(entry, '').map((address) => ({ address }));
-    const skipped = held.length;
-    for (const h of held) served.tracker.add(h);
-    try {
-      while (held.length - skipped < count) {
-        const next = served.tracker.next();
-        if (!next.ok) break;
-        const h = { address: next.value.address };
-        served.tracker.add(h);
-        held.push(h);
+    const { tracker } = served;
+    return withHeld(tracker, this.#wantedBefore(entry, ''), () => {
+      // Each pick is held until the end, so the next one is the address after it.
+      const picked: Holding[] = [];
+      try {
+        while (picked.length < count) {
+          const next = tracker.next();
+          if (!next.ok) break;
+          const h = { address: next.value.address };
+          tracker.add(h);
+          picked.push(h);
+        }
+        return picked.map((h) => h.address);
+      } finally {
+        for (const h of picked) tracker.remove(h);
       }
-    } finally {
-      for (const h of held) served.tracker.remove(h);
-    }
-    return held.slice(skipped).map((h) => h.address);
+    });
   }
 
   /** Exactly the requested address, or a refusal naming why (and the claim queued for it). */
@@ -615,15 +617,7 @@ export class PoolRegistry {
     ipAddressKey: string,
     tracker: PoolTracker,
   ): ReturnType<PoolTracker['next']> {
-    const wanted = this.#wantedBefore(entry, ipAddressKey);
-    if (wanted.length === 0) return tracker.next();
-    const skipped: Holding[] = wanted.map((address) => ({ address }));
-    for (const s of skipped) tracker.add(s);
-    try {
-      return tracker.next();
-    } finally {
-      for (const s of skipped) tracker.remove(s);
-    }
+    return withHeld(tracker, this.#wantedBefore(entry, ipAddressKey), () => tracker.next());
   }
 
   /** Distinct addresses that claims queued on the pool before `ipAddressKey` are waiting for. */
@@ -908,5 +902,19 @@ export class PoolRegistry {
         return true;
       },
     };
+  }
+}
+
+/**
+ * Runs `fn` with `addresses` held in the tracker as extra holders, for that one synchronous call
+ * (reference counted: an address held already stays held after).
+ */
+function withHeld<T>(tracker: PoolTracker, addresses: readonly string[], fn: () => T): T {
+  const held: Holding[] = addresses.map((address) => ({ address }));
+  for (const h of held) tracker.add(h);
+  try {
+    return fn();
+  } finally {
+    for (const h of held) tracker.remove(h);
   }
 }
