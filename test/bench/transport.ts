@@ -12,7 +12,13 @@
 // should open at most C of them, none after the first round.
 import { Agent as HttpsAgent } from 'node:https';
 import { parseArgs } from 'node:util';
-import { KubeTransport, loadKubeConfig, ObjectClient, type KubeObject } from '@ipam-in-cluster/kube';
+import {
+  KubeTransport,
+  loadKubeConfig,
+  NamespaceResource,
+  ObjectClient,
+  type KubeObject,
+} from '@ipam-in-cluster/kube';
 import { kubeconfigPath } from '../cluster/paths.js';
 import { inParallel } from './plain-writer.js';
 import { percentile } from './stats.js';
@@ -46,13 +52,7 @@ async function main(): Promise<void> {
   const transport = new KubeTransport(loadKubeConfig({ kubeconfig: kubeconfigPath }).kubeConfig, {
     compression: false,
   });
-  const namespaces = new ObjectClient<KubeObject>(transport, {
-    group: '',
-    version: 'v1',
-    kind: 'Namespace',
-    plural: 'namespaces',
-    namespaced: false,
-  });
+  const namespaces = new ObjectClient<KubeObject>(transport, NamespaceResource);
   const configMaps = new ObjectClient<ConfigMap>(transport, {
     group: '',
     version: 'v1',
