@@ -69,8 +69,7 @@ export class PoolReconciler {
 
   /** IPAddresses in the cache that reference the pool (global pools: every namespace). */
   referencingAddresses(id: PoolId): IPAddressWire[] {
-    const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
-    return this.#d.addresses.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace);
+    return referencing(this.#d.addresses, id);
   }
 
   async reconcile(key: string): Promise<{ requeueAfter: number } | undefined> {
@@ -178,14 +177,13 @@ export class PoolReconciler {
     return { write, requeueAfter: forecastRequeueMs(stored, now, halfLifeMs) };
   }
 
-  /** IP pools: the counts plus quarantined (docs/adr/0028); prefix pools have no grace period. */
+  /** IP pools (the caller's branch): the counts plus quarantined (docs/adr/0028). */
   #withQuarantined<C extends StatusCounts>(id: PoolId, pool: Pool, counts: C): C & { quarantined?: bigint } {
     const claims = this.#d.claims;
-    if (claims === undefined || POOL_KIND_INFO[id.kind].family !== 'ip') return counts;
-    const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
+    if (claims === undefined) return counts;
     const quarantined = quarantinedCount(
       pool,
-      () => claims.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace),
+      () => referencing(claims, id),
       (namespace, name) => this.#d.addresses.get(namespace, name) !== undefined,
     );
     return { ...counts, quarantined };
@@ -274,4 +272,10 @@ export class PoolReconciler {
       this.#d.events.warning(involved, PoolEventReason.DuplicateAddress, dup.message);
     }
   }
+}
+
+/** Objects in `cache` whose poolRef names the pool (global pools: from every namespace). */
+function referencing<T>(cache: Cache<T>, id: PoolId): T[] {
+  const value = poolRefIndexValue({ apiGroup: IPAM_GROUP, kind: id.kind, name: id.name });
+  return cache.byIndex(INDEX_POOL_REF, value, id.namespace === '' ? undefined : id.namespace);
 }
