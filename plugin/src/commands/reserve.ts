@@ -4,6 +4,7 @@
 // webhook checks it); `-o json|yaml` prints the object the server answered with.
 import { formatAddr, parseAddr, rangeContains } from '@ipam-in-cluster/allocator';
 import {
+  conditionTime,
   IPAM_GROUP,
   LABEL_WATCH_FILTER,
   parseReservationAddresses,
@@ -37,7 +38,7 @@ export function expiryOf(options: Pick<ReserveOptions, 'until' | 'for'>, now: Da
     if (m === null)
       throw new CliError(ExitCode.Usage, `--for "${options.for}": use a number and m, h, d or w (e.g. 30d)`);
     const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-    return rfc3339(new Date(now.getTime() + ms));
+    return conditionTime(new Date(now.getTime() + ms));
   }
   if (options.until === undefined) return undefined;
   const text = /^\d{4}-\d{2}-\d{2}$/.test(options.until) ? `${options.until}T00:00:00Z` : options.until;
@@ -46,8 +47,6 @@ export function expiryOf(options: Pick<ReserveOptions, 'until' | 'for'>, now: Da
     throw new CliError(ExitCode.Usage, `--until "${options.until}": use a date (2027-01-31) or RFC 3339`);
   return text;
 }
-
-const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
 
 /** A default name: the pool's and the first address's (`nodes-v4-10-0-0-17`). */
 export function defaultName(pool: string, first: string): string {
