@@ -56,6 +56,31 @@ describe('IndexedStore', () => {
     assert.equal(store.list().length, 2);
   });
 
+  it('tells a cluster-scoped object from a namespaced one of the same name, and counts both', () => {
+    const store = new IndexedStore<IPAddressWire>({ [INDEX_POOL_REF]: ipAddressByPoolRef });
+    const scoped = address('', 'x', 'p');
+    delete (scoped.metadata as { namespace?: string }).namespace;
+    store.set(scoped);
+    store.set(address('a', 'x', 'p'));
+    store.set(address('a', 'x', 'p', '2'));
+    assert.equal(store.size, 2);
+    assert.deepEqual(store.keys().sort(), ['a/x', 'x']);
+    assert.equal(store.get('x'), scoped);
+    assert.equal(store.getBy(undefined, 'x'), scoped);
+    assert.equal(store.getBy('a', 'x')?.metadata.resourceVersion, '2');
+    const value = poolRefIndexValue({ kind: 'InClusterIPPool', name: 'p' });
+    assert.equal(store.byIndex(INDEX_POOL_REF, value).length, 2);
+    assert.deepEqual(
+      store.byIndex(INDEX_POOL_REF, value, 'a').map((o) => o.metadata.resourceVersion),
+      ['2'],
+    );
+    assert.equal(store.delete('a/x')?.metadata.resourceVersion, '2');
+    assert.equal(store.delete('a/x'), undefined);
+    assert.equal(store.size, 1);
+    assert.deepEqual(store.list('a'), []);
+    assert.deepEqual(store.byIndex(INDEX_POOL_REF, value), [scoped]);
+  });
+
   it('keeps indexes right across update and delete', () => {
     const store = new IndexedStore<IPAddressWire>({ [INDEX_POOL_REF]: ipAddressByPoolRef });
     store.set(address('a', 'x', 'p1'));

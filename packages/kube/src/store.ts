@@ -30,16 +30,30 @@ export function compareResourceVersions(a: string | undefined, b: string | undef
 
 interface Index<T> {
   readonly fn: IndexFunc<T>;
-  /** value -> keys of the objects filed under it. */
-  readonly keys: Map<string, Set<string>>;
+  /** value -> the objects filed under it (the stored instances). */
+  readonly objects: Map<string, Set<T>>;
+}
+
+/** `namespace/name` split back into its parts (namespace '' for a cluster-scoped key). */
+function splitKey(key: string): [namespace: string, name: string] {
+  const slash = key.indexOf('/');
+  return slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 export class IndexedStore<T extends KubeObject> {
-  private readonly objects = new Map<string, T>();
   /**
-   * Index name -> its function and value -> keys. A value's map key is its one instance: the index
-   * functions build a new string per object (e.g. "group/Kind/name" for 5 000 claims of one pool),
-   * garbage once filed.
+   * namespace ('' when cluster-scoped) -> name -> object. Keyed by the object's own namespace and
+   * name strings rather than a `namespace/name` string built per object: that string was one more
+   * copy of every name, 38 bytes each (1.5 MB over the controller's 20 000 claims and 20 000
+   * IPAddresses).
+   */
+  private readonly objects = new Map<string, Map<string, T>>();
+  private count = 0;
+  /**
+   * Index name -> its function and value -> objects. A value's map key is its one instance: the
+   * index functions build a new string per object (e.g. "group/Kind/name" for 5 000 claims of one
+   * pool), garbage once filed. The sets hold the stored objects themselves, not keys (no string per
+   * entry, and byIndex needs no lookup).
    *
    * What an object is filed under is not kept: it is computed again from the stored object when that
    * is replaced or deleted, as client-go's indexer does (index functions are pure, cached objects are
@@ -54,55 +68,74 @@ export class IndexedStore<T extends KubeObject> {
     indexers: Readonly<Record<string, IndexFunc<T>>> = {},
     onIndexError: (index: string, error: unknown) => void = () => undefined,
   ) {
-    for (const [name, fn] of Object.entries(indexers)) this.indices.set(name, { fn, keys: new Map() });
+    for (const [name, fn] of Object.entries(indexers)) this.indices.set(name, { fn, objects: new Map() });
     this.onIndexError = onIndexError;
   }
 
   get size(): number {
-    return this.objects.size;
+    return this.count;
   }
 
   get(key: string): T | undefined {
-    return this.objects.get(key);
+    const [namespace, name] = splitKey(key);
+    return this.getBy(namespace, name);
+  }
+
+  /** The object `name` in `namespace` ('' or undefined when cluster-scoped). */
+  getBy(namespace: string | undefined, name: string): T | undefined {
+    return this.objects.get(namespace ?? '')?.get(name);
   }
 
   keys(): string[] {
-    return [...this.objects.keys()];
+    const out: string[] = [];
+    for (const [namespace, byName] of this.objects)
+      for (const name of byName.keys()) out.push(keyOf(namespace, name));
+    return out;
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.objects.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    if (namespace !== undefined) return [...(this.objects.get(namespace)?.values() ?? [])];
+    const all: T[] = [];
+    for (const byName of this.objects.values()) for (const o of byName.values()) all.push(o);
+    return all;
   }
 
   /** Objects filed under `value` in `index`, optionally only those in one namespace. */
   byIndex(index: string, value: string, namespace?: string): T[] {
     const idx = this.indices.get(index);
     if (idx === undefined) throw new Error(`no index named ${index}`);
-    const keys = idx.keys.get(value);
-    if (keys === undefined) return [];
-    return [...keys].flatMap((k) => {
-      const o = this.objects.get(k);
-      if (o === undefined || (namespace !== undefined && o.metadata?.namespace !== namespace)) return [];
-      return [o];
-    });
+    const filed = idx.objects.get(value);
+    if (filed === undefined) return [];
+    const all = [...filed];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
   /** Stores the object and returns the one it replaced. */
   set(object: T): T | undefined {
-    const key = objectKey(object);
-    const old = this.objects.get(key);
-    if (old !== undefined) this.unfile(key, old);
-    this.objects.set(key, object);
-    this.file(key, object);
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    let byName = this.objects.get(namespace);
+    if (byName === undefined) {
+      byName = new Map();
+      this.objects.set(namespace, byName);
+    }
+    const old = byName.get(name);
+    if (old !== undefined) this.unfile(old);
+    else this.count++;
+    byName.set(name, object);
+    this.file(object);
     return old;
   }
 
   delete(key: string): T | undefined {
-    const old = this.objects.get(key);
-    if (old === undefined) return undefined;
-    this.unfile(key, old);
-    this.objects.delete(key);
+    const [namespace, name] = splitKey(key);
+    const byName = this.objects.get(namespace);
+    const old = byName?.get(name);
+    if (byName === undefined || old === undefined) return undefined;
+    this.unfile(old);
+    byName.delete(name);
+    if (byName.size === 0) this.objects.delete(namespace);
+    this.count--;
     return old;
   }
 
@@ -116,29 +149,29 @@ export class IndexedStore<T extends KubeObject> {
     }
   }
 
-  private file(key: string, object: T): void {
-    for (const [name, { fn, keys: idx }] of this.indices) {
+  private file(object: T): void {
+    for (const [name, { fn, objects: idx }] of this.indices) {
       for (const v of this.valuesOf(name, fn, object) ?? []) {
-        const keys = idx.get(v);
-        if (keys === undefined) idx.set(v, new Set([key]));
-        else keys.add(key);
+        const filed = idx.get(v);
+        if (filed === undefined) idx.set(v, new Set([object]));
+        else filed.add(object);
       }
     }
   }
 
-  private unfile(key: string, old: T): void {
-    for (const [name, { fn, keys: idx }] of this.indices) {
+  private unfile(old: T): void {
+    for (const [name, { fn, objects: idx }] of this.indices) {
       const values = this.valuesOf(name, fn, old);
       if (values === undefined) {
         // A pure function that throws now threw when the object was filed too, so it is filed under
-        // nothing. But an index function that fails only sometimes would leave the key stale: look
-        // in every value of this index (only on this error path).
-        for (const [v, keys] of idx) if (keys.delete(key) && keys.size === 0) idx.delete(v);
+        // nothing. But an index function that fails only sometimes would leave it filed: look in
+        // every value of this index (only on this error path).
+        for (const [v, filed] of idx) if (filed.delete(old) && filed.size === 0) idx.delete(v);
         continue;
       }
       for (const v of values) {
-        const keys = idx.get(v);
-        if (keys?.delete(key) === true && keys.size === 0) idx.delete(v);
+        const filed = idx.get(v);
+        if (filed?.delete(old) === true && filed.size === 0) idx.delete(v);
       }
     }
   }
