@@ -15,12 +15,13 @@
 import { classifyApiError, KubeStatusError, type ClassifiedError } from './errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { JsonInterner } from './intern.js';
+import { copyWithout } from './literal-copy.js';
 import { parseJson, stringifyJson } from './json.js';
 import type { KubeObject } from './core-types.js';
 import { ObjectClient } from './object-client.js';
 import { resourcePath, type ResourceDescriptor } from './resources.js';
 import type { StreamingListRefusal } from './streaming-list.js';
-import { compareResourceVersions, IndexedStore, keyOf, objectKey, type IndexFunc } from './store.js';
+import { compareResourceVersions, IndexedStore, objectKey, type IndexFunc } from './store.js';
 import type { KubeTransport } from './transport.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -87,8 +88,7 @@ interface WatchEvent<T> {
 export function stripManagedFields<T extends KubeObject>(object: T): T {
   const metadata: (KubeObject['metadata'] & { managedFields?: unknown }) | undefined = object.metadata;
   if (metadata?.managedFields === undefined) return object;
-  const { managedFields: _dropped, ...rest } = metadata;
-  return { ...object, metadata: rest };
+  return { ...object, metadata: copyWithout(metadata, 'managedFields') };
 }
 
 const sharedInterner = new JsonInterner();
@@ -222,7 +222,7 @@ export class Informer<T extends KubeObject> {
    * sub-objects are frozen instances shared between objects: writing into one throws). Copy first.
    */
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.store.get(keyOf(namespace, name));
+    return this.store.getBy(namespace, name);
   }
 
   list(namespace?: string): T[] {
