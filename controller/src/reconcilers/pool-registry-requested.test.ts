@@ -72,6 +72,26 @@ describe('PoolRegistry requested addresses', () => {
     assert.equal(await take(r, 'default/r', want('10.0.0.10')), '10.0.0.10');
   });
 
+  it('matches an IPAddress written in another textual form: requests, heldBy, check and counts', async () => {
+    const v6 = new PoolRegistry();
+    assert.ok(setPoolSpec(v6, P, { type: 'ip', spec: { addresses: ['fd00::/120'], prefix: 120 } }).ok);
+    // Adopted IPAddresses are not necessarily canonical; the registry compares canonical text.
+    v6.hold(P, 'default/adopted', 'FD00:0:0::000A', 120);
+    v6.hold(P, 'default/broken', 'not-an-address', 120);
+    assert.deepEqual(refused(await v6.allocate(P, 'default/r', want('fd00::a'))), {
+      reason: ClaimReadyReason.RequestedAddressTaken,
+      message:
+        'requested address fd00::a is taken by IPAddressClaim default/adopted in InClusterIPPool default/p',
+    });
+    assert.deepEqual(v6.heldBy(P, 'fd00:0::a'), ['default/adopted']);
+    assert.deepEqual(v6.check(P, 'default/other', 'fd00::0a', 120)?.alsoHeldBy, ['default/adopted']);
+    assert.deepEqual(v6.check(P, 'default/other', 'not-an-address', 120)?.alsoHeldBy, ['default/broken']);
+    assert.deepEqual(v6.counts(P)?.invalid, ['default/broken']);
+    // Released, the address is free again under its canonical form.
+    v6.release(P, 'default/adopted');
+    assert.equal(await take(v6, 'default/r', want('fd00::a')), 'fd00::a');
+  });
+
   it('names the holder the registry records: a claim other than the IPAddress name, or any holding', async () => {
     const r = registry(['10.0.0.10-10.0.0.20']);
     r.hold(P, 'default/addr-x', '10.0.0.11', 24, 'IPAddressClaim default/x (IPAddress default/addr-x)');

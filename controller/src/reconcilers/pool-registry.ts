@@ -156,13 +156,31 @@ export interface PoolRegistryOptions {
 
 type HoldingState = 'reserved' | 'created' | 'observed';
 
-/** One IPAddress of a pool: the model's Holding with `name` = the IPAddress key. */
+/**
+ * A clock reading in whole milliseconds: an integer below 2^31 stays a small integer in the
+ * object; a fraction (performance.now()) is boxed as a 16-byte number on every holding.
+ */
+const wholeMs = (ms: number): number => Math.floor(ms);
+
+/** The canonical text of `address`: the same string when it already is; undefined when it does not parse. */
+function canonicalText(address: string): string | undefined {
+  const parsed = parseAddr(address);
+  if (!parsed.ok) return undefined;
+  const text = formatAddr(parsed.value);
+  return text === address ? address : text;
+}
+
+/**
+ * One IPAddress of a pool: the model's Holding with `name` = the IPAddress key. One per IPAddress
+ * (20 000 in a full pool), so it keeps no parsed copy of the address (an object and a bigint, 64
+ * bytes each): the canonical text compares the same, and is `address` itself when that is canonical.
+ */
 interface HeldAddress extends Holding {
   readonly name: string;
-  /** Parsed spec.address; undefined when it does not parse. */
-  readonly addr: Addr | undefined;
+  /** spec.address in canonical form (`address` itself when canonical); undefined when it does not parse. */
+  readonly canonical: string | undefined;
   state: HoldingState;
-  /** Clock time of the last state change. */
+  /** Clock time of the last state change, whole ms (see {@link wholeMs}). */
   since: number;
   /** Who holds it, for messages, when not `IPAddressClaim <name>` (see {@link PoolRegistry.hold}). */
   readonly holder?: string;
@@ -413,7 +431,7 @@ export class PoolRegistry {
     if (existing?.address === address && existing.prefix === prefix) {
       if (existing.state !== 'observed') {
         existing.state = 'observed';
-        existing.since = this.#clock.now();
+        existing.since = wholeMs(this.#clock.now());
       }
       return 'unchanged';
     }
@@ -576,10 +594,9 @@ export class PoolRegistry {
       };
     }
     const { addr, address } = request;
+    const canonical = formatAddr(addr);
     const holders: string[] = [];
-    for (const h of entry.holdings.values())
-      if (h.addr !== undefined && h.addr.family === addr.family && h.addr.value === addr.value)
-        holders.push(holderOf(h));
+    for (const h of entry.holdings.values()) if (h.canonical === canonical) holders.push(holderOf(h));
     // A reservation holds its address like an IPAddress does (docs/adr/0030-reservations.md).
     holders.push(...reservationHolders(entry, address));
     const mine = entry.queued.get(ipAddressKey);
@@ -668,7 +685,7 @@ export class PoolRegistry {
     let reserved = 0;
     for (const h of entry.holdings.values()) {
       if (h.state === 'reserved') reserved++;
-      if (h.addr === undefined) invalid.push(h.name);
+      if (h.canonical === undefined) invalid.push(h.name);
     }
     const c = entry.served.tracker.counts();
     if (entry.reservedTracked === 0) return { ...c, invalid, reserved, reservationHeld: 0n };
@@ -692,7 +709,7 @@ export class PoolRegistry {
     for (const list of entry.reservations.values())
       for (const r of list) if (r.tracked) reserved.add(r.address);
     for (const h of entry.holdings.values()) {
-      if (h.addr !== undefined) reserved.delete(formatAddr(h.addr));
+      if (h.canonical !== undefined) reserved.delete(h.canonical);
     }
     return BigInt(reserved.size);
   }
@@ -716,7 +733,7 @@ export class PoolRegistry {
     entry.reservations.set(holder, list);
     this.#reservationPool.set(holder, key);
     const taken = new Set<string>();
-    for (const h of entry.holdings.values()) if (h.addr !== undefined) taken.add(formatAddr(h.addr));
+    for (const h of entry.holdings.values()) if (h.canonical !== undefined) taken.add(h.canonical);
     const held = list.filter((r) => r.tracked);
     return {
       held: held.length,
@@ -752,8 +769,7 @@ export class PoolRegistry {
     if (entry === undefined || !parsed.ok) return [];
     const canonical = formatAddr(parsed.value);
     const out: string[] = [];
-    for (const h of entry.holdings.values())
-      if (h.addr !== undefined && formatAddr(h.addr) === canonical) out.push(h.name);
+    for (const h of entry.holdings.values()) if (h.canonical === canonical) out.push(h.name);
     out.push(...reservationHolders(entry, canonical));
     return out.sort();
   }
@@ -780,16 +796,13 @@ export class PoolRegistry {
   ): { inPool: boolean; alsoHeldBy: string[] } | undefined {
     const entry = this.#pools.get(key);
     if (entry?.served === undefined) return undefined;
-    const parsed = parseAddr(address);
-    const addr = parsed.ok ? parsed.value : undefined;
+    const canonical = canonicalText(address);
     const inPool = entry.served.model.covers({ address, prefix });
     const alsoHeldBy: string[] = [];
     for (const h of entry.holdings.values()) {
       if (h.name === ipAddressKey) continue;
-      const same =
-        addr !== undefined && h.addr !== undefined
-          ? h.addr.family === addr.family && h.addr.value === addr.value
-          : h.address === address;
+      // Unparsable addresses are the same only as the same text.
+      const same = canonical !== undefined ? h.canonical === canonical : h.address === address;
       if (same) alsoHeldBy.push(h.name);
     }
     return { inPool, alsoHeldBy: alsoHeldBy.sort() };
@@ -849,14 +862,13 @@ export class PoolRegistry {
     state: HoldingState,
     holder?: string,
   ): HeldAddress {
-    const parsed = parseAddr(address);
     const h: HeldAddress = {
       name: ipAddressKey,
       address,
       prefix,
-      addr: parsed.ok ? parsed.value : undefined,
+      canonical: canonicalText(address),
       state,
-      since: this.#clock.now(),
+      since: wholeMs(this.#clock.now()),
       ...(holder === undefined ? {} : { holder }),
     };
     entry.holdings.set(ipAddressKey, h);
@@ -893,7 +905,7 @@ export class PoolRegistry {
       confirm: () => {
         if (entry.holdings.get(h.name) === h && h.state === 'reserved') {
           h.state = 'created';
-          h.since = this.#clock.now();
+          h.since = wholeMs(this.#clock.now());
         }
       },
       release: () => {
