@@ -12,13 +12,19 @@ function formatV4(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
-/** Lower-case hex text of 16-bit groups, filled on first use ('' = not yet; 512 KiB of slots). */
-const groupHex: string[] = new Array<string>(0x10000).fill('');
+/**
+ * Lower-case hex text of the 16-bit groups below 0x1000, filled on first use ('' = not yet). Those
+ * are most groups of the addresses pools hand out (runs of small numbers after a prefix); larger
+ * groups are converted each time. A table of all 65 536 groups held 0.6 MB in every controller.
+ */
+const GROUP_CACHE_SIZE = 0x1000;
+const groupHex: string[] = new Array<string>(GROUP_CACHE_SIZE).fill('');
 /** Scratch for the eight groups of the address being formatted (formatting is synchronous). */
 const groups = new Uint32Array(8);
 
 function hexGroup(i: number): string {
   const g = groups[i] ?? 0;
+  if (g >= GROUP_CACHE_SIZE) return g.toString(16);
   let s = groupHex[g] ?? '';
   if (s === '') {
     s = g.toString(16);
