@@ -19,6 +19,7 @@ import {
   ipAddressByPoolRef,
   ipAddressClaimByClusterName,
   ipAddressClaimByPoolRef,
+  releaseSharedValueTables,
 } from '@ipam-in-cluster/kube';
 import type { WatchedCaches } from '../reconcilers/claim-watches.js';
 import type { Wiring } from './options.js';
@@ -153,6 +154,8 @@ export function newCaches({ o, log, metrics, transport, client, served }: Wiring
     start: async () => {
       try {
         await Promise.all(all.map((i) => i.start()));
+        // Listed: the value tables' work at start is done (see releaseSharedValueTables).
+        releaseSharedValueTables();
       } catch (error) {
         await stop();
         throw error;

@@ -59,7 +59,7 @@ export { ContentType, KubeTransport } from './transport.js';
 export type { Method, RequestOptions, ResponseStream, TransportOptions } from './transport.js';
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { compactObject, Informer, stripManagedFields } from './informer.js';
+export { compactObject, Informer, releaseSharedValueTables, stripManagedFields } from './informer.js';
 export { StringInterner } from './intern.js';
 export {
   INITIAL_EVENTS_END_ANNOTATION,

@@ -251,6 +251,21 @@ describe('JsonInterner', () => {
     assert.equal(a.ref, b.ref, 'a value met after a reset is shared again');
   });
 
+  it('clear() empties both tables; what is shared stays shared, later objects share again', () => {
+    const interner = new JsonInterner();
+    const c1 = interner.internInPlace(parsed(serverClaim('a', 'uid-a', '10.0.0.1')) as unknown as Claim);
+    assert.ok(interner.strings.size > 0 && interner.objectCount > 0);
+    interner.clear();
+    assert.equal(interner.strings.size, 0);
+    assert.equal(interner.objectCount, 0);
+    assert.ok(Object.isFrozen(c1.spec.poolRef), 'a shared instance stays frozen');
+    const c2 = interner.internInPlace(parsed(serverClaim('b', 'uid-b', '10.0.0.2')) as unknown as Claim);
+    const c3 = interner.internInPlace(parsed(serverClaim('c', 'uid-c', '10.0.0.3')) as unknown as Claim);
+    assert.notEqual(c2.spec.poolRef, c1.spec.poolRef, 'after clear, a new canonical instance');
+    assert.equal(c3.spec.poolRef, c2.spec.poolRef);
+    assert.deepEqual(c2.spec.poolRef, c1.spec.poolRef);
+  });
+
   it('makes a write into a shared sub-object throw instead of changing every object holding it', () => {
     const interner = new JsonInterner();
     const c1 = interner.internInPlace(parsed(serverClaim('a', 'uid-a', '10.0.0.1')) as unknown as Claim);

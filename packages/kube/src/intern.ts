@@ -59,6 +59,11 @@ export class StringInterner {
     return this.table.size;
   }
 
+  /** Empties the table: strings already shared stay shared; the next of each becomes canonical. */
+  clear(): void {
+    this.table.clear();
+  }
+
   /** The canonical instance of `s` (itself, the first time). */
   intern(s: string): string {
     if (s.length > this.maxLength) return s;
@@ -86,6 +91,12 @@ export class JsonInterner {
   /** Shared small objects in the table now. */
   get objectCount(): number {
     return this.objects.size;
+  }
+
+  /** Empties both tables (see {@link StringInterner.clear}); shared instances stay frozen and shared. */
+  clear(): void {
+    this.strings.clear();
+    this.objects.clear();
   }
 
   /**
