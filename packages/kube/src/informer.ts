@@ -257,7 +257,11 @@ export class Informer<T extends KubeObject> {
     // Already cached at this resourceVersion (e.g. a re-list of what the watch delivered): nothing to
     // copy. upsert() would drop the copy anyway; checking first saves the copy and the transform.
     const version = object.metadata?.resourceVersion;
-    if (version !== undefined && this.store.get(objectKey(object))?.metadata?.resourceVersion === version)
+    if (
+      version !== undefined &&
+      this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '')?.metadata?.resourceVersion ===
+        version
+    )
       return;
     // The caller keeps its object; the transform may change the one it gets.
     this.upsert(this.transform(parseJson(stringifyJson(object)) as T));
@@ -266,7 +270,7 @@ export class Informer<T extends KubeObject> {
   /** Removes an object this process just deleted for good (no finalizers left). */
   observeDeleted(object: T): void {
     if (this.stopped) return;
-    const old = this.store.delete(objectKey(object));
+    const old = this.store.deleteBy(object.metadata?.namespace, object.metadata?.name ?? '');
     if (old !== undefined) this.emitDelete(old);
   }
 
@@ -412,7 +416,7 @@ export class Informer<T extends KubeObject> {
       }
       if (event.type === 'DELETED') {
         // Only what we had: after observeDeleted() the watch's DELETED is not a second delete.
-        const old = this.store.delete(objectKey(event.object));
+        const old = this.store.deleteBy(event.object.metadata?.namespace, event.object.metadata?.name ?? '');
         if (old !== undefined) this.emitDelete(event.object);
       } else {
         this.upsert(event.object);
@@ -433,8 +437,7 @@ export class Informer<T extends KubeObject> {
 
   /** Newest wins: never replace a cached object with an older resourceVersion of itself. */
   private upsert(object: T): void {
-    const key = objectKey(object);
-    const cached = this.store.get(key);
+    const cached = this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '');
     if (cached !== undefined) {
       const order = compareResourceVersions(
         object.metadata?.resourceVersion,

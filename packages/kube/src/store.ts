@@ -129,12 +129,17 @@ export class IndexedStore<T extends KubeObject> {
 
   delete(key: string): T | undefined {
     const [namespace, name] = splitKey(key);
-    const byName = this.objects.get(namespace);
+    return this.deleteBy(namespace, name);
+  }
+
+  /** Removes the object `name` in `namespace` ('' or undefined when cluster-scoped); returns it. */
+  deleteBy(namespace: string | undefined, name: string): T | undefined {
+    const byName = this.objects.get(namespace ?? '');
     const old = byName?.get(name);
     if (byName === undefined || old === undefined) return undefined;
     this.unfile(old);
     byName.delete(name);
-    if (byName.size === 0) this.objects.delete(namespace);
+    if (byName.size === 0) this.objects.delete(namespace ?? '');
     this.count--;
     return old;
   }
