@@ -12,6 +12,9 @@
 //   --variant=F     extra Node flags for one variant: one the controller also sets
 //                   (controller/src/node-flags.ts) replaces its value, others are added
 //                   (repeatable; '' = the image as shipped; default: just that)
+//   --bundle PATH   run this already-built bundle's main.mjs too, as one more variant per flag
+//                   variant, taking turns with the one built from this tree (repeatable;
+//                   `node controller/image/bundle.mjs /tmp/before` keeps one to compare with)
 //   --keep          leave the control plane running (prints its kubeconfig and how to stop it),
 //                   e.g. to profile a start by hand
 //   --json          one JSON object on stdout instead of the table
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     pools: { type: 'string', default: '4' },
     runs: { type: 'string', default: '3' },
     variant: { type: 'string', multiple: true, default: [''] },
+    bundle: { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -48,7 +52,14 @@ const R = Number(values.runs);
 if (![M, P, R].every((n) => Number.isInteger(n) && n >= 1)) {
   throw new Error('--addresses, --pools and --runs take whole numbers ≥ 1');
 }
-const variants = values.variant.map((v) => v.split(' ').filter((f) => f !== ''));
+/** Each flag variant with this tree's bundle (undefined) and with every --bundle given. */
+const variants = values.variant.flatMap((v) => {
+  const flags = v.split(' ').filter((f) => f !== '');
+  return [undefined, ...values.bundle].map((bundle) => ({ flags, bundle }));
+});
+/** How a variant is named in the table: its extra flags, and the bundle when not this tree's. */
+const variantLabel = (flags: readonly string[], bundle: string | undefined): string =>
+  [flags.join(' '), bundle === undefined ? '' : `bundle ${bundle}`].filter((x) => x !== '').join(', ');
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -107,15 +118,20 @@ async function main(): Promise<void> {
       log,
     });
     // Run by run, every variant in turn: the API server slows down as it ages (its memory grows with
-    // every full list), so variants run back to back share its state.
+    // every full list), so variants run back to back share its state. The order flips every run:
+    // starts alternate between a ~0.8 s and a ~1.7 s leader read (the API server's, whichever code
+    // runs), and with a fixed order one variant got every slow one.
     for (let run = 1; run <= R; run++) {
-      for (const [v, flags] of variants.entries()) {
+      const order = [...variants.entries()];
+      if (run % 2 === 0) order.reverse();
+      for (const [v, { flags, bundle }] of order) {
         const name = `v${String(v)}-run${String(run)}`;
         const load1m = loadavg()[0] ?? NaN;
         const ctl = await ControllerProcess.start({
           kubeconfig: env.kubeconfig,
           name,
           mode: 'bundle',
+          ...(bundle === undefined ? {} : { bundle }),
           nodeFlags: flags,
           logFile: join(logDir, `${name}.log`),
           // Info, for the lists' and leader read's durations (the last --log-level wins).
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
           const heapUsed =
             text === undefined ? NaN : (metricValue(text, 'nodejs_heap_size_used_bytes') ?? NaN);
           const start: Start = {
-            flags: flags.join(' '),
+            flags: variantLabel(flags, bundle),
             readyMs: Math.round(readyMs),
             settleMs: Math.round(settleMs),
             peakRssMB: mebibytes(stats?.peakRssBytes ?? NaN),
