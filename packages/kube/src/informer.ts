@@ -257,12 +257,7 @@ export class Informer<T extends KubeObject> {
     // Already cached at this resourceVersion (e.g. a re-list of what the watch delivered): nothing to
     // copy. upsert() would drop the copy anyway; checking first saves the copy and the transform.
     const version = object.metadata?.resourceVersion;
-    if (
-      version !== undefined &&
-      this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '')?.metadata?.resourceVersion ===
-        version
-    )
-      return;
+    if (version !== undefined && this.cachedOf(object)?.metadata?.resourceVersion === version) return;
     // The caller keeps its object; the transform may change the one it gets.
     this.upsert(this.transform(parseJson(stringifyJson(object)) as T));
   }
@@ -270,8 +265,18 @@ export class Informer<T extends KubeObject> {
   /** Removes an object this process just deleted for good (no finalizers left). */
   observeDeleted(object: T): void {
     if (this.stopped) return;
-    const old = this.store.deleteBy(object.metadata?.namespace, object.metadata?.name ?? '');
+    const old = this.uncache(object);
     if (old !== undefined) this.emitDelete(old);
+  }
+
+  /** The cached object with `object`'s namespace and name (read by its own strings, no key built). */
+  private cachedOf(object: T): T | undefined {
+    return this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '');
+  }
+
+  /** Removes the cached object with `object`'s namespace and name; returns it. */
+  private uncache(object: T): T | undefined {
+    return this.store.deleteBy(object.metadata?.namespace, object.metadata?.name ?? '');
   }
 
   private staleAfterMs(): number {
@@ -416,7 +421,7 @@ export class Informer<T extends KubeObject> {
       }
       if (event.type === 'DELETED') {
         // Only what we had: after observeDeleted() the watch's DELETED is not a second delete.
-        const old = this.store.deleteBy(event.object.metadata?.namespace, event.object.metadata?.name ?? '');
+        const old = this.uncache(event.object);
         if (old !== undefined) this.emitDelete(event.object);
       } else {
         this.upsert(event.object);
@@ -437,7 +442,7 @@ export class Informer<T extends KubeObject> {
 
   /** Newest wins: never replace a cached object with an older resourceVersion of itself. */
   private upsert(object: T): void {
-    const cached = this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '');
+    const cached = this.cachedOf(object);
     if (cached !== undefined) {
       const order = compareResourceVersions(
         object.metadata?.resourceVersion,
