@@ -232,7 +232,7 @@ export class Informer<T extends KubeObject> {
    * sub-objects are frozen instances shared between objects: writing into one throws). Copy first.
    */
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.store.getBy(namespace, name);
+    return this.store.get(namespace, name);
   }
 
   list(namespace?: string): T[] {
@@ -271,12 +271,12 @@ export class Informer<T extends KubeObject> {
 
   /** The cached object with `object`'s namespace and name (read by its own strings, no key built). */
   private cachedOf(object: T): T | undefined {
-    return this.store.getBy(object.metadata?.namespace, object.metadata?.name ?? '');
+    return this.store.get(object.metadata?.namespace, object.metadata?.name ?? '');
   }
 
   /** Removes the cached object with `object`'s namespace and name; returns it. */
   private uncache(object: T): T | undefined {
-    return this.store.deleteBy(object.metadata?.namespace, object.metadata?.name ?? '');
+    return this.store.delete(object.metadata?.namespace, object.metadata?.name ?? '');
   }
 
   private staleAfterMs(): number {
@@ -363,17 +363,11 @@ export class Informer<T extends KubeObject> {
       listed.add(objectKey(item));
       this.upsert(item);
     }
-    for (const key of this.store.keys()) {
-      if (listed.has(key)) continue;
-      const cached = this.store.get(key);
+    for (const cached of this.store.list()) {
+      if (listed.has(objectKey(cached))) continue;
       // An object we observed after the list's snapshot is not "vanished".
-      if (
-        cached !== undefined &&
-        (compareResourceVersions(cached.metadata?.resourceVersion, resourceVersion) ?? -1) > 0
-      ) {
-        continue;
-      }
-      const old = this.store.delete(key);
+      if ((compareResourceVersions(cached.metadata?.resourceVersion, resourceVersion) ?? -1) > 0) continue;
+      const old = this.uncache(cached);
       if (old !== undefined) this.emitDelete(old);
     }
     this.resourceVersion = resourceVersion;

@@ -48,7 +48,7 @@ describe('IndexedStore', () => {
     store.set(address('b', 'y', 'p'));
     assert.equal(objectKey(address('a', 'x', 'p')), 'a/x');
     assert.equal(keyOf(undefined, 'cluster-scoped'), 'cluster-scoped');
-    assert.equal(store.get('a/x')?.metadata.name, 'x');
+    assert.equal(store.get('a', 'x')?.metadata.name, 'x');
     assert.deepEqual(
       store.list('b').map((o) => o.metadata.name),
       ['y'],
@@ -64,18 +64,18 @@ describe('IndexedStore', () => {
     store.set(address('a', 'x', 'p'));
     store.set(address('a', 'x', 'p', '2'));
     assert.equal(store.size, 2);
-    assert.deepEqual(store.keys().sort(), ['a/x', 'x']);
-    assert.equal(store.get('x'), scoped);
-    assert.equal(store.getBy(undefined, 'x'), scoped);
-    assert.equal(store.getBy('a', 'x')?.metadata.resourceVersion, '2');
+    assert.deepEqual(store.list().map(objectKey).sort(), ['a/x', 'x']);
+    assert.equal(store.get('', 'x'), scoped);
+    assert.equal(store.get(undefined, 'x'), scoped);
+    assert.equal(store.get('a', 'x')?.metadata.resourceVersion, '2');
     const value = poolRefIndexValue({ kind: 'InClusterIPPool', name: 'p' });
     assert.equal(store.byIndex(INDEX_POOL_REF, value).length, 2);
     assert.deepEqual(
       store.byIndex(INDEX_POOL_REF, value, 'a').map((o) => o.metadata.resourceVersion),
       ['2'],
     );
-    assert.equal(store.delete('a/x')?.metadata.resourceVersion, '2');
-    assert.equal(store.delete('a/x'), undefined);
+    assert.equal(store.delete('a', 'x')?.metadata.resourceVersion, '2');
+    assert.equal(store.delete('a', 'x'), undefined);
     assert.equal(store.size, 1);
     assert.deepEqual(store.list('a'), []);
     assert.deepEqual(store.byIndex(INDEX_POOL_REF, value), [scoped]);
@@ -96,7 +96,7 @@ describe('IndexedStore', () => {
       ['y'],
     );
     assert.equal(store.byIndex(INDEX_POOL_REF, 'ipam.cluster.x-k8s.io/InClusterIPPool/p2').length, 1);
-    store.delete('a/y');
+    store.delete('a', 'y');
     assert.deepEqual(
       store.byIndex(INDEX_POOL_REF, key).map((o) => o.metadata.name),
       ['z'],
@@ -169,12 +169,12 @@ describe('IndexedStore: index values recomputed from the stored object', () => {
     // Setting the same values again changes nothing.
     store.set(address('a', 'x', 'p2', '3'));
     assert.deepEqual(names(store, 'pool', 'p2'), ['x', 'z']);
-    store.delete('a/y');
+    store.delete('a', 'y');
     assert.deepEqual(names(store, 'pool', 'p1'), []);
     assert.deepEqual(names(store, 'ns', 'a'), ['x']);
-    assert.equal(store.delete('a/y'), undefined, 'deleting twice is a no-op');
-    store.delete('a/x');
-    store.delete('b/z');
+    assert.equal(store.delete('a', 'y'), undefined, 'deleting twice is a no-op');
+    store.delete('a', 'x');
+    store.delete('b', 'z');
     assert.deepEqual(names(store, 'pool', 'p2'), []);
     assert.deepEqual(names(store, 'ns', 'a'), []);
     assert.equal(store.size, 0);
@@ -200,7 +200,7 @@ describe('IndexedStore: index values recomputed from the stored object', () => {
     // The other way round: the new one throws and is filed under nothing; p1 no longer lists it.
     store.set(address('a', 'x', 'bad', '3'));
     assert.deepEqual(names(store, 'pool', 'p1'), []);
-    store.delete('a/x');
+    store.delete('a', 'x');
     assert.equal(store.size, 0);
     assert.deepEqual(errors, ['pool', 'pool', 'pool', 'pool']);
   });
@@ -230,8 +230,8 @@ describe('IndexedStore: index values recomputed from the stored object', () => {
     assert.deepEqual(names(store, 'pool', 'p2'), ['x']);
     assert.deepEqual(names(store, 'other', 'p1'), ['y']);
     // And on delete.
-    poisoned = store.get('a/y');
-    store.delete('a/y');
+    poisoned = store.get('a', 'y');
+    store.delete('a', 'y');
     assert.deepEqual(names(store, 'pool', 'p1'), []);
     assert.deepEqual(names(store, 'other', 'p1'), []);
     assert.equal(errors.length, 2);

@@ -34,12 +34,6 @@ interface Index<T> {
   readonly objects: Map<string, Set<T>>;
 }
 
-/** `namespace/name` split back into its parts (namespace '' for a cluster-scoped key). */
-function splitKey(key: string): [namespace: string, name: string] {
-  const slash = key.indexOf('/');
-  return slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
-}
-
 export class IndexedStore<T extends KubeObject> {
   /**
    * namespace ('' when cluster-scoped) -> name -> object. Keyed by the object's own namespace and
@@ -48,7 +42,6 @@ export class IndexedStore<T extends KubeObject> {
    * IPAddresses).
    */
   private readonly objects = new Map<string, Map<string, T>>();
-  private count = 0;
   /**
    * Index name -> its function and value -> objects. A value's map key is its one instance: the
    * index functions build a new string per object (e.g. "group/Kind/name" for 5 000 claims of one
@@ -72,25 +65,16 @@ export class IndexedStore<T extends KubeObject> {
     this.onIndexError = onIndexError;
   }
 
+  /** Objects stored (O(namespaces): read for logs, not per event). */
   get size(): number {
-    return this.count;
-  }
-
-  get(key: string): T | undefined {
-    const [namespace, name] = splitKey(key);
-    return this.getBy(namespace, name);
+    let n = 0;
+    for (const byName of this.objects.values()) n += byName.size;
+    return n;
   }
 
   /** The object `name` in `namespace` ('' or undefined when cluster-scoped). */
-  getBy(namespace: string | undefined, name: string): T | undefined {
+  get(namespace: string | undefined, name: string): T | undefined {
     return this.objects.get(namespace ?? '')?.get(name);
-  }
-
-  keys(): string[] {
-    const out: string[] = [];
-    for (const [namespace, byName] of this.objects)
-      for (const name of byName.keys()) out.push(keyOf(namespace, name));
-    return out;
   }
 
   list(namespace?: string): T[] {
@@ -121,26 +105,19 @@ export class IndexedStore<T extends KubeObject> {
     }
     const old = byName.get(name);
     if (old !== undefined) this.unfile(old);
-    else this.count++;
     byName.set(name, object);
     this.file(object);
     return old;
   }
 
-  delete(key: string): T | undefined {
-    const [namespace, name] = splitKey(key);
-    return this.deleteBy(namespace, name);
-  }
-
   /** Removes the object `name` in `namespace` ('' or undefined when cluster-scoped); returns it. */
-  deleteBy(namespace: string | undefined, name: string): T | undefined {
+  delete(namespace: string | undefined, name: string): T | undefined {
     const byName = this.objects.get(namespace ?? '');
     const old = byName?.get(name);
     if (byName === undefined || old === undefined) return undefined;
     this.unfile(old);
     byName.delete(name);
     if (byName.size === 0) this.objects.delete(namespace ?? '');
-    this.count--;
     return old;
   }
 
