@@ -20,7 +20,7 @@ import {
 } from '@ipam-in-cluster/api';
 import { INDEX_CLUSTER_NAME, INDEX_POOL_REF, poolRefIndexValue, type Informer } from '@ipam-in-cluster/kube';
 import { WorkQueue, type QueueMetrics } from '../queue/work-queue.js';
-import { poolIdFromRef, poolKey, type PoolId } from './keys.js';
+import { poolIdFromRef, poolKey, splitObjectKey, type PoolId } from './keys.js';
 import { releasableOrphan } from './orphan-repair.js';
 import type { PoolRegistry } from './pool-registry.js';
 import { metaChanged } from './predicates.js';
@@ -73,8 +73,8 @@ export function watchClaims(o: ClaimWatchOptions): ClaimWatches {
     groupConcurrency: o.poolConcurrency,
     metrics: o.metrics.queueMetrics('ipaddressclaim'),
     groupOf: (key) => {
-      const slash = key.indexOf('/');
-      const wire = claims.get(key.slice(0, slash), key.slice(slash + 1));
+      const { namespace, name } = splitObjectKey(key);
+      const wire = claims.get(namespace, name);
       if (wire === undefined) return undefined;
       const id = poolIdFromRef(claimFromWire(wire).poolRef, wire.metadata.namespace);
       return id === undefined ? undefined : poolKey(id);

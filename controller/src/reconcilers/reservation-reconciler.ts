@@ -21,7 +21,7 @@ import {
 } from '@ipam-in-cluster/api';
 import { classifyApiError, type ObjectClient } from '@ipam-in-cluster/kube';
 import type { HandlerResult } from '../queue/workers.js';
-import { poolKey } from './keys.js';
+import { poolKey, splitObjectKey } from './keys.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { Cache, EventSink, Logger } from './types.js';
 
@@ -137,9 +137,8 @@ export class ReservationReconciler {
   }
 
   async reconcile(key: string): Promise<HandlerResult | undefined> {
-    const slash = key.indexOf('/');
-    const ns = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitObjectKey(key);
+    const ns = namespace ?? '';
     const res = this.#d.reservations.get(ns, name);
     if (res === undefined) {
       const pool = this.#d.registry.releaseReservation(reservationHolder(ns, name));
