@@ -156,12 +156,6 @@ export interface PoolRegistryOptions {
 
 type HoldingState = 'reserved' | 'created' | 'observed';
 
-/**
- * A clock reading in whole milliseconds: an integer below 2^31 stays a small integer in the
- * object; a fraction (performance.now()) is boxed as a 16-byte number on every holding.
- */
-const wholeMs = (ms: number): number => Math.floor(ms);
-
 /** The canonical text of `address`: the same string when it already is; undefined when it does not parse. */
 function canonicalText(address: string): string | undefined {
   const parsed = parseAddr(address);
@@ -180,7 +174,7 @@ interface HeldAddress extends Holding {
   /** spec.address in canonical form (`address` itself when canonical); undefined when it does not parse. */
   readonly canonical: string | undefined;
   state: HoldingState;
-  /** Clock time of the last state change, whole ms (see {@link wholeMs}). */
+  /** Clock time of the last state change, whole ms (see `#stamp`). */
   since: number;
   /** Who holds it, for messages, when not `IPAddressClaim <name>` (see {@link PoolRegistry.hold}). */
   readonly holder?: string;
@@ -431,7 +425,7 @@ export class PoolRegistry {
     if (existing?.address === address && existing.prefix === prefix) {
       if (existing.state !== 'observed') {
         existing.state = 'observed';
-        existing.since = wholeMs(this.#clock.now());
+        existing.since = this.#stamp();
       }
       return 'unchanged';
     }
@@ -765,9 +759,8 @@ export class PoolRegistry {
    */
   heldBy(key: string, address: string): string[] {
     const entry = this.#pools.get(key);
-    const parsed = parseAddr(address);
-    if (entry === undefined || !parsed.ok) return [];
-    const canonical = formatAddr(parsed.value);
+    const canonical = canonicalText(address);
+    if (entry === undefined || canonical === undefined) return [];
     const out: string[] = [];
     for (const h of entry.holdings.values()) if (h.canonical === canonical) out.push(h.name);
     out.push(...reservationHolders(entry, canonical));
@@ -868,13 +861,22 @@ export class PoolRegistry {
       prefix,
       canonical: canonicalText(address),
       state,
-      since: wholeMs(this.#clock.now()),
+      since: this.#stamp(),
       ...(holder === undefined ? {} : { holder }),
     };
     entry.holdings.set(ipAddressKey, h);
     entry.served?.tracker.add(h);
     this.#poolOf.set(ipAddressKey, entry.key);
     return h;
+  }
+
+  /**
+   * The clock now in whole milliseconds, for a holding's `since`: an integer below 2^31 stays a
+   * small integer in the object; a fraction (performance.now()) is boxed as a 16-byte number on
+   * every holding.
+   */
+  #stamp(): number {
+    return Math.floor(this.#clock.now());
   }
 
   #drop(entry: PoolEntry, h: HeldAddress): void {
@@ -905,7 +907,7 @@ export class PoolRegistry {
       confirm: () => {
         if (entry.holdings.get(h.name) === h && h.state === 'reserved') {
           h.state = 'created';
-          h.since = wholeMs(this.#clock.now());
+          h.since = this.#stamp();
         }
       },
       release: () => {
