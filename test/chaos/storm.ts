@@ -3,8 +3,7 @@
 // exhausted, one grown mid-storm) while each leader is SIGKILLed after leading 2-5 s (and replaced
 // at once), kube-apiserver is restarted once, a free address is excluded from a pool, and claims are
 // deleted and recreated. Returns what happened; the caller asserts the invariants.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPoolLayout, formatAddr, type Addr } from '@ipam-in-cluster/allocator';
 import { claimFromWire, LEADER_ELECTION_ID, type IPPoolSpec, type Pool } from '@ipam-in-cluster/api';
@@ -22,6 +21,8 @@ export interface StormOptions {
   stormMs: number;
   mode: ControllerMode;
   log: (line: string) => void;
+  /** Where each replica writes its log (the caller keeps or removes it). */
+  logDir: string;
   /** Deterministic choices (kill intervals, churn picks). */
   seed?: number;
   /** Extra controller flags for every replica (experiments, e.g. --concurrency=32). */
@@ -153,7 +154,7 @@ export async function runStorm(
   const log = (line: string): void => {
     opts.log(`[${(at() / 1000).toFixed(1).padStart(6)} s] ${line}`);
   };
-  const logDir = mkdtempSync(join(tmpdir(), 'ipam-chaos-logs-'));
+  const { logDir } = opts;
 
   const report: StormReport = {
     seed,

@@ -2,7 +2,7 @@
 // with pools, claims and IPAddresses created by hand the way the controller would create them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -570,7 +570,7 @@ describe('kubectl-ipam against the control plane', () => {
     assert.match(forbidden.stderr, /^error: .*permission denied|forbidden/i);
   });
 
-  it('doctor finds the orphan and the pending claims; -o json report feeds release --from-report', async () => {
+  it('doctor finds the orphan and the pending claims; -o json report feeds release --from-report', async (t) => {
     const r = await plugin(['doctor', '-n', ns.name, '--min-age', '0']);
     assert.equal(r.code, 7, r.stderr);
     // Each message wrapped under its finding (SEVERITY CHECK ADDRESS).
@@ -591,6 +591,9 @@ describe('kubectl-ipam against the control plane', () => {
     assert.equal(report.kind, 'DoctorReport');
     assert.equal(report.summary.releasable, 1);
     const dir = mkdtempSync(join(tmpdir(), 'ipam-report-'));
+    t.after(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
     const file = join(dir, 'report.json');
     writeFileSync(file, json.stdout);
 

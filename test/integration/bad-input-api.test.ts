@@ -7,10 +7,7 @@
 // and/or Event), never exits, and does not hot-loop: its CPU time and reconcile count stay low
 // while the bad objects sit there.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   FINALIZER_RELEASE_ADDRESS,
   IPAM_GROUP,
@@ -23,11 +20,12 @@ import { ControllerProcess, logTail, metricValue } from '../support/controller-p
 import { Ipam, uniqueWatchFilter } from '../support/controller.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { mulberry32 } from '../support/prng.js';
+import { ScratchDir } from '../support/scratch-dir.js';
 import { staysFalse, waitFor } from '../support/wait.js';
 
 const watchFilter = uniqueWatchFilter('bad');
-const logDir = mkdtempSync(join(tmpdir(), 'ipam-bad-input-'));
-const logFile = join(logDir, 'controller.log');
+const logs = new ScratchDir('ipam-bad-input-');
+const logFile = logs.file('controller.log');
 let ipam: Ipam;
 let env: IpamPlane | undefined;
 let nsCounter = 0;
@@ -105,11 +103,13 @@ describe('bad input: the controller (separate process) keeps working and reports
     await ctl.waitReady(60_000);
   });
 
+  afterEach(logs.noteOutcome);
   after(async () => {
     const exit = await ctl.stop(10_000).catch(() => undefined);
     if (exit?.code !== 0)
       console.log(`controller exit ${JSON.stringify(exit)}; log tail:\n${logTail(logFile)}`);
     env?.stop();
+    logs.finish();
   });
 
   it('claim for a missing pool: Ready=False PoolNotFound and a Warning Event; served once the pool exists', async () => {

@@ -14,10 +14,11 @@
 // the time went after the last leader kill (recoveryPhases). Figures: docs/performance.md, "Chaos".
 import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { ControllerMode } from '../support/controller-process.js';
 import { checkInvariants, invariantFailures, type PoolRef } from '../support/ipam-invariants.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { ScratchDir } from '../support/scratch-dir.js';
 import { waitFor } from '../support/wait.js';
 import { inParallel } from '../bench/plain-writer.js';
 import {
@@ -55,14 +56,17 @@ const out = (line: string): void => {
 
 let env: IpamPlane | undefined;
 let report: StormReport | undefined;
+const logs = new ScratchDir('ipam-chaos-logs-');
 
 describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart (private plane)`, () => {
   before(async () => {
     env = await startIpamPlane('chaos');
   });
 
+  afterEach(logs.noteOutcome);
   after(async () => {
     await report?.stop();
+    logs.finish();
     // Full size: the API server's ceiling on this plane (a plain client doing the same writes, the
     // bench's measure), to put the time-to-Ready in proportion; the replicas are stopped by now.
     if (env !== undefined && (full || process.env.IPAM_CHAOS_CEILING === 'true')) {
@@ -95,6 +99,7 @@ describe(`chaos: ${String(claims)} claims, leader SIGKILLs, an apiserver restart
       stormMs,
       mode,
       log: out,
+      logDir: logs.path,
       controllerArgs,
       apiServerRestart,
       ...(seed === undefined ? {} : { seed }),

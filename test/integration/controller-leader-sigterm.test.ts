@@ -4,18 +4,16 @@
 // with client-go's jitter), nor when a killed leader's lease would expire. Then it serves a claim
 // created after the stop.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { LEADER_ELECTION_ID } from '@ipam-in-cluster/api';
 import { testCluster } from '../support/cluster.js';
 import { ControllerProcess, logTail } from '../support/controller-process.js';
 import { Fixture, Ipam, openFixture, uniqueWatchFilter } from '../support/controller.js';
+import { ScratchDir } from '../support/scratch-dir.js';
 import { waitFor } from '../support/wait.js';
 
 const watchFilter = uniqueWatchFilter('sigterm');
-const logDir = mkdtempSync(join(tmpdir(), 'ipam-sigterm-'));
+const logs = new ScratchDir('ipam-sigterm-');
 let ipam: Ipam;
 let fx: Fixture;
 const replicas: ControllerProcess[] = [];
@@ -25,9 +23,11 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
     ({ ipam, fx } = await openFixture(watchFilter));
   });
 
+  afterEach(logs.noteOutcome);
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop(10_000)));
     await fx.teardown();
+    logs.finish();
   });
 
   it('the standby leads within seconds of the leader getting SIGTERM, not at its next retry', async () => {
@@ -37,7 +37,7 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
       ControllerProcess.start({
         kubeconfig: kubeconfigPath,
         name,
-        logFile: join(logDir, `${name}.log`),
+        logFile: logs.file(`${name}.log`),
         args: [
           '--namespace',
           ns,
@@ -72,7 +72,7 @@ describe('controller: SIGTERM releases the Lease (separate processes)', () => {
     assert.equal(
       exit.signal,
       null,
-      `the leader exited by itself on SIGTERM:\n${logTail(join(logDir, `${leader.name}.log`))}`,
+      `the leader exited by itself on SIGTERM:\n${logTail(logs.file(`${leader.name}.log`))}`,
     );
     const lease = await leases.get({ namespace: ns, name: LEADER_ELECTION_ID });
     assert.notEqual(lease.spec?.holderIdentity, holder, 'the stopped leader still holds the Lease');

@@ -11,10 +11,7 @@
 // the maximal request at full size (2 000 entries per list, the limit). Latencies are printed, not asserted
 // (npm run bench:webhook measures them).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import {
   ANNOTATION_FENCE_KEY,
@@ -29,6 +26,7 @@ import { freePort } from '../cluster/ports.js';
 import { createTestNamespace, testCluster, type TestNamespace } from '../support/cluster.js';
 import { ControllerProcess, imageNodeFlags, logTail } from '../support/controller-process.js';
 import { uniqueWatchFilter } from '../support/controller.js';
+import { ScratchDir } from '../support/scratch-dir.js';
 import { waitFor } from '../support/wait.js';
 import { kubectlWith } from '../support/kubectl.js';
 import {
@@ -44,8 +42,8 @@ const full = process.env.IPAM_WEBHOOK_ABUSE === 'full';
 const OVERSIZED_BYTES = full ? 16 * 1024 * 1024 : ADMISSION_MAX_BODY_BYTES + 512 * 1024;
 const MAXIMAL_ENTRIES = full ? MAX_POOL_LIST_ENTRIES : 500;
 
-const dir = mkdtempSync(join(tmpdir(), 'ipam-webhook-abuse-'));
-const logFile = join(dir, 'controller.log');
+const dir = new ScratchDir('ipam-webhook-abuse-');
+const logFile = dir.file('controller.log');
 let ctl: ControllerProcess;
 let ca: string;
 let port: number;
@@ -63,7 +61,7 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
   before(async () => {
     const { kubeconfigPath } = await testCluster();
     ns = await createTestNamespace('webhook-abuse');
-    ca = await writeLoopbackServingCert(join(dir, 'certs'));
+    ca = await writeLoopbackServingCert(dir.file('certs'));
     kubectlWith(kubeconfigPath)(['create', '-f', '-'], maximalPoolAddress(ns.name));
     port = await freePort();
     ctl = await ControllerProcess.start({
@@ -78,7 +76,7 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
         '--namespace',
         ns.name,
         `--webhook-bind-address=127.0.0.1:${String(port)}`,
-        `--webhook-cert-dir=${join(dir, 'certs')}`,
+        `--webhook-cert-dir=${dir.file('certs')}`,
         '--leader-elect',
         `--leader-elect-namespace=${ns.name}`,
         '--log-level',
@@ -88,11 +86,13 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
     await ctl.waitReady(90_000);
   });
 
+  afterEach(dir.noteOutcome);
   after(async () => {
     const exit = await ctl.stop(10_000).catch(() => undefined);
     if (exit?.code !== 0)
       console.log(`controller exit ${JSON.stringify(exit)}; log tail:\n${logTail(logFile)}`);
     await ns.cleanup();
+    dir.finish();
   });
 
   it('refuses a body over the limit with 413 before reading it (Content-Length) and lives on', async () => {

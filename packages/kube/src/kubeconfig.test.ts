@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { loadKubeConfig } from './kubeconfig.js';
 
 const config = `apiVersion: v1
@@ -21,8 +21,14 @@ contexts:
 current-context: one
 `;
 
+// Every test's files under one directory, removed when the file's tests are done.
+const root = mkdtempSync(join(tmpdir(), 'kube-config-test-'));
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
 function dir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'kube-config-'));
+  const d = mkdtempSync(join(root, 'config-'));
   writeFileSync(join(d, 'config'), config);
   return d;
 }
@@ -41,7 +47,7 @@ describe('loadKubeConfig', () => {
       loadKubeConfig({ env: { KUBECONFIG: join(d, 'config') }, home: '/nonexistent' }).source,
       'env',
     );
-    const home = mkdtempSync(join(tmpdir(), 'kube-home-'));
+    const home = mkdtempSync(join(root, 'home-'));
     mkdirSync(join(home, '.kube'));
     writeFileSync(join(home, '.kube', 'config'), config);
     assert.equal(loadKubeConfig({ env: {}, home }).source, 'home');
