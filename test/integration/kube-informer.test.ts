@@ -301,7 +301,16 @@ describe('kube informer', () => {
       hooks: rec.hooks,
     });
     rec.attach(informer);
+    // Read through a function: an assertion would narrow the property for the rest of the test.
+    const listedAt = (): number => informer.lastListRequestedAt ?? Number.NaN;
+    assert.ok(Number.isNaN(listedAt()), 'no list yet');
+    const beforeStart = performance.now();
     await informer.start();
+    const firstList = listedAt();
+    assert.ok(
+      firstList >= beforeStart && firstList <= performance.now(),
+      'the list was requested in start()',
+    );
     await waitUntil(() => transport.established === 1, { what: 'the first watch' });
     transport.hold();
     informer.restart();
@@ -314,6 +323,8 @@ describe('kube informer', () => {
       what: 'delete and add from the relist',
     });
     assert.deepEqual(cachedNames(informer), ['appears', 'stays']);
+    // The cache now comes from the relist: its request time moved on with it.
+    assert.ok(listedAt() > firstList, 'the relist is the newer list');
   });
 
   it('re-watches when the server ends a quiet watch, and the watchdog restarts a silent one', async () => {

@@ -139,6 +139,7 @@ export class Informer<T extends KubeObject> {
   /** Streaming lists asked for and not (yet) refused by the server. */
   private streaming: boolean;
   private resourceVersion: string | undefined;
+  private listRequestedAt: number | undefined;
   private current: AbortController | undefined;
   private restartReason: RestartReason | undefined;
   private lastActivity = Date.now();
@@ -220,6 +221,15 @@ export class Informer<T extends KubeObject> {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /**
+   * When (performance.now()) the list the cache was last built from was requested; undefined before
+   * the first. A list is a consistent snapshot, so the cache holds every write that was committed
+   * before then.
+   */
+  get lastListRequestedAt(): number | undefined {
+    return this.listRequestedAt;
   }
 
   /** The resourceVersion of the newest list, event or bookmark seen. */
@@ -358,6 +368,13 @@ export class Informer<T extends KubeObject> {
       },
     );
     if (this.isStopped()) return;
+    if (this.store.size === 0) {
+      // The first list (or a relist of an empty cache): nothing can have vanished, so no key set.
+      // Building one cost 20 000 key strings and a Set at start-up, all garbage a moment later.
+      for (const item of items) this.upsert(item);
+      this.relisted(reason, items.length, streamed, started, resourceVersion);
+      return;
+    }
     const listed = new Set<string>();
     for (const item of items) {
       listed.add(objectKey(item));
@@ -370,9 +387,21 @@ export class Informer<T extends KubeObject> {
       const old = this.uncache(cached);
       if (old !== undefined) this.emitDelete(old);
     }
+    this.relisted(reason, items.length, streamed, started, resourceVersion);
+  }
+
+  /** A relist is complete: the watch resumes from its snapshot. */
+  private relisted(
+    reason: RelistReason,
+    objects: number,
+    streamed: boolean,
+    started: number,
+    resourceVersion: string | undefined,
+  ): void {
     this.resourceVersion = resourceVersion;
+    this.listRequestedAt = started;
     this.backoff.reset();
-    this.hooks.onRelist?.(reason, items.length, { streamed, durationMs: performance.now() - started });
+    this.hooks.onRelist?.(reason, objects, { streamed, durationMs: performance.now() - started });
     if (!this.synced) {
       this.synced = true;
       this.resolveSynced();

@@ -65,7 +65,7 @@ export class IndexedStore<T extends KubeObject> {
     this.onIndexError = onIndexError;
   }
 
-  /** Objects stored (O(namespaces): read for logs, not per event). */
+  /** Objects stored (O(namespaces): read for logs and once a relist, not per event). */
   get size(): number {
     let n = 0;
     for (const byName of this.objects.values()) n += byName.size;
