@@ -117,6 +117,26 @@ describe('kube leader election', () => {
     await runB;
   });
 
+  it('firstTry settles after the first try: won (onStartedLeading already called), held, or stopped', async () => {
+    const a = candidate('a', 'first-try');
+    const runA = a.elector.run();
+    await a.elector.firstTry;
+    assert.equal(a.state.started, 1, 'a won at its first try and was told before firstTry settled');
+    const b = candidate('b', 'first-try');
+    const runB = b.elector.run();
+    await b.elector.firstTry;
+    assert.equal(b.state.started, 0);
+    assert.deepEqual(b.state.leaders, ['a'], 'b read the Lease held by a');
+    await Promise.all([b.elector.release(), a.elector.release()]);
+    await Promise.all([runA, runB]);
+    // Stopped before its first try: settles all the same, so nobody waits on it.
+    const c = candidate('c', 'first-try-stopped');
+    const runC = c.elector.run(AbortSignal.abort());
+    await c.elector.firstTry;
+    await runC;
+    assert.equal(c.state.started, 0);
+  });
+
   it('a leader whose lease is taken away steps down within the renew deadline', async () => {
     const errors: ClassifiedError[] = [];
     const a = candidate('a', 'stolen', { onError: (e) => errors.push(e) });

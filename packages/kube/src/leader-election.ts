@@ -137,6 +137,12 @@ export class LeaderElector {
   private leading = false;
   private readonly lifecycle = new AbortController();
   private running: Promise<void> | undefined;
+  #firstTryDone!: () => void;
+  /**
+   * Settles once the first try is over: the lease acquired (and onStartedLeading called), or found
+   * held, or the try failed, or the elector stopped first.
+   */
+  readonly firstTry = new Promise<void>((resolve) => (this.#firstTryDone = resolve));
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
@@ -183,17 +189,20 @@ export class LeaderElector {
     // Acquire.
     // The release watch opens after the first try that did not acquire (a sole replica never opens it).
     let released: ReleaseWatch | undefined;
+    let acquired = false;
     try {
       for (;;) {
         if (stopped()) return;
-        const acquired = await this.tryAcquireOrRenew(stop);
+        acquired = await this.tryAcquireOrRenew(stop);
         this.maybeReportTransition();
         if (acquired) break;
+        this.#firstTryDone();
         if (released === undefined && this.options.watchRelease !== false) released = this.watchRelease();
         await (released?.sleep(this.untilNextTry(), stop) ?? sleep(this.untilNextTry(), stop));
       }
     } finally {
       released?.stop();
+      if (!acquired) this.#firstTryDone(); // stopped, or a throw: nobody waits for a try that ended
     }
 
     this.leading = true;
@@ -208,6 +217,7 @@ export class LeaderElector {
     } catch (error) {
       this.report(error);
     }
+    this.#firstTryDone();
 
     // Renew every retryPeriod; a round that cannot succeed within renewDeadline loses leadership.
     let lost = false;
