@@ -94,7 +94,8 @@ function rssSampler(ctl: ControllerProcess): { stop(): { at: number; bytes: numb
   };
 }
 
-const seconds = (s: number | undefined): string => (s === undefined ? '-' : s.toFixed(2));
+const seconds = (s: number | string | undefined): string =>
+  s === undefined ? '-' : typeof s === 'string' ? s : s.toFixed(2);
 
 async function main(): Promise<void> {
   log(`bundling controller; image flags: ${imageNodeFlags().join(' ')}`);

@@ -8,7 +8,8 @@ export interface StartPhases {
   listsSeconds: number | undefined;
   /** Objects in the largest initial cache list. */
   listedObjects: number | undefined;
-  leaderReadSeconds: number | undefined;
+  /** 'skipped': the IPAddress cache was listed after the lease was won (ADR 0035). */
+  leaderReadSeconds: number | 'skipped' | undefined;
   /** Every list and the leader's read were streamed (undefined: none logged). */
   streamed: boolean | undefined;
 }
@@ -19,6 +20,7 @@ interface LogLine {
   objects?: unknown;
   seconds?: unknown;
   streamed?: unknown;
+  skipped?: unknown;
 }
 
 export function startPhases(logText: string): StartPhases {
@@ -34,6 +36,10 @@ export function startPhases(logText: string): StartPhases {
     try {
       line = JSON.parse(text) as LogLine;
     } catch {
+      continue;
+    }
+    if (line.msg === 'consistent IPAddress read' && typeof line.skipped === 'string') {
+      phases.leaderReadSeconds = 'skipped';
       continue;
     }
     if (typeof line.seconds !== 'number' || typeof line.streamed !== 'boolean') continue;

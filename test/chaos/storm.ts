@@ -562,7 +562,9 @@ export function recoveryPhases(report: StormReport, allReadyWallMs: number | und
     if (synced !== undefined) parts.push(`caches listed ${after(synced.ts)} s`);
     if (acquired !== undefined) parts.push(`lease acquired ${after(acquired.ts)} s`);
     const read = find('consistent IPAddress read');
-    if (read !== undefined)
+    if (read !== undefined && typeof read.skipped === 'string')
+      parts.push('leader read skipped (listed after the lease)');
+    else if (read !== undefined)
       parts.push(`leader read ${String(read.seconds)} s (${String(read.attempts)} attempts)`);
     const leading = find('leading, starting workers');
     if (leading !== undefined) parts.push(`workers ${after(leading.ts)} s`);

@@ -53,6 +53,19 @@ describe('bench start phases (from the controller log)', () => {
     });
   });
 
+  it('tells a skipped leader read (the cache listed after the lease was won) from a read', () => {
+    const log = [
+      line({ msg: 'cache listed', reason: 'initial', objects: 3, streamed: true, seconds: 0.2 }),
+      line({ msg: 'consistent IPAddress read', skipped: 'listed after the lease', seconds: 0, attempts: 0 }),
+    ].join('\n');
+    assert.deepEqual(startPhases(log), {
+      listsSeconds: 0.2,
+      listedObjects: 3,
+      leaderReadSeconds: 'skipped',
+      streamed: true,
+    });
+  });
+
   it('says nothing when the log has no phases (level warn, or a start that failed)', () => {
     assert.deepEqual(startPhases(line({ msg: 'start-up failed', level: 'error' })), {
       listsSeconds: undefined,

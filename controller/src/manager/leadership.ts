@@ -1,8 +1,9 @@
 // Leadership: leader election over the Lease (or none), the role /readyz reports, and the new
 // leader's consistent IPAddress read (with its retry) before any worker starts, so a new leader
-// never allocates from a view older than the lease.
+// never allocates from a view older than the lease. A replica whose IPAddress cache was listed after
+// it won the Lease already has that view and skips the read (ADR 0035).
 import { ANNOTATION_FENCE_KEY, type IPAddressWire } from '@ipam-in-cluster/api';
-import { LeaderElector, type ObjectClient } from '@ipam-in-cluster/kube';
+import { LeaderElector, sleep, type ObjectClient } from '@ipam-in-cluster/kube';
 import { processFenceKey } from '../allocation/fence-key.js';
 import { MANAGER_DEFAULTS } from '../config/flags.js';
 import type { Cache, Logger } from '../reconcilers/types.js';
@@ -27,12 +28,19 @@ export interface Leadership {
   lastErrorAt(): number | undefined;
   /**
    * Starts campaigning, which may win before the caches have synced: the leader's read and work
-   * wait for them. Without election, leads once they have synced (and resolves then).
+   * wait for them. Resolves after the first try (at most FIRST_TRY_WAIT_MS): caches started after
+   * it list a view newer than a lease won in it. Without election, leads once they have synced.
    */
   start(): Promise<void>;
   /** Steps down and clears the Lease so that a standby takes over at once. */
   release(): Promise<void>;
 }
+
+/**
+ * How long start() waits for the first try. One round trip normally (tens of ms); a server that
+ * does not answer must not hold the lists back: they then start first and the new leader reads.
+ */
+export const FIRST_TRY_WAIT_MS = 1_000;
 
 export function newLeadership(w: LeadershipOptions): Leadership {
   const { o, log } = w;
@@ -44,7 +52,9 @@ export function newLeadership(w: LeadershipOptions): Leadership {
     lastErrorAt: () => lastErrorAt,
     start: () => {
       if (!o.leaderElect) {
-        return w.synced.then(w.onLeading);
+        // The manager awaits synced itself and reports its failure.
+        w.synced.then(w.onLeading, () => undefined);
+        return Promise.resolve();
       }
       const namespace = o.leaderElectionNamespace ?? w.kubeconfigNamespace ?? 'default';
       const lease = `${namespace}/${o.leaderElectionId}`;
@@ -59,9 +69,21 @@ export function newLeadership(w: LeadershipOptions): Leadership {
         // The fence's signing key, for the webhooks of every replica (allocation/fence-key.ts).
         annotations: { [ANNOTATION_FENCE_KEY]: processFenceKey() },
         onStartedLeading: async () => {
+          const acquiredAt = performance.now();
           role = 'leading';
           log.info('lease acquired', { lease });
           await w.synced;
+          const listedAt = w.caches.addresses.lastListRequestedAt;
+          if (listedAt !== undefined && listedAt >= acquiredAt) {
+            // That list was itself a consistent read, requested after the Lease was ours.
+            log.info('consistent IPAddress read', {
+              skipped: 'the IPAddress cache was listed after the lease was acquired',
+              seconds: 0,
+              attempts: 0,
+            });
+            w.onLeading();
+            return;
+          }
           await consistentAddressRead({
             addressClient: w.client.ipAddresses(w.served.contract.version),
             addresses: w.caches.addresses,
@@ -96,7 +118,10 @@ export function newLeadership(w: LeadershipOptions): Leadership {
         },
       });
       void elector.run();
-      return Promise.resolve();
+      const wait = new AbortController();
+      return Promise.race([elector.firstTry, sleep(FIRST_TRY_WAIT_MS, wait.signal)]).finally(() => {
+        wait.abort();
+      });
     },
     release: async () => {
       if (role === 'leading') role = 'standby';

@@ -49,7 +49,12 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
 
   // The election runs beside the first lists, as controller-runtime's does: a standby's wait for an
   // expired lease overlaps its start, and a new leader's work waits for the caches (leadership.ts).
-  const synced = Promise.all([caches.start(), reservations.watches.start()]).then(() => {
+  // The lists start once its first try is over (one round trip): a replica that won the Lease in it
+  // lists a view newer than its lease and needs no consistent read of its own (ADR 0035).
+  let startCaches!: () => void;
+  const cachesMayStart = new Promise<void>((resolve) => (startCaches = resolve));
+  const synced = cachesMayStart.then(async () => {
+    await Promise.all([caches.start(), reservations.watches.start()]);
     poolWatches.registerAll();
     log.info('caches synced', {
       pools: registry.size,
@@ -129,6 +134,7 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   };
 
   await leadership.start();
+  startCaches();
   await synced.catch(async (error: unknown) => {
     await leadership.release();
     throw error;
