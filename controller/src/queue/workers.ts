@@ -7,6 +7,7 @@
  * - throws anything else → report, retry with rate-limited backoff.
  * Errors are reported once, here, through `onError` (house style: logged once, by the queue).
  */
+import { ioTurnDue } from './io-turns.js';
 import type { WorkQueue } from './work-queue.js';
 
 /** What a handler may ask for after a successful run. */
@@ -91,6 +92,8 @@ export async function runWorkers(
       const key = await queue.get();
       if (key === undefined) return;
       await processKey(queue, key, handler, hooks);
+      const turn = ioTurnDue();
+      if (turn !== undefined) await turn;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, workers) }, loop));
