@@ -19,8 +19,9 @@ describe('missingNodeFlags', () => {
     assert.deepEqual(missingNodeFlags([], '--max-old-space-size=512  --enable-source-maps'), [
       '--max-semi-space-size=1',
       '--max-opt=1',
+      '--expose-gc',
     ]);
-    assert.deepEqual(missingNodeFlags(['--max-opt=2', '--max_semi_space_size=4'], undefined), [
+    assert.deepEqual(missingNodeFlags(['--max-opt=2', '--max_semi_space_size=4', '--expose_gc'], undefined), [
       '--max-old-space-size=128',
     ]);
   });
@@ -28,6 +29,7 @@ describe('missingNodeFlags', () => {
   it('does not take a value for an option name', () => {
     assert.deepEqual(missingNodeFlags(['--stack-size', '--max-opt=1'], '--max-old-space-size 256'), [
       '--max-semi-space-size=1',
+      '--expose-gc',
     ]);
   });
 });

@@ -4,13 +4,15 @@
 
 /**
  * A capped old generation (128 MiB holds 20 000 addresses plus a burst), a 1 MiB young generation
- * (semi-space) and V8's baseline compiler only (no Maglev or TurboFan: less of the binary mapped,
- * no optimising-compiler zones).
+ * (semi-space), V8's baseline compiler only (no Maglev or TurboFan: less of the binary mapped,
+ * no optimising-compiler zones), and `gc` exposed for the one collection after the initial lists
+ * (manager/start-garbage.ts, ADR 0036).
  */
 export const CONTROLLER_NODE_FLAGS: readonly string[] = [
   '--max-old-space-size=128',
   '--max-semi-space-size=1',
   '--max-opt=1',
+  '--expose-gc',
 ];
 
 /** Set in the re-executed process: it never re-executes again, whatever it finds. */

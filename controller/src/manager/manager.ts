@@ -17,6 +17,7 @@ import { watchPools } from '../reconcilers/pool-watches.js';
 import { newCaches } from './caches.js';
 import { connect } from './discovery.js';
 import { newLeadership } from './leadership.js';
+import { collectStartGarbage } from './start-garbage.js';
 import { COMPONENT, resolveOptions, type Manager, type ManagerOptions } from './options.js';
 import { newReconcilers } from './reconcilers.js';
 import { newReservations } from './reservations.js';
@@ -56,10 +57,12 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   const synced = cachesMayStart.then(async () => {
     await Promise.all([caches.start(), reservations.watches.start()]);
     poolWatches.registerAll();
+    const collected = collectStartGarbage();
     log.info('caches synced', {
       pools: registry.size,
       claims: caches.claims.size,
       ipaddresses: caches.addresses.size,
+      ...(collected === undefined ? {} : { gcMs: collected.ms, heapUsedMiB: collected.heapUsedMiB }),
     });
   });
 
