@@ -7,15 +7,15 @@
 // (setImmediate: after the I/O that is ready), all of them on the same promise.
 
 /** Longest run of reconciles before the event loop gets a turn. */
-export const SLICE_MS = 10;
+const SLICE_MS = 10;
 
 let sliceStarted = performance.now();
 let turn: Promise<void> | undefined;
 
 /** A promise to await before the next key when the slice is used up; undefined otherwise. */
-export function ioTurnDue(sliceMs: number = SLICE_MS): Promise<void> | undefined {
+export function ioTurnDue(): Promise<void> | undefined {
   if (turn !== undefined) return turn;
-  if (performance.now() - sliceStarted < sliceMs) return undefined;
+  if (performance.now() - sliceStarted < SLICE_MS) return undefined;
   turn = new Promise((resolve) => {
     setImmediate(() => {
       turn = undefined;
