@@ -40,7 +40,7 @@ export interface Leadership {
  * How long start() waits for the first try. One round trip normally (tens of ms); a server that
  * does not answer must not hold the lists back: they then start first and the new leader reads.
  */
-export const FIRST_TRY_WAIT_MS = 1_000;
+const FIRST_TRY_WAIT_MS = 1_000;
 
 export function newLeadership(w: LeadershipOptions): Leadership {
   const { o, log } = w;
@@ -81,18 +81,17 @@ export function newLeadership(w: LeadershipOptions): Leadership {
               seconds: 0,
               attempts: 0,
             });
-            w.onLeading();
-            return;
+          } else {
+            await consistentAddressRead({
+              addressClient: w.client.ipAddresses(w.served.contract.version),
+              addresses: w.caches.addresses,
+              labelSelector: w.caches.addressSelector,
+              streaming: w.served.streamingLists,
+              log,
+              stopped: w.stopped,
+              maxRetryDelayMs: MANAGER_DEFAULTS.leaderReadMaxRetryMs,
+            });
           }
-          await consistentAddressRead({
-            addressClient: w.client.ipAddresses(w.served.contract.version),
-            addresses: w.caches.addresses,
-            labelSelector: w.caches.addressSelector,
-            streaming: w.served.streamingLists,
-            log,
-            stopped: w.stopped,
-            maxRetryDelayMs: MANAGER_DEFAULTS.leaderReadMaxRetryMs,
-          });
           w.onLeading();
         },
         onStoppedLeading: () => {

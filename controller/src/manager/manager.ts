@@ -6,7 +6,8 @@
 //   - no reconcile runs before every cache has listed once and every pool's allocation state holds
 //     every IPAddress of the pool (the election may win meanwhile; the leader's work waits);
 //   - when leadership is acquired, a consistent (quorum) list of IPAddresses is folded into the cache
-//     before any worker starts, so a new leader never allocates from a view older than the lease;
+//     before any worker starts, so a new leader never allocates from a view older than the lease
+//     (unless the cache was itself listed after the lease was won: leadership.ts, ADR 0035);
 //   - stop(): stop intake, drain in-flight reconciles (bounded), release the Lease, stop informers
 //     (shutdown.ts).
 import { createLogger } from '../log/logger.js';
@@ -17,11 +18,11 @@ import { watchPools } from '../reconcilers/pool-watches.js';
 import { newCaches } from './caches.js';
 import { connect } from './discovery.js';
 import { newLeadership } from './leadership.js';
-import { collectStartGarbage } from './start-garbage.js';
 import { COMPONENT, resolveOptions, type Manager, type ManagerOptions } from './options.js';
 import { newReconcilers } from './reconcilers.js';
 import { newReservations } from './reservations.js';
 import { shutDown } from './shutdown.js';
+import { collectStartGarbage } from './start-garbage.js';
 import { startWorkers } from './workers.js';
 
 export type { Manager, ManagerOptions } from './options.js';

@@ -368,40 +368,26 @@ export class Informer<T extends KubeObject> {
       },
     );
     if (this.isStopped()) return;
-    if (this.store.size === 0) {
-      // The first list (or a relist of an empty cache): nothing can have vanished, so no key set.
-      // Building one cost 20 000 key strings and a Set at start-up, all garbage a moment later.
-      for (const item of items) this.upsert(item);
-      this.relisted(reason, items.length, streamed, started, resourceVersion);
-      return;
-    }
-    const listed = new Set<string>();
+    // With an empty cache (the first list) nothing can have vanished: no key set. Building one cost
+    // 20 000 key strings and a Set at start-up, all garbage a moment later.
+    const listed = this.store.size === 0 ? undefined : new Set<string>();
     for (const item of items) {
-      listed.add(objectKey(item));
+      listed?.add(objectKey(item));
       this.upsert(item);
     }
-    for (const cached of this.store.list()) {
-      if (listed.has(objectKey(cached))) continue;
-      // An object we observed after the list's snapshot is not "vanished".
-      if ((compareResourceVersions(cached.metadata?.resourceVersion, resourceVersion) ?? -1) > 0) continue;
-      const old = this.uncache(cached);
-      if (old !== undefined) this.emitDelete(old);
+    if (listed !== undefined) {
+      for (const cached of this.store.list()) {
+        if (listed.has(objectKey(cached))) continue;
+        // An object we observed after the list's snapshot is not "vanished".
+        if ((compareResourceVersions(cached.metadata?.resourceVersion, resourceVersion) ?? -1) > 0) continue;
+        const old = this.uncache(cached);
+        if (old !== undefined) this.emitDelete(old);
+      }
     }
-    this.relisted(reason, items.length, streamed, started, resourceVersion);
-  }
-
-  /** A relist is complete: the watch resumes from its snapshot. */
-  private relisted(
-    reason: RelistReason,
-    objects: number,
-    streamed: boolean,
-    started: number,
-    resourceVersion: string | undefined,
-  ): void {
     this.resourceVersion = resourceVersion;
     this.listRequestedAt = started;
     this.backoff.reset();
-    this.hooks.onRelist?.(reason, objects, { streamed, durationMs: performance.now() - started });
+    this.hooks.onRelist?.(reason, items.length, { streamed, durationMs: performance.now() - started });
     if (!this.synced) {
       this.synced = true;
       this.resolveSynced();
