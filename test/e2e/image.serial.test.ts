@@ -140,10 +140,13 @@ describe(
           return res.ok;
         },
         { what: 'the imaged controller to be ready', timeoutMs: 60_000 },
-      );
+      ).catch((error: unknown) => {
+        // What the controller said is the diagnosis: a hang shows nothing else.
+        throw new Error(`${String(error)}\ncontroller output:\n${output.slice(-3000)}`);
+      });
       // chroot exec'd node, which re-executed itself with the controller's Node flags: same pid.
       const cmdline = readFileSync(`/proc/${String(controller.pid)}/cmdline`, 'utf8').split('\0');
-      assert.deepEqual(cmdline.slice(0, 5), [
+      assert.deepEqual(cmdline.slice(0, 2 + CONTROLLER_NODE_FLAGS.length), [
         '/nodejs/bin/node',
         ...CONTROLLER_NODE_FLAGS,
         '/app/controller/main.mjs',

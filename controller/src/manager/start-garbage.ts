@@ -6,7 +6,9 @@
 // 111–135 MB with 20 000 addresses on one plane. Collected here, the heap starts the first pass
 // at its live size: 109–118 MB over the same starts. The collection runs once, takes ~20–40 ms at
 // that size, and only where `gc` is exposed (--expose-gc, node-flags.ts). In-process managers (the
-// tests) have no `gc` and skip it.
+// tests) have no `gc` and skip it. The heap figure comes from V8, not process.memoryUsage(): that one
+// reads /proc, which a container may not mount (the image test runs on a read-only root without it).
+import { getHeapStatistics } from 'node:v8';
 
 export interface StartGarbageCollected {
   /** How long the collection took. */
@@ -22,6 +24,6 @@ export function collectStartGarbage(): StartGarbageCollected | undefined {
   (gc as () => void)();
   return {
     ms: Number((performance.now() - started).toFixed(1)),
-    heapUsedMiB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
+    heapUsedMiB: Number((getHeapStatistics().used_heap_size / 1048576).toFixed(1)),
   };
 }
