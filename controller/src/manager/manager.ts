@@ -141,6 +141,8 @@ export async function startManager(options: ManagerOptions = {}): Promise<Manage
   startCaches();
   await synced.catch(async (error: unknown) => {
     await leadership.release();
+    // Informers that did list keep the process alive: a start that failed after them must still exit.
+    await Promise.all([caches.stop(), reservations.watches.stop()]);
     throw error;
   });
   return {
