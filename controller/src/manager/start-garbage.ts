@@ -7,7 +7,8 @@
 // at its live size: 109–118 MB over the same starts. The collection runs once, takes ~20–40 ms at
 // that size, and only where `gc` is exposed (--expose-gc, node-flags.ts). In-process managers (the
 // tests) have no `gc` and skip it. The heap figure comes from V8, not process.memoryUsage(): that one
-// reads /proc, which a container may not mount (the image test runs on a read-only root without it).
+// reads /proc, and a logged figure must not fail a start where /proc is missing (a pod has it; the
+// image test's chroot does not).
 import { getHeapStatistics } from 'node:v8';
 
 export interface StartGarbageCollected {
