@@ -28,7 +28,8 @@ export function imageNodeFlags(): string[] {
 
 /**
  * Benchmark controller flags: one namespace, quiet logs, and leader election as the chart installs
- * it, so start-up includes the new leader's consistent IPAddress read.
+ * it, so start-up includes the election (a sole replica wins it before listing, and so skips the new
+ * leader's consistent IPAddress read, ADR 0035).
  */
 export function benchControllerArgs(namespace: string): string[] {
   return [
