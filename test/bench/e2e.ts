@@ -30,6 +30,9 @@
 //   --heap-snapshots  (bundle mode) write a V8 heap snapshot of the controller at the end of the
 //                     burst and after the restart settled, into the log directory
 //   --json            one JSON object on stdout instead of the tables ({ cases: [...] })
+//   --webhooks on|off on (default): the controller serves the chart's webhooks, registered for the
+//                     burst's namespace, so claims get ReleaseAddress at create (ADR 0037) and the
+//                     admission calls are measured; off: no webhook server, the controller writes it
 //
 // The burst's API requests (the plane's apiserver_request_total, from the first claim create until
 // the controller settled: claim creates included) are printed per claim, writes and reads apart, by
@@ -65,6 +68,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { planeProcessCpuSeconds } from '../support/private-plane.js';
+import { registerBenchWebhooks } from './bench-webhooks.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
 import { mebibytes, percentile } from './stats.js';
 
@@ -87,6 +91,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '1000' },
     bundle: { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
+    webhooks: { type: 'string', default: 'on' },
   },
 });
 const N = Number(values.claims);
@@ -116,6 +121,10 @@ if (
 }
 if (!['all', 'many-pools', 'one-pool'].includes(caseName))
   throw new Error('--case: all | many-pools | one-pool');
+if (!['on', 'off'].includes(values.webhooks))
+  throw new Error(`--webhooks: on | off, not ${JSON.stringify(values.webhooks)}`);
+/** Serve and register the chart's webhooks (default), or run the controller without (`--webhooks off`). */
+const withWebhooks = values.webhooks === 'on';
 /** --fill: the used-address counts of the one pool before each burst (undefined: one plain burst). */
 const fills: (number | undefined)[] =
   values.fill === '' ? [undefined] : values.fill.split(',').map((f) => Number(f.trim()));
@@ -238,6 +247,9 @@ async function createPools(env: IpamPlane, pools: readonly BenchPool[]): Promise
   for (const p of pools) await env.ipam.createPool('InClusterIPPool', p.name, p.namespace, p.spec);
 }
 
+/** The "verb" of an admission webhook call in apiRequests()'s counts. */
+const ADMISSION_CALL = 'CALL';
+
 /** Requests that change state; everything else (GET, LIST, WATCH) is a read. */
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
 
@@ -252,6 +264,13 @@ function apiRequests(env: IpamPlane): Map<string, number> {
     maxBuffer: 256 * 1024 * 1024,
   });
   for (const line of text.split('\n')) {
+    // Admission webhook calls (ours: the pool webhooks and the claim finalizer), by webhook name.
+    if (line.startsWith('apiserver_admission_webhook_admission_duration_seconds_count{')) {
+      const name = /name="([^"]*)"/.exec(line)?.[1] ?? '';
+      const key = `${ADMISSION_CALL} ${name}`;
+      counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+      continue;
+    }
     if (!line.startsWith('apiserver_request_total{')) continue;
     const labels = new Map(
       [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
@@ -268,7 +287,9 @@ function apiRequests(env: IpamPlane): Map<string, number> {
 /**
  * What the contract makes one claim cost at least, by `VERB resource[/subresource]`: the claim's
  * create (the user's), its ReleaseAddress finalizer, its IPAddress, its status. Reads: none (the
- * caches' watches carry everything the reconciler needs).
+ * caches' watches carry everything the reconciler needs). With the claim finalizer webhook
+ * (`--webhooks on`, ADR 0037) the finalizer's PATCH becomes an admission call on the create, printed
+ * on its own line; the ceiling still makes the PATCH.
  */
 const CONTRACT_MINIMUM: Readonly<Record<string, number>> = {
   'POST ipaddressclaims': 1,
@@ -287,20 +308,24 @@ interface RequestCount {
 
 /**
  * Requests between two apiRequests() snapshots, most frequent first (leases and other noise below
- * 1 % of the claims left out), split into writes and reads.
+ * 1 % of the claims left out), split into writes, reads and admission webhook calls.
  */
 function requestsBetween(
   before: Map<string, number>,
   after: Map<string, number>,
   claims: number,
-): { writes: RequestCount[]; reads: RequestCount[] } {
+): { writes: RequestCount[]; reads: RequestCount[]; admissions: RequestCount[] } {
   const rows = [...after]
     .map(([request, n]) => ({ request, count: n - (before.get(request) ?? 0) }))
     .filter((r) => r.count >= claims / 100)
     .sort((a, b) => b.count - a.count)
     .map((r) => ({ ...r, perClaim: r.count / claims, minimumPerClaim: CONTRACT_MINIMUM[r.request] ?? 0 }));
-  const isWrite = (r: RequestCount): boolean => WRITE_VERBS.has(r.request.slice(0, r.request.indexOf(' ')));
-  return { writes: rows.filter(isWrite), reads: rows.filter((r) => !isWrite(r)) };
+  const verb = (r: RequestCount): string => r.request.slice(0, r.request.indexOf(' '));
+  return {
+    writes: rows.filter((r) => WRITE_VERBS.has(verb(r))),
+    reads: rows.filter((r) => !WRITE_VERBS.has(verb(r)) && verb(r) !== ADMISSION_CALL),
+    admissions: rows.filter((r) => verb(r) === ADMISSION_CALL),
+  };
 }
 
 /** `PATCH ipaddressclaims 1.00 (min 1)`, …, and the total against the minimum's total. */
@@ -319,7 +344,7 @@ interface BurstResult {
   latencies: number[];
   cpuSeconds: number;
   peakRssBytes: number;
-  requests: { writes: RequestCount[]; reads: RequestCount[] };
+  requests: { writes: RequestCount[]; reads: RequestCount[]; admissions: RequestCount[] };
   /** kube-apiserver, etcd and the bench's own CPU over the burst (create → last Ready), ms a claim. */
   sideCpuMsPerClaim: SideCpu;
   /** The Ready count's marks asked for: when the n-th claim became Ready, and the controller's CPU then. */
@@ -480,6 +505,7 @@ function burstFigures(b: BurstResult, ceilings: Ceilings) {
     allProcessesCpuMsPerClaim: totalCpu(b.sideCpuMsPerClaim, cpuMsPerClaim),
     apiWrites: b.requests.writes,
     apiReads: b.requests.reads,
+    admissionCalls: b.requests.admissions,
   };
 }
 
@@ -514,6 +540,7 @@ function burstRows(b: BurstResult, ceilings: Ceilings, suffix: string): [string,
     [`CPU a claim: every process${suffix}`, totalCpuText(f.allProcessesCpuMsPerClaim)],
     [`API writes per claim${suffix}`, perClaimLine(b.requests.writes, minimum)],
     [`API reads per claim${suffix}`, perClaimLine(b.requests.reads, 0)],
+    [`admission webhook calls per claim${suffix}`, perClaimLine(b.requests.admissions, 0)],
   ];
 }
 
@@ -662,13 +689,15 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
       });
     }
 
-    // (3) controller start.
+    // (3) controller start, with the chart's webhooks registered for `bench` (after the pre-created
+    // claims, which carry their finalizer already, as the ceiling's do).
+    const webhooks = withWebhooks ? await registerBenchWebhooks(env, logDir, 'bench') : undefined;
     const start = async (name: string): Promise<ControllerProcess> => {
       const ctl = await ControllerProcess.start({
         kubeconfig: env.kubeconfig,
         name,
         logFile: join(logDir, `${name}.log`),
-        args: [...benchControllerArgs('bench'), ...controllerFlags],
+        args: [...benchControllerArgs('bench'), ...(webhooks?.controllerArgs ?? []), ...controllerFlags],
         mode,
         ...(bundle === undefined ? {} : { bundle }),
         nodeFlags: [

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { KubeClient, KubeTransport, loadKubeConfig } from '@ipam-in-cluster/kube';
 import {
+  ClaimFinalizerWebhook,
+  type ClaimScope,
   createCertificateAuthority,
   issueServingCertificate,
   KubePoolReader,
@@ -60,6 +62,10 @@ export interface StartTestWebhooksOptions {
   /** Use this certificate source instead of a fixed certificate from a fresh CA. */
   certificates?: CertificateSource;
   caPem?: string;
+  /** Select objects by these labels instead of a run label of its own (e.g. a controller test's watch filter). */
+  labels?: Record<string, string>;
+  /** The claim finalizer webhook's scope (a controller test's --watch-filter). */
+  claimScope?: ClaimScope;
 }
 
 const admissionApi = async () => (await testCluster()).kc.makeApiClient(k8s.AdmissionregistrationV1Api);
@@ -83,11 +89,12 @@ export async function startTestWebhooks(options: StartTestWebhooksOptions): Prom
     certificates,
     pools,
     reservations,
+    claims: new ClaimFinalizerWebhook(options.claimScope),
     onAdmission: metrics.admissionHook(),
   });
   const baseUrl = `https://127.0.0.1:${server.port}`;
   const configName = `ipam-webhook-test-${runId}`;
-  const labels = { [RUN_LABEL]: runId };
+  const labels = options.labels ?? { [RUN_LABEL]: runId };
   const api = await admissionApi();
   const configs = (caBundlePem: string): WebhookConfiguration[] => {
     const common = {

@@ -247,6 +247,15 @@ describe('helm chart', () => {
       assert.equal(rendered.metadata.name, generated.metadata.name);
       assert.deepEqual(rendered.webhooks, generated.webhooks, kind);
     }
+    // webhook.claimFinalizer=false leaves out the claim finalizer webhook (docs/adr/0037), nothing else.
+    const [without] = find(
+      render('webhook.url=https://127.0.0.1:9443', 'webhook.claimFinalizer=false'),
+      'MutatingWebhookConfiguration',
+    );
+    assert.deepEqual(
+      without?.webhooks,
+      mutatingWebhookConfiguration({ ...options, claimFinalizer: false }).webhooks,
+    );
   });
 
   it('adds ServiceMonitor and PrometheusRule only when asked', () => {

@@ -114,6 +114,7 @@ export async function startWebhooks(
     keyName: w.keyName,
     ...(selfManaged === undefined ? {} : { selfManaged }),
     overlapDetection: w.poolOverlapDetection,
+    claimScope: { namespace: config.namespace, watchFilter: config.watchFilter },
     ...(fenceKey === undefined ? {} : { fenceKey }),
     tlsMinVersion: w.tlsMinVersion,
     log: webhookLog,

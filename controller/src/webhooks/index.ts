@@ -8,6 +8,7 @@ import type { ContractVersion } from '@ipam-in-cluster/api';
 import type { KubeClient } from '@ipam-in-cluster/kube';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { SelfManagedCertificates, type SelfManagedOptions } from '../certs/self-managed.js';
+import { ClaimFinalizerWebhook, type ClaimScope } from './claim-finalizer.js';
 import { KubePoolReader } from './kube-reader.js';
 import { PoolWebhooks, type PoolWebhookOptions } from './pools.js';
 import { kubeReservationReader, ReservationWebhook } from './reservations.js';
@@ -24,10 +25,15 @@ export {
   toResponse,
 } from './admission.js';
 export type { AdmissionRequest, AdmissionResponse, AdmissionReview, Status, Verdict } from './admission.js';
+export { ClaimFinalizerWebhook } from './claim-finalizer.js';
+export type { ClaimScope } from './claim-finalizer.js';
 export { handleConversionReview } from './conversion.js';
 export type { ConversionReview } from './conversion.js';
 export { KubePoolReader } from './kube-reader.js';
 export {
+  CLAIM_FINALIZER_PATH,
+  CLAIM_FINALIZER_WEBHOOK_NAME,
+  CLAIM_MATCH_CONDITION,
   clientConfig,
   CONVERSION_PATH,
   conversionSpec,
@@ -82,6 +88,8 @@ export interface StartWebhookServerOptions {
   selfManaged?: Omit<SelfManagedOptions, 'client' | 'log'>;
   /** --pool-overlap-detection: warn when pools of the same kind and scope overlap. */
   overlapDetection?: boolean;
+  /** The controller's --namespace and --watch-filter: the claim finalizer webhook stays inside them. */
+  claimScope?: ClaimScope;
   /** Where the key of pending allocations comes from (default: this process's; see PoolWebhookOptions). */
   fenceKey?: PoolWebhookOptions['fenceKey'];
   /** The contract version chosen at start-up (else discovered on first use). */
@@ -146,6 +154,7 @@ export async function startWebhookServer(
     certificates,
     pools,
     reservations,
+    claims: new ClaimFinalizerWebhook(options.claimScope),
     ...(options.tlsMinVersion === undefined ? {} : { tlsMinVersion: options.tlsMinVersion }),
     log,
     ...(options.onAdmission === undefined ? {} : { onAdmission: options.onAdmission }),

@@ -18,6 +18,28 @@ export const CONVERSION_PATH = '/convert';
 export const RESERVATION_VALIDATE_PATH = `/validate-${OWN_GROUP.replace(/\./g, '-')}-${RESERVATION_VERSION}-${RESERVATION_KIND.toLowerCase()}`;
 export const RESERVATION_WEBHOOK_NAME = `validation.${RESERVATION_KIND.toLowerCase()}.${OWN_GROUP}`;
 
+/** The claim finalizer webhook (docs/adr/0037-claim-finalizer-at-admission.md), every claim version. */
+export const CLAIM_FINALIZER_PATH = `/mutate-${IPAM_GROUP.replace(/\./g, '-')}-ipaddressclaim`;
+export const CLAIM_FINALIZER_WEBHOOK_NAME = `finalizer.ipaddressclaim.${OWN_GROUP}`;
+/**
+ * Ignore, whatever the pool webhooks use: the controller adds the finalizer itself when the webhook
+ * could not, so a claim is never refused or lost because the webhook is down.
+ */
+export const CLAIM_FINALIZER_FAILURE_POLICY = 'Ignore';
+/** A claim create waits at most this long for an unresponsive webhook before going on without it. */
+export const CLAIM_FINALIZER_TIMEOUT_SECONDS = 2;
+/**
+ * Only claims whose poolRef names one of our kinds in our group leave the API server: other
+ * providers' claims never wait for us. The webhook applies the same test and the controller's
+ * scope itself; `has()` guards a claim without `spec` or `poolRef` (validated only after mutation).
+ */
+export const CLAIM_MATCH_CONDITION: MatchCondition = {
+  name: 'claim-of-an-in-cluster-pool',
+  expression:
+    'has(object.spec) && has(object.spec.poolRef) && has(object.spec.poolRef.apiGroup) && has(object.spec.poolRef.kind) && ' +
+    `object.spec.poolRef.apiGroup == '${IPAM_GROUP}' && object.spec.poolRef.kind in [${POOL_KINDS.map((k) => `'${k}'`).join(', ')}]`,
+};
+
 /** `/mutate-ipam-cluster-x-k8s-io-v1alpha2-inclusterippool` (controller-runtime's naming). */
 export function mutatePath(kind: PoolKind): string {
   return `/mutate-${IPAM_GROUP.replace(/\./g, '-')}-${POOL_VERSION}-${kind.toLowerCase()}`;
@@ -63,6 +85,8 @@ export interface WebhookConfigOptions {
   kinds?: readonly PoolKind[];
   /** Register the IPAddressReservation validation too (default: when `kinds` is not given). */
   reservations?: boolean;
+  /** Register the claim finalizer webhook too (default: when `kinds` is not given). */
+  claimFinalizer?: boolean;
   namespaceSelector?: LabelSelector;
   objectSelector?: LabelSelector;
   labels?: Record<string, string>;
@@ -193,17 +217,42 @@ function metadata(options: WebhookConfigOptions): WebhookConfiguration['metadata
   return m;
 }
 
-/** The MutatingWebhookConfiguration: defaulting on CREATE and UPDATE for each kind. */
+/**
+ * The MutatingWebhookConfiguration: defaulting on CREATE and UPDATE for each kind, then the claim
+ * finalizer on IPAddressClaim CREATE (Cluster API's group and kind, every version).
+ */
 export function mutatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
   const kinds = options.kinds ?? POOL_KINDS;
+  const webhooks: Webhook[] = kinds.map((k) => ({
+    ...webhook(options, k, mutatingWebhookName(k), mutatePath(k), ['CREATE', 'UPDATE']),
+    reinvocationPolicy: 'Never' as const,
+  }));
+  if (options.claimFinalizer ?? options.kinds === undefined) {
+    const w = webhook(options, 'InClusterIPPool', CLAIM_FINALIZER_WEBHOOK_NAME, CLAIM_FINALIZER_PATH, [
+      'CREATE',
+    ]);
+    webhooks.push({
+      ...w,
+      failurePolicy: CLAIM_FINALIZER_FAILURE_POLICY,
+      timeoutSeconds: CLAIM_FINALIZER_TIMEOUT_SECONDS,
+      rules: [
+        {
+          apiGroups: [IPAM_GROUP],
+          apiVersions: ['*'],
+          operations: ['CREATE'],
+          resources: ['ipaddressclaims'],
+          scope: 'Namespaced',
+        },
+      ],
+      matchConditions: [{ ...CLAIM_MATCH_CONDITION }],
+      reinvocationPolicy: 'Never',
+    });
+  }
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: metadata(options),
-    webhooks: kinds.map((k) => ({
-      ...webhook(options, k, mutatingWebhookName(k), mutatePath(k), ['CREATE', 'UPDATE']),
-      reinvocationPolicy: 'Never' as const,
-    })),
+    webhooks,
   };
 }
 

@@ -17,6 +17,8 @@ import {
 import type { KeyPairPem } from '../certs/types.js';
 import { FileCertificateSource, StaticCertificateSource } from '../certs/file-source.js';
 import {
+  CLAIM_FINALIZER_WEBHOOK_NAME,
+  CLAIM_MATCH_CONDITION,
   CONVERSION_PATH,
   mutatingWebhookConfiguration,
   SPEC_CHANGE_MATCH_CONDITION,
@@ -343,7 +345,31 @@ describe('webhook configurations from one source', () => {
     };
     const m = mutatingWebhookConfiguration(options);
     const v = validatingWebhookConfiguration(options);
-    assert.equal(m.webhooks.length, 4);
+    // The four pool kinds, then the claim finalizer (docs/adr/0037-claim-finalizer-at-admission.md).
+    assert.equal(m.webhooks.length, 5);
+    const claim = m.webhooks[4];
+    assert.ok(claim);
+    assert.equal(claim.name, 'finalizer.ipaddressclaim.ipam-in-cluster.dev');
+    assert.equal(claim.clientConfig.service?.path, '/mutate-ipam-cluster-x-k8s-io-ipaddressclaim');
+    assert.deepEqual(
+      [claim.failurePolicy, claim.timeoutSeconds, claim.sideEffects, claim.reinvocationPolicy],
+      ['Ignore', 2, 'None', 'Never'],
+    );
+    assert.deepEqual(claim.rules, [
+      {
+        apiGroups: ['ipam.cluster.x-k8s.io'],
+        apiVersions: ['*'],
+        operations: ['CREATE'],
+        resources: ['ipaddressclaims'],
+        scope: 'Namespaced',
+      },
+    ]);
+    assert.deepEqual(claim.matchConditions, [CLAIM_MATCH_CONDITION]);
+    // Whatever policy the pool webhooks get, the claim's stays Ignore.
+    assert.equal(
+      mutatingWebhookConfiguration({ ...options, failurePolicy: 'Fail' }).webhooks[4]?.failurePolicy,
+      'Ignore',
+    );
     // The four pool kinds, then IPAddressReservation (docs/adr/0030-reservations.md).
     assert.equal(v.webhooks.length, 5);
     const reservation = v.webhooks[4];
@@ -389,7 +415,7 @@ describe('webhook configurations from one source', () => {
     const hooks = [
       ...mutatingWebhookConfiguration(options).webhooks,
       ...validatingWebhookConfiguration(options).webhooks,
-    ];
+    ].filter((w) => w.name !== CLAIM_FINALIZER_WEBHOOK_NAME);
     assert.equal(hooks.length, 9);
     for (const w of hooks) assert.deepEqual(w.matchConditions, [SPEC_CHANGE_MATCH_CONDITION], w.name);
     const { name, expression } = SPEC_CHANGE_MATCH_CONDITION;

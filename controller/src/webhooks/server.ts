@@ -7,8 +7,15 @@ import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/api';
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
+import type { ClaimFinalizerWebhook } from './claim-finalizer.js';
 import { handleConversionReview } from './conversion.js';
-import { CONVERSION_PATH, mutatePath, RESERVATION_VALIDATE_PATH, validatePath } from './manifests.js';
+import {
+  CLAIM_FINALIZER_PATH,
+  CONVERSION_PATH,
+  mutatePath,
+  RESERVATION_VALIDATE_PATH,
+  validatePath,
+} from './manifests.js';
 import type { PoolWebhooks } from './pools.js';
 import type { ReservationWebhook } from './reservations.js';
 import type { CertificateSource } from '../certs/types.js';
@@ -23,6 +30,8 @@ export interface WebhookServerOptions {
   pools: PoolWebhooks;
   /** IPAddressReservation validation (served when given). */
   reservations?: ReservationWebhook;
+  /** The claim finalizer at create (served when given; docs/adr/0037). */
+  claims?: ClaimFinalizerWebhook;
   tlsMinVersion?: SecureVersion;
   /**
    * Largest admission request body accepted (default {@link ADMISSION_MAX_BODY_BYTES}, what the API
@@ -35,7 +44,7 @@ export interface WebhookServerOptions {
   /** Called after each admission decision (metrics). */
   onAdmission?: (event: {
     path: string;
-    kind: PoolKind | typeof RESERVATION_KIND;
+    kind: PoolKind | typeof RESERVATION_KIND | typeof CLAIM_KIND;
     operation: string;
     allowed: boolean;
     code: number;
@@ -63,13 +72,21 @@ export const ADMISSION_MAX_BODY_BYTES = 7 * 1024 * 1024;
  */
 export const CONVERSION_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+const CLAIM_KIND = 'IPAddressClaim';
+
 type Route =
   | { type: 'validate' | 'mutate'; kind: PoolKind }
   | { type: 'convert' }
-  | { type: 'reservation'; kind: typeof RESERVATION_KIND; webhook: ReservationWebhook };
+  | { type: 'reservation'; kind: typeof RESERVATION_KIND; webhook: ReservationWebhook }
+  | { type: 'claim'; kind: typeof CLAIM_KIND; webhook: ClaimFinalizerWebhook };
 
-function routes(reservations: ReservationWebhook | undefined): Map<string, Route> {
+function routes(
+  reservations: ReservationWebhook | undefined,
+  claims: ClaimFinalizerWebhook | undefined,
+): Map<string, Route> {
   const map = new Map<string, Route>();
+  if (claims !== undefined)
+    map.set(CLAIM_FINALIZER_PATH, { type: 'claim', kind: CLAIM_KIND, webhook: claims });
   if (reservations !== undefined)
     map.set(RESERVATION_VALIDATE_PATH, {
       type: 'reservation',
@@ -150,7 +167,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const log = options.log ?? discardLogger;
   const admissionLimit = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   const conversionLimit = options.maxConversionBodyBytes ?? CONVERSION_MAX_BODY_BYTES;
-  const table = routes(options.reservations);
+  const table = routes(options.reservations, options.claims);
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -188,9 +205,11 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     const verdict: Verdict =
       route.type === 'reservation'
         ? await route.webhook.validate(request)
-        : route.type === 'validate'
-          ? await options.pools.validate(route.kind, request)
-          : options.pools.default(route.kind, request);
+        : route.type === 'claim'
+          ? route.webhook.default(request)
+          : route.type === 'validate'
+            ? await options.pools.validate(route.kind, request)
+            : options.pools.default(route.kind, request);
     const response = toResponse(request.uid, verdict);
     const code = verdict.allowed ? 200 : verdict.status.code;
     options.onAdmission?.({
