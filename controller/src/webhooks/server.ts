@@ -1,10 +1,22 @@
 // The HTTPS server for the admission and conversion webhooks. The serving certificate comes from a
 // CertificateSource and is swapped with setSecureContext when it changes: new handshakes get the new
 // certificate, open connections (and requests in flight) carry on undisturbed.
-import { createServer, type Server } from 'node:https';
+//
+// HTTP/2, with HTTP/1.1 for clients that do not offer it (ALPN). kube-apiserver offers HTTP/2, and
+// over HTTP/1.1 it opens one connection per admission call in flight: ~50 TLS connections at ~130 KB
+// each in a burst of claim creates (the claim finalizer webhook, ADR 0037), and as many handshakes
+// again as it drops and redials them. Over HTTP/2 the calls share a connection or a few.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  constants as http2,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import type { SecureVersion } from 'node:tls';
+import type { SecureVersion, TLSSocket } from 'node:tls';
 import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/api';
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
 import type { ClaimFinalizerWebhook } from './claim-finalizer.js';
@@ -54,7 +66,7 @@ export interface WebhookServerOptions {
 
 export interface RunningWebhookServer {
   readonly port: number;
-  readonly server: Server;
+  readonly server: Http2SecureServer;
   /** Stops accepting connections and waits (up to `graceMs`) for open ones to finish. */
   close(graceMs?: number): Promise<void>;
 }
@@ -101,6 +113,33 @@ function routes(
   return map;
 }
 
+/** A request and its response, over HTTP/2 or HTTP/1.1 (Node's compatibility API for both). */
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+/** Streams a session may have open at once (Go's server default: 250). */
+const MAX_CONCURRENT_STREAMS = 250;
+
+/** Server-side idle limit, above Go's 90 s client default: the API server, not us, ends idle connections. */
+const IDLE_TIMEOUT_MS = 120_000;
+
+const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
+
+/**
+ * After this response, no more requests on its connection (HTTP/1.1: `Connection: close`) or, over
+ * HTTP/2, no more of this request's body: once the response is complete the stream is closed with
+ * NO_ERROR, which tells the client to stop sending (RFC 9113, 8.1).
+ */
+function lastOfItsKind(req: Request, res: Response): void {
+  if (isHttp2(req)) {
+    res.once('finish', () => {
+      req.stream.close(http2.NGHTTP2_NO_ERROR);
+    });
+  } else if (!res.headersSent) {
+    res.setHeader('Connection', 'close');
+  }
+}
+
 class HttpError extends Error {
   constructor(
     readonly code: number,
@@ -122,14 +161,14 @@ function tooLarge(limit: number): HttpError {
  * is refused before anything is read; a chunked body is counted as it arrives and refused as soon as
  * it passes the limit (never buffered beyond it).
  */
-async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readBody(req: Request, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json'))
     throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  // Events rather than `for await`: leaving that loop early destroys the socket, and the client
-  // would see a reset instead of the 413.
+  // Events rather than `for await`: leaving that loop early destroys the socket (or stream), and the
+  // client would see a reset instead of the 413.
   const chunks: Buffer[] = [];
   let size = 0;
   await new Promise<void>((resolve, reject) => {
@@ -155,9 +194,16 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, code: number, body: unknown): void {
+function send(res: Response, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  reply(res, code, 'application/json', text);
+}
+
+/** One complete answer (the two APIs' writeHead overloads do not unify, their headers do). */
+function reply(res: Response, code: number, contentType: string, text: string): void {
+  res.statusCode = code;
+  res.setHeader('content-type', contentType);
+  res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }
 
@@ -170,10 +216,10 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const table = routes(options.reservations, options.claims);
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: Request, res: Response): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      reply(res, 200, 'text/plain', 'ok');
       return;
     }
     const route = table.get(path);
@@ -225,47 +271,81 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     send(res, 200, { apiVersion: parsed.apiVersion, kind: 'AdmissionReview', response });
   };
 
-  // Certificate generation per connection: after a reload, each older connection answers its next
-  // request with `Connection: close`, so clients move to a new handshake (and the new certificate)
-  // between requests. Closing idle connections instead races a client reusing one (a reset).
+  // Certificate generation per connection: after a reload, each older HTTP/1.1 connection answers
+  // its next request with `Connection: close`, so clients move to a new handshake (and the new
+  // certificate) between requests; each HTTP/2 session gets a GOAWAY (its streams in flight finish,
+  // new ones go to a new connection). Closing idle connections instead races a client reusing one.
   let generation = 0;
+  let closing = false;
   const connectionGeneration = new WeakMap<object, number>();
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const born = connectionGeneration.get(req.socket) ?? generation;
-    if (born < generation) res.setHeader('Connection', 'close');
+  const sessions = new Set<Http2Session>();
+  /** HTTP/1.1 connections and their requests in flight (idle ones are closed at once on close()). */
+  const http1 = new Map<TLSSocket, number>();
+  const onRequest = (req: Request, res: Response): void => {
+    if (!isHttp2(req)) {
+      const socket = req.socket as TLSSocket;
+      const born = connectionGeneration.get(socket) ?? generation;
+      if (born < generation || closing) res.setHeader('Connection', 'close');
+      http1.set(socket, (http1.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const left = (http1.get(socket) ?? 1) - 1;
+        if (http1.has(socket)) http1.set(socket, left);
+        if (closing && left === 0) socket.destroy();
+      });
+    }
     handle(req, res).catch((error: unknown) => {
       const code = error instanceof HttpError ? error.code : 500;
       const message = error instanceof Error ? error.message : String(error);
       if (code >= 500) log.error('webhook request failed', { path: req.url, error: message });
-      // Whatever is left of a refused body is not read: the connection closes after the answer.
-      if (code === 413 && !res.headersSent) res.setHeader('Connection', 'close');
+      // Whatever is left of a refused body is not read: the connection (HTTP/1.1) or the stream
+      // (HTTP/2) closes after the answer.
+      if (code === 413) lastOfItsKind(req, res);
       if (!res.headersSent) send(res, code, { message });
       else res.destroy();
     });
   };
-  const server = createServer({ cert: initial.cert, key: initial.key, minVersion }, onRequest);
+  const server = createSecureServer(
+    {
+      cert: initial.cert,
+      key: initial.key,
+      minVersion,
+      allowHTTP1: true,
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+    },
+    onRequest,
+  );
   // A client that asks before sending its body (`Expect: 100-continue`) is told 413 instead of
   // "continue" when the body it announces is too large, so it never sends it.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+  server.on('checkContinue', (req: Request, res: Response) => {
     const route = table.get((req.url ?? '/').split('?')[0] ?? '/');
     const limit = route?.type === 'convert' ? conversionLimit : admissionLimit;
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      res.setHeader('Connection', 'close');
+      lastOfItsKind(req, res);
       send(res, 413, { message: tooLarge(limit).message });
       return;
     }
     res.writeContinue();
     onRequest(req, res);
   });
-  server.on('secureConnection', (socket) => connectionGeneration.set(socket, generation));
-  // Longer than Go's default idle timeout (90 s), so the API server, not us, ends idle connections:
-  // a server-side close can race a request the client is sending on the same connection.
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 125_000;
+  server.on('secureConnection', (socket: TLSSocket) => {
+    connectionGeneration.set(socket, generation);
+    if (socket.alpnProtocol === 'h2') return;
+    http1.set(socket, 0);
+    socket.once('close', () => http1.delete(socket));
+  });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  // Idle connections and sessions end after IDLE_TIMEOUT_MS; HTTP/1.1 keep-alive likewise, with the
+  // header timeout just above it (Node's HTTP/1.1 fallback reads these from the server).
+  server.setTimeout(IDLE_TIMEOUT_MS);
+  Object.assign(server, { keepAliveTimeout: IDLE_TIMEOUT_MS, headersTimeout: IDLE_TIMEOUT_MS + 5_000 });
   const unsubscribe = options.certificates.onChange((certificate) => {
     try {
       server.setSecureContext({ cert: certificate.cert, key: certificate.key, minVersion });
       generation++;
+      for (const session of sessions) session.close();
       log.info('webhook serving certificate reloaded');
     } catch (error) {
       log.error('webhook serving certificate rejected; keeping the previous one', {
@@ -287,14 +367,18 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     server,
     close: async (graceMs = 10_000) => {
       unsubscribe();
+      closing = true;
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();
         }),
       );
-      server.closeIdleConnections();
+      // Requests in flight finish; HTTP/2 sessions get a GOAWAY, idle HTTP/1.1 connections close.
+      for (const session of sessions) session.close();
+      for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
       const timer = setTimeout(() => {
-        server.closeAllConnections();
+        for (const session of sessions) session.destroy();
+        for (const socket of http1.keys()) socket.destroy();
       }, graceMs);
       await closed;
       clearTimeout(timer);

@@ -1,0 +1,165 @@
+// The webhook server over HTTP/2, as kube-apiserver calls it: many admission calls on one session,
+// a too-large body refused before it is read (the stream closed, the session kept), and a
+// certificate reload that sends open sessions a GOAWAY so the next one handshakes anew.
+import assert from 'node:assert/strict';
+import { connect, constants, type ClientHttp2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { createCertificateAuthority, inspectCertificate, issueServingCertificate } from '../certs/x509.js';
+import type { KeyPairPem } from '../certs/types.js';
+import { StaticCertificateSource } from '../certs/file-source.js';
+import { ClaimFinalizerWebhook } from './claim-finalizer.js';
+import { CLAIM_FINALIZER_PATH, validatePath } from './manifests.js';
+import { PoolWebhooks, type PoolClusterReader } from './pools.js';
+import { startHttpsWebhookServer, type RunningWebhookServer } from './server.js';
+
+const reader: PoolClusterReader = {
+  allocations: () => Promise.resolve([]),
+  pools: () => Promise.resolve([]),
+};
+
+const claimReview = (uid: string) => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid,
+    kind: { group: 'ipam.cluster.x-k8s.io', version: 'v1beta2', kind: 'IPAddressClaim' },
+    operation: 'CREATE',
+    namespace: 'ns',
+    object: {
+      metadata: { name: uid, namespace: 'ns' },
+      spec: { poolRef: { apiGroup: 'ipam.cluster.x-k8s.io', kind: 'InClusterIPPool', name: 'p' } },
+    },
+  },
+});
+
+interface Answer {
+  status: number;
+  body: string;
+  rstCode: number | undefined;
+}
+
+/** One request on `session`; `body` undefined sends the headers only and leaves the stream open. */
+function h2post(
+  session: ClientHttp2Session,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string | number> = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/json',
+      ...headers,
+    });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => {
+      status = Number(h[':status']);
+    });
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('error', reject);
+    stream.on('close', () => {
+      resolve({ status, body: Buffer.concat(chunks).toString(), rstCode: stream.rstCode });
+    });
+    if (body !== undefined) stream.end(body);
+  });
+}
+
+describe('webhook server over HTTP/2', () => {
+  let ca: KeyPairPem;
+  let source: StaticCertificateSource;
+  let server: RunningWebhookServer;
+  const connections: string[] = [];
+
+  before(async () => {
+    ca = await createCertificateAuthority();
+    source = new StaticCertificateSource(
+      await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
+    );
+    server = await startHttpsWebhookServer({
+      port: 0,
+      host: '127.0.0.1',
+      certificates: source,
+      pools: new PoolWebhooks({ reader }),
+      claims: new ClaimFinalizerWebhook(),
+      maxBodyBytes: 64 * 1024,
+    });
+    server.server.on('secureConnection', (socket: TLSSocket) =>
+      connections.push(String(socket.alpnProtocol)),
+    );
+  });
+  after(async () => {
+    await server.close(1000);
+  });
+
+  const open = (): ClientHttp2Session => connect(`https://127.0.0.1:${String(server.port)}`, { ca: ca.cert });
+
+  it('answers 50 admission calls at once on one session', async () => {
+    connections.length = 0;
+    const session = open();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          h2post(session, CLAIM_FINALIZER_PATH, JSON.stringify(claimReview(`u${String(i)}`))),
+        ),
+      );
+      for (const [i, a] of answers.entries()) {
+        assert.equal(a.status, 200);
+        const review = JSON.parse(a.body) as { response: { uid: string; allowed: boolean; patch: string } };
+        assert.equal(review.response.uid, `u${String(i)}`);
+        assert.match(Buffer.from(review.response.patch, 'base64').toString(), /ReleaseAddress/);
+      }
+      assert.deepEqual(connections, ['h2']);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses a too-large body before reading it, closes only that stream, and keeps the session', async () => {
+    const session = open();
+    try {
+      const path = validatePath('InClusterIPPool');
+      const refused = await h2post(session, path, undefined, { 'content-length': 65 * 1024 });
+      assert.equal(refused.status, 413);
+      assert.match(refused.body, /request body larger than 65536 bytes/);
+      assert.equal(refused.rstCode, constants.NGHTTP2_NO_ERROR);
+      const next = await h2post(session, CLAIM_FINALIZER_PATH, JSON.stringify(claimReview('after')));
+      assert.equal(next.status, 200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('sends open sessions a GOAWAY when the certificate changes; the next session gets the new one', async () => {
+    const session = open();
+    try {
+      assert.equal(
+        (await h2post(session, CLAIM_FINALIZER_PATH, JSON.stringify(claimReview('a')))).status,
+        200,
+      );
+      const goaway = new Promise<void>((resolve) =>
+        session.once('goaway', () => {
+          resolve();
+        }),
+      );
+      const next = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+      source.set(next);
+      await goaway;
+      const fresh = open();
+      try {
+        assert.equal(
+          (await h2post(fresh, CLAIM_FINALIZER_PATH, JSON.stringify(claimReview('b')))).status,
+          200,
+        );
+        const seen = (fresh.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        assert.equal(seen, inspectCertificate(next.cert).fingerprint256);
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      session.close();
+    }
+  });
+});
