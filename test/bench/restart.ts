@@ -15,6 +15,9 @@
 //   --bundle PATH   run this already-built bundle's main.mjs too, as one more variant per flag
 //                   variant, taking turns with the one built from this tree (repeatable;
 //                   `node controller/image/bundle.mjs /tmp/before` keeps one to compare with)
+//   --webhooks on|off  on (default): every start serves the chart's webhooks, registered for the
+//                   benchmark's namespace, as an install runs it (the server listens; nothing calls
+//                   it during a start); off: --webhook-port 0
 //   --keep          leave the control plane running (prints its kubeconfig and how to stop it),
 //                   e.g. to profile a start by hand
 //   --json          one JSON object on stdout instead of the table
@@ -31,6 +34,7 @@ import {
   metricValue,
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
+import { registerBenchWebhooks } from './bench-webhooks.js';
 import { benchPools, plainWrites } from './plain-writer.js';
 import { startPhases, type StartPhases } from './start-phases.js';
 import { mebibytes, percentile } from './stats.js';
@@ -43,6 +47,7 @@ const { values } = parseArgs({
     variant: { type: 'string', multiple: true, default: [''] },
     bundle: { type: 'string', multiple: true, default: [] },
     keep: { type: 'boolean', default: false },
+    webhooks: { type: 'string', default: 'on' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -52,6 +57,8 @@ const R = Number(values.runs);
 if (![M, P, R].every((n) => Number.isInteger(n) && n >= 1)) {
   throw new Error('--addresses, --pools and --runs take whole numbers ≥ 1');
 }
+if (!['on', 'off'].includes(values.webhooks))
+  throw new Error(`--webhooks: on | off, not ${JSON.stringify(values.webhooks)}`);
 /** Each flag variant with this tree's bundle (undefined) and with every --bundle given. */
 const variants = values.variant.flatMap((v) => {
   const flags = v.split(' ').filter((f) => f !== '');
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
       finalizerOnCreate: true,
       log,
     });
+    const webhooks = values.webhooks === 'on' ? await registerBenchWebhooks(env, logDir, 'bench') : undefined;
     // Run by run, every variant in turn: the API server slows down as it ages (its memory grows with
     // every full list), so variants run back to back share its state. The order flips every run:
     // the API server's consistent lists alternate between fast and slow, whichever code runs (~0.8
@@ -137,7 +145,7 @@ async function main(): Promise<void> {
           nodeFlags: flags,
           logFile: join(logDir, `${name}.log`),
           // Info, for the lists' and leader read's durations (the last --log-level wins).
-          args: [...benchControllerArgs('bench'), '--log-level', 'info'],
+          args: [...benchControllerArgs('bench'), ...(webhooks?.controllerArgs ?? []), '--log-level', 'info'],
         });
         // When the peak happens tells what to shrink: the lists (before ready), the new leader's read
         // and first reconciles (before settled), or later.

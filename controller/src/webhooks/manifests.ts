@@ -228,6 +228,8 @@ export function mutatingWebhookConfiguration(options: WebhookConfigOptions): Web
     reinvocationPolicy: 'Never' as const,
   }));
   if (options.claimFinalizer ?? options.kinds === undefined) {
+    // The common fields and selectors of a namespaced kind's webhook; rules, policy and condition
+    // are the claim's own.
     const w = webhook(options, 'InClusterIPPool', CLAIM_FINALIZER_WEBHOOK_NAME, CLAIM_FINALIZER_PATH, [
       'CREATE',
     ]);

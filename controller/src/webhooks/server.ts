@@ -287,10 +287,9 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       const born = connectionGeneration.get(socket) ?? generation;
       if (born < generation || closing) res.setHeader('Connection', 'close');
       http1.set(socket, (http1.get(socket) ?? 0) + 1);
+      // While closing, `Connection: close` ends the connection after its answer.
       res.once('close', () => {
-        const left = (http1.get(socket) ?? 1) - 1;
-        if (http1.has(socket)) http1.set(socket, left);
-        if (closing && left === 0) socket.destroy();
+        if (http1.has(socket)) http1.set(socket, (http1.get(socket) ?? 1) - 1);
       });
     }
     handle(req, res).catch((error: unknown) => {
