@@ -2,12 +2,13 @@
 // server, with the controller running in-process: a claim of ours is created already carrying
 // ReleaseAddress, and the controller then allocates it without writing the claim's metadata; other
 // providers' claims never reach the webhook; a claim deleted the moment it is created is released;
-// with the webhook down, claims are still created at once and the controller adds the finalizer.
+// one created under a paused Cluster waits for the unpause to go; with the webhook down, claims are
+// still created at once and the controller adds the finalizer.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FINALIZER_RELEASE_ADDRESS, LABEL_WATCH_FILTER, type IPAddressClaimWire } from '@ipam-in-cluster/api';
 import { useControllerPlane } from '../support/controller.js';
-import { waitFor } from '../support/wait.js';
+import { staysFalse, waitFor } from '../support/wait.js';
 import { startTestWebhooks, type TestWebhooks } from '../support/webhooks.js';
 
 const plane = useControllerPlane('claimfin');
@@ -95,6 +96,32 @@ describe('claim finalizer webhook', () => {
       timeoutMs: 10_000,
       what: 'no IPAddress',
     });
+  });
+
+  it('gives a claim created under a paused Cluster the finalizer; its deletion waits for the unpause', async () => {
+    // The one difference from upstream (ADR 0037): upstream adds ReleaseAddress only after the
+    // unpause, so its claim would go at once.
+    await plane.ipam.createCluster('cl', ns, { paused: true });
+    const ref = { namespace: ns, name: 'under-pause' };
+    const created = await plane.ipam.createClaim(
+      ref.name,
+      ns,
+      { kind: IP, name: 'p' },
+      { clusterName: 'cl' },
+    );
+    assert.deepEqual(created.metadata.finalizers, [FINALIZER_RELEASE_ADDRESS]);
+    await plane.ipam.claims.delete(ref);
+    await staysFalse(
+      async () => (await plane.ipam.claims.find(ref)) === undefined,
+      2_000,
+      'the claim gone while its Cluster is paused',
+    );
+    await plane.ipam.clusters.mergePatch({ namespace: ns, name: 'cl' }, { spec: { paused: false } });
+    await waitFor(async () => (await plane.ipam.claims.find(ref)) === undefined, {
+      timeoutMs: 10_000,
+      what: 'the claim to go after the unpause',
+    });
+    assert.equal(await plane.ipam.findAddress(ns, ref.name), undefined);
   });
 
   it('with the webhook down, creates claims at once without it, and the controller adds the finalizer', async () => {
