@@ -3,7 +3,8 @@
 // its webhook server on loopback; AdmissionReviews are POSTed straight to the port, R times each:
 //   - oversized: a 20 MB body (1.4 million addresses; the issue's was 16 MB), Content-Length and chunked;
 //   - maximal: the costliest legal request (an UPDATE with 2 000 fully written IPv6 ranges and
-//     2 000 excluded addresses in the new and the old spec, filled up to the 7 MiB body limit).
+//     2 000 excluded addresses in the new and the old spec, filled up to the 7 MiB body limit);
+//   - maximal xS: S maximal requests at once on one HTTP/2 session, and on S HTTP/1.1 connections.
 // Prints per kind: answer code, request latency, the slowest /healthz or /readyz answer while it was
 // served (seen from this process), the controller's own longest event-loop delay meanwhile
 // (nodejs_eventloop_lag_max_seconds, reset by each scrape), and its RSS (now and peak); whether the
@@ -11,6 +12,8 @@
 //
 //   --runs R      requests of each kind (default 5)
 //   --entries N   entries per list of the maximal request (default the limit, 2 000)
+//   --streams S   maximal requests sent at once (default 20), on one HTTP/2 session and on S
+//                 HTTP/1.1 connections: what all bodies hold together is bounded (503 past it)
 //   --mode M      bundle (default) | dist | source
 //   --json        one JSON object on stdout instead of the table
 import { execFileSync } from 'node:child_process';
@@ -33,6 +36,7 @@ import {
   maximalReview,
   oversizedReview,
   postAdmission,
+  postAdmissionsHttp2,
   probesDuring,
   writeLoopbackServingCert,
 } from '../support/webhook-requests.js';
@@ -42,15 +46,17 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     entries: { type: 'string', default: String(MAX_POOL_LIST_ENTRIES) },
+    streams: { type: 'string', default: '20' },
     mode: { type: 'string', default: 'bundle' },
     json: { type: 'boolean', default: false },
   },
 });
 const R = Number(values.runs);
 const N = Number(values.entries);
+const S = Number(values.streams);
 const mode = values.mode as ControllerMode;
-if (![R, N].every((n) => Number.isInteger(n) && n >= 1))
-  throw new Error('--runs and --entries take whole numbers ≥ 1');
+if (![R, N, S].every((n) => Number.isInteger(n) && n >= 1))
+  throw new Error('--runs, --entries and --streams take whole numbers ≥ 1');
 if (!['bundle', 'dist', 'source'].includes(mode)) throw new Error('--mode: bundle | dist | source');
 
 const log = (line: string): void => {
@@ -104,13 +110,32 @@ async function main(): Promise<void> {
   try {
     await ctl.waitReady(90_000);
     const idleRss = ctl.stats()?.rssBytes ?? NaN;
-    const kinds: [string, () => Promise<Awaited<ReturnType<typeof postAdmission>>>][] = [];
+    const kinds: [string, () => Promise<{ codes: number[]; ms: number }>][] = [];
+    const one =
+      (send: () => ReturnType<typeof postAdmission>) =>
+      async (): Promise<{ codes: number[]; ms: number }> => {
+        const { code, ms } = await send();
+        return { codes: [code], ms };
+      };
     const oversized = oversizedReview(ns, 16 * 1024 * 1024);
     const maximal = maximalReview(ns, N);
     log(`oversized body ${String(oversized.length)} bytes, maximal body ${String(maximal.length)} bytes`);
-    kinds.push(['oversized, Content-Length', () => postAdmission(port, ca, oversized)]);
-    kinds.push(['oversized, chunked', () => postAdmission(port, ca, oversized, 'chunked')]);
-    kinds.push([`maximal (${String(N)} entries per list)`, () => postAdmission(port, ca, maximal)]);
+    kinds.push(['oversized, Content-Length', one(() => postAdmission(port, ca, oversized))]);
+    kinds.push(['oversized, chunked', one(() => postAdmission(port, ca, oversized, 'chunked'))]);
+    kinds.push([`maximal (${String(N)} entries per list)`, one(() => postAdmission(port, ca, maximal))]);
+    kinds.push([
+      `maximal x${String(S)}, one HTTP/2 session`,
+      () => postAdmissionsHttp2(port, ca, maximal, S),
+    ]);
+    kinds.push([
+      `maximal x${String(S)}, HTTP/1.1, chunked`,
+      async () => {
+        const answers = await Promise.all(
+          Array.from({ length: S }, () => postAdmission(port, ca, maximal, 'chunked')),
+        );
+        return { codes: answers.map((a) => a.code), ms: Math.max(...answers.map((a) => a.ms)) };
+      },
+    ]);
     const rows: Row[] = kinds.map(([kind]) => ({
       kind,
       codes: [],
@@ -127,7 +152,7 @@ async function main(): Promise<void> {
         const { result, probes } = await probesDuring(ctl.probePort, send());
         const lagMax = metricValue((await ctl.metrics()) ?? '', 'nodejs_eventloop_lag_max_seconds');
         row.loopMaxMs.push((lagMax ?? NaN) * 1000);
-        row.codes.push(result.code);
+        row.codes.push(...result.codes);
         row.latencyMs.push(result.ms);
         row.probeMaxMs.push(probes.maxMs);
         row.probeFailures += probes.failed;

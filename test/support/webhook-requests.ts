@@ -2,6 +2,7 @@
 // hardening test and bench: the largest AdmissionReview the API server can send, bodies over the
 // limit, and the probes' latency while such a request is served.
 import { request as httpsRequest } from 'node:https';
+import { connect as http2Connect } from 'node:http2';
 import { get as httpGet } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,6 +198,53 @@ export function postAdmission(
     else write();
     req.flushHeaders();
   });
+}
+
+/**
+ * `n` copies of `body` POSTed at once on one HTTP/2 session (one client, one connection, as many
+ * streams as it likes), without a length: the server counts what arrives. Every answer's code (0 for
+ * a stream that failed) and the time until the last one.
+ */
+export async function postAdmissionsHttp2(
+  port: number,
+  ca: string,
+  body: Buffer,
+  n: number,
+): Promise<{ codes: number[]; ms: number }> {
+  const t0 = performance.now();
+  const session = http2Connect(`https://127.0.0.1:${String(port)}`, { ca });
+  session.on('error', () => undefined);
+  try {
+    const codes = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<number>((resolve) => {
+            const stream = session.request({
+              ':method': 'POST',
+              ':path': validatePath('InClusterIPPool'),
+              'content-type': 'application/json',
+            });
+            let code = 0;
+            stream.on('response', (h) => {
+              code = Number(h[':status']);
+            });
+            stream.on('data', () => undefined);
+            // The answer is complete at 'end' (a refused stream's own body may never finish).
+            stream.on('end', () => {
+              resolve(code);
+            });
+            stream.on('error', () => {
+              resolve(code);
+            });
+            stream.end(body);
+          }),
+      ),
+    );
+    return { codes, ms: performance.now() - t0 };
+  } finally {
+    session.destroy();
+  }
 }
 
 export interface ProbeLatency {

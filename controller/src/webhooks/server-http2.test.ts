@@ -1,6 +1,7 @@
 // The webhook server over HTTP/2, as kube-apiserver calls it: many admission calls on one session,
-// a too-large body refused before it is read (the stream closed, the session kept), and a
-// certificate reload that sends open sessions a GOAWAY so the next one handshakes anew.
+// a too-large body refused before it is read (the stream closed, the session kept), the bound on
+// what all bodies hold together (many streams of one connection), and a certificate reload that
+// sends open sessions a GOAWAY so the next one handshakes anew.
 import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
@@ -138,6 +139,42 @@ describe('webhook server over HTTP/2', () => {
       assert.equal(next.status, 200);
     } finally {
       session.destroy();
+    }
+  });
+
+  it('refuses a body that would pass what all bodies may hold together with 503, and recovers', async () => {
+    const bounded = await startHttpsWebhookServer({
+      port: 0,
+      host: '127.0.0.1',
+      certificates: source,
+      pools: new PoolWebhooks({ reader }),
+      maxBodyBytes: 64 * 1024,
+      maxBufferedBytes: 100 * 1024,
+    });
+    const session = connect(`https://127.0.0.1:${String(bounded.port)}`, { ca: ca.cert });
+    try {
+      const path = validatePath('InClusterIPPool');
+      const piece = ' '.repeat(60 * 1024);
+      // A: 60 KiB sent, the body not finished: the server holds it.
+      const held = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json' });
+      const heldAnswer = new Promise<number>((resolve) => {
+        held.on('response', (h) => {
+          resolve(Number(h[':status']));
+        });
+      });
+      held.write(piece);
+      await new Promise((r) => setTimeout(r, 200));
+      // B: 60 KiB more would be 120 KiB held.
+      const refused = await h2post(session, path, piece);
+      assert.equal(refused.status, 503);
+      assert.match(refused.body, /too many request bodies in flight/);
+      held.end();
+      assert.equal(await heldAnswer, 400, 'A is read to its end: spaces are not JSON');
+      // A's bytes are given back: the same body now fits.
+      assert.equal((await h2post(session, path, piece)).status, 400);
+    } finally {
+      session.destroy();
+      await bounded.close(1000);
     }
   });
 

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/api';
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
+import { BodyBudget, LARGE_BODY_BYTES } from './body-budget.js';
 import type { ClaimFinalizerWebhook } from './claim-finalizer.js';
 import { handleConversionReview } from './conversion.js';
 import {
@@ -32,6 +33,7 @@ import type { PoolWebhooks } from './pools.js';
 import type { ReservationWebhook } from './reservations.js';
 import type { CertificateSource } from '../certs/types.js';
 import { discardLogger, type Logger } from '../log/logger.js';
+import { KeyedMutex } from '../util/async-mutex.js';
 
 export interface WebhookServerOptions {
   /** 0 picks a free port (tests); the controller's default is 9443. */
@@ -50,6 +52,8 @@ export interface WebhookServerOptions {
    * server can send). Larger ones get 413 before their body is read.
    */
   maxBodyBytes?: number;
+  /** What all request bodies together may hold at once (default {@link BUFFERED_BODIES_MAX_BYTES}). */
+  maxBufferedBytes?: number;
   /** Largest conversion request body (default {@link CONVERSION_MAX_BODY_BYTES}: a ConversionReview carries a whole list). */
   maxConversionBodyBytes?: number;
   log?: Logger;
@@ -156,39 +160,67 @@ function tooLarge(limit: number): HttpError {
   );
 }
 
+function overBudget(): HttpError {
+  return new HttpError(
+    503,
+    'too many request bodies in flight at once; retry in a second (the webhook bounds what they hold together)',
+  );
+}
+
 /**
  * Reads and parses a JSON body of at most `limit` bytes. A declared Content-Length above the limit
  * is refused before anything is read; a chunked body is counted as it arrives and refused as soon as
- * it passes the limit (never buffered beyond it).
+ * it passes the limit (never buffered beyond it). Every byte read is taken from `budget` (503 when
+ * it is spent, ./body-budget.ts); `held` is what the caller gives back once the request is answered.
  */
-async function readBody(req: Request, limit: number): Promise<unknown> {
+async function readBody(
+  req: Request,
+  limit: number,
+  budget: BodyBudget,
+): Promise<{ raw: Buffer; held: number }> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json'))
     throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > budget.max - budget.used) throw overBudget();
   // Events rather than `for await`: leaving that loop early destroys the socket (or stream), and the
   // client would see a reset instead of the 413.
   const chunks: Buffer[] = [];
   let size = 0;
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        chunks.length = 0;
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', resolve);
-    req.once('error', reject);
-  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        const refusal =
+          size + chunk.length > limit
+            ? tooLarge(limit)
+            : budget.take(chunk.length)
+              ? undefined
+              : overBudget();
+        if (refusal !== undefined) {
+          req.off('data', onData);
+          req.pause();
+          chunks.length = 0;
+          reject(refusal);
+          return;
+        }
+        size += chunk.length;
+        chunks.push(chunk);
+      };
+      req.on('data', onData);
+      req.once('end', resolve);
+      req.once('error', reject);
+    });
+    return { raw: Buffer.concat(chunks), held: size };
+  } catch (error) {
+    budget.give(size);
+    throw error;
+  }
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
     throw new HttpError(400, 'request body is not JSON');
   }
@@ -214,6 +246,8 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const admissionLimit = options.maxBodyBytes ?? ADMISSION_MAX_BODY_BYTES;
   const conversionLimit = options.maxConversionBodyBytes ?? CONVERSION_MAX_BODY_BYTES;
   const table = routes(options.reservations, options.claims);
+  const budget = new BodyBudget(options.maxBufferedBytes);
+  const large = new KeyedMutex();
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
   const handle = async (req: Request, res: Response): Promise<void> => {
@@ -231,7 +265,28 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       send(res, 405, { message: 'only POST' });
       return;
     }
-    const body = await readBody(req, route.type === 'convert' ? conversionLimit : admissionLimit);
+    const { raw, held } = await readBody(
+      req,
+      route.type === 'convert' ? conversionLimit : admissionLimit,
+      budget,
+    );
+    try {
+      const run = (): Promise<void> => answer(req, res, path, route, parseJson(raw));
+      // A large body's parsed form is several times its size on the heap: one at a time.
+      await (held > LARGE_BODY_BYTES ? large.runExclusive('large', run) : run());
+    } finally {
+      budget.give(held);
+    }
+  };
+
+  /** The review in `body` (read and parsed) handled by its route, and the answer sent. */
+  const answer = async (
+    req: Request,
+    res: Response,
+    path: string,
+    route: Route,
+    body: unknown,
+  ): Promise<void> => {
     // Let whatever queued while the body was read and parsed (probes, other requests) go first.
     await new Promise((resolve) => setImmediate(resolve));
     if (route.type === 'convert') {
@@ -298,7 +353,8 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       if (code >= 500) log.error('webhook request failed', { path: req.url, error: message });
       // Whatever is left of a refused body is not read: the connection (HTTP/1.1) or the stream
       // (HTTP/2) closes after the answer.
-      if (code === 413) lastOfItsKind(req, res);
+      if (code === 413 || code === 503) lastOfItsKind(req, res);
+      if (code === 503) res.setHeader('Retry-After', '1');
       if (!res.headersSent) send(res, code, { message });
       else res.destroy();
     });
