@@ -271,7 +271,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       budget,
     );
     try {
-      const run = (): Promise<void> => answer(req, res, path, route, parseJson(raw));
+      const run = (): Promise<void> => answer(res, path, route, parseJson(raw));
       // A large body's parsed form is several times its size on the heap: one at a time.
       await (held > LARGE_BODY_BYTES ? large.runExclusive('large', run) : run());
     } finally {
@@ -280,13 +280,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   };
 
   /** The review in `body` (read and parsed) handled by its route, and the answer sent. */
-  const answer = async (
-    req: Request,
-    res: Response,
-    path: string,
-    route: Route,
-    body: unknown,
-  ): Promise<void> => {
+  const answer = async (res: Response, path: string, route: Route, body: unknown): Promise<void> => {
     // Let whatever queued while the body was read and parsed (probes, other requests) go first.
     await new Promise((resolve) => setImmediate(resolve));
     if (route.type === 'convert') {
