@@ -17,9 +17,13 @@ describe('plugin live source: reservations', () => {
   let rbac: k8s.RbacAuthorizationV1Api;
   const reader = `res-less-${Math.random().toString(16).slice(2, 8)}`;
 
-  /** The first full snapshot of the namespace, as `as` (default: the plane's admin). */
-  const load = (as?: string, options: LiveOptions = {}): Promise<Snapshot> =>
-    firstLiveSnapshot(kubeconfig, as, { namespace: ns.name, allNamespaces: false }, options);
+  /**
+   * The first full snapshot of the namespace, as `as` (default: the plane's admin), that `until`
+   * accepts. The reservation list is never waited for (a late one redraws), so on a loaded machine
+   * the first snapshot may come before its outcome: wait for the one that carries it.
+   */
+  const load = (until: (s: Snapshot) => boolean, as?: string, options: LiveOptions = {}): Promise<Snapshot> =>
+    firstLiveSnapshot(kubeconfig, as, { namespace: ns.name, allNamespaces: false }, { ...options, until });
 
   before(async () => {
     const cluster = await planeWithNamespaces('live-res');
@@ -79,7 +83,7 @@ describe('plugin live source: reservations', () => {
   const held = (s: Snapshot) => s.pools.find((p) => p.id === `${ns.name}/held`);
 
   it('the pool carries its live reservations; an expired one is left out', async () => {
-    const s = await load();
+    const s = await load((snap) => held(snap)?.reservations !== undefined);
     assert.deepEqual(held(s)?.reservations, [
       {
         namespace: ns.name,
@@ -92,7 +96,7 @@ describe('plugin live source: reservations', () => {
   });
 
   it('a user who may not list them: the snapshot, no reservations, one warning naming them', async () => {
-    const s = await load(reader);
+    const s = await load((snap) => snap.warnings.some((w) => w.includes('ipaddressreservations')), reader);
     assert.ok(held(s) !== undefined, 'the pool');
     assert.equal(held(s)?.reservations, undefined);
     const lines = s.warnings.filter((w) => w.includes('ipaddressreservations'));
@@ -101,7 +105,7 @@ describe('plugin live source: reservations', () => {
   });
 
   it('a cluster without the kind (404): the snapshot, no reservations, the note', async () => {
-    const s = await load(undefined, {
+    const s = await load((snap) => snap.warnings.includes(NO_RESERVATIONS_CRD), undefined, {
       reservationResource: { ...ReservationResource, plural: 'ipaddressreservationsnotserved' },
     });
     assert.ok(held(s) !== undefined, 'the pool');

@@ -8,7 +8,11 @@ export async function firstLiveSnapshot(
   kubeconfig: string,
   as: string | undefined,
   scope: { namespace: string; allNamespaces: boolean },
-  options: LiveOptions & { timeoutMs?: number } = {},
+  options: LiveOptions & {
+    timeoutMs?: number;
+    /** Wait for the first snapshot that satisfies this (one drawn later, e.g. once a list that is never waited for came in). */
+    until?: (snapshot: LiveSnapshot) => boolean;
+  } = {},
 ): Promise<LiveSnapshot> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const session = await openSession({
@@ -27,6 +31,7 @@ export async function firstLiveSnapshot(
       }, timeoutMs);
       unsubscribe = source.subscribe((e) => {
         if (e.type !== 'snapshot') return;
+        if (options.until !== undefined && !options.until(e.snapshot)) return;
         clearTimeout(timer);
         resolve(e.snapshot);
       });
