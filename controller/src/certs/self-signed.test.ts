@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { inspectCertificate, verifyPair } from './x509.js';
-import { selfSignedCertificate } from './self-signed.js';
+import { derUnsignedInteger, selfSignedCertificate } from './self-signed.js';
 
 describe('selfSignedCertificate', () => {
   it('is a valid X.509 v3 certificate signed by its own key, for the names and addresses asked', () => {
@@ -38,5 +38,21 @@ describe('selfSignedCertificate', () => {
       new X509Certificate(late.cert).serialNumber,
     );
     assert.notEqual(again.key, late.key);
+  });
+
+  // One serial in 256 began with 0x00 and a byte below 0x80: a non-minimal INTEGER, which OpenSSL
+  // refuses ("illegal padding"), so one start in 256 had no diagnostics certificate (seen in CI).
+  it('encodes the serial as a minimal non-negative INTEGER, whatever its random bytes', () => {
+    const hex = (bytes: number[]) => derUnsignedInteger(Uint8Array.from(bytes)).toString('hex');
+    assert.equal(hex([0x00, 0x12, 0x34]), '02021234');
+    assert.equal(hex([0x00, 0x00, 0x92]), '02020092');
+    assert.equal(hex([0x92, 0x01]), '0203009201');
+    assert.equal(hex([0x7f]), '02017f');
+    assert.equal(hex([0x00, 0x00]), '020100');
+    // And whole certificates: in 512, one serial or more starts with a zero byte in 6 runs of 7.
+    for (let i = 0; i < 512; i++) {
+      const { cert } = selfSignedCertificate({ dnsNames: ['localhost'] });
+      assert.doesNotThrow(() => new X509Certificate(cert), `certificate ${String(i)}`);
+    }
   });
 });

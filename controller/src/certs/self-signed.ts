@@ -20,6 +20,18 @@ const tlv = (tag: number, ...content: Buffer[]): Buffer => {
 };
 const seq = (...c: Buffer[]): Buffer => tlv(0x30, ...c);
 
+/**
+ * A non-negative DER INTEGER of these big-endian bytes, minimally encoded: leading zero bytes go,
+ * and one 0x00 comes back when the first byte left has its high bit set (else it would read as
+ * negative). OpenSSL refuses anything else ("illegal padding").
+ */
+export function derUnsignedInteger(bytes: Uint8Array): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const body = Buffer.from(bytes.subarray(start));
+  return tlv(0x02, (body[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.from([0]), body]) : body);
+}
+
 function oid(dotted: string): Buffer {
   const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
   const bytes = [40 * a + b];
@@ -64,7 +76,6 @@ export function selfSignedCertificate(options: SelfSignedOptions): KeyPairPem {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // positive
   const name = seq(
     tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(options.dnsNames[0] ?? 'localhost')))),
   );
@@ -83,7 +94,7 @@ export function selfSignedCertificate(options: SelfSignedOptions): KeyPairPem {
   ];
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3
-    tlv(0x02, serial),
+    derUnsignedInteger(serial),
     ECDSA_SHA256,
     name,
     seq(
