@@ -168,6 +168,10 @@ describe('webhook server over HTTP/2', () => {
       const refused = await h2post(session, path, piece);
       assert.equal(refused.status, 503);
       assert.match(refused.body, /too many request bodies in flight/);
+      // C: a declared length that would not fit is refused before any byte of it is sent.
+      const declared = await h2post(session, path, undefined, { 'content-length': 60 * 1024 });
+      assert.equal(declared.status, 503);
+      assert.equal(declared.rstCode, constants.NGHTTP2_NO_ERROR);
       held.end();
       assert.equal(await heldAnswer, 400, 'A is read to its end: spaces are not JSON');
       // A's bytes are given back: the same body now fits.

@@ -168,10 +168,12 @@ function overBudget(): HttpError {
 }
 
 /**
- * Reads and parses a JSON body of at most `limit` bytes. A declared Content-Length above the limit
- * is refused before anything is read; a chunked body is counted as it arrives and refused as soon as
- * it passes the limit (never buffered beyond it). Every byte read is taken from `budget` (503 when
- * it is spent, ./body-budget.ts); `held` is what the caller gives back once the request is answered.
+ * Reads a JSON body of at most `limit` bytes. A declared Content-Length above the limit is refused
+ * before anything is read; a chunked body is counted as it arrives and refused as soon as it passes
+ * the limit (never buffered beyond it). The bytes are taken from `budget` (./body-budget.ts): a
+ * declared body reserves its length before any byte is read, so it is either sure to fit or refused
+ * at once (503, before the client sends it); a chunked one takes its bytes as they arrive. `held` is
+ * what the caller gives back once the request is answered.
  */
 async function readBody(
   req: Request,
@@ -183,7 +185,8 @@ async function readBody(
     throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (Number.isFinite(declared) && declared > budget.max - budget.used) throw overBudget();
+  let held = Number.isFinite(declared) ? declared : 0;
+  if (!budget.take(held)) throw overBudget();
   // Events rather than `for await`: leaving that loop early destroys the socket (or stream), and the
   // client would see a reset instead of the 413.
   const chunks: Buffer[] = [];
@@ -191,10 +194,11 @@ async function readBody(
   try {
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
+        const next = size + chunk.length;
         const refusal =
-          size + chunk.length > limit
+          next > limit
             ? tooLarge(limit)
-            : budget.take(chunk.length)
+            : next <= held || budget.take(next - held)
               ? undefined
               : overBudget();
         if (refusal !== undefined) {
@@ -204,16 +208,17 @@ async function readBody(
           reject(refusal);
           return;
         }
-        size += chunk.length;
+        held = Math.max(held, next);
+        size = next;
         chunks.push(chunk);
       };
       req.on('data', onData);
       req.once('end', resolve);
       req.once('error', reject);
     });
-    return { raw: Buffer.concat(chunks), held: size };
+    return { raw: Buffer.concat(chunks), held };
   } catch (error) {
-    budget.give(size);
+    budget.give(held);
     throw error;
   }
 }
@@ -368,9 +373,13 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   server.on('checkContinue', (req: Request, res: Response) => {
     const route = table.get((req.url ?? '/').split('?')[0] ?? '/');
     const limit = route?.type === 'convert' ? conversionLimit : admissionLimit;
-    if (Number(req.headers['content-length'] ?? 0) > limit) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const refusal =
+      declared > limit ? tooLarge(limit) : declared > budget.max - budget.used ? overBudget() : undefined;
+    if (refusal !== undefined) {
       lastOfItsKind(req, res);
-      send(res, 413, { message: tooLarge(limit).message });
+      if (refusal.code === 503) res.setHeader('Retry-After', '1');
+      send(res, refusal.code, { message: refusal.message });
       return;
     }
     res.writeContinue();
