@@ -24,9 +24,14 @@ export class BodyBudget {
     return this.#used;
   }
 
+  /** Whether `bytes` more would stay within the bound. */
+  fits(bytes: number): boolean {
+    return this.#used + bytes <= this.max;
+  }
+
   /** Takes `bytes` if they fit; false (and nothing taken) if they would pass the bound. */
   take(bytes: number): boolean {
-    if (this.#used + bytes > this.max) return false;
+    if (!this.fits(bytes)) return false;
     this.#used += bytes;
     return true;
   }

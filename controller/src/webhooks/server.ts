@@ -129,6 +129,8 @@ const IDLE_TIMEOUT_MS = 120_000;
 
 const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
 
+const pathOf = (req: Request): string => (req.url ?? '/').split('?')[0] ?? '/';
+
 /**
  * After this response, no more requests on its connection (HTTP/1.1: `Connection: close`) or, over
  * HTTP/2, no more of this request's body: once the response is complete the stream is closed with
@@ -142,6 +144,16 @@ function lastOfItsKind(req: Request, res: Response): void {
   } else if (!res.headersSent) {
     res.setHeader('Connection', 'close');
   }
+}
+
+/**
+ * Answers a refused or failed request. Whatever is left of a refused body (413, 503) is not read:
+ * the connection (HTTP/1.1) or the stream (HTTP/2) closes after the answer; 503 says when to retry.
+ */
+function refuse(req: Request, res: Response, error: HttpError): void {
+  if (error.code === 413 || error.code === 503) lastOfItsKind(req, res);
+  if (error.code === 503) res.setHeader('Retry-After', '1');
+  send(res, error.code, { message: error.message });
 }
 
 class HttpError extends Error {
@@ -168,6 +180,15 @@ function overBudget(): HttpError {
 }
 
 /**
+ * Why a body of `declared` bytes (its Content-Length) cannot be taken, before any of it is read:
+ * over the request's limit (413), or more than what all bodies may still hold together (503).
+ */
+function declaredRefusal(declared: number, limit: number, budget: BodyBudget): HttpError | undefined {
+  if (declared > limit) return tooLarge(limit);
+  return budget.fits(declared) ? undefined : overBudget();
+}
+
+/**
  * Reads a JSON body of at most `limit` bytes. A declared Content-Length above the limit is refused
  * before anything is read; a chunked body is counted as it arrives and refused as soon as it passes
  * the limit (never buffered beyond it). The bytes are taken from `budget` (./body-budget.ts): a
@@ -184,9 +205,10 @@ async function readBody(
   if (!type.startsWith('application/json'))
     throw new HttpError(415, `unsupported content type ${JSON.stringify(type)}`);
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   let held = Number.isFinite(declared) ? declared : 0;
-  if (!budget.take(held)) throw overBudget();
+  const refusal = declaredRefusal(held, limit, budget);
+  if (refusal !== undefined) throw refusal;
+  budget.take(held);
   // Events rather than `for await`: leaving that loop early destroys the socket (or stream), and the
   // client would see a reset instead of the 413.
   const chunks: Buffer[] = [];
@@ -255,8 +277,12 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const large = new KeyedMutex();
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
 
+  /** The body limit of a route: a ConversionReview carries a whole list. */
+  const limitFor = (route: Route | undefined): number =>
+    route?.type === 'convert' ? conversionLimit : admissionLimit;
+
   const handle = async (req: Request, res: Response): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const path = pathOf(req);
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
       reply(res, 200, 'text/plain', 'ok');
       return;
@@ -270,11 +296,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       send(res, 405, { message: 'only POST' });
       return;
     }
-    const { raw, held } = await readBody(
-      req,
-      route.type === 'convert' ? conversionLimit : admissionLimit,
-      budget,
-    );
+    const { raw, held } = await readBody(req, limitFor(route), budget);
     try {
       const run = (): Promise<void> => answer(res, path, route, parseJson(raw));
       // A large body's parsed form is several times its size on the heap: one at a time.
@@ -347,14 +369,12 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       });
     }
     handle(req, res).catch((error: unknown) => {
-      const code = error instanceof HttpError ? error.code : 500;
-      const message = error instanceof Error ? error.message : String(error);
-      if (code >= 500) log.error('webhook request failed', { path: req.url, error: message });
-      // Whatever is left of a refused body is not read: the connection (HTTP/1.1) or the stream
-      // (HTTP/2) closes after the answer.
-      if (code === 413 || code === 503) lastOfItsKind(req, res);
-      if (code === 503) res.setHeader('Retry-After', '1');
-      if (!res.headersSent) send(res, code, { message });
+      const failure =
+        error instanceof HttpError
+          ? error
+          : new HttpError(500, error instanceof Error ? error.message : String(error));
+      if (failure.code >= 500) log.error('webhook request failed', { path: req.url, error: failure.message });
+      if (!res.headersSent) refuse(req, res, failure);
       else res.destroy();
     });
   };
@@ -371,15 +391,10 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   // A client that asks before sending its body (`Expect: 100-continue`) is told 413 instead of
   // "continue" when the body it announces is too large, so it never sends it.
   server.on('checkContinue', (req: Request, res: Response) => {
-    const route = table.get((req.url ?? '/').split('?')[0] ?? '/');
-    const limit = route?.type === 'convert' ? conversionLimit : admissionLimit;
     const declared = Number(req.headers['content-length'] ?? 0);
-    const refusal =
-      declared > limit ? tooLarge(limit) : declared > budget.max - budget.used ? overBudget() : undefined;
+    const refusal = declaredRefusal(declared, limitFor(table.get(pathOf(req))), budget);
     if (refusal !== undefined) {
-      lastOfItsKind(req, res);
-      if (refusal.code === 503) res.setHeader('Retry-After', '1');
-      send(res, refusal.code, { message: refusal.message });
+      refuse(req, res, refusal);
       return;
     }
     res.writeContinue();
