@@ -9,13 +9,8 @@
 // the pool reference (poolIdFromRef's test), --namespace, --watch-filter, and the claim's own
 // paused annotation (a paused claim gets its finalizer when it is resumed, as upstream's does).
 import { isRecord } from '@ipam-in-cluster/allocator';
-import {
-  ANNOTATION_PAUSED,
-  FINALIZER_RELEASE_ADDRESS,
-  IPAM_GROUP,
-  isPoolKind,
-  LABEL_WATCH_FILTER,
-} from '@ipam-in-cluster/api';
+import { ANNOTATION_PAUSED, FINALIZER_RELEASE_ADDRESS, LABEL_WATCH_FILTER } from '@ipam-in-cluster/api';
+import { poolIdFromRef } from '../reconcilers/keys.js';
 import { allow, type AdmissionRequest, type Verdict } from './admission.js';
 
 /** What the controller's caches are narrowed to (its --namespace and --watch-filter flags). */
@@ -55,7 +50,12 @@ export class ClaimFinalizerWebhook {
   }
 }
 
-/** Exactly the claims the controller reconciles: our group (an empty one is not), one of our kinds. */
+/** Exactly the claims the controller reconciles: its own test (our group, an empty one is not; one of our kinds). */
 function isOurPoolRef(ref: unknown): boolean {
-  return isRecord(ref) && ref.apiGroup === IPAM_GROUP && typeof ref.kind === 'string' && isPoolKind(ref.kind);
+  return (
+    isRecord(ref) &&
+    typeof ref.apiGroup === 'string' &&
+    typeof ref.kind === 'string' &&
+    poolIdFromRef({ apiGroup: ref.apiGroup, kind: ref.kind, name: '' }, undefined) !== undefined
+  );
 }
