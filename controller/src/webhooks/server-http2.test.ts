@@ -6,18 +6,13 @@ import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { createCertificateAuthority, inspectCertificate, issueServingCertificate } from '../certs/x509.js';
+import { createCertificateAuthority, inspectCertificate } from '../certs/x509.js';
 import type { KeyPairPem } from '../certs/types.js';
 import { StaticCertificateSource } from '../certs/file-source.js';
 import { ClaimFinalizerWebhook } from './claim-finalizer.js';
 import { CLAIM_FINALIZER_PATH, validatePath } from './manifests.js';
-import { PoolWebhooks, type PoolClusterReader } from './pools.js';
-import { startHttpsWebhookServer, type RunningWebhookServer } from './server.js';
-
-const reader: PoolClusterReader = {
-  allocations: () => Promise.resolve([]),
-  pools: () => Promise.resolve([]),
-};
+import type { RunningWebhookServer } from './server.js';
+import { loopbackServingPair, startLoopbackServer } from './server.test-helper.js';
 
 const claimReview = (uid: string) => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -81,14 +76,8 @@ describe('webhook server over HTTP/2', () => {
 
   before(async () => {
     ca = await createCertificateAuthority();
-    source = new StaticCertificateSource(
-      await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }),
-    );
-    server = await startHttpsWebhookServer({
-      port: 0,
-      host: '127.0.0.1',
-      certificates: source,
-      pools: new PoolWebhooks({ reader }),
+    source = new StaticCertificateSource(await loopbackServingPair(ca));
+    server = await startLoopbackServer(source, {
       claims: new ClaimFinalizerWebhook(),
       maxBodyBytes: 64 * 1024,
     });
@@ -143,11 +132,7 @@ describe('webhook server over HTTP/2', () => {
   });
 
   it('refuses a body that would pass what all bodies may hold together with 503, and recovers', async () => {
-    const bounded = await startHttpsWebhookServer({
-      port: 0,
-      host: '127.0.0.1',
-      certificates: source,
-      pools: new PoolWebhooks({ reader }),
+    const bounded = await startLoopbackServer(source, {
       maxBodyBytes: 64 * 1024,
       maxBufferedBytes: 100 * 1024,
     });
@@ -194,7 +179,7 @@ describe('webhook server over HTTP/2', () => {
           resolve();
         }),
       );
-      const next = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+      const next = await loopbackServingPair(ca);
       source.set(next);
       await goaway;
       const fresh = open();

@@ -25,17 +25,8 @@ import {
   validatePath,
   validatingWebhookConfiguration,
 } from './manifests.js';
-import { PoolWebhooks, type PoolClusterReader } from './pools.js';
-import { startHttpsWebhookServer, type RunningWebhookServer } from './server.js';
-
-const reader: PoolClusterReader = {
-  allocations: () => Promise.resolve([]),
-  pools: () => Promise.resolve([]),
-};
-
-async function pair(ca: KeyPairPem): Promise<KeyPairPem> {
-  return issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-}
+import type { RunningWebhookServer } from './server.js';
+import { loopbackServingPair, startLoopbackServer } from './server.test-helper.js';
 
 function post(
   port: number,
@@ -175,13 +166,8 @@ describe('webhook server over TLS', () => {
 
   before(async () => {
     ca = await createCertificateAuthority();
-    source = new StaticCertificateSource(await pair(ca));
-    server = await startHttpsWebhookServer({
-      port: 0,
-      host: '127.0.0.1',
-      certificates: source,
-      pools: new PoolWebhooks({ reader }),
-    });
+    source = new StaticCertificateSource(await loopbackServingPair(ca));
+    server = await startLoopbackServer(source);
   });
   after(async () => {
     await server.close(1000);
@@ -234,13 +220,7 @@ describe('webhook server over TLS', () => {
   });
 
   it('refuses a body over the admission limit with 413 before reading it, and closes the connection', async () => {
-    const small = await startHttpsWebhookServer({
-      port: 0,
-      host: '127.0.0.1',
-      certificates: source,
-      pools: new PoolWebhooks({ reader }),
-      maxBodyBytes: 64 * 1024,
-    });
+    const small = await startLoopbackServer(source, { maxBodyBytes: 64 * 1024 });
     try {
       const path = validatePath('InClusterIPPool');
       // Headers only: the answer comes although no byte of the body was sent.
@@ -289,7 +269,7 @@ describe('webhook server over TLS', () => {
         }
       }
     })();
-    const next = await pair(ca);
+    const next = await loopbackServingPair(ca);
     source.set(next);
     await new Promise((r) => setTimeout(r, 200));
     // A fresh connection sees the new certificate.
@@ -310,7 +290,7 @@ describe('certificates from files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'webhook-certs-'));
     try {
       const ca = await createCertificateAuthority();
-      const first = await pair(ca);
+      const first = await loopbackServingPair(ca);
       writeFileSync(join(dir, 'tls.crt'), first.cert);
       writeFileSync(join(dir, 'tls.key'), first.key);
       const files = new FileCertificateSource({ dir, pollMs: 200 });
@@ -321,7 +301,7 @@ describe('certificates from files', () => {
           resolve(c.cert);
         }),
       );
-      const second = await pair(ca);
+      const second = await loopbackServingPair(ca);
       // Half-written pair (new cert, old key): ignored.
       writeFileSync(join(dir, 'tls.crt.tmp'), second.cert);
       renameSync(join(dir, 'tls.crt.tmp'), join(dir, 'tls.crt'));
