@@ -50,3 +50,10 @@ export async function registerBenchWebhooks(
     controllerArgs: [`--webhook-bind-address=127.0.0.1:${String(port)}`, `--webhook-cert-dir=${certDir}`],
   };
 }
+
+/** The benchmarks' `--webhooks on|off`: whether to serve and register them. */
+export function webhooksOption(value: string): boolean {
+  if (value !== 'on' && value !== 'off')
+    throw new Error(`--webhooks: on | off, not ${JSON.stringify(value)}`);
+  return value === 'on';
+}

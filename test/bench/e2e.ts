@@ -68,7 +68,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
 import { planeProcessCpuSeconds } from '../support/private-plane.js';
-import { registerBenchWebhooks } from './bench-webhooks.js';
+import { registerBenchWebhooks, webhooksOption } from './bench-webhooks.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
 import { mebibytes, percentile } from './stats.js';
 
@@ -121,10 +121,8 @@ if (
 }
 if (!['all', 'many-pools', 'one-pool'].includes(caseName))
   throw new Error('--case: all | many-pools | one-pool');
-if (!['on', 'off'].includes(values.webhooks))
-  throw new Error(`--webhooks: on | off, not ${JSON.stringify(values.webhooks)}`);
 /** Serve and register the chart's webhooks (default), or run the controller without (`--webhooks off`). */
-const withWebhooks = values.webhooks === 'on';
+const withWebhooks = webhooksOption(values.webhooks);
 /** --fill: the used-address counts of the one pool before each burst (undefined: one plain burst). */
 const fills: (number | undefined)[] =
   values.fill === '' ? [undefined] : values.fill.split(',').map((f) => Number(f.trim()));
@@ -264,24 +262,29 @@ function apiRequests(env: IpamPlane): Map<string, number> {
     maxBuffer: 256 * 1024 * 1024,
   });
   for (const line of text.split('\n')) {
-    // Admission webhook calls (ours: the pool webhooks and the claim finalizer), by webhook name.
-    if (line.startsWith('apiserver_admission_webhook_admission_duration_seconds_count{')) {
-      const name = /name="([^"]*)"/.exec(line)?.[1] ?? '';
-      const key = `${ADMISSION_CALL} ${name}`;
+    const key = countKey(line);
+    if (key !== undefined)
       counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
-      continue;
-    }
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = new Map(
-      [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
-    );
-    const resource = labels.get('resource') ?? '';
-    if (resource === '') continue;
-    const sub = labels.get('subresource') ?? '';
-    const key = `${labels.get('verb') ?? ''} ${resource}${sub === '' ? '' : `/${sub}`}`;
-    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
+}
+
+/**
+ * What one line of /metrics counts towards: `VERB resource[/subresource]` for a resource request,
+ * `CALL <webhook name>` for an admission webhook call (ours: the pool webhooks and the claim
+ * finalizer); undefined for any other line.
+ */
+function countKey(line: string): string | undefined {
+  const admission = line.startsWith('apiserver_admission_webhook_admission_duration_seconds_count{');
+  if (!admission && !line.startsWith('apiserver_request_total{')) return undefined;
+  const labels = new Map(
+    [...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as [string, string]),
+  );
+  if (admission) return `${ADMISSION_CALL} ${labels.get('name') ?? ''}`;
+  const resource = labels.get('resource') ?? '';
+  if (resource === '') return undefined;
+  const sub = labels.get('subresource') ?? '';
+  return `${labels.get('verb') ?? ''} ${resource}${sub === '' ? '' : `/${sub}`}`;
 }
 
 /**

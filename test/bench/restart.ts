@@ -34,7 +34,7 @@ import {
   metricValue,
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
-import { registerBenchWebhooks } from './bench-webhooks.js';
+import { registerBenchWebhooks, webhooksOption } from './bench-webhooks.js';
 import { benchPools, plainWrites } from './plain-writer.js';
 import { startPhases, type StartPhases } from './start-phases.js';
 import { mebibytes, percentile } from './stats.js';
@@ -57,8 +57,7 @@ const R = Number(values.runs);
 if (![M, P, R].every((n) => Number.isInteger(n) && n >= 1)) {
   throw new Error('--addresses, --pools and --runs take whole numbers ≥ 1');
 }
-if (!['on', 'off'].includes(values.webhooks))
-  throw new Error(`--webhooks: on | off, not ${JSON.stringify(values.webhooks)}`);
+const withWebhooks = webhooksOption(values.webhooks);
 /** Each flag variant with this tree's bundle (undefined) and with every --bundle given. */
 const variants = values.variant.flatMap((v) => {
   const flags = v.split(' ').filter((f) => f !== '');
@@ -125,7 +124,7 @@ async function main(): Promise<void> {
       finalizerOnCreate: true,
       log,
     });
-    const webhooks = values.webhooks === 'on' ? await registerBenchWebhooks(env, logDir, 'bench') : undefined;
+    const webhooks = withWebhooks ? await registerBenchWebhooks(env, logDir, 'bench') : undefined;
     // Run by run, every variant in turn: the API server slows down as it ages (its memory grows with
     // every full list), so variants run back to back share its state. The order flips every run:
     // the API server's consistent lists alternate between fast and slow, whichever code runs (~0.8
