@@ -178,12 +178,26 @@ export function clientConfig(
   return config;
 }
 
+type Rule = Webhook['rules'][number];
+
+/** The rule of one pool kind's webhook (its own plural and scope). */
+function poolRule(kind: PoolKind, operations: string[]): Rule {
+  return {
+    apiGroups: [IPAM_GROUP],
+    apiVersions: [POOL_VERSION],
+    operations,
+    resources: [POOL_KIND_INFO[kind].plural],
+    scope: POOL_KIND_INFO[kind].namespaced ? 'Namespaced' : 'Cluster',
+  };
+}
+
+/** One webhook: the options' policy, timeout and selectors (the namespace one for a namespaced rule). */
 function webhook(
   options: WebhookConfigOptions,
-  kind: PoolKind,
   name: string,
   path: string,
-  operations: string[],
+  rule: Rule,
+  matchCondition: MatchCondition = SPEC_CHANGE_MATCH_CONDITION,
 ): Webhook {
   const w: Webhook = {
     name,
@@ -193,18 +207,10 @@ function webhook(
     failurePolicy: options.failurePolicy ?? 'Fail',
     timeoutSeconds: options.timeoutSeconds ?? 10,
     clientConfig: clientConfig(options.target, path, options.caBundlePem),
-    rules: [
-      {
-        apiGroups: [IPAM_GROUP],
-        apiVersions: [POOL_VERSION],
-        operations,
-        resources: [POOL_KIND_INFO[kind].plural],
-        scope: POOL_KIND_INFO[kind].namespaced ? 'Namespaced' : 'Cluster',
-      },
-    ],
-    matchConditions: [{ ...SPEC_CHANGE_MATCH_CONDITION }],
+    rules: [rule],
+    matchConditions: [{ ...matchCondition }],
   };
-  if (options.namespaceSelector !== undefined && POOL_KIND_INFO[kind].namespaced)
+  if (options.namespaceSelector !== undefined && rule.scope === 'Namespaced')
     w.namespaceSelector = options.namespaceSelector;
   if (options.objectSelector !== undefined) w.objectSelector = options.objectSelector;
   return w;
@@ -224,29 +230,21 @@ function metadata(options: WebhookConfigOptions): WebhookConfiguration['metadata
 export function mutatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
   const kinds = options.kinds ?? POOL_KINDS;
   const webhooks: Webhook[] = kinds.map((k) => ({
-    ...webhook(options, k, mutatingWebhookName(k), mutatePath(k), ['CREATE', 'UPDATE']),
+    ...webhook(options, mutatingWebhookName(k), mutatePath(k), poolRule(k, ['CREATE', 'UPDATE'])),
     reinvocationPolicy: 'Never' as const,
   }));
   if (options.claimFinalizer ?? options.kinds === undefined) {
-    // The common fields and selectors of a namespaced kind's webhook; rules, policy and condition
-    // are the claim's own.
-    const w = webhook(options, 'InClusterIPPool', CLAIM_FINALIZER_WEBHOOK_NAME, CLAIM_FINALIZER_PATH, [
-      'CREATE',
-    ]);
+    const claims: Rule = {
+      apiGroups: [IPAM_GROUP],
+      apiVersions: ['*'],
+      operations: ['CREATE'],
+      resources: ['ipaddressclaims'],
+      scope: 'Namespaced',
+    };
     webhooks.push({
-      ...w,
+      ...webhook(options, CLAIM_FINALIZER_WEBHOOK_NAME, CLAIM_FINALIZER_PATH, claims, CLAIM_MATCH_CONDITION),
       failurePolicy: CLAIM_FINALIZER_FAILURE_POLICY,
       timeoutSeconds: CLAIM_FINALIZER_TIMEOUT_SECONDS,
-      rules: [
-        {
-          apiGroups: [IPAM_GROUP],
-          apiVersions: ['*'],
-          operations: ['CREATE'],
-          resources: ['ipaddressclaims'],
-          scope: 'Namespaced',
-        },
-      ],
-      matchConditions: [{ ...CLAIM_MATCH_CONDITION }],
       reinvocationPolicy: 'Never',
     });
   }
@@ -265,23 +263,18 @@ export function mutatingWebhookConfiguration(options: WebhookConfigOptions): Web
 export function validatingWebhookConfiguration(options: WebhookConfigOptions): WebhookConfiguration {
   const kinds = options.kinds ?? POOL_KINDS;
   const webhooks = kinds.map((k) =>
-    webhook(options, k, validatingWebhookName(k), validatePath(k), ['CREATE', 'UPDATE', 'DELETE']),
+    webhook(options, validatingWebhookName(k), validatePath(k), poolRule(k, ['CREATE', 'UPDATE', 'DELETE'])),
   );
   if (options.reservations ?? options.kinds === undefined) {
-    const w = webhook(options, 'InClusterIPPool', RESERVATION_WEBHOOK_NAME, RESERVATION_VALIDATE_PATH, [
-      'CREATE',
-      'UPDATE',
-    ]);
-    w.rules = [
-      {
+    webhooks.push(
+      webhook(options, RESERVATION_WEBHOOK_NAME, RESERVATION_VALIDATE_PATH, {
         apiGroups: [OWN_GROUP],
         apiVersions: [RESERVATION_VERSION],
         operations: ['CREATE', 'UPDATE'],
         resources: [RESERVATION_PLURAL],
         scope: 'Namespaced',
-      },
-    ];
-    webhooks.push(w);
+      }),
+    );
   }
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
