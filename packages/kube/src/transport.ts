@@ -365,14 +365,32 @@ function decoded(response: IncomingMessage): Readable {
   return response.pipe(gunzipping);
 }
 
-async function readBody(response: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of decoded(response)) chunks.push(chunk as Buffer);
-  } catch (error) {
-    throw signal?.aborted === true ? (signal.reason as unknown) : error;
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The whole body as text. Listeners rather than `for await`: a stream's async iterator (its
+ * end-of-stream tracking and promise per chunk) was ~4 % of the controller's CPU in a burst, for
+ * bodies that are mostly one chunk. A stream closed before its end rejects, as the iterator did.
+ */
+function readBody(response: IncomingMessage, signal: AbortSignal | undefined): Promise<string> {
+  const body = decoded(response);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    const fail = (error: unknown): void => {
+      const reason: unknown = signal?.aborted === true ? signal.reason : error;
+      reject(reason instanceof Error ? reason : new Error(String(reason)));
+    };
+    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.once('end', () => {
+      ended = true;
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      resolve(whole.toString('utf8'));
+    });
+    body.once('error', fail);
+    body.once('close', () => {
+      // A connection cut mid-body: a network failure, retried like a reset.
+      if (!ended) fail(Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }));
+    });
+  });
 }
 
 async function* splitLines(stream: Readable): AsyncIterable<string> {
