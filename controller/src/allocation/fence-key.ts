@@ -31,9 +31,22 @@ function mac(key: string, poolUid: string, e: PendingAllocation): string {
   return createHmac('sha256', key).update(fields.join('\n')).digest('base64url');
 }
 
+/**
+ * Signed entries by the entry they sign. Every fence write signs each entry it holds again, so a
+ * busy pool's entries were each signed dozens of times; entries are replaced, never changed.
+ */
+const signedEntries = new WeakMap<
+  PendingAllocation,
+  { key: string; poolUid: string; signed: PendingAllocation }
+>();
+
 /** The entry with its signature for the pool with this uid. */
 export function signPending(key: string, poolUid: string, entry: PendingAllocation): PendingAllocation {
-  return { ...entry, sig: mac(key, poolUid, entry) };
+  const known = signedEntries.get(entry);
+  if (known !== undefined && known.key === key && known.poolUid === poolUid) return known.signed;
+  const signed = { ...entry, sig: mac(key, poolUid, entry) };
+  signedEntries.set(entry, { key, poolUid, signed });
+  return signed;
 }
 
 export type PendingVerdict = 'ok' | 'unsigned' | 'forged' | 'stale';
