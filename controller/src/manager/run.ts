@@ -119,6 +119,9 @@ export async function startWebhooks(
     tlsMinVersion: w.tlsMinVersion,
     log: webhookLog,
     onAdmission: metrics.admissionHook(),
+    onConnectionRefused: (reason) => {
+      metrics.webhookConnectionRefused(reason);
+    },
   });
   log.info('webhook certificates', {
     mode: w.certMode,

@@ -95,6 +95,7 @@ export class ControllerMetrics {
   readonly #informerEvents: Counter<'resource' | 'type'>;
   readonly #leaderStatus: Gauge<'name'>;
   readonly #webhookRequests: Counter<'webhook' | 'operation' | 'code'>;
+  readonly #webhookConnectionsRefused: Counter<'reason'>;
   readonly #eventsDropped: Counter<'type' | 'reason' | 'limit'>;
   readonly #metricsAuthReviews: Counter<'review' | 'result'>;
   readonly #poolRate: Gauge<PoolLabelName>;
@@ -229,6 +230,12 @@ export class ControllerMetrics {
       labelNames: ['webhook', 'operation', 'code'],
       registers,
     });
+    this.#webhookConnectionsRefused = new Counter({
+      name: `${p}webhook_connections_refused_total`,
+      help: 'Connections to the webhook port closed on arrival, per limit reached (total: every slot taken; peer: the most one remote address may hold).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.#eventsDropped = new Counter({
       name: `${p}events_dropped_total`,
       help: 'Kubernetes Events not written, per type, reason and limit (object: the per-object spam filter; budget: the shared budget for Normal events).',
@@ -360,6 +367,11 @@ export class ControllerMetrics {
     return ({ path, operation, code }) => {
       this.#webhookRequests.inc({ webhook: path, operation, code: String(code) });
     };
+  }
+
+  /** A connection to the webhook port closed on arrival (the server's onConnectionRefused hook). */
+  webhookConnectionRefused(reason: 'total' | 'peer'): void {
+    this.#webhookConnectionsRefused.inc({ reason });
   }
 
   /** An Event was not written because of a rate limit (the EventRecorder's onDropped hook). */

@@ -97,6 +97,7 @@ export interface StartWebhookServerOptions {
   tlsMinVersion?: SecureVersion;
   log?: Logger;
   onAdmission?: WebhookServerOptions['onAdmission'];
+  onConnectionRefused?: WebhookServerOptions['onConnectionRefused'];
 }
 
 export interface WebhookServerHandle extends RunningWebhookServer {
@@ -158,6 +159,9 @@ export async function startWebhookServer(
     ...(options.tlsMinVersion === undefined ? {} : { tlsMinVersion: options.tlsMinVersion }),
     log,
     ...(options.onAdmission === undefined ? {} : { onAdmission: options.onAdmission }),
+    ...(options.onConnectionRefused === undefined
+      ? {}
+      : { onConnectionRefused: options.onConnectionRefused }),
   });
   return {
     port: server.port,

@@ -5,7 +5,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import {
   createCertificateAuthority,
@@ -282,6 +282,53 @@ describe('webhook server over TLS', () => {
     assert.ok(calls > 5, `calls ${calls}`);
     assert.notEqual(fresh.fingerprint, before);
     assert.equal(fresh.fingerprint, inspectCertificate(next.cert).fingerprint256);
+  });
+});
+
+describe('webhook server: connections', () => {
+  it('holds at most the per-address limit from one address, and answers another address meanwhile', async () => {
+    const ca = await createCertificateAuthority();
+    const source = new StaticCertificateSource(await loopbackServingPair(ca));
+    const refused: string[] = [];
+    const server = await startLoopbackServer(source, {
+      connectionLimits: { maxConnections: 16, maxConnectionsPerPeer: 4 },
+      onConnectionRefused: (reason) => refused.push(reason),
+    });
+    const sockets: TLSSocket[] = [];
+    try {
+      // Six idle connections from 127.0.0.1: four finish their handshake, two are closed before it.
+      const handshakes = await Promise.all(
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<boolean>((resolve) => {
+              const socket = tlsConnect(
+                { host: '127.0.0.1', port: server.port, ca: ca.cert, ALPNProtocols: ['h2'] },
+                () => {
+                  resolve(true);
+                },
+              );
+              socket.on('error', () => {
+                resolve(false);
+              });
+              socket.on('close', () => {
+                resolve(false);
+              });
+              sockets.push(socket);
+            }),
+        ),
+      );
+      assert.equal(handshakes.filter(Boolean).length, 4);
+      assert.deepEqual(refused, ['peer', 'peer']);
+      // The API server, from another address, is still answered.
+      const other = new Agent({ localAddress: '127.0.0.2' });
+      const res = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, other);
+      assert.equal(res.code, 200);
+      other.destroy();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.close(1000);
+    }
   });
 });
 

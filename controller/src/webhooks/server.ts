@@ -21,6 +21,12 @@ import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/ap
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
 import { BodyBudget, LARGE_BODY_BYTES } from './body-budget.js';
 import type { ClaimFinalizerWebhook } from './claim-finalizer.js';
+import {
+  connectionGate,
+  WEBHOOK_CONNECTION_LIMITS,
+  type ConnectionLimits,
+  type ConnectionRefusal,
+} from './connection-gate.js';
 import { handleConversionReview } from './conversion.js';
 import {
   CLAIM_FINALIZER_PATH,
@@ -56,6 +62,10 @@ export interface WebhookServerOptions {
   maxBufferedBytes?: number;
   /** Largest conversion request body (default {@link CONVERSION_MAX_BODY_BYTES}: a ConversionReview carries a whole list). */
   maxConversionBodyBytes?: number;
+  /** Open connections in all and from one address (default {@link WEBHOOK_CONNECTION_LIMITS}). */
+  connectionLimits?: ConnectionLimits;
+  /** Called for each connection closed on arrival because a limit was reached (metrics). */
+  onConnectionRefused?: (reason: ConnectionRefusal) => void;
   log?: Logger;
   /** Called after each admission decision (metrics). */
   onAdmission?: (event: {
@@ -126,6 +136,9 @@ const MAX_CONCURRENT_STREAMS = 250;
 
 /** Server-side idle limit, above Go's 90 s client default: the API server, not us, ends idle connections. */
 const IDLE_TIMEOUT_MS = 120_000;
+
+/** A connection that has not finished its TLS handshake by then is closed (Node's default: 120 s). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
 
@@ -385,8 +398,16 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       minVersion,
       allowHTTP1: true,
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     },
     onRequest,
+  );
+  // The TLS server does not listen itself: the gate accepts connections and hands it those within
+  // the limits (./connection-gate.ts).
+  const gate = connectionGate(
+    server,
+    options.connectionLimits ?? WEBHOOK_CONNECTION_LIMITS,
+    options.onConnectionRefused,
   );
   // A client that asks before sending its body (`Expect: 100-continue`) is told 413 instead of
   // "continue" when the body it announces is too large, so it never sends it.
@@ -427,13 +448,13 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    gate.once('error', reject);
+    gate.listen(options.port, options.host, () => {
+      gate.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (gate.address() as AddressInfo).port;
   log.info('webhook server listening', { host: options.host ?? 'all interfaces', port });
   return {
     port,
@@ -441,8 +462,9 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     close: async (graceMs = 10_000) => {
       unsubscribe();
       closing = true;
+      // Resolves once every connection the gate accepted has closed.
       const closed = new Promise<void>((resolve) =>
-        server.close(() => {
+        gate.close(() => {
           resolve();
         }),
       );
