@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { ControllerMetrics } from '../metrics/registry.js';
 import { FakeClock } from '../util/clock.js';
 import {
+  DEFAULT_LISTENER_LIMITS,
   HealthChecks,
   cachesSyncedCheck,
   leaderElectionCheck,
@@ -138,6 +141,52 @@ describe('startDiagnostics', () => {
       assert.equal((await get(port, '/readyz')).status, 200);
     } finally {
       await shared.close();
+    }
+  });
+
+  it('holds at most maxConnections per listener (64 by default) and answers again once one closes', async () => {
+    assert.equal(DEFAULT_LISTENER_LIMITS.maxConnections, 64);
+    const d = await startDiagnostics({
+      probeAddress: local,
+      metricsAddress: undefined,
+      checks: new HealthChecks(),
+      metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+      limits: { maxConnections: 4 },
+    });
+    const sockets: Socket[] = [];
+    try {
+      const kept = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const socket = connect({ host: '127.0.0.1', port: d.probes?.port ?? 0 });
+          sockets.push(socket);
+          socket.on('error', () => undefined);
+          await once(socket, 'connect');
+          const closed = once(socket, 'close').then(() => false);
+          return Promise.race([
+            closed,
+            new Promise<boolean>((resolve) =>
+              setTimeout(() => {
+                resolve(true);
+              }, 200),
+            ),
+          ]);
+        }),
+      );
+      assert.equal(kept.filter(Boolean).length, 4);
+      for (const socket of sockets) socket.destroy();
+      // Once the server has seen them close, a probe gets in.
+      for (let i = 0; i < 50; i++) {
+        const answered = await get(d.probes?.port, '/healthz').then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (answered) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.fail('no probe answered after the connections closed');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await d.close(500);
     }
   });
 

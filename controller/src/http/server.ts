@@ -163,7 +163,10 @@ export interface ListenerLimits {
   readonly idleTimeoutMs: number;
   /** TLS handshake deadline. */
   readonly handshakeTimeoutMs: number;
-  /** Open connections per listener; more are refused. */
+  /**
+   * Open connections per listener; more are closed as they arrive. A scraper or a kubelet needs one
+   * or two; each open TLS connection holds ~60-70 KB (docs/adr/0038).
+   */
   readonly maxConnections: number;
 }
 
@@ -174,7 +177,7 @@ export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
   requestTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
-  maxConnections: 256,
+  maxConnections: 64,
 };
 
 /** Running diagnostics servers. */
