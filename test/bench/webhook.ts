@@ -14,6 +14,9 @@
 //   --entries N   entries per list of the maximal request (default the limit, 2 000)
 //   --streams S   maximal requests sent at once (default 20), on one HTTP/2 session and on S
 //                 HTTP/1.1 connections: what all bodies hold together is bounded (503 past it)
+//   --hold H      first open H idle TLS connections from other loopback addresses (60 each from
+//                 127.0.0.2 on) and keep them through every run: a client hoarding connections
+//                 while the bodies arrive (the port holds at most 256, src/webhooks/connection-gate.ts)
 //   --mode M      bundle (default) | dist | source
 //   --json        one JSON object on stdout instead of the table
 import { execFileSync } from 'node:child_process';
@@ -32,6 +35,7 @@ import {
 } from '../support/controller-process.js';
 import { startIpamPlane } from '../support/ipam-plane.js';
 import {
+  holdConnections,
   maximalPoolAddress,
   maximalReview,
   oversizedReview,
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     entries: { type: 'string', default: String(MAX_POOL_LIST_ENTRIES) },
     streams: { type: 'string', default: '20' },
+    hold: { type: 'string', default: '0' },
     mode: { type: 'string', default: 'bundle' },
     json: { type: 'boolean', default: false },
   },
@@ -54,9 +59,11 @@ const { values } = parseArgs({
 const R = Number(values.runs);
 const N = Number(values.entries);
 const S = Number(values.streams);
+const H = Number(values.hold);
 const mode = values.mode as ControllerMode;
 if (![R, N, S].every((n) => Number.isInteger(n) && n >= 1))
   throw new Error('--runs, --entries and --streams take whole numbers ≥ 1');
+if (!Number.isInteger(H) || H < 0) throw new Error('--hold takes a whole number ≥ 0');
 if (!['bundle', 'dist', 'source'].includes(mode)) throw new Error('--mode: bundle | dist | source');
 
 const log = (line: string): void => {
@@ -110,6 +117,12 @@ async function main(): Promise<void> {
   try {
     await ctl.waitReady(90_000);
     const idleRss = ctl.stats()?.rssBytes ?? NaN;
+    const hoarders = Array.from({ length: Math.ceil(H / 60) }, (_, i) => `127.0.0.${String(2 + i)}`);
+    const hoarded = H === 0 ? undefined : await holdConnections(port, ca, H, hoarders);
+    if (hoarded !== undefined)
+      log(
+        `holding ${String(hoarded.held.length)} of ${String(H)} connections (${String(hoarded.refused)} refused); RSS ${mebibytes(ctl.stats()?.rssBytes ?? NaN).toFixed(1)} MiB`,
+      );
     const kinds: [string, () => Promise<{ codes: number[]; ms: number }>][] = [];
     const one =
       (send: () => ReturnType<typeof postAdmission>) =>
@@ -159,10 +172,12 @@ async function main(): Promise<void> {
       }
     }
     const stats = ctl.stats();
+    for (const socket of hoarded?.held ?? []) socket.destroy();
     const out = {
       mode,
       runs: R,
       alive: ctl.alive,
+      held: hoarded?.held.length ?? 0,
       rssIdleMiB: mebibytes(idleRss),
       rssAfterMiB: mebibytes(stats?.rssBytes ?? NaN),
       rssPeakMiB: mebibytes(stats?.peakRssBytes ?? NaN),
@@ -193,7 +208,7 @@ async function main(): Promise<void> {
     }
     const f = (n: number): string => n.toFixed(0).padStart(8);
     console.log(
-      `controller (${mode}): alive ${String(out.alive)}, RSS idle ${out.rssIdleMiB.toFixed(1)} MiB, after ${out.rssAfterMiB.toFixed(1)} MiB, peak ${out.rssPeakMiB.toFixed(1)} MiB`,
+      `controller (${mode}): alive ${String(out.alive)}, ${String(out.held)} connections held, RSS idle ${out.rssIdleMiB.toFixed(1)} MiB, after ${out.rssAfterMiB.toFixed(1)} MiB, peak ${out.rssPeakMiB.toFixed(1)} MiB`,
     );
     console.log(
       `${'request'.padEnd(36)} codes   p50 ms   max ms  probe p50  probe max  loop p50  loop max  probe failures`,

@@ -24,12 +24,20 @@ import { signPending } from '@ipam-in-cluster/controller';
 import { ADMISSION_MAX_BODY_BYTES, MAX_POOL_LIST_ENTRIES } from '@ipam-in-cluster/controller/webhooks';
 import { freePort } from '../cluster/ports.js';
 import { planeWithNamespaces, testCluster, type TestNamespace } from '../support/cluster.js';
-import { ControllerProcess, imageNodeFlags, logTail } from '../support/controller-process.js';
+import {
+  ControllerProcess,
+  imageNodeFlags,
+  logTail,
+  metricValue,
+  procStats,
+} from '../support/controller-process.js';
 import { uniqueWatchFilter } from '../support/controller.js';
 import { ScratchDir } from '../support/scratch-dir.js';
 import { waitFor } from '../support/wait.js';
 import { kubectlWith } from '../support/kubectl.js';
 import {
+  holdConnections,
+  type HeldConnections,
   maximalPoolAddress,
   maximalReview,
   oversizedReview,
@@ -49,8 +57,12 @@ let ca: string;
 let port: number;
 let ns: TestNamespace;
 
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
 async function aliveAndProbing(): Promise<void> {
   assert.ok(ctl.alive, `controller exited: ${JSON.stringify(ctl.exit)}\n${logTail(logFile)}`);
+  const { rssBytes, peakRssBytes } = procStats(ctl.pid);
+  console.log(`controller RSS ${mib(rssBytes)} MiB, peak so far ${mib(peakRssBytes)} MiB`);
   for (const path of ['/healthz', '/readyz']) {
     const res = await fetch(`http://127.0.0.1:${String(ctl.probePort)}${path}`);
     assert.equal(res.status, 200, `${path} after the request`);
@@ -86,6 +98,8 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
       ],
     });
     await ctl.waitReady(90_000);
+    const { rssBytes, peakRssBytes } = procStats(ctl.pid);
+    console.log(`controller ready: RSS ${mib(rssBytes)} MiB, peak ${mib(peakRssBytes)} MiB`);
   });
 
   afterEach(dir.noteOutcome);
@@ -95,6 +109,47 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
       console.log(`controller exit ${JSON.stringify(exit)}; log tail:\n${logTail(logFile)}`);
     await ns.cleanup();
     dir.finish();
+  });
+
+  it('holds at most 64 connections from one address and 256 in all, however many arrive', async () => {
+    // Each open TLS connection costs ~60-70 KB: 4 000 from one client took a process past 256 MiB
+    // in 3 s before the port had limits (src/webhooks/connection-gate.ts).
+    const rssBefore = procStats(ctl.pid).rssBytes;
+    const held: HeldConnections[] = [];
+    try {
+      const oneAddress = await holdConnections(port, ca, 1_000, ['127.0.0.2']);
+      held.push(oneAddress);
+      assert.equal(oneAddress.held.length, 64);
+      // The API server comes from another address: still answered.
+      const answer = await postAdmission(port, ca, maximalReview(ns.name, 10));
+      assert.equal(answer.code, 200, JSON.stringify(answer));
+      // Eight addresses more, 30 connections each: the total is reached.
+      const others = Array.from({ length: 8 }, (_, i) => `127.0.0.${String(10 + i)}`);
+      const many = await holdConnections(port, ca, 240, others);
+      held.push(many);
+      const open = oneAddress.held.length + many.held.length;
+      const rssHolding = procStats(ctl.pid).rssBytes;
+      console.log(
+        `connections held ${String(open)} of 1 240; RSS ${mib(rssBefore)} → ${mib(rssHolding)} MiB`,
+      );
+      // 256, less any of the earlier requests' connections not yet closed on the server's side.
+      assert.ok(open <= 256 && open >= 252, String(open));
+      // 1 240 connections would have taken ~100 MB.
+      assert.ok(rssHolding - rssBefore < 48 * 2 ** 20, `RSS grew ${String(rssHolding - rssBefore)} bytes`);
+      await aliveAndProbing();
+      const text = (await ctl.metrics()) ?? '';
+      const refused = (reason: string): number | undefined =>
+        metricValue(text, 'capi_ipam_webhook_connections_refused_total', `reason="${reason}"`);
+      assert.equal(refused('peer'), oneAddress.refused);
+      assert.equal(refused('total'), many.refused);
+    } finally {
+      for (const h of held) for (const socket of h.held) socket.destroy();
+    }
+    // Slots come back as connections close.
+    await waitFor(async () => (await postAdmission(port, ca, maximalReview(ns.name, 10))).code === 200, {
+      timeoutMs: 10_000,
+      what: 'an admission answered once the hoarded connections closed',
+    });
   });
 
   it('refuses a body over the limit with 413 before reading it (Content-Length) and lives on', async () => {

@@ -3,6 +3,8 @@
 // limit, and the probes' latency while such a request is served.
 import { request as httpsRequest } from 'node:https';
 import { connect as http2Connect } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { get as httpGet } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -299,4 +301,50 @@ export async function probesDuring<T>(
     state.done = true;
     await loop;
   }
+}
+
+/** Idle TLS connections opened to the webhook port, and how many the server closed before or during the handshake. */
+export interface HeldConnections {
+  held: TLSSocket[];
+  refused: number;
+}
+
+/**
+ * Opens `count` TLS connections to 127.0.0.1:`port` (50 at a time, spread over `from`, the local
+ * addresses they come from) and keeps those the server lets finish their handshake, idle, as a
+ * client hoarding connections would. Destroy `held` when done.
+ */
+export async function holdConnections(
+  port: number,
+  ca: string,
+  count: number,
+  from: readonly string[],
+): Promise<HeldConnections> {
+  const held: TLSSocket[] = [];
+  let refused = 0;
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from(
+        { length: Math.min(50, count - i) },
+        (_, j) =>
+          new Promise<void>((resolve) => {
+            // From a chosen local address: tls.connect takes none itself, so over a socket of our own.
+            const raw = netConnect({ host: '127.0.0.1', port, localAddress: from[(i + j) % from.length] });
+            const socket = tlsConnect({ socket: raw, host: '127.0.0.1', ca, ALPNProtocols: ['h2'] }, () => {
+              held.push(socket);
+              resolve();
+            });
+            raw.on('error', () => undefined);
+            socket.on('error', () => undefined);
+            socket.once('close', () => {
+              const at = held.indexOf(socket);
+              if (at === -1) refused++;
+              else held.splice(at, 1);
+              resolve();
+            });
+          }),
+      ),
+    );
+  }
+  return { held, refused };
 }
