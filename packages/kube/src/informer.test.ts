@@ -103,3 +103,58 @@ describe('Informer cache (default transform)', () => {
     assert.deepEqual(updates, ['8']);
   });
 });
+
+describe('Informer watch', () => {
+  /** A transport that lists nothing and then streams `lines` on the first watch (later ones wait). */
+  function scriptedTransport(lines: string[]): KubeTransport {
+    let watches = 0;
+    const waitForAbort = (signal: AbortSignal | undefined): Promise<never> =>
+      new Promise((_resolve, reject) => {
+        signal?.addEventListener('abort', () => {
+          reject(new Error('aborted'));
+        });
+      });
+    return {
+      request: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: [] }),
+      stream: (options: { signal?: AbortSignal }) => {
+        watches++;
+        const first = watches === 1;
+        async function* events(): AsyncIterable<string> {
+          if (first) yield* lines;
+          await waitForAbort(options.signal);
+        }
+        return Promise.resolve({ lines: events() });
+      },
+    } as unknown as KubeTransport;
+  }
+
+  it('skips the transform for the echo of an object it already holds at that resourceVersion', async () => {
+    const at = (rv: string): IPAddressWire => ({
+      ...address(),
+      metadata: { ...address().metadata, resourceVersion: rv },
+    });
+    const transformed: string[] = [];
+    const cache = new Informer<IPAddressWire>({
+      transport: scriptedTransport([
+        JSON.stringify({ type: 'ADDED', object: at('7') }), // the echo of the observed write
+        JSON.stringify({ type: 'MODIFIED', object: at('6') }), // older than the cache
+        JSON.stringify({ type: 'MODIFIED', object: at('8') }),
+      ]),
+      resource: ipAddressResource('v1beta2'),
+      transform: (o) => {
+        transformed.push(o.metadata.resourceVersion ?? '');
+        return o;
+      },
+    });
+    const updates: string[] = [];
+    cache.onUpdate((o) => updates.push(o.metadata.resourceVersion ?? ''));
+    cache.observe(at('7'));
+    await cache.start();
+    for (let i = 0; i < 100 && cache.latestResourceVersion !== '8'; i++)
+      await new Promise((r) => setImmediate(r));
+    await cache.stop();
+    assert.deepEqual(transformed, ['7', '8'], 'observe() and the one newer event');
+    assert.deepEqual(updates, ['8']);
+    assert.equal(cache.get('ns', 'a')?.metadata.resourceVersion, '8');
+  });
+});

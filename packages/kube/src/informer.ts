@@ -415,6 +415,12 @@ export class Informer<T extends KubeObject> {
       if (this.isStopped()) break;
       const event = parseJson(line) as WatchEvent<T>;
       this.hooks.onEvent?.(event.type);
+      if ((event.type === 'ADDED' || event.type === 'MODIFIED') && this.holdsAtLeast(event.object)) {
+        // The echo of this process's own write (observe()d already), or older: nothing to transform.
+        const rv = event.object.metadata?.resourceVersion;
+        if (rv !== undefined) this.resourceVersion = rv;
+        continue;
+      }
       if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
         event.object = this.transform(event.object);
       }
@@ -449,22 +455,18 @@ export class Informer<T extends KubeObject> {
     return controller;
   }
 
+  /** True when the cache holds `object` at its resourceVersion or a newer one. */
+  private holdsAtLeast(object: T): boolean {
+    const cached = this.cachedOf(object);
+    if (cached === undefined) return false;
+    const version = object.metadata?.resourceVersion;
+    const order = compareResourceVersions(version, cached.metadata?.resourceVersion);
+    return order === undefined ? version === cached.metadata?.resourceVersion : order <= 0;
+  }
+
   /** Newest wins: never replace a cached object with an older resourceVersion of itself. */
   private upsert(object: T): void {
-    const cached = this.cachedOf(object);
-    if (cached !== undefined) {
-      const order = compareResourceVersions(
-        object.metadata?.resourceVersion,
-        cached.metadata?.resourceVersion,
-      );
-      if (
-        order === 0 ||
-        (order === undefined && object.metadata?.resourceVersion === cached.metadata?.resourceVersion)
-      ) {
-        return;
-      }
-      if (order !== undefined && order < 0) return;
-    }
+    if (this.holdsAtLeast(object)) return;
     const old = this.store.set(object);
     if (old === undefined) this.emit(this.addHandlers, (h) => h(object));
     else this.emit(this.updateHandlers, (h) => h(object, old));
