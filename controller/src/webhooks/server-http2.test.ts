@@ -3,8 +3,9 @@
 // what all bodies hold together (many streams of one connection), and a certificate reload that
 // sends open sessions a GOAWAY so the next one handshakes anew.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createCertificateAuthority, inspectCertificate } from '../certs/x509.js';
 import type { KeyPairPem } from '../certs/types.js';
@@ -195,6 +196,45 @@ describe('webhook server over HTTP/2', () => {
       }
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('webhook server: connections that say nothing', () => {
+  it('closes a connection whose client never sends the HTTP/2 preface; an idle client that did is kept', async () => {
+    const ca = await createCertificateAuthority();
+    const server = await startLoopbackServer(new StaticCertificateSource(await loopbackServingPair(ca)), {
+      claims: new ClaimFinalizerWebhook(),
+      handshakeTimeoutMs: 300,
+    });
+    // TLS with ALPN h2, then silence: Node would never count this session idle.
+    const silent = tlsConnect({ host: '127.0.0.1', port: server.port, ca: ca.cert, ALPNProtocols: ['h2'] });
+    silent.on('error', () => undefined);
+    // Reset, not ended: 'error' (ECONNRESET) comes first, which `once` would take as a failure.
+    const silentClosed = new Promise<boolean>((resolve) =>
+      silent.once('close', () => {
+        resolve(true);
+      }),
+    );
+    const client = connect(`https://127.0.0.1:${String(server.port)}`, { ca: ca.cert });
+    client.on('error', () => undefined);
+    try {
+      await once(client, 'remoteSettings');
+      const waited = new Promise<boolean>((resolve) =>
+        setTimeout(() => {
+          resolve(false);
+        }, 2_000),
+      );
+      assert.equal(await Promise.race([silentClosed, waited]), true, 'the silent connection was closed');
+      assert.equal(client.closed || client.destroyed, false, 'the client that sent its preface is kept');
+      assert.equal(
+        (await h2post(client, CLAIM_FINALIZER_PATH, JSON.stringify(claimReview('c')))).status,
+        200,
+      );
+    } finally {
+      silent.destroy();
+      client.close();
+      await server.close(500);
     }
   });
 });

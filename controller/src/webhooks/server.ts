@@ -15,7 +15,7 @@ import {
   type Http2ServerResponse,
   type Http2Session,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { POOL_KINDS, RESERVATION_KIND, type PoolKind } from '@ipam-in-cluster/api';
 import { readAdmissionReview, toResponse, type Verdict } from './admission.js';
@@ -64,6 +64,8 @@ export interface WebhookServerOptions {
   maxConversionBodyBytes?: number;
   /** Open connections in all and from one address (default {@link WEBHOOK_CONNECTION_LIMITS}). */
   connectionLimits?: ConnectionLimits;
+  /** TLS handshake, and the HTTP/2 preface after it, within this (default {@link HANDSHAKE_TIMEOUT_MS}). */
+  handshakeTimeoutMs?: number;
   /** Called for each connection closed on arrival because a limit was reached (metrics). */
   onConnectionRefused?: (reason: ConnectionRefusal) => void;
   log?: Logger;
@@ -137,7 +139,11 @@ const MAX_CONCURRENT_STREAMS = 250;
 /** Server-side idle limit, above Go's 90 s client default: the API server, not us, ends idle connections. */
 const IDLE_TIMEOUT_MS = 120_000;
 
-/** A connection that has not finished its TLS handshake by then is closed (Node's default: 120 s). */
+/**
+ * A connection that has not finished its TLS handshake by then is closed (Node's default: 120 s), and
+ * an HTTP/2 session whose client has not sent its preface (SETTINGS): Node never counts such a session
+ * idle, so it would hold its connection for good.
+ */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
@@ -289,6 +295,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
   const budget = new BodyBudget(options.maxBufferedBytes);
   const large = new KeyedMutex();
   const minVersion = options.tlsMinVersion ?? 'TLSv1.2';
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
 
   /** The body limit of a route: a ConversionReview carries a whole list. */
   const limitFor = (route: Route | undefined): number =>
@@ -398,7 +405,7 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       minVersion,
       allowHTTP1: true,
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS },
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: handshakeTimeoutMs,
     },
     onRequest,
   );
@@ -427,9 +434,31 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
     http1.set(socket, 0);
     socket.once('close', () => http1.delete(socket));
   });
+  // The accepted TCP sockets by remote address and port. An HTTP/2 session that never got its preface
+  // holds on to its connection even when destroyed (Node 24): only resetting its TCP socket frees it.
+  const tcpSockets = new Map<string, Socket>();
+  const endpoint = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string =>
+    `${s.remoteAddress ?? ''}|${String(s.remotePort ?? '')}`;
+  server.on('connection', (socket: Socket) => {
+    const key = endpoint(socket);
+    tcpSockets.set(key, socket);
+    socket.once('close', () => tcpSockets.delete(key));
+  });
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    const key = endpoint(session.socket);
+    const preface = setTimeout(() => {
+      tcpSockets.get(key)?.resetAndDestroy();
+      session.destroy();
+    }, handshakeTimeoutMs);
+    preface.unref();
+    session.once('remoteSettings', () => {
+      clearTimeout(preface);
+    });
+    session.once('close', () => {
+      clearTimeout(preface);
+      sessions.delete(session);
+    });
   });
   // Idle connections and sessions end after IDLE_TIMEOUT_MS; HTTP/1.1 keep-alive likewise, with the
   // header timeout just above it (Node's HTTP/1.1 fallback reads these from the server).
