@@ -332,6 +332,46 @@ describe('webhook server: connections', () => {
   });
 });
 
+describe('webhook server: a full port', () => {
+  it('resets the newest HTTP/2 connection of the largest holder to let in an address holding none', async () => {
+    const ca = await createCertificateAuthority();
+    const source = new StaticCertificateSource(await loopbackServingPair(ca));
+    const refused: string[] = [];
+    const server = await startLoopbackServer(source, {
+      connectionLimits: { maxConnections: 4, maxConnectionsPerPeer: 4 },
+      onConnectionRefused: (reason) => refused.push(reason),
+    });
+    const sockets: TLSSocket[] = [];
+    const closed: boolean[] = [false, false, false, false];
+    try {
+      for (let i = 0; i < 4; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = tlsConnect(
+            { host: '127.0.0.1', port: server.port, ca: ca.cert, ALPNProtocols: ['h2'] },
+            () => {
+              resolve();
+            },
+          );
+          socket.on('error', () => undefined);
+          socket.once('close', () => (closed[i] = true));
+          sockets.push(socket);
+        });
+      }
+      const other = new Agent({ localAddress: '127.0.0.2' });
+      const res = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, other);
+      other.destroy();
+      assert.equal(res.code, 200);
+      assert.deepEqual(refused, ['evicted']);
+      // Destroying the socket would leave an HTTP/2 connection up; it is reset.
+      for (let i = 0; i < 50 && !closed[3]; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(closed, [false, false, false, true]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.close(1000);
+    }
+  });
+});
+
 describe('certificates from files', () => {
   it('loads tls.crt/tls.key and reloads on a Secret-style atomic swap', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'webhook-certs-'));
