@@ -286,85 +286,79 @@ describe('webhook server over TLS', () => {
 });
 
 describe('webhook server: connections', () => {
-  it('holds at most the per-address limit from one address, and answers another address meanwhile', async () => {
+  /** A server with these connection limits, and the refusals it reports. */
+  async function limitedServer(limits: { maxConnections: number; maxConnectionsPerPeer: number }) {
     const ca = await createCertificateAuthority();
-    const source = new StaticCertificateSource(await loopbackServingPair(ca));
     const refused: string[] = [];
-    const server = await startLoopbackServer(source, {
-      connectionLimits: { maxConnections: 16, maxConnectionsPerPeer: 4 },
+    const server = await startLoopbackServer(new StaticCertificateSource(await loopbackServingPair(ca)), {
+      connectionLimits: limits,
       onConnectionRefused: (reason) => refused.push(reason),
     });
+    return { ca, server, refused };
+  }
+
+  /** An idle TLS connection offering HTTP/2 from 127.0.0.1: whether it finished its handshake. */
+  function idleConnection(port: number, ca: string, sockets: TLSSocket[]): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca, ALPNProtocols: ['h2'] }, () => {
+        resolve(true);
+      });
+      socket.on('error', () => {
+        resolve(false);
+      });
+      socket.on('close', () => {
+        resolve(false);
+      });
+      sockets.push(socket);
+    });
+  }
+
+  /** An admission request from 127.0.0.2 (the API server, another address): its HTTP code. */
+  async function codeFromOtherAddress(port: number, ca: string): Promise<number> {
+    const other = new Agent({ localAddress: '127.0.0.2' });
+    try {
+      return (await post(port, validatePath('InClusterIPPool'), createReview, ca, other)).code;
+    } finally {
+      other.destroy();
+    }
+  }
+
+  it('holds at most the per-address limit from one address, and answers another address meanwhile', async () => {
+    const { ca, server, refused } = await limitedServer({ maxConnections: 16, maxConnectionsPerPeer: 4 });
     const sockets: TLSSocket[] = [];
     try {
-      // Six idle connections from 127.0.0.1: four finish their handshake, two are closed before it.
+      // Six at once from 127.0.0.1: four finish their handshake, two are closed before it.
       const handshakes = await Promise.all(
-        Array.from(
-          { length: 6 },
-          () =>
-            new Promise<boolean>((resolve) => {
-              const socket = tlsConnect(
-                { host: '127.0.0.1', port: server.port, ca: ca.cert, ALPNProtocols: ['h2'] },
-                () => {
-                  resolve(true);
-                },
-              );
-              socket.on('error', () => {
-                resolve(false);
-              });
-              socket.on('close', () => {
-                resolve(false);
-              });
-              sockets.push(socket);
-            }),
-        ),
+        Array.from({ length: 6 }, () => idleConnection(server.port, ca.cert, sockets)),
       );
       assert.equal(handshakes.filter(Boolean).length, 4);
       assert.deepEqual(refused, ['peer', 'peer']);
-      // The API server, from another address, is still answered.
-      const other = new Agent({ localAddress: '127.0.0.2' });
-      const res = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, other);
-      assert.equal(res.code, 200);
-      other.destroy();
+      assert.equal(await codeFromOtherAddress(server.port, ca.cert), 200);
     } finally {
       for (const socket of sockets) socket.destroy();
       await server.close(1000);
     }
   });
-});
 
-describe('webhook server: a full port', () => {
-  it('resets the newest HTTP/2 connection of the largest holder to let in an address holding none', async () => {
-    const ca = await createCertificateAuthority();
-    const source = new StaticCertificateSource(await loopbackServingPair(ca));
-    const refused: string[] = [];
-    const server = await startLoopbackServer(source, {
-      connectionLimits: { maxConnections: 4, maxConnectionsPerPeer: 4 },
-      onConnectionRefused: (reason) => refused.push(reason),
-    });
+  it('when full, resets the newest HTTP/2 connection of the largest holder to let in an address holding none', async () => {
+    const { ca, server, refused } = await limitedServer({ maxConnections: 4, maxConnectionsPerPeer: 4 });
     const sockets: TLSSocket[] = [];
-    const closed: boolean[] = [false, false, false, false];
     try {
-      for (let i = 0; i < 4; i++) {
-        await new Promise<void>((resolve) => {
-          const socket = tlsConnect(
-            { host: '127.0.0.1', port: server.port, ca: ca.cert, ALPNProtocols: ['h2'] },
-            () => {
-              resolve();
-            },
-          );
-          socket.on('error', () => undefined);
-          socket.once('close', () => (closed[i] = true));
-          sockets.push(socket);
-        });
-      }
-      const other = new Agent({ localAddress: '127.0.0.2' });
-      const res = await post(server.port, validatePath('InClusterIPPool'), createReview, ca.cert, other);
-      other.destroy();
-      assert.equal(res.code, 200);
+      for (let i = 0; i < 4; i++) assert.equal(await idleConnection(server.port, ca.cert, sockets), true);
+      const closed = sockets.map((socket) => {
+        const state = { closed: false };
+        socket.once('close', () => (state.closed = true));
+        return state;
+      });
+      assert.equal(await codeFromOtherAddress(server.port, ca.cert), 200);
       assert.deepEqual(refused, ['evicted']);
       // Destroying the socket would leave an HTTP/2 connection up; it is reset.
-      for (let i = 0; i < 50 && !closed[3]; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.deepEqual(closed, [false, false, false, true]);
+      for (let i = 0; i < 50 && !(closed[3]?.closed ?? false); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(
+        closed.map((c) => c.closed),
+        [false, false, false, true],
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       await server.close(1000);
