@@ -503,8 +503,6 @@ export async function startHttpsWebhookServer(options: WebhookServerOptions): Pr
       const timer = setTimeout(() => {
         for (const session of sessions) session.destroy();
         for (const socket of http1.keys()) socket.destroy();
-        // What is left (a session without a preface, a handshake in progress) goes with its socket.
-        for (const socket of tcpSockets.values()) socket.resetAndDestroy();
       }, graceMs);
       await closed;
       clearTimeout(timer);
