@@ -111,9 +111,9 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
     dir.finish();
   });
 
-  it('holds at most 64 connections from one address and 256 in all, and lets in an address holding few', async () => {
+  it('holds at most 64 connections from one address and 256 in all, however many arrive', async () => {
     // Each open TLS connection costs ~60-70 KB: 4 000 from one client took a process past 256 MiB
-    // in 3 s before the port had limits (src/webhooks/connection-gate.ts, ADR 0038).
+    // in 3 s before the port had limits (src/webhooks/connection-gate.ts).
     const rssBefore = procStats(ctl.pid).rssBytes;
     const held: HeldConnections[] = [];
     try {
@@ -123,46 +123,33 @@ describe(`webhook port: oversized and maximal AdmissionReviews (${full ? 'full s
       // The API server comes from another address: still answered.
       const answer = await postAdmission(port, ca, maximalReview(ns.name, 10));
       assert.equal(answer.code, 200, JSON.stringify(answer));
-      // Eight addresses more, 30 connections each: past 256 in all, a newcomer takes the newest
-      // connection of the largest holder (127.0.0.2 first) while it holds two more.
+      // Eight addresses more, 30 connections each: the total is reached.
       const others = Array.from({ length: 8 }, (_, i) => `127.0.0.${String(10 + i)}`);
       const many = await holdConnections(port, ca, 240, others);
       held.push(many);
-      // Nine addresses share 256, about 28 each. (127.0.0.2's connections close on its side a
-      // moment after the server resets them.)
-      await waitFor(() => Promise.resolve(oneAddress.held.length <= 32), {
-        timeoutMs: 5_000,
-        what: `127.0.0.2 trimmed to its share (holds ${String(oneAddress.held.length)})`,
-      });
-      assert.ok(many.held.length >= 200, `the eight hold ${String(many.held.length)}`);
-      // Ten more from each of the eight: they are the largest holders now.
-      const more = await holdConnections(port, ca, 80, others);
-      held.push(more);
-      const open = oneAddress.held.length + many.held.length + more.held.length;
+      const open = oneAddress.held.length + many.held.length;
       const rssHolding = procStats(ctl.pid).rssBytes;
       console.log(
-        `connections held ${String(open)} of 1 320 (127.0.0.2: ${String(oneAddress.held.length)}); RSS ${mib(rssBefore)} → ${mib(rssHolding)} MiB`,
+        `connections held ${String(open)} of 1 240; RSS ${mib(rssBefore)} → ${mib(rssHolding)} MiB`,
       );
       // 256, less any of the earlier requests' connections not yet closed on the server's side.
-      assert.ok(open <= 256 && open >= 248, String(open));
-      // 1 320 connections would have taken ~100 MB.
+      assert.ok(open <= 256 && open >= 252, String(open));
+      // 1 240 connections would have taken ~100 MB.
       assert.ok(rssHolding - rssBefore < 48 * 2 ** 20, `RSS grew ${String(rssHolding - rssBefore)} bytes`);
-      // Every slot taken: the API server's address, holding none, still gets in.
-      const meanwhile = await postAdmission(port, ca, maximalReview(ns.name, 10));
-      assert.equal(meanwhile.code, 200, JSON.stringify(meanwhile));
       await aliveAndProbing();
       const text = (await ctl.metrics()) ?? '';
-      const refused = (reason: string): number =>
-        metricValue(text, 'capi_ipam_webhook_connections_refused_total', `reason="${reason}"`) ?? 0;
+      const refused = (reason: string): number | undefined =>
+        metricValue(text, 'capi_ipam_webhook_connections_refused_total', `reason="${reason}"`);
       assert.equal(refused('peer'), oneAddress.refused);
-      // A connection reset mid-handshake (evicted as the newest) looks refused to its client too.
-      const closedEarly = many.refused + more.refused;
-      assert.ok(refused('total') <= closedEarly, `${String(refused('total'))} > ${String(closedEarly)}`);
-      assert.ok(refused('total') + refused('evicted') >= closedEarly);
-      assert.ok(refused('evicted') >= 64 - oneAddress.held.length, String(refused('evicted')));
+      assert.equal(refused('total'), many.refused);
     } finally {
       for (const h of held) for (const socket of h.held) socket.destroy();
     }
+    // Slots come back as connections close.
+    await waitFor(async () => (await postAdmission(port, ca, maximalReview(ns.name, 10))).code === 200, {
+      timeoutMs: 10_000,
+      what: 'an admission answered once the hoarded connections closed',
+    });
   });
 
   it('refuses a body over the limit with 413 before reading it (Content-Length) and lives on', async () => {

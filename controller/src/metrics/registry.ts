@@ -232,7 +232,7 @@ export class ControllerMetrics {
     });
     this.#webhookConnectionsRefused = new Counter({
       name: `${p}webhook_connections_refused_total`,
-      help: 'Connections to the webhook port closed, per reason: on arrival, peer (the most one remote address may hold) or total (every slot taken by addresses holding about as many); evicted (the newest of the largest holder, reset to let in an address holding fewer).',
+      help: 'Connections to the webhook port closed on arrival, per limit reached (total: every slot taken; peer: the most one remote address may hold).',
       labelNames: ['reason'],
       registers,
     });
@@ -369,8 +369,8 @@ export class ControllerMetrics {
     };
   }
 
-  /** A connection to the webhook port closed on arrival or evicted (the server's onConnectionRefused hook). */
-  webhookConnectionRefused(reason: 'total' | 'peer' | 'evicted'): void {
+  /** A connection to the webhook port closed on arrival (the server's onConnectionRefused hook). */
+  webhookConnectionRefused(reason: 'total' | 'peer'): void {
     this.#webhookConnectionsRefused.inc({ reason });
   }
 

@@ -1,14 +1,9 @@
 // How many connections the webhook port holds. Every open TLS connection costs the process ~60 KB
 // (HTTP/1.1) to ~70 KB (HTTP/2) of memory, idle or not, and the port is reachable from any pod: one
-// client opening 4 000 connections took a process to 347 MiB in 3 s, past the chart's 256 MiB limit.
+// client opening 4 000 connections took a process to 355 MB in 3 s, past the chart's 256 MiB limit.
 // The API server needs few: one HTTP/2 connection per instance, or up to ~60 over HTTP/1.1 in a
-// burst (docs/performance.md). So the port holds a bounded number in all, and fewer from any one
+// burst (docs/performance.md). So the port accepts a bounded number in all, and fewer from any one
 // address, so that one client cannot take every slot from the API server (docs/adr/0038).
-//
-// When every slot is taken, a newcomer from an address holding at least two fewer than the largest
-// holder gets that holder's newest connection: clients on many addresses cannot keep out one that
-// holds few (the API server's HTTP/2 connection is one, and old). The connection is reset
-// (`resetAndDestroy`): `destroy()` on this socket leaves an HTTP/2 connection up (Node 24).
 //
 // The gate is a plain TCP listener in front of the TLS server: a refused connection is closed before
 // its TLS handshake costs anything, and the TLS server gets the rest by `emit('connection')`.
@@ -31,12 +26,7 @@ export const WEBHOOK_CONNECTION_LIMITS: ConnectionLimits = {
   maxConnectionsPerPeer: 64,
 };
 
-/**
- * Why a connection was closed: on arrival, `peer` (its address holds its most) or `total` (every slot
- * taken, by addresses holding no more than one more than it would); `evicted` (the newest connection
- * of the largest holder, reset to let in an address holding fewer).
- */
-export type ConnectionRefusal = 'total' | 'peer' | 'evicted';
+export type ConnectionRefusal = 'total' | 'peer';
 
 /**
  * A TCP listener that passes each connection it accepts to `target` (a TLS server that is not
@@ -47,55 +37,27 @@ export function connectionGate(
   limits: ConnectionLimits,
   onRefused: (reason: ConnectionRefusal) => void = () => undefined,
 ): Server {
-  /** Open connections by remote address, oldest first. */
-  const byPeer = new Map<string, Socket[]>();
-  let open = 0;
-
-  const forget = (peer: string, socket: Socket): void => {
-    const held = byPeer.get(peer);
-    const at = held?.indexOf(socket) ?? -1;
-    if (held === undefined || at === -1) return;
-    held.splice(at, 1);
-    if (held.length === 0) byPeer.delete(peer);
-    open--;
-  };
-
-  /** The newest connection of the address holding the most, when it holds two more than `than`. */
-  const evictable = (than: number): { peer: string; socket: Socket } | undefined => {
-    let largest: { peer: string; held: Socket[] } | undefined;
-    for (const [peer, held] of byPeer)
-      if (held.length > (largest?.held.length ?? 0)) largest = { peer, held };
-    const socket = largest?.held[largest.held.length - 1];
-    if (largest === undefined || socket === undefined || largest.held.length < than + 2) return undefined;
-    return { peer: largest.peer, socket };
-  };
-
-  return createServer((socket: Socket) => {
+  const perPeer = new Map<string, number>();
+  const gate = createServer((socket: Socket) => {
     const peer = socket.remoteAddress ?? '';
-    const held = byPeer.get(peer)?.length ?? 0;
-    if (held >= limits.maxConnectionsPerPeer) {
+    const open = (perPeer.get(peer) ?? 0) + 1;
+    if (open > limits.maxConnectionsPerPeer) {
       socket.destroy();
       onRefused('peer');
       return;
     }
-    if (open >= limits.maxConnections) {
-      const victim = evictable(held);
-      if (victim === undefined) {
-        socket.destroy();
-        onRefused('total');
-        return;
-      }
-      forget(victim.peer, victim.socket);
-      victim.socket.resetAndDestroy();
-      onRefused('evicted');
-    }
-    const list = byPeer.get(peer) ?? [];
-    list.push(socket);
-    byPeer.set(peer, list);
-    open++;
+    perPeer.set(peer, open);
     socket.once('close', () => {
-      forget(peer, socket);
+      const left = (perPeer.get(peer) ?? 1) - 1;
+      if (left === 0) perPeer.delete(peer);
+      else perPeer.set(peer, left);
     });
     target.emit('connection', socket);
   });
+  // Past this, node:net closes a connection before it is handed to the listener above.
+  gate.maxConnections = limits.maxConnections;
+  gate.on('drop', () => {
+    onRefused('total');
+  });
+  return gate;
 }

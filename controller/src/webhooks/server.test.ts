@@ -339,31 +339,6 @@ describe('webhook server: connections', () => {
       await server.close(1000);
     }
   });
-
-  it('when full, resets the newest HTTP/2 connection of the largest holder to let in an address holding none', async () => {
-    const { ca, server, refused } = await limitedServer({ maxConnections: 4, maxConnectionsPerPeer: 4 });
-    const sockets: TLSSocket[] = [];
-    try {
-      for (let i = 0; i < 4; i++) assert.equal(await idleConnection(server.port, ca.cert, sockets), true);
-      const closed = sockets.map((socket) => {
-        const state = { closed: false };
-        socket.once('close', () => (state.closed = true));
-        return state;
-      });
-      assert.equal(await codeFromOtherAddress(server.port, ca.cert), 200);
-      assert.deepEqual(refused, ['evicted']);
-      // Destroying the socket would leave an HTTP/2 connection up; it is reset.
-      for (let i = 0; i < 50 && !(closed[3]?.closed ?? false); i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.deepEqual(
-        closed.map((c) => c.closed),
-        [false, false, false, true],
-      );
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await server.close(1000);
-    }
-  });
 });
 
 describe('certificates from files', () => {
