@@ -1,6 +1,6 @@
 // How many connections the webhook port holds. Every open TLS connection costs the process ~60 KB
 // (HTTP/1.1) to ~70 KB (HTTP/2) of memory, idle or not, and the port is reachable from any pod: one
-// client opening 4 000 connections took a process to 355 MB in 3 s, past the chart's 256 MiB limit.
+// client opening 4 000 connections took a process to 347 MiB in 3 s, past the chart's 256 MiB limit.
 // The API server needs few: one HTTP/2 connection per instance, or up to ~60 over HTTP/1.1 in a
 // burst (docs/performance.md). So the port accepts a bounded number in all, and fewer from any one
 // address, so that one client cannot take every slot from the API server (docs/adr/0038).
