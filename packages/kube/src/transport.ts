@@ -204,9 +204,7 @@ export class KubeTransport {
     const send = server.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const fail = (error: unknown): void => {
-        // An abort (caller or timeout) rejects with the signal's reason (AbortError, TimeoutError), as fetch did.
-        const reason: unknown = signal?.aborted === true ? signal.reason : error;
-        reject(reason instanceof Error ? reason : new Error(String(reason)));
+        reject(failureOf(error, signal));
       };
       if (signal?.aborted === true) {
         fail(signal.reason);
@@ -366,6 +364,15 @@ function decoded(response: IncomingMessage): Readable {
 }
 
 /**
+ * What a request or its body rejects with: after an abort (caller or timeout) the signal's reason
+ * (AbortError, TimeoutError), as fetch did; else the error itself, as an Error.
+ */
+function failureOf(error: unknown, signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.aborted === true ? signal.reason : error;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/**
  * The whole body as text. Listeners rather than `for await`: a stream's async iterator (its
  * end-of-stream tracking and promise per chunk) was ~4 % of the controller's CPU in a burst, for
  * bodies that are mostly one chunk. A stream closed before its end rejects, as the iterator did.
@@ -376,8 +383,7 @@ function readBody(response: IncomingMessage, signal: AbortSignal | undefined): P
     const chunks: Buffer[] = [];
     let ended = false;
     const fail = (error: unknown): void => {
-      const reason: unknown = signal?.aborted === true ? signal.reason : error;
-      reject(reason instanceof Error ? reason : new Error(String(reason)));
+      reject(failureOf(error, signal));
     };
     body.on('data', (chunk: Buffer) => chunks.push(chunk));
     body.once('end', () => {
