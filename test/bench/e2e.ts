@@ -38,9 +38,10 @@
 // the controller settled: claim creates included) are printed per claim, writes and reads apart, by
 // verb and resource, each next to the minimum the contract needs (CONTRACT_MINIMUM).
 //
-// Phases of a case: (1) ceiling: a plain client does the writes a claim needs (create claim; create
-// IPAddress, add finalizer, patch status) as fast as the server takes them, in a namespace the
-// controller does not serve, watched by the same Ready observer as the burst (its IPAddresses are
+// Phases of a case: (1) ceiling: once kube-controller-manager's garbage collector watches claims and
+// IPAddresses (~30 s after the CRDs are installed; it watches through the burst), a plain client does
+// the writes a claim needs (create claim; create IPAddress, add finalizer, patch status) as fast as
+// the server takes them, in a namespace the controller does not serve, watched by the same Ready observer as the burst (its IPAddresses are
 // then deleted: the controller caches every namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
 // /readyz); (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz
 // with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
@@ -66,7 +67,7 @@ import {
   metricValue,
   type ControllerMode,
 } from '../support/controller-process.js';
-import { startIpamPlane, type IpamPlane } from '../support/ipam-plane.js';
+import { startIpamPlane, waitForGarbageCollectorWatches, type IpamPlane } from '../support/ipam-plane.js';
 import { planeProcessCpuSeconds } from '../support/private-plane.js';
 import { registerBenchWebhooks, webhooksOption } from './bench-webhooks.js';
 import { benchPools, claimBody, inParallel, plainWrites, type BenchPool } from './plain-writer.js';
@@ -659,7 +660,10 @@ async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
     await createPools(env, ceilingPools);
     await createPools(env, pools);
 
-    // (1) ceiling, in a namespace the controller does not serve (--namespace bench).
+    // (1) ceiling, in a namespace the controller does not serve (--namespace bench), once the
+    // garbage collector watches claims and IPAddresses, as it does through the burst.
+    const gcWaitMs = await waitForGarbageCollectorWatches(env);
+    log(`the garbage collector watches the IPAM resources (waited ${(gcWaitMs / 1000).toFixed(1)} s)`);
     log(`ceiling: plain client, ${String(spec.ceilingClaims)} claims, ${String(C)} in flight`);
     const ceilingSideBefore = sideCpu(env);
     const ceiling = await observedPlainWrites(env, ceilingPools, spec.ceilingClaims, 'x-');
