@@ -154,15 +154,27 @@ GO
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
+# locked NAME FUNCTION: one build of NAME at a time across processes (the test runner runs files in
+# parallel, and two of them may need helm on a fresh machine): a second caller waits for the first,
+# then finds the binary and returns at once, instead of both sharing one NAME.tmp directory.
+locked() {
+  local name=$1 build=$2
+  command -v flock >/dev/null || { "$build"; return; }
+  (
+    flock 9 || fail "cannot lock $cache/.lock-$name"
+    "$build"
+  ) 9>"$cache/.lock-$name"
+}
+
 mkdir -p "$cache"
 case $what in
-  kubernetes) build_kubernetes ;;
-  etcd) build_etcd ;;
-  helm) build_helm ;;
-  clusterctl) build_clusterctl ;;
-  actionlint) build_actionlint ;;
-  control-plane) build_etcd; build_kubernetes ;;
-  all) build_etcd; build_kubernetes; build_helm; build_clusterctl ;;
+  kubernetes) locked kubernetes build_kubernetes ;;
+  etcd) locked etcd build_etcd ;;
+  helm) locked helm build_helm ;;
+  clusterctl) locked clusterctl build_clusterctl ;;
+  actionlint) locked actionlint build_actionlint ;;
+  control-plane) locked etcd build_etcd; locked kubernetes build_kubernetes ;;
+  all) locked etcd build_etcd; locked kubernetes build_kubernetes; locked helm build_helm; locked clusterctl build_clusterctl ;;
   *) fail "unknown target '$what' (kubernetes|etcd|helm|clusterctl|actionlint|control-plane|all)" ;;
 esac
 echo "$cache"
