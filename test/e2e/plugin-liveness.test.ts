@@ -61,6 +61,7 @@ describe('kubectl-ipam: is a controller running? (real plane, leader Lease)', ()
       kubeconfig: plane.kubeconfig,
       log: createLogger({ level: 'error', name: 'manager[plugin-liveness]' }),
       poolStatusDelayMs: 20,
+      poolStatusIntervalMs: 20,
       shutdownTimeoutMs: 5_000,
       leaderElect,
       leaderElectionNamespace: LEASE_NS,

@@ -66,6 +66,7 @@ export async function startTestController(
     ipAddressScope: 'watch-filter',
     log: createLogger({ level, name: `manager[${options.watchFilter}]` }),
     poolStatusDelayMs: 20,
+    poolStatusIntervalMs: 20,
     shutdownTimeoutMs: 5_000,
     ...options,
   });

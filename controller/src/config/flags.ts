@@ -126,8 +126,10 @@ export const FLAG_DEFAULTS = {
 
 /** The manager's settings that have no flag (in-process managers and the binary alike). */
 export const MANAGER_DEFAULTS = {
-  /** 500 ms: one status write per pool per half second in a burst (docs/performance.md). */
+  /** 500 ms: a pool's status is written half a second after a change in a quiet pool. */
   poolStatusDelayMs: 500,
+  /** 2 s: in a burst, one status write per pool every two seconds (docs/performance.md, session 15). */
+  poolStatusIntervalMs: 2000,
   /** Bound on draining in-flight reconciles at shutdown. */
   shutdownTimeoutMs: 10_000,
   /** Longest pause between attempts of the new leader's consistent IPAddress read. */

@@ -49,6 +49,8 @@ export interface ManagerOptions {
   highUtilizationPercent?: number;
   /** Delay that batches pool status updates after IPAddress events. */
   poolStatusDelayMs?: number;
+  /** Shortest time between two status writes of one pool in a burst. */
+  poolStatusIntervalMs?: number;
   /** Half-life of the pools' forecast allocation rate (default --forecast-half-life's). */
   forecastHalfLifeMs?: number;
   shutdownTimeoutMs?: number;
@@ -135,6 +137,7 @@ export function resolveOptions(o: ManagerOptions) {
     poolWorkers: o.poolWorkers ?? workers.poolWorkers,
     highUtilizationPercent: o.highUtilizationPercent ?? FLAG_DEFAULTS.utilizationWarningThreshold,
     poolStatusDelayMs: o.poolStatusDelayMs ?? MANAGER_DEFAULTS.poolStatusDelayMs,
+    poolStatusIntervalMs: o.poolStatusIntervalMs ?? MANAGER_DEFAULTS.poolStatusIntervalMs,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? MANAGER_DEFAULTS.shutdownTimeoutMs,
     allocationFence: o.allocationFence !== false,
     wallClock: o.wallClock,

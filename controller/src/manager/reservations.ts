@@ -43,7 +43,7 @@ export function newReservations(
     registry: w.registry,
     claims: w.claims,
     poolStatusDue: (key) => {
-      if (w.registry.has(key)) w.pools.queue.addAfter(key, w.o.poolStatusDelayMs);
+      w.pools.statusDue(key);
     },
     metrics: w.metrics,
     log,

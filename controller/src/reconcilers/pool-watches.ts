@@ -19,6 +19,7 @@ import type { PoolFence } from './pool-fence.js';
 import type { PoolRegistry } from './pool-registry.js';
 import type { ReconcilerMetrics } from './types.js';
 import { metaChanged, withoutFence } from './predicates.js';
+import { StatusSchedule } from './status-schedule.js';
 
 /** The identity of a cached pool of `kind` (the one place a PoolId is built from a pool object). */
 export function poolIdOf(kind: PoolKind, pool: Pool): PoolId {
@@ -36,6 +37,8 @@ export interface PoolWatchOptions {
   claims: PoolToClaims;
   /** Delay that batches a pool's status write after IPAddress events. */
   poolStatusDelayMs: number;
+  /** Shortest time between two status writes of one pool while its IPAddresses keep changing. */
+  poolStatusIntervalMs: number;
 }
 
 export interface PoolWatches {
@@ -44,6 +47,8 @@ export interface PoolWatches {
   registerAll(): void;
   /** Every pool to the queue (a new leader's first pass); pending allocations left by an earlier leader swept. */
   enqueueAll(fence: PoolFence | undefined): void;
+  /** The pool's status is out of date (its IPAddresses or reservations changed): schedule a write. */
+  statusDue(key: string): void;
 }
 
 function eachPool(pools: WatchedCaches['pools'], fn: (id: PoolId, pool: Pool) => void): void {
@@ -51,9 +56,19 @@ function eachPool(pools: WatchedCaches['pools'], fn: (id: PoolId, pool: Pool) =>
 }
 
 export function watchPools(o: PoolWatchOptions): PoolWatches {
-  const { registry, claims, poolStatusDelayMs } = o;
+  const { registry, claims } = o;
   const { addresses, pools } = o.caches;
   const queue = new WorkQueue({ name: 'pool', metrics: o.metrics.queueMetrics('pool') });
+  const statusSchedule = new StatusSchedule({
+    delayMs: o.poolStatusDelayMs,
+    intervalMs: o.poolStatusIntervalMs,
+    schedule: (key, ms) => {
+      queue.addAfter(key, ms);
+    },
+  });
+  const statusDue = (key: string): void => {
+    if (registry.has(key)) statusSchedule.due(key);
+  };
 
   for (const kind of POOL_KINDS) {
     const informer = pools[kind];
@@ -80,6 +95,7 @@ export function watchPools(o: PoolWatchOptions): PoolWatches {
     informer.onDelete((p) => {
       const id = poolIdOf(kind, p);
       registry.removePool(poolKey(id));
+      statusSchedule.forget(poolKey(id));
       o.metrics.poolRemoved(id);
       claims.enqueueClaimsOf(id);
     });
@@ -87,7 +103,7 @@ export function watchPools(o: PoolWatchOptions): PoolWatches {
 
   // The pool's status is due after any change of its IPAddresses.
   const observed = (key: string | undefined): void => {
-    if (key !== undefined && registry.has(key)) queue.addAfter(key, poolStatusDelayMs);
+    if (key !== undefined) statusDue(key);
   };
   addresses.onAdd((a) => {
     observed(registry.addressObserved(addressFromWire(a)));
@@ -98,7 +114,7 @@ export function watchPools(o: PoolWatchOptions): PoolWatches {
   addresses.onDelete((a) => {
     const result = registry.addressDeleted(addressFromWire(a));
     if (result === undefined || !registry.has(result.key)) return;
-    queue.addAfter(result.key, poolStatusDelayMs);
+    statusDue(result.key);
     // A freed address goes to the claims waiting on this pool at once, not after their backoff.
     if (result.freed) claims.wakeWaiting(result.key);
   });
@@ -124,5 +140,6 @@ export function watchPools(o: PoolWatchOptions): PoolWatches {
         if (readPendingAllocations(p.metadata).length > 0) fence?.sweep(id);
       });
     },
+    statusDue,
   };
 }
