@@ -82,7 +82,7 @@ export interface PoolFenceDeps {
    * look-ahead; [] for prefix pools). Without it no spares are fenced.
    */
   spares?: (id: PoolId, count: number) => string[];
-  /** Spares a write tops up to (default 16); 0 turns spares off. */
+  /** Spares a write tops up to (default DEFAULT_SPARE_COUNT); 0 turns spares off. */
   spareCount?: number;
 }
 
@@ -91,6 +91,14 @@ export interface PoolFenceDeps {
  * PENDING_MAX_AGE_MS, after which it would stop counting the entry.
  */
 export const SPARE_MAX_AGE_MS = PENDING_MAX_AGE_MS / 4;
+
+/**
+ * Spares a write tops up to: 48, a write every ~36 claims of a busy pool. Each pool write costs the
+ * API server 3.6 ms + ~0.08 ms an entry (`npm run bench:write-cost`), so fewer, larger writes cost
+ * it less a claim; an edit removing addresses just above the allocation front waits as long as with
+ * 16 (docs/adr/0033-fence-spares.md, amended in session 15).
+ */
+export const DEFAULT_SPARE_COUNT = 48;
 
 /** A fenced address no claim has taken yet. */
 interface Spare {
@@ -377,7 +385,7 @@ export class PoolFence implements AllocationFence {
    * Dropped spares leave `state.spares` at once, so no claim takes one the write removes.
    */
   #sparesFor(state: PoolState, pool: Pool): Spare[] {
-    const count = this.#d.spareCount ?? 16;
+    const count = this.#d.spareCount ?? DEFAULT_SPARE_COUNT;
     const now = (this.#d.now ?? Date.now)();
     // Only a removal write drops spares for being unused; any other pass leaves them be.
     const keep = state.waiters.size > 0 || state.sparesTaken > 0 || !state.removalDue;
