@@ -217,6 +217,10 @@ export async function runStorm(
         if (supervising) void startReplica(); // the kill's replacement, at once
         return;
       }
+      if (cancelled) {
+        log(`${name} stopped (code ${String(exit.code)}, signal ${String(exit.signal)})`);
+        return;
+      }
       // Exited by itself (e.g. started while kube-apiserver was down): restart after a pause, as a
       // kubelet would, and give up on a replica that cannot start at all rather than spin.
       log(`${name} exited by itself (code ${String(exit.code)}, signal ${String(exit.signal)})`);
