@@ -41,8 +41,9 @@
 // Phases of a case: (1) ceiling: once kube-controller-manager's garbage collector watches claims and
 // IPAddresses (~30 s after the CRDs are installed; it watches through the burst), a plain client does
 // the writes a claim needs (create claim; create IPAddress, add finalizer, patch status) as fast as
-// the server takes them, in a namespace the controller does not serve, watched by the same Ready observer as the burst (its IPAddresses are
-// then deleted: the controller caches every namespace's); (2) optional pre-creation of M allocated claims; (3) controller start (time to
+// the server takes them, in a namespace the controller does not serve, watched by the same Ready
+// observer as the burst (its IPAddresses are then deleted: the controller caches every namespace's);
+// (2) optional pre-creation of M allocated claims; (3) controller start (time to
 // /readyz); (4) burst of N claims until every one is Ready; (5) SIGTERM + restart: time to /readyz
 // with all those addresses, and peak RSS (VmHWM: the process's high-water mark since it started);
 // one-pool: (6) the second burst, on the restarted controller; (7) the controller stopped, the

@@ -124,14 +124,22 @@ function httpGetText(
   });
 }
 
-/** Value of one Prometheus sample (first series whose labels contain `labelPart`), or undefined. */
-export function metricValue(text: string, name: string, labelPart = ''): number | undefined {
+/**
+ * Sum of a Prometheus metric's samples over the series whose labels contain `labelPart` (every part,
+ * when several are given), or undefined when no series matches.
+ */
+export function metricValue(
+  text: string,
+  name: string,
+  labelPart: string | readonly string[] = '',
+): number | undefined {
+  const parts = (typeof labelPart === 'string' ? [labelPart] : labelPart).filter((p) => p !== '');
   let sum: number | undefined;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (!(rest.startsWith('{') || rest.startsWith(' '))) continue;
-    if (labelPart !== '' && !rest.includes(labelPart)) continue;
+    if (!parts.every((p) => rest.includes(p))) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (Number.isFinite(value)) sum = (sum ?? 0) + value;
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { capiCrdsDir } from '../cluster/capi-crds.js';
 import { repoRoot } from '../cluster/paths.js';
 import { Ipam } from './controller.js';
+import { metricValue } from './controller-process.js';
 import { startPrivatePlane, type PrivatePlane } from './private-plane.js';
 import { waitFor } from './wait.js';
 
@@ -96,17 +97,11 @@ export async function waitForGarbageCollectorWatches(env: IpamPlane, timeoutMs =
 
 /** Open cluster-scoped WATCH requests on an IPAM resource, from kube-apiserver's /metrics text. */
 function clusterWatches(metrics: string, resource: string): number {
-  let open = 0;
-  for (const line of metrics.split('\n')) {
-    if (
-      line.startsWith('apiserver_longrunning_requests{') &&
-      line.includes('group="ipam.cluster.x-k8s.io"') &&
-      line.includes(`resource="${resource}"`) &&
-      line.includes('scope="cluster"') &&
-      line.includes('verb="WATCH"')
-    ) {
-      open += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return open;
+  const labels = [
+    'group="ipam.cluster.x-k8s.io"',
+    `resource="${resource}"`,
+    'scope="cluster"',
+    'verb="WATCH"',
+  ];
+  return metricValue(metrics, 'apiserver_longrunning_requests', labels) ?? 0;
 }

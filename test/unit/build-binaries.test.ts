@@ -58,11 +58,8 @@ describe('build-binaries.sh', () => {
     for (const r of results) assert.equal(r.status, 0, r.stderr);
     const runs = readFileSync(join(work, 'runs.log'), 'utf8').trim().split('\n');
     assert.equal(runs.length, 1, `go ran ${String(runs.length)} times: ${runs.join(' | ')}`);
-    const helm = join(cache, `helm-${readPinnedVersions().helm}`, 'helm');
-    assert.ok(existsSync(helm), `${helm} missing`);
-    assert.ok(
-      !existsSync(`${join(cache, `helm-${readPinnedVersions().helm}`)}.tmp`),
-      'the .tmp directory was left',
-    );
+    const out = join(cache, `helm-${readPinnedVersions().helm}`);
+    assert.ok(existsSync(join(out, 'helm')), `${out}/helm missing`);
+    assert.ok(!existsSync(`${out}.tmp`), 'the .tmp directory was left');
   });
 });
